@@ -1,0 +1,166 @@
+"""Typed pandas frames of a package, with the derived columns every metric uses.
+
+Cells are read as text (no type guessing) and converted by the schema; a cell
+that does not convert becomes missing, because the structural checks have
+already reported it. Every frame keeps ``_path`` and ``_row`` (the file and the
+spreadsheet row) so that cross-field rules can point at the source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipeline.calendar import WorkCalendar
+from pipeline.package import DataPackage
+
+DONE = ("resolved", "evaluated", "archived")
+OPEN = ("registered", "assigned")
+
+
+def read_resource(package: DataPackage, name: str) -> pd.DataFrame:
+    """All files of a resource as one typed frame, rows in file order."""
+    fields = package.fields(name)
+    parts = []
+    for file in package.files(name):
+        frame = pd.read_csv(file.abs, dtype=str, keep_default_na=False, na_filter=False,
+                            encoding="utf-8", skip_blank_lines=False)
+        frame = frame.reindex(columns=[f["name"] for f in fields], fill_value="")
+        frame.insert(0, "_path", file.rel)
+        frame.insert(1, "_row", np.arange(2, len(frame) + 2))
+        parts.append(frame)
+    raw = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_path", "_row"])
+    for spec in fields:
+        raw[spec["name"]] = convert(raw[spec["name"]].astype(str), spec.get("type", "string"))
+    return raw
+
+
+def convert(text: pd.Series, ftype: str) -> pd.Series:
+    """Text cells → typed values; what does not convert becomes missing."""
+    text = text.fillna("")
+    if ftype == "date":
+        return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    if ftype == "integer":
+        number = pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?\d+"), None), errors="coerce")
+        return number.astype("Int64")
+    if ftype == "number":
+        return pd.to_numeric(text.where(text != "", None), errors="coerce").astype("Float64")
+    if ftype == "boolean":
+        return text.map({"true": True, "false": False}).astype("boolean")
+    if ftype == "yearmonth":
+        return text.where(text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])"), None)
+    return text.where(text != "", None)
+
+
+@dataclass
+class Ledger:
+    """The typed package at its snapshot date: what metrics and pages read."""
+
+    package: DataPackage
+    as_of: pd.Timestamp
+    frames: dict[str, pd.DataFrame]
+    calendar: WorkCalendar
+    descendants: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        frames = self.__dict__.get("frames", {})
+        if name in frames:
+            return frames[name]
+        raise AttributeError(name)
+
+    def labels(self, resource: str, field_name: str) -> dict:
+        """Code → Chinese label of an enum field, in the schema's order."""
+        spec = self.package.field(resource, field_name)
+        return {c["value"]: c["label"] for c in spec.get("categories", [])}
+
+    def region_codes(self, code: str) -> frozenset[str]:
+        """A region and everything below it."""
+        return self.descendants.get(code, frozenset({code}))
+
+
+def region_descendants(regions: pd.DataFrame) -> dict[str, frozenset[str]]:
+    children: dict[str, list[str]] = {}
+    for code, parent in zip(regions["code"], regions["parent_code"]):
+        if isinstance(parent, str):
+            children.setdefault(parent, []).append(code)
+    result: dict[str, frozenset[str]] = {}
+
+    def collect(code: str, trail: frozenset[str]) -> frozenset[str]:
+        if code in result:
+            return result[code]
+        found = {code}
+        for child in children.get(code, []):
+            if child not in trail:  # a cycle is reported by validation; never loop on it
+                found |= collect(child, trail | {code})
+        result[code] = frozenset(found)
+        return result[code]
+
+    for code in regions["code"]:
+        if isinstance(code, str):
+            collect(code, frozenset())
+    return result
+
+
+def calendar_of(holidays: pd.DataFrame) -> WorkCalendar:
+    rows = [(d.date(), kind) for d, kind in zip(holidays["date"], holidays["kind"]) if not pd.isna(d)]
+    return WorkCalendar.from_rows(rows)
+
+
+def compute_due(issues: pd.DataFrame, rules: pd.DataFrame, calendar: WorkCalendar) -> pd.DataFrame:
+    """Effective due date: ``due_on`` where given, else from the tier's rule and ``assigned_on``.
+
+    Computed once per distinct (assigned_on, tier) pair, so a million issues cost
+    a few thousand calendar look-ups.
+    """
+    rule = {t: (int(l), u) for t, l, u in zip(rules["tier"], rules["limit"], rules["unit"])
+            if isinstance(t, str) and not pd.isna(l) and isinstance(u, str)}
+    pairs = issues[["assigned_on", "tier"]].dropna().drop_duplicates()
+    lookup: dict[tuple, tuple] = {}
+    for assigned, tier in zip(pairs["assigned_on"], pairs["tier"]):
+        if tier in rule:
+            deadline = calendar.deadline(assigned.date(), *rule[tier])
+            lookup[(assigned, tier)] = (pd.Timestamp(deadline.due_on), deadline.provisional)
+    keys = list(zip(issues["assigned_on"], issues["tier"]))
+    computed = [lookup.get(k, (pd.NaT, False)) for k in keys]
+    computed_due = pd.Series([c[0] for c in computed], index=issues.index, dtype="datetime64[ns]")
+    provisional = pd.Series([c[1] for c in computed], index=issues.index, dtype=bool)
+    given = issues["due_on"].notna()
+    out = pd.DataFrame(index=issues.index)
+    out["due"] = issues["due_on"].where(given, computed_due)
+    out["due_provisional"] = provisional & ~given
+    return out
+
+
+def build_ledger(package: DataPackage) -> Ledger:
+    """Read every resource and add the derived columns (done, due, issue attributes …)."""
+    frames = {name: read_resource(package, name) for name in package.resource_names}
+    calendar = calendar_of(frames["holidays"])
+    issues = frames["issues"]
+    issues["done"] = issues["status"].isin(DONE)
+    issues["withdrawn"] = issues["status"].eq("withdrawn")
+    issues["escalated"] = issues["escalated"].fillna(False).astype(bool)
+    due = compute_due(issues, frames["deadline_rules"], calendar)
+    issues["due"] = due["due"]
+    issues["due_provisional"] = due["due_provisional"]
+    issues["month"] = issues["raised_on"].dt.strftime("%Y-%m")
+    # Outcomes are broken down by their issue's place, department and mechanism.
+    attributes = issues[["id", "region_code", "lead_department", "mechanism", "status", "resolved_on", "category"]]
+    attributes = attributes.drop_duplicates("id").rename(columns=lambda c: "issue_id" if c == "id" else f"issue_{c}")
+    for name in ("evaluations", "inspections"):
+        frames[name] = frames[name].merge(attributes, how="left", on="issue_id", validate="many_to_one")
+    # Uptake is broken down by the item's department and power type.
+    items = frames["devolved_items"][["id", "from_department", "power_type", "effective_on", "revoked_on"]]
+    items = items.drop_duplicates("id").rename(columns=lambda c: "item_id" if c == "id" else f"item_{c}")
+    for name in ("devolutions", "item_cases"):
+        frames[name] = frames[name].merge(items, how="left", on="item_id", validate="many_to_one")
+    meetings = frames["meetings"]
+    meetings["month"] = meetings["held_on"].dt.strftime("%Y-%m")
+    return Ledger(package=package, as_of=pd.Timestamp(package.as_of), frames=frames, calendar=calendar,
+                  descendants=region_descendants(frames["regions"]))
+
+
+def as_date(value: object) -> dt.date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()

@@ -1,0 +1,51 @@
+"""Validation: files, headers, frictionless, cross-field rules and privacy, in one report.
+
+Order matters: a file that is not UTF-8 or whose header is wrong cannot be
+parsed meaningfully, so such problems are reported alone; otherwise every
+check runs and all findings come back together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline import findings as fd
+from pipeline import privacy
+from pipeline.frames import Ledger, build_ledger
+from pipeline.package import DataPackage, PackageError, load
+from pipeline.validate.files import check_files
+from pipeline.validate.rules import run_rules
+from pipeline.validate.structural import check_headers, run_frictionless
+
+
+def validate(root: Path) -> tuple[fd.Report, Ledger | None]:
+    """All checks of the package in ``root``; the typed ledger when the data could be read."""
+    try:
+        package = load(root)
+    except PackageError as exc:
+        return fd.Report.of(exc.findings), None
+    file_findings, facts = check_files(package)
+    file_findings += list(check_headers(package, facts))
+    if file_findings:
+        return fd.Report.of(file_findings), None
+    findings = list(run_frictionless(package, facts))
+    ledger = build_ledger(package)
+    findings += list(run_rules(ledger))
+    findings += list(privacy_findings(package, ledger))
+    return fd.Report.of(findings), ledger
+
+
+def privacy_findings(package: DataPackage, ledger: Ledger) -> Iterator[fd.Finding]:
+    codes = {"id-number": "pii-id-number", "mobile": "pii-mobile"}
+    for name in package.resource_names:
+        frame = ledger.frames[name]
+        for column in privacy.free_text_fields(package.fields(name)):
+            cells = frame[column].dropna()
+            # Cheap pre-filter: only cells with a run of digits can hold a number.
+            candidates = cells[cells.str.contains(r"[0-9０-９]{3}", regex=True)]
+            for index, text in candidates.items():
+                for match in privacy.scan(text):
+                    row = frame.loc[index]
+                    yield fd.make(codes[match.kind], path=row["_path"], row=int(row["_row"]), field=column,
+                                  resource=name, value=match.masked, masked=match.masked)

@@ -1,0 +1,291 @@
+"""Cross-field rules: what Table Schema cannot say, as vectorised checks.
+
+Each rule is a function ``(ledger) -> Iterator[Finding]`` that selects the
+offending rows with column operations and yields one finding per row, with
+the row's own file and spreadsheet row. Values that failed their type check
+are missing here (already reported), so a rule never reports them twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pandas as pd
+
+from pipeline import findings as fd
+from pipeline.frames import DONE, Ledger
+
+Rule = Callable[[Ledger], Iterator[fd.Finding]]
+RULES: list[Rule] = []
+
+STATUS_ZH = {"registered": "已登记", "assigned": "已交办", "resolved": "已办结", "evaluated": "已评价",
+             "archived": "已归档", "withdrawn": "已撤回"}
+LEVEL_ZH = {"city": "市", "county": "县(市、区)", "township": "乡镇", "street": "街道", "village": "村", "community": "社区"}
+
+
+def rule(fn: Rule) -> Rule:
+    RULES.append(fn)
+    return fn
+
+
+def _fmt(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def emit(frame: pd.DataFrame, mask: pd.Series, code: str, resource: str, field: str,
+         value: str | None = None, **columns: str | Callable[[pd.Series], object]) -> Iterator[fd.Finding]:
+    """One finding per selected row; ``columns`` maps template parameters to columns or functions."""
+    mask = mask.fillna(False).astype(bool)
+    for _, row in frame.loc[mask].iterrows():
+        params = {key: _fmt(spec(row) if callable(spec) else row[spec]) for key, spec in columns.items()}
+        yield fd.make(code, path=row["_path"], row=int(row["_row"]), field=field, resource=resource,
+                      value=_fmt(row[value or field]), **params)
+
+
+# --- snapshot date ----------------------------------------------------------
+
+# Dates that may lie after the snapshot: announced holidays and future deadlines.
+FUTURE_ALLOWED = {("holidays", "date"), ("issues", "due_on")}
+
+
+@rule
+def dates_not_after_as_of(ledger: Ledger) -> Iterator[fd.Finding]:
+    as_of = ledger.as_of
+    for name, frame in ledger.frames.items():
+        for column in ledger.package.fields(name):
+            column = column["name"]
+            if (name, column) in FUTURE_ALLOWED:
+                continue
+            series = frame[column]
+            if pd.api.types.is_datetime64_any_dtype(series):
+                late = series > as_of
+            elif ledger.package.field(name, column).get("type") == "yearmonth":
+                late = series.fillna("") > as_of.strftime("%Y-%m")
+            else:
+                continue
+            yield from emit(frame, late, "date-after-as-of", name, column, as_of=lambda _r: as_of)
+
+
+# --- issues -------------------------------------------------------------------
+
+REQUIRED_BY_STATUS = {
+    "assigned_on": ("assigned", *DONE),
+    "resolved_on": DONE,
+    "resolved_at_level": DONE,
+    "archived_on": ("archived",),
+}
+FORBIDDEN_BY_STATUS = {
+    "resolved_on": ("registered", "assigned", "withdrawn"),
+    "archived_on": ("registered", "assigned", "resolved", "evaluated", "withdrawn"),
+}
+LIFECYCLE = ["raised_on", "assigned_on", "resolved_on", "archived_on"]
+
+
+@rule
+def issue_status_fields(ledger: Ledger) -> Iterator[fd.Finding]:
+    issues = ledger.issues
+    zh = {"status_zh": lambda r: STATUS_ZH.get(r["status"], r["status"]), "status": "status"}
+    for column, statuses in REQUIRED_BY_STATUS.items():
+        yield from emit(issues, issues["status"].isin(statuses) & issues[column].isna(),
+                        "status-missing-field", "issues", column, **zh)
+    for column, statuses in FORBIDDEN_BY_STATUS.items():
+        yield from emit(issues, issues["status"].isin(statuses) & issues[column].notna(),
+                        "status-extra-field", "issues", column, **zh)
+
+
+@rule
+def issue_date_order(ledger: Ledger) -> Iterator[fd.Finding]:
+    issues = ledger.issues
+    # Compare each date with the nearest earlier lifecycle date that is present.
+    for later_index in range(1, len(LIFECYCLE)):
+        later = LIFECYCLE[later_index]
+        earlier = issues[LIFECYCLE[0]].copy()
+        earlier_name = pd.Series(LIFECYCLE[0], index=issues.index)
+        for name in LIFECYCLE[1:later_index]:
+            present = issues[name].notna()
+            earlier = earlier.where(~present, issues[name])
+            earlier_name = earlier_name.where(~present, name)
+        bad = issues[later].notna() & earlier.notna() & (issues[later] < earlier)
+        frame = issues.assign(_earlier=earlier, _earlier_name=earlier_name)
+        yield from emit(frame, bad, "date-order", "issues", later,
+                        other_field="_earlier_name", other_value="_earlier")
+
+
+@rule
+def issue_meeting_consistent(ledger: Ledger) -> Iterator[fd.Finding]:
+    meetings = ledger.meetings.drop_duplicates("id").set_index("id")
+    issues = ledger.issues
+    linked = issues["meeting_id"].notna() & issues["meeting_id"].isin(meetings.index)
+    expected = issues["meeting_id"].map(meetings["mechanism"])
+    bad = linked & issues["mechanism"].notna() & (expected != issues["mechanism"])
+    frame = issues.assign(_expected=expected)
+    yield from emit(frame, bad, "meeting-mismatch", "issues", "mechanism",
+                    meeting_id="meeting_id", expected="_expected")
+
+
+def _unknown_codes(frame: pd.DataFrame, resource: str, column: str, known: set[str], target: str) -> Iterator[fd.Finding]:
+    listed = frame[column].dropna()
+    for index, cell in listed.items():
+        for code in cell.split(";"):
+            if code not in known:
+                row = frame.loc[index]
+                yield fd.make("unknown-code", path=row["_path"], row=int(row["_row"]), field=column,
+                              resource=resource, value=code, target=target)
+
+
+@rule
+def department_lists_exist(ledger: Ledger) -> Iterator[fd.Finding]:
+    known = set(ledger.departments["code"].dropna())
+    yield from _unknown_codes(ledger.issues, "issues", "co_departments", known, "departments（code）")
+    yield from _unknown_codes(ledger.meetings, "meetings", "departments", known, "departments（code）")
+
+
+# --- devolved items -------------------------------------------------------------
+
+@rule
+def devolved_item_rules(ledger: Ledger) -> Iterator[fd.Finding]:
+    items = ledger.devolved_items
+    yield from emit(items, items["revoked_on"] < items["effective_on"], "date-order", "devolved_items", "revoked_on",
+                    other_field=lambda _r: "effective_on", other_value="effective_on")
+    yield from emit(items, items["promised_limit"] > items["statutory_limit"], "limit-order", "devolved_items",
+                    "promised_limit", statutory="statutory_limit")
+    has_limit = items["statutory_limit"].notna() | items["promised_limit"].notna()
+    yield from emit(items, has_limit & items["limit_unit"].isna(), "limit-unit-missing", "devolved_items", "limit_unit")
+
+
+@rule
+def devolution_rules(ledger: Ledger) -> Iterator[fd.Finding]:
+    levels = ledger.regions.drop_duplicates("code").set_index("code")["level"]
+    devolutions = ledger.devolutions
+    level = devolutions["region_code"].map(levels)
+    bad = level.notna() & ~level.isin(["township", "street"])
+    frame = devolutions.assign(_level=level)
+    yield from emit(frame, bad, "devolution-level", "devolutions", "region_code",
+                    level="_level", level_zh=lambda r: LEVEL_ZH.get(r["_level"], r["_level"]))
+    yield from emit(devolutions, devolutions["effective_on"] < devolutions["item_effective_on"], "date-order",
+                    "devolutions", "effective_on", other_field=lambda _r: "devolved_items.effective_on",
+                    other_value="item_effective_on")
+
+
+@rule
+def item_case_rules(ledger: Ledger) -> Iterator[fd.Finding]:
+    cases = ledger.item_cases
+    yield from emit(cases, cases["within_promise"] > cases["cases"], "cases-exceed", "item_cases", "within_promise",
+                    cases="cases")
+    devolutions = ledger.devolutions.drop_duplicates(["item_id", "region_code"])
+    start = devolutions["effective_on"].fillna(devolutions["item_effective_on"])
+    start_month = pd.Series(start.dt.strftime("%Y-%m").values,
+                            index=pd.MultiIndex.from_frame(devolutions[["item_id", "region_code"]]))
+    keys = pd.MultiIndex.from_frame(cases[["item_id", "region_code"]])
+    effective = pd.Series(start_month.reindex(keys).values, index=cases.index)
+    bad = effective.notna() & cases["month"].notna() & (cases["month"] < effective)
+    yield from emit(cases.assign(_effective=effective), bad, "cases-before-devolution", "item_cases", "month",
+                    effective="_effective")
+
+
+# --- outcomes -------------------------------------------------------------------
+
+def _after_resolution(frame: pd.DataFrame, resource: str, date_field: str, what: str, what_en: str) -> Iterator[fd.Finding]:
+    known = frame["issue_status"].notna()
+    not_done = known & ~frame["issue_status"].isin(DONE)
+    yield from emit(frame, not_done, "issue-not-resolved", resource, "issue_id",
+                    status="issue_status", status_zh=lambda r: STATUS_ZH.get(r["issue_status"], r["issue_status"]),
+                    what=lambda _r: what, what_en=lambda _r: what_en)
+    early = ~not_done & (frame[date_field] < frame["issue_resolved_on"])
+    yield from emit(frame, early, "before-resolution", resource, date_field,
+                    issue_id="issue_id", resolved_on="issue_resolved_on")
+
+
+@rule
+def evaluation_rules(ledger: Ledger) -> Iterator[fd.Finding]:
+    evaluations = ledger.evaluations
+    yield from _after_resolution(evaluations, "evaluations", "evaluated_on", "满意度评价", "an evaluation")
+    yield from emit(evaluations, evaluations["rectified_on"] < evaluations["evaluated_on"], "date-order",
+                    "evaluations", "rectified_on", other_field=lambda _r: "evaluated_on", other_value="evaluated_on")
+    positive = evaluations["rating"].fillna(0) >= 3
+    yield from emit(evaluations, positive & evaluations["rectified_on"].notna(), "rectified-not-negative",
+                    "evaluations", "rectified_on", rating="rating")
+
+
+@rule
+def inspection_rules(ledger: Ledger) -> Iterator[fd.Finding]:
+    yield from _after_resolution(ledger.inspections, "inspections", "inspected_on", "体验官核查", "an inspection")
+
+
+SURVEY_REF = {"mechanism": "mechanism", "department": "department"}
+
+
+@rule
+def survey_rules(ledger: Ledger) -> Iterator[fd.Finding]:
+    surveys = ledger.surveys
+    yield from emit(surveys, surveys["period_end"] < surveys["period_start"], "date-order", "surveys", "period_end",
+                    other_field=lambda _r: "period_start", other_value="period_start")
+    mechanisms = set(ledger.labels("issues", "mechanism"))
+    departments = set(ledger.departments["code"].dropna())
+    ref = surveys["subject_ref"]
+    subject = surveys["subject"]
+    checks = [
+        (subject.eq("mechanism") & ~ref.isin(mechanisms), "须填写机制代码", "a mechanism code is required"),
+        (subject.eq("department") & ~ref.isin(departments), "须填写存在的部门代码", "an existing department code is required"),
+        (subject.isin(["overall", "devolved_items"]) & ref.notna(), "对象代码应留空", "subject_ref must be empty"),
+    ]
+    for mask, detail, detail_en in checks:
+        yield from emit(surveys, mask, "survey-subject-ref", "surveys", "subject_ref", subject="subject",
+                        detail=lambda _r, d=detail: d, detail_en=lambda _r, d=detail_en: d)
+    counts = surveys[["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"]]
+    complete = counts.notna().all(axis=1)
+    yield from emit(surveys, complete & counts.fillna(0).sum(axis=1).eq(0), "survey-empty", "surveys",
+                    "very_satisfied")
+
+
+# --- reference data and links ------------------------------------------------------
+
+REGION_SHAPES = {
+    "city": (r"\d{4}0{8}", "市级代码应为4位数字加00000000"),
+    "county": (r"\d{6}0{6}", "县级代码应为6位数字加000000"),
+    "township": (r"\d{9}000", "乡镇代码应为9位数字加000"),
+    "street": (r"\d{9}000", "街道代码应为9位数字加000"),
+    "village": (r"\d{9}(?!000)\d{3}", "村级代码最后3位不能是000"),
+    "community": (r"\d{9}(?!000)\d{3}", "社区代码最后3位不能是000"),
+}
+
+
+@rule
+def region_code_shape(ledger: Ledger) -> Iterator[fd.Finding]:
+    regions = ledger.regions
+    for level, (pattern, detail) in REGION_SHAPES.items():
+        wrong = regions["level"].eq(level) & regions["code"].notna() & ~regions["code"].fillna("").str.fullmatch(pattern)
+        if level in ("township", "street"):
+            wrong |= regions["level"].eq(level) & regions["code"].fillna("").str.fullmatch(r"\d{6}0{6}")
+        yield from emit(regions, wrong, "region-code-level", "regions", "code", level="level",
+                        level_zh=lambda r: LEVEL_ZH.get(r["level"], r["level"]), detail=lambda _r, d=detail: d)
+
+
+SAFE_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+@rule
+def claim_urls(ledger: Ledger) -> Iterator[fd.Finding]:
+    claims = ledger.claims
+    url = claims["source_url"]
+    bad = url.notna() & ~url.fillna("").str.fullmatch(SAFE_URL.pattern, case=False)
+    yield from emit(claims, bad, "unsafe-url", "claims", "source_url")
+
+
+@rule
+def calendar_coverage(ledger: Ledger) -> Iterator[fd.Finding]:
+    issues = ledger.issues
+    provisional = issues.loc[issues["due_provisional"], "due"].dropna()
+    for year, count in provisional.dt.year.value_counts().sort_index().items():
+        yield fd.make("calendar-year-missing", path="holidays.csv", resource="holidays", value=str(year),
+                      year=int(year), count=int(count))
+
+
+def run_rules(ledger: Ledger) -> Iterator[fd.Finding]:
+    for check in RULES:
+        yield from check(ledger)
