@@ -230,6 +230,11 @@ _ENTRIES = [
              "在 holidays.csv 中补充该年度国务院办公厅公布的放假和调休安排。",
              "Add that year's official holidays and make-up working days to holidays.csv.",
              severity="warning"),
+    CodeInfo("import-error", "无法转换",
+             "字段 {field}：{reason}。",
+             "Field {field}: the value '{value}' cannot be converted ({reason}).",
+             "在 Excel 中改正这个单元格（行号与 Excel 一致），然后重新运行 `ledger import`。",
+             "Correct this cell in Excel (the row number is Excel's) and run `ledger import` again."),
     # --- privacy -----------------------------------------------------------------
     CodeInfo("pii-id-number", "含有身份证号码",
              "字段 {field} 中含有疑似居民身份证号码（{masked}）。",

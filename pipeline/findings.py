@@ -125,7 +125,7 @@ def summary_line(report: Report) -> str:
             f" ({english}: {len(report.errors)} errors, {len(report.warnings)} warnings)")
 
 
-def _md_cell(text: object) -> str:
+def md_cell(text: object) -> str:
     """Markdown table cell: escape what Markdown or HTML would read as markup."""
     if text is None:
         return ""
@@ -143,13 +143,13 @@ def to_markdown(report: Report, limit: int = 300) -> str:
     for f in report.findings[:limit]:
         by_path.setdefault(f.path, []).append(f)
     for path, items in by_path.items():
-        lines.append(f"\n#### `{_md_cell(path)}`\n")
+        lines.append(f"\n#### `{md_cell(path)}`\n")
         lines.append("| | 行 | 字段 | 值 | 问题 | 修改方法 |")
         lines.append("|---|---|---|---|---|---|")
         for f in items:
             mark = "☐" if f.severity == ERROR else "⚠️"
-            lines.append(f"| {mark} | {f.row or ''} | {_md_cell(f.field)} | "
-                         f"{_md_cell(f.value)} | {_md_cell(f.message_zh)} | {_md_cell(f.fix_zh)} |")
+            lines.append(f"| {mark} | {f.row or ''} | {md_cell(f.field)} | "
+                         f"{md_cell(f.value)} | {md_cell(f.message_zh)} | {md_cell(f.fix_zh)} |")
     if len(report.findings) > limit:
         lines.append(f"\n……另有 {len(report.findings) - limit} 条，请在本地运行 `ledger validate` 查看全部。")
     return "\n".join(lines) + "\n"

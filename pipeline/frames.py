@@ -147,7 +147,8 @@ def build_ledger(package: DataPackage) -> Ledger:
     issues["due_provisional"] = due["due_provisional"]
     issues["month"] = issues["raised_on"].dt.strftime("%Y-%m")
     # Outcomes are broken down by their issue's place, department and mechanism.
-    attributes = issues[["id", "region_code", "lead_department", "mechanism", "status", "resolved_on", "category"]]
+    attributes = issues[["id", "region_code", "lead_department", "mechanism", "status", "resolved_on", "category",
+                         "tier"]]
     attributes = attributes.drop_duplicates("id").rename(columns=lambda c: "issue_id" if c == "id" else f"issue_{c}")
     for name in ("evaluations", "inspections"):
         frames[name] = frames[name].merge(attributes, how="left", on="issue_id", validate="many_to_one")
@@ -156,8 +157,10 @@ def build_ledger(package: DataPackage) -> Ledger:
     items = items.drop_duplicates("id").rename(columns=lambda c: "item_id" if c == "id" else f"item_{c}")
     for name in ("devolutions", "item_cases"):
         frames[name] = frames[name].merge(items, how="left", on="item_id", validate="many_to_one")
-    meetings = frames["meetings"]
-    meetings["month"] = meetings["held_on"].dt.strftime("%Y-%m")
+    # The month a row counts in, for monthly breakdowns (item_cases has its own).
+    for name, column in (("meetings", "held_on"), ("evaluations", "evaluated_on"),
+                         ("inspections", "inspected_on"), ("surveys", "period_end")):
+        frames[name]["month"] = frames[name][column].dt.strftime("%Y-%m")
     return Ledger(package=package, as_of=pd.Timestamp(package.as_of), frames=frames, calendar=calendar,
                   descendants=region_descendants(frames["regions"]))
 

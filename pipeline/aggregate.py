@@ -1,0 +1,80 @@
+"""Scopes and breakdowns: the same metric functions over a part of the ledger.
+
+``scope(ledger, region=…, department=…)`` returns a ledger whose frames hold
+only the rows that belong to that part; a metric computed on it is the
+metric for that part. A region includes everything below it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from pipeline.frames import Ledger
+from pipeline.metrics import METRICS, Metric
+
+# Which column of each resource places a row in a dimension.
+COLUMNS: dict[str, dict[str, str]] = {
+    "region": {"issues": "region_code", "meetings": "region_code", "devolutions": "region_code",
+               "item_cases": "region_code", "evaluations": "issue_region_code",
+               "inspections": "issue_region_code", "surveys": "region_code"},
+    "department": {"issues": "lead_department", "devolved_items": "from_department",
+                   "devolutions": "item_from_department", "item_cases": "item_from_department",
+                   "evaluations": "issue_lead_department", "inspections": "issue_lead_department"},
+    "mechanism": {"issues": "mechanism", "meetings": "mechanism", "evaluations": "issue_mechanism",
+                  "inspections": "issue_mechanism"},
+    "month": {"issues": "month", "meetings": "month", "item_cases": "month", "evaluations": "month",
+              "inspections": "month", "surveys": "month"},
+    "category": {"issues": "category", "evaluations": "issue_category", "inspections": "issue_category"},
+    "tier": {"issues": "tier", "evaluations": "issue_tier", "inspections": "issue_tier"},
+    "power_type": {"devolved_items": "power_type", "devolutions": "item_power_type",
+                   "item_cases": "item_power_type"},
+}
+# Surveys name a mechanism or department by subject + subject_ref.
+SURVEY_SUBJECT = {"mechanism": "mechanism", "department": "department"}
+
+
+def _mask(ledger: Ledger, resource: str, dimension: str, value: str) -> pd.Series | None:
+    frame = ledger.frames[resource]
+    if dimension == "department" and resource == "meetings":
+        return frame["departments"].fillna("").str.split(";").apply(lambda codes: value in codes)
+    if dimension in SURVEY_SUBJECT and resource == "surveys":
+        return frame["subject"].eq(SURVEY_SUBJECT[dimension]) & frame["subject_ref"].eq(value)
+    column = COLUMNS[dimension].get(resource)
+    if column is None:
+        return None
+    if dimension == "region":
+        return frame[column].isin(ledger.region_codes(value))
+    return frame[column].eq(value)
+
+
+def scope(ledger: Ledger, **filters: str) -> Ledger:
+    """The part of the ledger that ``filters`` (dimension=value) select."""
+    frames = dict(ledger.frames)
+    for dimension, value in filters.items():
+        if dimension not in COLUMNS:
+            raise ValueError(f"unknown dimension {dimension!r}; known: {sorted(COLUMNS)}")
+        current = replace(ledger, frames=frames)
+        for resource in frames:
+            mask = _mask(current, resource, dimension, value)
+            if mask is not None:
+                frames[resource] = frames[resource][mask.fillna(False).astype(bool)]
+        if dimension == "region":
+            # An item belongs to a region through its devolutions there.
+            items = frames["devolved_items"]
+            frames["devolved_items"] = items[items["id"].isin(frames["devolutions"]["item_id"])]
+    return replace(ledger, frames=frames)
+
+
+def metric_for(ledger: Ledger, name: str, **filters: str) -> Metric:
+    spec = METRICS[name]
+    unsupported = set(filters) - spec.dims
+    if unsupported:
+        raise ValueError(f"{name} cannot be broken down by {sorted(unsupported)}")
+    return spec.fn(scope(ledger, **filters) if filters else ledger)
+
+
+def breakdown(ledger: Ledger, name: str, dimension: str, values: list[str], **filters: str) -> dict[str, Metric]:
+    """``name`` for each value of ``dimension`` (within ``filters``), in the order given."""
+    return {value: metric_for(ledger, name, **filters, **{dimension: value}) for value in values}

@@ -1,0 +1,158 @@
+"""The build driver: validate → metrics → render → mkdocs → swap into the output.
+
+Nothing is written to the output folder until every stage has succeeded: the
+site is built in a staging folder next to it and swapped in at the end, so a
+failure at any stage leaves the previous site untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import findings as fd
+from pipeline.render.pages import render_all
+from pipeline.validate import validate
+
+REPO = Path(__file__).resolve().parent.parent
+MARKER = re.compile(r"<!--\s*ledger:([a-z0-9-]+)\s*-->")
+log = logging.getLogger("ledger.build")
+
+
+class BuildError(Exception):
+    """The build stopped; the previous output is untouched."""
+
+
+class InvalidData(BuildError):
+    def __init__(self, report: fd.Report):
+        super().__init__(fd.summary_line(report))
+        self.report = report
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out: Path
+    report: fd.Report
+    pages: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    data: Path
+    out: Path
+    site: Path = REPO / "site"
+    mkdocs_yml: Path = REPO / "mkdocs.yml"
+
+
+def build(config: BuildConfig) -> BuildResult:
+    started = time.monotonic()
+    # --- Validate ---
+    report, ledger = validate(config.data)
+    if not report.valid or ledger is None:
+        raise InvalidData(report)
+    # --- Render into a staging copy of the hand-written sources ---
+    staging = config.out.parent / f".{config.out.name}.staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        docs = staging / "docs"
+        shutil.copytree(config.site, docs)
+        blocks, files = render_all(ledger)
+        inject_blocks(docs, blocks)
+        for rel, text in files.items():
+            write_text(docs / rel, text)
+        copy_downloads(config.data, ledger.package, docs / "downloads")
+        # --- mkdocs build --strict, with timestamps from the data, not the clock ---
+        site_out = staging / "site"
+        run_mkdocs(config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of))
+        pages = sum(1 for _ in site_out.rglob("*.html"))
+        swap_into(site_out, config.out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BuildResult(config.out, report, pages, time.monotonic() - started)
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def inject_blocks(docs: Path, blocks: dict[str, str]) -> None:
+    """Replace each ``<!-- ledger:NAME -->`` in the hand-written pages with its block."""
+    used: set[str] = set()
+    for page in sorted(docs.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        names = MARKER.findall(text)
+        if not names:
+            continue
+        unknown = set(names) - set(blocks)
+        if unknown:
+            raise BuildError(f"{page.relative_to(docs)}: unknown block marker(s) {sorted(unknown)}; known: {sorted(blocks)}")
+        used.update(names)
+        # A block is raw HTML: blank lines around it keep Markdown from touching it.
+        write_text(page, MARKER.sub(lambda m: "\n" + blocks[m.group(1)].strip() + "\n", text))
+    missing = set(blocks) - used
+    if missing:
+        raise BuildError(f"no hand-written page has the marker(s) {sorted(missing)}; the figures would not appear")
+
+
+def copy_downloads(data: Path, package, target: Path) -> None:
+    """The package's own files, as published (descriptor and CSVs)."""
+    from pipeline.package import resource_paths
+
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(data / "datapackage.json", target / "datapackage.json")
+    for res in package.descriptor["resources"]:
+        for rel in resource_paths(res):
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(data / rel, target / rel)
+
+
+def as_of_epoch(as_of) -> str:
+    import calendar
+    import datetime as dt
+
+    return str(calendar.timegm(dt.datetime.combine(as_of, dt.time()).timetuple()))
+
+
+def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> None:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = epoch  # sitemap dates and gzip headers come from the data
+    try:
+        cfg = load_config(config_file=str(config_file), docs_dir=str(docs), site_dir=str(site_out), strict=True)
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build(cfg)
+        finally:
+            cfg.plugins.on_shutdown()
+    except MkDocsException as exc:
+        raise BuildError(f"mkdocs build failed: {exc}") from exc
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def swap_into(new: Path, out: Path) -> None:
+    """Replace ``out`` with ``new`` by renames on one filesystem; restore the old one on failure."""
+    old = out.parent / f".{out.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    try:
+        new.rename(out)
+    except OSError:
+        if old.exists():
+            old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

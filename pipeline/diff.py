@@ -1,0 +1,110 @@
+"""`ledger diff`: what a change does to the data, row by row, between two git revisions.
+
+Rows are matched by the resource's primary key, so a reordered file shows no
+change and an edited row shows exactly which fields changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.package import resource_paths
+
+
+class DiffError(Exception):
+    pass
+
+
+@dataclass
+class ResourceChanges:
+    resource: str
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)  # key → changed fields
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+def _git_show(repo: Path, revision: str, path: str) -> str | None:
+    result = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=repo, capture_output=True)
+    if result.returncode != 0:
+        return None
+    return result.stdout.decode("utf-8", errors="replace")
+
+
+def _rows(texts: list[str], key: list[str]) -> dict[str, dict[str, str]]:
+    rows: dict[str, dict[str, str]] = {}
+    for text in texts:
+        for row in csv.DictReader(io.StringIO(text, newline="")):
+            rows["|".join(row.get(k) or "" for k in key)] = row
+    return rows
+
+
+def _descriptor(repo: Path, revision: str, data_rel: str) -> dict | None:
+    text = _git_show(repo, revision, f"{data_rel}/datapackage.json")
+    return None if text is None else json.loads(text)
+
+
+def diff_tables(resource: str, key: list[str], before: list[str], after: list[str]) -> ResourceChanges:
+    old, new = _rows(before, key), _rows(after, key)
+    changes = ResourceChanges(resource)
+    changes.added = sorted(set(new) - set(old))
+    changes.removed = sorted(set(old) - set(new))
+    for k in sorted(set(old) & set(new)):
+        fields = sorted(name for name in set(old[k]) | set(new[k]) if old[k].get(name) != new[k].get(name))
+        if fields:
+            changes.changed[k] = fields
+    return changes
+
+
+def diff_revisions(repo: Path, base: str, head: str, data_rel: str = "data") -> list[ResourceChanges]:
+    for revision in (base, head):
+        if subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd=repo,
+                          capture_output=True).returncode != 0:
+            raise DiffError(f"找不到 git 版本 {revision!r}（revision not found）")
+    head_pkg = _descriptor(repo, head, data_rel)
+    base_pkg = _descriptor(repo, base, data_rel) or {"resources": []}
+    if head_pkg is None:
+        raise DiffError(f"{head} 中没有 {data_rel}/datapackage.json")
+    results = []
+    for res in head_pkg["resources"]:
+        name = res["name"]
+        key = res["schema"].get("primaryKey") or [f["name"] for f in res["schema"]["fields"]]
+        base_res = next((r for r in base_pkg["resources"] if r.get("name") == name), {"path": []})
+        texts = {}
+        for label, revision, resource in (("before", base, base_res), ("after", head, res)):
+            paths = resource_paths(resource) if resource.get("path") else []
+            texts[label] = [t for t in (_git_show(repo, revision, f"{data_rel}/{p}") for p in paths) if t is not None]
+        results.append(diff_tables(name, key, texts["before"], texts["after"]))
+    return results
+
+
+def to_text(changes: list[ResourceChanges]) -> str:
+    lines = []
+    for c in changes:
+        if c.empty:
+            continue
+        lines.append(f"{c.resource}: +{len(c.added)} 新增, ~{len(c.changed)} 修改, -{len(c.removed)} 删除")
+        lines += [f"  + {k}" for k in c.added[:50]]
+        lines += [f"  ~ {k}: {', '.join(fields)}" for k, fields in list(c.changed.items())[:50]]
+        lines += [f"  - {k}" for k in c.removed[:50]]
+    return "\n".join(lines or ["数据没有变化。No data changes."]) + "\n"
+
+
+def to_markdown(changes: list[ResourceChanges]) -> str:
+    from pipeline.findings import md_cell
+
+    lines = ["### 数据变化 / Data changes", "", "| 资源 | 新增 | 修改 | 删除 |", "|---|---|---|---|"]
+    for c in changes:
+        if not c.empty:
+            lines.append(f"| {md_cell(c.resource)} | {len(c.added)} | {len(c.changed)} | {len(c.removed)} |")
+    if len(lines) == 4:
+        return "### 数据变化 / Data changes\n\n数据没有变化。No data changes.\n"
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,223 @@
+"""`ledger import`: an Excel sheet or a CSV export → the canonical CSV of a resource.
+
+Maintainers export "CSV" from Excel in GB18030, type dates as 2024/1/5 and
+write 已办结 instead of ``resolved``. This reads all of that, and reports by
+Excel row number and column whatever it cannot convert. All or nothing: a
+file with any problem writes nothing, so no row is ever lost or half-converted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline import findings as fd
+from pipeline.csvio import csv_text
+from pipeline.package import DataPackage
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0, after its 1900 leap-year bug
+DATE_FORMS = [
+    re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:[ T]0?0:00(?::00)?)?"),
+    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日?"),
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+]
+MONTH_FORMS = [re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})月?")]
+SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+\d+")
+
+
+class ImportFailed(Exception):
+    def __init__(self, findings: list[fd.Finding]):
+        super().__init__(f"{len(findings)} problems")
+        self.findings = findings
+
+
+def decode(raw: bytes) -> str:
+    """Text of a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8):].decode("utf-8")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")  # a superset of GBK and GB2312; raises on truly broken bytes
+
+
+def read_rows(source: Path) -> list[list[object]]:
+    """Every row of the first sheet (xlsx) or of the CSV/TSV, header first."""
+    if source.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(source, read_only=True, data_only=True)
+        try:
+            return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            book.close()
+    text = decode(source.read_bytes())
+    dialect = "excel-tab" if text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",") else "excel"
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect=dialect)]
+
+
+def fold(text: str) -> str:
+    """Full-width digits, letters and punctuation → ASCII (NFKC), trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def convert_date(text: str, *, excel_serial: bool) -> str | None:
+    folded = fold(text)
+    for form in DATE_FORMS:
+        match = form.fullmatch(folded)
+        if match:
+            try:
+                return dt.date(int(match["y"]), int(match["m"]), int(match["d"])).isoformat()
+            except ValueError:
+                return None
+    if excel_serial and re.fullmatch(r"\d{5}(\.0+)?", folded):
+        return (EXCEL_EPOCH + dt.timedelta(days=int(float(folded)))).isoformat()
+    return None
+
+
+def convert_month(text: str) -> str | None:
+    folded = fold(text)
+    if re.fullmatch(r"\d{4}-\d{2}", folded):
+        return folded
+    for form in MONTH_FORMS:
+        match = form.fullmatch(folded)
+        if match and 1 <= int(match["m"]) <= 12:
+            return f"{int(match['y']):04d}-{int(match['m']):02d}"
+    full = convert_date(text, excel_serial=True)
+    return full[:7] if full else None
+
+
+class _Converter:
+    """Per-field conversion of one resource, with the lookups built once."""
+
+    def __init__(self, fields: list[dict]):
+        self.fields = fields
+        self.by_header: dict[str, str] = {}
+        for f in fields:
+            self.by_header[f["name"]] = f["name"]
+            self.by_header[fold(f["name"]).lower()] = f["name"]
+            if f.get("title"):
+                self.by_header[fold(f["title"])] = f["name"]
+        self.labels = {f["name"]: {fold(str(c["label"])): str(c["value"]) for c in f.get("categories", [])}
+                       for f in fields}
+        self.codes = {f["name"]: {str(v) for v in f.get("constraints", {}).get("enum", [])} for f in fields}
+
+    def header(self, label: object) -> str | None:
+        text = fold(_cell_text(label))
+        return self.by_header.get(text) or self.by_header.get(text.lower())
+
+    def cell(self, field: dict, value: object) -> tuple[str | None, str | None]:
+        """(canonical text, None) or (None, reason in Chinese)."""
+        name, ftype = field["name"], field.get("type", "string")
+        text = _cell_text(value).strip()
+        if text == "":
+            return "", None
+        if isinstance(value, (dt.date, dt.datetime)) and ftype in ("date", "yearmonth"):
+            return (text[:10] if ftype == "date" else text[:7]), None
+        if self.codes[name]:
+            folded = fold(text)
+            if folded in self.codes[name]:
+                return folded, None
+            if folded in self.labels[name]:
+                return self.labels[name][folded], None
+            allowed = "、".join(f"{c['value']}（{c['label']}）" for c in field.get("categories", []))
+            return None, f"“{text}”不是可选值；可选值：{allowed}"
+        if ftype == "date":
+            converted = convert_date(text, excel_serial=not isinstance(value, str) or text.isdigit())
+            return (converted, None) if converted else (None, f"“{text}”不是可识别的日期；请写成 2026-03-05")
+        if ftype == "yearmonth":
+            converted = convert_month(text)
+            return (converted, None) if converted else (None, f"“{text}”不是可识别的年月；请写成 2026-03")
+        if ftype in ("integer", "number"):
+            folded = fold(text).replace(",", "")
+            if SCIENTIFIC.fullmatch(folded):
+                return None, f"“{text}”是科学计数法，Excel 已把长数字截断，无法还原；请把该列设为文本后重新输入"
+            pattern = r"[+-]?\d+" if ftype == "integer" else r"[+-]?(\d+(\.\d*)?|\.\d+)"
+            return (folded, None) if re.fullmatch(pattern, folded) else (None, f"“{text}”不是{'整数' if ftype == 'integer' else '数字'}")
+        if ftype == "boolean":
+            folded = fold(text).lower()
+            truth = {"true": "true", "是": "true", "1": "true", "false": "false", "否": "false", "0": "false"}
+            return (truth[folded], None) if folded in truth else (None, f"“{text}”应为 是/否 或 true/false")
+        pattern = field.get("constraints", {}).get("pattern")
+        if pattern and SCIENTIFIC.fullmatch(fold(text)):
+            return None, f"“{text}”是科学计数法，Excel 已把编号截断，无法还原；请把该列设为文本后重新输入"
+        if pattern and ftype == "string":
+            text = fold(text)  # codes and ids: full-width characters become ASCII
+            if re.fullmatch(r"\d+", text) and re.fullmatch(pattern, text) is None and pattern.startswith("^\\d{"):
+                width = int(re.match(r"\^\\d\{(\d+)\}", pattern).group(1))
+                if len(text) < width:
+                    return None, f"“{text}”只有 {len(text)} 位，应为 {width} 位：Excel 可能去掉了开头的 0；请把该列设为文本"
+        return text, None
+
+
+def import_file(source: Path, package: DataPackage, resource: str) -> tuple[str, int]:
+    """(canonical CSV text, row count) or ImportFailed with a finding per problem."""
+    fields = package.fields(resource)
+    converter = _Converter(fields)
+    try:
+        rows = read_rows(source)
+    except (UnicodeDecodeError, OSError, ValueError, KeyError) as exc:
+        raise ImportFailed([fd.make("encoding-error", path=source.name, row=1, resource=resource,
+                                    detail=f"无法读取：{exc}")]) from None
+    problems: list[fd.Finding] = []
+    header = rows[0] if rows else []
+    mapping = [converter.header(label) for label in header]
+    for column, (label, name) in enumerate(zip(header, mapping), start=1):
+        if name is None and _cell_text(label).strip():
+            problems.append(fd.make("extra-label", path=source.name, row=1, resource=resource,
+                                    value=_cell_text(label), column=column))
+    for f in fields:
+        if f["name"] not in mapping and f.get("constraints", {}).get("required"):
+            problems.append(fd.make("missing-label", path=source.name, row=1, resource=resource, field=f["name"]))
+    out_rows = list(_convert_rows(rows[1:], mapping, fields, converter, source.name, resource, problems))
+    if problems:
+        raise ImportFailed(problems)
+    return csv_text([f["name"] for f in fields], out_rows), len(out_rows)
+
+
+def _convert_rows(rows, mapping, fields, converter, path, resource, problems) -> Iterator[list[str]]:
+    spec = {f["name"]: f for f in fields}
+    # Trailing blank rows (Excel leaves many) are dropped; blank rows in the middle are reported.
+    last = len(rows)
+    while last and all(_cell_text(v).strip() == "" for v in rows[last - 1]):
+        last -= 1
+    for offset, row in enumerate(rows[:last]):
+        excel_row = offset + 2
+        if all(_cell_text(v).strip() == "" for v in row):
+            problems.append(fd.make("blank-row", path=path, row=excel_row, resource=resource))
+            continue
+        values = {name: "" for name in spec}
+        for column, value in enumerate(row):
+            name = mapping[column] if column < len(mapping) else None
+            if name is None:
+                if _cell_text(value).strip():
+                    problems.append(fd.make("extra-cell", path=path, row=excel_row, resource=resource,
+                                            value=_cell_text(value), column=column + 1))
+                continue
+            text, reason = converter.cell(spec[name], value)
+            if reason:
+                problems.append(fd.make("import-error", path=path, row=excel_row, field=name, resource=resource,
+                                        value=_cell_text(value), reason=reason))
+            else:
+                values[name] = text
+        yield [values[f["name"]] for f in fields]

@@ -1,0 +1,247 @@
+"""The metric vocabulary of the data standard: one function per metric.
+
+Every figure on the site, in the API and in a claim check comes from one of
+these functions, applied to a whole ledger or to a scoped one (see
+``aggregate.scope``). Each function is pure: a ``Ledger`` in, a ``Metric`` out.
+Rates are fractions in [0, 1] with their numerator and denominator; a rate
+with a zero denominator has no value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.frames import Ledger
+
+SMALL_SAMPLE = 10  # a rate over fewer cases is shown as 样本不足
+
+
+@dataclass(frozen=True)
+class Metric:
+    value: float | int | None
+    numerator: float | int | None = None
+    denominator: float | int | None = None
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "numerator": self.numerator, "denominator": self.denominator}
+
+    @property
+    def small_sample(self) -> bool:
+        return self.denominator is not None and self.denominator < SMALL_SAMPLE
+
+
+def count(n: int) -> Metric:
+    return Metric(int(n), int(n), None)
+
+
+def rate(numerator: float, denominator: float) -> Metric:
+    numerator, denominator = _plain(numerator), _plain(denominator)
+    return Metric(numerator / denominator if denominator else None, numerator, denominator)
+
+
+def _plain(number: object) -> int | float:
+    """numpy/pandas scalars → Python numbers, so JSON output is stable."""
+    number = 0 if pd.isna(number) else number
+    as_float = float(number)
+    return int(as_float) if as_float.is_integer() else as_float
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    title_zh: str
+    definition_zh: str
+    kind: str  # count | rate | days | sum
+    dims: frozenset[str]  # the breakdowns that mean something for this metric
+    fn: Callable[[Ledger], Metric]
+
+
+METRICS: dict[str, MetricSpec] = {}
+
+ISSUE_DIMS = frozenset({"region", "department", "mechanism", "month", "category", "tier"})
+MEETING_DIMS = frozenset({"region", "department", "mechanism", "month"})
+ITEM_DIMS = frozenset({"region", "department", "power_type"})
+CASE_DIMS = frozenset({"region", "department", "power_type", "month"})
+OUTCOME_DIMS = frozenset({"region", "department", "mechanism", "month", "category", "tier"})
+SURVEY_DIMS = frozenset({"region", "department", "mechanism", "month"})
+
+
+def metric(title_zh: str, definition_zh: str, kind: str, dims: frozenset[str]):
+    def register(fn: Callable[[Ledger], Metric]) -> Callable[[Ledger], Metric]:
+        METRICS[fn.__name__] = MetricSpec(fn.__name__, title_zh, definition_zh, kind, dims, fn)
+        return fn
+    return register
+
+
+# --- issues --------------------------------------------------------------------
+
+@metric("提出问题数", "问题台账的行数（含已撤回）。", "count", ISSUE_DIMS)
+def issues_raised(ledger: Ledger) -> Metric:
+    return count(len(ledger.issues))
+
+
+@metric("已办结问题数", "状态为已办结、已评价或已归档的问题数。", "count", ISSUE_DIMS)
+def issues_resolved(ledger: Ledger) -> Metric:
+    return count(ledger.issues["done"].sum())
+
+
+@metric("办结率", "已办结问题数 ÷（问题数 − 已撤回问题数）。", "rate", ISSUE_DIMS)
+def resolution_rate(ledger: Ledger) -> Metric:
+    issues = ledger.issues
+    return rate(issues["done"].sum(), len(issues) - issues["withdrawn"].sum())
+
+
+@metric("按期办结率",
+        "办结日期不晚于办结期限的已办结问题数 ÷ 已办结问题数。办结期限：填写了 due_on 的用 due_on，"
+        "否则按办理时限从交办日期起算（交办当日不计入；期限最后一天是休息日的顺延至下一个工作日；当日办结的为交办当日）。",
+        "rate", ISSUE_DIMS)
+def on_time_rate(ledger: Ledger) -> Metric:
+    done = ledger.issues[ledger.issues["done"]]
+    return rate((done["resolved_on"] <= done["due"]).sum(), len(done))
+
+
+@metric("超期未办结问题数", "既未办结也未撤回、且办结期限早于数据截止日的问题数。", "count", ISSUE_DIMS)
+def overdue_open(ledger: Ledger) -> Metric:
+    issues = ledger.issues
+    open_ = ~issues["done"] & ~issues["withdrawn"]
+    return count((open_ & (issues["due"] < ledger.as_of)).sum())
+
+
+@metric("办结用时中位数（天）", "已办结问题从提出日期到办结日期的自然日数的中位数。", "days", ISSUE_DIMS)
+def median_days_to_resolve(ledger: Ledger) -> Metric:
+    done = ledger.issues[ledger.issues["done"]]
+    days = (done["resolved_on"] - done["raised_on"]).dt.days.dropna()
+    return Metric(_plain(days.median()) if len(days) else None, None, len(days))
+
+
+@metric("乡镇（街道）层级办结占比", "办结层级为乡镇（街道）的已办结问题数 ÷ 已办结问题数。", "rate", ISSUE_DIMS)
+def township_resolution_share(ledger: Ledger) -> Metric:
+    done = ledger.issues[ledger.issues["done"]]
+    return rate(done["resolved_at_level"].eq("township").sum(), len(done))
+
+
+@metric("督办问题数", "联合督查组督办（escalated 为 true）的问题数。", "count", ISSUE_DIMS)
+def escalated_count(ledger: Ledger) -> Metric:
+    return count(ledger.issues["escalated"].sum())
+
+
+# --- meetings --------------------------------------------------------------------
+
+@metric("下沉会议与夜访次数", "会议与夜访记录的行数。", "count", MEETING_DIMS)
+def meetings_held(ledger: Ledger) -> Metric:
+    return count(len(ledger.meetings))
+
+
+@metric("接待群众人次", "会议与夜访记录中接待人次的合计（未填写的不计）。", "sum", MEETING_DIMS)
+def persons_received(ledger: Ledger) -> Metric:
+    return count(ledger.meetings["persons_received"].sum())
+
+
+# --- devolved items ------------------------------------------------------------------
+
+def active_items(ledger: Ledger) -> pd.DataFrame:
+    items = ledger.devolved_items
+    active = (items["effective_on"] <= ledger.as_of) & ~(items["revoked_on"] <= ledger.as_of)
+    return items[active]
+
+
+def last_twelve_months(as_of: pd.Timestamp) -> tuple[str, str]:
+    """The first and last month (YYYY-MM) of the 12 calendar months ending with as_of's month."""
+    end = as_of.to_period("M")
+    return str(end - 11), str(end)
+
+
+@metric("在用赋权事项数", "截至数据截止日已生效且未收回（收回日期为空或晚于截止日）的下放事项数。", "count", ITEM_DIMS)
+def items_devolved(ledger: Ledger) -> Metric:
+    return count(len(active_items(ledger)))
+
+
+@metric("零办件事项数", "在用事项中，截止日所在月及之前共12个自然月内，所有乡镇（街道）均无办件记录（无记录或办件量为0）的事项数。",
+        "count", ITEM_DIMS)
+def items_zero_use(ledger: Ledger) -> Metric:
+    first, last = last_twelve_months(ledger.as_of)
+    cases = ledger.item_cases
+    recent = cases[(cases["month"] >= first) & (cases["month"] <= last) & (cases["cases"].fillna(0) > 0)]
+    used = set(recent["item_id"])
+    return count((~active_items(ledger)["id"].isin(used)).sum())
+
+
+@metric("办件量", "办件量记录中 cases 的合计。", "sum", CASE_DIMS)
+def cases_handled(ledger: Ledger) -> Metric:
+    return count(ledger.item_cases["cases"].sum())
+
+
+@metric("承诺时限内办结率", "在填写了承诺时限内办结件数的记录中：承诺时限内办结件数合计 ÷ 办件量合计。", "rate", CASE_DIMS)
+def within_promise_rate(ledger: Ledger) -> Metric:
+    given = ledger.item_cases[ledger.item_cases["within_promise"].notna()]
+    return rate(given["within_promise"].sum(), given["cases"].sum())
+
+
+@metric("评估逾期事项数", "在用事项中，最近评估日期（未评估的用生效日期）早于截止日超过365天的事项数。", "count", ITEM_DIMS)
+def items_review_overdue(ledger: Ledger) -> Metric:
+    items = active_items(ledger)
+    reviewed = items["last_reviewed_on"].fillna(items["effective_on"])
+    return count(((ledger.as_of - reviewed).dt.days > 365).sum())
+
+
+# --- outcomes --------------------------------------------------------------------------
+
+@metric("第三方评价数", "第三方满意度评价记录的行数。", "count", OUTCOME_DIMS)
+def evaluations_count(ledger: Ledger) -> Metric:
+    return count(len(ledger.evaluations))
+
+
+@metric("满意率", "评分为3–5分（基本满意及以上）的评价数 ÷ 评价数。", "rate", OUTCOME_DIMS)
+def satisfaction_rate(ledger: Ledger) -> Metric:
+    ratings = ledger.evaluations["rating"]
+    return rate((ratings >= 3).sum(), ratings.notna().sum())
+
+
+@metric("非常满意率", "评分为5分（非常满意）的评价数 ÷ 评价数。", "rate", OUTCOME_DIMS)
+def very_satisfied_rate(ledger: Ledger) -> Metric:
+    ratings = ledger.evaluations["rating"]
+    return rate((ratings == 5).sum(), ratings.notna().sum())
+
+
+@metric("差评数", "评分为1–2分（不满意、非常不满意）的评价数。", "count", OUTCOME_DIMS)
+def negative_count(ledger: Ledger) -> Metric:
+    return count((ledger.evaluations["rating"] <= 2).sum())
+
+
+@metric("差评整改率", "填写了整改完成日期的差评数 ÷ 差评数。", "rate", OUTCOME_DIMS)
+def negative_rectified_rate(ledger: Ledger) -> Metric:
+    negative = ledger.evaluations[ledger.evaluations["rating"] <= 2]
+    return rate(negative["rectified_on"].notna().sum(), len(negative))
+
+
+SURVEY_GRADES = ["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"]
+
+
+@metric("调查满意率", "各次调查中（非常满意 + 满意 + 基本满意）人数合计 ÷ 全部回答人数合计；另附95% Wilson 置信区间。",
+        "rate", SURVEY_DIMS)
+def survey_satisfaction_rate(ledger: Ledger) -> Metric:
+    totals = ledger.surveys[SURVEY_GRADES].sum()
+    return rate(totals[SURVEY_GRADES[:3]].sum(), totals.sum())
+
+
+@metric("体验官确认解决率", "核查结论为确认解决的核查数 ÷ 核查数。", "rate", OUTCOME_DIMS)
+def inspections_confirmed_rate(ledger: Ledger) -> Metric:
+    verdicts = ledger.inspections["verdict"]
+    return rate(verdicts.eq("confirmed").sum(), verdicts.notna().sum())
+
+
+@metric("存疑问题数", "至少有一次核查结论为未解决的不同问题数。", "count", OUTCOME_DIMS)
+def issues_disputed(ledger: Ledger) -> Metric:
+    inspections = ledger.inspections
+    return count(inspections.loc[inspections["verdict"].eq("not_resolved"), "issue_id"].nunique())
+
+
+def compute(name: str, ledger: Ledger) -> Metric:
+    return METRICS[name].fn(ledger)
+
+
+def compute_all(ledger: Ledger) -> dict[str, Metric]:
+    return {name: spec.fn(ledger) for name, spec in METRICS.items()}

@@ -1,0 +1,57 @@
+"""Charts drawn at build time as SVG: geometry in Python, markup in a template.
+
+No JavaScript is needed to see a chart; every chart is followed on its page by
+its data table and a one-line summary, so the numbers are readable without it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pipeline.render.env import render
+
+WIDTH, HEIGHT = 640, 260
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 44, 12, 28, 44
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: list[float]
+    css_class: str  # colour comes from the site's stylesheet, so dark mode works
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1/2/5 × 10ⁿ at or above ``value``, for a readable axis."""
+    if value <= 0:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def bar_chart(title: str, labels: list[str], series: list[Series], *, chart_id: str, unit: str = "") -> str:
+    """Grouped vertical bars, one group per label; labels thinned so they never overlap."""
+    top = nice_ceiling(max((v for s in series for v in s.values), default=0))
+    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    group_w = plot_w / max(len(labels), 1)
+    bar_w = group_w * 0.8 / max(len(series), 1)
+    bars = []
+    for s_index, s in enumerate(series):
+        for index, value in enumerate(s.values):
+            height = plot_h * value / top
+            x = MARGIN_LEFT + index * group_w + group_w * 0.1 + s_index * bar_w
+            bars.append({"x": round(x, 2), "y": round(MARGIN_TOP + plot_h - height, 2), "w": round(bar_w, 2),
+                         "h": round(height, 2), "css": s.css_class, "tip": f"{labels[index]} {s.name}：{value:g}{unit}"})
+    every = max(1, math.ceil(len(labels) / 12))
+    ticks = [{"x": round(MARGIN_LEFT + i * group_w + group_w / 2, 2), "label": label}
+             for i, label in enumerate(labels) if i % every == 0]
+    grid = [{"y": round(MARGIN_TOP + plot_h - plot_h * k / 4, 2), "label": f"{top * k / 4:g}"} for k in range(5)]
+    legend = [{"x": MARGIN_LEFT + i * 140, "name": s.name, "css": s.css_class} for i, s in enumerate(series)]
+    return render("chart_bars.svg.j2", title=title, chart_id=chart_id, width=WIDTH, height=HEIGHT, bars=bars,
+                  ticks=ticks, grid=grid, legend=legend, left=MARGIN_LEFT, right=WIDTH - MARGIN_RIGHT,
+                  baseline=MARGIN_TOP + plot_h)

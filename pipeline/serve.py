@@ -1,0 +1,49 @@
+"""`ledger serve`: build, serve the output on 127.0.0.1, rebuild on change.
+
+Serving the built folder (not `mkdocs serve`) shows exactly what will be
+published, generated pages included.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from pipeline.build import REPO, BuildConfig, BuildError, build
+
+
+def _snapshot(*folders: Path) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for folder in folders if folder.exists()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _rebuild(config: BuildConfig) -> None:
+    try:
+        result = build(config)
+        click.echo(f"已重新生成（{result.seconds:.1f} 秒）。Rebuilt.")
+    except BuildError as exc:
+        click.echo(f"生成失败，继续显示上一版：{exc}", err=True)
+
+
+def serve_site(data: Path, out: Path, *, port: int, watch: bool) -> None:
+    config = BuildConfig(data=data, out=out)
+    _rebuild(config)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    click.echo(f"预览地址 http://127.0.0.1:{port}/ （Ctrl+C 退出）")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    watched = (data, REPO / "site", REPO / "mkdocs.yml")
+    seen = _snapshot(*watched[:2])
+    try:
+        while True:
+            time.sleep(1.0)
+            if watch and (now := _snapshot(*watched[:2])) != seen:
+                seen = now
+                _rebuild(config)
+    except KeyboardInterrupt:
+        server.shutdown()
