@@ -201,3 +201,24 @@ def item_prefix(department: str) -> str:
     """FQ-ZRZY-001 style prefix: the code upper-cased, a trailing 局 'j' dropped."""
     code = department[:-1] if department.endswith("j") and len(department) > 3 else department
     return code.upper()
+
+# Published claims: (region key or the source's own place name, subject, metric, unit,
+# period key, source title, quote with {value}). Region keys are resolved in demo.py.
+CLAIMS = [
+    ("city", "通过下沉机制解决的问题", "issues_resolved", "个", "year", "示例市基层治理改革年度综述（示例）",
+     "示例市通过市会镇开、镇会村开等机制，全年帮助基层解决问题{value}个。"),
+    ("county", "召开下沉会议", "meetings_held", "次", "year", "示例县下沉会议常态化开展（示例）",
+     "示例县全年召开各类下沉会议{value}次。"),
+    ("district", "夜访及会议接待群众", "persons_received", "人次", "year", "示例区夜访温度暖民心（示例）",
+     "示例区全年夜访和下沉会议累计接待群众{value}人次。"),
+    ("city", "问题按期办结率", "on_time_rate", "%", "half", "示例市问题办理提速增效（示例）",
+     "上半年示例市问题按期办结率达到{value}%。"),
+    ("county", "收集群众诉求", "issues_raised", "个", "half", "示例县畅通群众诉求渠道（示例）",
+     "上半年示例县共收集群众诉求{value}个。"),
+    ("city", "下放乡镇（街道）赋权事项", "items_devolved", "项", None, "示例市赋权乡镇改革观察（示例）",
+     "示例市已分批向乡镇（街道）下放赋权事项{value}项。"),
+    ("county", "第三方回访满意率", "satisfaction_rate", "%", None, "示例县群众满意度持续提升（示例）",
+     "第三方回访显示，示例县群众满意率达{value}%。"),
+    ("示例市部分乡镇", "群众满意度", "survey_satisfaction_rate", None, None, "示例市部分乡镇治理见闻（示例）",
+     "示例市部分乡镇群众满意度明显提升，基层治理效能持续增强。"),
+]

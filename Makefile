@@ -1,0 +1,56 @@
+# Sunshine Ledger — the two set-up commands are `make site` and `make test`.
+# Needs only python3 (>= 3.11), git and make; everything else goes into .venv.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DATA   ?= data
+OUT    ?= public
+
+.PHONY: site serve test validate deps lock demo-data bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+deps: $(STAMP)
+
+## Build the site from the bundled data into public/ (validates first; the old site stays on failure).
+site: deps
+	$(BIN)/ledger build --data $(DATA) --out $(OUT)
+
+## Build and serve on http://127.0.0.1:8000/, rebuilding on change.
+serve: deps
+	$(BIN)/ledger serve --data $(DATA) --out $(OUT)
+
+## Validate the bundled data only.
+validate: deps
+	$(BIN)/ledger validate --data $(DATA)
+
+## The whole test suite, including a real build of the bundled data and browser tests.
+test: deps
+	$(BIN)/python -m pytest
+
+## Regenerate the bundled synthetic demo data (deterministic).
+demo-data: deps
+	$(BIN)/ledger demo --out $(DATA)
+
+## Re-pin every dependency after changing pyproject.toml.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]' setuptools
+	( echo "# Exact versions of every dependency, used by the Makefile and CI."; \
+	  echo "# Regenerate with: make lock  (after changing pyproject.toml)"; \
+	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' | sort -f ) > requirements.lock
+	rm -rf .lock-venv
+
+## Scale benchmarks (writes benchmarks/results.md).
+bench: deps
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache .hypothesis test-artifacts

@@ -1,0 +1,62 @@
+"""Shared fixtures. Tests never write into the real tree: packages are copied into tmp_path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+STANDARD = REPO / "pipeline" / "standard.json"
+
+
+def write_descriptor(folder: Path, as_of: str, issue_paths: list[str]) -> None:
+    descriptor = json.loads(STANDARD.read_text(encoding="utf-8"))
+    descriptor["as_of"] = as_of
+    for resource in descriptor["resources"]:
+        if resource["name"] == "issues":
+            resource["path"] = issue_paths
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n",
+                                             encoding="utf-8")
+
+
+def make_tiny(target: Path) -> Path:
+    """The hand-written tiny package (tests/fixtures/tiny), with a descriptor from the standard."""
+    shutil.copytree(FIXTURES / "tiny", target)
+    write_descriptor(target, "2026-04-30", ["issues/2026.csv"])
+    return target
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    return make_tiny(tmp_path / "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_ledger(tmp_path_factory):
+    from pipeline.validate import validate
+
+    folder = make_tiny(tmp_path_factory.mktemp("tiny-ro") / "tiny")
+    report, ledger = validate(folder)
+    assert report.valid, [f.message_en for f in report.errors]
+    return ledger
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """A small generated demo package (read-only by convention: copy before changing)."""
+    from pipeline.demo import generate
+
+    folder = tmp_path_factory.mktemp("demo") / "data"
+    generate(folder, issues=600, seed=7)
+    return folder
+
+
+@pytest.fixture
+def demo_copy(demo_dir: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(demo_dir, target)
+    return target
