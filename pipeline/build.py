@@ -7,6 +7,8 @@ failure at any stage leaves the previous site untouched.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import logging
 import os
 import re
@@ -16,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import findings as fd
-from pipeline.render.pages import render_all
+from pipeline.package import DataPackage, resource_paths
+from pipeline.render import render_all
 from pipeline.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,10 +65,10 @@ def build(config: BuildConfig) -> BuildResult:
     try:
         docs = staging / "docs"
         shutil.copytree(config.site, docs)
-        blocks, files = render_all(ledger)
-        inject_blocks(docs, blocks)
-        for rel, text in files.items():
-            write_text(docs / rel, text)
+        rendered = render_all(ledger)
+        inject_blocks(docs, rendered.blocks)
+        for rel, content in rendered.files.items():
+            write_file(docs / rel, content)
         copy_downloads(config.data, ledger.package, docs / "downloads")
         # --- mkdocs build --strict, with timestamps from the data, not the clock ---
         site_out = staging / "site"
@@ -77,9 +80,12 @@ def build(config: BuildConfig) -> BuildResult:
     return BuildResult(config.out, report, pages, time.monotonic() - started)
 
 
-def write_text(path: Path, text: str) -> None:
+def write_file(path: Path, content: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="\n")
 
 
 def inject_blocks(docs: Path, blocks: dict[str, str]) -> None:
@@ -95,16 +101,14 @@ def inject_blocks(docs: Path, blocks: dict[str, str]) -> None:
             raise BuildError(f"{page.relative_to(docs)}: unknown block marker(s) {sorted(unknown)}; known: {sorted(blocks)}")
         used.update(names)
         # A block is raw HTML: blank lines around it keep Markdown from touching it.
-        write_text(page, MARKER.sub(lambda m: "\n" + blocks[m.group(1)].strip() + "\n", text))
+        write_file(page, MARKER.sub(lambda m: "\n" + blocks[m.group(1)].strip() + "\n", text))
     missing = set(blocks) - used
     if missing:
         raise BuildError(f"no hand-written page has the marker(s) {sorted(missing)}; the figures would not appear")
 
 
-def copy_downloads(data: Path, package, target: Path) -> None:
+def copy_downloads(data: Path, package: DataPackage, target: Path) -> None:
     """The package's own files, as published (descriptor and CSVs)."""
-    from pipeline.package import resource_paths
-
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(data / "datapackage.json", target / "datapackage.json")
     for res in package.descriptor["resources"]:
@@ -113,10 +117,8 @@ def copy_downloads(data: Path, package, target: Path) -> None:
             shutil.copyfile(data / rel, target / rel)
 
 
-def as_of_epoch(as_of) -> str:
-    import calendar
-    import datetime as dt
-
+def as_of_epoch(as_of: dt.date) -> str:
+    """SOURCE_DATE_EPOCH for the snapshot date: builds are dated by the data, never the clock."""
     return str(calendar.timegm(dt.datetime.combine(as_of, dt.time()).timetuple()))
 
 

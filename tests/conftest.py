@@ -60,3 +60,21 @@ def demo_copy(demo_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(demo_dir, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def built_demo_site(demo_dir, tmp_path_factory) -> Path:
+    """The site built from the small demo package (session-wide: builds take seconds)."""
+    from pipeline.build import BuildConfig, build
+
+    out = tmp_path_factory.mktemp("site") / "public"
+    build(BuildConfig(data=demo_dir, out=out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from tests.browser import browser
+
+    with browser() as instance:
+        yield instance

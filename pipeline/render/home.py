@@ -1,0 +1,74 @@
+"""首页: the headline figures, the monthly trend and the summary API document."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.frames import Ledger
+from pipeline.metrics import METRICS, Metric
+from pipeline.render.charts import Series, bar_chart
+from pipeline.render.env import render
+from pipeline.render.section import Rendered
+
+HEADLINE = ["issues_raised", "issues_resolved", "resolution_rate", "on_time_rate", "overdue_open",
+            "median_days_to_resolve", "township_resolution_share", "escalated_count", "meetings_held",
+            "persons_received", "items_devolved", "items_zero_use", "satisfaction_rate",
+            "inspections_confirmed_rate", "issues_disputed"]
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    title: str
+    definition: str
+    kind: str
+    metric: Metric
+
+
+def headline_cards(metrics: dict[str, Metric]) -> list[Card]:
+    return [Card(name, METRICS[name].title_zh, METRICS[name].definition_zh, METRICS[name].kind, metrics[name])
+            for name in HEADLINE]
+
+
+def monthly_counts(ledger: Ledger) -> pd.DataFrame:
+    """Issues raised and resolved per month (by raised_on and resolved_on), every month in the period."""
+    issues = ledger.issues
+    raised = issues["raised_on"].dt.strftime("%Y-%m").value_counts()
+    done = issues[issues["done"]]
+    resolved = done["resolved_on"].dt.strftime("%Y-%m").value_counts()
+    if raised.empty:
+        return pd.DataFrame(columns=["month", "raised", "resolved"])
+    months = pd.period_range(min(raised.index), ledger.as_of.to_period("M"), freq="M").astype(str)
+    return pd.DataFrame({"month": months,
+                         "raised": [int(raised.get(m, 0)) for m in months],
+                         "resolved": [int(resolved.get(m, 0)) for m in months]})
+
+
+def trend_block(ledger: Ledger) -> str:
+    table = monthly_counts(ledger)
+    chart = bar_chart("每月提出与办结的问题数", list(table["month"].str[2:]),
+                      [Series("提出", list(table["raised"]), "bar-a"), Series("办结", list(table["resolved"]), "bar-b")],
+                      chart_id="trend-monthly", unit="件")
+    busiest = table.loc[table["raised"].idxmax()] if len(table) else None
+    return render("block_trend.html.j2", chart=chart, rows=table.to_dict("records"), busiest=busiest)
+
+
+def headline_block(ledger: Ledger, metrics: dict[str, Metric]) -> str:
+    return render("block_headline.html.j2", cards=headline_cards(metrics), as_of=ledger.as_of.strftime("%Y-%m-%d"),
+                  title=ledger.package.descriptor.get("title", ""))
+
+
+def summary_document(ledger: Ledger, metrics: dict[str, Metric]) -> str:
+    payload = {"as_of": ledger.as_of.strftime("%Y-%m-%d"),
+               "metrics": {name: metric.to_dict() for name, metric in metrics.items()}}
+    return json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+    return Rendered(
+        blocks={"headline": headline_block(ledger, metrics), "trend": trend_block(ledger)},
+        files={"api/v1/summary.json": summary_document(ledger, metrics)},
+    )
