@@ -41,7 +41,7 @@ def make(code: str, *, path: str, row: int | None = None, field: str | None = No
     """Build a finding from its code's message templates and the parameters they name."""
     info = code_info(code)
     shown = None if value is None else _clip(str(value))
-    params = {"field": field, "value": shown, "resource": resource, **params}
+    params = {"path": path, "row": row, "field": field, "value": shown, "resource": resource, **params}
     return Finding(
         path=path, row=row, field=field, code=code, resource=resource, value=shown,
         message_zh=info.message_zh.format(**params), message_en=info.message_en.format(**params),

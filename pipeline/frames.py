@@ -34,7 +34,12 @@ def read_resource(package: DataPackage, name: str) -> pd.DataFrame:
         parts.append(frame)
     raw = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_path", "_row"])
     for spec in fields:
-        raw[spec["name"]] = convert(raw[spec["name"]].astype(str), spec.get("type", "string"))
+        typed = convert(raw[spec["name"]].astype(str), spec.get("type", "string"))
+        allowed = spec.get("constraints", {}).get("enum")
+        if allowed is not None:
+            # An out-of-list value is already reported; downstream it is simply unknown.
+            typed = typed.where(typed.isin(allowed))
+        raw[spec["name"]] = typed
     return raw
 
 

@@ -85,8 +85,20 @@ def run_frictionless(package: DataPackage, facts: dict[str, list[FileFacts]]) ->
         yield fd.make("package-error", path="datapackage.json", detail=error.message)
     for task in report.tasks:
         name = task.name
-        for error in task.errors:
-            yield translate(package, name, mappers[name], error.to_descriptor())
+        errors = [error.to_descriptor() for error in task.errors]
+        # A blank row is one problem, not also a missing key on that row.
+        blank = {e.get("rowNumber") for e in errors if e.get("type") == "blank-row"}
+        for error in errors:
+            if error.get("type") != "blank-row" and error.get("rowNumber") in blank:
+                continue
+            if error.get("type") == "primary-key" and _key_is_unique_field(package, name):
+                continue  # the unique-error on the same row already says it, with the field
+            yield translate(package, name, mappers[name], error)
+
+
+def _key_is_unique_field(package: DataPackage, resource: str) -> bool:
+    keys = package.resource(resource)["schema"].get("primaryKey", [])
+    return len(keys) == 1 and package.field(resource, keys[0]).get("constraints", {}).get("unique", False)
 
 
 _FIRST_ROW = re.compile(r'row at position "?(\d+)"?')

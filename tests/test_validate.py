@@ -1,0 +1,196 @@
+"""Validation on the tiny package with one defect at a time.
+
+Each case is named after the defect it carries and asserts the exact findings:
+(file, spreadsheet row, field, code). The tiny package itself is valid.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.validate import validate
+
+
+def flat(report) -> list[tuple]:
+    return [(f.path, f.row, f.field, f.code) for f in report.findings]
+
+
+def edit_cell(folder: Path, rel: str, row: int, field: str, value: str) -> None:
+    """Set one cell; ``row`` counts as a spreadsheet does (header = 1)."""
+    path = folder / rel
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    rows[row - 1][rows[0].index(field)] = value
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def test_tiny_package_is_valid(tiny):
+    report, ledger = validate(tiny)
+    assert flat(report) == []
+    assert report.valid and ledger is not None
+
+
+# --- defects in the files themselves -------------------------------------------------
+
+def bom(folder):
+    path = folder / "regions.csv"
+    path.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
+
+
+def gb18030_export(folder):
+    path = folder / "departments.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+
+
+def utf16_export(folder):
+    path = folder / "departments.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+
+
+def missing_file(folder):
+    (folder / "surveys.csv").unlink()
+
+
+def renamed_header(folder):
+    path = folder / "issues" / "2026.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",title,", ",标题,", 1), encoding="utf-8")
+
+
+def extra_column(folder):
+    path = folder / "departments.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0] + ",phone"] + [line + "," for line in lines[1:]]) + "\n", encoding="utf-8")
+
+
+FILE_DEFECTS = {
+    "bom": (bom, [("regions.csv", 1, None, "bom-present")]),
+    "gb18030-export": (gb18030_export, [("departments.csv", 2, None, "encoding-error")]),
+    "utf16-export": (utf16_export, [("departments.csv", 1, None, "encoding-error")]),
+    "missing-file": (missing_file, [("surveys.csv", None, None, "missing-file")]),
+    "renamed-header": (renamed_header, [("issues/2026.csv", 1, "title", "incorrect-label")]),
+    "extra-column": (extra_column, [("departments.csv", 1, None, "extra-label")]),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(FILE_DEFECTS))
+def test_file_defects_are_reported_alone(tiny, defect):
+    apply, expected = FILE_DEFECTS[defect]
+    apply(tiny)
+    report, ledger = validate(tiny)
+    assert flat(report) == expected
+    assert not report.valid and ledger is None
+
+
+def test_gb18030_message_says_where_and_how_to_convert(tiny):
+    gb18030_export(tiny)
+    (finding,) = validate(tiny)[0].findings
+    assert finding.message_zh == "文件不是 UTF-8 编码：第 2 行有无法识别的字节（第 28 个字节起，可能是 GBK/GB18030 编码）。"
+    assert "ledger import" in finding.fix_zh
+
+
+# --- defects in cells, found by frictionless or our rules ----------------------------
+
+CELL_DEFECTS = {
+    "date-with-slashes": (("issues/2026.csv", 2, "raised_on", "2026/3/2"), [("issues/2026.csv", 2, "raised_on", "type-error")]),
+    "status-label-instead-of-code": (("issues/2026.csv", 3, "status", "已评价"), [("issues/2026.csv", 3, "status", "constraint-error")]),
+    "unknown-lead-department": (("issues/2026.csv", 4, "lead_department", "gaj"), [("issues/2026.csv", 4, "lead_department", "foreign-key")]),
+    "duplicate-issue-id": (("issues/2026.csv", 5, "id", "Q-001"), [("issues/2026.csv", 5, "id", "unique-error")]),
+    "title-too-short": (("issues/2026.csv", 6, "title", "路灯"), [("issues/2026.csv", 6, "title", "constraint-error")]),
+    "empty-required-title": (("issues/2026.csv", 6, "title", ""), [("issues/2026.csv", 6, "title", "constraint-error")]),
+    "resolved-before-assigned": (("issues/2026.csv", 3, "resolved_on", "2026-03-01"), [("issues/2026.csv", 3, "resolved_on", "date-order")]),
+    "resolved-without-date": (("issues/2026.csv", 4, "resolved_on", ""), [("issues/2026.csv", 4, "resolved_on", "status-missing-field")]),
+    "archived-after-as-of": (("issues/2026.csv", 2, "archived_on", "2026-05-02"), [("issues/2026.csv", 2, "archived_on", "date-after-as-of")]),
+    "meeting-of-another-mechanism": (("issues/2026.csv", 5, "meeting_id", "M-001"), [("issues/2026.csv", 5, "mechanism", "meeting-mismatch")]),
+    "unknown-co-department": (("issues/2026.csv", 3, "co_departments", "zrzyj;gaj"), [("issues/2026.csv", 3, "co_departments", "unknown-code")]),
+    "unknown-meeting-department": (("meetings.csv", 2, "departments", "jtj;xyz"), [("meetings.csv", 2, "departments", "unknown-code")]),
+    "resident-id-in-title": (("issues/2026.csv", 7, "title", "村民11010519491231002X反映道路积水"), [("issues/2026.csv", 7, "title", "pii-id-number")]),
+    "mobile-in-summary": (("issues/2026.csv", 2, "summary", "已联系 +86 138-1234-5678 处理"), [("issues/2026.csv", 2, "summary", "pii-mobile")]),
+    "javascript-link": (("claims.csv", 2, "source_url", "javascript:alert(1)"), [("claims.csv", 2, "source_url", "unsafe-url")]),
+    "township-code-shaped-like-county": (("regions.csv", 3, "level", "township"), [("regions.csv", 3, "code", "region-code-level")]),
+    "officer-name-instead-of-code": (("inspections.csv", 2, "officer", "张三"), [("inspections.csv", 2, "officer", "constraint-error")]),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(CELL_DEFECTS))
+def test_cell_defects_name_file_row_field_and_rule(tiny, defect):
+    (rel, row, field, value), expected = CELL_DEFECTS[defect]
+    edit_cell(tiny, rel, row, field, value)
+    report, _ = validate(tiny)
+    assert flat(report) == expected
+
+
+def test_year_files_are_numbered_per_file(tiny):
+    """frictionless numbers a multipart resource continuously; findings use each file's own rows."""
+    lines = (tiny / "issues" / "2026.csv").read_text(encoding="utf-8").splitlines()
+    (tiny / "issues" / "2025.csv").write_text(lines[0] + "\n", encoding="utf-8")
+    (tiny / "issues" / "2026.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    second = tiny / "issues" / "2027.csv"
+    second.write_text(lines[0] + "\n" + lines[1].replace("Q-001", "Q-009").replace("2026-03-02,990121001001", "2026-13-02,990121001001", 1) + "\n", encoding="utf-8")
+    descriptor = json.loads((tiny / "datapackage.json").read_text(encoding="utf-8"))
+    next(r for r in descriptor["resources"] if r["name"] == "issues")["path"] = [
+        "issues/2025.csv", "issues/2026.csv", "issues/2027.csv"]
+    (tiny / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    report, _ = validate(tiny)
+    assert flat(report) == [("issues/2027.csv", 2, "raised_on", "type-error")]
+
+
+def test_blank_row_in_the_middle(tiny):
+    path = tiny / "departments.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0], lines[1], "", lines[2]]) + "\n", encoding="utf-8")
+    assert flat(validate(tiny)[0]) == [("departments.csv", 3, None, "blank-row")]
+
+
+@pytest.mark.parametrize("path,why", [("../outside.csv", "不能包含“..”"), ("/etc/passwd", "不能是绝对路径"),
+                                      ("https://example.org/x.csv", "不能是网址")])
+def test_unsafe_resource_paths_are_refused_before_reading(tiny, path, why):
+    descriptor = json.loads((tiny / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][0]["path"] = path
+    (tiny / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    report, ledger = validate(tiny)
+    assert flat(report) == [("datapackage.json", None, None, "unsafe-path")]
+    assert report.findings[0].message_zh == f"资源 regions 的路径 {path} 不被允许：{why}"
+    assert ledger is None
+
+
+def test_symlinked_resource_is_refused(tiny):
+    target = tiny / "regions.csv"
+    moved = tiny.parent / "elsewhere.csv"
+    target.rename(moved)
+    target.symlink_to(moved)
+    assert flat(validate(tiny)[0]) == [("datapackage.json", None, None, "unsafe-path")]
+
+
+def test_descriptor_that_is_not_json(tiny):
+    (tiny / "datapackage.json").write_text("{not json", encoding="utf-8")
+    assert flat(validate(tiny)[0]) == [("datapackage.json", None, None, "package-error")]
+
+
+def test_deadline_in_uncovered_year_is_a_warning_not_an_error(tiny):
+    descriptor = json.loads((tiny / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["as_of"] = "2026-12-31"
+    (tiny / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    edit_cell(tiny, "issues/2026.csv", 6, "raised_on", "2026-12-28")
+    edit_cell(tiny, "issues/2026.csv", 6, "assigned_on", "2026-12-28")
+    edit_cell(tiny, "issues/2026.csv", 6, "tier", "difficult")
+    report, ledger = validate(tiny)
+    assert flat(report) == [("holidays.csv", None, None, "calendar-year-missing")]
+    assert report.valid
+    assert report.findings[0].message_zh.startswith("2027 年的法定节假日安排尚未收录")
+    assert bool(ledger.issues.set_index("id").loc["Q-005", "due_provisional"]) is True
+
+
+def test_every_error_names_a_fix_in_both_languages(tiny):
+    for defect in CELL_DEFECTS.values():
+        edit_cell(tiny, *defect[0])
+    report, _ = validate(tiny)
+    assert len(report.findings) >= len(CELL_DEFECTS) - 2
+    for finding in report.findings:
+        assert finding.message_zh and finding.message_en and finding.fix_zh and finding.fix_en
+        assert not re.search(r"\{[a-z_]+\}", finding.message_zh + finding.message_en + finding.fix_zh)
