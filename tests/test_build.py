@@ -1,0 +1,133 @@
+"""The build driver: the bundled data builds, output is deterministic, failures change nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from pipeline import build as build_module
+from pipeline.build import BuildConfig, BuildError, InvalidData, build
+from pipeline.metrics import compute_all
+from pipeline.render.home import headline_block
+from pipeline.validate import validate
+from tests.conftest import REPO
+from tests.test_validate import edit_cell
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it (review the diff before committing)."""
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"golden file {path} missing: run with UPDATE_GOLDEN=1 and review it"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def bundled_site(tmp_path_factory) -> Path:
+    """A real build of the bundled data/ — what `make site` does."""
+    out = tmp_path_factory.mktemp("bundled") / "public"
+    result = build(BuildConfig(data=REPO / "data", out=out))
+    assert result.report.valid
+    return out
+
+
+@pytest.mark.slow
+def test_bundled_data_builds_the_site(bundled_site):
+    assert (bundled_site / "index.html").is_file()
+    html = (bundled_site / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh"' in html
+    assert "fonts.googleapis.com" not in html and "fonts.gstatic.com" not in html
+
+
+@pytest.mark.slow
+def test_summary_json_is_the_metric_functions_output(bundled_site):
+    _, ledger = validate(REPO / "data")
+    summary = json.loads((bundled_site / "api/v1/summary.json").read_text(encoding="utf-8"))
+    assert summary["as_of"] == "2026-10-31"
+    assert summary["metrics"] == {name: m.to_dict() for name, m in compute_all(ledger).items()}
+    check_golden("summary.json", (bundled_site / "api/v1/summary.json").read_text(encoding="utf-8"))
+
+
+def test_home_headline_block_golden():
+    _, ledger = validate(REPO / "data")
+    check_golden("home_headline.html", headline_block(ledger, compute_all(ledger)))
+
+
+def test_build_is_deterministic(tiny, tmp_path):
+    first = build(BuildConfig(data=tiny, out=tmp_path / "one")).out
+    second = build(BuildConfig(data=tiny, out=tmp_path / "two")).out
+    assert tree_digest(first) == tree_digest(second)
+
+
+def test_no_outside_url_is_requested_by_any_page(built_demo_site):
+    for page in built_demo_site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for needle in ('src="http', "src='http", 'href="//', "@import url(http", "fonts.googleapis"):
+            assert needle not in html, f"{page.relative_to(built_demo_site)} loads an outside resource: {needle}"
+
+
+@pytest.fixture
+def previous_site(tmp_path):
+    out = tmp_path / "public"
+    out.mkdir()
+    (out / "index.html").write_text("previous", encoding="utf-8")
+    return out
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("injected failure")
+
+
+@pytest.mark.parametrize("stage", ["validate", "render_all", "inject_blocks", "copy_downloads", "run_mkdocs"])
+def test_failure_at_any_stage_leaves_the_previous_site(tiny, previous_site, monkeypatch, stage):
+    monkeypatch.setattr(build_module, stage, _boom)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        build(BuildConfig(data=tiny, out=previous_site))
+    assert sorted(p.name for p in previous_site.iterdir()) == ["index.html"]
+    assert (previous_site / "index.html").read_text(encoding="utf-8") == "previous"
+    assert not any(p.name.startswith(".public.") for p in previous_site.parent.iterdir())
+
+
+def test_failed_swap_restores_the_previous_site(tiny, previous_site, monkeypatch):
+    real_rename = Path.rename
+
+    def rename(self, target):
+        if self.name == "site":  # the new site moving into place
+            raise OSError("injected failure")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(OSError, match="injected failure"):
+        build(BuildConfig(data=tiny, out=previous_site))
+    assert (previous_site / "index.html").read_text(encoding="utf-8") == "previous"
+
+
+def test_invalid_data_never_publishes(tiny, previous_site):
+    edit_cell(tiny, "issues/2026.csv", 2, "title", "村民身份证11010519491231002X")
+    with pytest.raises(InvalidData) as info:
+        build(BuildConfig(data=tiny, out=previous_site))
+    assert [f.code for f in info.value.report.errors] == ["pii-id-number"]
+    assert (previous_site / "index.html").read_text(encoding="utf-8") == "previous"
+
+
+def test_unknown_marker_in_a_hand_written_page_stops_the_build(tiny, tmp_path):
+    site = tmp_path / "site"
+    import shutil
+
+    shutil.copytree(REPO / "site", site)
+    (site / "about.md").write_text("# 关于\n\n<!-- ledger:no-such-block -->\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="unknown block marker"):
+        build(BuildConfig(data=tiny, out=tmp_path / "public", site=site))
+    assert not (tmp_path / "public").exists()
