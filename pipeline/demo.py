@@ -576,8 +576,18 @@ def tally_sum(tally: dict, county: str | None, first: dt.date, last: dt.date, in
     return sum(v[index] for (c, month), v in tally.items() if (county in (None, c)) and lo <= month <= hi)
 
 
+REPORTED_CLAIMS = Path(__file__).with_name("reported_claims.csv")
+
+
+def reported_claims() -> list[dict]:
+    """Real published figures (pipeline/reported_claims.csv), passed through as text, unchanged."""
+    with REPORTED_CLAIMS.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def build_claims(world: World, items: list[dict]) -> list[dict]:
-    """Published figures (texts in demo_text.CLAIMS): some agree with the records, some do not."""
+    """Published figures: the demo's own (texts in demo_text.CLAIMS), some agreeing with the records and
+    some not, then every real figure of pipeline/reported_claims.csv (real places: no region_code)."""
     as_of = world.as_of
     year_end = min(dt.date(START.year, 12, 31), as_of)
     periods = {"year": (START, year_end), None: (None, None),
@@ -608,7 +618,7 @@ def build_claims(world: World, items: list[dict]) -> list[dict]:
                      "source_title": title, "source_publisher": "示例日报",
                      "source_date": min(last + DAY * 20, as_of) if last else as_of - DAY * 10,
                      "source_url": None, "quote": quote.format(value=value)})
-    return rows
+    return rows + reported_claims()
 
 
 # --- the package ---------------------------------------------------------------------
