@@ -1,0 +1,59 @@
+"""赋权事项 section: the catalogue page, one page per department and per township/street,
+and the JSON chunks the catalogue's filter loads on demand.
+
+"放得下、接得住、管得好": was an item devolved (catalogue, dates, decision), can the
+township handle it (cases, within-promise rate), is it used and evaluated
+(零办件, 评估逾期). Every figure comes from a metric function of
+``pipeline.metrics`` through ``items_data``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pipeline.frames import Ledger
+from pipeline.metrics import Metric
+from pipeline.render.env import render
+from pipeline.render.items_catalogue import STATUS_ZH, api_files, department_names, item_records
+from pipeline.render.items_data import item_ledger, table, time_saved, township_regions, uptake
+from pipeline.render.items_pages import department_page, figures, monthly, township_page
+from pipeline.render.section import Rendered
+
+
+def index_page(ledger: Ledger, records: list[dict], towns: list[dict], departments: list[dict]) -> str:
+    part = item_ledger(ledger)
+    types = ledger.labels("devolved_items", "power_type")
+    present = {r["power_type"] for r in records}
+    type_codes = [code for code in types if code in present]
+    town_rows = table(part, "region", [t["code"] for t in towns])
+    statuses = Counter(r["status"] for r in records)
+    return render(
+        "items_index.md.j2",
+        figures=figures(uptake(part)), total=len(records),
+        statuses=[(STATUS_ZH[s], statuses[s]) for s in STATUS_ZH if statuses[s]],
+        departments=departments, by_department=table(part, "department", [d["code"] for d in departments]),
+        towns=towns, by_town=town_rows, towns_cases=uptake(part, ["cases_handled"])["cases_handled"],
+        types=[(code, types[code]) for code in type_codes], by_type=table(part, "power_type", type_codes),
+        monthly=monthly(part, "items-month", "每月办件量（全部乡镇、街道）"), saved=time_saved(part),
+        zero_use=[r for r in records if r["zero_use"]], overdue=[r for r in records if r["review_overdue"]],
+        town_names={t["code"]: t["name"] for t in towns}, as_of=ledger.as_of.strftime("%Y-%m-%d"),
+    )
+
+
+def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+    # --- Load inputs ---
+    records = item_records(ledger)
+    towns = township_regions(ledger)
+    names = department_names(ledger)
+    departments = [{"code": code, "name": names.get(code, code)}
+                   for code in sorted({r["department"] for r in records if r["department"]})]
+    # --- Render pages and API ---
+    files: dict[str, str | bytes] = {"items/index.md": index_page(ledger, records, towns, departments)}
+    for department in departments:
+        files[f"items/department/{department['code']}.md"] = department_page(
+            ledger, department["code"], department["name"], records, towns)
+    for town in towns:
+        files[f"items/township/{town['code']}.md"] = township_page(ledger, town, records)
+    files.update(api_files(ledger, records, towns))
+    return Rendered(files=files)
+
