@@ -29,6 +29,7 @@ DATE_FORMS = [
 ]
 MONTH_FORMS = [re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})月?")]
 SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+\d+")
+CODE_LIKE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._;/+-]*")  # 990121001003, Q-2026-00001, zrzyj;sthjj
 
 
 class ImportFailed(Exception):
@@ -37,16 +38,60 @@ class ImportFailed(Exception):
         self.findings = findings
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def decode(raw: bytes) -> str:
-    """Text of a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030."""
+    """Text of a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030.
+
+    Raises UnicodeDecodeError (whose ``object`` and ``start`` locate the bad byte) when
+    the bytes are none of these. A file that is UTF-8 except for a few damaged bytes is
+    reported at the first of them, not read as GB18030: that would turn every Chinese
+    character of the file into a wrong one without any error.
+    """
     if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8):].decode("utf-8")
+        try:
+            return raw[len(codecs.BOM_UTF8):].decode("utf-8")
+        except UnicodeDecodeError as exc:  # keep the positions those of the file, BOM included
+            bom = len(codecs.BOM_UTF8)
+            raise UnicodeDecodeError("utf-8", raw, exc.start + bom, exc.end + bom, exc.reason) from None
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16")
     try:
         return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030")  # a superset of GBK and GB2312; raises on truly broken bytes
+    except UnicodeDecodeError as utf8_error:
+        good, bad = _utf8_counts(raw)
+        if good >= 4 * bad:  # UTF-8 with a few damaged bytes: never read it as GB18030
+            raise
+        try:
+            return raw.decode("gb18030")  # a superset of GBK and GB2312; raises on truly broken bytes
+        except UnicodeDecodeError:
+            if good > bad:  # neither: name the byte where the likelier encoding broke
+                raise utf8_error from None
+            raise
+
+
+def _utf8_counts(raw: bytes) -> tuple[int, int]:
+    """(non-ASCII characters that decode as UTF-8, byte runs that do not).
+
+    GBK/GB18030 text read as UTF-8 fails on nearly every Chinese character (about four
+    failures to one accidental success on real ledgers); UTF-8 with a stray byte decodes
+    everywhere but there.
+    """
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    return len(_NON_ASCII.findall(text)) - bad, bad
+
+
+def _undecodable_row(exc: UnicodeDecodeError) -> int:
+    """Line number (1 = the header) of the first byte that could not be decoded."""
+    before = exc.object[:exc.start]
+    encoding = "utf-16" if before.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else exc.encoding
+    try:
+        text = before.decode(encoding, errors="replace")
+    except LookupError:
+        text = before.decode("latin-1")
+    return text.count("\n") + 1
 
 
 def read_rows(source: Path) -> list[list[object]]:
@@ -97,14 +142,27 @@ def convert_date(text: str, *, excel_serial: bool) -> str | None:
 
 def convert_month(text: str) -> str | None:
     folded = fold(text)
-    if re.fullmatch(r"\d{4}-\d{2}", folded):
-        return folded
     for form in MONTH_FORMS:
         match = form.fullmatch(folded)
         if match and 1 <= int(match["m"]) <= 12:
             return f"{int(match['y']):04d}-{int(match['m']):02d}"
     full = convert_date(text, excel_serial=True)
     return full[:7] if full else None
+
+
+def _label_table(field: dict) -> dict[str, str]:
+    """Folded Chinese label → code. A label with a note in brackets, 复杂问题（3个工作日）,
+    is also known by its words before the brackets, 复杂问题, when no other label shares them."""
+    table = {fold(str(c["label"])): str(c["value"]) for c in field.get("categories", [])}
+    short: dict[str, list[str]] = {}
+    for label, value in list(table.items()):
+        words = re.sub(r"\(.*\)$", "", label).strip()
+        if words and words != label:
+            short.setdefault(words, []).append(value)
+    for words, values in short.items():
+        if len(values) == 1 and words not in table:
+            table[words] = values[0]
+    return table
 
 
 class _Converter:
@@ -118,8 +176,7 @@ class _Converter:
             self.by_header[fold(f["name"]).lower()] = f["name"]
             if f.get("title"):
                 self.by_header[fold(f["title"])] = f["name"]
-        self.labels = {f["name"]: {fold(str(c["label"])): str(c["value"]) for c in f.get("categories", [])}
-                       for f in fields}
+        self.labels = {f["name"]: _label_table(f) for f in fields}
         self.codes = {f["name"]: {str(v) for v in f.get("constraints", {}).get("enum", [])} for f in fields}
 
     def header(self, label: object) -> str | None:
@@ -142,6 +199,8 @@ class _Converter:
                 return self.labels[name][folded], None
             allowed = "、".join(f"{c['value']}（{c['label']}）" for c in field.get("categories", []))
             return None, f"“{text}”不是可选值；可选值：{allowed}"
+        if fold(text) in self.labels[name]:  # categories without an enum, e.g. rating 4 = 满意
+            return self.labels[name][fold(text)], None
         if ftype == "date":
             converted = convert_date(text, excel_serial=not isinstance(value, str) or text.isdigit())
             return (converted, None) if converted else (None, f"“{text}”不是可识别的日期；请写成 2026-03-05")
@@ -159,10 +218,13 @@ class _Converter:
             truth = {"true": "true", "是": "true", "1": "true", "false": "false", "否": "false", "0": "false"}
             return (truth[folded], None) if folded in truth else (None, f"“{text}”应为 是/否 或 true/false")
         pattern = field.get("constraints", {}).get("pattern")
-        if pattern and SCIENTIFIC.fullmatch(fold(text)):
+        if SCIENTIFIC.fullmatch(fold(text)):  # no text is just "9.90121E+11": a code Excel turned into a number
             return None, f"“{text}”是科学计数法，Excel 已把编号截断，无法还原；请把该列设为文本后重新输入"
+        if (pattern and ftype == "string") or CODE_LIKE.fullmatch(fold(text)):
+            # Codes, ids and lists of codes typed in full-width characters become ASCII;
+            # prose keeps its full-width digits and punctuation as written.
+            text = fold(text)
         if pattern and ftype == "string":
-            text = fold(text)  # codes and ids: full-width characters become ASCII
             if re.fullmatch(r"\d+", text) and re.fullmatch(pattern, text) is None and pattern.startswith("^\\d{"):
                 width = int(re.match(r"\^\\d\{(\d+)\}", pattern).group(1))
                 if len(text) < width:
@@ -176,16 +238,32 @@ def import_file(source: Path, package: DataPackage, resource: str) -> tuple[str,
     converter = _Converter(fields)
     try:
         rows = read_rows(source)
-    except (UnicodeDecodeError, OSError, ValueError, KeyError) as exc:
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start:min(exc.end, exc.start + 4)].hex(" ").upper()
+        encoding = {"utf-8": "UTF-8", "gb18030": "GB18030"}.get(exc.encoding, "UTF-16")
+        raise ImportFailed([fd.make("encoding-error", path=source.name, row=_undecodable_row(exc), resource=resource,
+                                    value=bad, detail=f"第 {exc.start + 1} 个字节 {bad}，按 {encoding} 无法解码")]) from None
+    except (OSError, ValueError, KeyError) as exc:
         raise ImportFailed([fd.make("encoding-error", path=source.name, row=1, resource=resource,
                                     detail=f"无法读取：{exc}")]) from None
+    if not any(_cell_text(v).strip() for row in rows for v in row):
+        raise ImportFailed([fd.make("empty-file", path=source.name, row=1, resource=resource)])
     problems: list[fd.Finding] = []
-    header = rows[0] if rows else []
+    header = rows[0]
     mapping = [converter.header(label) for label in header]
+    seen: set[str] = set()
     for column, (label, name) in enumerate(zip(header, mapping), start=1):
-        if name is None and _cell_text(label).strip():
+        if name in seen:
+            problems.append(fd.make("duplicate-label", path=source.name, row=1, resource=resource,
+                                    value=_cell_text(label), column=column))
+            mapping[column - 1] = None  # its cells are not read: which of the two would win is a guess
+        elif name is not None:
+            seen.add(name)
+        elif _cell_text(label).strip():
             problems.append(fd.make("extra-label", path=source.name, row=1, resource=resource,
                                     value=_cell_text(label), column=column))
+        elif any(column - 1 < len(row) and _cell_text(row[column - 1]).strip() for row in rows[1:]):
+            problems.append(fd.make("blank-label", path=source.name, row=1, resource=resource, column=column))
     for f in fields:
         if f["name"] not in mapping and f.get("constraints", {}).get("required"):
             problems.append(fd.make("missing-label", path=source.name, row=1, resource=resource, field=f["name"]))
@@ -208,11 +286,13 @@ def _convert_rows(rows, mapping, fields, converter, path, resource, problems) ->
             continue
         values = {name: "" for name in spec}
         for column, value in enumerate(row):
-            name = mapping[column] if column < len(mapping) else None
-            if name is None:
+            if column >= len(mapping):
                 if _cell_text(value).strip():
                     problems.append(fd.make("extra-cell", path=path, row=excel_row, resource=resource,
                                             value=_cell_text(value), column=column + 1))
+                continue
+            name = mapping[column]
+            if name is None:  # a column whose header is unknown, repeated or blank: reported on row 1
                 continue
             text, reason = converter.cell(spec[name], value)
             if reason:

@@ -1,0 +1,389 @@
+"""`ledger import`: every fixture under tests/fixtures/import carries the defect its name says,
+and each test pins the exact canonical CSV or the exact findings (Excel row, field, code)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from pipeline.cli import cli
+from pipeline.csvio import csv_text
+from pipeline.importer import ImportFailed, convert_date, convert_month, import_file
+from pipeline.package import load
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
+FIELDS = ["id", "mechanism", "meeting_id", "request_type", "raised_on", "region_code", "title", "category", "tier",
+          "lead_department", "co_departments", "status", "assigned_on", "due_on", "resolved_on", "archived_on",
+          "resolved_at_level", "escalated", "summary"]
+HEADER = ",".join(FIELDS) + "\n"
+ROW_1 = ("Q-2026-00001,monday_night_visit,M-2026-0001,help,2026-03-02,990121001003,村道路灯损坏需维修,infrastructure,"
+         "complex,jtj,zrzyj;sthjj,resolved,2026-03-03,2026-03-06,2026-03-05,,township,false,")
+ROW_2 = ("Q-2026-00002,hotline,,complaint,2026-03-04,990121002000,大㙟村农贸市场噪音扰民,environment,simple,sthjj,,"
+         "assigned,2026-03-04,,,,,true,\n")
+EXPECTED_ISSUES = HEADER + ROW_1 + '"已更换路灯12盏, 村民称""亮堂了"""\n' + ROW_2
+STATUS_CHOICES = ("registered（已登记）、assigned（已交办）、resolved（已办结）、evaluated（已评价）、"
+                  "archived（已归档）、withdrawn（已撤回）")
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    root = tmp_path_factory.mktemp("import") / "data"
+    root.mkdir()
+    descriptor = json.loads((REPO / "pipeline" / "standard.json").read_text(encoding="utf-8"))
+    descriptor["as_of"] = "2026-04-30"
+    (root / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    return load(root)
+
+
+def problems(source: Path, package, resource: str = "issues") -> list[tuple]:
+    with pytest.raises(ImportFailed) as failed:
+        import_file(source, package, resource)
+    return [(f.row, f.field, f.code) for f in failed.value.findings]
+
+
+def message(source: Path, package, resource: str = "issues", index: int = 0) -> str:
+    with pytest.raises(ImportFailed) as failed:
+        import_file(source, package, resource)
+    return failed.value.findings[index].message_zh
+
+
+# --- the fixtures that import cleanly ----------------------------------------------------
+
+@pytest.mark.parametrize("name", ["issues-utf8-bom.csv", "issues-gb18030.csv", "issues-utf16-excel.txt",
+                                  "issues-chinese-headers-and-labels.csv", "issues-date-forms.csv",
+                                  "issues-blank-trailing-rows.csv"])
+def test_fixture_imports_to_the_canonical_csv(name, package):
+    assert import_file(FIXTURES / name, package, "issues") == (EXPECTED_ISSUES, 2)
+
+
+def test_the_fixtures_carry_their_defects():
+    raw = {p.name: p.read_bytes() for p in FIXTURES.iterdir()}
+    assert raw["issues-utf8-bom.csv"].startswith(codecs.BOM_UTF8)
+    gb = raw["issues-gb18030.csv"]
+    with pytest.raises(UnicodeDecodeError):
+        gb.decode("utf-8")
+    with pytest.raises(UnicodeDecodeError):
+        gb.decode("gbk")  # 㙟 exists only in GB18030
+    assert gb.decode("gb18030").startswith("问题编号,来源机制,")
+    utf16 = raw["issues-utf16-excel.txt"]
+    assert utf16.startswith(codecs.BOM_UTF16_LE) and utf16.decode("utf-16").startswith("问题标题\t问题编号\t")
+    assert raw["issues-blank-trailing-rows.csv"].endswith(b"\r\n" + b"," * 18 + b"\r\n\r\n")
+    assert "Ｑ－２０２６－０００".encode() in raw["issues-fullwidth-digits.csv"]
+    assert b"46083," in raw["issues-date-forms.csv"] and "2026年3月3日".encode() in raw["issues-date-forms.csv"]
+
+
+def test_full_width_codes_and_dates_are_folded_but_prose_keeps_its_characters(package):
+    text, count = import_file(FIXTURES / "issues-fullwidth-digits.csv", package, "issues")
+    assert count == 2
+    assert text == (HEADER + ROW_1 + "已更换路灯１２盏，Ａ区恢复照明\n"
+                    + ROW_2.replace("大㙟村农贸市场噪音扰民", "ＫＴＶ噪音扰民问题"))
+
+
+def test_header_by_title_and_by_field_name(package, tmp_path):
+    source = tmp_path / "mixed.csv"
+    source.write_text("ID,来源机制,raised_on,所在区划,问题标题,Category,难易程度,lead_department,办理状态\n"
+                      "Q-1,周一夜访,2026-03-02,990121001003,路灯坏了需修,基础设施,complex,jtj,已登记\n",
+                      encoding="utf-8")
+    assert import_file(source, package, "issues") == (
+        HEADER + "Q-1,monday_night_visit,,,2026-03-02,990121001003,路灯坏了需修,infrastructure,complex,jtj,,registered,"
+                 ",,,,,,\n", 1)
+
+
+def test_enum_by_label_by_short_label_and_by_code(package, tmp_path):
+    source = tmp_path / "levels.csv"
+    source.write_text("区划代码,名称,层级,上级区划代码\n990100000000,示例市,city,\n990121000000,青山县,县,990100000000\n"
+                      "990121001000,青山镇,乡镇,990121000000\n990121001001,青山村,村,990121001000\n"
+                      "990121002000,城东街道,ｓｔｒｅｅｔ,990121000000\n", encoding="utf-8")
+    assert import_file(source, package, "regions") == (
+        "code,name,level,parent_code\n990100000000,示例市,city,\n990121000000,青山县,county,990100000000\n"
+        "990121001000,青山镇,township,990121000000\n990121001001,青山村,village,990121001000\n"
+        "990121002000,城东街道,street,990121000000\n", 5)
+
+
+def test_rating_by_its_chinese_label(package, tmp_path):
+    source = tmp_path / "evaluations.csv"
+    source.write_text("评价编号,问题编号,评价机构,评价日期,评价方式,评分\nE-1,Q-1,示例中心,2026/3/5,电话回访,满意\n"
+                      "E-2,Q-2,示例中心,2026/3/6,sms,2\n", encoding="utf-8")
+    assert import_file(source, package, "evaluations") == (
+        "id,issue_id,evaluator,evaluated_on,method,rating,rectified_on\n"
+        "E-1,Q-1,示例中心,2026-03-05,phone,4,\nE-2,Q-2,示例中心,2026-03-06,sms,2,\n", 2)
+
+
+def test_header_only_gives_no_rows(package, tmp_path):
+    source = tmp_path / "header-only.csv"
+    source.write_text(",".join(FIELDS) + "\r\n", encoding="utf-8")
+    assert import_file(source, package, "issues") == (HEADER, 0)
+
+
+# --- the fixtures that fail, with exact findings ---------------------------------------------
+
+def test_regions_excel_scientific_codes(package):
+    source = FIXTURES / "regions-excel-scientific-codes.csv"
+    assert problems(source, package, "regions") == [
+        (3, "code", "import-error"), (4, "code", "import-error"), (4, "parent_code", "import-error"),
+        (5, "code", "import-error")]
+    assert message(source, package, "regions", 3) == \
+        "字段 code：“1.1E+17”是科学计数法，Excel 已把编号截断，无法还原；请把该列设为文本后重新输入。"
+
+
+def test_regions_lost_leading_zeros(package):
+    source = FIXTURES / "regions-lost-leading-zeros.csv"
+    assert problems(source, package, "regions") == [
+        (2, "code", "import-error"), (3, "code", "import-error"), (3, "parent_code", "import-error"),
+        (4, "code", "import-error"), (4, "parent_code", "import-error")]
+    assert message(source, package, "regions") == \
+        "字段 code：“90100000000”只有 11 位，应为 12 位：Excel 可能去掉了开头的 0；请把该列设为文本。"
+
+
+def test_scientific_code_in_a_field_without_pattern(package, tmp_path):
+    source = tmp_path / "issues-region-scientific.csv"
+    source.write_text("id,mechanism,raised_on,region_code,title,category,tier,lead_department,status\n"
+                      "Q-1,grid,2026-03-02,9.90121E+11,路灯坏了需修,infrastructure,simple,jtj,registered\n",
+                      encoding="utf-8")
+    assert problems(source, package) == [(2, "region_code", "import-error")]
+
+
+def test_blank_row_in_the_middle_is_reported(package):
+    source = FIXTURES / "issues-blank-row-in-middle.csv"
+    assert problems(source, package) == [(3, None, "blank-row")]
+    assert message(source, package) == "这一行是空的。"
+
+
+def test_extra_unknown_column_is_reported_once(package):
+    source = FIXTURES / "issues-extra-column.csv"
+    assert problems(source, package) == [(1, None, "extra-label")]
+    assert message(source, package) == "第 20 列“备注”不是这个资源的字段。"
+
+
+def test_missing_required_column_is_reported(package):
+    source = FIXTURES / "issues-missing-required-column.csv"
+    assert problems(source, package) == [(1, "title", "missing-label")]
+    assert message(source, package) == "缺少字段 title 这一列。"
+
+
+def test_unknown_label_names_the_allowed_values(package):
+    source = FIXTURES / "issues-unknown-label.csv"
+    assert problems(source, package) == [(2, "status", "import-error")]
+    assert message(source, package) == f"字段 status：“已完成”不是可选值；可选值：{STATUS_CHOICES}。"
+
+
+def test_several_problems_are_all_reported_by_excel_row(package):
+    source = FIXTURES / "issues-several-problems.csv"
+    assert problems(source, package) == [
+        (2, "raised_on", "import-error"), (3, "request_type", "import-error"), (3, "escalated", "import-error"),
+        (5, None, "extra-cell")]
+    assert message(source, package) == "字段 raised_on：“2026/2/30”不是可识别的日期；请写成 2026-03-05。"
+    assert message(source, package, index=2) == "字段 escalated：“也许”应为 是/否 或 true/false。"
+    assert message(source, package, index=3) == "这一行的单元格比表头多（第 20 个单元格“多出来的”）。"
+
+
+def test_all_or_nothing_the_cli_writes_no_file(package, tmp_path):
+    out = tmp_path / "out" / "2026.csv"
+    result = CliRunner().invoke(cli, ["import", str(FIXTURES / "issues-several-problems.csv"), "--resource",
+                                      "issues", "--data", str(package.root), "--out", str(out)])
+    assert result.exit_code == 1 and not out.exists() and not out.parent.exists()
+    result = CliRunner().invoke(cli, ["import", str(FIXTURES / "issues-gb18030.csv"), "--resource", "issues",
+                                      "--data", str(package.root), "--out", str(out)])
+    assert result.exit_code == 0 and out.read_bytes() == EXPECTED_ISSUES.encode("utf-8")
+
+
+def test_duplicate_header_is_reported(package, tmp_path):
+    source = tmp_path / "duplicate.csv"
+    source.write_text(HEADER.replace("title", "问题编号").replace("summary", "title"), encoding="utf-8")
+    assert problems(source, package) == [(1, None, "duplicate-label")]
+    assert message(source, package) == "第 7 列的表头“问题编号”与前面的列重复。"
+
+
+def test_data_under_a_blank_header_is_reported_once(package, tmp_path):
+    source = tmp_path / "blank-header.csv"
+    source.write_text(HEADER.strip() + ",,\n" + ROW_2.strip() + ",,张三\n" + ROW_2.strip() + ",,\n", encoding="utf-8")
+    assert problems(source, package) == [(1, None, "blank-label")]
+    assert message(source, package) == "第 21 列没有表头。"
+
+
+def test_empty_file(package, tmp_path):
+    source = tmp_path / "empty.csv"
+    source.write_bytes(b"")
+    assert problems(source, package) == [(1, None, "empty-file")]
+
+
+def test_stray_byte_past_the_first_100_kb(package, tmp_path):
+    lines = [HEADER] + [f"Q-2026-{i:05d},grid,,,2026-03-02,990121001003,村道路灯损坏需维修,infrastructure,simple,jtj,,"
+                        f"registered,,,,,,,\n" for i in range(1, 1301)]
+    raw = "".join(lines).encode("utf-8")
+    cut = len("".join(lines[:1200]).encode("utf-8")) + len("Q-2026-01200,grid,,,2026-03-02,990121001003,")
+    assert cut == 140523 > 100 * 1024  # Excel row 1201, just before the title
+    source = tmp_path / "issues-bad-byte-after-100kb.csv"
+    source.write_bytes(raw[:cut] + b"\xff" + raw[cut:])
+    assert problems(source, package) == [(1201, None, "encoding-error")]
+    assert message(source, package) == \
+        "文件不是 UTF-8 编码：第 1201 行有无法识别的字节（第 140524 个字节 FF，按 UTF-8 无法解码）。"
+
+
+def test_broken_gbk_file_names_the_row(package, tmp_path):
+    raw = (FIXTURES / "issues-gb18030.csv").read_bytes().split(b"\r\n")
+    raw[2] = raw[2].replace("农贸".encode("gb18030"), b"\xff\xff")
+    source = tmp_path / "broken-gbk.csv"
+    source.write_bytes(b"\r\n".join(raw))
+    assert problems(source, package) == [(3, None, "encoding-error")]
+
+
+# --- xlsx ---------------------------------------------------------------------------------
+
+def test_xlsx_with_real_dates_serial_numbers_and_numbers(package, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["问题编号", "来源机制", "提出日期", "所在区划", "问题标题", "问题类别", "难易程度", "牵头部门",
+                  "办理状态", "交办日期", "办结期限", "是否督办"])
+    sheet.append(["Q-1", "12345热线", dt.datetime(2026, 3, 2), 990121001003, "路灯坏了需修", "基础设施",
+                  "complex", "jtj", "已交办", 46084, "2026/3/6", False])
+    sheet.append(["Q-2", "grid", 45658, 990121002000, "噪音扰民问题", "environment", "简单问题", "sthjj",
+                  "registered", None, None, True])
+    sheet.append(["Q-3", "grid", dt.date(2024, 2, 29), "990121002000", "雨后积水问题", "other", "simple", "jtj",
+                  "assigned", dt.datetime(2024, 3, 1, 0, 0), 45352.0, "否"])
+    sheet.cell(row=9, column=1).number_format = "@"  # formatted but empty rows below the data
+    source = tmp_path / "issues.xlsx"
+    book.save(source)
+    assert sheet["C3"].value == 45658 and sheet["C2"].is_date
+    assert import_file(source, package, "issues") == (HEADER + (
+        "Q-1,hotline,,,2026-03-02,990121001003,路灯坏了需修,infrastructure,complex,jtj,,assigned,2026-03-03,"
+        "2026-03-06,,,,false,\n"
+        "Q-2,grid,,,2025-01-01,990121002000,噪音扰民问题,environment,simple,sthjj,,registered,,,,,,true,\n"
+        "Q-3,grid,,,2024-02-29,990121002000,雨后积水问题,other,simple,jtj,,assigned,2024-03-01,2024-03-01,,,,false,\n"),
+        3)
+
+
+def test_xlsx_number_that_lost_its_leading_zero(package, tmp_path):
+    book = Workbook()
+    book.active.append(["code", "name", "level", "parent_code"])
+    book.active.append([90121001000, "青山镇", "township", "990121000000"])
+    source = tmp_path / "regions.xlsx"
+    book.save(source)
+    assert problems(source, package, "regions") == [(2, "code", "import-error")]
+
+
+# --- date and month forms -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "serial", "expected"), [
+    ("2024/1/5", False, "2024-01-05"), ("2024-1-5", False, "2024-01-05"), ("2024.01.05", False, "2024-01-05"),
+    ("2024年1月5日", False, "2024-01-05"), ("2024年1月5", False, "2024-01-05"), ("20240105", False, "2024-01-05"),
+    ("2024/1/5 0:00", False, "2024-01-05"), ("2024-01-05 00:00:00", False, "2024-01-05"),
+    ("２０２４／１／５", False, "2024-01-05"), ("２０２４年１月５日", False, "2024-01-05"),
+    ("45658", True, "2025-01-01"), ("45658.0", True, "2025-01-01"), ("４５６５８", True, "2025-01-01"),
+    ("60", True, None), ("45658", False, None), ("2024-02-30", False, None), ("2024/13/1", False, None),
+    ("2024/1/5 10:30", False, None), ("5/1/2024", False, None), ("明天", False, None),
+])
+def test_convert_date(text, serial, expected):
+    assert convert_date(text, excel_serial=serial) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-03", "2026-03"), ("2026-3", "2026-03"), ("2026/3", "2026-03"), ("2026年3月", "2026-03"),
+    ("２０２６－０３", "2026-03"), ("2026/3/1", "2026-03"), ("46082", "2026-03"),
+    ("2026-13", None), ("2026-00", None), ("2026年13月", None), ("三月", None),
+])
+def test_convert_month(text, expected):
+    assert convert_month(text) == expected
+
+
+# --- property tests --------------------------------------------------------------------------
+
+# Characters whose GB18030 bytes can never be read as UTF-8 (lead and trail byte below 0xC2):
+# a GB18030 file made of other characters may happen to be valid UTF-8 and is then read as
+# such, as by every tool that tries UTF-8 first.
+CHINESE = "".join(c for c in "村道路灯损坏需维修农贸市场噪音扰民供水停车垃圾安全隐患纠纷保险土地规划住房企业发展"
+                  "环境桥梁修复部门施工反映困难新建改造" if max(c.encode("gb18030")) < 0xC2)
+TEXT = st.text(alphabet=CHINESE + "abcXYZ0123456789 ,\";，。、（）-", min_size=4, max_size=30).filter(
+    lambda t: t == t.strip())
+SCHEMA = {f["name"]: f for r in json.loads((REPO / "pipeline" / "standard.json").read_text(encoding="utf-8"))
+          ["resources"] if r["name"] == "issues" for f in r["schema"]["fields"]}
+DAYS = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2026, 4, 30))
+
+
+def date_forms(day: dt.date) -> list[str]:
+    return [day.isoformat(), f"{day.year}/{day.month}/{day.day}", f"{day.year}年{day.month}月{day.day}日",
+            day.strftime("%Y%m%d"), str((day - dt.date(1899, 12, 30)).days)]
+
+
+@st.composite
+def issue_sheets(draw):
+    """(canonical rows, rows as typed in a sheet, header row, column order)."""
+    canonical, typed = [], []
+    for number in range(1, draw(st.integers(1, 8)) + 1):
+        row = dict.fromkeys(FIELDS, "")
+        row.update(id=f"Q-{number:05d}", raised_on=draw(DAYS).isoformat(), title=draw(TEXT),
+                   region_code=str(draw(st.integers(10**11, 10**12 - 1))),
+                   lead_department=draw(st.sampled_from(["jtj", "zrzyj", "sthjj"])),
+                   escalated=draw(st.sampled_from(["true", "false", ""])),
+                   summary=draw(st.one_of(st.just(""), TEXT)), assigned_on=draw(st.one_of(st.just(""), DAYS.map(str))))
+        for name in ["mechanism", "category", "tier", "status", "request_type"]:
+            row[name] = draw(st.sampled_from(SCHEMA[name]["constraints"]["enum"] + ([""] if name == "request_type" else [])))
+        canonical.append(row)
+        shown = dict(row)
+        for name, value in row.items():
+            if value and "categories" in SCHEMA[name]:
+                shown[name] = draw(st.sampled_from([value] + [c["label"] for c in SCHEMA[name]["categories"]
+                                                              if c["value"] == value]))
+            elif value and SCHEMA[name]["type"] == "date":
+                shown[name] = draw(st.sampled_from(date_forms(dt.date.fromisoformat(value))))
+            elif value and name == "escalated":
+                shown[name] = draw(st.sampled_from([value, {"true": "是", "false": "否"}[value]]))
+        typed.append(shown)
+    order = draw(st.permutations(FIELDS))
+    header = [SCHEMA[f]["title"] if draw(st.booleans()) else f for f in order]
+    return canonical, typed, header, order
+
+
+def write_sheet(folder: str, typed: list[dict], header: list[str], order: list[str], encoding: str) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([[row[f] for f in order] for row in typed])
+    source = Path(folder) / "sheet.csv"
+    source.write_bytes(buffer.getvalue().encode(encoding))
+    return source
+
+
+@settings(max_examples=50, deadline=None)
+@given(sheet=issue_sheets(), encoding=st.sampled_from(["utf-8", "gb18030", "utf-8-sig"]))
+def test_import_never_loses_reorders_or_invents_a_row(package, sheet, encoding):
+    canonical, typed, header, order = sheet
+    with tempfile.TemporaryDirectory() as folder:
+        source = write_sheet(folder, typed, header, order, encoding)
+        text, count = import_file(source, package, "issues")
+    assert count == len(canonical)
+    assert text == csv_text(FIELDS, [[row[f] for f in FIELDS] for row in canonical])
+
+
+BREAKERS = {"raised_on": "2026-02-30", "status": "办好了", "tier": "中等", "escalated": "也许",
+            "mechanism": "电话", "assigned_on": "下周", "region_code": "9.90121E+11"}
+
+
+@settings(max_examples=50, deadline=None)
+@given(sheet=issue_sheets(), data=st.data(), encoding=st.sampled_from(["utf-8", "gb18030", "utf-8-sig"]))
+def test_one_bad_cell_is_named_by_its_excel_row(package, sheet, data, encoding):
+    canonical, typed, header, order = sheet
+    index = data.draw(st.integers(0, len(typed) - 1))
+    field = data.draw(st.sampled_from(sorted(BREAKERS)))
+    typed[index] = dict(typed[index], **{field: BREAKERS[field]})
+    with tempfile.TemporaryDirectory() as folder:
+        source = write_sheet(folder, typed, header, order, encoding)
+        with pytest.raises(ImportFailed) as failed:
+            import_file(source, package, "issues")
+    assert [(f.row, f.field, f.code) for f in failed.value.findings] == [(index + 2, field, "import-error")]
+
+
+def test_property_alphabet_is_wide_enough():
+    assert len(CHINESE) >= 15
