@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import findings as fd
-from pipeline.package import DataPackage, resource_paths
+from pipeline.frames import Ledger
 from pipeline.render import render_all
 from pipeline.validate import validate
 
@@ -69,7 +69,7 @@ def build(config: BuildConfig) -> BuildResult:
         inject_blocks(docs, rendered.blocks)
         for rel, content in rendered.files.items():
             write_file(docs / rel, content)
-        copy_downloads(config.data, ledger.package, docs / "downloads")
+        copy_downloads(ledger, docs)
         # --- mkdocs build --strict, with timestamps from the data, not the clock ---
         site_out = staging / "site"
         run_mkdocs(config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of))
@@ -107,14 +107,12 @@ def inject_blocks(docs: Path, blocks: dict[str, str]) -> None:
         raise BuildError(f"no hand-written page has the marker(s) {sorted(missing)}; the figures would not appear")
 
 
-def copy_downloads(data: Path, package: DataPackage, target: Path) -> None:
-    """The package's own files, as published (descriptor and CSVs)."""
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(data / "datapackage.json", target / "datapackage.json")
-    for res in package.descriptor["resources"]:
-        for rel in resource_paths(res):
-            (target / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(data / rel, target / rel)
+def copy_downloads(ledger: Ledger, docs: Path) -> None:
+    """Every download (package zip with hashes, CSV, XLSX, JSON, Parquet, SQLite) and the pages stating their sizes."""
+    from pipeline.export import publish
+
+    exported = publish(ledger, docs)
+    log.info("export_done seconds=%s", exported.seconds)
 
 
 def as_of_epoch(as_of: dt.date) -> str:
@@ -129,6 +127,8 @@ def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> Non
 
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = epoch  # sitemap dates and gzip headers come from the data
+    warnings = _WarningCollector()
+    logging.getLogger("mkdocs").addHandler(warnings)
     try:
         cfg = load_config(config_file=str(config_file), docs_dir=str(docs), site_dir=str(site_out), strict=True)
         cfg.plugins.on_startup(command="build", dirty=False)
@@ -137,12 +137,25 @@ def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> Non
         finally:
             cfg.plugins.on_shutdown()
     except MkDocsException as exc:
-        raise BuildError(f"mkdocs build failed: {exc}") from exc
+        details = "".join(f"\n  - {message}" for message in warnings.messages)
+        raise BuildError(f"mkdocs build failed: {exc}{details}") from exc
     finally:
+        logging.getLogger("mkdocs").removeHandler(warnings)
         if previous is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+class _WarningCollector(logging.Handler):
+    """Keeps mkdocs' warnings so that a strict-mode failure says what they were."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def swap_into(new: Path, out: Path) -> None:

@@ -16,25 +16,31 @@ import pandas as pd
 
 from pipeline.calendar import WorkCalendar
 from pipeline.package import DataPackage
+from pipeline.tables import read_text_table
 
 DONE = ("resolved", "evaluated", "archived")
 OPEN = ("registered", "assigned")
 
 
-def read_resource(package: DataPackage, name: str) -> pd.DataFrame:
-    """All files of a resource as one typed frame, rows in file order."""
+def read_resource(package: DataPackage, name: str, files: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+    """All files of a resource as one typed frame, rows in file order.
+
+    ``files`` are the text cells of each file as validation already read them;
+    without them the files are read here.
+    """
     fields = package.fields(name)
+    names = [f["name"] for f in fields]
+    if files is None:
+        files = [read_text_table(file.abs, names).frame for file in package.files(name)]
     parts = []
-    for file in package.files(name):
-        frame = pd.read_csv(file.abs, dtype=str, keep_default_na=False, na_filter=False,
-                            encoding="utf-8", skip_blank_lines=False)
-        frame = frame.reindex(columns=[f["name"] for f in fields], fill_value="")
-        frame.insert(0, "_path", file.rel)
-        frame.insert(1, "_row", np.arange(2, len(frame) + 2))
-        parts.append(frame)
-    raw = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_path", "_row"])
+    for part, file in zip(files, package.files(name)):
+        part = part[names].copy()
+        part.insert(0, "_path", file.rel)
+        part.insert(1, "_row", np.arange(2, len(part) + 2))
+        parts.append(part)
+    raw = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_path", "_row", *names])
     for spec in fields:
-        typed = convert(raw[spec["name"]].astype(str), spec.get("type", "string"))
+        typed = convert(raw[spec["name"]].astype("str"), spec.get("type", "string"))
         allowed = spec.get("constraints", {}).get("enum")
         if allowed is not None:
             # An out-of-list value is already reported; downstream it is simply unknown.
@@ -139,9 +145,10 @@ def compute_due(issues: pd.DataFrame, rules: pd.DataFrame, calendar: WorkCalenda
     return out
 
 
-def build_ledger(package: DataPackage) -> Ledger:
+def build_ledger(package: DataPackage, texts: dict[str, list[pd.DataFrame]] | None = None) -> Ledger:
     """Read every resource and add the derived columns (done, due, issue attributes …)."""
-    frames = {name: read_resource(package, name) for name in package.resource_names}
+    texts = texts or {}
+    frames = {name: read_resource(package, name, texts.get(name)) for name in package.resource_names}
     calendar = calendar_of(frames["holidays"])
     issues = frames["issues"]
     issues["done"] = issues["status"].isin(DONE)

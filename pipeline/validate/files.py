@@ -22,7 +22,7 @@ class FileFacts:
     """What later stages need to know about a readable file."""
 
     file: ResourceFile
-    records: int  # CSV records after the header (a multi-line quoted cell is one record)
+    records: int | None  # CSV records after the header (a multi-line quoted cell is one record), once counted
 
 
 def check_files(package: DataPackage) -> tuple[list[fd.Finding], dict[str, list[FileFacts]]]:
@@ -33,7 +33,7 @@ def check_files(package: DataPackage) -> tuple[list[fd.Finding], dict[str, list[
             problems = list(_check_one(file))
             findings.extend(problems)
             if not problems:
-                facts.setdefault(name, []).append(FileFacts(file, _count_records(file)))
+                facts.setdefault(name, []).append(FileFacts(file, None))
     return findings, facts
 
 
@@ -94,7 +94,12 @@ def _looks_gb18030(sample: bytes) -> bool:
     return True
 
 
-def _count_records(file: ResourceFile) -> int:
+def with_record_counts(facts: dict[str, list[FileFacts]]) -> dict[str, list[FileFacts]]:
+    """Count the records of every file (the frictionless engine needs them to map row positions)."""
+    return {name: [FileFacts(f.file, count_records(f.file)) for f in items] for name, items in facts.items()}
+
+
+def count_records(file: ResourceFile) -> int:
     """Records after the header, counted the way a CSV parser (and frictionless) counts rows."""
     with file.abs.open("r", encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)

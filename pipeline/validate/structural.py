@@ -129,7 +129,9 @@ def translate(package: DataPackage, resource: str, mapper: RowMapper, error: dic
             if not first:  # the key cells are empty: frictionless says "all None"
                 return fd.make("constraint-error", **where, field="+".join(keys), value="",
                                constraint_zh="主键字段不能为空", constraint_en="the primary key cannot be empty")
-            return fd.make(kind, **where, field="+".join(keys), value=",".join(str(c) for c in cells[:3]), first_row=first_row)
+            names = [f["name"] for f in package.fields(resource)]
+            shown = [str(cells[names.index(k)]) if names.index(k) < len(cells) else "" for k in keys]
+            return fd.make(kind, **where, field="+".join(keys), value=",".join(shown), first_row=first_row)
         return fd.make(kind, **where, field=field, value=value, first_row=first_row)
     if kind == "foreign-key":
         names = error.get("fieldNames") or []
