@@ -1,0 +1,83 @@
+/* 报道核对: filter the complete claims table by region, verdict and source.
+   The table is readable without this script; the script only hides rows.
+   DOM APIs only; no outside request. Filters are mirrored in the URL (?verdict=…). */
+(function () {
+  "use strict";
+
+  function init() {
+    var form = document.getElementById("claims-filter");
+    var table = document.getElementById("claims-table");
+    if (!form || !table || !table.tBodies.length) {
+      return;
+    }
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-key]"));
+    var status = document.getElementById("claims-filter-status");
+
+    function hasOption(select, value) {
+      return Array.prototype.some.call(select.options, function (option) { return option.value === value; });
+    }
+
+    function apply() {
+      var shown = 0;
+      rows.forEach(function (row) {
+        var match = selects.every(function (select) {
+          return !select.value || row.getAttribute("data-" + select.getAttribute("data-key")) === select.value;
+        });
+        row.hidden = !match;
+        if (match) {
+          shown += 1;
+        }
+      });
+      if (status) {
+        status.textContent = "显示 " + shown + " / " + rows.length + " 个报道数字";
+      }
+      var params = new URLSearchParams();
+      selects.forEach(function (select) {
+        if (select.value) {
+          params.set(select.getAttribute("data-key"), select.value);
+        }
+      });
+      var query = params.toString();
+      if (window.history && window.history.replaceState) {
+        window.history.replaceState(null, "", (query ? "?" + query : window.location.pathname) + window.location.hash);
+      }
+    }
+
+    var initial = new URLSearchParams(window.location.search);
+    selects.forEach(function (select) {
+      var wanted = initial.get(select.getAttribute("data-key"));
+      if (wanted && hasOption(select, wanted)) {
+        select.value = wanted;
+      }
+      select.addEventListener("change", apply);
+    });
+    form.addEventListener("reset", function () {
+      window.setTimeout(apply, 0); // after the browser has reset the selects
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+    });
+    // The summary links (?verdict=…) filter in place instead of reloading.
+    Array.prototype.forEach.call(document.querySelectorAll(".claims-counts a[href^='?']"), function (link) {
+      link.addEventListener("click", function (event) {
+        var params = new URLSearchParams(link.getAttribute("href").split("#")[0]);
+        selects.forEach(function (select) {
+          var key = select.getAttribute("data-key");
+          select.value = params.has(key) && hasOption(select, params.get(key)) ? params.get(key) : "";
+        });
+        event.preventDefault();
+        apply();
+        table.scrollIntoView();
+      });
+    });
+    form.hidden = false;
+    apply();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
