@@ -1,0 +1,146 @@
+"""The static JSON API under ``api/v1/``: metric documents per region and department, and the endpoint registry.
+
+Every endpoint any section writes under api/v1/ is listed in ``ENDPOINTS``;
+the page data/api.md is generated from it and a test fails when the built
+site holds a file under api/v1/ that no entry documents. URLs are stable:
+a new field may be added to a document, nothing is renamed or removed
+within v1.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline.aggregate import scope
+from pipeline.frames import Ledger
+from pipeline.metrics import METRICS
+
+API = "api/v1"
+REGION_LEVELS = ("city", "county", "township", "street")  # the levels the site has pages for
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    pattern: str  # a path under the site root; {name} stands for one path segment
+    title: str
+    description: str
+    section: str  # the module that writes it (pipeline.render.…; pipeline.export.… for downloads)
+    example: Callable[[Ledger], str | None]  # one real path of this pattern in a build of ``ledger``
+
+    def regex(self) -> re.Pattern:
+        parts = re.split(r"(\{[a-z_]+\})", self.pattern)
+        return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + r"\Z")
+
+    def matches(self, path: str) -> bool:
+        return bool(self.regex().match(path))
+
+
+def _fixed(path: str) -> Callable[[Ledger], str | None]:
+    return lambda ledger: path
+
+
+def _first_region(ledger: Ledger) -> str | None:
+    codes = documented_regions(ledger)
+    return f"{API}/regions/{codes[0][0]}.json" if codes else None
+
+
+def _first_department(ledger: Ledger) -> str | None:
+    codes = sorted(c for c in ledger.departments["code"].dropna())
+    return f"{API}/departments/{codes[0]}.json" if codes else None
+
+
+def _first_item_chunk(ledger: Ledger) -> str | None:
+    departments = sorted(d for d in ledger.devolved_items["from_department"].dropna())
+    return f"{API}/items/chunks/{departments[0]}-1.json" if departments else None
+
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint(f"{API}/summary.json", "全部指标（全域）", "每个指标在全部数据上的值、分子和分母，以及数据截止日。",
+             "pipeline.render.home", _fixed(f"{API}/summary.json")),
+    Endpoint(f"{API}/metrics.json", "指标目录", "每个指标的代码、中文名、定义、类型和可分解的维度。",
+             "pipeline.render.downloads", _fixed(f"{API}/metrics.json")),
+    Endpoint(f"{API}/regions.json", "区划目录", "有指标文件的区划（市、县、乡镇、街道）及其文件地址。",
+             "pipeline.render.downloads", _fixed(f"{API}/regions.json")),
+    Endpoint(f"{API}/regions/{{code}}.json", "一个区划的指标",
+             "该区划（含所辖各级）按区划可分解的全部指标：值、分子、分母。{code} 为12位区划代码。",
+             "pipeline.render.downloads", _first_region),
+    Endpoint(f"{API}/departments.json", "部门目录", "全部部门及其指标文件地址。",
+             "pipeline.render.downloads", _fixed(f"{API}/departments.json")),
+    Endpoint(f"{API}/departments/{{code}}.json", "一个部门的指标",
+             "该部门按部门可分解的全部指标（问题按牵头部门，事项按下放部门）。{code} 为部门代码。",
+             "pipeline.render.downloads", _first_department),
+    Endpoint(f"{API}/downloads.json", "下载文件清单", "每个下载文件的地址、格式、资源、行数、字节数和 SHA-256。",
+             "pipeline.export.publish", _fixed(f"{API}/downloads.json")),
+    Endpoint(f"{API}/issues/index.json", "问题查询索引",
+             "问题查询分片的数量和定位方法：编号的 FNV-1a 32 位散列值对分片数取余。",
+             "pipeline.render.issues", _fixed(f"{API}/issues/index.json")),
+    Endpoint(f"{API}/issues/{{n}}.json", "问题查询分片", "一组问题的完整记录（状态、期限、评价、核查）。{n} 由索引中的方法算出。",
+             "pipeline.render.issues", _fixed(f"{API}/issues/0.json")),
+    Endpoint(f"{API}/items/index.json", "赋权事项目录索引", "事项目录的筛选项（类型、部门、清单、乡镇）和各分块的地址。",
+             "pipeline.render.items", _fixed(f"{API}/items/index.json")),
+    Endpoint(f"{API}/items/chunks/{{part}}.json", "赋权事项目录分块", "一个下放部门的事项记录（每块最多60项）。",
+             "pipeline.render.items", _first_item_chunk),
+    Endpoint(f"{API}/claims.json", "报道核对", "每条公开报道的数字与台账记录的对照结果。",
+             "pipeline.render.claims", _fixed(f"{API}/claims.json")),
+    Endpoint(f"{API}/outcomes.json", "满意度与核查", "第三方评价、满意度调查和体验官核查的汇总（调查满意率附 Wilson 区间）。",
+             "pipeline.render.outcomes", _fixed(f"{API}/outcomes.json")),
+]
+
+
+def endpoint_for(path: str) -> Endpoint | None:
+    return next((e for e in ENDPOINTS if e.matches(path)), None)
+
+
+def dump(payload: object) -> str:
+    return json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def metrics_for(ledger: Ledger, dimension: str, value: str) -> dict[str, dict]:
+    """Every metric that supports ``dimension``, for one value of it.
+
+    The same as ``aggregate.metric_for(ledger, name, **{dimension: value})`` for each
+    name (a test pins the equality), with the scope computed once instead of per metric.
+    """
+    part = scope(ledger, **{dimension: value})
+    return {name: spec.fn(part).to_dict() for name, spec in METRICS.items() if dimension in spec.dims}
+
+
+def documented_regions(ledger: Ledger) -> list[tuple[str, str, str, str | None]]:
+    """(code, name, level, parent_code) of the regions that get a document, by code."""
+    regions = ledger.regions
+    chosen = regions[regions["level"].isin(REGION_LEVELS)].sort_values("code")
+    return [(c, n, lv, p if isinstance(p, str) else None)
+            for c, n, lv, p in zip(chosen["code"], chosen["name"], chosen["level"], chosen["parent_code"])]
+
+
+def metric_catalogue(ledger: Ledger) -> dict:
+    return {"as_of": ledger.as_of.strftime("%Y-%m-%d"),
+            "metrics": [{"name": s.name, "title": s.title_zh, "definition": s.definition_zh, "kind": s.kind,
+                         "dimensions": sorted(s.dims)} for s in METRICS.values()]}
+
+
+def api_files(ledger: Ledger) -> dict[str, str]:
+    as_of = ledger.as_of.strftime("%Y-%m-%d")
+    levels = ledger.labels("regions", "level")
+    files: dict[str, str] = {f"{API}/metrics.json": dump(metric_catalogue(ledger))}
+    index = []
+    for code, name, level, parent in documented_regions(ledger):
+        region = {"code": code, "name": name, "level": level, "level_label": levels.get(level, level),
+                  "parent_code": parent}
+        path = f"{API}/regions/{code}.json"
+        files[path] = dump({"as_of": as_of, "region": region, "metrics": metrics_for(ledger, "region", code)})
+        index.append({**region, "path": path})
+    files[f"{API}/regions.json"] = dump({"as_of": as_of, "regions": index})
+    departments = ledger.departments.sort_values("code")
+    index = []
+    for code, name, region_code in zip(departments["code"], departments["name"], departments["region_code"]):
+        department = {"code": code, "name": name, "region_code": region_code}
+        path = f"{API}/departments/{code}.json"
+        files[path] = dump({"as_of": as_of, "department": department,
+                            "metrics": metrics_for(ledger, "department", code)})
+        index.append({**department, "path": path})
+    files[f"{API}/departments.json"] = dump({"as_of": as_of, "departments": index})
+    return files
