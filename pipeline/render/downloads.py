@@ -1,0 +1,75 @@
+"""数据下载 section, the parts that need no finished download: the JSON API documents,
+the Atom feeds, the API page (data/api.md) and the changelog page (data/changelog.md).
+
+The downloads themselves and the pages that state their sizes are written
+after rendering (``pipeline.export.publish``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.changelog import RELEASES, load_releases
+from pipeline.export.api import ENDPOINTS, api_files
+from pipeline.export.feeds import LIMIT, feed_files, township_codes
+from pipeline.frames import Ledger
+from pipeline.metrics import Metric
+from pipeline.render.env import render
+from pipeline.render.section import Rendered
+
+EXCERPT_ITEMS = 2  # list entries / metrics kept in an inline example
+
+
+def excerpt(text: str) -> str:
+    """A short, valid-looking example of a JSON document: long lists and maps cut to a few entries."""
+    def cut(value: object, depth: int = 0) -> object:
+        if isinstance(value, list):
+            kept = [cut(v, depth + 1) for v in value[:EXCERPT_ITEMS]]
+            return kept + ([f"…（共 {len(value)} 项）"] if len(value) > EXCERPT_ITEMS else [])
+        if isinstance(value, dict):
+            keys = sorted(value)
+            if depth > 0 and len(keys) > 6:
+                kept = {k: cut(value[k], depth + 1) for k in keys[:EXCERPT_ITEMS]}
+                kept["…"] = f"共 {len(keys)} 项"
+                return kept
+            return {k: cut(value[k], depth + 1) for k in keys}
+        return value
+
+    return json.dumps(cut(json.loads(text)), ensure_ascii=False, indent=2)
+
+
+def api_page(ledger: Ledger, files: dict[str, str | bytes]) -> str:
+    endpoints = []
+    for endpoint in ENDPOINTS:
+        example = endpoint.example(ledger)
+        endpoints.append({"pattern": endpoint.pattern, "title": endpoint.title, "description": endpoint.description,
+                          "example": example,
+                          "excerpt": excerpt(files[example]) if example in files else None})
+    feeds = [{"path": path, "title": title} for path, title in (
+        ("feeds/resolved.xml", "最近办结的问题（全部）"), ("feeds/items.xml", "赋权事项的下放与收回"),
+        ("feeds/claims.xml", "公开报道的数据"))]
+    towns = [{"path": f"feeds/resolved-{code}.xml", "title": name} for code, name in township_codes(ledger)]
+    return render("api_page.md.j2", endpoints=endpoints, feeds=feeds, towns=towns, limit=LIMIT,
+                  as_of=ledger.as_of.strftime("%Y-%m-%d"))
+
+
+def changelog_page(ledger: Ledger) -> str:
+    releases = load_releases(RELEASES)
+    package = ledger.package
+    titles = {r["name"]: r.get("title") or r["name"] for r in package.descriptor["resources"]}
+    as_of = package.as_of.isoformat()
+    recorded = any(r["as_of"] == as_of for r in releases)
+    order = {name: number for number, name in enumerate(package.resource_names)}
+    shown = [{**r, "rows": [{"name": name, "title": titles.get(name, name), **r["resources"][name]}
+                            for name in sorted(r["resources"], key=lambda n: (order.get(n, len(order)), n))]}
+             for r in releases]
+    return render("downloads_changelog.md.j2", releases=shown, as_of=as_of, recorded=recorded)
+
+
+def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+    files: dict[str, str | bytes] = {}
+    files.update(api_files(ledger))
+    files.update(feed_files(ledger))
+    files["data/api.md"] = api_page(ledger, files)
+    files["data/changelog.md"] = changelog_page(ledger)
+    return Rendered(files=files)
