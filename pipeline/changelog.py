@@ -120,7 +120,7 @@ def markdown_section(release: dict) -> str:
     """The data section of CHANGELOG.md for one release (the committed file carries it verbatim)."""
     lines = [f"### 数据 / Data — {release['version']}（截止 {release['as_of']}）", "", release["notes"], "",
              "| 资源 resource | 行数 rows | 新增 added | 修改 changed | 删除 removed |", "|---|---:|---:|---:|---:|"]
-    for name, s in release["resources"].items():
+    for name, s in sorted(release["resources"].items()):
         lines.append(f"| {name} | {s['rows']} | {s['added']} | {s['changed']} | {s['removed']} |")
     return "\n".join(lines) + "\n"
 
