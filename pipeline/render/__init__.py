@@ -18,6 +18,7 @@ SECTIONS = [
     "pipeline.render.downloads",
     "pipeline.render.claims",
     "pipeline.render.items",
+    "pipeline.render.outcomes",
 ]
 
 

@@ -1,0 +1,155 @@
+"""The two record lists of the outcome pages: 差评 with their rectification, and disputed issues.
+
+One row per record (a 差评) or per issue (a disputed issue), with the issue's
+title, place and lead department, so an officer can go and look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.frames import Ledger
+from pipeline.stats import GRADES, NEGATIVE_RATINGS
+
+# A list longer than this is cut (the rest is in the downloadable CSV): pages stay small at any scale.
+LIST_LIMIT = 500
+RATING_LABELS = {g.rating: g.label for g in GRADES}
+
+
+def places(ledger: Ledger) -> dict[str, str]:
+    """Region code → where it is: its name after those of the regions above it, without the city."""
+    regions = ledger.regions.dropna(subset=["code"]).drop_duplicates("code")
+    parent = dict(zip(regions["code"], regions["parent_code"]))
+    shown = {c: n for c, n, level in zip(regions["code"], regions["name"], regions["level"]) if level != "city"}
+    out = {}
+    for code in regions["code"]:
+        names, seen, current = [], set(), code
+        while isinstance(current, str) and current in parent and current not in seen:  # a cycle is reported elsewhere
+            seen.add(current)
+            if current in shown:
+                names.append(shown[current])
+            current = parent[current]
+        out[code] = " ".join(reversed(names)) or code
+    return out
+
+
+def _issue_facts(ledger: Ledger) -> pd.DataFrame:
+    issues = ledger.issues.drop_duplicates("id").set_index("id")
+    return issues[["title", "region_code", "lead_department", "resolved_on", "status"]]
+
+
+def _department_names(ledger: Ledger) -> dict[str, str]:
+    return dict(zip(ledger.departments["code"], ledger.departments["name"]))
+
+
+def _text(value: object, default: str = "—") -> str:
+    # Missing text cells are NaN or None depending on the pandas string dtype.
+    return value if isinstance(value, str) and value else default
+
+
+def _date(value: object) -> pd.Timestamp | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value)
+
+
+# --- 差评 --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NegativeRow:
+    evaluation_id: str
+    issue_id: str
+    title: str
+    place: str
+    department: str
+    rating: int
+    rating_label: str
+    evaluator: str
+    method: str
+    evaluated_on: pd.Timestamp | None
+    rectified_on: pd.Timestamp | None
+    days_to_rectify: int | None  # calendar days from the rating to the completed rectification
+    days_waiting: int | None  # not rectified: calendar days from the rating to as_of
+
+
+def negative_rows(ledger: Ledger) -> list[NegativeRow]:
+    """Every 差评: not yet rectified first (longest waiting first), then rectified (latest rating first)."""
+    e = ledger.evaluations
+    negative = e[e["rating"].isin(NEGATIVE_RATINGS).fillna(False).astype(bool)]
+    facts = _issue_facts(ledger)
+    departments = _department_names(ledger)
+    methods = ledger.labels("evaluations", "method")
+    where = places(ledger)
+    rows = []
+    for rec in negative.to_dict("records"):
+        issue_id = rec["issue_id"]
+        fact = facts.loc[issue_id] if issue_id in facts.index else None
+        rated, fixed = _date(rec["evaluated_on"]), _date(rec["rectified_on"])
+        dept = rec["issue_lead_department"]
+        rows.append(NegativeRow(
+            evaluation_id=rec["id"], issue_id=issue_id,
+            title=_text(fact["title"]) if fact is not None else "—",
+            place=where.get(rec["issue_region_code"], "—"),
+            department=departments.get(dept, _text(dept)),
+            rating=int(rec["rating"]), rating_label=RATING_LABELS[int(rec["rating"])],
+            evaluator=_text(rec["evaluator"]), method=methods.get(rec["method"], _text(rec["method"])),
+            evaluated_on=rated, rectified_on=fixed,
+            days_to_rectify=(fixed - rated).days if fixed is not None and rated is not None else None,
+            days_waiting=(ledger.as_of - rated).days if fixed is None and rated is not None else None,
+        ))
+    never = pd.Timestamp.min
+    open_rows = sorted((r for r in rows if r.rectified_on is None),
+                       key=lambda r: (r.evaluated_on or never, r.evaluation_id))
+    done_rows = sorted((r for r in rows if r.rectified_on is not None),
+                       key=lambda r: (r.evaluated_on or never, r.evaluation_id), reverse=True)
+    return open_rows + done_rows
+
+
+# --- disputed issues -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Check:
+    inspection_id: str
+    inspected_on: pd.Timestamp | None
+    officer: str
+    verdict: str
+    verdict_label: str
+    note: str
+
+
+@dataclass(frozen=True)
+class DisputedRow:
+    issue_id: str
+    title: str
+    place: str
+    department: str
+    resolved_on: pd.Timestamp | None
+    checks: list[Check]  # every inspection of the issue, oldest first
+
+    @property
+    def latest_dispute(self) -> pd.Timestamp | None:
+        dates = [c.inspected_on for c in self.checks if c.verdict == "not_resolved" and c.inspected_on is not None]
+        return max(dates) if dates else None
+
+
+def disputed_rows(ledger: Ledger) -> list[DisputedRow]:
+    """Each issue an officer found not resolved (the issues ``issues_disputed`` counts), latest dispute first."""
+    i = ledger.inspections
+    disputed_ids = set(i.loc[i["verdict"].eq("not_resolved").fillna(False), "issue_id"].dropna())
+    facts = _issue_facts(ledger)
+    departments = _department_names(ledger)
+    verdicts = ledger.labels("inspections", "verdict")
+    where = places(ledger)
+    rows = []
+    for issue_id, group in i[i["issue_id"].isin(disputed_ids)].groupby("issue_id", sort=True):
+        checks = sorted((Check(rec["id"], _date(rec["inspected_on"]), _text(rec["officer"]), rec["verdict"],
+                               verdicts.get(rec["verdict"], "—"), _text(rec["note"], ""))
+                         for rec in group.to_dict("records")),
+                        key=lambda c: (c.inspected_on or pd.Timestamp.min, c.inspection_id))
+        first = group.iloc[0]
+        fact = facts.loc[issue_id] if issue_id in facts.index else None
+        dept = first["issue_lead_department"]
+        rows.append(DisputedRow(issue_id, _text(fact["title"]) if fact is not None else "—",
+                                where.get(first["issue_region_code"], "—"), departments.get(dept, _text(dept)),
+                                _date(first["issue_resolved_on"]), checks))
+    return sorted(rows, key=lambda r: (-(r.latest_dispute or pd.Timestamp.min).value, r.issue_id))
