@@ -124,18 +124,25 @@ def serve(data_dir: Path, out_dir: Path, port: int, watch: bool) -> None:
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA,
               show_default=True, help="数据包所在的文件夹（读取字段定义）。")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="写出的标准 CSV；省略时打印到屏幕。")
-def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None) -> None:
+              help="写出的标准 CSV；省略时打印到屏幕。文件已存在时合并：原有的行保持原样和顺序，"
+                   "编号相同的行就地更新，新行加在末尾。")
+@click.option("--replace", is_flag=True, help="--out 的文件已存在时整个覆盖，而不是合并。")
+def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, replace: bool) -> None:
     """把 Excel 或 CSV（含 GBK、中文表头、中文取值）转换为标准 CSV。
 
     Convert an Excel/CSV export into the canonical CSV of a resource, or say row by row why not.
+    Onto an existing --out file the rows are merged by primary key (--replace overwrites).
 
     \b
     例 / Example:
       ledger import 问题台账.xlsx --resource issues --out data/issues/2026.csv
     """
-    from pipeline.importer import ImportFailed, import_file
+    from pipeline.importer import ImportFailed, import_table
+    from pipeline.merge import merge
     from pipeline.package import PackageError, load
+
+    if replace and out_path is None:
+        raise click.UsageError("--replace 只能与 --out 一起使用。--replace needs --out.")
 
     try:
         package = load(data_dir)
@@ -146,16 +153,30 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None) 
         raise click.BadParameter(f"没有名为 {resource!r} 的资源；可选：{', '.join(package.resource_names)}",
                                  param_hint="--resource")
     try:
-        text, rows = import_file(source, package, resource)
+        table = import_table(source, package, resource)
+        merged = None
+        if out_path is not None and out_path.exists() and not replace:
+            key = package.resource(resource)["schema"].get("primaryKey") or table.fields
+            merged = merge(out_path.read_bytes(), table, [key] if isinstance(key, str) else key,
+                           path=str(out_path), source=source.name, resource=resource)
     except ImportFailed as exc:
         click.echo(fd.to_text(fd.Report.of(exc.findings)), err=True, nl=False)
         raise InvalidDataExit(f"没有写出任何文件：{source} 中有无法转换的内容。Nothing was written.") from None
     if out_path is None:
-        click.echo(text, nl=False)
+        click.echo(table.csv(), nl=False)
         return
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(text, encoding="utf-8", newline="")
-    click.echo(f"已写出 {rows} 行到 {out_path}。Wrote {rows} rows to {out_path}.", err=True)
+    partial = out_path.with_name(f".{out_path.name}.partial")  # a crash mid-write never leaves half a file
+    partial.write_text(merged.text if merged else table.csv(), encoding="utf-8", newline="")
+    partial.replace(out_path)
+    if merged:
+        click.echo(f"已合并到 {out_path}：新增 {merged.appended} 行，更新 {merged.replaced} 行，"
+                   f"{merged.unchanged} 行与原来相同，其余 {merged.untouched} 行保持不变。"
+                   f" Merged into {out_path}: {merged.appended} added, {merged.replaced} changed, "
+                   f"{merged.unchanged} unchanged, {merged.untouched} untouched.", err=True)
+    else:
+        rows = len(table.rows)
+        click.echo(f"已写出 {rows} 行到 {out_path}。Wrote {rows} rows to {out_path}.", err=True)
 
 
 @cli.command()

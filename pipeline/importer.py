@@ -4,6 +4,8 @@ Maintainers export "CSV" from Excel in GB18030, type dates as 2024/1/5 and
 write 已办结 instead of ``resolved``. This reads all of that, and reports by
 Excel row number and column whatever it cannot convert. All or nothing: a
 file with any problem writes nothing, so no row is ever lost or half-converted.
+
+Importing onto a file that already exists merges instead (pipeline/merge.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import findings as fd
@@ -94,19 +97,51 @@ def _undecodable_row(exc: UnicodeDecodeError) -> int:
     return text.count("\n") + 1
 
 
-def read_rows(source: Path) -> list[list[object]]:
-    """Every row of the first sheet (xlsx) or of the CSV/TSV, header first."""
-    if source.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
+ZIP_MAGIC = b"PK\x03\x04"  # .xlsx (and .ods, .docx …) are ZIP archives
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, WPS .et: a format openpyxl cannot read
+NOT_A_SHEET = {b"%PDF": "这是 PDF 文件，不是表格", b"\x89PNG": "这是图片，不是表格", b"\xff\xd8\xff": "这是图片，不是表格"}
 
-        book = load_workbook(source, read_only=True, data_only=True)
-        try:
-            return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
-    text = decode(source.read_bytes())
+
+class Unreadable(Exception):
+    """The file cannot be opened as a sheet at all; the message says why, in Chinese."""
+
+
+def read_rows(source: Path) -> list[list[object]]:
+    """Every row of the first sheet (xlsx) or of the CSV/TSV, header first.
+
+    The bytes decide, not the name: an .xlsx renamed to .csv is still read as a workbook.
+    """
+    raw = source.read_bytes()
+    if raw.startswith(OLE2_MAGIC):
+        raise Unreadable("这是旧版 Excel（.xls）或 WPS 表格（.et）文件，不能直接读取")
+    for magic, why in NOT_A_SHEET.items():
+        if raw.startswith(magic):
+            raise Unreadable(why)
+    if raw.startswith(ZIP_MAGIC) or source.suffix.lower() in (".xlsx", ".xlsm"):
+        return _workbook_rows(raw)
+    if b"\x00" in raw and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise Unreadable("含有二进制内容，不是 CSV 文本文件")
+    text = decode(raw)
     dialect = "excel-tab" if text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",") else "excel"
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect=dialect)]
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect=dialect)]
+    except csv.Error as exc:  # e.g. a quote left open: not a sheet any tool can read back
+        raise Unreadable(f"不是 CSV 文本文件（{exc}）") from None
+
+
+def _workbook_rows(raw: bytes) -> list[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, KeyError, InvalidFileException, XML errors: all "broken"
+        raise Unreadable(f"文件已损坏，或不是 Excel 工作簿（{exc.__class__.__name__}: {exc}）") from None
+    try:
+        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    except Exception as exc:  # noqa: BLE001 - read-only mode parses the sheet lazily, here
+        raise Unreadable(f"工作表已损坏（{exc.__class__.__name__}: {exc}）") from None
+    finally:
+        book.close()
 
 
 def fold(text: str) -> str:
@@ -232,8 +267,24 @@ class _Converter:
         return text, None
 
 
+@dataclass(frozen=True)
+class Imported:
+    """The canonical rows of an import, and which fields the sheet had a column for."""
+    fields: list[str]
+    present: frozenset[str]
+    rows: list[list[str]]  # row i came from Excel row i + 2
+
+    def csv(self) -> str:
+        return csv_text(self.fields, self.rows)
+
+
 def import_file(source: Path, package: DataPackage, resource: str) -> tuple[str, int]:
     """(canonical CSV text, row count) or ImportFailed with a finding per problem."""
+    table = import_table(source, package, resource)
+    return table.csv(), len(table.rows)
+
+
+def import_table(source: Path, package: DataPackage, resource: str) -> Imported:
     fields = package.fields(resource)
     converter = _Converter(fields)
     try:
@@ -241,11 +292,14 @@ def import_file(source: Path, package: DataPackage, resource: str) -> tuple[str,
     except UnicodeDecodeError as exc:
         bad = exc.object[exc.start:min(exc.end, exc.start + 4)].hex(" ").upper()
         encoding = {"utf-8": "UTF-8", "gb18030": "GB18030"}.get(exc.encoding, "UTF-16")
-        raise ImportFailed([fd.make("encoding-error", path=source.name, row=_undecodable_row(exc), resource=resource,
-                                    value=bad, detail=f"第 {exc.start + 1} 个字节 {bad}，按 {encoding} 无法解码")]) from None
-    except (OSError, ValueError, KeyError) as exc:
-        raise ImportFailed([fd.make("encoding-error", path=source.name, row=1, resource=resource,
-                                    detail=f"无法读取：{exc}")]) from None
+        raise ImportFailed([fd.make("import-encoding-error", path=source.name, row=_undecodable_row(exc),
+                                    resource=resource, value=bad,
+                                    detail=f"第 {exc.start + 1} 个字节 {bad}，按 {encoding} 无法解码")]) from None
+    except Unreadable as exc:
+        raise ImportFailed([fd.make("unreadable-file", path=source.name, resource=resource, detail=str(exc))]) from None
+    except OSError as exc:
+        raise ImportFailed([fd.make("unreadable-file", path=source.name, resource=resource,
+                                    detail=f"{exc.strerror or exc}")]) from None
     if not any(_cell_text(v).strip() for row in rows for v in row):
         raise ImportFailed([fd.make("empty-file", path=source.name, row=1, resource=resource)])
     problems: list[fd.Finding] = []
@@ -270,7 +324,7 @@ def import_file(source: Path, package: DataPackage, resource: str) -> tuple[str,
     out_rows = list(_convert_rows(rows[1:], mapping, fields, converter, source.name, resource, problems))
     if problems:
         raise ImportFailed(problems)
-    return csv_text([f["name"] for f in fields], out_rows), len(out_rows)
+    return Imported([f["name"] for f in fields], frozenset(name for name in mapping if name), out_rows)
 
 
 def _convert_rows(rows, mapping, fields, converter, path, resource, problems) -> Iterator[list[str]]:

@@ -227,9 +227,9 @@ def test_stray_byte_past_the_first_100_kb(package, tmp_path):
     assert cut == 140523 > 100 * 1024  # Excel row 1201, just before the title
     source = tmp_path / "issues-bad-byte-after-100kb.csv"
     source.write_bytes(raw[:cut] + b"\xff" + raw[cut:])
-    assert problems(source, package) == [(1201, None, "encoding-error")]
+    assert problems(source, package) == [(1201, None, "import-encoding-error")]
     assert message(source, package) == \
-        "文件不是 UTF-8 编码：第 1201 行有无法识别的字节（第 140524 个字节 FF，按 UTF-8 无法解码）。"
+        "无法识别文件的编码：第 1201 行有无法识别的字节（第 140524 个字节 FF，按 UTF-8 无法解码）。"
 
 
 def test_broken_gbk_file_names_the_row(package, tmp_path):
@@ -237,7 +237,7 @@ def test_broken_gbk_file_names_the_row(package, tmp_path):
     raw[2] = raw[2].replace("农贸".encode("gb18030"), b"\xff\xff")
     source = tmp_path / "broken-gbk.csv"
     source.write_bytes(b"\r\n".join(raw))
-    assert problems(source, package) == [(3, None, "encoding-error")]
+    assert problems(source, package) == [(3, None, "import-encoding-error")]
 
 
 # --- xlsx ---------------------------------------------------------------------------------
@@ -387,3 +387,197 @@ def test_one_bad_cell_is_named_by_its_excel_row(package, sheet, data, encoding):
 
 def test_property_alphabet_is_wide_enough():
     assert len(CHINESE) >= 15
+
+
+# --- files that are not a sheet at all ---------------------------------------------------------
+
+def test_corrupt_xlsx_is_unreadable_not_an_encoding_problem(package, tmp_path):
+    source = tmp_path / "台账.xlsx"
+    source.write_bytes(b"PK\x03\x04 the rest of a workbook lost in a WeChat transfer")
+    assert problems(source, package) == [(None, None, "unreadable-file")]
+    assert message(source, package) == \
+        "无法打开文件：文件已损坏，或不是 Excel 工作簿（BadZipFile: File is not a zip file）"
+
+
+def test_old_xls_is_named_as_such(package, tmp_path):
+    source = tmp_path / "台账.xlsx"
+    source.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    assert problems(source, package) == [(None, None, "unreadable-file")]
+    assert message(source, package) == "无法打开文件：这是旧版 Excel（.xls）或 WPS 表格（.et）文件，不能直接读取"
+
+
+@pytest.mark.parametrize(("raw", "why"), [
+    (b"id,title\n\x00\x00\x00\x01,x\n", "含有二进制内容，不是 CSV 文本文件"),
+    (b"%PDF-1.7\n", "这是 PDF 文件，不是表格"),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF", "这是图片，不是表格"),
+])
+def test_a_file_that_is_not_a_sheet(package, tmp_path, raw, why):
+    source = tmp_path / "issues.csv"
+    source.write_bytes(raw)
+    assert problems(source, package) == [(None, None, "unreadable-file")]
+    assert message(source, package) == f"无法打开文件：{why}"
+
+
+def test_xlsx_renamed_to_csv_is_read_as_a_workbook(package, tmp_path):
+    book = Workbook()
+    book.active.append(["部门代码", "部门名称", "所属区划"])
+    book.active.append(["wjw", "示例市卫生健康委员会", "990100000000"])
+    source = tmp_path / "部门.csv"
+    book.save(source)
+    assert import_file(source, package, "departments") == (
+        "code,name,region_code\nwjw,示例市卫生健康委员会,990100000000\n", 1)
+
+
+def test_import_encoding_fix_does_not_send_the_user_back_to_ledger_import(package, tmp_path):
+    source = tmp_path / "broken.csv"
+    source.write_bytes("问题编号,问题标题\nQ-1,路灯".encode() + b"\xff\n")
+    with pytest.raises(ImportFailed) as failed:
+        import_file(source, package, "issues")
+    (finding,) = failed.value.findings
+    assert finding.code == "import-encoding-error" and finding.row == 2
+    assert "ledger import" not in finding.fix_zh + finding.fix_en
+    assert finding.fix_zh.startswith("把文件另存为“CSV UTF-8”或 .xlsx 后重试")
+
+
+# --- merging onto an existing file ----------------------------------------------------------------
+
+def issue_line(number: int, status: str = "registered", summary: str = "") -> str:
+    return (f"Q-{number},grid,,,2026-03-02,990121001003,路灯坏了需修,infrastructure,simple,jtj,,{status},"
+            f",,,,,,{summary}\n")
+
+
+def run_import(source: Path, out: Path, package, *extra: str):
+    return CliRunner().invoke(cli, ["import", str(source), "--resource", "issues", "--data", str(package.root),
+                                    "--out", str(out), *extra])
+
+
+def test_merge_replaces_in_place_keeps_other_bytes_and_appends(package, tmp_path):
+    out = tmp_path / "2026.csv"
+    # An untouched row quoted where the canonical form would not be, and a multi-line summary:
+    # both keep their bytes.
+    odd = '"Q-3",grid,,,2026-03-02,990121001003,路灯坏了需修,infrastructure,simple,jtj,,registered,,,,,,,"第一行\n第二行"\n'
+    out.write_bytes((HEADER + issue_line(1) + issue_line(2) + odd + issue_line(4)).encode())
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(HEADER + issue_line(4) + issue_line(9, "assigned") + issue_line(2, "withdrawn")
+                     + odd.replace('"Q-3"', "Q-3") + issue_line(7), encoding="utf-8")
+    result = run_import(sheet, out, package)
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == (HEADER + issue_line(1) + issue_line(2, "withdrawn") + odd
+                                               + issue_line(4) + issue_line(9, "assigned") + issue_line(7))
+    assert result.stderr == (f"已合并到 {out}：新增 2 行，更新 1 行，2 行与原来相同，其余 1 行保持不变。"
+                             f" Merged into {out}: 2 added, 1 changed, 2 unchanged, 1 untouched.\n")
+
+
+def test_merge_keeps_the_value_of_a_column_the_sheet_does_not_have(package, tmp_path):
+    out = tmp_path / "2026.csv"
+    out.write_text(HEADER + issue_line(1, "resolved", "已更换路灯") + issue_line(2), encoding="utf-8")
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("问题编号,来源机制,提出日期,所在区划,问题标题,问题类别,难易程度,牵头部门,办理状态\n"
+                     "Q-1,网格上报,2026/3/2,990121001003,路灯坏了需修,基础设施,简单问题,jtj,已归档\n",
+                     encoding="gb18030")
+    assert run_import(sheet, out, package).exit_code == 0
+    assert out.read_text(encoding="utf-8") == HEADER + issue_line(1, "archived", "已更换路灯") + issue_line(2)
+
+
+def test_merge_appends_after_a_last_line_without_line_end(package, tmp_path):
+    out = tmp_path / "2026.csv"
+    out.write_bytes((HEADER + issue_line(1)).rstrip("\n").encode())
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(HEADER + issue_line(2), encoding="utf-8")
+    assert run_import(sheet, out, package).exit_code == 0
+    assert out.read_text(encoding="utf-8") == HEADER + issue_line(1) + issue_line(2)
+
+
+def test_merge_by_a_composite_key(package, tmp_path):
+    out = tmp_path / "devolutions.csv"
+    out.write_text("item_id,region_code,effective_on\nFQ-1,990121001000,2025-03-01\nFQ-1,990121002000,\n",
+                   encoding="utf-8")
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("事项编码,承接乡镇（街道）,承接生效日期\nFQ-1,990121002000,2025/4/1\nFQ-2,990121001000,\n",
+                     encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(sheet), "--resource", "devolutions", "--data", str(package.root),
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == ("item_id,region_code,effective_on\nFQ-1,990121001000,2025-03-01\n"
+                                               "FQ-1,990121002000,2025-04-01\nFQ-2,990121001000,\n")
+
+
+def test_merge_refuses_a_target_with_another_header_and_writes_nothing(package, tmp_path):
+    out = tmp_path / "2026.csv"
+    before = (HEADER.replace(",summary", "") + issue_line(1)[:-2] + "\n").encode()
+    out.write_bytes(before)
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(HEADER + issue_line(2), encoding="utf-8")
+    result = run_import(sheet, out, package)
+    assert result.exit_code == 1 and out.read_bytes() == before
+    assert f"[错误] {out} [import-target-mismatch]\n  无法把导入的行合并到已有文件 {out}：表头与数据字典不一致：缺少 summary 列。\n" \
+        in result.output
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_merge_refuses_a_sheet_that_repeats_a_key(package, tmp_path):
+    out = tmp_path / "2026.csv"
+    out.write_text(HEADER + issue_line(1), encoding="utf-8")
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(HEADER + issue_line(1, "assigned") + issue_line(2) + issue_line(1, "resolved"), encoding="utf-8")
+    result = run_import(sheet, out, package)
+    assert result.exit_code == 1 and out.read_text(encoding="utf-8") == HEADER + issue_line(1)
+    assert "[错误] sheet.csv，第 4 行，字段 id [unique-error]\n  字段 id 的值“Q-1”重复出现（第一次出现在第 2 行）。\n" \
+        in result.output
+
+
+def test_replace_overwrites_instead_of_merging(package, tmp_path):
+    out = tmp_path / "2026.csv"
+    out.write_text(HEADER + issue_line(1) + issue_line(2), encoding="utf-8")
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(HEADER + issue_line(3), encoding="utf-8")
+    result = run_import(sheet, out, package, "--replace")
+    assert result.exit_code == 0
+    assert out.read_text(encoding="utf-8") == HEADER + issue_line(3)
+    assert result.stderr == f"已写出 1 行到 {out}。Wrote 1 rows to {out}.\n"
+
+
+def test_replace_without_out_is_a_usage_error(package):
+    result = CliRunner().invoke(cli, ["import", str(FIXTURES / "issues-gb18030.csv"), "--resource", "issues",
+                                      "--data", str(package.root), "--replace"])
+    assert result.exit_code == 2 and "--replace 只能与 --out 一起使用" in result.output
+
+
+SUMMARY = st.one_of(st.just(""), TEXT, st.tuples(TEXT, TEXT).map("\n".join))  # a cell may hold a line break
+
+
+@settings(max_examples=40, deadline=None)
+@given(sheet=issue_sheets(), summaries=st.lists(SUMMARY, min_size=8, max_size=8))
+def test_importing_a_file_onto_itself_changes_no_byte(package, sheet, summaries):
+    from pipeline.importer import import_table
+    from pipeline.merge import merge
+
+    canonical = [dict(row, summary=summary) for row, summary in zip(sheet[0], summaries)]
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "2026.csv"
+        target.write_text(csv_text(FIELDS, [[row[f] for f in FIELDS] for row in canonical]), encoding="utf-8")
+        before = target.read_bytes()
+        merged = merge(before, import_table(target, package, "issues"), ["id"], path="2026.csv",
+                       source="2026.csv", resource="issues")
+    assert merged.text.encode("utf-8") == before
+    assert (merged.appended, merged.replaced, merged.unchanged, merged.untouched) == (0, 0, len(canonical), 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(old=issue_sheets(), new=issue_sheets(), encoding=st.sampled_from(["utf-8", "gb18030"]))
+def test_importing_k_new_rows_appends_exactly_k_rows(package, old, new, encoding):
+    from pipeline.importer import import_table
+    from pipeline.merge import merge
+
+    existing = csv_text(FIELDS, [[row[f] for f in FIELDS] for row in old[0]])
+    canonical, typed, header, order = new
+    for rows in (canonical, typed):  # new keys: Q-0010x never meets the Q-0000x of the existing file
+        for row in rows:
+            row["id"] = row["id"].replace("Q-0000", "Q-0010")
+    with tempfile.TemporaryDirectory() as folder:
+        merged = merge(existing.encode(), import_table(write_sheet(folder, typed, header, order, encoding),
+                                                       package, "issues"),
+                       ["id"], path="2026.csv", source="sheet.csv", resource="issues")
+    added = csv_text(FIELDS, [[row[f] for f in FIELDS] for row in canonical]).split("\n", 1)[1]
+    assert merged.text == existing + added
+    assert merged.appended == len(canonical) and merged.untouched == len(old[0])
