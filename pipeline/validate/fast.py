@@ -185,7 +185,7 @@ def field_errors(text: ResourceText, spec: dict, number: int, skip: set[int]) ->
                 continue
             cell = column[index]
             errors.append(_error(kind, position, fieldName=name, fieldNumber=number,
-                                 cell="" if cell is None else str(cell), note=note))
+                                 cell="None" if pd.isna(cell) else str(cell), note=note))
 
     add("type-error", invalid, f'type is "{ftype}/{spec.get("format", "default")}"')
     valid = present & ~invalid
@@ -268,7 +268,7 @@ def primary_key_errors(text: ResourceText, keys: list[str], typed: dict[str, pd.
 
 
 def _cells(text: ResourceText, index: int, names: list[str]) -> list[str]:
-    return ["" if v is None else str(v) for v in text.frame.loc[index, names]]
+    return ["" if pd.isna(v) else str(v) for v in text.frame.loc[index, names]]
 
 
 def foreign_key_errors(name: str, fk: dict, typed: dict[str, dict[str, pd.Series]], text: ResourceText) -> list[dict]:

@@ -117,7 +117,7 @@ def translate(package: DataPackage, resource: str, mapper: RowMapper, error: dic
         return fd.make(kind, **where, field=field, value=value, type_zh=zh, type_en=en, type_fix=fix_zh, type_fix_en=fix_en)
     if kind == "constraint-error":
         zh, en = describe_constraint(package.field(resource, field), error.get("note", ""))
-        if value in ("", None):
+        if value in ("", None) or '"required"' in error.get("note", ""):  # a missing cell has no value to show
             return fd.make(kind, **where, field=field, value="", constraint_zh="必填字段不能为空", constraint_en="required")
         return fd.make(kind, **where, field=field, value=value, constraint_zh=zh, constraint_en=en)
     if kind in ("unique-error", "primary-key"):

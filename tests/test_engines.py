@@ -1,0 +1,105 @@
+"""The fast engine reports exactly what frictionless reports: a differential test.
+
+Both engines run on every defect fixture of tests/test_validate.py and on
+randomly broken copies of the tiny package (hypothesis), and must give the
+same findings — same code, file, row, field, value and message.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.validate import validate
+from tests.conftest import FIXTURES, write_descriptor
+from tests.test_validate import CELL_DEFECTS, edit_cell
+
+
+def findings(folder: Path, engine: str) -> list[tuple]:
+    report, _ = validate(folder, engine=engine)
+    return [(f.path, f.row, f.field, f.code, f.value, f.message_zh) for f in report.findings]
+
+
+def assert_same(folder: Path) -> list[tuple]:
+    fast, reference = findings(folder, "fast"), findings(folder, "frictionless")
+    assert fast == reference
+    return fast
+
+
+def test_engines_agree_on_the_valid_package(tiny):
+    assert assert_same(tiny) == []
+
+
+@pytest.mark.parametrize("defect", sorted(CELL_DEFECTS))
+def test_engines_agree_on_every_defect_fixture(tiny, defect):
+    edit_cell(tiny, *CELL_DEFECTS[defect][0])
+    assert assert_same(tiny)
+
+
+def test_engines_agree_on_all_defects_at_once(tiny):
+    for cell, _ in CELL_DEFECTS.values():
+        edit_cell(tiny, *cell)
+    assert len(assert_same(tiny)) >= 15
+
+
+def test_unknown_engine_is_refused(tiny):
+    with pytest.raises(ValueError, match="unknown engine 'duck'"):
+        validate(tiny, engine="duck")
+
+
+# --- generated broken data --------------------------------------------------------------
+
+TABLES = ["regions.csv", "departments.csv", "meetings.csv", "issues/2026.csv", "devolved_items.csv",
+          "devolutions.csv", "item_cases.csv", "evaluations.csv", "surveys.csv", "inspections.csv", "claims.csv"]
+NASTY = st.sampled_from(["", " ", "0", "-1", "1.5", "1e3", "１２", "2026-02-30", "2026-3-5", "2026/03/05", "2026-13",
+                         "true", "TRUE", "yes", "Q-001", "M-001", "jtj", "990121001000", "resolved", "已办结",
+                         "x" * 130, "a;b", "jtj;;zrzyj", "\n", "路灯坏了", "TYG-01", "tyg-01", "None"])
+TEXT = st.one_of(NASTY, st.text(max_size=8))
+
+
+@st.composite
+def mutations(draw):
+    """A few edits: set a cell, drop a cell, add a cell, or duplicate/blank a row."""
+    edits = []
+    for _ in range(draw(st.integers(1, 4))):
+        table = draw(st.sampled_from(TABLES))
+        kind = draw(st.sampled_from(["set", "set", "set", "short", "long", "duplicate", "blank"]))
+        edits.append((table, kind, draw(st.integers(0, 50)), draw(st.integers(0, 30)), draw(TEXT)))
+    return edits
+
+
+def apply(folder: Path, edits) -> None:
+    for table, kind, row_pick, column_pick, value in edits:
+        path = folder / table
+        rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+        if len(rows) < 2:
+            continue
+        index = 1 + row_pick % (len(rows) - 1)
+        column = column_pick % len(rows[0])
+        if kind == "set":
+            rows[index][column] = value
+        elif kind == "short":
+            rows[index] = rows[index][:column]
+        elif kind == "long":
+            rows[index] = rows[index] + [value]
+        elif kind == "duplicate":
+            rows.append(list(rows[index]))
+        else:
+            rows.insert(index, [])
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=mutations())
+def test_engines_agree_on_generated_broken_data(tmp_path_factory, edits):
+    folder = tmp_path_factory.mktemp("broken") / "tiny"
+    shutil.copytree(FIXTURES / "tiny", folder)
+    write_descriptor(folder, "2026-04-30", ["issues/2026.csv"])
+    apply(folder, edits)
+    assert_same(folder)
