@@ -131,7 +131,7 @@ def resolved_entries(ledger: Ledger, issues: pd.DataFrame) -> list[Entry]:
         summary = row.summary if isinstance(row.summary, str) else ""
         entries.append(Entry(
             id=tag(ledger, f"issue/{row.id}/resolved"), title=row.title, updated=resolved,
-            content="；".join(str(p) for p in parts if p) + (f"。{summary}" if summary else "。"),
+            content="；".join(str(p) for p in parts if p) + "。" + (f"办理情况：{summary}" if summary else ""),
             link=f"../issue/?id={quote(row.id, safe='')}",
             categories=((row.category, categories.get(row.category, row.category)),) if row.category else ()))
     return newest(entries)
@@ -202,13 +202,13 @@ def feed_files(ledger: Ledger) -> dict[str, bytes]:
     title = ledger.package.descriptor.get("title") or AUTHOR
     files = {
         "feeds/resolved.xml": atom(ledger, "resolved", f"{title}：最近办结的问题",
-                                   f"按办结日期最新的 {LIMIT} 个问题", "resolved.xml", "../",
+                                   f"按办结日期最新的 {LIMIT} 个问题", "resolved.xml", "../issues/",
                                    resolved_entries(ledger, ledger.issues)),
         "feeds/items.xml": atom(ledger, "items", f"{title}：赋权事项的下放与收回",
                                 f"按日期最新的 {LIMIT} 次下放生效或收回", "items.xml", "../items/",
                                 item_entries(ledger)),
         "feeds/claims.xml": atom(ledger, "claims", f"{title}：公开报道的数据",
-                                 f"按报道日期最新的 {LIMIT} 条", "claims.xml", "../",
+                                 f"按报道日期最新的 {LIMIT} 条", "claims.xml", "../claims/",
                                  claim_entries(ledger)),
     }
     issues = ledger.issues
@@ -216,5 +216,5 @@ def feed_files(ledger: Ledger) -> dict[str, bytes]:
         part = issues[issues["region_code"].isin(ledger.region_codes(code))]
         files[f"feeds/resolved-{code}.xml"] = atom(
             ledger, f"resolved/{code}", f"{title}：{name}最近办结的问题", f"{name}（含所辖村、社区）按办结日期最新的 {LIMIT} 个问题",
-            f"resolved-{code}.xml", "../", resolved_entries(ledger, part))
+            f"resolved-{code}.xml", "../issues/", resolved_entries(ledger, part))
     return files
