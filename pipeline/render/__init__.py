@@ -15,6 +15,7 @@ from pipeline.render.section import Rendered
 SECTIONS = [
     "pipeline.render.home",
     "pipeline.render.reference",
+    "pipeline.render.issues",
     "pipeline.render.downloads",
     "pipeline.render.claims",
     "pipeline.render.items",

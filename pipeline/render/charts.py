@@ -55,3 +55,34 @@ def bar_chart(title: str, labels: list[str], series: list[Series], *, chart_id: 
     return render("chart_bars.svg.j2", title=title, chart_id=chart_id, width=WIDTH, height=HEIGHT, bars=bars,
                   ticks=ticks, grid=grid, legend=legend, left=MARGIN_LEFT, right=WIDTH - MARGIN_RIGHT,
                   baseline=MARGIN_TOP + plot_h)
+
+HBAR_ROW, HBAR_FONT = 26, 13
+
+
+def text_width(label: str, font: int = HBAR_FONT) -> float:
+    """Approximate rendered width: CJK and full-width characters are one em, others about half."""
+    return sum(font if ord(ch) > 0x2E7F else font * 0.6 for ch in label)
+
+
+def hbar_chart(title: str, labels: list[str], values: list[float], *, chart_id: str, unit: str = "",
+               css_class: str = "bar-a", value_labels: list[str] | None = None, width: int = 420) -> str:
+    """Horizontal bars, one row per label: long Chinese names stay legible on a phone.
+
+    The view box is narrow (``width``) so that text keeps close to its real size
+    when the chart is scaled down to a phone screen.
+    """
+    value_labels = value_labels or [f"{v:g}{unit}" for v in values]
+    label_w = min(max((text_width(label) for label in labels), default=0) + 8, width * 0.45)
+    value_w = max((text_width(text) for text in value_labels), default=0) + 8
+    top = nice_ceiling(max(values, default=0))
+    plot_w = max(width - label_w - value_w - 4, 10)
+    height = MARGIN_TOP + HBAR_ROW * len(labels) + 8
+    rows = []
+    for index, (label, value, shown) in enumerate(zip(labels, values, value_labels)):
+        y = MARGIN_TOP + index * HBAR_ROW
+        w = plot_w * value / top if top else 0
+        rows.append({"label": label, "text_y": round(y + HBAR_ROW / 2 + HBAR_FONT * 0.35, 2),
+                     "x": round(label_w, 2), "w": round(w, 2), "h": HBAR_ROW - 8, "bar_y": y + 4,
+                     "value_x": round(label_w + w + 4, 2), "value": shown, "tip": f"{label}：{shown}"})
+    return render("chart_hbars.svg.j2", title=title, chart_id=chart_id, width=width, height=height, rows=rows,
+                  css=css_class, label_x=round(label_w - 6, 2))

@@ -1,0 +1,66 @@
+"""问题办理 section: overview, region pages, department league, overdue list, issue lookup, API.
+
+Pages: 1 overview + 1 per county and township/street + league + overdue + lookup,
+so the page count grows with regions, never with issues. Issues themselves are
+published as JSON shards read by the one lookup page.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.frames import Ledger
+from pipeline.metrics import Metric
+from pipeline.render.env import render
+from pipeline.render.issues_groups import DIMENSIONS, ISSUE_METRICS, Figures, league_window
+from pipeline.render.issues_league import MIN_CASES, departments_page, overdue_csv, overdue_page
+from pipeline.render.issues_lookup import API_DIR, issue_records, shard_files
+from pipeline.render.issues_pages import Context, overview_page, region_pages
+from pipeline.render.issues_records import Names
+from pipeline.render.section import Rendered
+
+
+def dimension_labels(ledger: Ledger, names: Names) -> dict[str, dict[str, str]]:
+    labels = {"region": names.regions, "department": names.departments}
+    for dimension in ("mechanism", "category", "tier"):
+        labels[dimension] = ledger.labels("issues", dimension)
+    return labels
+
+
+def breakdowns_document(ledger: Ledger, names: Names, breakdowns: dict[str, dict[str, Figures]]) -> str:
+    """Every issue metric by every dimension, as the pages show them (rates as fractions)."""
+    labels = dimension_labels(ledger, names)
+    window = league_window(ledger)
+    payload = {
+        "as_of": ledger.as_of.strftime("%Y-%m-%d"),
+        "metrics": list(ISSUE_METRICS),
+        "league": {"window": {"first_month": window.first, "last_month": window.last}, "min_cases": MIN_CASES},
+        "dimensions": {dimension: {value: {"label": labels.get(dimension, {}).get(value, value),
+                                           **{name: metric.to_dict() for name, metric in figures.items()}}
+                                   for value, figures in breakdowns[dimension].items()}
+                       for dimension in DIMENSIONS},
+    }
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
+
+
+def lookup_page(ledger: Ledger, shards: int) -> str:
+    ids = ledger.issues["id"].dropna()
+    return render("issues_lookup.md.j2", shards=shards, as_of=ledger.as_of.strftime("%Y-%m-%d"),
+                  example=ids.iloc[0] if len(ids) else "Q-2026-00001", root="../")
+
+
+def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+    ctx = Context.of(ledger)
+    as_of = ledger.as_of.strftime("%Y-%m-%d")
+    shards, shard_docs = shard_files(issue_records(ledger, ctx.names), as_of)
+    files: dict[str, str | bytes] = {
+        "issues/index.md": overview_page(ctx, metrics),
+        "issues/departments.md": departments_page(ledger, ctx.names),
+        "issues/overdue.md": overdue_page(ctx, metrics),
+        "issues/overdue.csv": overdue_csv(ledger, ctx.names),
+        "issue/index.md": lookup_page(ledger, shards),
+        f"{API_DIR}/breakdowns.json": breakdowns_document(ledger, ctx.names, ctx.breakdowns),
+        **shard_docs,
+        **region_pages(ctx),
+    }
+    return Rendered(files=files)

@@ -1,0 +1,189 @@
+"""问题办理 overview and one page per county and township/street.
+
+Each page's figures are the metric functions' output for that place (through
+``issues_groups``); Python passes data, the templates own the markup. Lists of
+issues and meetings are bounded, so page size grows with regions, not issues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.frames import Ledger
+from pipeline.metrics import METRICS, Metric
+from pipeline.render.charts import Series, bar_chart, hbar_chart
+from pipeline.render.env import render
+from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns,
+                                           empty_figures, issue_figures, meetings_by_region, months, region_cross,
+                                           split_by_region)
+from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
+
+PAGE_LEVELS = ("county", "township", "street")  # a region of these levels gets its own page
+OPEN_LIMIT = 30  # open issues listed on a region page
+MEETING_LIMIT = 20  # meetings listed on a region page
+ESCALATED_LIMIT = 20  # open escalated issues listed on the overview
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    title: str
+    kind: str
+    metric: Metric
+    definition: str = ""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every issues page reads, computed once per build."""
+
+    ledger: Ledger
+    names: Names
+    linked: frozenset[str]  # regions that have a page
+    breakdowns: dict[str, dict[str, Figures]]  # dimension → value → figures, over all issues
+    cross: dict[str, dict[tuple[str, str], Figures]]  # dimension → (region, value) → figures, where issues exist
+    meetings: dict[str, Figures]  # region → meeting figures
+
+    @classmethod
+    def of(cls, ledger: Ledger) -> "Context":
+        regions = ledger.regions.dropna(subset=["code"])
+        return cls(ledger=ledger, names=Names.of(ledger),
+                   linked=frozenset(regions.loc[regions["level"].isin(PAGE_LEVELS), "code"]),
+                   breakdowns=all_breakdowns(ledger),
+                   cross={d: region_cross(ledger, d) for d in ("month", "mechanism", "tier")},
+                   meetings=meetings_by_region(ledger, list(regions["code"])))
+
+    def within(self, code: str, dimension: str, values: list[str]) -> dict[str, Figures]:
+        """A region's figures by ``dimension``, from the cross table."""
+        cross = self.cross[dimension]
+        return {v: cross.get((code, v)) or empty_figures() for v in values}
+
+    def roots(self) -> list[str]:
+        regions = self.ledger.regions.dropna(subset=["code"])
+        return list(regions.loc[regions["parent_code"].isna(), "code"])
+
+    def children(self, code: str) -> list[str]:
+        regions = self.ledger.regions
+        return list(regions.loc[regions["parent_code"].eq(code), "code"])
+
+    def root_below(self) -> str | None:
+        """With one root (the city), places are named below it."""
+        roots = self.roots()
+        return roots[0] if len(roots) == 1 else None
+
+
+def cards(figures: Figures, *, definitions: bool) -> list[Card]:
+    return [Card(name, METRICS[name].title_zh, METRICS[name].kind, metric,
+                 METRICS[name].definition_zh if definitions else "") for name, metric in figures.items()]
+
+
+def trend(ctx: Context, figures: dict[str, Figures], chart_id: str) -> dict:
+    """Issues raised each month (by raised_on) and how many of them are done."""
+    span = months(ctx.ledger)
+    rows = [{"label": m, "figures": figures[m]} for m in span]
+    raised = [figures[m]["issues_raised"].value for m in span]
+    done = [figures[m]["issues_resolved"].value for m in span]
+    chart = bar_chart("每月提出的问题及其中已办结的", [m[2:] for m in span],
+                      [Series("提出", raised, "bar-a"), Series("其中已办结", done, "bar-b")],
+                      chart_id=chart_id, unit="件")
+    if not any(raised):
+        return {"chart": chart, "rows": rows, "summary": "没有问题记录。"}
+    peak, last = span[raised.index(max(raised))], span[-1]
+    summary = (f"{span[0]} 至 {last} 共 {len(span)} 个月，提出最多的是 {peak}（{max(raised):,} 件）；"
+               f"最近一个月 {last} 提出 {raised[-1]:,} 件，其中已办结 {done[-1]:,} 件。")
+    return {"chart": chart, "rows": rows, "summary": summary}
+
+
+def enum_rows(ctx: Context, dimension: str, figures: dict[str, Figures]) -> list[dict]:
+    labels = ctx.ledger.labels("issues", dimension)
+    return [{"label": labels[code], "href": None, "note": "", "figures": figures[code], "code": code}
+            for code in labels]
+
+
+def mechanism_chart(rows: list[dict], chart_id: str) -> dict:
+    shown = [r for r in rows if r["figures"]["issues_raised"].value]
+    chart = hbar_chart("各机制提出的问题数", [r["label"] for r in shown],
+                       [r["figures"]["issues_raised"].value for r in shown], chart_id=chart_id, unit="件")
+    top = max(shown, key=lambda r: r["figures"]["issues_raised"].value, default=None)
+    summary = ("" if top is None else
+               f"提出问题最多的机制是{top['label']}（{top['figures']['issues_raised'].value:,} 件）。")
+    return {"chart": chart, "summary": summary}
+
+
+def tier_rows(ctx: Context, figures: dict[str, Figures]) -> list[dict]:
+    units = ctx.ledger.labels("deadline_rules", "unit")
+    rules = ctx.ledger.deadline_rules
+    rule = {t: (u, lim) for t, u, lim in zip(rules["tier"], rules["unit"], rules["limit"])}
+    rows = enum_rows(ctx, "tier", figures)
+    for row in rows:
+        unit, limit = rule.get(row["code"], (None, None))
+        row["note"] = ("（期限：当日）" if unit == "same_day" else
+                       f"（期限：{limit} 个{units.get(unit, unit)}）" if unit else "（未规定期限）")
+    return rows
+
+
+def child_rows(ctx: Context, code: str, href_prefix: str) -> list[dict]:
+    """One row per region directly below ``code``, plus 本级 for issues placed at ``code`` itself.
+
+    Counts in these rows add up to the region's own figures (tests/test_issues_pages.py).
+    """
+    regions = ctx.breakdowns["region"]
+    rows = [{"label": ctx.names.regions[c], "href": f"{href_prefix}{c}/" if c in ctx.linked else None, "note": "",
+             "code": c, "figures": regions[c]} for c in ctx.children(code)]
+    own = ctx.ledger.issues[ctx.ledger.issues["region_code"].eq(code)]
+    if len(own) or not rows:
+        rows.append({"label": "本级", "href": None, "note": "（直接登记在本区划的问题）", "code": code,
+                     "figures": issue_figures(ctx.ledger, own)})
+    return rows
+
+
+def escalations(ctx: Context) -> dict:
+    issues = ctx.ledger.issues
+    escalated = issues[issues["escalated"]]
+    return {"total": len(escalated), "done": int(escalated["done"].sum()),
+            "withdrawn": int(escalated["withdrawn"].sum()),
+            "open_total": int((~escalated["done"] & ~escalated["withdrawn"]).sum()),
+            "open": open_issue_rows(ctx.ledger, escalated, ctx.names, below=ctx.root_below(), limit=ESCALATED_LIMIT),
+            "figures": issue_figures(ctx.ledger, escalated)}
+
+
+def overview_page(ctx: Context, metrics: dict[str, Metric]) -> str:
+    """The headline figures are ``metrics`` (compute_all: the same values as api/v1/summary.json)."""
+    headline = {name: metrics[name] for name in ISSUE_METRICS + MEETING_METRICS}
+    mechanisms = enum_rows(ctx, "mechanism", ctx.breakdowns["mechanism"])
+    counties = [{"label": ctx.names.regions[c], "href": f"region/{c}/" if c in ctx.linked else None, "note": "",
+                 "figures": ctx.breakdowns["region"][c], "children": child_rows(ctx, c, "region/")}
+                for root in ctx.roots() for c in ctx.children(root)]
+    return render(
+        "issues_index.md.j2", as_of=ctx.ledger.as_of.strftime("%Y-%m-%d"), cards=cards(headline, definitions=True),
+        metrics=metrics, trend=trend(ctx, ctx.breakdowns["month"], "issues-trend"), mechanisms=mechanisms,
+        mechanism_chart=mechanism_chart(mechanisms, "issues-mechanisms"),
+        tiers=tier_rows(ctx, ctx.breakdowns["tier"]), categories=enum_rows(ctx, "category", ctx.breakdowns["category"]),
+        counties=counties, escalated=escalations(ctx), root="../")
+
+
+def region_page(ctx: Context, code: str) -> str:
+    ledger, names = ctx.ledger, ctx.names
+    issues = split_by_region(ledger, ledger.issues, [code])[code]
+    meetings = split_by_region(ledger, ledger.meetings, [code])[code]
+    figures = {**ctx.breakdowns["region"][code], **ctx.meetings[code]}
+    chain = names.chain(code)
+    crumbs = [{"name": names.regions.get(c, c), "href": f"../{c}/" if c in ctx.linked else None} for c in chain[:-1]]
+    level = names.levels.get(code)
+    by_mechanism = ctx.within(code, "mechanism", list(ledger.labels("issues", "mechanism")))
+    return render(
+        "issues_region.md.j2", as_of=ledger.as_of.strftime("%Y-%m-%d"), code=code, name=names.regions[code],
+        level=ledger.labels("regions", "level").get(level, level), is_county=level == "county", crumbs=crumbs,
+        cards=cards(figures, definitions=False), figures=figures,
+        trend=trend(ctx, ctx.within(code, "month", months(ledger)), f"trend-{code}"),
+        mechanisms=[r for r in enum_rows(ctx, "mechanism", by_mechanism) if r["figures"]["issues_raised"].value],
+        tiers=tier_rows(ctx, ctx.within(code, "tier", list(ledger.labels("issues", "tier")))),
+        children=child_rows(ctx, code, "../"),
+        open_rows=open_issue_rows(ledger, issues, names, below=code, limit=OPEN_LIMIT),
+        open_total=int((~issues["done"] & ~issues["withdrawn"]).sum()), open_limit=OPEN_LIMIT,
+        meetings=meeting_rows(ledger, meetings, names, below=code, limit=MEETING_LIMIT),
+        meeting_total=len(meetings), root="../../../")
+
+
+def region_pages(ctx: Context) -> dict[str, str]:
+    return {f"issues/region/{code}.md": region_page(ctx, code) for code in sorted(ctx.linked)}

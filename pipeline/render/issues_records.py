@@ -1,0 +1,129 @@
+"""One issue as the public reads it: names instead of codes, and where it stands against its deadline.
+
+Timing is counted at as_of, never at build time. Days late and days overdue are
+calendar days: ``resolved_on − due`` for an issue resolved after its due date,
+``as_of − due`` for an open issue whose due date is before as_of (the same test
+as the ``overdue_open`` metric).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.frames import Ledger
+
+TIMING_ZH = {
+    "on_time": "按期办结",
+    "late": "超期 {days} 天办结",
+    "overdue": "已超期 {days} 天",
+    "open": "办理中，未超期",
+    "unassigned": "尚未交办，未起算期限",
+    "withdrawn": "已撤回",
+    "no_due": "无办结期限",
+}
+
+
+def timing(issues: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """``state`` (a key of TIMING_ZH) and ``days`` (late or overdue, else 0) for each issue."""
+    done, withdrawn, due = issues["done"], issues["withdrawn"], issues["due"]
+    open_ = ~done & ~withdrawn
+    latet_days = (issues["resolved_on"] - due).dt.days
+    overduet_days = (as_of - due).dt.days
+    conditions = [withdrawn, done & due.isna(), done & (issues["resolved_on"] <= due), done,
+                  open_ & due.isna(), open_ & (due < as_of)]
+    states = ["withdrawn", "no_due", "on_time", "late", "unassigned", "overdue"]
+    state = np.select(conditions, states, default="open")
+    days = np.select([state == "late", state == "overdue"], [latet_days.fillna(0), overduet_days.fillna(0)], default=0)
+    return pd.DataFrame({"state": state, "days": days.astype(int)}, index=issues.index)
+
+
+def timing_text(state: str, days: int) -> str:
+    return TIMING_ZH[state].format(days=days)
+
+
+@dataclass(frozen=True)
+class Names:
+    """Code → Chinese name look-ups shared by every issues page and the lookup records."""
+
+    regions: dict[str, str]
+    parents: dict[str, str]
+    levels: dict[str, str]
+    departments: dict[str, str]
+
+    @classmethod
+    def of(cls, ledger: Ledger) -> "Names":
+        regions = ledger.regions.dropna(subset=["code"])
+        parents = {c: p for c, p in zip(regions["code"], regions["parent_code"]) if isinstance(p, str)}
+        departments = ledger.departments.dropna(subset=["code"])
+        return cls(regions=dict(zip(regions["code"], regions["name"])), parents=parents,
+                   levels=dict(zip(regions["code"], regions["level"])),
+                   departments=dict(zip(departments["code"], departments["name"])))
+
+    def chain(self, code: str) -> list[str]:
+        """The region and its parents, top first."""
+        out, seen = [], set()
+        while isinstance(code, str) and code not in seen:
+            seen.add(code)
+            out.append(code)
+            code = self.parents.get(code)
+        return out[::-1]
+
+    def place(self, code: str, below: str | None = None) -> str:
+        """The region's name with its parents below ``below`` (e.g. 甲镇 甲一村 below the county)."""
+        chain = self.chain(code)
+        if below in chain:
+            chain = chain[chain.index(below) + 1:]
+        return " ".join(self.regions.get(c, c) for c in chain) or self.regions.get(code, code)
+
+    def department(self, code: object) -> str:
+        return self.departments.get(code, str(code)) if isinstance(code, str) else "—"
+
+    def department_list(self, codes: object) -> list[str]:
+        if not isinstance(codes, str):
+            return []
+        return [self.department(c) for c in codes.split(";") if c]
+
+
+def iso(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def open_issue_rows(ledger: Ledger, issues: pd.DataFrame, names: Names, *, below: str | None = None,
+                    overdue_only: bool = False, limit: int | None = None) -> list[dict]:
+    """Open issues (neither done nor withdrawn), most overdue first, for a page's bounded list."""
+    open_ = issues[~issues["done"] & ~issues["withdrawn"]]
+    when = timing(open_, ledger.as_of)
+    open_ = open_.assign(t_state=when["state"], t_days=when["days"])
+    if overdue_only:
+        open_ = open_[open_["t_state"] == "overdue"]
+    # Most overdue first, then the nearest due date, then unassigned issues; id breaks ties.
+    open_ = open_.assign(t_rank=open_["t_state"].map({"overdue": 0, "open": 1}).fillna(2),
+                         t_neg=-open_["t_days"], t_due=open_["due"].fillna(pd.Timestamp.max))
+    open_ = open_.sort_values(["t_rank", "t_neg", "t_due", "id"], kind="stable")
+    if limit is not None:
+        open_ = open_.head(limit)
+    tiers = ledger.labels("issues", "tier")
+    return [{"id": row.id, "title": row.title, "place": names.place(row.region_code, below),
+             "region_code": row.region_code, "lead": names.department(row.lead_department),
+             "lead_code": row.lead_department,
+             "tier": tiers.get(row.tier, row.tier), "due": iso(row.due), "state": row.t_state, "days": int(row.t_days),
+             "timing": timing_text(row.t_state, int(row.t_days)), "escalated": bool(row.escalated)}
+            for row in open_.itertuples(index=False)]
+
+
+def meeting_rows(ledger: Ledger, meetings: pd.DataFrame, names: Names, *, below: str | None = None,
+                 limit: int | None = None) -> list[dict]:
+    """Meetings newest first (id breaks ties), with names instead of codes."""
+    mechanisms = ledger.labels("meetings", "mechanism")
+    hosts = ledger.labels("meetings", "host_level")
+    ordered = meetings.sort_values(["held_on", "id"], ascending=[False, True], kind="stable")
+    if limit is not None:
+        ordered = ordered.head(limit)
+    return [{"id": row.id, "held_on": iso(row.held_on), "mechanism": mechanisms.get(row.mechanism, row.mechanism),
+             "place": names.place(row.region_code, below), "host": hosts.get(row.host_level, row.host_level or "—"),
+             "departments": names.department_list(row.departments),
+             "persons": None if pd.isna(row.persons_received) else int(row.persons_received)}
+            for row in ordered.itertuples(index=False)]

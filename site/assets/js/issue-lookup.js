@@ -1,0 +1,214 @@
+/* 查询问题: shows one issue from its JSON shard (issue/?id=…).
+ *
+ * The shard is api/v1/issues/<fnv1a32(id) % shards>.json; the shard count is in
+ * the page (data-shards), written by pipeline/render/issues_lookup.py, which uses
+ * the same hash. Text is set with textContent only: nothing from the data is
+ * ever parsed as HTML. No request leaves the site.
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("issue-lookup");
+  if (!root || !window.fetch || !window.TextEncoder) {
+    return; // the page keeps its "needs JavaScript" note and its links
+  }
+  var ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$/;
+  var shards = parseInt(root.getAttribute("data-shards"), 10) || 1;
+  var api = root.getAttribute("data-api");
+  var asOf = root.getAttribute("data-as-of");
+
+  function fnv1a(text) {
+    var bytes = new TextEncoder().encode(text);
+    var hash = 0x811c9dc5;
+    for (var i = 0; i < bytes.length; i++) {
+      hash ^= bytes[i];
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash >>> 0;
+  }
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) {
+      node.textContent = String(text);
+    }
+    if (className) {
+      node.className = className;
+    }
+    return node;
+  }
+
+  function dateZh(iso) {
+    if (!iso) {
+      return "—";
+    }
+    var parts = iso.split("-");
+    return parseInt(parts[0], 10) + "年" + parseInt(parts[1], 10) + "月" + parseInt(parts[2], 10) + "日";
+  }
+
+  function clear() {
+    while (root.firstChild) {
+      root.removeChild(root.firstChild);
+    }
+  }
+
+  function message(text, className) {
+    clear();
+    root.appendChild(el("p", text, className || "issue-message"));
+  }
+
+  function fieldList(pairs) {
+    var dl = el("dl", null, "issue-fields");
+    pairs.forEach(function (pair) {
+      if (pair[1] === null || pair[1] === undefined || pair[1] === "") {
+        return;
+      }
+      dl.appendChild(el("dt", pair[0]));
+      dl.appendChild(el("dd", pair[1]));
+    });
+    return dl;
+  }
+
+  function table(caption, headers, rows) {
+    var wrap = el("div", null, "ledger-scroll");
+    var t = el("table", null, "ledger-table issue-table");
+    t.appendChild(el("caption", caption));
+    var head = el("thead");
+    var tr = el("tr");
+    headers.forEach(function (h) {
+      var th = el("th", h);
+      th.setAttribute("scope", "col");
+      tr.appendChild(th);
+    });
+    head.appendChild(tr);
+    t.appendChild(head);
+    var body = el("tbody");
+    rows.forEach(function (cells) {
+      var row = el("tr");
+      cells.forEach(function (c) {
+        row.appendChild(el("td", c === null || c === undefined || c === "" ? "—" : c));
+      });
+      body.appendChild(row);
+    });
+    t.appendChild(body);
+    wrap.appendChild(t);
+    return wrap;
+  }
+
+  function show(issue) {
+    clear();
+    document.title = issue.title + " · 查询问题 · 阳光台账";
+    var article = el("article", null, "issue-record");
+    article.appendChild(el("h2", issue.title, "issue-title"));
+    var badges = el("p", null, "issue-badges");
+    badges.appendChild(el("span", issue.status, "issue-badge issue-status"));
+    badges.appendChild(el("span", issue.timing.text, "issue-badge issue-timing issue-" + issue.timing.state));
+    if (issue.escalated) {
+      badges.appendChild(el("span", "督办", "issue-badge issue-escalated"));
+    }
+    article.appendChild(badges);
+
+    var meeting = issue.meeting
+      ? dateZh(issue.meeting.held_on) + "，" + issue.meeting.host_level + "下沉，" + issue.meeting.place +
+        "（会议编号 " + issue.meeting.id + "）"
+      : null;
+    article.appendChild(fieldList([
+      ["编号", issue.id],
+      ["提出途径", issue.mechanism],
+      ["会议", meeting],
+      ["诉求类型", issue.request_type],
+      ["地点", issue.place.join(" › ")],
+      ["类别", issue.category],
+      ["难易程度", issue.tier],
+      ["牵头部门", issue.lead],
+      ["配合部门", issue.co.length ? issue.co.join("、") : null],
+      ["办结层级", issue.resolved_at_level],
+      ["督办", issue.escalated ? "是（联合督查组督办）" : "否"],
+      ["办理情况", issue.summary]
+    ]));
+
+    var due = dateZh(issue.due);
+    if (issue.due && issue.due_given) {
+      due += "（台账填写）";
+    } else if (issue.due && issue.due_provisional) {
+      due += "（暂定：该年度放假安排尚未公布）";
+    }
+    var steps = [
+      ["提出", issue.raised_on],
+      ["交办", issue.assigned_on],
+      ["办结期限", issue.due, due],
+      ["办结", issue.resolved_on],
+      ["归档", issue.archived_on]
+    ];
+    article.appendChild(el("h3", "办理过程"));
+    var ol = el("ol", null, "issue-steps");
+    steps.forEach(function (step) {
+      var li = el("li", null, step[1] ? "issue-step-done" : "issue-step-pending");
+      li.appendChild(el("span", step[0], "issue-step-name"));
+      li.appendChild(el("span", step[2] || dateZh(step[1]), "issue-step-date"));
+      ol.appendChild(li);
+    });
+    article.appendChild(ol);
+    var when = issue.timing.text;
+    if (issue.timing.state === "overdue" || issue.timing.state === "open") {
+      when += "（截至数据截止日 " + dateZh(asOf) + "）";
+    }
+    article.appendChild(el("p", "是否按期：" + when, "issue-when"));
+
+    article.appendChild(el("h3", "第三方满意度评价"));
+    if (issue.evaluations.length) {
+      article.appendChild(table("第三方满意度评价", ["评价机构", "日期", "方式", "评价", "整改完成"],
+        issue.evaluations.map(function (e) {
+          return [e.evaluator, e.evaluated_on, e.method,
+            e.rating === null ? null : e.rating_label + "（" + e.rating + "分）", e.rectified_on];
+        })));
+    } else {
+      article.appendChild(el("p", "暂无评价记录。"));
+    }
+    article.appendChild(el("h3", "改革体验官核查"));
+    if (issue.inspections.length) {
+      article.appendChild(table("改革体验官核查", ["体验官", "日期", "结论", "说明"],
+        issue.inspections.map(function (i) {
+          return [i.officer, i.inspected_on, i.verdict, i.note];
+        })));
+    } else {
+      article.appendChild(el("p", "暂无核查记录。"));
+    }
+    root.appendChild(article);
+  }
+
+  var params = new URLSearchParams(window.location.search);
+  var id = (params.get("id") || "").trim();
+  var input = document.getElementById("issue-id");
+  if (input) {
+    input.value = id;
+  }
+  if (!id) {
+    message("请输入问题编号查询。编号见问题清单、各地页面和超期问题清单。");
+    return;
+  }
+  var notFound = "未找到编号为 " + id + " 的问题。请核对编号（区分大小写），或在各地页面和超期问题清单中查找。";
+  if (!ID_PATTERN.test(id)) {
+    message(notFound, "issue-message issue-not-found");
+    return;
+  }
+  message("正在读取编号为 " + id + " 的问题……");
+  fetch(api + (fnv1a(id) % shards) + ".json", { credentials: "same-origin" })
+    .then(function (response) {
+      if (!response.ok) {
+        throw new Error("HTTP " + response.status);
+      }
+      return response.json();
+    })
+    .then(function (shard) {
+      var issue = Object.prototype.hasOwnProperty.call(shard.issues, id) ? shard.issues[id] : null;
+      if (issue) {
+        show(issue);
+      } else {
+        message(notFound, "issue-message issue-not-found");
+      }
+    })
+    .catch(function () {
+      message("暂时无法读取问题数据，请稍后重试，或下载全部问题数据查看。", "issue-message issue-error");
+    });
+})();
