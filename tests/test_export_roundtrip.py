@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from pipeline.dictionary import header_titles
-from pipeline.export.publish import write_downloads
+from pipeline.export.downloads import write_downloads
 from pipeline.export.xlsx_export import README, parts, write_xlsx
 from pipeline.export.tables import read_table
 from pipeline.package import load

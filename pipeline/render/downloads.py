@@ -2,7 +2,7 @@
 the Atom feeds, the API page (data/api.md) and the changelog page (data/changelog.md).
 
 The downloads themselves and the pages that state their sizes are written
-after rendering (``pipeline.export.publish``).
+after rendering (``pipeline.export.publish``, called by the build driver).
 """
 
 from __future__ import annotations
