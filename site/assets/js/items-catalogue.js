@@ -226,13 +226,13 @@
       search.shown += 1;
     }
     var complete = search.cursor >= search.candidates.length;
+    var total = complete ? search.matches.length : search.known;
     results.hidden = search.shown === 0;
     more.hidden = complete && search.shown >= search.matches.length;
-    if (complete && search.matches.length === 0) {
+    if (total === 0) {
       say("没有符合条件的事项。");
-    } else if (complete) {
-      say("共 " + search.matches.length + " 项符合条件" +
-        (search.shown < search.matches.length ? "，已显示 " + search.shown + " 项。" : "。"));
+    } else if (total !== null) {
+      say("共 " + total + " 项符合条件" + (search.shown < total ? "，已显示 " + search.shown + " 项。" : "。"));
     } else {
       say("已显示 " + search.shown + " 项，点“显示更多”继续查找。");
     }
@@ -282,6 +282,21 @@
     window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : "") + window.location.hash);
   }
 
+  function knownTotal(f) {
+    // With no filter or one facet, the index already counts the matches; otherwise only a full scan can.
+    var set = ["type", "department", "list", "township"].filter(function (key) { return f[key]; });
+    if (f.q || set.length > 1) {
+      return null;
+    }
+    if (!set.length) {
+      return index.items;
+    }
+    var facet = { type: [index.power_types, "code"], department: [index.departments, "code"],
+      list: [index.lists, "name"], township: [index.townships, "code"] }[set[0]];
+    var hit = facet[0].filter(function (entry) { return entry[facet[1]] === f[set[0]]; })[0];
+    return hit ? hit.items : 0;
+  }
+
   function update() {
     var filter = current();
     remember(filter);
@@ -291,7 +306,7 @@
     run = {
       filter: filter,
       candidates: index.chunks.filter(function (chunk) { return chunkCanMatch(chunk, filter); }),
-      cursor: 0, matches: [], shown: 0, target: PAGE
+      cursor: 0, matches: [], shown: 0, target: PAGE, known: knownTotal(filter)
     };
     say("正在查找……");
     fill(run).catch(failed);
