@@ -56,6 +56,7 @@ def bar_chart(title: str, labels: list[str], series: list[Series], *, chart_id: 
                   ticks=ticks, grid=grid, legend=legend, left=MARGIN_LEFT, right=WIDTH - MARGIN_RIGHT,
                   baseline=MARGIN_TOP + plot_h)
 
+
 HBAR_ROW, HBAR_FONT = 26, 13
 
 

@@ -100,9 +100,8 @@ def open_issue_rows(ledger: Ledger, issues: pd.DataFrame, names: Names, *, below
     if overdue_only:
         open_ = open_[open_["t_state"] == "overdue"]
     # Most overdue first, then the nearest due date, then unassigned issues; id breaks ties.
-    open_ = open_.assign(t_rank=open_["t_state"].map({"overdue": 0, "open": 1}).fillna(2),
-                         t_neg=-open_["t_days"], t_due=open_["due"].fillna(pd.Timestamp.max))
-    open_ = open_.sort_values(["t_rank", "t_neg", "t_due", "id"], kind="stable")
+    open_ = open_.assign(t_rank=open_["t_state"].map({"overdue": 0, "open": 1}).fillna(2), t_neg=-open_["t_days"])
+    open_ = open_.sort_values(["t_rank", "t_neg", "due", "id"], kind="stable", na_position="last")
     if limit is not None:
         open_ = open_.head(limit)
     tiers = ledger.labels("issues", "tier")
