@@ -39,7 +39,7 @@ def test_downloads_page_states_size_rows_and_sha256_of_each_whole_file(built_dem
         assert f"<code>{item['sha256']}</code>" in html and human_size(item["bytes"]) in html, item["path"]
         assert f'href="../{item["path"]}"' in html
     for name in load_names(built_demo_site):
-        assert f'<tr id="{name}">' in html and f'href="dictionary/{name}/"' in html
+        assert f'<li id="{name}"><strong><a href="dictionary/{name}/">' in html
 
 
 def load_names(site: Path) -> list[str]:
@@ -54,7 +54,7 @@ def test_each_dictionary_page_states_its_downloads_and_fields(built_demo_site, m
             assert f"<code>{item['sha256']}</code>" in html, (name, item["path"])
             assert f'href="../../../{item["path"]}"' in html
         for row in dictionary_rows(package, name):
-            assert f'<tr id="field-{row.name}"><td><code>{row.name}</code></td><td>{row.title}</td>' in html
+            assert f'<li id="field-{row.name}"><strong>{row.title}</strong> <code>{row.name}</code>：' in html
 
 
 def test_every_link_on_the_download_pages_resolves(built_demo_site):

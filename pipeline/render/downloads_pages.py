@@ -36,8 +36,12 @@ def human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
+SHORT = {"csv": "CSV", "csv-excel": "CSV（Excel）", "json": "JSON", "parquet": "Parquet"}
+
+
 def row(item: Download) -> dict:
-    return {**item.to_dict(), "name": item.name, "size": human_size(item.bytes), "note": NOTES.get(item.format, "")}
+    return {**item.to_dict(), "name": item.name, "size": human_size(item.bytes), "note": NOTES.get(item.format, ""),
+            "short": SHORT.get(item.format, item.label)}
 
 
 def index_page(ledger: Ledger, exported: Exported) -> str:
@@ -60,13 +64,14 @@ def index_page(ledger: Ledger, exported: Exported) -> str:
 
 def dictionary_pages(ledger: Ledger, exported: Exported) -> dict[str, str]:
     pages = {}
+    xlsx = next(d.path for d in exported.downloads if d.format == "xlsx")
     for name in ledger.package.resource_names:
         files = [d for d in exported.downloads if d.resource == name]
         ordered = [d for d in files if d.format == "source"] + [d for fmt, _, _ in PER_RESOURCE
                                                                 for d in files if d.format == fmt]
         rows = next(d.rows for d in files if d.format == "csv") or 0
         pages[f"data/dictionary/{name}.md"] = dictionary_page(ledger.package, name, rows, [row(d) for d in ordered],
-                                                              exported.sheets.get(name, []))
+                                                              exported.sheets.get(name, []), xlsx)
     return pages
 
 

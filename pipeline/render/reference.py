@@ -44,11 +44,12 @@ def resource_facts(package: DataPackage, name: str, rows: int) -> dict:
             "fields": dictionary_rows(package, name)}
 
 
-def dictionary_page(package: DataPackage, name: str, rows: int, files: list[dict], sheets: list[str]) -> str:
+def dictionary_page(package: DataPackage, name: str, rows: int, files: list[dict], sheets: list[str],
+                    xlsx_path: str) -> str:
     """data/dictionary/<name>.md: the resource's fields and its downloads (``files``: sized download rows)."""
     return render("downloads_dictionary.md.j2", res={**resource_facts(package, name, rows), "files": files,
                                                      "sheets": sheets},
-                  as_of=package.as_of.isoformat())
+                  as_of=package.as_of.isoformat(), xlsx_path=xlsx_path)
 
 
 def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
