@@ -14,8 +14,8 @@ import pytest
 from pipeline.aggregate import breakdown, metric_for, scope
 from pipeline.metrics import METRICS, Metric
 from pipeline.render.items_data import (CASE_METRICS, UPTAKE, TimeSaved, case_months, item_ledger, last_case_month,
-                                        per_item, review_age_days, review_overdue_ids, table, time_saved,
-                                        township_regions, zero_use_ids)
+                                        per_devolution, per_item, review_age_days, review_overdue_ids, table,
+                                        time_saved, township_regions, zero_use_ids)
 from pipeline.validate import validate
 from tests.test_items_rules import append_row, set_cells
 
@@ -190,6 +190,23 @@ def test_per_item_sums_to_the_total_and_counts_each_active_item_once(demo_ledger
     assert sum(v["cases_handled"].value for v in got.values()) == METRICS["cases_handled"].fn(demo_ledger).value
     assert sum(v["items_devolved"].value for v in got.values()) == METRICS["items_devolved"].fn(demo_ledger).value
     assert sorted(k for k, v in got.items() if v["items_zero_use"].value) == zero_use_ids(demo_ledger)
+
+
+def test_per_devolution_on_the_tiny_package(tiny_ledger):
+    got = per_devolution(tiny_ledger)
+    assert {k: v["cases_handled"].value for k, v in got.items()} == {
+        (JIA, "D1"): 5, (JIA, "D2"): 2, (JIA, "D3"): 1, (YI, "D1"): 3, (YI, "D4"): 0}
+    assert got[(YI, "D1")]["within_promise_rate"] == Metric(None, 0, 0)
+    with pytest.raises(ValueError, match="item_cases only"):
+        per_devolution(tiny_ledger, ["items_zero_use"])
+
+
+def test_per_devolution_is_per_item_on_each_township(demo_ledger):
+    got = per_devolution(demo_ledger)
+    for town in township_regions(demo_ledger):
+        local = per_item(scope(demo_ledger, region=town["code"]), CASE_METRICS)
+        assert local == {item: got[(town["code"], item)] for item in local}, town["code"]
+    assert len(got) == len(demo_ledger.devolutions)
 
 
 # --- time saved ---------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from pipeline.frames import Ledger
 from pipeline.metrics import Metric
 from pipeline.render.env import render
 from pipeline.render.items_catalogue import STATUS_ZH, api_files, department_names, item_records
-from pipeline.render.items_data import item_ledger, table, time_saved, township_regions, uptake
+from pipeline.render.items_data import (CASE_METRICS, item_ledger, per_devolution, per_item, table, time_saved,
+                                        township_regions, uptake)
 from pipeline.render.items_pages import department_page, figures, monthly, township_page
 from pipeline.render.section import Rendered
 
@@ -42,7 +43,9 @@ def index_page(ledger: Ledger, records: list[dict], towns: list[dict], departmen
 
 def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
     # --- Load inputs ---
-    records = item_records(ledger)
+    by_item = per_item(ledger, CASE_METRICS)
+    by_devolution = per_devolution(ledger, CASE_METRICS)
+    records = item_records(ledger, by_item)
     towns = township_regions(ledger)
     names = department_names(ledger)
     departments = [{"code": code, "name": names.get(code, code)}
@@ -51,9 +54,9 @@ def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
     files: dict[str, str | bytes] = {"items/index.md": index_page(ledger, records, towns, departments)}
     for department in departments:
         files[f"items/department/{department['code']}.md"] = department_page(
-            ledger, department["code"], department["name"], records, towns)
+            ledger, department["code"], department["name"], records, towns, by_item)
     for town in towns:
-        files[f"items/township/{town['code']}.md"] = township_page(ledger, town, records)
+        files[f"items/township/{town['code']}.md"] = township_page(ledger, town, records, by_devolution)
     files.update(api_files(ledger, records, towns))
     return Rendered(files=files)
 

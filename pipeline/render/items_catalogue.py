@@ -13,8 +13,8 @@ from collections import Counter
 import pandas as pd
 
 from pipeline.frames import Ledger
-from pipeline.metrics import SMALL_SAMPLE
-from pipeline.render.items_data import (UNIT_ZH, last_case_month, per_item, review_age_days, review_overdue_ids,
+from pipeline.metrics import SMALL_SAMPLE, Metric
+from pipeline.render.items_data import (CASE_METRICS, UNIT_ZH, last_case_month, per_item, review_age_days, review_overdue_ids,
                                         saved_days, zero_use_ids)
 
 API = "api/v1/items"
@@ -50,12 +50,13 @@ def department_names(ledger: Ledger) -> dict[str, str]:
     return dict(zip(departments["code"], departments["name"]))
 
 
-def item_records(ledger: Ledger) -> list[dict]:
-    """Every catalogue item with its fields, labels and uptake, sorted by department then id."""
+def item_records(ledger: Ledger, uptake: dict[str, dict[str, Metric]] | None = None) -> list[dict]:
+    """Every catalogue item with its fields, labels and uptake (``per_item`` of the case metrics,
+    computed here unless given), sorted by department then id."""
     items = ledger.devolved_items.dropna(subset=["id"]).drop_duplicates("id")
     types = ledger.labels("devolved_items", "power_type")
     names = department_names(ledger)
-    uptake = per_item(ledger, ["cases_handled", "within_promise_rate"])
+    uptake = per_item(ledger, CASE_METRICS) if uptake is None else uptake
     zero, overdue, last_used = set(zero_use_ids(ledger)), set(review_overdue_ids(ledger)), last_case_month(ledger)
     ages = review_age_days(ledger)
     townships = ledger.devolutions.groupby("item_id")["region_code"].apply(lambda s: sorted(set(s.dropna())))

@@ -75,11 +75,35 @@ def per_item(ledger: Ledger, names: list[str]) -> dict[str, dict[str, Metric]]:
     frames = part.frames
     keys = {"devolved_items": "id", "devolutions": "item_id", "item_cases": "item_id"}
     positions = {resource: frames[resource].groupby(column, sort=False).indices for resource, column in keys.items()}
+    empty = {resource: frames[resource].iloc[0:0] for resource in keys}
     out = {}
     for item_id in sorted(set(frames["devolved_items"]["id"].dropna())):
-        rows = {resource: frames[resource].iloc[positions[resource].get(item_id, [])] for resource in keys}
+        rows = {resource: frames[resource].iloc[positions[resource][item_id]] if item_id in positions[resource]
+                else empty[resource] for resource in keys}
         one = replace(part, frames={**frames, **rows})
         out[item_id] = {name: METRICS[name].fn(one) for name in names}
+    return out
+
+
+def per_devolution(ledger: Ledger, names: list[str] = CASE_METRICS) -> dict[tuple[str, str], dict[str, Metric]]:
+    """(region code, item id) → {name → Metric} for every devolution, for the case metrics only.
+
+    cases_handled and within_promise_rate read item_cases alone, so each devolution's figure is the
+    metric function on that devolution's item_cases rows: one partition per devolution instead of one
+    per item per township page (a test pins equality with ``per_item`` on each township's scope).
+    """
+    if not set(names) <= set(CASE_METRICS):
+        raise ValueError(f"per_devolution computes metrics that read item_cases only ({CASE_METRICS}), not {names}")
+    part = item_ledger(ledger)
+    cases = part.item_cases
+    positions = cases.groupby(["region_code", "item_id"], sort=False).indices
+    empty = cases.iloc[0:0]
+    out = {}
+    pairs = part.devolutions[["region_code", "item_id"]].dropna()
+    for key in sorted(set(zip(pairs["region_code"], pairs["item_id"]))):
+        rows = cases.iloc[positions[key]] if key in positions else empty
+        one = replace(part, frames={**part.frames, "item_cases": rows})
+        out[key] = {name: METRICS[name].fn(one) for name in names}
     return out
 
 

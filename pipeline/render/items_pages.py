@@ -10,8 +10,7 @@ from pipeline.frames import Ledger
 from pipeline.metrics import METRICS, Metric
 from pipeline.render.charts import Series, bar_chart
 from pipeline.render.env import render
-from pipeline.render.items_data import (CASE_METRICS, case_months, item_ledger, per_item, table, time_saved,
-                                        uptake, zero_use_ids)
+from pipeline.render.items_data import CASE_METRICS, case_months, item_ledger, table, time_saved, uptake, zero_use_ids
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,10 @@ def monthly(ledger: Ledger, chart_id: str, title: str) -> dict:
     return {"months": months, "rows": rows, "chart": chart, "busiest": busiest}
 
 
-def department_page(ledger: Ledger, code: str, name: str, records: list[dict], towns: list[dict]) -> str:
+def department_page(ledger: Ledger, code: str, name: str, records: list[dict], towns: list[dict],
+                    by_item: dict[str, dict[str, Metric]]) -> str:
+    """What one department devolved, to which townships, and its uptake; ``by_item`` is ``per_item`` of
+    the case metrics over the whole ledger (a department never splits an item, so it holds here too)."""
     part = scope(item_ledger(ledger), department=code)
     mine = [r for r in records if r["department"] == code]
     received = {c for r in mine for c in r["townships"]}
@@ -48,19 +50,20 @@ def department_page(ledger: Ledger, code: str, name: str, records: list[dict], t
     by_town = table(part, "region", [t["code"] for t in places], ["items_devolved", "cases_handled",
                                                                    "within_promise_rate"])
     town_names = {t["code"]: t["name"] for t in towns}
-    by_item = per_item(part, CASE_METRICS)
     return render("items_department.md.j2", code=code, name=name, figures=figures(uptake(part)), items=mine,
                   places=places, by_town=by_town, town_names=town_names, by_item=by_item, saved=time_saved(part),
                   as_of=ledger.as_of.strftime("%Y-%m-%d"))
 
 
-def township_page(ledger: Ledger, town: dict, records: list[dict]) -> str:
+def township_page(ledger: Ledger, town: dict, records: list[dict],
+                  by_devolution: dict[tuple[str, str], dict[str, Metric]]) -> str:
+    """What one township/street received, its cases per month, and each item's local figures
+    (``by_devolution``: ``per_devolution`` of the case metrics)."""
     part = scope(item_ledger(ledger), region=town["code"])
     devolutions = part.devolutions
     took_effect = dict(zip(devolutions["item_id"], devolutions["effective_on"].fillna(devolutions["item_effective_on"])))
     mine = [r for r in records if town["code"] in r["townships"]]
-    local = per_item(part, CASE_METRICS)
-    here = {r["id"]: {"since": took_effect.get(r["id"]), **local[r["id"]]} for r in mine}
+    here = {r["id"]: {"since": took_effect.get(r["id"]), **by_devolution[(town["code"], r["id"])]} for r in mine}
     return render("items_township.md.j2", town=town, figures=figures(uptake(part)), items=mine, here=here,
                   zero_here=set(zero_use_ids(part)),
                   monthly=monthly(part, f"items-month-{town['code']}", f"{town['name']}每月办件量"),
