@@ -180,6 +180,39 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
 
 
 @cli.command()
+@click.option("--resource", required=True, help="资源名，例如 issues、meetings。")
+@data_option
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="写出的 Excel 模板（.xlsx）。")
+def template(resource: str, data_dir: Path, out_path: Path) -> None:
+    """生成一个资源的 Excel 填报模板：中文表头、下拉选项、说明工作表。
+
+    Write an empty Excel template for a resource: Chinese headers that `ledger import` reads back,
+    drop-down lists of the Chinese labels, text-formatted code columns and a 说明 sheet.
+
+    \b
+    例 / Example:
+      ledger template --resource issues --out 问题台账模板.xlsx
+    """
+    from pipeline.package import PackageError, load
+    from pipeline.workbook import template_bytes
+
+    if out_path.suffix.lower() != ".xlsx":
+        raise click.BadParameter("模板是 Excel 工作簿，文件名应以 .xlsx 结尾。", param_hint="--out")
+    try:
+        package = load(data_dir)
+    except PackageError as exc:
+        click.echo(fd.to_text(fd.Report.of(exc.findings)), err=True, nl=False)
+        raise click.UsageError(f"无法读取 {data_dir}/datapackage.json") from None
+    if resource not in package.resource_names:
+        raise click.BadParameter(f"没有名为 {resource!r} 的资源；可选：{', '.join(package.resource_names)}",
+                                 param_hint="--resource")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_bytes(template_bytes(package, resource))
+    click.echo(f"已写出 {resource} 的填报模板到 {out_path}。Wrote the {resource} template to {out_path}.")
+
+
+@cli.command()
 @click.argument("base")
 @click.argument("head", default="HEAD")
 @click.option("--data", "data_rel", default="data", show_default=True, help="仓库中数据文件夹的路径。")

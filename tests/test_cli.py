@@ -24,7 +24,7 @@ def all_commands():
 
 
 def test_the_contract_commands_exist():
-    assert all_commands() == ["build", "demo", "diff", "import", "serve", "validate"]
+    assert all_commands() == ["build", "demo", "diff", "import", "serve", "template", "validate"]
 
 
 @pytest.mark.parametrize("name", all_commands())

@@ -54,7 +54,6 @@ def test_codes_block_row_shows_title_code_example_severity_and_fix():
         '<tr id="code-pii-mobile">\n'
         "<td><strong>含有手机号码</strong> <code>pii-mobile</code></td>\n"
         '<td data-label="例子" class="items-wide">标题写成“村民反映路灯不亮，联系电话 13812345678”</td>\n'
-        '<td data-label="级别">错误：不能发布</td>\n'
         '<td data-label="修改方法" class="items-wide">公开数据不得包含个人信息：删除号码。</td>\n'
         "</tr>")
 
@@ -64,4 +63,6 @@ def test_codes_block_escapes_examples_and_turns_backticks_into_code():
     assert "资源路径写成了 &#34;../问题台账.csv&#34; 或一个网址" in html
     assert "用 <code>ledger import</code> 转换，或用文本编辑器另存为“UTF-8（无 BOM）”。" in html
     assert "`" not in html
-    assert '<td data-label="级别">警告：可以发布，请尽快处理</td>' in html  # calendar-year-missing
+    assert html.count("警告：可以发布") == 1  # calendar-year-missing, the one warning
+    assert ('<td><strong>缺少节假日安排</strong> <code>calendar-year-missing</code> '
+            '<span class="items-flag items-flag-review">警告：可以发布，请尽快处理</span></td>') in html

@@ -20,6 +20,7 @@ SECTIONS = [
     "pipeline.render.claims",
     "pipeline.render.items",
     "pipeline.render.outcomes",
+    "pipeline.render.templates_section",
 ]
 
 
