@@ -49,7 +49,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="text 给人看，json 给程序用，markdown 用于拉取请求评论。")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="把报告写入文件，而不是打印。")
-def validate(data_dir: Path, fmt: str, output: Path | None) -> None:
+@click.option("--engine", type=click.Choice(["fast", "frictionless"]), default="fast", show_default=True,
+              help="结构校验引擎：fast（向量化，默认）或 frictionless（参照实现）；两者报告相同的问题。")
+def validate(data_dir: Path, fmt: str, output: Path | None, engine: str) -> None:
     """校验数据包：格式、取值、引用、跨字段规则和个人信息。
 
     Validate the data package. Exit 0 when valid (warnings allowed), 1 when invalid.
@@ -60,7 +62,7 @@ def validate(data_dir: Path, fmt: str, output: Path | None) -> None:
     """
     from pipeline.validate import validate as run
 
-    report, _ = run(data_dir)
+    report, _ = run(data_dir, engine=engine)
     text = {"text": fd.to_text, "json": fd.to_json, "markdown": fd.to_markdown}[fmt](report)
     if output:
         output.write_text(text, encoding="utf-8")

@@ -53,7 +53,10 @@ def convert(text: pd.Series, ftype: str) -> pd.Series:
     """Text cells → typed values; what does not convert becomes missing."""
     text = text.fillna("")
     if ftype == "date":
-        return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        # Parse each distinct date once: a million rows hold a few hundred dates.
+        codes, uniques = pd.factorize(text)
+        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), format="%Y-%m-%d", errors="coerce")
+        return pd.Series(parsed.to_numpy()[codes], index=text.index)
     if ftype == "integer":
         number = pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?\d+"), None), errors="coerce")
         return number.astype("Int64")
@@ -129,15 +132,18 @@ def compute_due(issues: pd.DataFrame, rules: pd.DataFrame, calendar: WorkCalenda
     rule = {t: (int(l), u) for t, l, u in zip(rules["tier"], rules["limit"], rules["unit"])
             if isinstance(t, str) and not pd.isna(l) and isinstance(u, str)}
     pairs = issues[["assigned_on", "tier"]].dropna().drop_duplicates()
-    lookup: dict[tuple, tuple] = {}
+    rows = []
     for assigned, tier in zip(pairs["assigned_on"], pairs["tier"]):
         if tier in rule:
             deadline = calendar.deadline(assigned.date(), *rule[tier])
-            lookup[(assigned, tier)] = (pd.Timestamp(deadline.due_on), deadline.provisional)
-    keys = list(zip(issues["assigned_on"], issues["tier"]))
-    computed = [lookup.get(k, (pd.NaT, False)) for k in keys]
-    computed_due = pd.Series([c[0] for c in computed], index=issues.index, dtype="datetime64[ns]")
-    provisional = pd.Series([c[1] for c in computed], index=issues.index, dtype=bool)
+            rows.append((assigned, tier, pd.Timestamp(deadline.due_on), deadline.provisional))
+    lookup = pd.DataFrame(rows, columns=["assigned_on", "tier", "_due", "_provisional"])
+    lookup["assigned_on"] = lookup["assigned_on"].astype(issues["assigned_on"].dtype)
+    lookup["tier"] = lookup["tier"].astype(issues["tier"].dtype)
+    # A left merge keeps every issue and its order; pairs without a rule get no due date.
+    joined = issues[["assigned_on", "tier"]].merge(lookup, how="left", on=["assigned_on", "tier"], validate="many_to_one")
+    computed_due = pd.Series(joined["_due"].to_numpy(), index=issues.index).astype(issues["assigned_on"].dtype)
+    provisional = pd.Series(joined["_provisional"].fillna(False).to_numpy(dtype=bool), index=issues.index)
     given = issues["due_on"].notna()
     out = pd.DataFrame(index=issues.index)
     out["due"] = issues["due_on"].where(given, computed_due)

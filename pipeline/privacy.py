@@ -61,8 +61,27 @@ def scan(text: str) -> Iterator[Match]:
         yield Match("mobile", mask("".join(m.groups())))
 
 
-def free_text_fields(fields: list[dict]) -> list[str]:
-    """String fields whose values are not drawn from a list: where people type prose."""
+# A cell can hold a personal number only if it has 11 digits with at most 3 other
+# characters between neighbours (+86 138-1234-5678; an ID number in Chinese text).
+# Checked first for whole columns at once (RE2 through pyarrow), so that scan()
+# sees only the few cells that could match.
+CANDIDATE = r"[0-9０-９](?:[^0-9０-９]{0,3}[0-9０-９]){10}"
+
+
+def free_text_fields(fields: list[dict], keys: set[str] = frozenset()) -> list[str]:
+    """String fields whose values are not drawn from a list: where people type prose.
+
+    ``keys`` are fields that hold references to other records (primary and
+    foreign keys): codes, never prose, and checked against those records anyway.
+    """
     return [f["name"] for f in fields
             if f.get("type", "string") == "string" and "enum" not in f.get("constraints", {})
-            and "pattern" not in f.get("constraints", {})]
+            and "pattern" not in f.get("constraints", {}) and f["name"] not in keys]
+
+
+def key_fields(schema: dict) -> set[str]:
+    """Fields of a schema that are part of its primary key or of a foreign key."""
+    keys = set(schema.get("primaryKey", []))
+    for fk in schema.get("foreignKeys", []):
+        keys.update(fk["fields"])
+    return keys

@@ -55,10 +55,10 @@ def privacy_findings(package: DataPackage, ledger: Ledger) -> Iterator[fd.Findin
     codes = {"id-number": "pii-id-number", "mobile": "pii-mobile"}
     for name in package.resource_names:
         frame = ledger.frames[name]
-        for column in privacy.free_text_fields(package.fields(name)):
+        schema = package.resource(name)["schema"]
+        for column in privacy.free_text_fields(package.fields(name), privacy.key_fields(schema)):
             cells = frame[column].dropna()
-            # Cheap pre-filter: a mobile number has 11 digits, an ID number 17 or more.
-            candidates = cells[cells.str.count(r"[0-9０-９]") >= 11]
+            candidates = cells[cells.astype("str").str.contains(privacy.CANDIDATE, regex=True)]
             for index, text in candidates.items():
                 for match in privacy.scan(text):
                     row = frame.loc[index]

@@ -251,7 +251,7 @@ def _hashable(value: object) -> object:
 def _key_values(column: pd.Series) -> pd.Series:
     """Values to group or match keys on: text as it is; other typed values by repr (tuples, None)."""
     if column.dtype != object:
-        return column.astype(object).where(column.notna(), "\0None")
+        return column.fillna("\0None")
     return column.map(repr)
 
 
@@ -271,6 +271,21 @@ def _cells(text: ResourceText, index: int, names: list[str]) -> list[str]:
     return ["" if pd.isna(v) else str(v) for v in text.frame.loc[index, names]]
 
 
+def _joined_key(frame: pd.DataFrame) -> pa.Array:
+    """One comparable text per row for a (possibly composite) key; empty parts stay distinct."""
+    parts = [_key_values(frame[c]).astype("str") for c in frame.columns]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.str.cat(part, sep="\x1f")
+    array = pa.array(joined, type=pa.string())  # zero-copy for Arrow-backed text
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _isin(values: pa.Array, value_set: pa.Array) -> np.ndarray:
+    # pyarrow's hash lookup: pandas' isin on Arrow strings is ~50x slower for large sets.
+    return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
+
+
 def foreign_key_errors(name: str, fk: dict, typed: dict[str, dict[str, pd.Series]], text: ResourceText) -> list[dict]:
     source = fk["reference"]["resource"] or name
     source_key, target_key = fk["reference"]["fields"], fk["fields"]
@@ -279,9 +294,7 @@ def foreign_key_errors(name: str, fk: dict, typed: dict[str, dict[str, pd.Series
     target = pd.DataFrame({k: typed[name][k] for k in target_key})
     target = target[~target.isna().all(axis=1)]
     # Match on comparable keys: a partly empty key matches only the same partly empty key.
-    source_index = pd.MultiIndex.from_arrays([_key_values(source_frame[k]) for k in source_key])
-    target_index = pd.MultiIndex.from_arrays([_key_values(target[k]) for k in target_key])
-    missing = ~target_index.isin(source_index)
+    missing = ~_isin(_joined_key(target), _joined_key(source_frame))
     errors = []
     for index in target.index[missing]:
         cells = [typed[name][k][index] for k in target_key]

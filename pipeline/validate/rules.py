@@ -41,6 +41,8 @@ def emit(frame: pd.DataFrame, mask: pd.Series, code: str, resource: str, field: 
          value: str | None = None, **columns: str | Callable[[pd.Series], object]) -> Iterator[fd.Finding]:
     """One finding per selected row; ``columns`` maps template parameters to columns or functions."""
     mask = mask.fillna(False).astype(bool)
+    if not mask.any():  # the usual case: do not even build an empty selection
+        return
     for _, row in frame.loc[mask].iterrows():
         params = {key: _fmt(spec(row) if callable(spec) else row[spec]) for key, spec in columns.items()}
         yield fd.make(code, path=row["_path"], row=int(row["_row"]), field=field, resource=resource,
