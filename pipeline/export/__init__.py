@@ -7,8 +7,18 @@ every timestamp inside a file comes from the package's ``as_of``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def publish(ledger, docs):  # noqa: ANN001 - a thin re-export; see pipeline.export.downloads
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pipeline.export.downloads import Exported
+    from pipeline.frames import Ledger
+
+
+def publish(ledger: Ledger, docs: Path) -> Exported:
+    """Write every download into ``docs/downloads`` and the pages describing them (imported lazily:
+    pandas, pyarrow and openpyxl load only when a build exports)."""
     from pipeline.export.downloads import publish as run
 
     return run(ledger, docs)
