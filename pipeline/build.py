@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import findings as fd
+from pipeline.cache import FileCache
 from pipeline.frames import Ledger
 from pipeline.render import render_all
 from pipeline.validate import validate
@@ -51,12 +52,13 @@ class BuildConfig:
     out: Path
     site: Path = REPO / "site"
     mkdocs_yml: Path = REPO / "mkdocs.yml"
+    cache: FileCache | None = None
 
 
 def build(config: BuildConfig) -> BuildResult:
     started = time.monotonic()
     # --- Validate ---
-    report, ledger = validate(config.data)
+    report, ledger = validate(config.data, cache=config.cache)
     if not report.valid or ledger is None:
         raise InvalidData(report)
     # --- Render into a staging copy of the hand-written sources ---

@@ -22,6 +22,17 @@ class InvalidDataExit(click.ClickException):
     exit_code = 1
 
 
+def cache_option(fn):
+    return click.option("--no-cache", is_flag=True,
+                        help="不使用缓存，全部重新校验（缓存目录：.ledger-cache，或环境变量 LEDGER_CACHE_DIR）。")(fn)
+
+
+def make_cache(no_cache: bool):
+    from pipeline.cache import FileCache
+
+    return FileCache(None) if no_cache else FileCache.from_env(Path(".ledger-cache"))
+
+
 def data_option(fn):
     return click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA,
                         show_default=True, help="数据包所在的文件夹（含 datapackage.json）。")(fn)
@@ -51,7 +62,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="把报告写入文件，而不是打印。")
 @click.option("--engine", type=click.Choice(["fast", "frictionless"]), default="fast", show_default=True,
               help="结构校验引擎：fast（向量化，默认）或 frictionless（参照实现）；两者报告相同的问题。")
-def validate(data_dir: Path, fmt: str, output: Path | None, engine: str) -> None:
+@cache_option
+def validate(data_dir: Path, fmt: str, output: Path | None, engine: str, no_cache: bool) -> None:
     """校验数据包：格式、取值、引用、跨字段规则和个人信息。
 
     Validate the data package. Exit 0 when valid (warnings allowed), 1 when invalid.
@@ -62,7 +74,7 @@ def validate(data_dir: Path, fmt: str, output: Path | None, engine: str) -> None
     """
     from pipeline.validate import validate as run
 
-    report, _ = run(data_dir, engine=engine)
+    report, _ = run(data_dir, engine=engine, cache=make_cache(no_cache))
     text = {"text": fd.to_text, "json": fd.to_json, "markdown": fd.to_markdown}[fmt](report)
     if output:
         output.write_text(text, encoding="utf-8")
@@ -76,7 +88,8 @@ def validate(data_dir: Path, fmt: str, output: Path | None, engine: str) -> None
 @data_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
               show_default=True, help="网站输出文件夹；只在全部步骤成功后才替换。")
-def build(data_dir: Path, out_dir: Path) -> None:
+@cache_option
+def build(data_dir: Path, out_dir: Path, no_cache: bool) -> None:
     """校验数据并生成网站；任何一步失败，原有网站保持不变。
 
     Validate, aggregate, render and build the site into --out (atomically).
@@ -89,7 +102,7 @@ def build(data_dir: Path, out_dir: Path) -> None:
     from pipeline.build import build as run
 
     try:
-        result = run(BuildConfig(data=data_dir.resolve(), out=out_dir.resolve()))
+        result = run(BuildConfig(data=data_dir.resolve(), out=out_dir.resolve(), cache=make_cache(no_cache)))
     except InvalidData as exc:
         click.echo(fd.to_text(exc.report), err=True, nl=False)
         raise InvalidDataExit("数据无效，网站没有更新。Invalid data: the site was not updated.") from None

@@ -17,30 +17,47 @@ import pandas as pd
 from pipeline.calendar import WorkCalendar
 from pipeline.package import DataPackage
 from pipeline.tables import read_text_table
+from pipeline.cache import FileCache
 
 DONE = ("resolved", "evaluated", "archived")
 OPEN = ("registered", "assigned")
 
 
-def read_resource(package: DataPackage, name: str, files: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+def read_resource(package: DataPackage, name: str, files: list[pd.DataFrame] | None = None,
+                  keys: list[str | None] | None = None, cache: FileCache | None = None) -> pd.DataFrame:
     """All files of a resource as one typed frame, rows in file order.
 
-    ``files`` are the text cells of each file as validation already read them;
-    without them the files are read here.
+    ``files`` are the text cells of each file as validation already read them
+    (without them the files are read here); ``keys`` their cache keys: a file
+    whose typed frame is cached is not converted again.
     """
     fields = package.fields(name)
     names = [f["name"] for f in fields]
-    if files is None:
-        files = [read_text_table(file.abs, names).frame for file in package.files(name)]
+    cache = cache or FileCache(None)
+    sources = package.files(name)
+    files = files if files is not None else [None] * len(sources)
+    keys = keys or [None] * len(sources)
     parts = []
-    for part, file in zip(files, package.files(name)):
-        part = part[names].copy()
-        part.insert(0, "_path", file.rel)
-        part.insert(1, "_row", np.arange(2, len(part) + 2))
+    for text, file, key in zip(files, sources, keys):
+        part = cache.get_frame(key, "typed.arrow")
+        if part is None:
+            text = read_text_table(file.abs, names).frame if text is None else text
+            part = typed_frame(text[names], fields, file.rel)
+            cache.put_frame(key, "typed.arrow", part)
+        else:
+            part["_row"] = part["_row"].astype("int64")  # Arrow gives it back as nullable Int64
         parts.append(part)
-    raw = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_path", "_row", *names])
+    if not parts:
+        return typed_frame(pd.DataFrame({n: pd.Series(dtype="str") for n in names}), fields, "")
+    return pd.concat(parts, ignore_index=True)
+
+
+def typed_frame(text: pd.DataFrame, fields: list[dict], rel: str) -> pd.DataFrame:
+    """One file's text cells converted by the schema, with ``_path`` and ``_row``."""
+    raw = pd.DataFrame({"_path": pd.Series([rel] * len(text), dtype="str"),
+                        "_row": np.arange(2, len(text) + 2, dtype="int64")})
     for spec in fields:
-        typed = convert(raw[spec["name"]].astype("str"), spec.get("type", "string"))
+        typed = convert(text[spec["name"]].reset_index(drop=True).astype("str"), spec.get("type", "string"))
         allowed = spec.get("constraints", {}).get("enum")
         if allowed is not None:
             # An out-of-list value is already reported; downstream it is simply unknown.
@@ -151,10 +168,12 @@ def compute_due(issues: pd.DataFrame, rules: pd.DataFrame, calendar: WorkCalenda
     return out
 
 
-def build_ledger(package: DataPackage, texts: dict[str, list[pd.DataFrame]] | None = None) -> Ledger:
+def build_ledger(package: DataPackage, texts: dict[str, list[pd.DataFrame]] | None = None,
+                 keys: dict[str, list[str | None]] | None = None, cache: FileCache | None = None) -> Ledger:
     """Read every resource and add the derived columns (done, due, issue attributes …)."""
-    texts = texts or {}
-    frames = {name: read_resource(package, name, texts.get(name)) for name in package.resource_names}
+    texts, keys = texts or {}, keys or {}
+    frames = {name: read_resource(package, name, texts.get(name), keys.get(name), cache)
+              for name in package.resource_names}
     calendar = calendar_of(frames["holidays"])
     issues = frames["issues"]
     issues["done"] = issues["status"].isin(DONE)

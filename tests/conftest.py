@@ -30,6 +30,12 @@ def make_tiny(target: Path) -> Path:
     return target
 
 
+@pytest.fixture(autouse=True)
+def cache_outside_the_tree(tmp_path_factory, monkeypatch):
+    """The CLI caches per-file work; in tests that cache lives in a temporary folder."""
+    monkeypatch.setenv("LEDGER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "ledger-cache"))
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     return make_tiny(tmp_path / "tiny")

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from pipeline import findings as fd
 from pipeline.package import DataPackage
 from pipeline.tables import TextTable, read_text_table
+from pipeline.cache import FileCache, file_key
 from pipeline.validate.files import FileFacts
 from pipeline.validate.structural import RowMapper, _key_is_unique_field, translate
 
@@ -90,14 +91,28 @@ class ResourceText:
     frame: pd.DataFrame  # text cells of every file, plus "_pos" (frictionless' row position)
     tables: list[TextTable]
     positions: list[int]  # first row position of each file
+    keys: list[str | None] = None  # cache key of each file
+
+    def __post_init__(self) -> None:
+        if self.keys is None:
+            self.keys = [None] * len(self.tables)
 
 
-def read_resource_text(package: DataPackage, name: str, facts: list[FileFacts]) -> ResourceText:
+def read_resource_text(package: DataPackage, name: str, facts: list[FileFacts], cache: FileCache) -> ResourceText:
     names = [f["name"] for f in package.fields(name)]
-    tables, frames, positions = [], [], []
+    schema = package.resource(name)["schema"]
+    tables, frames, positions, keys = [], [], [], []
     position = 2
     for fact in facts:
-        table = read_text_table(fact.file.abs, names)
+        key = file_key(fact.file.abs, schema) if cache.root is not None else None
+        cached = cache.get_frame(key, "text.arrow")
+        if cached is not None and list(cached.columns) == names:
+            table = TextTable(frame=cached)
+        else:
+            table = read_text_table(fact.file.abs, names)
+            if not (table.extra_cells or table.short_rows or table.blank_lines):  # only well-formed files
+                cache.put_frame(key, "text.arrow", table.frame)
+        keys.append(key)
         frame = table.frame.copy()
         frame["_pos"] = np.arange(position, position + table.records)
         tables.append(table)
@@ -105,7 +120,7 @@ def read_resource_text(package: DataPackage, name: str, facts: list[FileFacts]) 
         positions.append(position)
         position += table.records
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*names, "_pos"])
-    return ResourceText(name, frame, tables, positions)
+    return ResourceText(name, frame, tables, positions, keys)
 
 
 def record_facts(text: ResourceText, facts: list[FileFacts]) -> list[FileFacts]:
@@ -155,20 +170,15 @@ def _pattern_mask(values: pd.Series, pattern: str) -> pd.Series:
     return matched
 
 
-def field_errors(text: ResourceText, spec: dict, number: int, skip: set[int]) -> tuple[list[dict], pd.Series]:
-    """Type and constraint errors of one field; and its typed values (None where missing or invalid)."""
-    name, ftype = spec["name"], spec.get("type", "string")
-    column = text.frame[name]
-    positions = text.frame["_pos"]
-    constraints = spec.get("constraints", {})
+def typed_values(column: pd.Series, spec: dict) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(typed values with None where missing or invalid, present mask, invalid mask) of one text column."""
     present = (column.notna() & column.ne("")).fillna(False).astype(bool)
     invalid = pd.Series(False, index=column.index)
     reader = reader_for(spec)
     if reader is None:
-        typed = column.where(present)  # text is its own value; stays Arrow-backed
-    else:
-        typed = pd.Series(None, index=column.index, dtype=object)
-    if reader is not None and present.any():
+        return column.where(present), present, invalid  # text is its own value; stays Arrow-backed
+    typed = pd.Series(None, index=column.index, dtype=object)
+    if present.any():
         codes, uniques = pd.factorize(column[present])
         values = np.empty(len(uniques), dtype=object)
         for i, unique in enumerate(uniques):  # element-wise: tuples must stay single objects
@@ -176,6 +186,16 @@ def field_errors(text: ResourceText, spec: dict, number: int, skip: set[int]) ->
         typed[present] = values[codes]
         unreadable = np.array([v is None for v in values], dtype=bool)
         invalid[present] = unreadable[codes]
+    return typed, present, invalid
+
+
+def field_errors(text: ResourceText, spec: dict, number: int, skip: set[int]) -> list[dict]:
+    """Type and constraint errors of one field (row by row: no other row matters)."""
+    name, ftype = spec["name"], spec.get("type", "string")
+    column = text.frame[name]
+    positions = text.frame["_pos"]
+    constraints = spec.get("constraints", {})
+    typed, present, invalid = typed_values(column, spec)
     errors: list[dict] = []
 
     def add(kind: str, mask: pd.Series, note: str) -> None:
@@ -194,7 +214,7 @@ def field_errors(text: ResourceText, spec: dict, number: int, skip: set[int]) ->
     checks = _constraint_checks(spec, column, typed, valid)
     for key, failing in checks:
         add("constraint-error", failing, f'constraint "{key}" is "{constraints[key]}"')
-    return errors, typed
+    return errors
 
 
 def _constraint_checks(spec: dict, column: pd.Series, typed: pd.Series, valid: pd.Series):
@@ -307,31 +327,82 @@ def foreign_key_errors(name: str, fk: dict, typed: dict[str, dict[str, pd.Series
     return errors
 
 
-def resource_errors(package: DataPackage, text: ResourceText) -> tuple[list[dict], dict[str, pd.Series], set[int]]:
-    fields = package.fields(text.name)
+def local_errors(package: DataPackage, name: str, table: TextTable, start: int) -> tuple[list[dict], set[int]]:
+    """Row-local errors of one file (shape, type, constraints) and its blank rows, at positions from ``start``."""
+    frame = table.frame.copy()
+    frame["_pos"] = np.arange(start, start + table.records)
+    text = ResourceText(name, frame, [table], [start])
+    fields = package.fields(name)
     errors, blank = row_shape_errors(text, fields)
-    typed: dict[str, pd.Series] = {}
     for number, spec in enumerate(fields, start=1):
-        field_errs, typed[spec["name"]] = field_errors(text, spec, number, blank)
-        errors += field_errs
+        errors += field_errors(text, spec, number, blank)
+    return errors, blank
+
+
+def cached_local_errors(package: DataPackage, text: ResourceText, cache: FileCache) -> tuple[list[dict], set[int]]:
+    errors: list[dict] = []
+    blank: set[int] = set()
+    for table, start, key in zip(text.tables, text.positions, text.keys):
+        stored = cache.get_json(key, "local.json")
+        if stored is None:
+            found, found_blank = local_errors(package, text.name, table, start)
+            # Stored relative to the file's first row: an earlier file may change length.
+            cache.put_json(key, "local.json", {
+                "errors": [{**e, "rowNumber": e["rowNumber"] - start} for e in found],
+                "blank": sorted(p - start for p in found_blank)})
+        else:
+            found = [{**e, "rowNumber": e["rowNumber"] + start} for e in stored["errors"]]
+            found_blank = {p + start for p in stored["blank"]}
+        errors += found
+        blank |= found_blank
+    return errors, blank
+
+
+def key_field_names(package: DataPackage, name: str) -> set[str]:
+    """Fields whose values other rows or resources look at: unique, primary and foreign keys."""
+    schema = package.resource(name)["schema"]
+    names = {f["name"] for f in schema["fields"] if f.get("constraints", {}).get("unique")}
+    names.update(schema.get("primaryKey", []))
+    for fk in schema.get("foreignKeys", []):
+        names.update(fk["fields"])
+    for other in package.resource_names:
+        for fk in package.resource(other)["schema"].get("foreignKeys", []):
+            if (fk["reference"]["resource"] or other) == name:
+                names.update(fk["reference"]["fields"])
+    return names
+
+
+def resource_errors(package: DataPackage, text: ResourceText,
+                    cache: FileCache) -> tuple[list[dict], dict[str, pd.Series], set[int]]:
+    fields = package.fields(text.name)
+    errors, blank = cached_local_errors(package, text, cache)
+    typed: dict[str, pd.Series] = {}
+    keys = key_field_names(package, text.name)
+    for number, spec in enumerate(fields, start=1):
+        if spec["name"] not in keys:
+            continue
+        typed[spec["name"]] = typed_values(text.frame[spec["name"]], spec)[0]
         if spec.get("constraints", {}).get("unique"):
             errors += unique_errors(text, spec, number, typed[spec["name"]])
-    keys = package.resource(text.name)["schema"].get("primaryKey", [])
-    if keys and not _key_is_unique_field(package, text.name):
-        errors += primary_key_errors(text, keys, typed, [f["name"] for f in fields])
+    primary = package.resource(text.name)["schema"].get("primaryKey", [])
+    if primary and not _key_is_unique_field(package, text.name):
+        errors += primary_key_errors(text, primary, typed, [f["name"] for f in fields])
     return errors, typed, blank
 
 
-def read_texts(package: DataPackage, facts: dict[str, list[FileFacts]]) -> dict[str, ResourceText]:
-    return {name: read_resource_text(package, name, facts[name]) for name in package.resource_names}
+def read_texts(package: DataPackage, facts: dict[str, list[FileFacts]],
+               cache: FileCache | None = None) -> dict[str, ResourceText]:
+    cache = cache or FileCache(None)
+    return {name: read_resource_text(package, name, facts[name], cache) for name in package.resource_names}
 
 
 def run_fast(package: DataPackage, facts: dict[str, list[FileFacts]],
-             texts: dict[str, ResourceText]) -> Iterator[fd.Finding]:
+             texts: dict[str, ResourceText], cache: FileCache | None = None) -> Iterator[fd.Finding]:
+    cache = cache or FileCache(None)
     typed: dict[str, dict[str, pd.Series]] = {}
     collected: dict[str, tuple[list[dict], set[int]]] = {}
     for name, text in texts.items():
-        errors, typed[name], blank = resource_errors(package, text)
+        errors, typed[name], blank = resource_errors(package, text, cache)
         collected[name] = (errors, blank)
     for name, text in texts.items():
         errors, blank = collected[name]
