@@ -48,6 +48,24 @@ def test_disputed_list_comes_first_and_fits_the_screen(built_demo_site, chromium
     assert watch.console_errors == []
 
 
+def test_a_disputed_issue_opens_on_the_lookup_page(built_demo_site, chromium):
+    """The link is relative (../../issue/?id=…): it lands on the issue lookup page, which shows that issue."""
+    with serve(built_demo_site) as base:
+        page = chromium.new_page(viewport={"width": 390, "height": 844})
+        watch = PageWatch(page, base)
+        page.goto(f"{base}/outcomes/inspections/", wait_until="networkidle")
+        first = page.locator("#disputed-list > li").first
+        issue_id = first.get_attribute("data-issue")
+        title = first.locator(".ledger-disputed-title").inner_text().split(" ", 1)[1]
+        with page.expect_navigation():
+            first.locator(".ledger-disputed-title a").click()
+        assert page.url == f"{base}/issue/?id={issue_id}"
+        page.locator(".md-content").get_by_text(title).first.wait_for(timeout=10_000)
+        page.close()
+    assert watch.outside_requests == []
+    assert watch.console_errors == []
+
+
 @pytest.mark.parametrize("viewport,name", VIEWPORTS)
 def test_outcome_pages_load_cleanly(built_demo_site, chromium, demo_metrics, viewport, name):
     with serve(built_demo_site) as base:
