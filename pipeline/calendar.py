@@ -50,6 +50,13 @@ class WorkCalendar:
     """Working-day calendar: holidays.csv overlay on top of chinesecalendar."""
 
     overlay: dict[dt.date, bool] = field(default_factory=dict)  # date → is working day
+    _covered: frozenset[int] = field(init=False, repr=False, compare=False)
+    _workday: dict[dt.date, bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Deadlines for a million issues ask about the same few hundred days many times.
+        self._covered = package_years() | {d.year for d in self.overlay}
+        self._workday = {}
 
     @classmethod
     def from_rows(cls, rows: list[tuple[dt.date, str]]) -> "WorkCalendar":
@@ -57,12 +64,18 @@ class WorkCalendar:
         return cls({d: kind == "workday" for d, kind in rows})
 
     def covered_years(self) -> frozenset[int]:
-        return package_years() | {d.year for d in self.overlay}
+        return self._covered
 
     def is_covered(self, day: dt.date) -> bool:
-        return day.year in self.covered_years()
+        return day.year in self._covered
 
     def is_workday(self, day: dt.date) -> bool:
+        known = self._workday.get(day)
+        if known is None:
+            known = self._workday[day] = self._look_up(day)
+        return known
+
+    def _look_up(self, day: dt.date) -> bool:
         if day in self.overlay:
             return self.overlay[day]
         if day.year in package_years():

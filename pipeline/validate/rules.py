@@ -120,11 +120,13 @@ def issue_date_order(ledger: Ledger) -> Iterator[fd.Finding]:
 
 @rule
 def issue_meeting_consistent(ledger: Ledger) -> Iterator[fd.Finding]:
-    meetings = ledger.meetings.drop_duplicates("id").set_index("id")
+    meetings = ledger.meetings.drop_duplicates("id")[["id", "mechanism"]]
     issues = ledger.issues
-    linked = issues["meeting_id"].notna() & issues["meeting_id"].isin(meetings.index)
-    expected = issues["meeting_id"].map(meetings["mechanism"])
-    bad = linked & issues["mechanism"].notna() & (expected != issues["mechanism"])
+    # A hash join keeps issue order (left merge) and is far faster than Series.map on text keys.
+    joined = issues[["meeting_id"]].merge(meetings.rename(columns={"id": "meeting_id", "mechanism": "_expected"}),
+                                           how="left", on="meeting_id", validate="many_to_one")
+    expected = pd.Series(joined["_expected"].to_numpy(), index=issues.index)
+    bad = expected.notna() & issues["mechanism"].notna() & (expected != issues["mechanism"])
     frame = issues.assign(_expected=expected)
     yield from emit(frame, bad, "meeting-mismatch", "issues", "mechanism",
                     meeting_id="meeting_id", expected="_expected")
