@@ -39,8 +39,9 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def file_key(path: Path, schema: dict) -> str:
-    material = json.dumps(schema, sort_keys=True, ensure_ascii=False) + tool_version() + file_digest(path)
+def file_key(path: Path, schema: dict, digest: str | None = None) -> str:
+    """The cache key of a file; ``digest`` is its SHA-256 when the caller already read the bytes."""
+    material = json.dumps(schema, sort_keys=True, ensure_ascii=False) + tool_version() + (digest or file_digest(path))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

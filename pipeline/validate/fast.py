@@ -104,7 +104,7 @@ def read_resource_text(package: DataPackage, name: str, facts: list[FileFacts], 
     tables, frames, positions, keys = [], [], [], []
     position = 2
     for fact in facts:
-        key = file_key(fact.file.abs, schema) if cache.root is not None else None
+        key = file_key(fact.file.abs, schema, fact.digest) if cache.root is not None else None
         cached = cache.get_frame(key, "text.arrow")
         if cached is not None and list(cached.columns) == names:
             table = TextTable(frame=cached)
@@ -125,7 +125,7 @@ def read_resource_text(package: DataPackage, name: str, facts: list[FileFacts], 
 
 def record_facts(text: ResourceText, facts: list[FileFacts]) -> list[FileFacts]:
     """FileFacts with the record counts the parse found (no second pass over the file)."""
-    return [FileFacts(fact.file, table.records) for fact, table in zip(facts, text.tables)]
+    return [FileFacts(fact.file, table.records, fact.digest) for fact, table in zip(facts, text.tables)]
 
 
 # --- checks ------------------------------------------------------------------------------
