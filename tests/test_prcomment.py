@@ -190,3 +190,16 @@ def test_render_writes_the_request_body_for_gh_api(tmp_path):
     out = tmp_path / "comment.json"
     assert main(["render", str(folder), str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8")) == {"body": comment_for(folder)}
+
+
+def test_the_comment_job_needs_nothing_but_the_standard_library():
+    """pr-comment.yml runs `python3 -m pipeline.prcomment` with the runner's Python and installs nothing."""
+    import subprocess
+    import sys
+
+    code = ("import sys, pipeline.prcomment; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} - set(sys.stdlib_module_names)"
+            " - {'pipeline', '__main__', '_distutils_hack'}))")  # the last: setuptools' site hook in a venv
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parent.parent, check=True)
+    assert result.stdout == "[]\n"
