@@ -263,7 +263,7 @@ _ENTRIES = [
              "Rating {rating} is not negative, so it should have no rectification date.",
              "只有评分为 1 或 2 的差评才需要整改日期：清空该字段或改正评分。",
              "Only ratings 1–2 are rectified: clear the field or correct the rating.",
-             group="跨字段规则", example_zh="评分 4（满意）却填了整改完成日期"),
+             group="跨字段规则", example_zh="评分 4（满意）却填了整改完成日期", severity="warning"),
     CodeInfo("unsafe-url", "链接不安全",
              "链接“{value}”不是 http 或 https 网址。",
              "The link '{value}' is not an http or https URL.",
