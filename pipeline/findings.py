@@ -129,11 +129,16 @@ def md_cell(text: object) -> str:
     """Markdown table cell: escape what Markdown or HTML would read as markup."""
     if text is None:
         return ""
-    out = str(text)
+    out = str(text).replace("\\", "\\\\")  # first, so that no later escape can be undone
     for char, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"),
                           ("`", "\\`"), ("*", "\\*"), ("_", "\\_"), ("[", "\\["), ("]", "\\]")):
         out = out.replace(char, escaped)
     return out.replace("\r", " ").replace("\n", " ")
+
+
+def md_code(text: object) -> str:
+    """Inline code: Markdown does not unescape inside it, so only backticks and line breaks go."""
+    return "`" + str(text).replace("`", "'").replace("\r", " ").replace("\n", " ") + "`"
 
 
 def to_markdown(report: Report, limit: int = 300) -> str:
@@ -143,7 +148,7 @@ def to_markdown(report: Report, limit: int = 300) -> str:
     for f in report.findings[:limit]:
         by_path.setdefault(f.path, []).append(f)
     for path, items in by_path.items():
-        lines.append(f"\n#### `{md_cell(path)}`\n")
+        lines.append(f"\n#### {md_code(path)}\n")
         lines.append("| | 行 | 字段 | 值 | 问题 | 修改方法 |")
         lines.append("|---|---|---|---|---|---|")
         for f in items:

@@ -138,8 +138,7 @@ def cell(text: object) -> str:
 
 
 def _plain(text: str) -> str:
-    out = text.replace("\\", "\\\\")  # first: a trailing backslash must not escape the cell's pipe
-    out = fd.md_cell(out)
+    out = fd.md_cell(text)  # escapes backslashes first: a trailing one cannot free the cell's pipe
     for char in "~$!":  # strikethrough, math, images
         out = out.replace(char, "\\" + char)
     # A backslash escape is gone once rendered, and GitHub links mentions and references in the

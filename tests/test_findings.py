@@ -67,3 +67,13 @@ def test_huge_cell_values_are_clipped_in_findings():
 
 def test_markdown_escapes_cell_text():
     assert fd.md_cell("<script>|*x*") == "&lt;script&gt;\\|\\*x\\*"
+
+
+def test_markdown_escapes_backslashes_before_pipes():
+    # "a\|b" must not end the table cell: the backslash is escaped first.
+    assert fd.md_cell("a\\|b") == "a\\\\\\|b"
+
+
+def test_markdown_file_heading_is_plain_code():
+    report = fd.Report.of([fd.make("blank-row", path="deadline_rules.csv", row=3)])
+    assert "#### `deadline_rules.csv`" in fd.to_markdown(report)
