@@ -137,7 +137,8 @@ def translate(package: DataPackage, resource: str, mapper: RowMapper, error: dic
         names = error.get("fieldNames") or []
         cells = error.get("fieldCells") or []
         target = f"{error.get('referenceName') or resource}（{'、'.join(error.get('referenceFieldNames') or [])}）"
-        return fd.make(kind, **where, field="+".join(names), value=",".join(str(c) for c in cells), target=target)
+        shown = ",".join("" if c is None else str(c) for c in cells)  # an empty key part shows as nothing
+        return fd.make(kind, **where, field="+".join(names), value=shown, target=target)
     if kind in ("missing-cell", "extra-cell", "blank-row"):
         return fd.make(kind, **where, field=field, value=value, column=error.get("fieldNumber"))
     return fd.make("frictionless-error", **where, field=field, value=value, type=kind, detail=error.get("message", ""))
