@@ -72,7 +72,7 @@
   function table(caption, headers, rows) {
     var wrap = el("div", null, "ledger-scroll");
     var t = el("table", null, "ledger-table issue-table");
-    t.appendChild(el("caption", caption));
+    t.setAttribute("aria-label", caption);  // a hidden <caption> left a gap on phones
     var head = el("thead");
     var tr = el("tr");
     headers.forEach(function (h) {
@@ -85,8 +85,10 @@
     var body = el("tbody");
     rows.forEach(function (cells) {
       var row = el("tr");
-      cells.forEach(function (c) {
-        row.appendChild(el("td", c === null || c === undefined || c === "" ? "—" : c));
+      cells.forEach(function (c, i) {
+        var td = el("td", c === null || c === undefined || c === "" ? "—" : c);
+        td.setAttribute("data-label", headers[i]);
+        row.appendChild(td);
       });
       body.appendChild(row);
     });
