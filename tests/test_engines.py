@@ -82,6 +82,8 @@ def apply(folder: Path, edits) -> None:
         index = 1 + row_pick % (len(rows) - 1)
         column = column_pick % len(rows[0])
         if kind == "set":
+            if column >= len(rows[index]):  # an earlier edit shortened or blanked this row
+                continue
             rows[index][column] = value
         elif kind == "short":
             rows[index] = rows[index][:column]
