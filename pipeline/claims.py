@@ -124,6 +124,7 @@ class InternalCheck:
     verdict: str
     computed_in_unit: Fraction | None = None  # numerator ÷ denominator × 100
     difference: Fraction | None = None  # claimed rate − computed, in percentage points
+    reason: str | None = None  # why an unverifiable pair cannot be computed
 
 
 # --- exact numbers ------------------------------------------------------------------
@@ -292,7 +293,7 @@ def internal_checks(claims: list[Claim], pairs: dict[str, tuple[str, str]] = INT
     """Rate claim id → its check against the counts it derives from, for pairs whose claims all exist.
 
     The pairing is explicit (``pairs``) because a source may print several rates
-    and counts; a pair that names claims of different sources is a mistake and raises.
+    and counts; a pair whose claims are of different sources or units is unverifiable.
     """
     by_id = {c.id: c for c in claims}
     checks = {}
@@ -300,10 +301,16 @@ def internal_checks(claims: list[Claim], pairs: dict[str, tuple[str, str]] = INT
         if not {rate_id, numerator_id, denominator_id} <= set(by_id):
             continue
         rate, numerator, denominator = by_id[rate_id], by_id[numerator_id], by_id[denominator_id]
+        # The claims are data (a pull request can change them): a pair that no longer holds is
+        # unverifiable, never a crash of the build.
         if len({rate.source_key, numerator.source_key, denominator.source_key}) != 1:
-            raise ValueError(f"internal pair {rate_id}: claims from different sources")
+            checks[rate_id] = InternalCheck(rate, numerator, denominator, "unverifiable",
+                                            reason="比率与分子、分母不在同一报道中")
+            continue
         if rate.unit != "%" or numerator.unit != denominator.unit and numerator.unit and denominator.unit:
-            raise ValueError(f"internal pair {rate_id}: the rate needs unit % and its counts one unit")
+            checks[rate_id] = InternalCheck(rate, numerator, denominator, "unverifiable",
+                                            reason="比率的单位不是 %，或分子、分母的单位不同")
+            continue
         if None in (rate.value, numerator.value, denominator.value) or not denominator.value:
             checks[rate_id] = InternalCheck(rate, numerator, denominator, "no_value")
             continue

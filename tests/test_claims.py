@@ -230,10 +230,13 @@ def test_internal_check_edges(rate, expected):
 def test_internal_pair_needs_one_source_and_a_percentage():
     pairs = {"X-3": ("X-1", "X-2")}
     other = source("X-2", 100.0, "件", source_title="另一篇报道")
-    with pytest.raises(ValueError, match="different sources"):
-        internal_checks([source("X-1", 29.0, "件"), other, source("X-3", 29.0, "%")], pairs)
-    with pytest.raises(ValueError, match="unit %"):
-        internal_checks([source("X-1", 29.0, "件"), source("X-2", 100.0, "件"), source("X-3", 29.0, "件")], pairs)
+    # Claims are data from pull requests: a pair that no longer holds is unverifiable, not a crash.
+    [(verdict, reason)] = [(c.verdict, c.reason) for c in internal_checks(
+        [source("X-1", 29.0, "件"), other, source("X-3", 29.0, "%")], pairs).values()]
+    assert (verdict, reason) == ("unverifiable", "比率与分子、分母不在同一报道中")
+    [(verdict, reason)] = [(c.verdict, c.reason) for c in internal_checks(
+        [source("X-1", 29.0, "件"), source("X-2", 100.0, "件"), source("X-3", 29.0, "件")], pairs).values()]
+    assert (verdict, reason) == ("unverifiable", "比率的单位不是 %，或分子、分母的单位不同")
     assert internal_checks([source("X-1", 29.0, "件")], pairs) == {}  # a pair whose claims are absent
 
 

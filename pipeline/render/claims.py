@@ -106,7 +106,8 @@ def internal_view(internal: InternalCheck | None) -> dict | None:
             "numerator_id": internal.numerator.id, "denominator_id": internal.denominator.id,
             "numerator": decimal_text(internal.numerator.value) if internal.numerator.value is not None else "—",
             "denominator": decimal_text(internal.denominator.value) if internal.denominator.value is not None else "—",
-            "claimed": with_unit(decimal_text(internal.rate.value), "%") if internal.rate.value is not None else "—"}
+            "claimed": with_unit(decimal_text(internal.rate.value), "%") if internal.rate.value is not None else "—",
+            "reason": internal.reason, "computed": None, "difference": None}
     if internal.computed_in_unit is not None:
         view["computed"] = f"{decimal_text(internal.computed_in_unit, 3)}%"
         view["difference"] = f"{decimal_text(internal.difference, 3, sign=True)} 个百分点"
