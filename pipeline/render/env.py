@@ -7,6 +7,7 @@ page through autoescaping, so a cell can never become markup.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 import jinja2
@@ -39,9 +40,19 @@ def fraction(metric: Metric) -> str:
     return f"{number(metric.numerator)} / {number(metric.denominator)}"
 
 
+# Characters YAML will not read raw (DEL, C1 controls, non-characters) or reads as line breaks
+# (U+2028/2029, which fold to a space): written as \u escapes, which JSON and YAML share.
+YAML_RAW_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
 def front_matter_string(text: object) -> Markup:
-    """A YAML scalar for front matter: HTML-escaped, then JSON-quoted (JSON is YAML)."""
-    return Markup(json.dumps(str(escape(str(text))), ensure_ascii=False))
+    """A YAML scalar for front matter: HTML-escaped, then JSON-quoted (JSON is YAML).
+
+    A cell that YAML cannot read would make MkDocs drop the whole front matter
+    (title, ``search: exclude``) and print it as page text, so nothing is left raw.
+    """
+    quoted = json.dumps(str(escape(str(text))), ensure_ascii=False)
+    return Markup(YAML_RAW_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted))
 
 
 def date_zh(value: object) -> str:
