@@ -4,9 +4,11 @@ loaded from small JSON chunks on demand, with no console error and no request to
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from pipeline.validate import validate
 from tests.browser import PageWatch, screenshot, serve
@@ -46,7 +48,7 @@ def test_filter_by_department_type_and_name_fragment(built_demo_site, chromium, 
         watch = PageWatch(page, base)
         requested = chunk_requests(page)
         page.goto(f"{base}/items/", wait_until="networkidle")
-        page.wait_for_function(f"document.querySelectorAll('#items-results tbody tr').length === {PAGE_SIZE}")
+        expect(page.locator("#items-results tbody tr")).to_have_count(PAGE_SIZE)  # no eval: the site's CSP forbids it
         assert page.locator("#items-more").is_visible()
         assert not page.locator(".items-nojs").is_visible()
         first_chunks = len(requested)
@@ -55,7 +57,7 @@ def test_filter_by_department_type_and_name_fragment(built_demo_site, chromium, 
         page.select_option("#items-department", "sthjj")
         page.select_option("#items-type", "penalty")
         page.locator("#items-q").press_sequentially("污染")
-        page.wait_for_function("document.getElementById('items-status').textContent === '共 2 项符合条件。'")
+        expect(page.locator("#items-status")).to_have_text("共 2 项符合条件。")
         assert sorted(shown_ids(page)) == expected
         assert page.locator("#items-results tbody tr").first.locator("td").first.inner_text().startswith("对")
         assert not page.locator("#items-more").is_visible()
@@ -75,7 +77,7 @@ def test_filter_by_township_counts_every_item_devolved_there(built_demo_site, ch
         page = chromium.new_page(viewport={"width": 1280, "height": 900})
         watch = PageWatch(page, base)
         page.goto(f"{base}/items/?township={town}", wait_until="networkidle")
-        page.wait_for_function(f"document.getElementById('items-status').textContent.startsWith('共 {len(expected)} 项')")
+        expect(page.locator("#items-status")).to_have_text(re.compile(f"^共 {len(expected)} 项"))
         assert page.locator("#items-township").input_value() == town  # restored from the address
         while page.locator("#items-more").is_visible():
             page.locator("#items-more").click()
