@@ -1,35 +1,35 @@
 """The Excel workbook: a 说明 sheet, then one sheet per resource with Chinese column headers.
 
-Written with openpyxl in write-only mode (rows stream to disk). Cells keep
-their types: numbers are numbers, dates are Excel dates, codes such as
-990121001000 stay text (Excel would turn them into 9.90121E+11 from a CSV).
-A text cell is always a text cell: openpyxl would store "=…" as a formula and
-"#N/A" as an error, so such cells are written with an explicit string type.
-A sheet that would pass Excel's row limit is split by year of the resource's
-first date field. Timestamps inside the file come from as_of.
+Written by our streaming writer (``xlsx_writer``): rows go to the file a block
+at a time, so a million-row resource never sits in memory as cells. Cells
+keep their types: numbers are numbers, dates are Excel dates, booleans are
+booleans, codes such as 990121001000 stay text (Excel would turn them into
+9.90121E+11 from a CSV). Every text cell is an inline string, which no
+spreadsheet evaluates: "=…", "+…", "@…" and "#N/A" stay text. A sheet that
+would pass Excel's row limit is split by year of the resource's first date
+field. Timestamps inside the file come from as_of.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.xml.functions import tostring
+import numpy as np
 
 from pipeline.dictionary import dictionary_rows, header_titles
-from pipeline.export import ziputil
-from pipeline.export.tables import Table
+from pipeline.export.tables import Table, typed_values
+from pipeline.export.xlsx_writer import (BOOL, CHUNK_ROWS, DATE, NUMBER, STYLE_HEADER, TEXT, XlsxWriter,
+                                         escaped_bytes_bound, sheet_bytes_bound)
 from pipeline.package import DataPackage
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 README = "说明"
+# Table Schema type → cell kind; every other type (string, list, yearmonth …) is its published text
+KINDS = {"integer": NUMBER, "number": NUMBER, "date": DATE, "boolean": BOOL}
+SCAN_ROWS = 65_536  # rows of text joined at a time to bound a sheet's size
 
 
 def sheet_name(title: str, suffix: str, taken: set[str]) -> str:
@@ -43,94 +43,78 @@ def sheet_name(title: str, suffix: str, taken: set[str]) -> str:
     return name
 
 
-def parts(table: Table, max_rows: int) -> list[tuple[str, list[int]]]:
+def parts(table: Table, max_rows: int) -> list[tuple[str, Sequence[int]]]:
     """(sheet suffix, row positions): one part, or one per year when the rows do not fit a sheet."""
-    positions = list(range(table.rows))
     if table.rows <= max_rows:
-        return [("", positions)]
+        return [("", range(table.rows))]
     dated = next((f["name"] for f in table.fields if f.get("type") in ("date", "yearmonth")), None)
-    groups: dict[str, list[int]] = {}
-    for position, cell in zip(positions, table.text[dated].tolist() if dated else [""] * table.rows):
-        groups.setdefault(cell[:4] if cell else "无日期", []).append(position)
-    result = []
-    for key in sorted(groups):
-        rows = groups[key]
+    if dated:
+        keys = np.array([cell[:4] if cell else "无日期" for cell in table.text[dated].tolist()], dtype=object)
+        groups = [(key, np.flatnonzero(keys == key)) for key in sorted(set(keys.tolist()))]
+    else:
+        groups = [("", np.arange(table.rows))]
+    result: list[tuple[str, Sequence[int]]] = []
+    for key, rows in groups:
         if len(rows) <= max_rows:
-            result.append((key if dated else "", rows))
+            result.append((key, rows))
             continue
         for number, start in enumerate(range(0, len(rows), max_rows), 1):
-            result.append((f"{key if dated else ''} ({number})".strip(), rows[start:start + max_rows]))
+            result.append((f"{key} ({number})".strip(), rows[start:start + max_rows]))
     return result
-
-
-def _text_cell(sheet, value: str):
-    """A str as Excel text; a cell object only where openpyxl would otherwise guess a formula or error."""
-    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # control characters cannot be stored in XLSX
-    # XML turns a carriage return into a line feed when read; say so explicitly, whatever the reader.
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if value.startswith("=") or value in ERROR_CODES:
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
-def _cells(sheet, table: Table) -> list[list]:
-    columns = []
-    for field in table.fields:
-        values = table.values(field)
-        if field.get("type") == "list":
-            delimiter = field.get("delimiter", ",")
-            values = [None if v is None else delimiter.join(v) for v in values]
-        if field.get("type", "string") in ("string", "list", "yearmonth"):
-            values = [None if v is None else _text_cell(sheet, v) for v in values]
-        columns.append(values)
-    return columns
-
-
-def _rows(columns: list[list], positions: list[int]) -> Iterator[list]:
-    for position in positions:
-        yield [column[position] for column in columns]
 
 
 def write_xlsx(package: DataPackage, tables: list[Table], path: Path, *,
                max_rows: int = EXCEL_MAX_ROWS - 1) -> dict[str, list[str]]:
-    """Write the workbook; return resource → its sheet names."""
+    """Write the workbook; return resource → its sheet names. ``max_rows``: data rows per sheet."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.combine(package.as_of, dt.time())
-    book = Workbook(write_only=True)
-    book.properties.creator = package.descriptor.get("title") or package.descriptor.get("name", "")
-    book.properties.title = package.descriptor.get("title", "")
-    book.properties.created = stamp
-    book.properties.modified = stamp
     taken = {README}
     plan = [(table, [(sheet_name(table.title, suffix, taken), rows) for suffix, rows in parts(table, max_rows)])
             for table in tables]
-    readme = book.create_sheet(README)
-    for row in readme_rows(package, plan):
-        readme.append([_text_cell(readme, v) if isinstance(v, str) else v for v in row])
-    bold = Font(bold=True)
-    for table, sheets in plan:
-        headers = header_titles(package, table.name)
-        for name, positions in sheets:
-            sheet = book.create_sheet(name)
-            sheet.freeze_panes = "A2"
-            columns = _cells(sheet, table)
-            header = []
-            for title in headers:
-                cell = WriteOnlyCell(sheet, title)
-                cell.font = bold
-                header.append(cell)
-            sheet.append(header)
-            for row in _rows(columns, positions):
-                sheet.append(row)
-    book.save(path)
-    book.properties.modified = stamp  # openpyxl's save stamps the clock into docProps/core.xml
-    ziputil.restamp(path, package.as_of, {"docProps/core.xml": tostring(book.properties.to_tree())})
+    names = [README] + [name for _, sheets in plan for name, _ in sheets]
+    title = package.descriptor.get("title", "")
+    readme = readme_rows(package, plan)
+    with XlsxWriter(path, names, when=package.as_of, title=title,
+                    creator=title or package.descriptor.get("name", "")) as book:
+        sheet = book.sheet(README, rows=len(readme), columns=max(map(len, readme)))
+        for row in readme:
+            sheet.row(row)
+        for table, sheets in plan:
+            headers = header_titles(package, table.name)
+            kinds = [KINDS.get(f.get("type", "string"), TEXT) for f in table.fields]
+            text_bytes = _text_bytes(table)
+            for name, positions in sheets:
+                rows = len(positions) + 1
+                sheet = book.sheet(name, rows=rows, columns=len(kinds), frozen_header=True,
+                                   size_bound=sheet_bytes_bound(rows, len(kinds), text_bytes))
+                sheet.row(headers, style=STYLE_HEADER)
+                for start in range(0, len(positions), CHUNK_ROWS):
+                    # Python strings for one block only: the table stays in pandas' compact columns
+                    block = table.text.iloc[_at(positions[start:start + CHUNK_ROWS])]
+                    sheet.columns([_values(block[f["name"]].tolist(), f, kind)
+                                   for f, kind in zip(table.fields, kinds)], kinds)
     return {table.name: [name for name, _ in sheets] for table, sheets in plan}
 
 
-def readme_rows(package: DataPackage, plan: list[tuple[Table, list[tuple[str, list[int]]]]]) -> list[list]:
+def _at(block: Sequence[int]) -> slice | Sequence[int]:
+    return slice(block.start, block.stop) if isinstance(block, range) else block
+
+
+def _values(cells: list[str], field: dict, kind: str) -> list:
+    """Published text → the writer's values: text and dates as published ("" = missing), numbers typed."""
+    return cells if kind in (TEXT, DATE) else typed_values(cells, field)
+
+
+def _text_bytes(table: Table) -> int:
+    """An upper bound of the escaped UTF-8 bytes of every cell (a split sheet is bounded by its whole table)."""
+    total = 0
+    for name in table.names:
+        for start in range(0, table.rows, SCAN_ROWS):
+            text = "".join(table.text[name].iloc[start:start + SCAN_ROWS].tolist())
+            total += escaped_bytes_bound(text.encode("utf-8", "replace"))
+    return total
+
+
+def readme_rows(package: DataPackage, plan: list[tuple[Table, list[tuple[str, Sequence[int]]]]]) -> list[list]:
     """The 说明 sheet: what the workbook is, its sheets, and every column's meaning."""
     descriptor = package.descriptor
     licence = (descriptor.get("licenses") or [{}])[0]
