@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from pipeline.render.issues_lookup import SHARD_LIMIT, fnv1a, issue_records, shard_count, shard_files
+from pipeline.render.issues_lookup import SHARD_LIMIT, Shards, fnv1a, fnv1a_many, shard_count
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows, timing
 from pipeline.validate import validate
 
@@ -20,9 +20,15 @@ def names(tiny_ledger):
     return Names.of(tiny_ledger)
 
 
+def published(files: dict) -> dict[str, dict]:
+    """Issue id → its record, read back from the shards as the lookup page reads them."""
+    return {key: record for path, content in files.items() if not path.endswith("index.json")
+            for key, record in json.loads(content)["issues"].items()}
+
+
 @pytest.fixture(scope="module")
 def records(tiny_ledger, names):
-    return issue_records(tiny_ledger, names)
+    return published(dict(Shards(tiny_ledger, names).files("2026-04-30")))
 
 
 def test_timing_at_as_of_by_hand(tiny_ledger):
@@ -109,6 +115,14 @@ def test_fnv1a_known_vectors():
     assert fnv1a("") == 0x811C9DC5
     assert fnv1a("a") == 0xE40C292C
     assert fnv1a("foobar") == 0xBF9CF968
+    assert fnv1a_many(["", "a", "foobar"]).tolist() == [0x811C9DC5, 0xE40C292C, 0xBF9CF968]
+
+
+def test_fnv1a_many_agrees_with_fnv1a_byte_by_byte():
+    # Lengths from 0 to 300 in mixed order, multi-byte UTF-8 (3- and 4-byte), NUL and quote bytes.
+    texts = ["Q-2026-00001", "", "问题-甲", "x" * 300, "😀\x00\"", "Q-1", "b" * 17, "é" * 40, "Q-2026-00001"]
+    assert fnv1a_many(texts).tolist() == [fnv1a(t) for t in texts]
+    assert fnv1a_many([]).tolist() == []
 
 
 def test_shard_count_grows_with_size_and_keeps_every_shard_small():
@@ -125,14 +139,14 @@ def test_shard_count_grows_with_size_and_keeps_every_shard_small():
 
 def test_every_demo_issue_is_in_the_shard_its_hash_names(demo_dir):
     report, ledger = validate(demo_dir)
-    records = issue_records(ledger, Names.of(ledger))
-    count, files = shard_files(records, "2026-10-31")
+    shards = Shards(ledger, Names.of(ledger))
+    count, files = shards.count, dict(shards.files("2026-10-31"))
     index = json.loads(files["api/v1/issues/index.json"])
     assert index["shards"] == count and index["issues"] == len(ledger.issues) == 600
     found = 0
     for n in range(count):
         text = files[f"api/v1/issues/{n}.json"]
-        assert len(text.encode("utf-8")) <= SHARD_LIMIT
+        assert isinstance(text, bytes) and len(text) <= SHARD_LIMIT
         shard = json.loads(text)  # strict JSON: no NaN
         assert all(fnv1a(key) % count == n for key in shard["issues"])
         found += len(shard["issues"])

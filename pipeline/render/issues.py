@@ -14,7 +14,7 @@ from pipeline.metrics import Metric
 from pipeline.render.env import render
 from pipeline.render.issues_groups import DIMENSIONS, ISSUE_METRICS, Figures, league_window
 from pipeline.render.issues_league import MIN_CASES, departments_page, overdue_csv, overdue_page
-from pipeline.render.issues_lookup import API_DIR, issue_records, shard_files
+from pipeline.render.issues_lookup import API_DIR, Shards
 from pipeline.render.issues_pages import Context, overview_page, region_pages
 from pipeline.render.issues_records import Names
 from pipeline.render.section import Rendered
@@ -52,15 +52,15 @@ def lookup_page(ledger: Ledger, shards: int) -> str:
 def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
     ctx = Context.of(ledger)
     as_of = ledger.as_of.strftime("%Y-%m-%d")
-    shards, shard_docs = shard_files(issue_records(ledger, ctx.names), as_of)
+    shards = Shards(ledger, ctx.names)
     files: dict[str, str | bytes] = {
         "issues/index.md": overview_page(ctx, metrics),
         "issues/departments.md": departments_page(ledger, ctx.names),
         "issues/overdue.md": overdue_page(ctx, metrics),
         "issues/overdue.csv": overdue_csv(ledger, ctx.names),
-        "issue/index.md": lookup_page(ledger, shards),
+        "issue/index.md": lookup_page(ledger, shards.count),
         f"{API_DIR}/breakdowns.json": breakdowns_document(ledger, ctx.names, ctx.breakdowns),
-        **shard_docs,
+        **dict(shards.files(as_of)),  # compact bytes, built a chunk of shards at a time
         **region_pages(ctx),
     }
     return Rendered(files=files)

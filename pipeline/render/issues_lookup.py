@@ -6,122 +6,197 @@ The lookup page ``issue/?id=…`` is one static page; its script hashes the id
 data's size, so it grows with the number of issues and every shard stays under
 ``SHARD_LIMIT`` bytes. Records carry Chinese names, not codes to resolve, so a
 shard is all the page needs.
+
+Scale: a build may have a million issues. Records are built column by column
+(``issues_json``): each date, label and place is formatted once per distinct
+value, a record's size is known before it is built, and shards are built a few
+thousand records at a time as compact UTF-8 bytes — never a dict per issue.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from pipeline.frames import Ledger
+from pipeline.render.issues_json import Column, Table, dump, grouped_lists
 from pipeline.render.issues_records import Names, iso, timing, timing_text
 
 SHARD_TARGET = 32 * 1024  # average shard size to aim for
 SHARD_LIMIT = 50 * 1024  # no shard above this (unless a single record is larger)
 MAX_SHARDS = 1 << 16
 API_DIR = "api/v1/issues"
+CHUNK_ROWS = 20_000  # records built at once while writing shards (bounds memory, not output)
+FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
 
 
 def fnv1a(text: str) -> int:
     """FNV-1a 32-bit; issue-lookup.js computes the same."""
-    value = 0x811C9DC5
+    value = FNV_OFFSET
     for byte in text.encode("utf-8"):
-        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+        value = ((value ^ byte) * FNV_PRIME) & 0xFFFFFFFF
     return value
+
+
+def fnv1a_many(texts: list[str]) -> np.ndarray:
+    """``fnv1a`` of every text at once (uint32): one numpy step per byte position, not per byte."""
+    encoded = [t.encode("utf-8") for t in texts]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    # Longest first, so the texts that still have a byte at position p are a prefix.
+    order = np.argsort(-lengths, kind="stable")
+    starts, lengths = (np.cumsum(lengths) - lengths)[order], lengths[order]
+    hashes = np.full(len(texts), FNV_OFFSET, dtype=np.uint32)
+    prime = np.uint32(FNV_PRIME)
+    for p in range(int(lengths[0]) if len(lengths) else 0):
+        k = int(np.searchsorted(-lengths, -p, side="left"))  # texts longer than p
+        hashes[:k] ^= data[starts[:k] + p]
+        hashes[:k] *= prime  # uint32 arithmetic wraps modulo 2**32, as the & 0xFFFFFFFF does
+    out = np.empty_like(hashes)
+    out[order] = hashes
+    return out
 
 
 def text(value: object) -> str | None:
     """A cell as JSON text: missing cells (NaN/None) become null, never NaN."""
-    return None if value is None or pd.isna(value) else str(value)
+    if value is None or type(value) is str:  # the common cases, without pd.isna's cost
+        return value
+    return None if pd.isna(value) else str(value)
 
 
-def _grouped(frame: pd.DataFrame, sort: list[str]) -> dict[str, list]:
-    """issue_id → its rows in ``sort`` order (one pass; a groupby per issue is far slower)."""
-    out: dict[str, list] = {}
-    for row in frame.sort_values(sort, kind="stable").itertuples(index=False):
-        out.setdefault(row.issue_id, []).append(row)
-    return out
+def _sorted(frame: pd.DataFrame, sort: list[str]) -> pd.DataFrame:
+    return frame.sort_values(sort, kind="stable")
 
 
-def issue_records(ledger: Ledger, names: Names) -> dict[str, dict]:
-    """Issue id → the record the lookup page shows."""
-    issues = ledger.issues
-    labels = {f: ledger.labels("issues", f) for f in ("mechanism", "category", "tier", "status", "request_type",
-                                                      "resolved_at_level")}
-    hosts = ledger.labels("meetings", "host_level")
+def evaluation_lists(ledger: Ledger) -> dict[str, bytes]:
+    """issue_id → JSON list of its evaluations, oldest first (id breaks ties)."""
     methods = ledger.labels("evaluations", "method")
     ratings = ledger.labels("evaluations", "rating")
+    rows = _sorted(ledger.evaluations, ["evaluated_on", "id"])
+    table = Table({
+        "id": Column.of(rows["id"], text), "evaluator": Column.of(rows["evaluator"], text),
+        "evaluated_on": Column.of(rows["evaluated_on"], iso),
+        "method": Column.of(rows["method"], lambda m: methods.get(m, text(m))),
+        "rating": Column.of(rows["rating"], lambda r: None if r is None else int(r)),
+        "rating_label": Column.of(rows["rating"], lambda r: None if r is None else ratings.get(int(r))),
+        "rectified_on": Column.of(rows["rectified_on"], iso),
+    }, len(rows))
+    return grouped_lists(table, rows["issue_id"])
+
+
+def inspection_lists(ledger: Ledger) -> dict[str, bytes]:
+    """issue_id → JSON list of its inspections, oldest first (id breaks ties)."""
     verdicts = ledger.labels("inspections", "verdict")
-    meetings = {row.id: row for row in ledger.meetings.itertuples(index=False)}
-    evaluations = _grouped(ledger.evaluations, ["evaluated_on", "id"])
-    inspections = _grouped(ledger.inspections, ["inspected_on", "id"])
+    rows = _sorted(ledger.inspections, ["inspected_on", "id"])
+    table = Table({
+        "id": Column.of(rows["id"], text), "officer": Column.of(rows["officer"], text),
+        "inspected_on": Column.of(rows["inspected_on"], iso),
+        "verdict": Column.of(rows["verdict"], lambda v: verdicts.get(v, text(v))),
+        "note": Column.of(rows["note"], text),
+    }, len(rows))
+    return grouped_lists(table, rows["issue_id"])
+
+
+def meeting_records(ledger: Ledger, names: Names) -> dict[str, dict]:
+    """Meeting id → what an issue's record says about its meeting (a repeated id: the last row)."""
+    hosts = ledger.labels("meetings", "host_level")
+    m = ledger.meetings
+    return {mid: {"id": mid, "held_on": iso(held), "host_level": hosts.get(host, host), "place": names.place(region)}
+            for mid, held, host, region in zip(m["id"], m["held_on"], m["host_level"], m["region_code"])}
+
+
+def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
+    """(the issues published, one per id — a repeated id keeps its last row; their records)."""
+    issues = ledger.issues[ledger.issues["id"].notna()].drop_duplicates("id", keep="last")
+    ids = issues["id"].tolist()
     when = timing(issues, ledger.as_of)
+    meetings = meeting_records(ledger, names)
 
-    def label(field: str, code: object) -> str | None:
-        return labels[field].get(code, code) if isinstance(code, str) else None
+    def label(field: str):
+        labels = ledger.labels("issues", field)
+        return lambda code: labels.get(code, code) if isinstance(code, str) else None
 
-    records = {}
-    for row, state, days in zip(issues.itertuples(index=False), when["state"], when["days"]):
-        meeting = meetings.get(row.meeting_id) if isinstance(row.meeting_id, str) else None
-        records[row.id] = {
-            "id": row.id, "title": text(row.title), "summary": text(row.summary),
-            "mechanism": label("mechanism", row.mechanism), "request_type": label("request_type", row.request_type),
-            "meeting": None if meeting is None else {"id": meeting.id, "held_on": iso(meeting.held_on),
-                                                     "host_level": hosts.get(meeting.host_level, meeting.host_level),
-                                                     "place": names.place(meeting.region_code)},
-            "place": [names.regions.get(c, c) for c in names.chain(row.region_code)], "region_code": row.region_code,
-            "category": label("category", row.category), "tier": label("tier", row.tier),
-            "lead": names.department(row.lead_department), "co": names.department_list(row.co_departments),
-            "status": label("status", row.status),
-            "resolved_at_level": label("resolved_at_level", row.resolved_at_level),
-            "raised_on": iso(row.raised_on), "assigned_on": iso(row.assigned_on), "due": iso(row.due),
-            "due_given": iso(row.due_on) is not None, "due_provisional": bool(row.due_provisional),
-            "resolved_on": iso(row.resolved_on), "archived_on": iso(row.archived_on),
-            "timing": {"state": state, "days": int(days), "text": timing_text(state, int(days))},
-            "escalated": bool(row.escalated),
-            "evaluations": [{"id": e.id, "evaluator": text(e.evaluator), "evaluated_on": iso(e.evaluated_on),
-                             "method": methods.get(e.method, text(e.method)),
-                             "rating": None if pd.isna(e.rating) else int(e.rating),
-                             "rating_label": None if pd.isna(e.rating) else ratings.get(int(e.rating)),
-                             "rectified_on": iso(e.rectified_on)} for e in evaluations.get(row.id, [])],
-            "inspections": [{"id": i.id, "officer": text(i.officer), "inspected_on": iso(i.inspected_on),
-                             "verdict": verdicts.get(i.verdict, text(i.verdict)), "note": text(i.note)}
-                            for i in inspections.get(row.id, [])],
-        }
-    return records
+    def column(field: str, fn) -> Column:
+        return Column.of(issues[field], fn)
 
+    def timing_value(pair: tuple) -> dict:
+        state, days = str(pair[0]), int(pair[1])
+        return {"state": state, "days": days, "text": timing_text(state, days)}
 
-def _dump(payload: object) -> str:
-    # allow_nan=False: a NaN would make the whole shard unreadable by JSON.parse.
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
+    columns = {
+        "id": Column.each(ids), "title": column("title", text), "summary": column("summary", text),
+        "mechanism": column("mechanism", label("mechanism")), "request_type": column("request_type",
+                                                                                     label("request_type")),
+        "meeting": column("meeting_id", lambda mid: meetings.get(mid) if isinstance(mid, str) else None),
+        "place": column("region_code", lambda code: [names.regions.get(c, c) for c in names.chain(code)]),
+        "region_code": column("region_code", lambda code: code),
+        "category": column("category", label("category")), "tier": column("tier", label("tier")),
+        "lead": column("lead_department", names.department), "co": column("co_departments", names.department_list),
+        "status": column("status", label("status")),
+        "resolved_at_level": column("resolved_at_level", label("resolved_at_level")),
+        "raised_on": column("raised_on", iso), "assigned_on": column("assigned_on", iso), "due": column("due", iso),
+        "due_given": Column.of(issues["due_on"].notna(), bool), "due_provisional": column("due_provisional", bool),
+        "resolved_on": column("resolved_on", iso), "archived_on": column("archived_on", iso),
+        "timing": Column.of(pd.MultiIndex.from_arrays([when["state"], when["days"]]), timing_value),
+        "escalated": column("escalated", bool),
+        "evaluations": Column.raw(ids, evaluation_lists(ledger), b"[]"),
+        "inspections": Column.raw(ids, inspection_lists(ledger), b"[]"),
+    }
+    return issues, Table(columns, len(issues))
 
 
 def shard_count(sizes: dict[str, int]) -> int:
     """The smallest power of two that keeps every shard under SHARD_LIMIT (aiming at SHARD_TARGET)."""
-    count = 1 << max(0, math.ceil(math.log2(max(1, sum(sizes.values()) / SHARD_TARGET))))
-    hashes = {key: fnv1a(key) for key in sizes}
+    return _count(fnv1a_many(list(sizes)), np.fromiter(sizes.values(), dtype=np.int64, count=len(sizes)))
+
+
+def _count(hashes: np.ndarray, sizes: np.ndarray) -> int:
+    count = 1 << max(0, math.ceil(math.log2(max(1, int(sizes.sum()) / SHARD_TARGET))))
     while count < MAX_SHARDS:
-        totals: dict[int, int] = {}
-        for key, size in sizes.items():
-            totals[hashes[key] % count] = totals.get(hashes[key] % count, 0) + size
-        if max(totals.values(), default=0) <= SHARD_LIMIT:
+        totals = np.bincount((hashes % count).astype(np.intp), weights=sizes, minlength=count)
+        if totals.max(initial=0) <= SHARD_LIMIT:
             break
         count *= 2
     return count
 
 
-def shard_files(records: dict[str, dict], as_of: str) -> tuple[int, dict[str, str]]:
-    """(shard count, {path: JSON}) including ``index.json``, which says how to find a record."""
-    sizes = {key: len(_dump(record).encode("utf-8")) + len(key) + 4 for key, record in records.items()}
-    count = shard_count(sizes)
-    shards: dict[int, dict[str, dict]] = {n: {} for n in range(count)}
-    for key in sorted(records):
-        shards[fnv1a(key) % count][key] = records[key]
-    files = {f"{API_DIR}/{n}.json": _dump({"as_of": as_of, "issues": part}) for n, part in shards.items()}
-    files[f"{API_DIR}/index.json"] = json.dumps(
-        {"as_of": as_of, "hash": "fnv1a-32 over the UTF-8 bytes of the id, modulo shards",
-         "path": f"{API_DIR}/<hash % shards>.json", "shards": count, "issues": len(records)},
-        ensure_ascii=False, sort_keys=True, indent=2) + "\n"
-    return count, files
+class Shards:
+    """Every issue's record, placed in its shard; ``files`` builds the shards a chunk at a time."""
+
+    def __init__(self, ledger: Ledger, names: Names):
+        issues, self.table = issue_table(ledger, names)
+        self.ids = np.empty(len(issues), dtype=object)
+        self.ids[:] = issues["id"].tolist()
+        # What a shard entry costs: "id":{record}, and the old per-record measure's newline.
+        sizes = self.table.sizes() + 1 + issues["id"].str.len().to_numpy(dtype=np.int64) + 4
+        hashes = fnv1a_many(list(self.ids))
+        self.count = _count(hashes, sizes)
+        shard = (hashes % self.count).astype(np.intp)
+        by_id = np.argsort(self.ids, kind="stable")  # Python string order, as sorted() and sort_keys use
+        self.order = by_id[np.argsort(shard[by_id], kind="stable")]
+        self.bounds = np.r_[0, np.cumsum(np.bincount(shard, minlength=self.count))]
+
+    def files(self, as_of: str) -> Iterator[tuple[str, str | bytes]]:
+        """(path, content) of every shard in order, then ``index.json``, which says how to find a record."""
+        head = b'{"as_of":' + dump(as_of).encode("utf-8") + b',"issues":{'
+        first = 0
+        while first < self.count:
+            # Shards first … last-1 hold about CHUNK_ROWS records (at least one shard).
+            last = max(first + 1, int(np.searchsorted(self.bounds, self.bounds[first] + CHUNK_ROWS, "right")) - 1)
+            last = min(last, self.count)
+            start = self.bounds[first]
+            rows = self.order[start:self.bounds[last]]
+            entries = [dump(key).encode("utf-8") + b":" + record
+                       for key, record in zip(self.ids[rows].tolist(), self.table.rows(rows))]
+            for n in range(first, last):
+                part = entries[self.bounds[n] - start:self.bounds[n + 1] - start]
+                yield f"{API_DIR}/{n}.json", head + b",".join(part) + b"}}\n"
+            first = last
+        yield f"{API_DIR}/index.json", json.dumps(
+            {"as_of": as_of, "hash": "fnv1a-32 over the UTF-8 bytes of the id, modulo shards",
+             "path": f"{API_DIR}/<hash % shards>.json", "shards": self.count, "issues": len(self.ids)},
+            ensure_ascii=False, sort_keys=True, indent=2) + "\n"

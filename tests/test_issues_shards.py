@@ -1,0 +1,195 @@
+"""The lookup shards are byte for byte what a dict per issue and ``json.dumps`` would write.
+
+The shards are built column by column for speed (pipeline/render/issues_json.py).
+``reference_files`` below is the simple, slow version they replaced (one dict per
+issue, one ``json.dumps`` per shard), kept as the oracle: on the 600-issue demo,
+on the hostile package (quotes, control characters, markup and long text in every
+free-text cell) and on the tiny package with a repeated id, both must give the
+same bytes. ``DEMO_SHARDS_SHA256`` pins the demo's shards as the old code wrote
+them; if the demo generator changes, re-pin it only after the oracle test passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from pipeline.render import issues_lookup
+from pipeline.render.issues_json import Column, Table, dump, grouped_lists
+from pipeline.render.issues_lookup import API_DIR, Shards, fnv1a, shard_count, text
+from pipeline.render.issues_records import Names, iso, timing, timing_text
+from pipeline.validate import validate
+from tests.hostile import make_hostile
+
+# sha256 over "path\0content\0" of every file under api/v1/issues/ except breakdowns.json, paths sorted:
+# the 600-issue demo (seed 7) as the per-issue-dict implementation wrote it before the column rewrite.
+DEMO_SHARDS_SHA256 = "3c00d484eb4a66950abc9e7aac2e0173fd667a234816c138347e081c9652a98b"
+
+
+def reference_records(ledger) -> dict[str, dict]:
+    """One dict per issue: the record as the lookup page reads it (the original implementation)."""
+    names = Names.of(ledger)
+    issues = ledger.issues
+    labels = {f: ledger.labels("issues", f) for f in ("mechanism", "category", "tier", "status", "request_type",
+                                                      "resolved_at_level")}
+    hosts, methods = ledger.labels("meetings", "host_level"), ledger.labels("evaluations", "method")
+    ratings, verdicts = ledger.labels("evaluations", "rating"), ledger.labels("inspections", "verdict")
+    meetings = {row.id: row for row in ledger.meetings.itertuples(index=False)}
+
+    def grouped(frame, sort):
+        out: dict[str, list] = {}
+        for row in frame.sort_values(sort, kind="stable").itertuples(index=False):
+            out.setdefault(row.issue_id, []).append(row)
+        return out
+
+    evaluations = grouped(ledger.evaluations, ["evaluated_on", "id"])
+    inspections = grouped(ledger.inspections, ["inspected_on", "id"])
+    when = timing(issues, ledger.as_of)
+
+    def label(field, code):
+        return labels[field].get(code, code) if isinstance(code, str) else None
+
+    records = {}
+    for row, state, days in zip(issues.itertuples(index=False), when["state"], when["days"]):
+        meeting = meetings.get(row.meeting_id) if isinstance(row.meeting_id, str) else None
+        records[row.id] = {
+            "id": row.id, "title": text(row.title), "summary": text(row.summary),
+            "mechanism": label("mechanism", row.mechanism), "request_type": label("request_type", row.request_type),
+            "meeting": None if meeting is None else {"id": meeting.id, "held_on": iso(meeting.held_on),
+                                                     "host_level": hosts.get(meeting.host_level, meeting.host_level),
+                                                     "place": names.place(meeting.region_code)},
+            "place": [names.regions.get(c, c) for c in names.chain(row.region_code)], "region_code": row.region_code,
+            "category": label("category", row.category), "tier": label("tier", row.tier),
+            "lead": names.department(row.lead_department), "co": names.department_list(row.co_departments),
+            "status": label("status", row.status), "resolved_at_level": label("resolved_at_level",
+                                                                              row.resolved_at_level),
+            "raised_on": iso(row.raised_on), "assigned_on": iso(row.assigned_on), "due": iso(row.due),
+            "due_given": iso(row.due_on) is not None, "due_provisional": bool(row.due_provisional),
+            "resolved_on": iso(row.resolved_on), "archived_on": iso(row.archived_on),
+            "timing": {"state": state, "days": int(days), "text": timing_text(state, int(days))},
+            "escalated": bool(row.escalated),
+            "evaluations": [{"id": e.id, "evaluator": text(e.evaluator), "evaluated_on": iso(e.evaluated_on),
+                             "method": methods.get(e.method, text(e.method)),
+                             "rating": None if pd.isna(e.rating) else int(e.rating),
+                             "rating_label": None if pd.isna(e.rating) else ratings.get(int(e.rating)),
+                             "rectified_on": iso(e.rectified_on)} for e in evaluations.get(row.id, [])],
+            "inspections": [{"id": i.id, "officer": text(i.officer), "inspected_on": iso(i.inspected_on),
+                             "verdict": verdicts.get(i.verdict, text(i.verdict)), "note": text(i.note)}
+                            for i in inspections.get(row.id, [])],
+        }
+    return records
+
+
+def reference_files(ledger, as_of: str) -> dict[str, str]:
+    def dumps(payload):
+        return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
+
+    records = reference_records(ledger)
+    count = shard_count({key: len(dumps(r).encode("utf-8")) + len(key) + 4 for key, r in records.items()})
+    shards: dict[int, dict] = {n: {} for n in range(count)}
+    for key in sorted(records):
+        shards[fnv1a(key) % count][key] = records[key]
+    files = {f"{API_DIR}/{n}.json": dumps({"as_of": as_of, "issues": part}) for n, part in shards.items()}
+    files[f"{API_DIR}/index.json"] = json.dumps(
+        {"as_of": as_of, "hash": "fnv1a-32 over the UTF-8 bytes of the id, modulo shards",
+         "path": f"{API_DIR}/<hash % shards>.json", "shards": count, "issues": len(records)},
+        ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    return files
+
+
+def shard_bytes(ledger) -> dict[str, bytes]:
+    files = dict(Shards(ledger, Names.of(ledger)).files(ledger.as_of.strftime("%Y-%m-%d")))
+    return {path: content if isinstance(content, bytes) else content.encode("utf-8")
+            for path, content in files.items()}
+
+
+def assert_same(ledger) -> dict[str, bytes]:
+    new = shard_bytes(ledger)
+    old = {path: content.encode("utf-8") for path, content in
+           reference_files(ledger, ledger.as_of.strftime("%Y-%m-%d")).items()}
+    assert sorted(new) == sorted(old)
+    for path in old:
+        assert new[path] == old[path], path
+    return new
+
+
+def digest(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for path in sorted(files):
+        h.update(path.encode() + b"\0" + files[path] + b"\0")
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo_ledger(demo_dir):
+    report, ledger = validate(demo_dir)
+    assert report.valid
+    return ledger
+
+
+def test_demo_shards_are_the_reference_bytes(demo_ledger):
+    files = assert_same(demo_ledger)
+    assert len(files) == 33  # 32 shards and index.json
+    assert digest(files) == DEMO_SHARDS_SHA256
+
+
+def test_demo_shards_do_not_depend_on_the_chunk_size(demo_ledger, monkeypatch):
+    whole = shard_bytes(demo_ledger)
+    monkeypatch.setattr(issues_lookup, "CHUNK_ROWS", 7)  # many chunks, some cut inside a shard's range
+    assert shard_bytes(demo_ledger) == whole
+
+
+def test_hostile_shards_are_the_reference_bytes(demo_dir, tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(demo_dir, folder)
+    make_hostile(folder)
+    report, ledger = validate(folder)
+    assert report.valid
+    files = assert_same(ledger)
+    assert len(files) > 33  # the payloads make records long: more shards
+
+
+def test_a_repeated_id_publishes_its_last_row(tiny_ledger):
+    issues = tiny_ledger.issues
+    last = issues[issues["id"].eq("Q-002")].assign(title="后一行的标题")
+    ledger = replace(tiny_ledger, frames={**tiny_ledger.frames, "issues": pd.concat([issues, last])})
+    files = assert_same(ledger)
+    index = json.loads(files[f"{API_DIR}/index.json"])
+    assert index["issues"] == 8
+    assert json.loads(files[f"{API_DIR}/0.json"])["issues"]["Q-002"]["title"] == "后一行的标题"
+
+
+def test_column_json_is_json_dumps():
+    frame = pd.DataFrame({"a": pd.Series(["x", None, 'q"\\\n\x01\u2028😀', "x", ""], dtype="str"),
+                          "b": pd.Series([1, None, 3, 1, 2], dtype="Int64"),
+                          "d": pd.to_datetime(["2026-01-02", None, "1999-12-31", "2026-01-02", None])})
+    table = Table({"text": Column.of(frame["a"], text), "n": Column.of(frame["b"], lambda v: None if v is None else int(v)),
+                   "on": Column.of(frame["d"], iso), "list": Column.of(frame["a"], lambda v: [v, {"k": v}]),
+                   "row": Column.each(range(len(frame)))}, len(frame))
+    expected = [json.dumps({"text": text(a), "n": None if pd.isna(b) else int(b), "on": iso(d),
+                            "list": [text(a), {"k": text(a)}], "row": n},
+                           ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+                for n, (a, b, d) in enumerate(zip(frame["a"], frame["b"], frame["d"]))]
+    rows = table.rows(pd.RangeIndex(len(frame)).to_numpy()[::-1])
+    assert rows == expected[::-1]
+    assert table.sizes().tolist() == [len(r) for r in expected]
+    assert dump(None) == "null"
+    with pytest.raises(ValueError):
+        dump(float("nan"))  # never NaN in a shard: JSON.parse would refuse the whole file
+
+
+def test_grouped_lists_keep_row_order_and_skip_rows_without_a_group():
+    keys = pd.Series(["B", "A", None, "B", "A"], dtype="str")
+    table = Table({"n": Column.each(range(5))}, 5)
+    assert grouped_lists(table, keys) == {"B": b'[{"n":0},{"n":3}]', "A": b'[{"n":1},{"n":4}]'}
+
+
+def test_no_issues_one_empty_shard(tiny_ledger):
+    ledger = replace(tiny_ledger, frames={**tiny_ledger.frames, "issues": tiny_ledger.issues.iloc[:0]})
+    files = assert_same(ledger)
+    assert files[f"{API_DIR}/0.json"] == b'{"as_of":"2026-04-30","issues":{}}\n' and len(files) == 2
