@@ -55,15 +55,21 @@ def _positions(frame: pd.DataFrame, column: str) -> dict[str, np.ndarray]:
     return {key: positions for key, positions in frame.groupby(column, sort=False).indices.items()}
 
 
+def by_region(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Region code → positions of the rows placed at exactly that region."""
+    return _positions(frame, "region_code")
+
+
+def region_rows(ledger: Ledger, groups: dict[str, np.ndarray], code: str) -> np.ndarray:
+    """Positions of a region's rows, everything below it included (as ``aggregate.scope`` does), in row order."""
+    parts = [groups[c] for c in ledger.region_codes(code) if c in groups]
+    return np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.intp)
+
+
 def split_by_region(ledger: Ledger, frame: pd.DataFrame, codes: list[str]) -> dict[str, pd.DataFrame]:
     """Each region's rows, everything below it included (as ``aggregate.scope`` does)."""
-    groups = _positions(frame, "region_code")
-    out = {}
-    for code in codes:
-        parts = [groups[c] for c in ledger.region_codes(code) if c in groups]
-        positions = np.sort(np.concatenate(parts)) if parts else np.array([], dtype=int)
-        out[code] = frame.iloc[positions]
-    return out
+    groups = by_region(frame)
+    return {code: frame.iloc[region_rows(ledger, groups, code)] for code in codes}
 
 
 def months(ledger: Ledger) -> list[str]:
@@ -114,41 +120,54 @@ def _figures(row: dict) -> Figures:
     }
 
 
-def grouped_figures(ledger: Ledger, issues: pd.DataFrame, keys: pd.Series | pd.DataFrame) -> dict[object, Figures]:
-    """The eight issue metrics for each key found in ``keys``, whose index points at rows of ``issues``
-    (an index may repeat: an issue counts in its region and every region above it).
+def _grouped(ledger: Ledger, issues: pd.DataFrame, positions: np.ndarray, codes: np.ndarray,
+             keys: list) -> dict[object, Figures]:
+    """The eight issue metrics per group: row ``positions[i]`` of ``issues`` counts in group ``codes[i]``,
+    whose key is ``keys[codes[i]]`` (a position may repeat: an issue counts in every region above it).
 
-    A frame of keys gives tuple keys: one groupby for a whole cross table (region × month …).
+    Integer group codes, not string keys: a groupby over a million (issue, region) pairs stays fast.
     """
-    keys = keys.to_frame("key0") if isinstance(keys, pd.Series) else keys
-    flags = _flags(ledger, issues).loc[keys.index]
-    names = [f"key{n}" for n in range(keys.shape[1])]
-    for name, column in zip(names, keys.columns):
-        flags[name] = keys[column].to_numpy()
-    groups = flags.groupby(names if len(names) > 1 else names[0], sort=False)
+    flags = _flags(ledger, issues).iloc[positions]
+    groups = flags.groupby(np.asarray(codes), sort=False)
     table = groups[["done", "withdrawn", "on_time", "overdue", "township", "escalated"]].sum()
     table["rows"] = groups.size()
     table["days_n"] = groups["days"].count()
     table["days_median"] = groups["days"].median()
-    return {key: _figures(row) for key, row in table.to_dict("index").items()}
+    return {keys[code]: _figures(row) for code, row in table.to_dict("index").items()}
 
 
 def empty_figures() -> Figures:
     return _figures(EMPTY)
 
 
-def region_keys(ledger: Ledger, issues: pd.DataFrame) -> pd.Series:
-    """Each issue once for every region it counts in (its own and every one above it), as scope() sees it."""
+def _region_pairs(ledger: Ledger, issues: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(row positions, region codes, region names by code): each issue once for every region it counts in
+    (its own and every one above it), as scope() sees it; built with integer arrays, not a list per issue."""
     above: dict[str, list[str]] = {}
     for region, below in ledger.descendants.items():
         for code in below:
             above.setdefault(code, []).append(region)
-    codes = issues["region_code"]
-    return codes.map(lambda c: above.get(c, [c]) if isinstance(c, str) else []).explode().dropna()
+    codes, uniques = pd.factorize(issues["region_code"])
+    lists = [above.get(code, [code]) for code in uniques]
+    regions = sorted({region for regions in lists for region in regions})
+    number = {region: n for n, region in enumerate(regions)}
+    flat = np.array([number[region] for regions in lists for region in regions], dtype=np.int64)
+    lengths = np.array([len(regions) for regions in lists], dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    rows = np.flatnonzero(codes >= 0)
+    counts = lengths[codes[rows]]
+    # Pair j of row r takes flat[offsets[code of r] + k], k = 0 … counts[r] − 1.
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(rows, counts), flat[np.repeat(offsets[codes[rows]], counts) + within], regions
 
 
-def dimension_keys(ledger: Ledger, issues: pd.DataFrame, dimension: str) -> pd.Series:
-    return region_keys(ledger, issues) if dimension == "region" else issues[ISSUE_COLUMN[dimension]].dropna()
+def _dimension_groups(ledger: Ledger, issues: pd.DataFrame, dimension: str) -> tuple[np.ndarray, np.ndarray, list]:
+    """(row positions, group codes, keys) of ``issues`` for one dimension."""
+    if dimension == "region":
+        return _region_pairs(ledger, issues)
+    codes, uniques = pd.factorize(issues[ISSUE_COLUMN[dimension]])
+    positions = np.flatnonzero(codes >= 0)
+    return positions, codes[positions], list(uniques)
 
 
 def breakdown_figures(ledger: Ledger, dimension: str, values: list[str] | None = None,
@@ -156,17 +175,21 @@ def breakdown_figures(ledger: Ledger, dimension: str, values: list[str] | None =
     """Every issue metric for each value of ``dimension`` (over ``issues``, default all)."""
     values = dimension_values(ledger, dimension) if values is None else values
     issues = ledger.issues if issues is None else issues
-    found = grouped_figures(ledger, issues, dimension_keys(ledger, issues, dimension))
+    found = _grouped(ledger, issues, *_dimension_groups(ledger, issues, dimension))
     return {value: found.get(value) or empty_figures() for value in values}
 
 
 def region_cross(ledger: Ledger, dimension: str) -> dict[tuple[str, str], Figures]:
     """Every issue metric for each (region, value of ``dimension``) pair that has issues; absent pairs are empty."""
     issues = ledger.issues
-    regions = region_keys(ledger, issues)
-    other = issues[ISSUE_COLUMN[dimension]].loc[regions.index]
-    keys = pd.DataFrame({"region": regions.to_numpy(), "other": other.to_numpy()}, index=regions.index)
-    return grouped_figures(ledger, issues, keys.dropna())
+    positions, regions, region_names = _region_pairs(ledger, issues)
+    other, values = pd.factorize(issues[ISSUE_COLUMN[dimension]])
+    other = other[positions]
+    keep = other >= 0
+    pairs = regions[keep] * len(values) + other[keep]  # one integer per (region, value)
+    codes, pair_keys = pd.factorize(pairs)
+    keys = [(region_names[key // len(values)], values[key % len(values)]) for key in pair_keys.tolist()]
+    return _grouped(ledger, issues, positions[keep], codes, keys)
 
 
 def all_breakdowns(ledger: Ledger) -> dict[str, dict[str, Figures]]:
@@ -174,8 +197,10 @@ def all_breakdowns(ledger: Ledger) -> dict[str, dict[str, Figures]]:
 
 
 def meetings_by_region(ledger: Ledger, codes: list[str]) -> dict[str, Figures]:
-    parts = split_by_region(ledger, ledger.meetings, codes)
-    return {code: meeting_figures(ledger, part) for code, part in parts.items()}
+    # One region's rows at a time: the parts overlap (a county holds its townships), so all at once
+    # would hold the meetings several times over.
+    groups, meetings = by_region(ledger.meetings), ledger.meetings
+    return {code: meeting_figures(ledger, meetings.iloc[region_rows(ledger, groups, code)]) for code in codes}
 
 
 @dataclass(frozen=True)

@@ -101,20 +101,43 @@ def inspection_lists(ledger: Ledger) -> dict[str, bytes]:
     return grouped_lists(table, rows["issue_id"])
 
 
-def meeting_records(ledger: Ledger, names: Names) -> dict[str, dict]:
-    """Meeting id → what an issue's record says about its meeting (a repeated id: the last row)."""
+def meeting_record(ledger: Ledger, names: Names):
+    """Meeting id → what an issue's record says about its meeting (a repeated id: the last row), or None.
+
+    Only meetings that issues name are looked up, each once (``Column.of`` calls it per distinct id).
+    """
     hosts = ledger.labels("meetings", "host_level")
     m = ledger.meetings
-    return {mid: {"id": mid, "held_on": iso(held), "host_level": hosts.get(host, host), "place": names.place(region)}
-            for mid, held, host, region in zip(m["id"], m["held_on"], m["host_level"], m["region_code"])}
+    row = {mid: n for n, mid in enumerate(m["id"].tolist())}
+    held, host, region = m["held_on"].tolist(), m["host_level"].tolist(), m["region_code"].tolist()
+
+    def record(mid: object) -> dict | None:
+        n = row.get(mid) if isinstance(mid, str) else None
+        if n is None:
+            return None
+        return {"id": mid, "held_on": iso(held[n]), "host_level": hosts.get(host[n], host[n]),
+                "place": names.place(region[n])}
+    return record
+
+
+def timing_column(issues: pd.DataFrame, as_of: pd.Timestamp) -> Column:
+    """Where each issue stands against its deadline; the (state, days) pairs are few, so each is built once."""
+    when = timing(issues, as_of)
+    states, state_names = pd.factorize(when["state"])
+    days = when["days"].to_numpy(dtype=np.int64)
+    low = int(days.min()) if len(days) else 0
+    pairs = (days - low) * max(len(state_names), 1) + states  # one integer per (state, days)
+
+    def value(pair: int) -> dict:
+        state, days = str(state_names[pair % len(state_names)]), pair // len(state_names) + low
+        return {"state": state, "days": days, "text": timing_text(state, days)}
+    return Column.of(pairs, value)
 
 
 def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
     """(the issues published, one per id — a repeated id keeps its last row; their records)."""
     issues = ledger.issues[ledger.issues["id"].notna()].drop_duplicates("id", keep="last")
     ids = issues["id"].tolist()
-    when = timing(issues, ledger.as_of)
-    meetings = meeting_records(ledger, names)
 
     def label(field: str):
         labels = ledger.labels("issues", field)
@@ -123,15 +146,11 @@ def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
     def column(field: str, fn) -> Column:
         return Column.of(issues[field], fn)
 
-    def timing_value(pair: tuple) -> dict:
-        state, days = str(pair[0]), int(pair[1])
-        return {"state": state, "days": days, "text": timing_text(state, days)}
-
     columns = {
         "id": Column.each(ids), "title": column("title", text), "summary": column("summary", text),
         "mechanism": column("mechanism", label("mechanism")), "request_type": column("request_type",
                                                                                      label("request_type")),
-        "meeting": column("meeting_id", lambda mid: meetings.get(mid) if isinstance(mid, str) else None),
+        "meeting": column("meeting_id", meeting_record(ledger, names)),
         "place": column("region_code", lambda code: [names.regions.get(c, c) for c in names.chain(code)]),
         "region_code": column("region_code", lambda code: code),
         "category": column("category", label("category")), "tier": column("tier", label("tier")),
@@ -141,12 +160,13 @@ def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
         "raised_on": column("raised_on", iso), "assigned_on": column("assigned_on", iso), "due": column("due", iso),
         "due_given": Column.of(issues["due_on"].notna(), bool), "due_provisional": column("due_provisional", bool),
         "resolved_on": column("resolved_on", iso), "archived_on": column("archived_on", iso),
-        "timing": Column.of(pd.MultiIndex.from_arrays([when["state"], when["days"]]), timing_value),
+        "timing": timing_column(issues, ledger.as_of),
         "escalated": column("escalated", bool),
         "evaluations": Column.raw(ids, evaluation_lists(ledger), b"[]"),
         "inspections": Column.raw(ids, inspection_lists(ledger), b"[]"),
     }
-    return issues, Table(columns, len(issues))
+    # Keyed by id: a shard is an object of "id":{record} members.
+    return issues, Table(columns, len(issues), key=columns["id"])
 
 
 def shard_count(sizes: dict[str, int]) -> int:
@@ -190,8 +210,7 @@ class Shards:
             last = min(last, self.count)
             start = self.bounds[first]
             rows = self.order[start:self.bounds[last]]
-            entries = [dump(key).encode("utf-8") + b":" + record
-                       for key, record in zip(self.ids[rows].tolist(), self.table.rows(rows))]
+            entries = self.table.rows(rows)  # "id":{record}
             for n in range(first, last):
                 part = entries[self.bounds[n] - start:self.bounds[n + 1] - start]
                 yield f"{API_DIR}/{n}.json", head + b",".join(part) + b"}}\n"

@@ -8,14 +8,17 @@ issues and meetings are bounded, so page size grows with regions, not issues.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
 
 from pipeline.frames import Ledger
 from pipeline.metrics import METRICS, Metric
 from pipeline.render.charts import Series, bar_chart, hbar_chart
 from pipeline.render.env import render
-from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns,
+from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns, by_region,
                                            empty_figures, issue_figures, meetings_by_region, months, region_cross,
-                                           split_by_region)
+                                           region_rows)
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
 
 PAGE_LEVELS = ("county", "township", "street")  # a region of these levels gets its own page
@@ -52,6 +55,15 @@ class Context:
                    breakdowns=all_breakdowns(ledger),
                    cross={d: region_cross(ledger, d) for d in ("month", "mechanism", "tier")},
                    meetings=meetings_by_region(ledger, list(regions["code"])))
+
+    @cached_property
+    def issue_groups(self) -> dict[str, np.ndarray]:
+        """Region → positions of the issues placed at exactly it (one groupby, shared by every page)."""
+        return by_region(self.ledger.issues)
+
+    @cached_property
+    def meeting_groups(self) -> dict[str, np.ndarray]:
+        return by_region(self.ledger.meetings)
 
     def within(self, code: str, dimension: str, values: list[str]) -> dict[str, Figures]:
         """A region's figures by ``dimension``, from the cross table."""
@@ -130,7 +142,7 @@ def child_rows(ctx: Context, code: str, href_prefix: str) -> list[dict]:
     regions = ctx.breakdowns["region"]
     rows = [{"label": ctx.names.regions[c], "href": f"{href_prefix}{c}/" if c in ctx.linked else None, "note": "",
              "code": c, "figures": regions[c]} for c in ctx.children(code)]
-    own = ctx.ledger.issues[ctx.ledger.issues["region_code"].eq(code)]
+    own = ctx.ledger.issues.iloc[ctx.issue_groups.get(code, np.array([], dtype=np.intp))]
     if len(own) or not rows:
         rows.append({"label": "本级", "href": None, "note": "（直接登记在本区划的问题）", "code": code,
                      "figures": issue_figures(ctx.ledger, own)})
@@ -164,8 +176,11 @@ def overview_page(ctx: Context, metrics: dict[str, Metric]) -> str:
 
 def region_page(ctx: Context, code: str) -> str:
     ledger, names = ctx.ledger, ctx.names
-    issues = split_by_region(ledger, ledger.issues, [code])[code]
-    meetings = split_by_region(ledger, ledger.meetings, [code])[code]
+    # Only the region's open issues become a frame: the page lists a few of them and counts the rest.
+    rows = region_rows(ledger, ctx.issue_groups, code)
+    is_open = ~(ledger.issues["done"].to_numpy()[rows] | ledger.issues["withdrawn"].to_numpy()[rows])
+    open_issues = ledger.issues.iloc[rows[is_open]]
+    meetings = ledger.meetings.iloc[region_rows(ledger, ctx.meeting_groups, code)]
     figures = {**ctx.breakdowns["region"][code], **ctx.meetings[code]}
     chain = names.chain(code)
     crumbs = [{"name": names.regions.get(c, c), "href": f"../{c}/" if c in ctx.linked else None} for c in chain[:-1]]
@@ -179,8 +194,8 @@ def region_page(ctx: Context, code: str) -> str:
         mechanisms=[r for r in enum_rows(ctx, "mechanism", by_mechanism) if r["figures"]["issues_raised"].value],
         tiers=tier_rows(ctx, ctx.within(code, "tier", list(ledger.labels("issues", "tier")))),
         children=child_rows(ctx, code, "../"),
-        open_rows=open_issue_rows(ledger, issues, names, below=code, limit=OPEN_LIMIT),
-        open_total=int((~issues["done"] & ~issues["withdrawn"]).sum()), open_limit=OPEN_LIMIT,
+        open_rows=open_issue_rows(ledger, open_issues, names, below=code, limit=OPEN_LIMIT),
+        open_total=len(open_issues), open_limit=OPEN_LIMIT,
         meetings=meeting_rows(ledger, meetings, names, below=code, limit=MEETING_LIMIT),
         meeting_total=len(meetings), root="../../../")
 
