@@ -20,8 +20,8 @@ VIEWPORTS = [({"width": 390, "height": 844}, "phone"), ({"width": 1280, "height"
 TOWNSHIP = "990121001000"
 KEY_PAGES = {"home": "/", "township": f"/issues/region/{TOWNSHIP}/", "items": "/items/",
              "issue": "/issue/?id=Q-2025-00004"}
-MORE_PAGES = ["/issues/", "/claims/", "/outcomes/", "/outcomes/negative/", "/data/", "/methodology/",
-              "/items/department/jtj/", "/contributing/"]
+MORE_PAGES = ["/claims/", "/outcomes/negative/", "/data/", "/contributing/"]
+DESKTOP_KEYS = ("home", "items")  # the sidebars appear; the other pages repeat the same theme
 
 # Violations in sections still being built, reported to their owners: (rule, selector fragment).
 # The issues charts scroll sideways on a phone but their wrapper takes no keyboard focus
@@ -59,6 +59,8 @@ def test_key_pages_have_no_serious_violation(built_demo_site, chromium, axe, vie
         page = chromium.new_page(viewport=viewport)
         watch = PageWatch(page, base)
         for key, path in KEY_PAGES.items():
+            if name == "desktop" and key not in DESKTOP_KEYS:
+                continue
             page.goto(f"{base}{path}", wait_until="networkidle")
             if key == "issue":
                 page.wait_for_selector(".issue-record")
