@@ -10,6 +10,7 @@ script is really refused.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import PageWatch, serve
 from tests.hostile import scan
@@ -98,9 +99,9 @@ def test_key_pages_report_no_violation_and_inline_script_is_refused(built_demo_s
         # Site search runs in a worker loaded from the site itself.
         page.goto(f"{base}/", wait_until="networkidle")
         page.locator("input.md-search__input").click()
-        page.wait_for_function("document.querySelector('.md-search-result__meta') !== null")
+        expect(page.locator(".md-search-result__meta")).to_be_attached()  # expect(), not eval-based waits
         page.locator("input.md-search__input").press_sequentially("CSV", delay=50)
-        page.wait_for_function("document.querySelectorAll('.md-search-result__item').length > 0")
+        expect(page.locator(".md-search-result__item").first).to_be_attached()
         assert page.evaluate("window.__csp") == []
         assert watch.console_errors == [] and watch.outside_requests == []
         # The positive control: the policy is enforced, not merely present.
