@@ -24,3 +24,19 @@ def test_home_page_shows_headline_figures_without_outside_requests(built_demo_si
         page.close()
     assert watch.outside_requests == []
     assert watch.console_errors == []
+
+
+def test_chinese_site_search_finds_pages(built_demo_site, chromium):
+    """The search index is segmented with jieba, so a Chinese word finds the pages that use it."""
+    from playwright.sync_api import expect
+
+    with serve(built_demo_site) as base:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/", wait_until="networkidle")
+        page.locator("input.md-search__input").click()
+        box = page.locator("input.md-search__input")
+        box.fill("方法")
+        box.press("End")  # a key event: Material starts searching on keyboard input
+        expect(page.locator(".md-search-result__item").first).to_be_visible()
+        assert "方法说明" in page.locator(".md-search-result").inner_text()
+        page.close()
