@@ -53,14 +53,16 @@ def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
     ctx = Context.of(ledger)
     as_of = ledger.as_of.strftime("%Y-%m-%d")
     shards = Shards(ledger, ctx.names)
+    count, shard_docs = shards.count, dict(shards.files(as_of))  # compact bytes, a chunk of shards at a time
+    del shards  # only the shards' bytes stay in memory, not the columns they were built from
     files: dict[str, str | bytes] = {
         "issues/index.md": overview_page(ctx, metrics),
         "issues/departments.md": departments_page(ledger, ctx.names),
         "issues/overdue.md": overdue_page(ctx, metrics),
         "issues/overdue.csv": overdue_csv(ledger, ctx.names),
-        "issue/index.md": lookup_page(ledger, shards.count),
+        "issue/index.md": lookup_page(ledger, count),
         f"{API_DIR}/breakdowns.json": breakdowns_document(ledger, ctx.names, ctx.breakdowns),
-        **dict(shards.files(as_of)),  # compact bytes, built a chunk of shards at a time
+        **shard_docs,
         **region_pages(ctx),
     }
     return Rendered(files=files)

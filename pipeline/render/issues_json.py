@@ -3,11 +3,11 @@
 A record is ``{"a":…,"b":…}`` with sorted keys and no spaces, exactly what
 ``json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``
 writes. Instead of a dict per row, each field is a ``Column``: the UTF-8 JSON
-fragment of every distinct value (with its ``"key":`` and the brace or comma
-before it baked in) and, per row, which fragment it takes. A per-value function
-therefore runs once per distinct value (a date, a label, a region), not once per
-row, a record's size is a sum of fragment lengths (known before any record is
-built), and a record is one ``b"".join`` of its fragments.
+of every distinct value and, per row, which one it takes. A ``Table`` frames
+each field's values once with ``{"key":`` or ``,"key":`` (and the closing brace).
+So a per-value function runs once per distinct value (a date, a label, a
+region), not once per row; a record's size is a sum of fragment lengths, known
+before any record is built; and a record is one ``b"".join`` of its fragments.
 """
 
 from __future__ import annotations

@@ -68,15 +68,11 @@ def text(value: object) -> str | None:
     return None if pd.isna(value) else str(value)
 
 
-def _sorted(frame: pd.DataFrame, sort: list[str]) -> pd.DataFrame:
-    return frame.sort_values(sort, kind="stable")
-
-
 def evaluation_lists(ledger: Ledger) -> dict[str, bytes]:
     """issue_id → JSON list of its evaluations, oldest first (id breaks ties)."""
     methods = ledger.labels("evaluations", "method")
     ratings = ledger.labels("evaluations", "rating")
-    rows = _sorted(ledger.evaluations, ["evaluated_on", "id"])
+    rows = ledger.evaluations.sort_values(["evaluated_on", "id"], kind="stable")
     table = Table({
         "id": Column.of(rows["id"], text), "evaluator": Column.of(rows["evaluator"], text),
         "evaluated_on": Column.of(rows["evaluated_on"], iso),
@@ -91,7 +87,7 @@ def evaluation_lists(ledger: Ledger) -> dict[str, bytes]:
 def inspection_lists(ledger: Ledger) -> dict[str, bytes]:
     """issue_id → JSON list of its inspections, oldest first (id breaks ties)."""
     verdicts = ledger.labels("inspections", "verdict")
-    rows = _sorted(ledger.inspections, ["inspected_on", "id"])
+    rows = ledger.inspections.sort_values(["inspected_on", "id"], kind="stable")
     table = Table({
         "id": Column.of(rows["id"], text), "officer": Column.of(rows["officer"], text),
         "inspected_on": Column.of(rows["inspected_on"], iso),
@@ -136,7 +132,10 @@ def timing_column(issues: pd.DataFrame, as_of: pd.Timestamp) -> Column:
 
 def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
     """(the issues published, one per id — a repeated id keeps its last row; their records)."""
-    issues = ledger.issues[ledger.issues["id"].notna()].drop_duplicates("id", keep="last")
+    issues = ledger.issues
+    keep = issues["id"].notna() & ~issues["id"].duplicated(keep="last")
+    if not keep.all():  # a copy of a million rows only when there is something to drop
+        issues = issues[keep]
     ids = issues["id"].tolist()
 
     def label(field: str):
