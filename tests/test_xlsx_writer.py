@@ -23,7 +23,7 @@ from pipeline.dictionary import header_titles
 from pipeline.export.tables import read_table
 from pipeline.export.xlsx_export import README, parts, write_xlsx
 from pipeline.export.xlsx_writer import (BOOL, DATE, NUMBER, TEXT, XlsxWriter, column_letter, date_serial, escape,
-                                         escaped_bytes_bound, sheet_bytes_bound)
+                                         escaped_bytes_bound, number_text, sheet_bytes_bound)
 from pipeline.package import load
 
 AS_OF = dt.date(2026, 4, 30)
@@ -40,6 +40,7 @@ HOSTILE = [
     ("&amp;", "&amp;"),
     ("控\x01制\x1b字\x0b符", "控制字符"),  # control characters XML 1.0 forbids are dropped
     ("前\ufffe后\uffff", "前后"),  # so are the non-characters U+FFFE and U+FFFF
+    ("\x01\x02", None),  # nothing left: no cell
     ("😀 emoji 𠀀", "😀 emoji 𠀀"),
     (LONG, LONG),
     (" edge spaces ", " edge spaces "),
@@ -60,7 +61,7 @@ def write_book(path: Path, level: int = 6) -> Path:
             sheet.row([text])
         sheet.row([None, -3.5, dt.date(2026, 4, 30)])
         sheet = book.sheet("列", rows=4, columns=5)
-        sheet.columns([["a", "", "=1+1", None], [1, None, -7, 10**15], [0.1, -2.5e-7, 1e20, None],
+        sheet.columns([["a", "", "=1+1", None], [1, None, -7, 10**15], [0.1, -2.5e-7, 1e20, 97271.0],
                        ["2026-04-30", "", dt.date(1900, 3, 1), None], [True, False, None, True]],
                       [TEXT, NUMBER, NUMBER, DATE, BOOL])
     return path
@@ -98,7 +99,7 @@ def test_openpyxl_reads_every_value_with_its_type(book_path):
     assert [c.value for c in mixed[1]] == ["文本", "数", "日期"] and all(c.font.b for c in mixed[1])
     cells = [mixed.cell(row=r, column=1) for r in range(2, len(HOSTILE) + 2)]
     assert [c.value for c in cells] == [read for _, read in HOSTILE]
-    assert {c.data_type for c in cells} == {"s"}  # text, never "f" (formula) nor "e" (error)
+    assert {c.data_type for c in cells if c.value is not None} == {"s"}  # text, never "f" (formula) nor "e" (error)
     assert not mixed.cell(row=2, column=1).font.b
     last = len(HOSTILE) + 2
     assert mixed.cell(row=last, column=1).value is None
@@ -109,8 +110,17 @@ def test_openpyxl_reads_every_value_with_its_type(book_path):
     assert rows == [("a", 1, 0.1, dt.datetime(2026, 4, 30), True),
                     (None, None, -2.5e-7, None, False),
                     ("=1+1", -7, 1e20, dt.datetime(1900, 3, 1), None),
-                    (None, 10**15, None, None, True)]
+                    (None, 10**15, 97271, None, True)]  # a whole float reads back as an int, as before
     assert book["列"]["A3"].data_type == "s" and book["列"]["B3"].data_type == "n"
+    assert [number_text(v) for v in (0.1 + 0.2, 1e20, -0.0, 3.0, 2.0**53, float("nan"), float("-inf"))] == \
+        ["0.30000000000000004", "1e+20", "0", "3", "9007199254740992.0", None, None]  # exact, unlike "%.16g"
+
+
+def test_nan_and_infinity_are_text_since_no_cell_can_hold_them(tmp_path):
+    with XlsxWriter(tmp_path / "n.xlsx", ["n"], when=AS_OF) as book:
+        book.sheet("n", rows=3, columns=1).columns([[float("nan"), float("-inf"), -1.5]], [NUMBER])
+    cells = [row[0] for row in openpyxl.load_workbook(tmp_path / "n.xlsx")["n"].iter_rows()]
+    assert [(c.value, c.data_type) for c in cells] == [("nan", "s"), ("-inf", "s"), (-1.5, "n")]
 
 
 def test_no_part_holds_a_formula_and_every_part_is_well_formed_xml(book_path):
@@ -121,7 +131,7 @@ def test_no_part_holds_a_formula_and_every_part_is_well_formed_xml(book_path):
             ET.fromstring(data)  # raises on malformed XML or a forbidden character
             assert not re.search(rb"<(\w+:)?f[ >/]", data), name
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()
-    assert '<dimension ref="A1:C16"/>' in sheet
+    assert '<dimension ref="A1:C17"/>' in sheet
     assert ('<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
             'state="frozen"/></sheetView>') in sheet
     assert '<c r="A2" t="inlineStr"><is><t>=HYPERLINK("x")</t></is></c>' in sheet
@@ -134,7 +144,7 @@ def test_pandas_reads_the_file(book_path):
     assert list(frames) == ["混合 & <表>", "列"]
     mixed = frames["混合 & <表>"]
     assert list(mixed.columns) == ["文本", "数", "日期"]
-    assert mixed["文本"].tolist()[:len(HOSTILE)] == [read for _, read in HOSTILE]
+    assert mixed["文本"].tolist()[:len(HOSTILE)] == [read or "" for _, read in HOSTILE]
     assert mixed["数"].iloc[-1] == -3.5 and mixed["日期"].iloc[-1] == pd.Timestamp("2026-04-30")
 
 
@@ -181,7 +191,7 @@ def test_misuse_fails_loudly_and_leaves_no_file(tmp_path, misuse, message):
 
 @pytest.fixture
 def hostile_issues(tiny):
-    """The tiny issues, 14 rows: hostile titles and summaries, a missing date, a 2025 date."""
+    """The tiny issues, 15 rows: hostile titles and summaries, a missing date, a 2025 date."""
     package = load(tiny)
     issues = read_table(package, "issues")
     text = pd.concat([issues.text, issues.text], ignore_index=True).iloc[:len(HOSTILE)].copy()
@@ -204,7 +214,8 @@ def test_hostile_text_round_trips_as_text_through_the_export(hostile_issues, tmp
     assert headers == header_titles(package, "issues") and sheet.freeze_panes == "A2"
     for column, expected in (("问题标题", [r for _, r in HOSTILE]), ("办理情况", [r for _, r in reversed(HOSTILE)])):
         cells = [sheet.cell(row=r, column=headers.index(column) + 1) for r in range(2, len(HOSTILE) + 2)]
-        assert [c.value for c in cells] == expected and {c.data_type for c in cells} == {"s"}
+        assert [c.value for c in cells] == expected
+        assert {c.data_type for c in cells if c.value is not None} == {"s"}
     assert all(c.data_type != "f" for row in book.worksheets for line in row.iter_rows() for c in line)
     raised = sheet.cell(row=5, column=headers.index("提出日期") + 1)
     assert raised.is_date and raised.value == dt.datetime(2025, 12, 31)
@@ -215,7 +226,7 @@ def test_hostile_text_round_trips_as_text_through_the_export(hostile_issues, tmp
     assert value.value == -5 and value.data_type == "n"  # a real negative number stays a number
     frame = pd.read_excel(tmp_path / "x.xlsx", sheet_name="问题", engine="openpyxl", keep_default_na=False,
                           na_values=[])  # "#N/A" is text here, not pandas' missing value
-    assert frame["问题标题"].tolist() == [r for _, r in HOSTILE]
+    assert frame["问题标题"].tolist() == [r or "" for _, r in HOSTILE]
     with zipfile.ZipFile(tmp_path / "x.xlsx") as archive:
         assert archive.testzip() is None
 
@@ -227,9 +238,9 @@ def test_year_split_at_an_injected_row_limit(hostile_issues, tmp_path):
     issues = dataclasses.replace(issues, text=text)
     years = [suffix for suffix, _ in parts(issues, max_rows=len(HOSTILE) - 1)]
     assert years == ["2025", "2026", "无日期"]
-    split = parts(issues, max_rows=5)  # 2026 has 12 rows: three sheets
+    split = parts(issues, max_rows=5)  # 2026 has 13 rows: three sheets
     assert [(suffix, list(rows)) for suffix, rows in split] == [
-        ("2025", [3]), ("2026 (1)", [0, 1, 2, 4, 6]), ("2026 (2)", [7, 8, 9, 10, 11]), ("2026 (3)", [12, 13]),
+        ("2025", [3]), ("2026 (1)", [0, 1, 2, 4, 6]), ("2026 (2)", [7, 8, 9, 10, 11]), ("2026 (3)", [12, 13, 14]),
         ("无日期", [5])]
     assert parts(issues, max_rows=len(HOSTILE)) == [("", range(len(HOSTILE)))]
     sheets = write_xlsx(package, [issues], tmp_path / "split.xlsx", max_rows=5)["issues"]

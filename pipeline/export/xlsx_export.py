@@ -82,6 +82,7 @@ def write_xlsx(package: DataPackage, tables: list[Table], path: Path, *,
             headers = header_titles(package, table.name)
             kinds = [KINDS.get(f.get("type", "string"), TEXT) for f in table.fields]
             text_bytes = _text_bytes(table)
+            columns = [table.text[f["name"]].array for f in table.fields]  # pandas' own arrays: no copy
             for name, positions in sheets:
                 rows = len(positions) + 1
                 sheet = book.sheet(name, rows=rows, columns=len(kinds), frozen_header=True,
@@ -89,9 +90,9 @@ def write_xlsx(package: DataPackage, tables: list[Table], path: Path, *,
                 sheet.row(headers, style=STYLE_HEADER)
                 for start in range(0, len(positions), CHUNK_ROWS):
                     # Python strings for one block only: the table stays in pandas' compact columns
-                    block = table.text.iloc[_at(positions[start:start + CHUNK_ROWS])]
-                    sheet.columns([_values(block[f["name"]].tolist(), f, kind)
-                                   for f, kind in zip(table.fields, kinds)], kinds)
+                    at = _at(positions[start:start + CHUNK_ROWS])
+                    sheet.columns([_values(column[at].tolist(), f, kind)
+                                   for column, f, kind in zip(columns, table.fields, kinds)], kinds)
     return {table.name: [name for name, _ in sheets] for table, sheets in plan}
 
 
@@ -109,7 +110,7 @@ def _text_bytes(table: Table) -> int:
     total = 0
     for name in table.names:
         for start in range(0, table.rows, SCAN_ROWS):
-            text = "".join(table.text[name].iloc[start:start + SCAN_ROWS].tolist())
+            text = "".join(table.text[name].array[start:start + SCAN_ROWS].tolist())
             total += escaped_bytes_bound(text.encode("utf-8", "replace"))
     return total
 
