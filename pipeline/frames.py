@@ -171,9 +171,11 @@ def compute_due(issues: pd.DataFrame, rules: pd.DataFrame, calendar: WorkCalenda
 def build_ledger(package: DataPackage, texts: dict[str, list[pd.DataFrame]] | None = None,
                  keys: dict[str, list[str | None]] | None = None, cache: FileCache | None = None) -> Ledger:
     """Read every resource and add the derived columns (done, due, issue attributes …)."""
-    texts, keys = texts or {}, keys or {}
-    frames = {name: read_resource(package, name, texts.get(name), keys.get(name), cache)
-              for name in package.resource_names}
+    texts, keys = texts if texts is not None else {}, keys or {}
+    frames = {}
+    for name in package.resource_names:
+        # pop: a resource's text columns are released as soon as they are typed (peak memory)
+        frames[name] = read_resource(package, name, texts.pop(name, None), keys.get(name), cache)
     calendar = calendar_of(frames["holidays"])
     issues = frames["issues"]
     issues["done"] = issues["status"].isin(DONE)

@@ -45,9 +45,11 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None) -
     if engine == "fast":
         texts = read_texts(package, facts, cache)
         findings = list(run_fast(package, facts, texts, cache))
-        ledger = build_ledger(package, {name: [t.frame for t in text.tables] for name, text in texts.items()},
-                              {name: text.keys for name, text in texts.items()}, cache)
         keys = {(name, f.rel): k for name, text in texts.items() for f, k in zip(package.files(name), text.keys)}
+        file_keys = {name: text.keys for name, text in texts.items()}
+        columns = {name: [t.frame for t in text.tables] for name, text in texts.items()}
+        del texts  # build_ledger releases each resource's text once it is typed
+        ledger = build_ledger(package, columns, file_keys, cache)
     else:
         findings = list(run_frictionless(package, with_record_counts(facts)))
         ledger = build_ledger(package)
