@@ -261,3 +261,23 @@ def test_a_table_without_dates_splits_in_numbered_parts(tiny, tmp_path):
     split = parts(departments, max_rows=1)
     assert [suffix for suffix, _ in split] == ["(1)", "(2)"]
     assert [i for _, rows in split for i in rows] == list(range(departments.rows))
+
+
+def test_memory_stays_flat_as_rows_grow(tiny, tmp_path, monkeypatch):
+    """Python memory while writing is one block's worth, whatever the number of rows."""
+    import tracemalloc
+
+    from pipeline.export import xlsx_export
+
+    monkeypatch.setattr(xlsx_export, "CHUNK_ROWS", 128)
+    monkeypatch.setattr(xlsx_export, "SCAN_ROWS", 128)
+    package = load(tiny)
+    issues = read_table(package, "issues")
+    peaks = []
+    for rows in (512, 4096):
+        text = pd.concat([issues.text] * (rows // issues.rows + 1), ignore_index=True).iloc[:rows]
+        tracemalloc.start()
+        write_xlsx(package, [dataclasses.replace(issues, text=text)], tmp_path / f"{rows}.xlsx")
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < peaks[0] * 1.2, peaks  # eight times the rows, (nearly) the same peak
