@@ -168,7 +168,8 @@ def test_column_json_is_json_dumps():
     frame = pd.DataFrame({"a": pd.Series(["x", None, 'q"\\\n\x01\u2028😀', "x", ""], dtype="str"),
                           "b": pd.Series([1, None, 3, 1, 2], dtype="Int64"),
                           "d": pd.to_datetime(["2026-01-02", None, "1999-12-31", "2026-01-02", None])})
-    table = Table({"text": Column.of(frame["a"], text), "n": Column.of(frame["b"], lambda v: None if v is None else int(v)),
+    table = Table({"text": Column.of(frame["a"], text),
+                   "n": Column.of(frame["b"], lambda v: None if v is None else int(v)),
                    "on": Column.of(frame["d"], iso), "list": Column.of(frame["a"], lambda v: [v, {"k": v}]),
                    "row": Column.each(range(len(frame)))}, len(frame))
     expected = [json.dumps({"text": text(a), "n": None if pd.isna(b) else int(b), "on": iso(d),
