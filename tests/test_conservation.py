@@ -69,13 +69,36 @@ def mutate(ledger, steps):
         row = position % len(frame)
         if operation == "duplicate":
             frames[resource] = pd.concat([frame, frame.iloc[[row]]], ignore_index=True)
-        elif operation == "nan" or column == "month":  # a month comes from a date: a value or none
-            frame.loc[frame.index[row], column] = None
-        elif column.endswith("region_code"):
-            frame.loc[frame.index[row], column] = "999999999999"  # a code no region has
         else:
-            frame.loc[frame.index[row], column] = "no-such-code"
+            if operation == "nan" or column == "month":  # a month comes from a date: a value or none
+                value = None
+            elif column.endswith("region_code"):
+                value = "999999999999"  # a code no region has
+            else:
+                value = "no-such-code"
+            frame.loc[frame.index[row], column] = value
+            _propagate(frames, resource, frame.loc[frame.index[row]], column, value)
+            for prefix, foreign in (("issue_", "issue_id"), ("item_", "item_id")):
+                if column.startswith(prefix) and column != foreign and foreign in frame.columns:
+                    # A copied attribute is unknown only when its record is: make the row a real orphan.
+                    frame.loc[frame.index[row], foreign] = f"no-such-{prefix.rstrip('_')}"
     return replace(ledger, frames=frames)
+
+
+# build_ledger copies some columns of an issue or an item onto the rows that refer to it; a
+# mutation of the source must reach those copies, as it would in a ledger built from the data.
+COPIES = {"issues": ("id", "issue_id", "issue_", ("evaluations", "inspections")),
+          "devolved_items": ("id", "item_id", "item_", ("devolutions", "item_cases"))}
+
+
+def _propagate(frames, resource, row, column, value):
+    if resource not in COPIES:
+        return
+    key, foreign, prefix, targets = COPIES[resource]
+    for target in targets:
+        copy = prefix + column
+        if copy in frames[target].columns:
+            frames[target].loc[frames[target][foreign].eq(row[key]), copy] = value
 
 
 def unplaced(ledger, dimension: str, values: list[str]):
