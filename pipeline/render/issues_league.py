@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
+from pipeline.export.csv_export import BOM, guard, quoted_line
 from pipeline.frames import Ledger
 from pipeline.metrics import Metric
 from pipeline.render.charts import hbar_chart
@@ -22,7 +23,7 @@ from pipeline.render.issues_pages import Context
 from pipeline.render.issues_records import Names, open_issue_rows
 
 MIN_CASES = 20  # resolved issues in the window before a department is ranked
-OVERDUE_PAGE_LIMIT = 400  # rows on the overdue page; the CSV beside it lists every one
+OVERDUE_PAGE_LIMIT = 350  # rows on the overdue page; the CSV beside it lists every one
 
 
 def rank_key(figures: Figures) -> tuple:
@@ -82,13 +83,23 @@ def overdue_page(ctx: Context, metrics: dict[str, Metric]) -> str:
 
 
 def overdue_csv(ledger: Ledger, names: Names) -> str:
-    """Every overdue open issue, for download (the page lists at most OVERDUE_PAGE_LIMIT)."""
+    """Every overdue open issue, for download (the page lists at most OVERDUE_PAGE_LIMIT).
+
+    Made for Excel, like the downloads' csv-excel variant: BOM, and text that a spreadsheet would
+    take for a formula gets a leading apostrophe; a row with a carriage return is fully quoted.
+    """
     rows = open_issue_rows(ledger, ledger.issues, names, overdue_only=True)
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["id", "title", "region_code", "place", "lead_department", "lead_department_name", "tier", "due",
                      "days_overdue", "escalated"])
     for r in rows:
-        writer.writerow([r["id"], r["title"], r["region_code"], r["place"], r["lead_code"], r["lead"], r["tier"],
-                         r["due"], r["days"], "true" if r["escalated"] else "false"])
+        cells = [guard(str(c)) for c in (r["id"], r["title"], r["region_code"], r["place"], r["lead_code"],
+                                         r["lead"], r["tier"], r["due"])]
+        cells += [str(r["days"]), "true" if r["escalated"] else "false"]
+        if any("\r" in c for c in cells):
+            out.write(quoted_line(cells))
+        else:
+            writer.writerow(cells)
     return out.getvalue()
