@@ -33,6 +33,21 @@ def make_cache(no_cache: bool):
     return FileCache(None) if no_cache else FileCache.from_env(Path(".ledger-cache"))
 
 
+def package_with(data_dir: Path, resource: str):
+    """The data package in ``data_dir``, which must have ``resource``; usage errors otherwise."""
+    from pipeline.package import PackageError, load
+
+    try:
+        package = load(data_dir)
+    except PackageError as exc:
+        click.echo(fd.to_text(fd.Report.of(exc.findings)), err=True, nl=False)
+        raise click.UsageError(f"无法读取 {data_dir}/datapackage.json") from None
+    if resource not in package.resource_names:
+        raise click.BadParameter(f"没有名为 {resource!r} 的资源；可选：{', '.join(package.resource_names)}",
+                                 param_hint="--resource")
+    return package
+
+
 def data_option(fn):
     return click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA,
                         show_default=True, help="数据包所在的文件夹（含 datapackage.json）。")(fn)
@@ -154,19 +169,11 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
     """
     from pipeline.importer import ImportFailed, import_table
     from pipeline.merge import merge
-    from pipeline.package import PackageError, load
 
     if replace and out_path is None:
         raise click.UsageError("--replace 只能与 --out 一起使用。--replace needs --out.")
 
-    try:
-        package = load(data_dir)
-    except PackageError as exc:
-        click.echo(fd.to_text(fd.Report.of(exc.findings)), err=True, nl=False)
-        raise click.UsageError(f"无法读取 {data_dir}/datapackage.json") from None
-    if resource not in package.resource_names:
-        raise click.BadParameter(f"没有名为 {resource!r} 的资源；可选：{', '.join(package.resource_names)}",
-                                 param_hint="--resource")
+    package = package_with(data_dir, resource)
     try:
         table = import_table(source, package, resource)
         merged = None
@@ -209,19 +216,11 @@ def template(resource: str, data_dir: Path, out_path: Path) -> None:
     例 / Example:
       ledger template --resource issues --out 问题台账模板.xlsx
     """
-    from pipeline.package import PackageError, load
     from pipeline.workbook import template_bytes
 
     if out_path.suffix.lower() != ".xlsx":
         raise click.BadParameter("模板是 Excel 工作簿，文件名应以 .xlsx 结尾。", param_hint="--out")
-    try:
-        package = load(data_dir)
-    except PackageError as exc:
-        click.echo(fd.to_text(fd.Report.of(exc.findings)), err=True, nl=False)
-        raise click.UsageError(f"无法读取 {data_dir}/datapackage.json") from None
-    if resource not in package.resource_names:
-        raise click.BadParameter(f"没有名为 {resource!r} 的资源；可选：{', '.join(package.resource_names)}",
-                                 param_hint="--resource")
+    package = package_with(data_dir, resource)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(template_bytes(package, resource))
     click.echo(f"已写出 {resource} 的填报模板到 {out_path}。Wrote the {resource} template to {out_path}.")

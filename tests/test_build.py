@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,19 +13,10 @@ from pipeline.build import BuildConfig, BuildError, InvalidData, build
 from pipeline.metrics import compute_all
 from pipeline.render.home import headline_block
 from pipeline.validate import validate
+from tests.golden import check_golden
 from tests.conftest import REPO
 from tests.test_validate import edit_cell
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
-
-
-def check_golden(name: str, text: str) -> None:
-    """Compare with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it (review the diff before committing)."""
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"golden file {path} missing: run with UPDATE_GOLDEN=1 and review it"
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

@@ -8,7 +8,6 @@ function's value for that part of the ledger.
 from __future__ import annotations
 
 import json
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,19 +22,10 @@ from pipeline.render.env import percent
 from pipeline.render.outcomes_data import quarter_label, quarter_months, quarter_of, quarters
 from pipeline.stats import wilson_interval
 from pipeline.validate import validate
+from tests.golden import check_golden
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
 PAGES = ["outcomes/index.md", "outcomes/satisfaction.md", "outcomes/surveys.md", "outcomes/negative.md",
          "outcomes/inspections.md"]
-
-
-def check_golden(name: str, text: str) -> None:
-    """Compare with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it (review the diff before committing)."""
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"golden file {path} missing: run with UPDATE_GOLDEN=1 and review it"
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
 
 
 # --- a small reader for the tables and lists the templates write -----------------------

@@ -26,6 +26,7 @@ class Card:
     definition: str
     kind: str
     metric: Metric
+    interval: tuple[float, float] | None = None  # a 95 % Wilson interval, for survey rates
 
 
 def headline_cards(metrics: dict[str, Metric]) -> list[Card]:

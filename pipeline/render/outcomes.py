@@ -14,6 +14,7 @@ from pipeline.frames import Ledger
 from pipeline.metrics import METRICS, SMALL_SAMPLE, Metric
 from pipeline.render import outcomes_data as od
 from pipeline.render.env import render
+from pipeline.render.home import Card
 from pipeline.render.outcomes_lists import LIST_LIMIT, disputed_rows, negative_rows, places
 from pipeline.render.section import Rendered
 from pipeline.stats import GRADES, Z95, wilson_interval
@@ -27,14 +28,6 @@ LATEST_DISPUTED = 5
 SURVEY_KEEP_EMPTY = frozenset({"county", "township", "quarter"})  # departments/mechanisms: only those surveyed
 
 
-@dataclass(frozen=True)
-class Card:
-    name: str
-    title: str
-    definition: str
-    kind: str
-    metric: Metric
-    interval: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
