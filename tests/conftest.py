@@ -61,6 +61,16 @@ def demo_dir(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def demo_ledger(demo_dir):
+    """The small demo package validated once for the whole run (read-only by convention)."""
+    from pipeline.validate import validate
+
+    report, ledger = validate(demo_dir)
+    assert report.valid, [f.message_en for f in report.errors]
+    return ledger
+
+
 @pytest.fixture
 def demo_copy(demo_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "data"

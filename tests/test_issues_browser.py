@@ -11,20 +11,12 @@ import pytest
 from pipeline.metrics import compute_all
 from pipeline.render.env import percent
 from pipeline.render.issues_groups import breakdown_figures
-from pipeline.validate import validate
 from tests.browser import PageWatch, screenshot, serve
 
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = [({"width": 390, "height": 844}, "phone"), ({"width": 1280, "height": 900}, "desktop")]
 TOWNSHIP = "990121001000"
-
-
-@pytest.fixture(scope="module")
-def demo_ledger(demo_dir):
-    report, ledger = validate(demo_dir)
-    assert report.valid
-    return ledger
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,6 @@ from pipeline.aggregate import metric_for, scope
 from pipeline.metrics import METRICS, Metric
 from pipeline.render.issues_groups import (DIMENSIONS, ISSUE_METRICS, all_breakdowns, breakdown_figures,
                                            dimension_values, issue_figures, league_window, region_cross)
-from pipeline.validate import validate
-
-
-@pytest.fixture(scope="module")
-def demo_ledger(demo_dir):
-    report, ledger = validate(demo_dir)
-    assert report.valid
-    return ledger
 
 
 def issues_only(ledger):

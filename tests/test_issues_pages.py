@@ -33,13 +33,6 @@ def tiny_files(tiny_ledger):
     return issues.render_section(tiny_ledger, compute_all(tiny_ledger)).files
 
 
-@pytest.fixture(scope="module")
-def demo_ledger(demo_dir):
-    report, ledger = validate(demo_dir)
-    assert report.valid
-    return ledger
-
-
 @pytest.mark.parametrize("path", GOLDEN_PATHS)
 def test_rendered_file_matches_golden(tiny_files, path):
     golden = GOLDEN / path

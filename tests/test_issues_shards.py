@@ -125,13 +125,6 @@ def digest(files: dict[str, bytes]) -> str:
     return h.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def demo_ledger(demo_dir):
-    report, ledger = validate(demo_dir)
-    assert report.valid
-    return ledger
-
-
 def test_demo_shards_are_the_reference_bytes(demo_ledger):
     files = assert_same(demo_ledger)
     assert len(files) == 33  # 32 shards and index.json

@@ -14,16 +14,8 @@ from pipeline.metrics import compute_all
 from pipeline.render.env import percent
 from pipeline.render.issues_groups import ISSUE_METRICS
 from pipeline.render.issues_lookup import SHARD_LIMIT
-from pipeline.validate import validate
 
 MAX_PAGE = 200 * 1024
-
-
-@pytest.fixture(scope="module")
-def demo_ledger(demo_dir):
-    report, ledger = validate(demo_dir)
-    assert report.valid
-    return ledger
 
 
 def issue_pages(site: Path) -> list[Path]:

@@ -10,20 +10,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from pipeline.validate import validate
 from tests.browser import PageWatch, screenshot, serve
 
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = [({"width": 390, "height": 844}, "phone"), ({"width": 1280, "height": 900}, "desktop")]
 PAGE_SIZE = 20  # rows the script shows before 显示更多
-
-
-@pytest.fixture(scope="module")
-def demo_ledger(demo_dir):
-    report, ledger = validate(demo_dir)
-    assert report.valid
-    return ledger
 
 
 def shown_ids(page) -> list[str]:

@@ -21,7 +21,6 @@ from pipeline.render import outcomes
 from pipeline.render.env import percent
 from pipeline.render.outcomes_data import quarter_label, quarter_months, quarter_of, quarters
 from pipeline.stats import wilson_interval
-from pipeline.validate import validate
 from tests.golden import check_golden
 
 PAGES = ["outcomes/index.md", "outcomes/satisfaction.md", "outcomes/surveys.md", "outcomes/negative.md",
@@ -105,13 +104,6 @@ def as_int(text: str) -> int:
 @pytest.fixture(scope="module")
 def tiny_files(tiny_ledger):
     return outcomes.render_section(tiny_ledger, compute_all(tiny_ledger)).files
-
-
-@pytest.fixture(scope="module")
-def demo_ledger(demo_dir):
-    report, ledger = validate(demo_dir)
-    assert report.valid
-    return ledger
 
 
 @pytest.fixture(scope="module")
