@@ -13,13 +13,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.calendar import WorkCalendar
 from pipeline.package import DataPackage
-from pipeline.tables import read_text_table
+from pipeline.tables import TEXT, read_text_table
 from pipeline.cache import FileCache
 
 DONE = ("resolved", "evaluated", "archived")
+ISSUE_ATTRIBUTES = ["region_code", "lead_department", "mechanism", "status", "resolved_on", "category", "tier"]
+ITEM_ATTRIBUTES = ["from_department", "power_type", "effective_on", "revoked_on"]
 OPEN = ("registered", "assigned")
 
 
@@ -148,24 +152,59 @@ def compute_due(issues: pd.DataFrame, rules: pd.DataFrame, calendar: WorkCalenda
     """
     rule = {t: (int(l), u) for t, l, u in zip(rules["tier"], rules["limit"], rules["unit"])
             if isinstance(t, str) and not pd.isna(l) and isinstance(u, str)}
-    pairs = issues[["assigned_on", "tier"]].dropna().drop_duplicates()
-    rows = []
-    for assigned, tier in zip(pairs["assigned_on"], pairs["tier"]):
-        if tier in rule:
-            deadline = calendar.deadline(assigned.date(), *rule[tier])
-            rows.append((assigned, tier, pd.Timestamp(deadline.due_on), deadline.provisional))
-    lookup = pd.DataFrame(rows, columns=["assigned_on", "tier", "_due", "_provisional"])
-    lookup["assigned_on"] = lookup["assigned_on"].astype(issues["assigned_on"].dtype)
-    lookup["tier"] = lookup["tier"].astype(issues["tier"].dtype)
-    # A left merge keeps every issue and its order; pairs without a rule get no due date.
-    joined = issues[["assigned_on", "tier"]].merge(lookup, how="left", on=["assigned_on", "tier"], validate="many_to_one")
-    computed_due = pd.Series(joined["_due"].to_numpy(), index=issues.index).astype(issues["assigned_on"].dtype)
-    provisional = pd.Series(joined["_provisional"].fillna(False).to_numpy(dtype=bool), index=issues.index)
+    day_codes, days = pd.factorize(issues["assigned_on"])  # -1 where missing
+    tier_codes, tiers = pd.factorize(issues["tier"])
+    known = (day_codes >= 0) & (tier_codes >= 0)
+    pair_codes, pairs = pd.factorize(day_codes[known].astype("int64") * max(len(tiers), 1) + tier_codes[known])
+    pair_due = np.full(len(pairs), np.datetime64("NaT"), dtype=issues["assigned_on"].dtype)
+    pair_provisional = np.zeros(len(pairs), dtype=bool)
+    for index, pair in enumerate(pairs):
+        day, tier = days[pair // max(len(tiers), 1)], tiers[pair % max(len(tiers), 1)]
+        if tier in rule:  # a tier without a rule gives no due date
+            deadline = calendar.deadline(day.date(), *rule[tier])
+            pair_due[index] = np.datetime64(deadline.due_on)
+            pair_provisional[index] = deadline.provisional
+    computed_due = np.full(len(issues), np.datetime64("NaT"), dtype=issues["assigned_on"].dtype)
+    computed_due[known] = pair_due[pair_codes]
+    provisional = np.zeros(len(issues), dtype=bool)
+    provisional[known] = pair_provisional[pair_codes]
     given = issues["due_on"].notna()
     out = pd.DataFrame(index=issues.index)
-    out["due"] = issues["due_on"].where(given, computed_due)
-    out["due_provisional"] = provisional & ~given
+    out["due"] = issues["due_on"].where(given, pd.Series(computed_due, index=issues.index))
+    out["due_provisional"] = pd.Series(provisional, index=issues.index) & ~given
     return out
+
+
+def month_text(dates: pd.Series) -> pd.Series:
+    """"YYYY-MM" of each date (missing stays missing), formatted once per distinct month:
+    ``dt.strftime`` formats every row, 0.2 s per million."""
+    codes, months = pd.factorize(dates.to_numpy().astype("datetime64[M]"))
+    labels = np.array([str(m)[:7] for m in months] + [np.nan], dtype=object)
+    return pd.Series(labels[codes], index=dates.index, dtype=TEXT)  # code -1 (missing) takes the NaN
+
+
+def positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """For each value, the position of the first equal key, or -1 (a missing value matches nothing).
+
+    A pyarrow hash lookup: a pandas merge with validation costs seconds at a million rows.
+    """
+    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(keys), skip_nulls=True)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False)
+
+
+def _arrow_text(series: pd.Series) -> pa.Array:
+    array = pa.array(series.astype(TEXT), type=pa.string())  # zero-copy for Arrow-backed text
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def attach(frame: pd.DataFrame, key: str, table: pd.DataFrame, table_key: str, columns: list[str],
+           prefix: str) -> pd.DataFrame:
+    """``frame`` with ``columns`` of the ``table`` row its ``key`` refers to, named ``prefix + column``
+    (missing where nothing matches); the frame's rows and order are kept."""
+    positions = positions_in(frame[key], table[table_key])
+    added = {f"{prefix}{c}": pd.Series(table[c].array.take(positions, allow_fill=True), index=frame.index)
+             for c in columns}
+    return frame.assign(**added)
 
 
 def build_ledger(package: DataPackage, texts: dict[str, list[pd.DataFrame]] | None = None,
@@ -184,22 +223,17 @@ def build_ledger(package: DataPackage, texts: dict[str, list[pd.DataFrame]] | No
     due = compute_due(issues, frames["deadline_rules"], calendar)
     issues["due"] = due["due"]
     issues["due_provisional"] = due["due_provisional"]
-    issues["month"] = issues["raised_on"].dt.strftime("%Y-%m")
+    issues["month"] = month_text(issues["raised_on"])
     # Outcomes are broken down by their issue's place, department and mechanism.
-    attributes = issues[["id", "region_code", "lead_department", "mechanism", "status", "resolved_on", "category",
-                         "tier"]]
-    attributes = attributes.drop_duplicates("id").rename(columns=lambda c: "issue_id" if c == "id" else f"issue_{c}")
     for name in ("evaluations", "inspections"):
-        frames[name] = frames[name].merge(attributes, how="left", on="issue_id", validate="many_to_one")
+        frames[name] = attach(frames[name], "issue_id", issues, "id", ISSUE_ATTRIBUTES, "issue_")
     # Uptake is broken down by the item's department and power type.
-    items = frames["devolved_items"][["id", "from_department", "power_type", "effective_on", "revoked_on"]]
-    items = items.drop_duplicates("id").rename(columns=lambda c: "item_id" if c == "id" else f"item_{c}")
     for name in ("devolutions", "item_cases"):
-        frames[name] = frames[name].merge(items, how="left", on="item_id", validate="many_to_one")
+        frames[name] = attach(frames[name], "item_id", frames["devolved_items"], "id", ITEM_ATTRIBUTES, "item_")
     # The month a row counts in, for monthly breakdowns (item_cases has its own).
     for name, column in (("meetings", "held_on"), ("evaluations", "evaluated_on"),
                          ("inspections", "inspected_on"), ("surveys", "period_end")):
-        frames[name]["month"] = frames[name][column].dt.strftime("%Y-%m")
+        frames[name]["month"] = month_text(frames[name][column])
     return Ledger(package=package, as_of=pd.Timestamp(package.as_of), frames=frames, calendar=calendar,
                   descendants=region_descendants(frames["regions"]))
 
