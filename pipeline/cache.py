@@ -1,16 +1,16 @@
-"""A checksum cache for per-file work: parse, row-local checks, typed frame, privacy scan.
+"""A checksum cache: entries under keys that are SHA-256 digests of what they were computed from.
 
-The key of a file is the SHA-256 of its bytes, of its resource's schema and of
-the tool version, so a cached entry can never describe different data: a file
-whose bytes, schema and tool have not changed is not parsed or checked again.
-Checks that span files or resources (unique keys, foreign keys, cross-field
-rules) always run, on the cached columns. An entry that cannot be read is
-ignored and rebuilt; the cache never decides whether data is valid.
+Validation keys each segment of a file by the SHA-256 of its bytes, of its
+resource's schema and of the tool version (pipeline/validate/scan.py), so an
+entry can never describe different data: bytes, schema and tool that have not
+changed are not parsed or checked again. Checks that span rows, files or
+resources (unique keys, foreign keys, cross-field rules) always run, on the
+cached columns. An entry that cannot be read is ignored and rebuilt; the cache
+never decides whether data is valid.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -22,27 +22,13 @@ import pyarrow.feather as feather
 
 import pipeline
 
-FORMAT = 1  # bump when what is cached, or how it is computed, changes
+FORMAT = 2  # bump when what is cached, or how it is computed, changes
 
 
 def tool_version() -> str:
     from importlib.metadata import version
 
     return f"{FORMAT}|{pipeline.__version__}|pandas {pd.__version__}|pyarrow {pa.__version__}|{version('frictionless')}"
-
-
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def file_key(path: Path, schema: dict, digest: str | None = None) -> str:
-    """The cache key of a file; ``digest`` is its SHA-256 when the caller already read the bytes."""
-    material = json.dumps(schema, sort_keys=True, ensure_ascii=False) + tool_version() + (digest or file_digest(path))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -59,23 +45,33 @@ class FileCache:
     def _path(self, key: str, part: str) -> Path:
         return self.root / key[:2] / f"{key}.{part}"  # type: ignore[operator]
 
-    def get_frame(self, key: str | None, part: str) -> pd.DataFrame | None:
+    def has(self, key: str | None, part: str) -> bool:
+        return self.root is not None and key is not None and self._path(key, part).is_file()
+
+    def get_table(self, key: str | None, part: str) -> pa.Table | None:
+        """A stored Arrow table, memory-mapped (its pages are read only when used)."""
         if self.root is None or key is None:
             return None
-        path = self._path(key, part)
         try:
-            return feather.read_table(path, memory_map=True).to_pandas(types_mapper=_pandas_types)
+            return feather.read_table(self._path(key, part), memory_map=True)
         except (OSError, pa.ArrowInvalid):
             return None
 
-    def put_frame(self, key: str | None, part: str, frame: pd.DataFrame) -> None:
+    def put_table(self, key: str | None, part: str, table: pa.Table) -> None:
         if self.root is None or key is None:
             return
         path = self._path(key, part)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
-        feather.write_feather(frame.reset_index(drop=True), temporary, compression="uncompressed")
+        feather.write_feather(table, temporary, compression="uncompressed")
         temporary.replace(path)  # readers never see half an entry
+
+    def get_frame(self, key: str | None, part: str) -> pd.DataFrame | None:
+        table = self.get_table(key, part)
+        return None if table is None else to_frame(table)
+
+    def put_frame(self, key: str | None, part: str, frame: pd.DataFrame) -> None:
+        self.put_table(key, part, to_table(frame))
 
     def get_json(self, key: str | None, part: str):
         if self.root is None or key is None:
@@ -93,6 +89,15 @@ class FileCache:
         temporary = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
         temporary.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
         temporary.replace(path)
+
+
+def to_table(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """Back to the dtypes the frames were made with: text, and nullable numbers and booleans."""
+    return table.to_pandas(types_mapper=_pandas_types)
 
 
 def _pandas_types(arrow_type: pa.DataType):

@@ -19,47 +19,44 @@ import pyarrow.compute as pc
 from pipeline.calendar import WorkCalendar
 from pipeline.package import DataPackage
 from pipeline.tables import TEXT, read_text_table
-from pipeline.cache import FileCache
 
+DATE_UNIT = "datetime64[us]"
 DONE = ("resolved", "evaluated", "archived")
 ISSUE_ATTRIBUTES = ["region_code", "lead_department", "mechanism", "status", "resolved_on", "category", "tier"]
 ITEM_ATTRIBUTES = ["from_department", "power_type", "effective_on", "revoked_on"]
 OPEN = ("registered", "assigned")
 
 
-def read_resource(package: DataPackage, name: str, files: list[pd.DataFrame] | None = None,
-                  keys: list[str | None] | None = None, cache: FileCache | None = None) -> pd.DataFrame:
-    """All files of a resource as one typed frame, rows in file order.
+def read_resource(package: DataPackage, name: str) -> pd.DataFrame:
+    """All files of a resource as one typed frame, rows in file order, read here.
 
-    ``files`` are the text cells of each file as validation already read them
-    (without them the files are read here); ``keys`` their cache keys: a file
-    whose typed frame is cached is not converted again.
+    (Validation brings its own frames, worked on segment by segment: pipeline/validate/scan.py.)
     """
     fields = package.fields(name)
     names = [f["name"] for f in fields]
-    cache = cache or FileCache(None)
-    sources = package.files(name)
-    files = files if files is not None else [None] * len(sources)
-    keys = keys or [None] * len(sources)
-    parts = []
-    for text, file, key in zip(files, sources, keys):
-        part = cache.get_frame(key, "typed.arrow")
-        if part is None:
-            text = read_text_table(file.abs, names).frame if text is None else text
-            part = typed_frame(text[names], fields, file.rel)
-            cache.put_frame(key, "typed.arrow", part)
-        else:
-            part["_row"] = part["_row"].astype("int64")  # Arrow gives it back as nullable Int64
-        parts.append(part)
+    parts = [located(typed_frame(read_text_table(file.abs, names).frame[names], fields), file.rel)
+             for file in package.files(name)]
+    return located_concat(parts, fields)
+
+
+def located_concat(parts: list[pd.DataFrame], fields: list[dict]) -> pd.DataFrame:
+    """Files' located frames as one; a resource without rows still has every column, typed."""
     if not parts:
-        return typed_frame(pd.DataFrame({n: pd.Series(dtype="str") for n in names}), fields, "")
-    return pd.concat(parts, ignore_index=True)
+        empty = pd.DataFrame({f["name"]: pd.Series(dtype="str") for f in fields})
+        return located(typed_frame(empty, fields), "")
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
-def typed_frame(text: pd.DataFrame, fields: list[dict], rel: str) -> pd.DataFrame:
-    """One file's text cells converted by the schema, with ``_path`` and ``_row``."""
-    raw = pd.DataFrame({"_path": pd.Series([rel] * len(text), dtype="str"),
-                        "_row": np.arange(2, len(text) + 2, dtype="int64")})
+def located(typed: pd.DataFrame, rel: str) -> pd.DataFrame:
+    """A file's typed rows with ``_path`` and ``_row`` (its spreadsheet row: the header is row 1) in front."""
+    location = pd.DataFrame({"_path": pd.Series([rel] * len(typed), dtype="str"),
+                             "_row": np.arange(2, len(typed) + 2, dtype="int64")})
+    return pd.concat([location, typed.reset_index(drop=True)], axis=1)
+
+
+def typed_frame(text: pd.DataFrame, fields: list[dict]) -> pd.DataFrame:
+    """Text cells converted by the schema."""
+    raw = pd.DataFrame(index=pd.RangeIndex(len(text)))
     for spec in fields:
         typed = convert(text[spec["name"]].reset_index(drop=True).astype("str"), spec.get("type", "string"))
         allowed = spec.get("constraints", {}).get("enum")
@@ -77,7 +74,9 @@ def convert(text: pd.Series, ftype: str) -> pd.Series:
         # Parse each distinct date once: a million rows hold a few hundred dates.
         codes, uniques = pd.factorize(text)
         parsed = pd.to_datetime(pd.Series(uniques, dtype=object), format="%Y-%m-%d", errors="coerce")
-        return pd.Series(parsed.to_numpy()[codes], index=text.index)
+        # One unit whatever the values (an all-empty column would come back in seconds): frames of
+        # different files and segments must have the same types.
+        return pd.Series(parsed.to_numpy().astype(DATE_UNIT)[codes], index=text.index)
     if ftype == "integer":
         number = pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?\d+"), None), errors="coerce")
         return number.astype("Int64")
@@ -207,14 +206,15 @@ def attach(frame: pd.DataFrame, key: str, table: pd.DataFrame, table_key: str, c
     return frame.assign(**added)
 
 
-def build_ledger(package: DataPackage, texts: dict[str, list[pd.DataFrame]] | None = None,
-                 keys: dict[str, list[str | None]] | None = None, cache: FileCache | None = None) -> Ledger:
-    """Read every resource and add the derived columns (done, due, issue attributes …)."""
-    texts, keys = texts if texts is not None else {}, keys or {}
-    frames = {}
+def build_ledger(package: DataPackage, frames: dict[str, pd.DataFrame] | None = None) -> Ledger:
+    """Every resource typed, with the derived columns (done, due, issue attributes …).
+
+    ``frames`` are typed resources validation already assembled; the others are read here.
+    """
+    frames = dict(frames or {})
     for name in package.resource_names:
-        # pop: a resource's text columns are released as soon as they are typed (peak memory)
-        frames[name] = read_resource(package, name, texts.pop(name, None), keys.get(name), cache)
+        if name not in frames:
+            frames[name] = read_resource(package, name)
     calendar = calendar_of(frames["holidays"])
     issues = frames["issues"]
     issues["done"] = issues["status"].isin(DONE)

@@ -9,6 +9,7 @@ such files are rare and small (they fail validation anyway).
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,8 +36,11 @@ class TextTable:
         return len(self.frame)
 
 
-def read_text_table(path: Path, names: list[str]) -> TextTable:
-    """All records after the header of a UTF-8 CSV, as text columns named ``names``."""
+def read_text_table(source: Path | bytes, names: list[str], header: bool = True) -> TextTable:
+    """All records (after the header, when there is one) of UTF-8 CSV, as text columns named ``names``.
+
+    ``source`` is a file or the bytes of whole records (a segment of a file, see pipeline/segments.py).
+    """
     malformed: list[int] = []
 
     def on_invalid(row) -> str:
@@ -45,8 +49,8 @@ def read_text_table(path: Path, names: list[str]) -> TextTable:
 
     try:
         table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding="utf8"),
+            pa.BufferReader(source) if isinstance(source, bytes) else source,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if header else 0, encoding="utf8"),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
@@ -56,21 +60,23 @@ def read_text_table(path: Path, names: list[str]) -> TextTable:
         malformed.append(-1)
         table = None
     if malformed or table is None:
-        return _read_with_csv_module(path, names)
+        return _read_with_csv_module(source, names, header)
     # Arrow-backed strings: no per-cell Python objects for a million rows.
     frame = table.to_pandas(types_mapper={pa.string(): TEXT}.get)
     return TextTable(frame=frame)
 
 
-def _read_with_csv_module(path: Path, names: list[str]) -> TextTable:
+def _read_with_csv_module(source: Path | bytes, names: list[str], header: bool) -> TextTable:
     width = len(names)
     columns: list[list[str | None]] = [[] for _ in names]
     extra: dict[int, list[str]] = {}
     short: dict[int, int] = {}
     blank: set[int] = set()
-    with path.open("r", encoding="utf-8", newline="") as handle:
+    raw = io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+    with io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
-        next(reader, None)
+        if header:
+            next(reader, None)
         for index, record in enumerate(reader):
             if not record:
                 blank.add(index)

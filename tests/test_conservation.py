@@ -81,7 +81,8 @@ def mutate(ledger, steps):
             for prefix, foreign in (("issue_", "issue_id"), ("item_", "item_id")):
                 if column.startswith(prefix) and column != foreign and foreign in frame.columns:
                     # A copied attribute is unknown only when its record is: make the row a real orphan.
-                    frame.loc[frame.index[row], foreign] = f"no-such-{prefix.rstrip('_')}"
+                    # One orphan id per row: two rows of one unknown record cannot disagree on its attributes.
+                    frame.loc[frame.index[row], foreign] = f"no-such-{prefix.rstrip('_')}-{row}"
     return replace(ledger, frames=frames)
 
 

@@ -25,8 +25,7 @@ import pyarrow.compute as pc
 
 from pipeline import findings as fd
 from pipeline.package import DataPackage
-from pipeline.tables import TextTable, read_text_table
-from pipeline.cache import FileCache, file_key
+from pipeline.tables import TextTable
 from pipeline.validate.files import FileFacts
 from pipeline.validate.structural import RowMapper, _key_is_unique_field, translate
 
@@ -83,49 +82,14 @@ def reader_for(spec: dict) -> Callable[[str], object] | None:
     return None
 
 
-# --- reading a resource ------------------------------------------------------------------
+# --- the resource as the global checks see it -----------------------------------------------
 
 @dataclass
 class ResourceText:
+    """The text of a resource's key fields (every file, in order) and each row's position ("_pos")."""
+
     name: str
-    frame: pd.DataFrame  # text cells of every file, plus "_pos" (frictionless' row position)
-    tables: list[TextTable]
-    positions: list[int]  # first row position of each file
-    keys: list[str | None] = None  # cache key of each file
-
-    def __post_init__(self) -> None:
-        if self.keys is None:
-            self.keys = [None] * len(self.tables)
-
-
-def read_resource_text(package: DataPackage, name: str, facts: list[FileFacts], cache: FileCache) -> ResourceText:
-    names = [f["name"] for f in package.fields(name)]
-    schema = package.resource(name)["schema"]
-    tables, frames, positions, keys = [], [], [], []
-    position = 2
-    for fact in facts:
-        key = file_key(fact.file.abs, schema, fact.digest) if cache.root is not None else None
-        cached = cache.get_frame(key, "text.arrow")
-        if cached is not None and list(cached.columns) == names:
-            table = TextTable(frame=cached)
-        else:
-            table = read_text_table(fact.file.abs, names)
-            if not (table.extra_cells or table.short_rows or table.blank_lines):  # only well-formed files
-                cache.put_frame(key, "text.arrow", table.frame)
-        keys.append(key)
-        frame = table.frame.copy()
-        frame["_pos"] = np.arange(position, position + table.records)
-        tables.append(table)
-        frames.append(frame)
-        positions.append(position)
-        position += table.records
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*names, "_pos"])
-    return ResourceText(name, frame, tables, positions, keys)
-
-
-def record_facts(text: ResourceText, facts: list[FileFacts]) -> list[FileFacts]:
-    """FileFacts with the record counts the parse found (no second pass over the file)."""
-    return [FileFacts(fact.file, table.records, fact.digest) for fact, table in zip(facts, text.tables)]
+    frame: pd.DataFrame
 
 
 # --- checks ------------------------------------------------------------------------------
@@ -134,7 +98,7 @@ def _error(kind: str, position: int, **extra) -> dict:
     return {"type": kind, "rowNumber": int(position), **extra}
 
 
-def row_shape_errors(text: ResourceText, fields: list[dict]) -> tuple[list[dict], set[int]]:
+def row_shape_errors(text: ResourceText, table: TextTable, start: int, fields: list[dict]) -> tuple[list[dict], set[int]]:
     """extra-cell, missing-cell and blank-row errors; and the blank rows' positions."""
     errors: list[dict] = []
     names = [f["name"] for f in fields]
@@ -143,17 +107,16 @@ def row_shape_errors(text: ResourceText, fields: list[dict]) -> tuple[list[dict]
     blank = set(text.frame.loc[blank_mask, "_pos"].astype(int))
     for position in sorted(blank):
         errors.append(_error("blank-row", position))
-    for table, start in zip(text.tables, text.positions):
-        for index, count in table.short_rows.items():
-            if start + index in blank:
-                continue
-            for number in range(count + 1, len(names) + 1):
-                errors.append(_error("missing-cell", start + index, fieldName=names[number - 1],
-                                     fieldNumber=number, cell=""))
-        for index, extra in table.extra_cells.items():
-            for offset, cell in enumerate(extra):
-                errors.append(_error("extra-cell", start + index, fieldName="",
-                                     fieldNumber=len(names) + offset + 1, cell=cell))
+    for index, count in table.short_rows.items():
+        if start + index in blank:
+            continue
+        for number in range(count + 1, len(names) + 1):
+            errors.append(_error("missing-cell", start + index, fieldName=names[number - 1],
+                                 fieldNumber=number, cell=""))
+    for index, extra in table.extra_cells.items():
+        for offset, cell in enumerate(extra):
+            errors.append(_error("extra-cell", start + index, fieldName="",
+                                 fieldNumber=len(names) + offset + 1, cell=cell))
     return errors, blank
 
 
@@ -288,7 +251,12 @@ def primary_key_errors(text: ResourceText, keys: list[str], typed: dict[str, pd.
 
 
 def _cells(text: ResourceText, index: int, names: list[str]) -> list[str]:
-    return ["" if pd.isna(v) else str(v) for v in text.frame.loc[index, names]]
+    """The row's cells as frictionless lists them (only key fields are kept here; the others show empty)."""
+    cells = []
+    for name in names:
+        value = text.frame.at[index, name] if name in text.frame.columns else None
+        cells.append("" if value is None or pd.isna(value) else str(value))
+    return cells
 
 
 def _joined_key(frame: pd.DataFrame) -> pa.Array:
@@ -328,33 +296,14 @@ def foreign_key_errors(name: str, fk: dict, typed: dict[str, dict[str, pd.Series
 
 
 def local_errors(package: DataPackage, name: str, table: TextTable, start: int) -> tuple[list[dict], set[int]]:
-    """Row-local errors of one file (shape, type, constraints) and its blank rows, at positions from ``start``."""
+    """Row-local errors of some records (shape, type, constraints) and the blank ones, at positions from ``start``."""
     frame = table.frame.copy()
     frame["_pos"] = np.arange(start, start + table.records)
-    text = ResourceText(name, frame, [table], [start])
+    text = ResourceText(name, frame)
     fields = package.fields(name)
-    errors, blank = row_shape_errors(text, fields)
+    errors, blank = row_shape_errors(text, table, start, fields)
     for number, spec in enumerate(fields, start=1):
         errors += field_errors(text, spec, number, blank)
-    return errors, blank
-
-
-def cached_local_errors(package: DataPackage, text: ResourceText, cache: FileCache) -> tuple[list[dict], set[int]]:
-    errors: list[dict] = []
-    blank: set[int] = set()
-    for table, start, key in zip(text.tables, text.positions, text.keys):
-        stored = cache.get_json(key, "local.json")
-        if stored is None:
-            found, found_blank = local_errors(package, text.name, table, start)
-            # Stored relative to the file's first row: an earlier file may change length.
-            cache.put_json(key, "local.json", {
-                "errors": [{**e, "rowNumber": e["rowNumber"] - start} for e in found],
-                "blank": sorted(p - start for p in found_blank)})
-        else:
-            found = [{**e, "rowNumber": e["rowNumber"] + start} for e in stored["errors"]]
-            found_blank = {p + start for p in stored["blank"]}
-        errors += found
-        blank |= found_blank
     return errors, blank
 
 
@@ -372,10 +321,10 @@ def key_field_names(package: DataPackage, name: str) -> set[str]:
     return names
 
 
-def resource_errors(package: DataPackage, text: ResourceText,
-                    cache: FileCache) -> tuple[list[dict], dict[str, pd.Series], set[int]]:
+def key_errors(package: DataPackage, text: ResourceText) -> tuple[list[dict], dict[str, pd.Series]]:
+    """Unique and primary-key errors of a resource, and its key fields' typed values."""
     fields = package.fields(text.name)
-    errors, blank = cached_local_errors(package, text, cache)
+    errors: list[dict] = []
     typed: dict[str, pd.Series] = {}
     keys = key_field_names(package, text.name)
     for number, spec in enumerate(fields, start=1):
@@ -387,28 +336,23 @@ def resource_errors(package: DataPackage, text: ResourceText,
     primary = package.resource(text.name)["schema"].get("primaryKey", [])
     if primary and not _key_is_unique_field(package, text.name):
         errors += primary_key_errors(text, primary, typed, [f["name"] for f in fields])
-    return errors, typed, blank
+    return errors, typed
 
 
-def read_texts(package: DataPackage, facts: dict[str, list[FileFacts]],
-               cache: FileCache | None = None) -> dict[str, ResourceText]:
-    cache = cache or FileCache(None)
-    return {name: read_resource_text(package, name, facts[name], cache) for name in package.resource_names}
-
-
-def run_fast(package: DataPackage, facts: dict[str, list[FileFacts]],
-             texts: dict[str, ResourceText], cache: FileCache | None = None) -> Iterator[fd.Finding]:
-    cache = cache or FileCache(None)
+def run_fast(package: DataPackage, texts: dict[str, ResourceText], local: dict[str, tuple[list[dict], set[int]]],
+             facts: dict[str, list[FileFacts]]) -> Iterator[fd.Finding]:
+    """Every structural finding: the row-local errors already found (``local``: errors and blank rows
+    per resource) and the checks across rows, files and resources, done here on the key fields."""
     typed: dict[str, dict[str, pd.Series]] = {}
-    collected: dict[str, tuple[list[dict], set[int]]] = {}
+    collected: dict[str, list[dict]] = {}
     for name, text in texts.items():
-        errors, typed[name], blank = resource_errors(package, text, cache)
-        collected[name] = (errors, blank)
+        errors, typed[name] = key_errors(package, text)
+        collected[name] = list(local[name][0]) + errors
     for name, text in texts.items():
-        errors, blank = collected[name]
+        errors, blank = collected[name], local[name][1]
         for fk in package.resource(name)["schema"].get("foreignKeys", []):
             errors += [e for e in foreign_key_errors(name, fk, typed, text) if e["rowNumber"] not in blank]
-        mapper = RowMapper(record_facts(text, facts[name]))
+        mapper = RowMapper(facts[name])
         for error in errors:
             if error["type"] != "blank-row" and error["rowNumber"] in blank:
                 continue

@@ -1,0 +1,301 @@
+"""Per-file work, done once per segment of a file and cached by the segment's bytes.
+
+Each file is cut into segments of whole records (pipeline/segments.py). A segment
+whose bytes, schema and tool version were seen before brings its results back
+from the cache; any other segment is parsed, checked row by row (shape, types,
+constraints), typed by the schema and scanned for personal numbers. What spans
+rows of several segments — keys, references, cross-field rules — is checked
+later on the whole package, from the cached key columns and typed rows.
+
+An unchanged file is recognised without reading it: the size, modification and
+change times and inode recorded with its cut point at the same segments, as git
+does for its index. A record written less than RACY_NS after the file was last
+modified is not trusted (the file could have changed again within the clock's
+resolution), so such a file is read and hashed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+from pipeline import findings as fd
+from pipeline import privacy
+from pipeline.cache import FileCache, to_frame, to_table, tool_version
+from pipeline.frames import typed_frame
+from pipeline.package import DataPackage, ResourceFile
+from pipeline.segments import Cut, Segment, cut, record_ends
+from pipeline.tables import read_text_table
+from pipeline.validate.fast import key_field_names, local_errors
+from pipeline.validate.files import FileFacts, utf8_problem
+
+RACY_NS = 2_000_000_000
+
+
+@dataclass
+class SegmentWork:
+    """What one segment's records gave; row indexes count from the segment's first record."""
+
+    records: int
+    errors: list[dict]  # row-local errors in frictionless' shape, "rowNumber" = record index
+    blank: list[int]  # record indexes of blank rows
+    personal: list[list]  # [field, record index, kind, masked text] of each personal number found
+    typed: pa.Table  # the records typed by the schema
+    keys: pa.Table  # text of the fields other rows or resources refer to (no columns when there are none)
+
+
+@dataclass
+class FileWork:
+    file: ResourceFile
+    segments: list[SegmentWork]
+
+    @property
+    def records(self) -> int:
+        return sum(s.records for s in self.segments)
+
+    def frame(self, part: str) -> pd.DataFrame:
+        """The file's typed rows ("typed") or key text ("keys"), one pandas frame for all its segments."""
+        tables = [getattr(s, part) for s in self.segments]
+        if not tables or tables[0].num_columns == 0:
+            return pd.DataFrame(index=pd.RangeIndex(self.records))
+        return to_frame(pa.concat_tables(tables))
+
+
+@dataclass
+class FilePlan:
+    file: ResourceFile
+    cut: Cut
+    keys: list[str]  # cache key of each segment
+    stat_key: str | None  # where the file's cut is recorded under its stat facts
+
+
+class EncodingProblem(Exception):
+    """A file cannot be read as it is: reported alone, as the file checks are."""
+
+    def __init__(self, finding: fd.Finding):
+        super().__init__(finding.message_en)
+        self.finding = finding
+
+
+def resource_salt(package: DataPackage, name: str) -> str:
+    """What every cache key of the resource's segments depends on besides their bytes."""
+    schema = json.dumps(package.resource(name)["schema"], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256((schema + tool_version()).encode("utf-8")).hexdigest()
+
+
+def segment_key(salt: str, segment: Segment) -> str:
+    material = f"{salt}|{segment.digest}|{'header' if segment.with_header else 'body'}"
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+# --- phase 1: which segments, and are their bytes UTF-8 -------------------------------------
+
+def plan_files(package: DataPackage, facts: dict[str, list[FileFacts]],
+               cache: FileCache) -> tuple[list[fd.Finding], dict[str, list[FilePlan]]]:
+    """Cut every file (or recall its cut) and check the bytes nobody checked before are UTF-8."""
+    findings: list[fd.Finding] = []
+    plans: dict[str, list[FilePlan]] = {}
+    for name, file_facts in facts.items():
+        salt = resource_salt(package, name)
+        for fact in file_facts:
+            try:
+                plans.setdefault(name, []).append(_plan_file(fact.file, salt, cache))
+            except EncodingProblem as problem:
+                findings.append(problem.finding)
+    return findings, plans
+
+
+def _plan_file(file: ResourceFile, salt: str, cache: FileCache) -> FilePlan:
+    stat_key = _stat_key(file, salt) if cache.root is not None else None
+    recalled = _recall_cut(cache.get_json(stat_key, "cut.json"))
+    if recalled is not None:
+        return FilePlan(file, recalled, [segment_key(salt, s) for s in recalled.segments], stat_key)
+    data = file.abs.read_bytes()
+    file_cut = cut(data)
+    keys = [segment_key(salt, s) for s in file_cut.segments]
+    unchecked = [file_cut.header] + [(s.start, s.stop) for s, key in zip(file_cut.segments, keys)
+                                     if not cache.has(key, "segment.json")]  # cached: checked when worked on
+    for start, stop in unchecked:
+        problem = utf8_problem(file, data, start, stop)
+        if problem is not None:
+            raise EncodingProblem(problem)
+    return FilePlan(file, file_cut, keys, stat_key)
+
+
+def _stat_key(file: ResourceFile, salt: str) -> str:
+    info = file.abs.stat()
+    material = f"{salt}|{file.abs.resolve()}|{info.st_size}|{info.st_mtime_ns}|{info.st_ctime_ns}|{info.st_ino}"
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _recall_cut(stored: dict | None) -> Cut | None:
+    if not stored or stored.get("written_ns", 0) - stored.get("mtime_ns", 0) < RACY_NS:
+        return None
+    try:
+        return Cut(tuple(stored["header"]), [Segment(*item) for item in stored["segments"]])
+    except (KeyError, TypeError):
+        return None
+
+
+def _remember_cut(cache: FileCache, plan: FilePlan) -> None:
+    cache.put_json(plan.stat_key, "cut.json", {
+        "header": list(plan.cut.header),
+        "segments": [[s.start, s.stop, s.digest, s.with_header] for s in plan.cut.segments],
+        "mtime_ns": plan.file.abs.stat().st_mtime_ns, "written_ns": time.time_ns()})
+
+
+# --- phase 2: the work of each segment ---------------------------------------------------
+
+def work_files(package: DataPackage, plans: dict[str, list[FilePlan]], cache: FileCache) -> dict[str, list[FileWork]]:
+    """Every file's segments worked on or recalled, in file order."""
+    return {name: [_work_file(package, name, plan, cache) for plan in plans.get(name, [])]
+            for name in package.resource_names}
+
+
+def _work_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache) -> FileWork:
+    fields = package.fields(name)
+    key_names = [f["name"] for f in fields if f["name"] in key_field_names(package, name)]
+    works = [_recall_segment(cache, key, fields, key_names) for key in plan.keys]
+    missed = [index for index, work in enumerate(works) if work is None]
+    if missed:
+        data = plan.file.abs.read_bytes()
+        segments = [plan.cut.segments[index] for index in missed]
+        if any(_sha(data, s) != s.digest for s in segments):
+            raise EncodingProblem(fd.make("package-error", path=plan.file.rel, resource=name,
+                                          detail="文件在校验过程中被修改了，请重新运行校验"))
+        for index, work in zip(missed, _work_segments(package, name, data, segments, key_names)):
+            works[index] = work
+            _store_segment(cache, plan.keys[index], work)
+    _remember_cut(cache, plan)
+    return FileWork(plan.file, works)
+
+
+def _sha(data: bytes, segment: Segment) -> str:
+    return hashlib.sha256(memoryview(data)[segment.start:segment.stop]).hexdigest()
+
+
+def _work_segments(package: DataPackage, name: str, data: bytes, segments: list[Segment],
+                   key_names: list[str]) -> list[SegmentWork]:
+    """Segments of one file worked on together — one parse, one pass of each check — then split.
+
+    Whole records joined are CSV again; per-segment pandas work would cost more than the work itself.
+    """
+    names = [f["name"] for f in package.fields(name)]
+    if len(segments) == 1 and segments[0].with_header:
+        table = read_text_table(data[segments[0].start:segments[0].stop], names, header=True)
+        counts = [table.records]
+    else:
+        counts = [record_count(data, s) for s in segments]
+        table = read_text_table(b"".join(memoryview(data)[s.start:s.stop] for s in segments), names, header=False)
+        if table.records != sum(counts):  # a bare carriage return also ends a record for the parser
+            if len(segments) > 1:
+                return [work for s in segments for work in _work_segments(package, name, data, [s], key_names)]
+            counts = [table.records]
+    whole = _work_table(package, name, table, key_names)
+    return split_work(whole, counts)
+
+
+def record_count(data: bytes, segment: Segment) -> int:
+    """Records in a body segment: its record ends, and a last record without a newline."""
+    ends = record_ends(bytes(memoryview(data)[segment.start:segment.stop]))
+    count = len(ends) if ends is not None else -1  # irregular quoting is never cut, so never here
+    return count + (0 if data[segment.stop - 1:segment.stop] == b"\n" else 1)
+
+
+def _work_table(package: DataPackage, name: str, table, key_names: list[str]) -> SegmentWork:
+    fields = package.fields(name)
+    names = [f["name"] for f in fields]
+    errors, blank = local_errors(package, name, table, 0)
+    typed = typed_frame(table.frame[names], fields)
+    free_text = privacy.free_text_fields(fields, privacy.key_fields(package.resource(name)["schema"]))
+    personal = list(personal_numbers(typed, free_text))
+    keys = pa.table({n: _own_copy(table.frame[n]) for n in key_names})
+    return SegmentWork(table.records, errors, sorted(blank), personal, to_table(typed), keys)
+
+
+def split_work(whole: SegmentWork, counts: list[int]) -> list[SegmentWork]:
+    """``whole`` (records of consecutive segments) cut back into the segments of ``counts`` records."""
+    if len(counts) == 1:
+        return [whole]
+    parts = []
+    start = 0
+    for count in counts:
+        stop = start + count
+        parts.append(SegmentWork(
+            count,
+            [{**e, "rowNumber": e["rowNumber"] - start} for e in whole.errors if start <= e["rowNumber"] < stop],
+            [i - start for i in whole.blank if start <= i < stop],
+            [[c, i - start, k, m] for c, i, k, m in whole.personal if start <= i < stop],
+            whole.typed.slice(start, count), whole.keys.slice(start, count) if whole.keys.num_columns else whole.keys))
+        start = stop
+    return parts
+
+
+def _own_copy(column: pd.Series) -> pa.Array:
+    """The column's cells in buffers of their own: keeping them must not keep the whole parse alive."""
+    array = pa.array(column, type=pa.string())
+    return pa.concat_arrays(array.chunks if isinstance(array, pa.ChunkedArray) else [array])
+
+
+def personal_numbers(typed: pd.DataFrame, columns: list[str]) -> Iterator[list]:
+    """[field, row index, kind, masked text] of every personal number in the free-text ``columns``."""
+    for column in columns:
+        cells = typed[column].dropna()
+        candidates = cells[cells.astype("str").str.contains(privacy.CANDIDATE, regex=True)]
+        for index, text in candidates.items():
+            for match in privacy.scan(text):
+                yield [column, int(index), match.kind, match.masked]
+
+
+def _store_segment(cache: FileCache, key: str, work: SegmentWork) -> None:
+    if cache.root is None:
+        return
+    cache.put_table(key, "typed.arrow", work.typed)
+    if work.keys.num_columns:
+        cache.put_table(key, "keys.arrow", work.keys)
+    # Written last: its presence says the segment's other entries are complete.
+    cache.put_json(key, "segment.json", {"records": work.records, "errors": work.errors, "blank": work.blank,
+                                         "personal": work.personal})
+
+
+def _recall_segment(cache: FileCache, key: str, fields: list[dict], key_names: list[str]) -> SegmentWork | None:
+    stored = cache.get_json(key, "segment.json")
+    if stored is None:
+        return None
+    typed = cache.get_table(key, "typed.arrow")
+    keys = cache.get_table(key, "keys.arrow") if key_names else pa.table({})
+    records = stored.get("records")
+    if typed is None or keys is None or typed.column_names != [f["name"] for f in fields] \
+            or keys.column_names != key_names or typed.num_rows != records \
+            or (key_names and keys.num_rows != records):
+        return None  # an entry that does not fit is rebuilt, never trusted
+    return SegmentWork(records, stored["errors"], stored["blank"], stored["personal"], typed, keys)
+
+
+# --- putting a file back together --------------------------------------------------------
+
+def personal_findings(name: str, work: FileWork):
+    """The personal numbers found in a file, as findings on its spreadsheet rows."""
+    offset = 0
+    for segment in work.segments:
+        for column, index, kind, masked in segment.personal:
+            yield fd.make(f"pii-{kind}", path=work.file.rel, row=offset + index + 2, field=column,
+                          resource=name, value=masked, masked=masked)
+        offset += segment.records
+
+
+def local_file_errors(work: FileWork, start: int) -> tuple[list[dict], set[int]]:
+    """The file's row-local errors and blank rows at resource positions from ``start``."""
+    errors: list[dict] = []
+    blank: set[int] = set()
+    for segment in work.segments:
+        errors += [{**e, "rowNumber": e["rowNumber"] + start} for e in segment.errors]
+        blank.update(p + start for p in segment.blank)
+        start += segment.records
+    return errors, blank
