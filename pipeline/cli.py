@@ -89,7 +89,7 @@ def validate(data_dir: Path, fmt: str, output: Path | None, engine: str, no_cach
     """
     from pipeline.validate import validate as run
 
-    report, _ = run(data_dir, engine=engine, cache=make_cache(no_cache))
+    report, _ = run(data_dir, engine=engine, cache=make_cache(no_cache), ledger_needed=False)
     text = {"text": fd.to_text, "json": fd.to_json, "markdown": fd.to_markdown}[fmt](report)
     if output:
         output.write_text(text, encoding="utf-8")

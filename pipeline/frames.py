@@ -24,6 +24,35 @@ DATE_UNIT = "datetime64[us]"
 DONE = ("resolved", "evaluated", "archived")
 ISSUE_ATTRIBUTES = ["region_code", "lead_department", "mechanism", "status", "resolved_on", "category", "tier"]
 ITEM_ATTRIBUTES = ["from_department", "power_type", "effective_on", "revoked_on"]
+MONTH_OF = {"issues": "raised_on", "meetings": "held_on", "evaluations": "evaluated_on",
+            "inspections": "inspected_on", "surveys": "period_end"}
+EVERY = "*"  # every column of a resource
+
+# What each column build_ledger adds is computed from: (resource, column) → {resource: columns}.
+# Cached check results depend on these (pipeline/validate/stages.py); tests/test_stages.py proves
+# that changing any other column leaves the derived column unchanged.
+DERIVED: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
+    ("issues", "done"): {"issues": ("status",)},
+    ("issues", "withdrawn"): {"issues": ("status",)},
+    ("issues", "due"): {"issues": ("due_on", "assigned_on", "tier"), "deadline_rules": (EVERY,), "holidays": (EVERY,)},
+    ("issues", "due_provisional"): {"issues": ("due_on", "assigned_on", "tier"), "deadline_rules": (EVERY,),
+                                    "holidays": (EVERY,)},
+    **{(name, "month"): {name: (column,)} for name, column in MONTH_OF.items()},
+    **{(name, f"issue_{c}"): {name: ("issue_id",), "issues": ("id", c)}
+       for name in ("evaluations", "inspections") for c in ISSUE_ATTRIBUTES},
+    **{(name, f"item_{c}"): {name: ("item_id",), "devolved_items": ("id", c)}
+       for name in ("devolutions", "item_cases") for c in ITEM_ATTRIBUTES},
+}
+
+
+def base_columns(columns: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
+    """The columns read from the files behind ledger ``columns`` (derived ones replaced by their sources)."""
+    found: dict[str, set[str]] = {}
+    for name, names in columns.items():
+        for column in names:
+            for source, sources in DERIVED.get((name, column), {name: (column,)}).items():
+                found.setdefault(source, set()).update(sources)
+    return found
 OPEN = ("registered", "assigned")
 
 
@@ -104,6 +133,13 @@ class Ledger:
         if name in frames:
             return frames[name]
         raise AttributeError(name)
+
+    def view(self, columns: dict[str, tuple[str, ...]]) -> "Ledger":
+        """The ledger with only ``columns`` of each resource named (and every row's _path and _row);
+        other resources are left out. A check run on a view cannot read what it did not declare."""
+        frames = {name: self.frames[name][["_path", "_row", *dict.fromkeys(names)]] for name, names in columns.items()}
+        return Ledger(package=self.package, as_of=self.as_of, frames=frames, calendar=self.calendar,
+                      descendants=self.descendants)
 
     def labels(self, resource: str, field_name: str) -> dict:
         """Code → Chinese label of an enum field, in the schema's order."""
@@ -223,7 +259,7 @@ def build_ledger(package: DataPackage, frames: dict[str, pd.DataFrame] | None = 
     due = compute_due(issues, frames["deadline_rules"], calendar)
     issues["due"] = due["due"]
     issues["due_provisional"] = due["due_provisional"]
-    issues["month"] = month_text(issues["raised_on"])
+    issues["month"] = month_text(issues[MONTH_OF["issues"]])
     # Outcomes are broken down by their issue's place, department and mechanism.
     for name in ("evaluations", "inspections"):
         frames[name] = attach(frames[name], "issue_id", issues, "id", ISSUE_ATTRIBUTES, "issue_")
@@ -231,9 +267,9 @@ def build_ledger(package: DataPackage, frames: dict[str, pd.DataFrame] | None = 
     for name in ("devolutions", "item_cases"):
         frames[name] = attach(frames[name], "item_id", frames["devolved_items"], "id", ITEM_ATTRIBUTES, "item_")
     # The month a row counts in, for monthly breakdowns (item_cases has its own).
-    for name, column in (("meetings", "held_on"), ("evaluations", "evaluated_on"),
-                         ("inspections", "inspected_on"), ("surveys", "period_end")):
-        frames[name]["month"] = month_text(frames[name][column])
+    for name, column in MONTH_OF.items():
+        if name != "issues":
+            frames[name]["month"] = month_text(frames[name][column])
     return Ledger(package=package, as_of=pd.Timestamp(package.as_of), frames=frames, calendar=calendar,
                   descendants=region_descendants(frames["regions"]))
 

@@ -17,11 +17,12 @@ import pandas as pd
 from pipeline import findings as fd
 from pipeline import privacy
 from pipeline.cache import FileCache
-from pipeline.frames import Ledger, build_ledger, located, located_concat
+from pipeline.frames import Ledger, base_columns, build_ledger, located, located_concat
 from pipeline.package import DataPackage, PackageError, load
-from pipeline.validate.fast import ResourceText, run_fast
+from pipeline.validate.fast import ResourceText, key_check_errors, structural
 from pipeline.validate.files import FileFacts, check_files, with_record_counts
-from pipeline.validate.rules import run_rules
+from pipeline.validate.rules import RULES, run_rule, run_rules
+from pipeline.validate.stages import KEYS, StageCache
 from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_findings,
                                     personal_numbers, plan_files, work_files)
 from pipeline.validate.structural import check_headers, run_frictionless
@@ -30,12 +31,15 @@ from pipeline.validate.structural import check_headers, run_frictionless
 ENGINES = ("fast", "frictionless")
 
 
-def validate(root: Path, engine: str = "fast", cache: FileCache | None = None) -> tuple[fd.Report, Ledger | None]:
+def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
+             ledger_needed: bool = True) -> tuple[fd.Report, Ledger | None]:
     """All checks of the package in ``root``; the typed ledger when the data could be read.
 
     ``engine`` chooses who runs the structural checks: our vectorised engine
     (default) or frictionless itself (the reference); both report the same findings.
-    ``cache`` keeps per-segment work between runs (fast engine only; see pipeline/validate/scan.py).
+    ``cache`` keeps per-segment work and check results between runs (fast engine only;
+    see pipeline/validate/scan.py and stages.py). With ``ledger_needed=False`` the ledger is
+    built only if a check needs it, and may come back None for valid data.
     """
     cache = cache or FileCache(None)
     if engine not in ENGINES:
@@ -51,41 +55,67 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None) -
     file_findings += encoding + list(check_headers(package, readable))
     if file_findings:
         return fd.Report.of(file_findings), None
-    if engine == "fast":
-        try:
-            works = work_files(package, plans, cache)
-        except EncodingProblem as problem:  # a file changed while it was being read
-            return fd.Report.of([problem.finding]), None
-        findings = list(structural_findings(package, works))
-        ledger = build_ledger(package, {name: resource_frame(package, name, items) for name, items in works.items()})
-        findings += [f for name, items in works.items() for work in items for f in personal_findings(name, work)]
-    else:
+    if engine == "frictionless":
         findings = list(run_frictionless(package, with_record_counts(facts)))
         ledger = build_ledger(package)
         findings += list(ledger_personal_findings(package, ledger))
-    findings += list(run_rules(ledger))
+        findings += list(run_rules(ledger))
+        return fd.Report.of(findings), ledger
+    try:
+        works = work_files(package, plans, cache)
+    except EncodingProblem as problem:  # a file changed while it was being read
+        return fd.Report.of([problem.finding]), None
+    findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed)
+    findings += [f for name, items in works.items() for work in items for f in personal_findings(name, work)]
     return fd.Report.of(findings), ledger
 
 
-def structural_findings(package: DataPackage, works: dict[str, list[FileWork]]) -> Iterator[fd.Finding]:
-    """The fast engine: row-local errors from the segments, then the checks across rows and files."""
-    texts: dict[str, ResourceText] = {}
-    local: dict[str, tuple[list[dict], set[int]]] = {}
+def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]], stages: StageCache,
+                           ledger_needed: bool) -> tuple[list[fd.Finding], Ledger | None]:
+    """Row-local errors from the segments; key checks and rules, each recalled or computed."""
+    local: dict[str, list[dict]] = {}
+    blank: dict[str, set[int]] = {}
     facts: dict[str, list[FileFacts]] = {}
     for name, items in works.items():
-        errors, blank, frames, position = [], set(), [], 2  # frictionless counts the header as position 1
+        local[name], blank[name], position = [], set(), 2  # frictionless counts the header as position 1
         for work in items:
             found, found_blank = local_file_errors(work, position)
-            errors += found
-            blank |= found_blank
+            local[name] += found
+            blank[name] |= found_blank
+            position += work.records
+        facts[name] = [FileFacts(work.file, work.records) for work in items]
+    every_key = {name: {KEYS} for name in works}
+    keyed = stages.through(KEYS, every_key, lambda: key_check_errors(package, key_texts(package, works)))
+    errors = {name: local[name] + keyed.get(name, []) for name in works}
+    findings = list(structural(package, errors, blank, facts))
+    ledger = build_ledger(package, typed_frames(package, works)) if ledger_needed else None
+    for spec in RULES:
+        key = stages.key(spec.name, base_columns(spec.columns(package)))
+        stored = stages.recall(key)
+        if stored is None:
+            ledger = ledger or build_ledger(package, typed_frames(package, works))
+            stored = [f.to_dict() for f in run_rule(spec, ledger)]
+            stages.remember(key, stored)
+        findings += [fd.Finding(**item) for item in stored]
+    return findings, ledger
+
+
+def key_texts(package: DataPackage, works: dict[str, list[FileWork]]) -> dict[str, ResourceText]:
+    """The key text of every resource, each row with its position as frictionless counts it."""
+    texts = {}
+    for name, items in works.items():
+        frames, position = [], 2
+        for work in items:
             if work.records:
                 frames.append(work.frame("keys").assign(_pos=np.arange(position, position + work.records)))
             position += work.records
         texts[name] = ResourceText(name, pd.concat(frames, ignore_index=True) if len(frames) > 1 else
                                    frames[0] if frames else _empty_keys(package, name))
-        local[name] = (errors, blank)
-        facts[name] = [FileFacts(work.file, work.records) for work in items]
-    yield from run_fast(package, texts, local, facts)
+    return texts
+
+
+def typed_frames(package: DataPackage, works: dict[str, list[FileWork]]) -> dict[str, pd.DataFrame]:
+    return {name: resource_frame(package, name, items) for name, items in works.items()}
 
 
 def _empty_keys(package: DataPackage, name: str) -> pd.DataFrame:

@@ -339,21 +339,24 @@ def key_errors(package: DataPackage, text: ResourceText) -> tuple[list[dict], di
     return errors, typed
 
 
-def run_fast(package: DataPackage, texts: dict[str, ResourceText], local: dict[str, tuple[list[dict], set[int]]],
-             facts: dict[str, list[FileFacts]]) -> Iterator[fd.Finding]:
-    """Every structural finding: the row-local errors already found (``local``: errors and blank rows
-    per resource) and the checks across rows, files and resources, done here on the key fields."""
+def key_check_errors(package: DataPackage, texts: dict[str, ResourceText]) -> dict[str, list[dict]]:
+    """Unique, primary-key and foreign-key errors of every resource (positions as frictionless counts them)."""
     typed: dict[str, dict[str, pd.Series]] = {}
-    collected: dict[str, list[dict]] = {}
+    found: dict[str, list[dict]] = {}
     for name, text in texts.items():
-        errors, typed[name] = key_errors(package, text)
-        collected[name] = list(local[name][0]) + errors
+        found[name], typed[name] = key_errors(package, text)
     for name, text in texts.items():
-        errors, blank = collected[name], local[name][1]
         for fk in package.resource(name)["schema"].get("foreignKeys", []):
-            errors += [e for e in foreign_key_errors(name, fk, typed, text) if e["rowNumber"] not in blank]
+            found[name] += foreign_key_errors(name, fk, typed, text)
+    return found
+
+
+def structural(package: DataPackage, errors: dict[str, list[dict]], blank: dict[str, set[int]],
+               facts: dict[str, list[FileFacts]]) -> Iterator[fd.Finding]:
+    """Frictionless-shaped errors as findings; a blank row is one problem, not also its empty cells."""
+    for name, found in errors.items():
         mapper = RowMapper(facts[name])
-        for error in errors:
-            if error["type"] != "blank-row" and error["rowNumber"] in blank:
+        for error in found:
+            if error["type"] != "blank-row" and error["rowNumber"] in blank[name]:
                 continue
             yield translate(package, name, mapper, error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -17,16 +18,38 @@ from pipeline import findings as fd
 from pipeline.frames import DONE, Ledger
 
 Rule = Callable[[Ledger], Iterator[fd.Finding]]
-RULES: list[Rule] = []
+# What a rule reads: resource → ledger columns (derived ones included, see frames.DERIVED), or a
+# function of the package giving that. A rule runs on a view of the ledger with only these columns
+# (and _path, _row), so it cannot read anything it has not declared: its cached findings are reused
+# exactly when what it reads is unchanged (pipeline/validate/stages.py).
+Reads = dict[str, tuple[str, ...]] | Callable[[object], dict[str, tuple[str, ...]]]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    check: Rule
+    reads: Reads
+
+    @property
+    def name(self) -> str:
+        return self.check.__name__
+
+    def columns(self, package) -> dict[str, tuple[str, ...]]:
+        return self.reads(package) if callable(self.reads) else self.reads
+
+
+RULES: list[RuleSpec] = []
 
 STATUS_ZH = {"registered": "已登记", "assigned": "已交办", "resolved": "已办结", "evaluated": "已评价",
              "archived": "已归档", "withdrawn": "已撤回"}
 LEVEL_ZH = {"city": "市", "county": "县(市、区)", "township": "乡镇", "street": "街道", "village": "村", "community": "社区"}
 
 
-def rule(fn: Rule) -> Rule:
-    RULES.append(fn)
-    return fn
+def rule(reads: Reads) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES.append(RuleSpec(fn, reads))
+        return fn
+    return register
 
 
 def _fmt(value: object) -> str:
@@ -55,14 +78,18 @@ def emit(frame: pd.DataFrame, mask: pd.Series, code: str, resource: str, field: 
 FUTURE_ALLOWED = {("holidays", "date"), ("issues", "due_on")}
 
 
-@rule
+def _date_fields(package) -> dict[str, tuple[str, ...]]:
+    return {name: tuple(f["name"] for f in package.fields(name)
+                        if f.get("type") in ("date", "yearmonth") and (name, f["name"]) not in FUTURE_ALLOWED)
+            for name in package.resource_names}
+
+
+@rule(reads=_date_fields)
 def dates_not_after_as_of(ledger: Ledger) -> Iterator[fd.Finding]:
     as_of = ledger.as_of
-    for name, frame in ledger.frames.items():
-        for column in ledger.package.fields(name):
-            column = column["name"]
-            if (name, column) in FUTURE_ALLOWED:
-                continue
+    for name, columns in _date_fields(ledger.package).items():
+        frame = ledger.frames[name]
+        for column in columns:
             series = frame[column]
             if pd.api.types.is_datetime64_any_dtype(series):
                 late = series > as_of
@@ -88,7 +115,7 @@ FORBIDDEN_BY_STATUS = {
 LIFECYCLE = ["raised_on", "assigned_on", "resolved_on", "archived_on"]
 
 
-@rule
+@rule(reads={"issues": ("status", "assigned_on", "resolved_on", "resolved_at_level", "archived_on")})
 def issue_status_fields(ledger: Ledger) -> Iterator[fd.Finding]:
     issues = ledger.issues
     zh = {"status_zh": lambda r: STATUS_ZH.get(r["status"], r["status"]), "status": "status"}
@@ -100,7 +127,7 @@ def issue_status_fields(ledger: Ledger) -> Iterator[fd.Finding]:
                         "status-extra-field", "issues", column, **zh)
 
 
-@rule
+@rule(reads={"issues": ("raised_on", "assigned_on", "resolved_on", "archived_on")})
 def issue_date_order(ledger: Ledger) -> Iterator[fd.Finding]:
     issues = ledger.issues
     # Compare each date with the nearest earlier lifecycle date that is present.
@@ -118,7 +145,7 @@ def issue_date_order(ledger: Ledger) -> Iterator[fd.Finding]:
                         other_field="_earlier_name", other_value="_earlier")
 
 
-@rule
+@rule(reads={"issues": ("meeting_id", "mechanism"), "meetings": ("id", "mechanism")})
 def issue_meeting_consistent(ledger: Ledger) -> Iterator[fd.Finding]:
     meetings = ledger.meetings.drop_duplicates("id")[["id", "mechanism"]]
     issues = ledger.issues
@@ -142,7 +169,7 @@ def _unknown_codes(frame: pd.DataFrame, resource: str, column: str, known: set[s
                               resource=resource, value=code, target=target)
 
 
-@rule
+@rule(reads={"departments": ("code",), "issues": ("co_departments",), "meetings": ("departments",)})
 def department_lists_exist(ledger: Ledger) -> Iterator[fd.Finding]:
     known = set(ledger.departments["code"].dropna())
     yield from _unknown_codes(ledger.issues, "issues", "co_departments", known, "departments（code）")
@@ -151,7 +178,7 @@ def department_lists_exist(ledger: Ledger) -> Iterator[fd.Finding]:
 
 # --- devolved items -------------------------------------------------------------
 
-@rule
+@rule(reads={"devolved_items": ("revoked_on", "effective_on", "promised_limit", "statutory_limit", "limit_unit")})
 def devolved_item_rules(ledger: Ledger) -> Iterator[fd.Finding]:
     items = ledger.devolved_items
     yield from emit(items, items["revoked_on"] < items["effective_on"], "date-order", "devolved_items", "revoked_on",
@@ -162,7 +189,7 @@ def devolved_item_rules(ledger: Ledger) -> Iterator[fd.Finding]:
     yield from emit(items, has_limit & items["limit_unit"].isna(), "limit-unit-missing", "devolved_items", "limit_unit")
 
 
-@rule
+@rule(reads={"regions": ("code", "level"), "devolutions": ("region_code", "effective_on", "item_effective_on")})
 def devolution_rules(ledger: Ledger) -> Iterator[fd.Finding]:
     levels = ledger.regions.drop_duplicates("code").set_index("code")["level"]
     devolutions = ledger.devolutions
@@ -176,7 +203,8 @@ def devolution_rules(ledger: Ledger) -> Iterator[fd.Finding]:
                     other_value="item_effective_on")
 
 
-@rule
+@rule(reads={"item_cases": ("within_promise", "cases", "item_id", "region_code", "month"),
+         "devolutions": ("item_id", "region_code", "effective_on", "item_effective_on")})
 def item_case_rules(ledger: Ledger) -> Iterator[fd.Finding]:
     cases = ledger.item_cases
     yield from emit(cases, cases["within_promise"] > cases["cases"], "cases-exceed", "item_cases", "within_promise",
@@ -205,7 +233,7 @@ def _after_resolution(frame: pd.DataFrame, resource: str, date_field: str, what:
                     issue_id="issue_id", resolved_on="issue_resolved_on")
 
 
-@rule
+@rule(reads={"evaluations": ("issue_id", "issue_status", "issue_resolved_on", "evaluated_on", "rectified_on", "rating")})
 def evaluation_rules(ledger: Ledger) -> Iterator[fd.Finding]:
     evaluations = ledger.evaluations
     yield from _after_resolution(evaluations, "evaluations", "evaluated_on", "满意度评价", "an evaluation")
@@ -216,15 +244,16 @@ def evaluation_rules(ledger: Ledger) -> Iterator[fd.Finding]:
                     "evaluations", "rectified_on", rating="rating")
 
 
-@rule
+@rule(reads={"inspections": ("issue_id", "issue_status", "issue_resolved_on", "inspected_on")})
 def inspection_rules(ledger: Ledger) -> Iterator[fd.Finding]:
     yield from _after_resolution(ledger.inspections, "inspections", "inspected_on", "体验官核查", "an inspection")
 
 
 SURVEY_REF = {"mechanism": "mechanism", "department": "department"}
+SURVEY_COUNTS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
 
 
-@rule
+@rule(reads={"surveys": ("period_start", "period_end", "subject", "subject_ref", *SURVEY_COUNTS), "departments": ("code",)})
 def survey_rules(ledger: Ledger) -> Iterator[fd.Finding]:
     surveys = ledger.surveys
     yield from emit(surveys, surveys["period_end"] < surveys["period_start"], "date-order", "surveys", "period_end",
@@ -241,7 +270,7 @@ def survey_rules(ledger: Ledger) -> Iterator[fd.Finding]:
     for mask, detail, detail_en in checks:
         yield from emit(surveys, mask, "survey-subject-ref", "surveys", "subject_ref", subject="subject",
                         detail=lambda _r, d=detail: d, detail_en=lambda _r, d=detail_en: d)
-    counts = surveys[["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"]]
+    counts = surveys[list(SURVEY_COUNTS)]
     complete = counts.notna().all(axis=1)
     yield from emit(surveys, complete & counts.fillna(0).sum(axis=1).eq(0), "survey-empty", "surveys",
                     "very_satisfied")
@@ -259,7 +288,7 @@ REGION_SHAPES = {
 }
 
 
-@rule
+@rule(reads={"regions": ("code", "level")})
 def region_code_shape(ledger: Ledger) -> Iterator[fd.Finding]:
     regions = ledger.regions
     for level, (pattern, detail) in REGION_SHAPES.items():
@@ -273,7 +302,7 @@ def region_code_shape(ledger: Ledger) -> Iterator[fd.Finding]:
 SAFE_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
 
-@rule
+@rule(reads={"claims": ("source_url",)})
 def claim_urls(ledger: Ledger) -> Iterator[fd.Finding]:
     claims = ledger.claims
     url = claims["source_url"]
@@ -281,7 +310,7 @@ def claim_urls(ledger: Ledger) -> Iterator[fd.Finding]:
     yield from emit(claims, bad, "unsafe-url", "claims", "source_url")
 
 
-@rule
+@rule(reads={"issues": ("due", "due_provisional")})
 def calendar_coverage(ledger: Ledger) -> Iterator[fd.Finding]:
     issues = ledger.issues
     provisional = issues.loc[issues["due_provisional"], "due"].dropna()
@@ -290,6 +319,11 @@ def calendar_coverage(ledger: Ledger) -> Iterator[fd.Finding]:
                       year=int(year), count=int(count))
 
 
+def run_rule(spec: RuleSpec, ledger: Ledger) -> list[fd.Finding]:
+    """One rule's findings, computed on a view of the ledger holding only what the rule declares."""
+    return list(spec.check(ledger.view(spec.columns(ledger.package))))
+
+
 def run_rules(ledger: Ledger) -> Iterator[fd.Finding]:
-    for check in RULES:
-        yield from check(ledger)
+    for spec in RULES:
+        yield from run_rule(spec, ledger)

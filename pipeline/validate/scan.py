@@ -22,8 +22,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import findings as fd
 from pipeline import privacy
@@ -48,6 +50,12 @@ class SegmentWork:
     personal: list[list]  # [field, record index, kind, masked text] of each personal number found
     typed: pa.Table  # the records typed by the schema
     keys: pa.Table  # text of the fields other rows or resources refer to (no columns when there are none)
+    digests: dict[str, str] | None = None  # each typed column's content, and "keys" for the key text
+
+    def __post_init__(self) -> None:
+        if self.digests is None:
+            self.digests = {**{name: column_digest(self.typed.column(name)) for name in self.typed.column_names},
+                            "keys": table_digest(self.keys)}
 
 
 @dataclass
@@ -261,12 +269,12 @@ def _store_segment(cache: FileCache, key: str, work: SegmentWork) -> None:
         cache.put_table(key, "keys.arrow", work.keys)
     # Written last: its presence says the segment's other entries are complete.
     cache.put_json(key, "segment.json", {"records": work.records, "errors": work.errors, "blank": work.blank,
-                                         "personal": work.personal})
+                                         "personal": work.personal, "digests": work.digests})
 
 
 def _recall_segment(cache: FileCache, key: str, fields: list[dict], key_names: list[str]) -> SegmentWork | None:
     stored = cache.get_json(key, "segment.json")
-    if stored is None:
+    if stored is None or "digests" not in stored:
         return None
     typed = cache.get_table(key, "typed.arrow")
     keys = cache.get_table(key, "keys.arrow") if key_names else pa.table({})
@@ -275,7 +283,32 @@ def _recall_segment(cache: FileCache, key: str, fields: list[dict], key_names: l
             or keys.column_names != key_names or typed.num_rows != records \
             or (key_names and keys.num_rows != records):
         return None  # an entry that does not fit is rebuilt, never trusted
-    return SegmentWork(records, stored["errors"], stored["blank"], stored["personal"], typed, keys)
+    return SegmentWork(records, stored["errors"], stored["blank"], stored["personal"], typed, keys, stored["digests"])
+
+
+def column_digest(column: pa.ChunkedArray | pa.Array) -> str:
+    """A digest of a column's values alone (not of how Arrow happens to lay them out in memory):
+    a column cut from a larger parse and the same column parsed on its own digest alike."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    digest = hashlib.sha256(str(array.type).encode("utf-8"))
+    digest.update(np.packbits(array.is_null().to_numpy(zero_copy_only=False)).tobytes())
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        compact = pa.concat_arrays([pc.fill_null(array, "")])  # offsets from zero, no bytes of other rows
+        width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+        offsets = np.frombuffer(compact.buffers()[1], dtype=width)[compact.offset:compact.offset + len(compact) + 1]
+        digest.update(np.diff(offsets).astype(np.int64).tobytes())
+        if len(offsets):
+            digest.update(memoryview(compact.buffers()[2])[int(offsets[0]):int(offsets[-1])])
+    else:
+        storage = array.cast(pa.int64()) if pa.types.is_timestamp(array.type) else array
+        filler = False if pa.types.is_boolean(storage.type) else 0
+        digest.update(pc.fill_null(storage, filler).to_numpy(zero_copy_only=False).tobytes())
+    return digest.hexdigest()[:32]
+
+
+def table_digest(table: pa.Table) -> str:
+    return hashlib.sha256("|".join(f"{n}={column_digest(table.column(n))}"
+                                   for n in table.column_names).encode("utf-8")).hexdigest()[:32]
 
 
 # --- putting a file back together --------------------------------------------------------
