@@ -37,6 +37,7 @@ class Segment:
     stop: int
     digest: str  # SHA-256 of those bytes
     with_header: bool = False  # the file was not cut: the segment is the whole file, header included
+    records: int | None = None  # records in it, where the cut counted them (not for an uncut file)
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,19 @@ def cut(data: bytes) -> Cut:
     if len(data) > (int(body_ends[-1]) if len(body_ends) else header_end):
         body_ends = np.append(body_ends, len(data))  # a last record without a newline
     chosen = _cuts(data, body_ends, header_end, CUT_MASK, MIN_RECORDS, MAX_RECORDS)
-    bounds = [header_end, *(int(body_ends[i]) for i in chosen)]
-    if bounds[-1] != len(data):
-        bounds.append(len(data))
-    segments = [Segment(a, b, _sha256(data, a, b)) for a, b in zip(bounds, bounds[1:]) if b > a]
+    last = [i for i in chosen if i < len(body_ends) - 1] + [len(body_ends) - 1] if len(body_ends) else []
+    bounds = [(header_end, -1)] + [(int(body_ends[i]), i) for i in last]
+    segments = [Segment(a, b, _sha256(data, a, b), records=j - i) for (a, i), (b, j) in zip(bounds, bounds[1:])]
     return Cut((0, header_end), segments)
 
 
 def record_ends(data: bytes) -> np.ndarray | None:
     """Offsets just after each record's newline (header first); None when the quoting is not regular."""
-    if data.count(b"\r") != data.count(b"\r\n"):
-        return None  # a lone carriage return ends a record for some parsers and not for others
     array = np.frombuffer(data, dtype=np.uint8)
+    if b"\r" in data:
+        returns = np.flatnonzero(array == CR)
+        if returns[-1] == len(array) - 1 or not np.all(array[returns + 1] == NEWLINE):
+            return None  # a lone carriage return ends a record for some parsers and not for others
     newlines = np.flatnonzero(array == NEWLINE)
     if data.find(b'"') < 0:  # the usual case: no quotes, every newline ends a record
         return newlines + 1

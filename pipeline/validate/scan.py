@@ -32,7 +32,7 @@ from pipeline import privacy
 from pipeline.cache import FileCache, to_frame, to_table, tool_version
 from pipeline.frames import typed_frame
 from pipeline.package import DataPackage, ResourceFile
-from pipeline.segments import Cut, Segment, cut, record_ends
+from pipeline.segments import Cut, Segment, cut
 from pipeline.tables import read_text_table
 from pipeline.validate.fast import key_field_names, local_errors
 from pipeline.validate.files import FileFacts, utf8_problem
@@ -154,7 +154,7 @@ def _recall_cut(stored: dict | None) -> Cut | None:
 def _remember_cut(cache: FileCache, plan: FilePlan) -> None:
     cache.put_json(plan.stat_key, "cut.json", {
         "header": list(plan.cut.header),
-        "segments": [[s.start, s.stop, s.digest, s.with_header] for s in plan.cut.segments],
+        "segments": [[s.start, s.stop, s.digest, s.with_header, s.records] for s in plan.cut.segments],
         "mtime_ns": plan.file.abs.stat().st_mtime_ns, "written_ns": time.time_ns()})
 
 
@@ -199,7 +199,7 @@ def _work_segments(package: DataPackage, name: str, data: bytes, segments: list[
         table = read_text_table(data[segments[0].start:segments[0].stop], names, header=True)
         counts = [table.records]
     else:
-        counts = [record_count(data, s) for s in segments]
+        counts = [s.records for s in segments]
         table = read_text_table(b"".join(memoryview(data)[s.start:s.stop] for s in segments), names, header=False)
         if table.records != sum(counts):  # a bare carriage return also ends a record for the parser
             if len(segments) > 1:
@@ -207,13 +207,6 @@ def _work_segments(package: DataPackage, name: str, data: bytes, segments: list[
             counts = [table.records]
     whole = _work_table(package, name, table, key_names)
     return split_work(whole, counts)
-
-
-def record_count(data: bytes, segment: Segment) -> int:
-    """Records in a body segment: its record ends, and a last record without a newline."""
-    ends = record_ends(bytes(memoryview(data)[segment.start:segment.stop]))
-    count = len(ends) if ends is not None else -1  # irregular quoting is never cut, so never here
-    return count + (0 if data[segment.stop - 1:segment.stop] == b"\n" else 1)
 
 
 def _work_table(package: DataPackage, name: str, table, key_names: list[str]) -> SegmentWork:
@@ -287,22 +280,28 @@ def _recall_segment(cache: FileCache, key: str, fields: list[dict], key_names: l
 
 
 def column_digest(column: pa.ChunkedArray | pa.Array) -> str:
-    """A digest of a column's values alone (not of how Arrow happens to lay them out in memory):
-    a column cut from a larger parse and the same column parsed on its own digest alike."""
+    """A digest of a column's values, read straight from its buffers (a slice reads only its rows).
+
+    Equal values can digest apart only through bytes under null slots (a needless re-check, never a
+    wrong one); different values never digest alike.
+    """
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    digest = hashlib.sha256(str(array.type).encode("utf-8"))
-    digest.update(np.packbits(array.is_null().to_numpy(zero_copy_only=False)).tobytes())
+    digest = hashlib.sha256(f"{array.type}|{len(array)}|{array.null_count}".encode("utf-8"))
+    if array.null_count:
+        digest.update(np.packbits(array.is_null().to_numpy(zero_copy_only=False)).tobytes())
+    buffers = array.buffers()
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
-        compact = pa.concat_arrays([pc.fill_null(array, "")])  # offsets from zero, no bytes of other rows
         width = np.int64 if pa.types.is_large_string(array.type) else np.int32
-        offsets = np.frombuffer(compact.buffers()[1], dtype=width)[compact.offset:compact.offset + len(compact) + 1]
+        offsets = np.frombuffer(buffers[1], dtype=width)[array.offset:array.offset + len(array) + 1] \
+            if buffers[1] is not None else np.zeros(1, dtype=width)
         digest.update(np.diff(offsets).astype(np.int64).tobytes())
-        if len(offsets):
-            digest.update(memoryview(compact.buffers()[2])[int(offsets[0]):int(offsets[-1])])
-    else:
-        storage = array.cast(pa.int64()) if pa.types.is_timestamp(array.type) else array
-        filler = False if pa.types.is_boolean(storage.type) else 0
-        digest.update(pc.fill_null(storage, filler).to_numpy(zero_copy_only=False).tobytes())
+        if len(array) and buffers[2] is not None:
+            digest.update(memoryview(buffers[2])[int(offsets[0]):int(offsets[-1])])
+    elif pa.types.is_boolean(array.type):
+        digest.update(np.packbits(pc.fill_null(array, False).to_numpy(zero_copy_only=False)).tobytes())
+    else:  # fixed width: timestamps, integers, numbers
+        width = array.type.bit_width // 8
+        digest.update(memoryview(buffers[1])[array.offset * width:(array.offset + len(array)) * width])
     return digest.hexdigest()[:32]
 
 
