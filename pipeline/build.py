@@ -67,10 +67,9 @@ def build(config: BuildConfig) -> BuildResult:
     try:
         docs = staging / "docs"
         shutil.copytree(config.site, docs)
-        rendered = render_all(ledger)
-        inject_blocks(docs, rendered.blocks)
-        for rel, content in rendered.files.items():
-            write_file(docs / rel, content)
+        generated = GeneratedFiles(docs)  # lists the hand-written files before anything is generated
+        blocks = render_all(ledger, generated.write)  # each file is written as soon as it is rendered
+        inject_blocks(docs, blocks, generated.hand_written_pages())
         copy_downloads(ledger, docs)
         # --- mkdocs build --strict, with timestamps from the data, not the clock ---
         site_out = staging / "site"
@@ -90,10 +89,38 @@ def write_file(path: Path, content: str | bytes) -> None:
         path.write_text(content, encoding="utf-8", newline="\n")
 
 
-def inject_blocks(docs: Path, blocks: dict[str, str]) -> None:
-    """Replace each ``<!-- ledger:NAME -->`` in the hand-written pages with its block."""
+class GeneratedFiles:
+    """Writes generated files into the docs folder, which holds the hand-written sources.
+
+    A generated file may not replace a hand-written one: the pages whose block
+    markers are filled in are the hand-written ones, listed before rendering.
+    """
+
+    def __init__(self, docs: Path):
+        self.docs = docs
+        self.hand_written = frozenset(p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file())
+        self.folders: set[Path] = set()
+
+    def write(self, rel: str, content: str | bytes) -> None:
+        if rel in self.hand_written:
+            raise BuildError(f"a site section renders {rel}, which is a hand-written file in the site sources")
+        path = self.docs / rel
+        if path.parent not in self.folders:  # tens of thousands of shards share a few folders
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(path.parent)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="\n")
+
+    def hand_written_pages(self) -> list[Path]:
+        return sorted(self.docs / rel for rel in self.hand_written if rel.endswith(".md"))
+
+
+def inject_blocks(docs: Path, blocks: dict[str, str], pages: list[Path] | None = None) -> None:
+    """Replace each ``<!-- ledger:NAME -->`` in the hand-written pages (default: every page in ``docs``) with its block."""
     used: set[str] = set()
-    for page in sorted(docs.rglob("*.md")):
+    for page in sorted(docs.rglob("*.md")) if pages is None else pages:
         text = page.read_text(encoding="utf-8")
         names = MARKER.findall(text)
         if not names:

@@ -8,6 +8,7 @@ after rendering (``pipeline.export.publish``, called by the build driver).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from pipeline.changelog import RELEASES, load_releases
 from pipeline.export.api import ENDPOINTS, api_files
@@ -15,7 +16,7 @@ from pipeline.export.feeds import LIMIT, feed_files, township_codes
 from pipeline.frames import Ledger
 from pipeline.metrics import Metric
 from pipeline.render.env import render
-from pipeline.render.section import Rendered
+from pipeline.render.section import File, Part, Rendered, as_files, collect
 
 EXCERPT_ITEMS = 2  # list entries / metrics kept in an inline example
 
@@ -66,10 +67,13 @@ def changelog_page(ledger: Ledger) -> str:
     return render("downloads_changelog.md.j2", releases=shown, as_of=as_of, recorded=recorded)
 
 
+def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
+    api = api_files(ledger)  # a few dozen small documents; the API page quotes some of them
+    yield from as_files(api.items())
+    yield from as_files(feed_files(ledger).items())
+    yield File("data/api.md", api_page(ledger, api))
+    yield File("data/changelog.md", changelog_page(ledger))
+
+
 def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
-    files: dict[str, str | bytes] = {}
-    files.update(api_files(ledger))
-    files.update(feed_files(ledger))
-    files["data/api.md"] = api_page(ledger, files)
-    files["data/changelog.md"] = changelog_page(ledger)
-    return Rendered(files=files)
+    return collect(stream(ledger, metrics), __name__)

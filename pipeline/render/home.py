@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pandas as pd
@@ -11,7 +12,7 @@ from pipeline.frames import Ledger
 from pipeline.metrics import METRICS, Metric
 from pipeline.render.charts import Series, bar_chart
 from pipeline.render.env import render
-from pipeline.render.section import Rendered
+from pipeline.render.section import Block, File, Part, Rendered, collect
 
 HEADLINE = ["issues_raised", "issues_resolved", "resolution_rate", "on_time_rate", "overdue_open",
             "median_days_to_resolve", "township_resolution_share", "escalated_count", "meetings_held",
@@ -68,8 +69,11 @@ def summary_document(ledger: Ledger, metrics: dict[str, Metric]) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
+    yield Block("headline", headline_block(ledger, metrics))
+    yield Block("trend", trend_block(ledger))
+    yield File("api/v1/summary.json", summary_document(ledger, metrics))
+
+
 def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
-    return Rendered(
-        blocks={"headline": headline_block(ledger, metrics), "trend": trend_block(ledger)},
-        files={"api/v1/summary.json": summary_document(ledger, metrics)},
-    )
+    return collect(stream(ledger, metrics), __name__)

@@ -8,6 +8,7 @@ published as JSON shards read by the one lookup page.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from pipeline.frames import Ledger
 from pipeline.metrics import Metric
@@ -17,7 +18,7 @@ from pipeline.render.issues_league import MIN_CASES, departments_page, overdue_c
 from pipeline.render.issues_lookup import API_DIR, Shards
 from pipeline.render.issues_pages import Context, overview_page, region_pages
 from pipeline.render.issues_records import Names
-from pipeline.render.section import Rendered
+from pipeline.render.section import File, Part, Rendered, as_files, collect
 
 
 def dimension_labels(ledger: Ledger, names: Names) -> dict[str, dict[str, str]]:
@@ -49,20 +50,21 @@ def lookup_page(ledger: Ledger, shards: int) -> str:
                   example=ids.iloc[0] if len(ids) else "Q-2026-00001", root="../")
 
 
-def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     ctx = Context.of(ledger)
-    as_of = ledger.as_of.strftime("%Y-%m-%d")
-    shards = Shards(ledger, ctx.names)
-    count, shard_docs = shards.count, dict(shards.files(as_of))  # compact bytes, a chunk of shards at a time
-    del shards  # only the shards' bytes stay in memory, not the columns they were built from
-    files: dict[str, str | bytes] = {
-        "issues/index.md": overview_page(ctx, metrics),
-        "issues/departments.md": departments_page(ledger, ctx.names),
-        "issues/overdue.md": overdue_page(ctx, metrics),
-        "issues/overdue.csv": overdue_csv(ledger, ctx.names),
-        "issue/index.md": lookup_page(ledger, count),
-        f"{API_DIR}/breakdowns.json": breakdowns_document(ledger, ctx.names, ctx.breakdowns),
-        **shard_docs,
-        **region_pages(ctx),
-    }
-    return Rendered(files=files)
+    yield File("issues/index.md", overview_page(ctx, metrics))
+    yield File("issues/departments.md", departments_page(ledger, ctx.names))
+    yield File("issues/overdue.md", overdue_page(ctx, metrics))
+    yield File("issues/overdue.csv", overdue_csv(ledger, ctx.names))
+    yield File(f"{API_DIR}/breakdowns.json", breakdowns_document(ledger, ctx.names, ctx.breakdowns))
+    yield from as_files(region_pages(ctx))
+    names = ctx.names
+    del ctx  # the pages' figures are written; the shards need only the names
+    shards = Shards(ledger, names)
+    yield File("issue/index.md", lookup_page(ledger, shards.count))
+    # Compact bytes, a chunk of shards at a time: each is written before the next chunk is built.
+    yield from as_files(shards.files(ledger.as_of.strftime("%Y-%m-%d")))
+
+
+def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+    return collect(stream(ledger, metrics), __name__)

@@ -7,6 +7,7 @@ issues and meetings are bounded, so page size grows with regions, not issues.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -200,5 +201,6 @@ def region_page(ctx: Context, code: str) -> str:
         meeting_total=len(meetings), root="../../../")
 
 
-def region_pages(ctx: Context) -> dict[str, str]:
-    return {f"issues/region/{code}.md": region_page(ctx, code) for code in sorted(ctx.linked)}
+def region_pages(ctx: Context) -> Iterator[tuple[str, str]]:
+    for code in sorted(ctx.linked):
+        yield f"issues/region/{code}.md", region_page(ctx, code)

@@ -8,6 +8,7 @@ records come from ``outcomes_lists``; templates own the markup.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from pipeline.frames import Ledger
@@ -16,7 +17,7 @@ from pipeline.render import outcomes_data as od
 from pipeline.render.env import render
 from pipeline.render.home import Card
 from pipeline.render.outcomes_lists import LIST_LIMIT, disputed_rows, negative_rows, places
-from pipeline.render.section import Rendered
+from pipeline.render.section import Part, Rendered, as_files, collect
 from pipeline.stats import GRADES, Z95, wilson_interval
 
 # From /outcomes/ the issue page is ../issue/; from /outcomes/<page>/ it is ../../issue/.
@@ -113,7 +114,7 @@ def api_document(ledger: Ledger, total: dict, tables: dict) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     # --- Load inputs: scoped parts and records ---
     dims = od.dimensions(ledger)
     whole = od.total_part(ledger)
@@ -165,4 +166,8 @@ def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
         # --- Save outputs: the API document beside the pages ---
         "api/v1/outcomes.json": api_document(ledger, total, tables),
     }
-    return Rendered(files=files)
+    yield from as_files(files.items())
+
+
+def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+    return collect(stream(ledger, metrics), __name__)
