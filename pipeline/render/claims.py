@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 
+from pipeline.aggregate import metric_ledger
 from pipeline.claims import (INTERNAL_PAIRS, LATEST_STATE_ONLY, PERIOD_MEANING, RESOURCE, RESOURCE_ZH,
                              STATE_AT_END, TOLERANCE_POINTS, VERDICTS, Check, InternalCheck, check_claims,
                              internal_checks, verdict_counts)
@@ -210,7 +211,7 @@ def method_block() -> str:
 
 
 def checked(ledger: Ledger) -> tuple[list[Check], dict[str, InternalCheck]]:
-    checks = check_claims(ledger)
+    checks = check_claims(metric_ledger(ledger))  # scoped from the narrowed ledger: same verdicts, far cheaper
     return checks, internal_checks([c.claim for c in checks])
 
 
