@@ -13,7 +13,7 @@ from importlib import import_module
 
 from pipeline.frames import Ledger
 from pipeline.metrics import compute_all
-from pipeline.render.section import Content, Parts
+from pipeline.render.section import File, Parts
 
 SECTIONS = [
     "pipeline.render.home",
@@ -27,9 +27,8 @@ SECTIONS = [
 ]
 
 
-def render_all(ledger: Ledger, write: Callable[[str, Content], None],
-               sections: list[str] = SECTIONS) -> dict[str, str]:
-    """Every section's files through ``write(path, content)``, as rendered; returns the blocks (name → HTML)."""
+def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str] = SECTIONS) -> dict[str, str]:
+    """Every section's files through ``write(file)``, as rendered; returns the blocks (name → HTML)."""
     metrics = compute_all(ledger)
     parts = Parts(write)
     for name in sections:

@@ -26,10 +26,16 @@ class Block:
 
 @dataclass(frozen=True)
 class File:
-    """A generated file: its path inside the docs folder and its content (Markdown, JSON, SVG …)."""
+    """A generated file: its path inside the docs folder and its content (Markdown, JSON, SVG …).
+
+    A ``verbatim`` file is put into the built site as it is, after mkdocs, which never sees it: for
+    data that scripts fetch (the lookup shards, about 1 GB at a million issues), which mkdocs would
+    only copy. No Markdown link may point at one: mkdocs checks those against the files it knows.
+    """
 
     path: str
     content: Content
+    verbatim: bool = False
 
 
 Part = Union[Block, File]
@@ -50,7 +56,7 @@ class Clash(ValueError):
 class Parts:
     """Hands on parts while remembering every block name and file path: none may come twice."""
 
-    def __init__(self, write: Callable[[str, Content], None]):
+    def __init__(self, write: Callable[[File], None]):
         self.write = write
         self.blocks: dict[str, str] = {}
         self.paths: dict[str, str] = {}  # path → the section that wrote it (a few bytes per file)
@@ -66,13 +72,13 @@ class Parts:
                     raise Clash(f"{section} renders file(s) another section already rendered: {[part.path]} "
                                 f"(first from {self.paths[part.path]})")
                 self.paths[part.path] = section
-                self.write(part.path, part.content)
+                self.write(part)
 
 
 def collect(parts: Iterable[Part], section: str = "section") -> Rendered:
     """Every part in memory: for tests and for one page, never for a whole build."""
     files: dict[str, Content] = {}
-    sink = Parts(files.__setitem__)
+    sink = Parts(lambda file: files.__setitem__(file.path, file.content))
     sink.take(section, parts)
     return Rendered(blocks=sink.blocks, files=files)
 
