@@ -63,6 +63,26 @@ def offsets(array: pa.Array) -> np.ndarray:
     return np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
 
 
+def take_rows(array: pa.Array | pa.ChunkedArray, positions: np.ndarray) -> pa.Array:
+    """``array.take(positions)`` as one array. A column read from many CSV batches has hundreds of
+    chunks, and Arrow's take resolves each position's chunk one by one: here each chunk is taken
+    from once (positions grouped by chunk), then the rows are put back in the order asked."""
+    if isinstance(array, pa.Array) or array.num_chunks == 1:
+        taken = (array if isinstance(array, pa.Array) else array.chunk(0)).take(pa.array(positions))
+        return taken
+    starts = np.r_[0, np.cumsum([len(chunk) for chunk in array.chunks])]
+    chunk = np.searchsorted(starts, positions, "right") - 1
+    order = np.argsort(chunk, kind="stable")
+    cuts = np.flatnonzero(np.r_[True, chunk[order][1:] != chunk[order][:-1], True]) if len(order) else [0]
+    parts = [array.chunk(int(chunk[order[a]])).take(pa.array(positions[order[a:b]] - starts[chunk[order[a]]]))
+             for a, b in zip(cuts[:-1], cuts[1:])]
+    if not parts:
+        return pa.array([], type=array.type)
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return pa.concat_arrays(parts).take(pa.array(back))
+
+
 def _small(codes: np.ndarray, distinct: int) -> np.ndarray:
     """Codes in the smallest integer type that holds them: a million rows × 25 fields stays small."""
     return codes.astype(np.min_scalar_type(max(distinct - 1, 0)), copy=False)
@@ -91,20 +111,9 @@ class Column:
         return cls(None, _binary(dump(fn(cell)).encode("utf-8") for cell in cells))
 
     @classmethod
-    def text(cls, series: pd.Series) -> "Column":
-        """A text field that differs on (nearly) every row: each cell as a JSON string, a missing one as null.
-
-        The same bytes as ``dump`` of each cell: Arrow puts quotes around the text; the few cells
-        with a quote, a backslash or a control character are escaped by ``encode_basestring``.
-        """
-        cells = arrow_text(series)
-        quote = pa.scalar('"', type=pa.large_string())
-        quoted = pc.binary_join_element_wise(quote, cells, quote, pa.scalar("", type=pa.large_string())).cast(BINARY)
-        special = pc.fill_null(pc.match_substring_regex(cells, NEEDS_ESCAPE), False)
-        if pc.any(special).as_py():
-            escaped = [encode_basestring(cell).encode("utf-8") for cell in cells.filter(special).to_pylist()]
-            quoted = pc.replace_with_mask(quoted, special, _binary(escaped))
-        return cls(None, pc.fill_null(quoted, _scalar(b"null")))
+    def text(cls, series: pd.Series) -> "TextColumn":
+        """A text field that differs on (nearly) every row (see ``TextColumn``)."""
+        return TextColumn.of(series)
 
     @classmethod
     def lookup(cls, keys: pd.Series, known: pd.Index, values: pa.Array, default: bytes) -> "Column":
@@ -129,13 +138,59 @@ class Column:
         return self.values.take(pa.array(np.ascontiguousarray(rows), type=pa.int64()))
 
 
+@dataclass(frozen=True)
+class TextColumn:
+    """A text field that differs on (nearly) every row: each cell as a JSON string, a missing one as null.
+
+    The same bytes as ``dump`` of each cell, made only for the rows taken: Arrow puts quotes around
+    the ledger's own text (never copied whole); the few cells with a quote, a backslash or a control
+    character are escaped once, by ``encode_basestring``. So a million titles and summaries are
+    not held a second time while the shards are written.
+    """
+
+    cells: pa.Array | pa.ChunkedArray  # large_string
+    special: np.ndarray  # rows whose text needs escaping
+    escaped: dict[int, bytes]  # their JSON
+
+    @classmethod
+    def of(cls, series: pd.Series) -> "TextColumn":
+        cells = pa.array(series, type=pa.large_string(), from_pandas=True)
+        special = pc.fill_null(pc.match_substring_regex(cells, NEEDS_ESCAPE), False).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(special)
+        texts = cells.take(pa.array(rows, type=pa.int64())).to_pylist()
+        return cls(cells, special, {row: encode_basestring(text).encode("utf-8") for row, text in zip(rows.tolist(), texts)})
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def lengths(self) -> np.ndarray:
+        """Bytes of each row's value: the text and two quotes, or ``null``, or the escaped text."""
+        sizes = pc.binary_length(self.cells)
+        out = np.where(pc.is_null(sizes).to_numpy(zero_copy_only=False), len(b"null"),
+                       pc.fill_null(sizes, 0).to_numpy(zero_copy_only=False).astype(np.int64) + 2)
+        for row, value in self.escaped.items():
+            out[row] = len(value)
+        return out
+
+    def take(self, positions: np.ndarray) -> pa.Array:
+        positions = np.ascontiguousarray(positions, dtype=np.int64)
+        cells = take_rows(self.cells, positions)
+        quote, nothing = pa.scalar('"', type=pa.large_string()), pa.scalar("", type=pa.large_string())
+        quoted = pc.binary_join_element_wise(quote, cells, quote, nothing).cast(BINARY)
+        special = self.special[positions]
+        if special.any():
+            replaced = [self.escaped[row] for row in positions[special].tolist()]
+            quoted = pc.replace_with_mask(quoted, pa.array(special), _binary(replaced))
+        return pc.fill_null(quoted, _scalar(b"null"))
+
+
 class Table:
     """Records with the same fields: each row's JSON and its size, for many rows at once.
 
     With a ``key`` column, a record is ``"key":{record}``: a member of an object keyed by it.
     """
 
-    def __init__(self, columns: dict[str, Column], length: int, key: Column | None = None):
+    def __init__(self, columns: dict[str, Column | TextColumn], length: int, key: Column | TextColumn | None = None):
         self.length = length
         self.key = key
         names = sorted(columns)
