@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipeline.frames import Ledger
@@ -35,12 +36,18 @@ def headline_cards(metrics: dict[str, Metric]) -> list[Card]:
             for name in HEADLINE]
 
 
+def year_month(dates: pd.Series) -> pd.Series:
+    """Each date as YYYY-MM (missing stays missing), formatted once per distinct date, not per row."""
+    codes, days = pd.factorize(dates, use_na_sentinel=True)
+    months = np.append(pd.DatetimeIndex(days).strftime("%Y-%m").to_numpy(dtype=object), None)
+    return pd.Series(months[codes], index=dates.index, dtype=object)
+
+
 def monthly_counts(ledger: Ledger) -> pd.DataFrame:
     """Issues raised and resolved per month (by raised_on and resolved_on), every month in the period."""
     issues = ledger.issues
-    raised = issues["raised_on"].dt.strftime("%Y-%m").value_counts()
-    done = issues[issues["done"]]
-    resolved = done["resolved_on"].dt.strftime("%Y-%m").value_counts()
+    raised = year_month(issues["raised_on"]).value_counts()
+    resolved = year_month(issues.loc[issues["done"], "resolved_on"]).value_counts()
     if raised.empty:
         return pd.DataFrame(columns=["month", "raised", "resolved"])
     months = pd.period_range(min(raised.index), ledger.as_of.to_period("M"), freq="M").astype(str)
