@@ -3,6 +3,10 @@
 Nothing is written to the output folder until every stage has succeeded: the
 site is built in a staging folder next to it and swapped in at the end, so a
 failure at any stage leaves the previous site untouched.
+
+Rendered files are written into the staging docs folder as each section makes
+them (never all held in memory); verbatim ones (the issue-lookup shards) into a
+folder beside it, moved into the built site once mkdocs has run.
 """
 
 from __future__ import annotations
