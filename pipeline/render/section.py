@@ -65,12 +65,11 @@ class Parts:
         for part in parts:
             if isinstance(part, Block):
                 if part.name in self.blocks:
-                    raise Clash(f"{section} renders block(s) another section already rendered: {[part.name]}")
+                    raise Clash(f"{section} renders block {part.name!r}, which was already rendered")
                 self.blocks[part.name] = part.html
             else:
                 if part.path in self.paths:
-                    raise Clash(f"{section} renders file(s) another section already rendered: {[part.path]} "
-                                f"(first from {self.paths[part.path]})")
+                    raise Clash(f"{section} renders file {part.path!r}, which {self.paths[part.path]} already rendered")
                 self.paths[part.path] = section
                 self.write(part)
 
