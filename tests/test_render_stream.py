@@ -1,9 +1,11 @@
 """render_all streams: each file reaches the writer as soon as it is rendered, and no two parts clash.
 
 At a million issues the lookup shards are about 1 GB; the build must write them
-as they are made, never hold them all. These tests use fake sections (modules
-registered under made-up names) to watch the order of rendering and writing, and
-the real issues section with a small chunk size to watch the shards.
+as they are made, never hold them all, and put them into the built site without
+mkdocs copying them. These tests use fake sections (modules registered under
+made-up names) to watch the order of rendering and writing, the real issues
+section with a small chunk size to watch the shards, and real builds of the tiny
+package for where the files land.
 """
 
 from __future__ import annotations
