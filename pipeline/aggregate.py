@@ -7,6 +7,7 @@ metric for that part. A region includes everything below it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 import pandas as pd
@@ -38,7 +39,10 @@ SURVEY_SUBJECT = {"mechanism": "mechanism", "department": "department"}
 def _mask(ledger: Ledger, resource: str, dimension: str, value: str) -> pd.Series | None:
     frame = ledger.frames[resource]
     if dimension == "department" and resource == "meetings":
-        return frame["departments"].fillna("").str.split(";").apply(lambda codes: value in codes)
+        # ``value`` is one of the ;-separated codes: ";a;b;" holds ";a;" (no split into a list per row).
+        if ";" in value:
+            return pd.Series(False, index=frame.index)
+        return (";" + frame["departments"].fillna("") + ";").str.contains(f";{value};", regex=False)
     if dimension in SURVEY_SUBJECT and resource == "surveys":
         return frame["subject"].eq(SURVEY_SUBJECT[dimension]) & frame["subject_ref"].eq(value)
     column = COLUMNS[dimension].get(resource)
@@ -64,6 +68,43 @@ def scope(ledger: Ledger, **filters: str) -> Ledger:
             # An item belongs to a region through its devolutions there.
             items = frames["devolved_items"]
             frames["devolved_items"] = items[items["id"].isin(frames["devolutions"]["item_id"])]
+    return replace(ledger, frames=frames)
+
+
+# --- the ledger as metrics read it ----------------------------------------------------------
+
+# The large frames' columns that the metric functions read, besides those placing a row in a dimension.
+METRIC_COLUMNS: dict[str, list[str]] = {
+    "issues": ["done", "withdrawn", "raised_on", "resolved_on", "due", "resolved_at_level", "escalated"],
+    "meetings": ["persons_received", "departments"],
+    "evaluations": ["rating", "rectified_on"],
+    "inspections": ["verdict", "issue_id"],
+}
+# The dates a claim's period is taken by (pipeline.claims.PERIOD_COLUMN; a test pins that they agree).
+PERIOD_COLUMNS = {"issues": "raised_on", "meetings": "held_on", "evaluations": "evaluated_on",
+                  "inspections": "inspected_on"}
+CODED = ["resolved_at_level", "verdict"]  # codes compared with eq/isin only, besides the dimension columns
+
+
+def metric_ledger(ledger: Ledger, resources: Iterable[str] = tuple(METRIC_COLUMNS)) -> Ledger:
+    """The ledger as metrics, scopes and period scopes read it: each large frame (issues, meetings,
+    evaluations, inspections) narrowed to the columns they read, its codes as categoricals.
+
+    Every metric, scoped or not, has the same value on it (tests/test_aggregate.py); a scope costs a
+    fraction, because filtering rows copies a dozen narrow columns instead of every text column, and a
+    categorical copies one small integer per row where a text column copies the text. ``resources``
+    limits the narrowing to the frames a caller scopes; the others stay as they are.
+    """
+    frames = dict(ledger.frames)
+    for resource in resources:
+        reads = METRIC_COLUMNS.get(resource)
+        if reads is None:  # a small frame: kept whole
+            continue
+        frame = frames[resource]
+        dims = [columns[resource] for columns in COLUMNS.values() if resource in columns]
+        kept = list(dict.fromkeys([*reads, *dims, PERIOD_COLUMNS[resource]]))
+        codes = [c for c in kept if (c in dims and c != "month") or c in CODED]  # never month: it is compared by order
+        frames[resource] = frame[kept].astype({c: "category" for c in codes})
     return replace(ledger, frames=frames)
 
 

@@ -3,6 +3,10 @@
 Nothing is written to the output folder until every stage has succeeded: the
 site is built in a staging folder next to it and swapped in at the end, so a
 failure at any stage leaves the previous site untouched.
+
+Rendered files are written into the staging docs folder as each section makes
+them (never all held in memory); verbatim ones (the issue-lookup shards) into a
+folder beside it, moved into the built site once mkdocs has run.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pipeline import findings as fd
 from pipeline.cache import FileCache
 from pipeline.frames import Ledger
 from pipeline.render import render_all
+from pipeline.render.section import File
 from pipeline.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,14 +72,14 @@ def build(config: BuildConfig) -> BuildResult:
     try:
         docs = staging / "docs"
         shutil.copytree(config.site, docs)
-        rendered = render_all(ledger)
-        inject_blocks(docs, rendered.blocks)
-        for rel, content in rendered.files.items():
-            write_file(docs / rel, content)
+        generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
+        blocks = render_all(ledger, generated.write)  # each file is written as soon as it is rendered
+        inject_blocks(docs, blocks, generated.hand_written_pages())
         copy_downloads(ledger, docs)
         # --- mkdocs build --strict, with timestamps from the data, not the clock ---
         site_out = staging / "site"
         run_mkdocs(config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of))
+        generated.move_verbatim_into(site_out)
         pages = sum(1 for _ in site_out.rglob("*.html"))
         swap_into(site_out, config.out)
     finally:
@@ -90,10 +95,57 @@ def write_file(path: Path, content: str | bytes) -> None:
         path.write_text(content, encoding="utf-8", newline="\n")
 
 
-def inject_blocks(docs: Path, blocks: dict[str, str]) -> None:
-    """Replace each ``<!-- ledger:NAME -->`` in the hand-written pages with its block."""
+class GeneratedFiles:
+    """Writes generated files into the docs folder, which holds the hand-written sources, and verbatim
+    files into a folder of their own, moved into the built site once mkdocs has run.
+
+    A generated file may not replace a hand-written one: the pages whose block
+    markers are filled in are the hand-written ones, listed before rendering.
+    Verbatim files (the issue-lookup shards, about 1 GB at a million issues) are
+    only data for scripts; mkdocs would copy each of them once more.
+    """
+
+    def __init__(self, docs: Path, verbatim: Path):
+        self.docs, self.verbatim = docs, verbatim
+        self.hand_written = frozenset(p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file())
+        self.folders: set[Path] = set()
+
+    def write(self, file: File) -> None:
+        if file.path in self.hand_written:
+            raise BuildError(f"a site section renders {file.path}, which is a hand-written file in the site sources")
+        path = (self.verbatim if file.verbatim else self.docs) / file.path
+        if path.parent not in self.folders:  # tens of thousands of shards share a few folders
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(path.parent)
+        if isinstance(file.content, bytes):
+            path.write_bytes(file.content)
+        else:
+            path.write_text(file.content, encoding="utf-8", newline="\n")
+
+    def hand_written_pages(self) -> list[Path]:
+        return sorted(self.docs / rel for rel in self.hand_written if rel.endswith(".md"))
+
+    def move_verbatim_into(self, site: Path) -> None:
+        """Move the verbatim files into the built site by renames (a folder mkdocs did not make moves whole)."""
+        if self.verbatim.exists():
+            _move_tree(self.verbatim, site)
+
+
+def _move_tree(source: Path, target: Path) -> None:
+    for entry in sorted(source.iterdir()):
+        into = target / entry.name
+        if entry.is_dir() and into.is_dir():
+            _move_tree(entry, into)
+        elif into.exists():
+            raise BuildError(f"{into} is both in the mkdocs output and a verbatim generated file")
+        else:
+            entry.rename(into)
+
+
+def inject_blocks(docs: Path, blocks: dict[str, str], pages: list[Path] | None = None) -> None:
+    """Replace each ``<!-- ledger:NAME -->`` in the hand-written pages (default: every page in ``docs``) with its block."""
     used: set[str] = set()
-    for page in sorted(docs.rglob("*.md")):
+    for page in sorted(docs.rglob("*.md")) if pages is None else pages:
         text = page.read_text(encoding="utf-8")
         names = MARKER.findall(text)
         if not names:

@@ -78,6 +78,11 @@ def metric(title_zh: str, definition_zh: str, kind: str, dims: frozenset[str]):
 
 # --- issues --------------------------------------------------------------------
 
+def _done(ledger: Ledger, columns: list[str]) -> pd.DataFrame:
+    """The resolved issues' ``columns`` (only those are copied: a million issues have many more)."""
+    issues = ledger.issues
+    return issues.loc[issues["done"], columns]
+
 @metric("提出问题数", "问题台账的行数（含已撤回）。", "count", ISSUE_DIMS)
 def issues_raised(ledger: Ledger) -> Metric:
     return count(len(ledger.issues))
@@ -99,7 +104,7 @@ def resolution_rate(ledger: Ledger) -> Metric:
         "否则按办理时限从交办日期起算（交办当日不计入；期限最后一天是休息日的顺延至下一个工作日；当日办结的为交办当日）。",
         "rate", ISSUE_DIMS)
 def on_time_rate(ledger: Ledger) -> Metric:
-    done = ledger.issues[ledger.issues["done"]]
+    done = _done(ledger, ["resolved_on", "due"])
     return rate((done["resolved_on"] <= done["due"]).sum(), len(done))
 
 
@@ -112,14 +117,14 @@ def overdue_open(ledger: Ledger) -> Metric:
 
 @metric("办结用时中位数（天）", "已办结问题从提出日期到办结日期的自然日数的中位数。", "days", ISSUE_DIMS)
 def median_days_to_resolve(ledger: Ledger) -> Metric:
-    done = ledger.issues[ledger.issues["done"]]
+    done = _done(ledger, ["resolved_on", "raised_on"])
     days = (done["resolved_on"] - done["raised_on"]).dt.days.dropna()
     return Metric(_plain(days.median()) if len(days) else None, None, len(days))
 
 
 @metric("乡镇（街道）层级办结占比", "办结层级为乡镇（街道）的已办结问题数 ÷ 已办结问题数。", "rate", ISSUE_DIMS)
 def township_resolution_share(ledger: Ledger) -> Metric:
-    done = ledger.issues[ledger.issues["done"]]
+    done = _done(ledger, ["resolved_at_level"])
     return rate(done["resolved_at_level"].eq("township").sum(), len(done))
 
 
@@ -176,8 +181,9 @@ def cases_handled(ledger: Ledger) -> Metric:
 
 @metric("承诺时限内办结率", "在填写了承诺时限内办结件数的记录中：承诺时限内办结件数合计 ÷ 办件量合计。", "rate", CASE_DIMS)
 def within_promise_rate(ledger: Ledger) -> Metric:
-    given = ledger.item_cases[ledger.item_cases["within_promise"].notna()]
-    return rate(given["within_promise"].sum(), given["cases"].sum())
+    cases = ledger.item_cases
+    given = cases["within_promise"].notna()
+    return rate(cases.loc[given, "within_promise"].sum(), cases.loc[given, "cases"].sum())
 
 
 @metric("评估逾期事项数", "在用事项中，最近评估日期（未评估的用生效日期）早于截止日超过365天的事项数。", "count", ITEM_DIMS)
@@ -213,8 +219,9 @@ def negative_count(ledger: Ledger) -> Metric:
 
 @metric("差评整改率", "填写了整改完成日期的差评数 ÷ 差评数。", "rate", OUTCOME_DIMS)
 def negative_rectified_rate(ledger: Ledger) -> Metric:
-    negative = ledger.evaluations[ledger.evaluations["rating"] <= 2]
-    return rate(negative["rectified_on"].notna().sum(), len(negative))
+    evaluations = ledger.evaluations
+    rectified = evaluations["rectified_on"][evaluations["rating"] <= 2]  # a missing rating is not 差评
+    return rate(rectified.notna().sum(), len(rectified))
 
 
 SURVEY_GRADES = ["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"]

@@ -1,7 +1,8 @@
 """Small statistics for outcome figures: the Wilson score interval and grade counts.
 
 Pure functions on plain numbers and iterables, so that pages, the API and the
-tests all use the same arithmetic. The grades are those of the national
+tests all use the same arithmetic (a pandas column is counted once per distinct
+value instead of once per row, with the same result). The grades are those of the national
 政务服务"好差评" scale: 5 非常满意 … 1 非常不满意, where 1–2 are 差评.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+import pandas as pd
 
 # The 0.975 quantile of the standard normal distribution: a two-sided 95 % interval.
 Z95 = 1.959963984540054
@@ -85,6 +88,12 @@ class Distribution:
 def rating_distribution(ratings: Iterable[object]) -> Distribution:
     """Counts of single ratings 5…1; missing or out-of-scale values are not counted."""
     counts = dict.fromkeys(range(1, 6), 0)
+    if isinstance(ratings, pd.Series) and pd.api.types.is_integer_dtype(ratings.dtype):
+        # A column of whole numbers (missing cells dropped): one count per value, not a loop per answer.
+        for value, n in ratings.value_counts().items():
+            if value in counts:
+                counts[int(value)] += int(n)
+        return Distribution(tuple(counts[g.rating] for g in GRADES))
     for rating in ratings:
         try:
             value = int(rating)  # type: ignore[arg-type]
@@ -111,6 +120,11 @@ def survey_distribution(surveys: Iterable[Mapping[str, object]]) -> Distribution
 def category_counts(values: Iterable[object], order: Iterable[str]) -> dict[str, int]:
     """How often each of ``order`` occurs in ``values`` (others ignored), in that order."""
     counts = dict.fromkeys(order, 0)
+    if isinstance(values, pd.Series):  # one count per distinct value (missing cells dropped), not per row
+        for value, n in values.value_counts().items():
+            if isinstance(value, str) and value in counts:
+                counts[value] += int(n)
+        return counts
     for value in values:
         if isinstance(value, str) and value in counts:
             counts[value] += 1

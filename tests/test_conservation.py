@@ -238,14 +238,14 @@ def _placed_by(ledger, key: str, frame: pd.DataFrame) -> pd.Series:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=mutations().map(lambda s: [x for x in s if x[1] in ("evaluations", "inspections")]))
 def test_outcome_tables_hold_every_placeable_row_once(tiny_ledger, steps):
-    from pipeline.render.outcomes_data import dimensions, evaluation_row, inspection_row
+    from pipeline.render.outcomes_data import dimensions
 
     ledger = mutate(tiny_ledger, steps)
     for dim in dimensions(ledger):
-        evaluations = sum(evaluation_row(part).count.value for part in dim.parts)
+        evaluations = sum(part.evaluation.count.value for part in dim.parts)
         assert evaluations == int(_placed_by(ledger, dim.key, ledger.evaluations).sum()), dim.key
         known = ledger.inspections["verdict"].notna()
-        inspections = sum(inspection_row(part).n for part in dim.parts)
+        inspections = sum(part.inspection.n for part in dim.parts)
         assert inspections == int((_placed_by(ledger, dim.key, ledger.inspections) & known).sum()), dim.key
 
 

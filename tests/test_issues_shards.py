@@ -187,3 +187,17 @@ def test_no_issues_one_empty_shard(tiny_ledger):
     ledger = replace(tiny_ledger, frames={**tiny_ledger.frames, "issues": tiny_ledger.issues.iloc[:0]})
     files = assert_same(ledger)
     assert files[f"{API_DIR}/0.json"] == b'{"as_of":"2026-04-30","issues":{}}\n' and len(files) == 2
+
+
+def test_text_columns_are_json_dumps_of_each_cell_also_across_chunks():
+    """Unique text is quoted by Arrow, only for the rows taken; escapes come from json's own encoder."""
+    cells = ["x", None, 'q"\\\n\x01\u2028😀', "", "末尾\t", "plain"]
+    # Two files' rows concatenated: an Arrow-backed column in two chunks.
+    series = pd.concat([pd.Series(cells[:3], dtype="str"), pd.Series(cells[3:], dtype="str")], ignore_index=True)
+    column = Column.text(series)
+    expected = [dump(text(cell)).encode("utf-8") for cell in cells]
+    assert column.lengths().tolist() == [len(e) for e in expected]
+    order = [5, 2, 0, 1, 4, 3, 2]
+    assert column.take(pd.Series(order).to_numpy()).to_pylist() == [expected[n] for n in order]
+    table = Table({"t": column}, len(cells))
+    assert table.rows(pd.RangeIndex(len(cells)).to_numpy()) == [b'{"t":' + e + b"}" for e in expected]

@@ -124,3 +124,24 @@ def test_survey_distribution_of_nothing_is_zero():
 def test_category_counts_keep_the_given_order_and_ignore_others():
     counts = category_counts(["partly", "confirmed", "x", None, "confirmed"], ["confirmed", "partly", "not_resolved"])
     assert list(counts.items()) == [("confirmed", 2), ("partly", 1), ("not_resolved", 0)]
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "int64", "category"])
+def test_a_pandas_column_is_counted_as_its_values_one_by_one(dtype):
+    import pandas as pd
+
+    values = [5, 2, 1, 3, 7, 0, 2, 4, 4, 4, -1]
+    column = pd.Series(values, dtype=dtype)
+    assert rating_distribution(column) == rating_distribution(list(values))
+    if dtype == "Int64":
+        with_missing = pd.Series([*values, pd.NA], dtype=dtype)
+        assert rating_distribution(with_missing) == rating_distribution([*values, None])
+
+
+@pytest.mark.parametrize("dtype", ["str", "object", "category"])
+def test_category_counts_of_a_pandas_column_equal_those_of_its_values(dtype):
+    import pandas as pd
+
+    values = ["partly", "confirmed", "x", None, "confirmed", "not_resolved", "confirmed"]
+    order = ["confirmed", "partly", "not_resolved", "never"]
+    assert category_counts(pd.Series(values, dtype=dtype), order) == category_counts(values, order)

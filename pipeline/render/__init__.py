@@ -1,16 +1,19 @@
 """Rendering: each site section turns the ledger into blocks and files.
 
-A section is a module with ``render_section(ledger, metrics) -> Rendered``.
-Sections never share a block name or a file path; ``render_all`` checks that.
+A section is a module with ``stream(ledger, metrics)``, a generator of blocks
+and files (``pipeline.render.section``). ``render_all`` hands each file to
+``write`` as soon as it is rendered, so no section's files are ever all in
+memory, and fails when two sections render the same block name or file path.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
 
 from pipeline.frames import Ledger
 from pipeline.metrics import compute_all
-from pipeline.render.section import Rendered
+from pipeline.render.section import File, Parts
 
 SECTIONS = [
     "pipeline.render.home",
@@ -24,15 +27,10 @@ SECTIONS = [
 ]
 
 
-def render_all(ledger: Ledger) -> Rendered:
+def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str] = SECTIONS) -> dict[str, str]:
+    """Every section's files through ``write(file)``, as rendered; returns the blocks (name → HTML)."""
     metrics = compute_all(ledger)
-    blocks: dict[str, str] = {}
-    files: dict[str, str | bytes] = {}
-    for name in SECTIONS:
-        part = import_module(name).render_section(ledger, metrics)
-        for kind, merged, new in (("block", blocks, part.blocks), ("file", files, part.files)):
-            clash = set(merged) & set(new)
-            if clash:
-                raise ValueError(f"{name} renders {kind}(s) another section already rendered: {sorted(clash)}")
-            merged.update(new)
-    return Rendered(blocks=blocks, files=files)
+    parts = Parts(write)
+    for name in sections:
+        parts.take(name, import_module(name).stream(ledger, metrics))
+    return parts.blocks

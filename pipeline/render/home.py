@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipeline.frames import Ledger
 from pipeline.metrics import METRICS, Metric
 from pipeline.render.charts import Series, bar_chart
 from pipeline.render.env import render
-from pipeline.render.section import Rendered
+from pipeline.render.section import Block, File, Part, Rendered, collect
 
 HEADLINE = ["issues_raised", "issues_resolved", "resolution_rate", "on_time_rate", "overdue_open",
             "median_days_to_resolve", "township_resolution_share", "escalated_count", "meetings_held",
@@ -34,12 +36,18 @@ def headline_cards(metrics: dict[str, Metric]) -> list[Card]:
             for name in HEADLINE]
 
 
+def year_month(dates: pd.Series) -> pd.Series:
+    """Each date as YYYY-MM (missing stays missing), formatted once per distinct date, not per row."""
+    codes, days = pd.factorize(dates, use_na_sentinel=True)
+    months = np.append(pd.DatetimeIndex(days).strftime("%Y-%m").to_numpy(dtype=object), None)
+    return pd.Series(months[codes], index=dates.index, dtype=object)
+
+
 def monthly_counts(ledger: Ledger) -> pd.DataFrame:
     """Issues raised and resolved per month (by raised_on and resolved_on), every month in the period."""
     issues = ledger.issues
-    raised = issues["raised_on"].dt.strftime("%Y-%m").value_counts()
-    done = issues[issues["done"]]
-    resolved = done["resolved_on"].dt.strftime("%Y-%m").value_counts()
+    raised = year_month(issues["raised_on"]).value_counts()
+    resolved = year_month(issues.loc[issues["done"], "resolved_on"]).value_counts()
     if raised.empty:
         return pd.DataFrame(columns=["month", "raised", "resolved"])
     months = pd.period_range(min(raised.index), ledger.as_of.to_period("M"), freq="M").astype(str)
@@ -68,8 +76,11 @@ def summary_document(ledger: Ledger, metrics: dict[str, Metric]) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
+    yield Block("headline", headline_block(ledger, metrics))
+    yield Block("trend", trend_block(ledger))
+    yield File("api/v1/summary.json", summary_document(ledger, metrics))
+
+
 def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
-    return Rendered(
-        blocks={"headline": headline_block(ledger, metrics), "trend": trend_block(ledger)},
-        files={"api/v1/summary.json": summary_document(ledger, metrics)},
-    )
+    return collect(stream(ledger, metrics), __name__)

@@ -92,7 +92,7 @@ def dimension_values(ledger: Ledger, dimension: str) -> list[str]:
     return list(ledger.labels("issues", ISSUE_COLUMN[dimension]))
 
 
-def _flags(ledger: Ledger, issues: pd.DataFrame) -> pd.DataFrame:
+def issue_flags(ledger: Ledger, issues: pd.DataFrame) -> pd.DataFrame:
     """Per issue, what each metric counts (the same tests as pipeline.metrics)."""
     done = issues["done"]
     days = (issues["resolved_on"] - issues["raised_on"]).dt.days.where(done)
@@ -120,20 +120,29 @@ def _figures(row: dict) -> Figures:
     }
 
 
-def _grouped(ledger: Ledger, issues: pd.DataFrame, positions: np.ndarray, codes: np.ndarray,
-             keys: list) -> dict[object, Figures]:
-    """The eight issue metrics per group: row ``positions[i]`` of ``issues`` counts in group ``codes[i]``,
-    whose key is ``keys[codes[i]]`` (a position may repeat: an issue counts in every region above it).
+COUNTED = ("done", "withdrawn", "on_time", "overdue", "township", "escalated")
 
-    Integer group codes, not string keys: a groupby over a million (issue, region) pairs stays fast.
+
+def _grouped(flags: pd.DataFrame, positions: np.ndarray, codes: np.ndarray, keys: list) -> dict[object, Figures]:
+    """The eight issue metrics per group: row ``positions[i]`` of the issues (``flags``: ``issue_flags``)
+    counts in group ``codes[i]``, whose key is ``keys[codes[i]]`` (a position may repeat: an issue counts
+    in every region above it). Groups without rows are left out.
+
+    Integer group codes and one ``bincount`` per count: a million (issue, region) pairs stay fast.
     """
-    flags = _flags(ledger, issues).iloc[positions]
-    groups = flags.groupby(np.asarray(codes), sort=False)
-    table = groups[["done", "withdrawn", "on_time", "overdue", "township", "escalated"]].sum()
-    table["rows"] = groups.size()
-    table["days_n"] = groups["days"].count()
-    table["days_median"] = groups["days"].median()
-    return {keys[code]: _figures(row) for code, row in table.to_dict("index").items()}
+    codes = np.asarray(codes, dtype=np.intp)
+    rows = np.bincount(codes, minlength=len(keys))
+    sums = {name: np.bincount(codes, weights=flags[name].to_numpy(dtype=np.float64)[positions], minlength=len(keys))
+            for name in COUNTED}
+    days = flags["days"].to_numpy(dtype=np.float64)[positions]
+    known = ~np.isnan(days)
+    days_n = np.bincount(codes[known], minlength=len(keys))
+    medians = pd.Series(days[known]).groupby(codes[known], sort=False).median()
+    median = np.full(len(keys), np.nan)
+    median[medians.index.to_numpy(dtype=np.intp)] = medians.to_numpy()
+    return {keys[code]: _figures({"rows": int(rows[code]), **{name: sums[name][code] for name in COUNTED},
+                                  "days_n": int(days_n[code]), "days_median": median[code]})
+            for code in np.flatnonzero(rows).tolist()}
 
 
 def empty_figures() -> Figures:
@@ -171,17 +180,20 @@ def _dimension_groups(ledger: Ledger, issues: pd.DataFrame, dimension: str) -> t
 
 
 def breakdown_figures(ledger: Ledger, dimension: str, values: list[str] | None = None,
-                      issues: pd.DataFrame | None = None) -> dict[str, Figures]:
-    """Every issue metric for each value of ``dimension`` (over ``issues``, default all)."""
+                      issues: pd.DataFrame | None = None, flags: pd.DataFrame | None = None) -> dict[str, Figures]:
+    """Every issue metric for each value of ``dimension`` (over ``issues``, default all; ``flags``: their
+    ``issue_flags``, when already computed)."""
     values = dimension_values(ledger, dimension) if values is None else values
     issues = ledger.issues if issues is None else issues
-    found = _grouped(ledger, issues, *_dimension_groups(ledger, issues, dimension))
+    flags = issue_flags(ledger, issues) if flags is None else flags
+    found = _grouped(flags, *_dimension_groups(ledger, issues, dimension))
     return {value: found.get(value) or empty_figures() for value in values}
 
 
-def region_cross(ledger: Ledger, dimension: str) -> dict[tuple[str, str], Figures]:
+def region_cross(ledger: Ledger, dimension: str, flags: pd.DataFrame | None = None) -> dict[tuple[str, str], Figures]:
     """Every issue metric for each (region, value of ``dimension``) pair that has issues; absent pairs are empty."""
     issues = ledger.issues
+    flags = issue_flags(ledger, issues) if flags is None else flags
     positions, regions, region_names = _region_pairs(ledger, issues)
     other, values = pd.factorize(issues[ISSUE_COLUMN[dimension]])
     other = other[positions]
@@ -189,11 +201,12 @@ def region_cross(ledger: Ledger, dimension: str) -> dict[tuple[str, str], Figure
     pairs = regions[keep] * len(values) + other[keep]  # one integer per (region, value)
     codes, pair_keys = pd.factorize(pairs)
     keys = [(region_names[key // len(values)], values[key % len(values)]) for key in pair_keys.tolist()]
-    return _grouped(ledger, issues, positions[keep], codes, keys)
+    return _grouped(flags, positions[keep], codes, keys)
 
 
-def all_breakdowns(ledger: Ledger) -> dict[str, dict[str, Figures]]:
-    return {dimension: breakdown_figures(ledger, dimension) for dimension in DIMENSIONS}
+def all_breakdowns(ledger: Ledger, flags: pd.DataFrame | None = None) -> dict[str, dict[str, Figures]]:
+    flags = issue_flags(ledger, ledger.issues) if flags is None else flags
+    return {dimension: breakdown_figures(ledger, dimension, flags=flags) for dimension in DIMENSIONS}
 
 
 def meetings_by_region(ledger: Ledger, codes: list[str]) -> dict[str, Figures]:

@@ -21,9 +21,11 @@ from typing import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.frames import Ledger
-from pipeline.render.issues_json import Column, Table, dump, grouped_lists
+from pipeline.render.issues_json import Column, Table, arrow_text, choose, dump, group_lists, offsets, slices
 from pipeline.render.issues_records import Names, iso, timing, timing_text
 
 SHARD_TARGET = 32 * 1024  # average shard size to aim for
@@ -43,13 +45,19 @@ def fnv1a(text: str) -> int:
 
 
 def fnv1a_many(texts: list[str]) -> np.ndarray:
-    """``fnv1a`` of every text at once (uint32): one numpy step per byte position, not per byte."""
-    encoded = [t.encode("utf-8") for t in texts]
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    """``fnv1a`` of every text at once (uint32)."""
+    return fnv1a_utf8(pa.array(texts, type=pa.large_string()))
+
+
+def fnv1a_utf8(texts: pa.Array) -> np.ndarray:
+    """``fnv1a`` of every text of an Arrow string array: one numpy step per byte position, not per byte."""
+    ends = offsets(texts)
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8) if len(texts) and ends[-1] > ends[0] else \
+        np.zeros(0, dtype=np.uint8)
+    lengths = np.diff(ends)
     # Longest first, so the texts that still have a byte at position p are a prefix.
     order = np.argsort(-lengths, kind="stable")
-    starts, lengths = (np.cumsum(lengths) - lengths)[order], lengths[order]
+    starts, lengths = ends[:-1][order], lengths[order]
     hashes = np.full(len(texts), FNV_OFFSET, dtype=np.uint32)
     prime = np.uint32(FNV_PRIME)
     for p in range(int(lengths[0]) if len(lengths) else 0):
@@ -68,33 +76,37 @@ def text(value: object) -> str | None:
     return None if pd.isna(value) else str(value)
 
 
-def evaluation_lists(ledger: Ledger) -> dict[str, bytes]:
-    """issue_id → JSON list of its evaluations, oldest first (id breaks ties)."""
+EVALUATION_COLUMNS = ["id", "issue_id", "evaluator", "evaluated_on", "method", "rating", "rectified_on"]
+INSPECTION_COLUMNS = ["id", "issue_id", "officer", "inspected_on", "verdict", "note"]
+
+
+def evaluation_lists(ledger: Ledger) -> tuple[pd.Index, pa.Array]:
+    """(issue ids, JSON list of each one's evaluations, oldest first — id breaks ties)."""
     methods = ledger.labels("evaluations", "method")
     ratings = ledger.labels("evaluations", "rating")
-    rows = ledger.evaluations.sort_values(["evaluated_on", "id"], kind="stable")
+    rows = ledger.evaluations[EVALUATION_COLUMNS].sort_values(["evaluated_on", "id"], kind="stable")
     table = Table({
-        "id": Column.of(rows["id"], text), "evaluator": Column.of(rows["evaluator"], text),
+        "id": Column.text(rows["id"]), "evaluator": Column.of(rows["evaluator"], text),
         "evaluated_on": Column.of(rows["evaluated_on"], iso),
         "method": Column.of(rows["method"], lambda m: methods.get(m, text(m))),
         "rating": Column.of(rows["rating"], lambda r: None if r is None else int(r)),
         "rating_label": Column.of(rows["rating"], lambda r: None if r is None else ratings.get(int(r))),
         "rectified_on": Column.of(rows["rectified_on"], iso),
     }, len(rows))
-    return grouped_lists(table, rows["issue_id"])
+    return group_lists(table, rows["issue_id"])
 
 
-def inspection_lists(ledger: Ledger) -> dict[str, bytes]:
-    """issue_id → JSON list of its inspections, oldest first (id breaks ties)."""
+def inspection_lists(ledger: Ledger) -> tuple[pd.Index, pa.Array]:
+    """(issue ids, JSON list of each one's inspections, oldest first — id breaks ties)."""
     verdicts = ledger.labels("inspections", "verdict")
-    rows = ledger.inspections.sort_values(["inspected_on", "id"], kind="stable")
+    rows = ledger.inspections[INSPECTION_COLUMNS].sort_values(["inspected_on", "id"], kind="stable")
     table = Table({
-        "id": Column.of(rows["id"], text), "officer": Column.of(rows["officer"], text),
+        "id": Column.text(rows["id"]), "officer": Column.of(rows["officer"], text),
         "inspected_on": Column.of(rows["inspected_on"], iso),
         "verdict": Column.of(rows["verdict"], lambda v: verdicts.get(v, text(v))),
-        "note": Column.of(rows["note"], text),
+        "note": Column.text(rows["note"]),
     }, len(rows))
-    return grouped_lists(table, rows["issue_id"])
+    return group_lists(table, rows["issue_id"])
 
 
 def meeting_record(ledger: Ledger, names: Names):
@@ -106,13 +118,16 @@ def meeting_record(ledger: Ledger, names: Names):
     m = ledger.meetings
     row = {mid: n for n, mid in enumerate(m["id"].tolist())}
     held, host, region = m["held_on"].tolist(), m["host_level"].tolist(), m["region_code"].tolist()
+    days: dict[object, str | None] = {}  # a few hundred dates and regions for ~100,000 meetings
+    places: dict[object, str] = {}
 
     def record(mid: object) -> dict | None:
         n = row.get(mid) if isinstance(mid, str) else None
         if n is None:
             return None
-        return {"id": mid, "held_on": iso(held[n]), "host_level": hosts.get(host[n], host[n]),
-                "place": names.place(region[n])}
+        day = days[held[n]] if held[n] in days else days.setdefault(held[n], iso(held[n]))
+        place = places[region[n]] if region[n] in places else places.setdefault(region[n], names.place(region[n]))
+        return {"id": mid, "held_on": day, "host_level": hosts.get(host[n], host[n]), "place": place}
     return record
 
 
@@ -136,7 +151,6 @@ def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
     keep = issues["id"].notna() & ~issues["id"].duplicated(keep="last")
     if not keep.all():  # a copy of a million rows only when there is something to drop
         issues = issues[keep]
-    ids = issues["id"].tolist()
 
     def label(field: str):
         labels = ledger.labels("issues", field)
@@ -146,7 +160,8 @@ def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
         return Column.of(issues[field], fn)
 
     columns = {
-        "id": Column.each(ids), "title": column("title", text), "summary": column("summary", text),
+        "id": Column.text(issues["id"]), "title": Column.text(issues["title"]),
+        "summary": Column.text(issues["summary"]),
         "mechanism": column("mechanism", label("mechanism")), "request_type": column("request_type",
                                                                                      label("request_type")),
         "meeting": column("meeting_id", meeting_record(ledger, names)),
@@ -161,8 +176,8 @@ def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
         "resolved_on": column("resolved_on", iso), "archived_on": column("archived_on", iso),
         "timing": timing_column(issues, ledger.as_of),
         "escalated": column("escalated", bool),
-        "evaluations": Column.raw(ids, evaluation_lists(ledger), b"[]"),
-        "inspections": Column.raw(ids, inspection_lists(ledger), b"[]"),
+        "evaluations": Column.lookup(issues["id"], *evaluation_lists(ledger), b"[]"),
+        "inspections": Column.lookup(issues["id"], *inspection_lists(ledger), b"[]"),
     }
     # Keyed by id: a shard is an object of "id":{record} members.
     return issues, Table(columns, len(issues), key=columns["id"])
@@ -188,14 +203,15 @@ class Shards:
 
     def __init__(self, ledger: Ledger, names: Names):
         issues, self.table = issue_table(ledger, names)
-        self.ids = np.empty(len(issues), dtype=object)
-        self.ids[:] = issues["id"].tolist()
+        self.issues = len(issues)
+        ids = arrow_text(issues["id"])
         # What a shard entry costs: "id":{record}, and the old per-record measure's newline.
-        sizes = self.table.sizes() + 1 + issues["id"].str.len().to_numpy(dtype=np.int64) + 4
-        hashes = fnv1a_many(list(self.ids))
+        sizes = self.table.sizes() + 1 + pc.utf8_length(ids).to_numpy(zero_copy_only=False).astype(np.int64) + 4
+        hashes = fnv1a_utf8(ids)
         self.count = _count(hashes, sizes)
         shard = (hashes % self.count).astype(np.intp)
-        by_id = np.argsort(self.ids, kind="stable")  # Python string order, as sorted() and sort_keys use
+        # Ids in Python string order (as sorted() and sort_keys use): for UTF-8 that is byte order.
+        by_id = pc.sort_indices(ids.cast(pa.large_binary())).to_numpy()
         self.order = by_id[np.argsort(shard[by_id], kind="stable")]
         self.bounds = np.r_[0, np.cumsum(np.bincount(shard, minlength=self.count))]
 
@@ -207,14 +223,18 @@ class Shards:
             # Shards first … last-1 hold about CHUNK_ROWS records (at least one shard).
             last = max(first + 1, int(np.searchsorted(self.bounds, self.bounds[first] + CHUNK_ROWS, "right")) - 1)
             last = min(last, self.count)
-            start = self.bounds[first]
-            rows = self.order[start:self.bounds[last]]
-            entries = self.table.rows(rows)  # "id":{record}
-            for n in range(first, last):
-                part = entries[self.bounds[n] - start:self.bounds[n + 1] - start]
-                yield f"{API_DIR}/{n}.json", head + b",".join(part) + b"}}\n"
+            bounds = self.bounds[first:last + 1] - self.bounds[first]  # each shard's records in this chunk
+            rows = self.order[self.bounds[first]:self.bounds[last]]
+            filled = np.flatnonzero(np.diff(bounds))  # shards of the chunk with at least one record
+            opens, closes = np.zeros(len(rows), dtype=bool), np.zeros(len(rows), dtype=bool)
+            opens[bounds[filled]], closes[bounds[filled + 1] - 1] = True, True
+            # A shard's first entry opens it, its last closes it, the others follow a comma: each shard
+            # is then one stretch of the chunk's buffer.
+            entries = self.table.joined(rows, choose(opens, b",", head), choose(closes, b"", b"}}\n"))
+            for n, content in zip(range(first, last), slices(entries, bounds)):
+                yield f"{API_DIR}/{n}.json", content or head + b"}}\n"
             first = last
         yield f"{API_DIR}/index.json", json.dumps(
             {"as_of": as_of, "hash": "fnv1a-32 over the UTF-8 bytes of the id, modulo shards",
-             "path": f"{API_DIR}/<hash % shards>.json", "shards": self.count, "issues": len(self.ids)},
+             "path": f"{API_DIR}/<hash % shards>.json", "shards": self.count, "issues": self.issues},
             ensure_ascii=False, sort_keys=True, indent=2) + "\n"

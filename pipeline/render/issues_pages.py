@@ -7,6 +7,7 @@ issues and meetings are bounded, so page size grows with regions, not issues.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,8 +18,8 @@ from pipeline.metrics import METRICS, Metric
 from pipeline.render.charts import Series, bar_chart, hbar_chart
 from pipeline.render.env import render
 from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns, by_region,
-                                           empty_figures, issue_figures, meetings_by_region, months, region_cross,
-                                           region_rows)
+                                           empty_figures, issue_figures, issue_flags, meetings_by_region, months,
+                                           region_cross, region_rows)
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
 
 PAGE_LEVELS = ("county", "township", "street")  # a region of these levels gets its own page
@@ -50,10 +51,11 @@ class Context:
     @classmethod
     def of(cls, ledger: Ledger) -> "Context":
         regions = ledger.regions.dropna(subset=["code"])
+        flags = issue_flags(ledger, ledger.issues)  # what each metric counts, per issue: shared by every breakdown
         return cls(ledger=ledger, names=Names.of(ledger),
                    linked=frozenset(regions.loc[regions["level"].isin(PAGE_LEVELS), "code"]),
-                   breakdowns=all_breakdowns(ledger),
-                   cross={d: region_cross(ledger, d) for d in ("month", "mechanism", "tier")},
+                   breakdowns=all_breakdowns(ledger, flags),
+                   cross={d: region_cross(ledger, d, flags) for d in ("month", "mechanism", "tier")},
                    meetings=meetings_by_region(ledger, list(regions["code"])))
 
     @cached_property
@@ -200,5 +202,6 @@ def region_page(ctx: Context, code: str) -> str:
         meeting_total=len(meetings), root="../../../")
 
 
-def region_pages(ctx: Context) -> dict[str, str]:
-    return {f"issues/region/{code}.md": region_page(ctx, code) for code in sorted(ctx.linked)}
+def region_pages(ctx: Context) -> Iterator[tuple[str, str]]:
+    for code in sorted(ctx.linked):
+        yield f"issues/region/{code}.md", region_page(ctx, code)

@@ -94,7 +94,8 @@ def iso(value: object) -> str | None:
 def open_issue_rows(ledger: Ledger, issues: pd.DataFrame, names: Names, *, below: str | None = None,
                     overdue_only: bool = False, limit: int | None = None) -> list[dict]:
     """Open issues (neither done nor withdrawn), most overdue first, for a page's bounded list."""
-    open_ = issues[~issues["done"] & ~issues["withdrawn"]]
+    # Ordered on the few columns the order needs; the text columns are read for the listed rows only.
+    open_ = issues.loc[~issues["done"] & ~issues["withdrawn"], ["id", "done", "withdrawn", "due", "resolved_on"]]
     when = timing(open_, ledger.as_of)
     open_ = open_.assign(t_state=when["state"], t_days=when["days"])
     if overdue_only:
@@ -104,13 +105,15 @@ def open_issue_rows(ledger: Ledger, issues: pd.DataFrame, names: Names, *, below
     open_ = open_.sort_values(["t_rank", "t_neg", "due", "id"], kind="stable", na_position="last")
     if limit is not None:
         open_ = open_.head(limit)
+    listed = issues.loc[open_.index, ["title", "region_code", "lead_department", "tier", "escalated"]]
     tiers = ledger.labels("issues", "tier")
-    return [{"id": row.id, "title": row.title, "place": names.place(row.region_code, below),
-             "region_code": row.region_code, "lead": names.department(row.lead_department),
-             "lead_code": row.lead_department,
-             "tier": tiers.get(row.tier, row.tier), "due": iso(row.due), "state": row.t_state, "days": int(row.t_days),
-             "timing": timing_text(row.t_state, int(row.t_days)), "escalated": bool(row.escalated)}
-            for row in open_.itertuples(index=False)]
+    return [{"id": row.id, "title": more.title, "place": names.place(more.region_code, below),
+             "region_code": more.region_code, "lead": names.department(more.lead_department),
+             "lead_code": more.lead_department,
+             "tier": tiers.get(more.tier, more.tier), "due": iso(row.due), "state": row.t_state,
+             "days": int(row.t_days), "timing": timing_text(row.t_state, int(row.t_days)),
+             "escalated": bool(more.escalated)}
+            for row, more in zip(open_.itertuples(index=False), listed.itertuples(index=False))]
 
 
 def meeting_rows(ledger: Ledger, meetings: pd.DataFrame, names: Names, *, below: str | None = None,

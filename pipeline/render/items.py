@@ -10,6 +10,7 @@ township handle it (cases, within-promise rate), is it used and evaluated
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 from pipeline.frames import Ledger
 from pipeline.metrics import Metric
@@ -18,7 +19,7 @@ from pipeline.render.items_catalogue import STATUS_ZH, api_files, department_nam
 from pipeline.render.items_data import (CASE_METRICS, item_ledger, per_devolution, per_item, table, time_saved,
                                         township_regions, uptake)
 from pipeline.render.items_pages import department_page, figures, monthly, township_page
-from pipeline.render.section import Rendered
+from pipeline.render.section import File, Part, Rendered, as_files, collect
 
 
 def index_page(ledger: Ledger, records: list[dict], towns: list[dict], departments: list[dict]) -> str:
@@ -41,7 +42,7 @@ def index_page(ledger: Ledger, records: list[dict], towns: list[dict], departmen
     )
 
 
-def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     # --- Load inputs ---
     by_item = per_item(ledger, CASE_METRICS)
     by_devolution = per_devolution(ledger, CASE_METRICS)
@@ -51,12 +52,15 @@ def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
     departments = [{"code": code, "name": names.get(code, code)}
                    for code in sorted({r["department"] for r in records if r["department"]})]
     # --- Render pages and API ---
-    files: dict[str, str | bytes] = {"items/index.md": index_page(ledger, records, towns, departments)}
+    yield File("items/index.md", index_page(ledger, records, towns, departments))
     for department in departments:
-        files[f"items/department/{department['code']}.md"] = department_page(
-            ledger, department["code"], department["name"], records, towns, by_item)
+        yield File(f"items/department/{department['code']}.md", department_page(
+            ledger, department["code"], department["name"], records, towns, by_item))
     for town in towns:
-        files[f"items/township/{town['code']}.md"] = township_page(ledger, town, records, by_devolution)
-    files.update(api_files(ledger, records, towns))
-    return Rendered(files=files)
+        yield File(f"items/township/{town['code']}.md", township_page(ledger, town, records, by_devolution))
+    yield from as_files(api_files(ledger, records, towns).items())
+
+
+def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+    return collect(stream(ledger, metrics), __name__)
 

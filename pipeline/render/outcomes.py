@@ -8,6 +8,7 @@ records come from ``outcomes_lists``; templates own the markup.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from pipeline.frames import Ledger
@@ -16,7 +17,7 @@ from pipeline.render import outcomes_data as od
 from pipeline.render.env import render
 from pipeline.render.home import Card
 from pipeline.render.outcomes_lists import LIST_LIMIT, disputed_rows, negative_rows, places
-from pipeline.render.section import Rendered
+from pipeline.render.section import File, Part, Rendered, collect
 from pipeline.stats import GRADES, Z95, wilson_interval
 
 # From /outcomes/ the issue page is ../issue/; from /outcomes/<page>/ it is ../../issue/.
@@ -26,15 +27,6 @@ CARDS = ["evaluations_count", "satisfaction_rate", "very_satisfied_rate", "negat
          "negative_rectified_rate", "survey_satisfaction_rate", "inspections_confirmed_rate", "issues_disputed"]
 LATEST_DISPUTED = 5
 SURVEY_KEEP_EMPTY = frozenset({"county", "township", "quarter"})  # departments/mechanisms: only those surveyed
-
-
-
-
-@dataclass(frozen=True)
-class QuarterRow:
-    evaluation: od.EvaluationRow
-    survey: od.SurveyRow
-    inspection: od.InspectionRow
 
 
 @dataclass(frozen=True)
@@ -113,56 +105,54 @@ def api_document(ledger: Ledger, total: dict, tables: dict) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
-    # --- Load inputs: scoped parts and records ---
+def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
+    # --- Load inputs: each part's rows, and records ---
     dims = od.dimensions(ledger)
     whole = od.total_part(ledger)
     total = {"evaluations": od.evaluation_row(whole), "surveys": od.survey_row(whole),
              "inspections": od.inspection_row(whole)}
     all_dims = frozenset(d.key for d in dims)
     tables = {
-        "evaluations": od.tables(dims, od.evaluation_row, keep_empty=all_dims, size=lambda r: r.count.value),
-        "surveys": od.tables(dims, od.survey_row, keep_empty=SURVEY_KEEP_EMPTY, size=lambda r: r.distribution.n),
+        "evaluations": od.tables(dims, "evaluation", keep_empty=all_dims, size=lambda r: r.count.value),
+        "surveys": od.tables(dims, "survey", keep_empty=SURVEY_KEEP_EMPTY, size=lambda r: r.distribution.n),
         "inspections": od.tables([d for d in dims if d.key in ("county", "township", "department")],
-                                 od.inspection_row, keep_empty=all_dims),
+                                 "inspection", keep_empty=all_dims),
     }
+    # Who measured and how: columns the narrowed ledger leaves out, from the same (unfiltered) rows.
+    provenance = {"evaluations": od.evaluation_provenance(ledger), "surveys": od.survey_provenance(ledger),
+                  "inspections": od.inspection_provenance(ledger)}
     negatives = negative_rows(ledger)
     disputed = disputed_rows(ledger)
     as_of = ledger.as_of
     verdicts = ledger.labels("inspections", "verdict")
-    quarter_parts = next(d for d in dims if d.key == "quarter").parts
-    quarter_rows = [QuarterRow(od.evaluation_row(p), od.survey_row(p), od.inspection_row(p)) for p in quarter_parts]
+    quarter_rows = next(d for d in dims if d.key == "quarter").parts
     departments = next(t for t in tables["evaluations"] if t.key == "department").rows
 
     # --- Render pages ---
-    files = {
-        "outcomes/index.md": render(
-            "outcomes_index.md.j2", title="满意度与核查", current="index.md", as_of=as_of, cards=cards(metrics),
-            disputed_count=metrics["issues_disputed"].value, latest_disputed=disputed[:LATEST_DISPUTED],
-            issue_base=ISSUE_FROM_INDEX, quarter_rows=quarter_rows,
-            evaluation_provenance=od.evaluation_provenance(whole.ledger),
-            survey_provenance=od.survey_provenance(whole.ledger),
-            inspection_provenance=od.inspection_provenance(whole.ledger)),
-        "outcomes/satisfaction.md": render(
-            "outcomes_satisfaction.md.j2", title="第三方满意度评价", current="satisfaction.md", as_of=as_of,
-            grades=GRADES, tables=tables["evaluations"], total=total["evaluations"],
-            provenance=od.evaluation_provenance(whole.ledger)),
-        "outcomes/surveys.md": render(
-            "outcomes_surveys.md.j2", title="第三方满意度调查", current="surveys.md", as_of=as_of, grades=GRADES,
-            tables=tables["surveys"], total=total["surveys"], provenance=od.survey_provenance(whole.ledger),
-            surveys=survey_list(ledger)),
-        "outcomes/negative.md": render(
-            "outcomes_negative.md.j2", title="差评与整改", current="negative.md", as_of=as_of,
-            total=total["evaluations"], departments=[r for r in departments if r.negative.value],
-            rows=negatives[:LIST_LIMIT],
-            rows_total=len(negatives), truncated=len(negatives) > LIST_LIMIT, issue_base=ISSUE_FROM_PAGE),
-        "outcomes/inspections.md": render(
-            "outcomes_inspections.md.j2", title="改革体验官核查", current="inspections.md", as_of=as_of,
-            disputed_count=metrics["issues_disputed"].value, rows=disputed[:LIST_LIMIT],
-            truncated=len(disputed) > LIST_LIMIT, issue_base=ISSUE_FROM_PAGE, verdicts=verdicts,
-            tables=tables["inspections"], total=total["inspections"],
-            provenance=od.inspection_provenance(whole.ledger)),
-        # --- Save outputs: the API document beside the pages ---
-        "api/v1/outcomes.json": api_document(ledger, total, tables),
-    }
-    return Rendered(files=files)
+    yield File("outcomes/index.md", render(
+        "outcomes_index.md.j2", title="满意度与核查", current="index.md", as_of=as_of, cards=cards(metrics),
+        disputed_count=metrics["issues_disputed"].value, latest_disputed=disputed[:LATEST_DISPUTED],
+        issue_base=ISSUE_FROM_INDEX, quarter_rows=quarter_rows, evaluation_provenance=provenance["evaluations"],
+        survey_provenance=provenance["surveys"], inspection_provenance=provenance["inspections"]))
+    yield File("outcomes/satisfaction.md", render(
+        "outcomes_satisfaction.md.j2", title="第三方满意度评价", current="satisfaction.md", as_of=as_of,
+        grades=GRADES, tables=tables["evaluations"], total=total["evaluations"], provenance=provenance["evaluations"]))
+    yield File("outcomes/surveys.md", render(
+        "outcomes_surveys.md.j2", title="第三方满意度调查", current="surveys.md", as_of=as_of, grades=GRADES,
+        tables=tables["surveys"], total=total["surveys"], provenance=provenance["surveys"],
+        surveys=survey_list(ledger)))
+    yield File("outcomes/negative.md", render(
+        "outcomes_negative.md.j2", title="差评与整改", current="negative.md", as_of=as_of,
+        total=total["evaluations"], departments=[r for r in departments if r.negative.value],
+        rows=negatives[:LIST_LIMIT],
+        rows_total=len(negatives), truncated=len(negatives) > LIST_LIMIT, issue_base=ISSUE_FROM_PAGE))
+    yield File("outcomes/inspections.md", render(
+        "outcomes_inspections.md.j2", title="改革体验官核查", current="inspections.md", as_of=as_of,
+        disputed_count=metrics["issues_disputed"].value, rows=disputed[:LIST_LIMIT],
+        truncated=len(disputed) > LIST_LIMIT, issue_base=ISSUE_FROM_PAGE, verdicts=verdicts,
+        tables=tables["inspections"], total=total["inspections"], provenance=provenance["inspections"]))
+    # --- Save outputs: the API document beside the pages ---
+    yield File("api/v1/outcomes.json", api_document(ledger, total, tables))
+
+def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+    return collect(stream(ledger, metrics), __name__)

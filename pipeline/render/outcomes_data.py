@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from pipeline import metrics as m
-from pipeline.aggregate import scope
+from pipeline.aggregate import metric_ledger, scope
 from pipeline.frames import Ledger
 from pipeline.metrics import Metric
 from pipeline.stats import Distribution, category_counts, rating_distribution, survey_distribution, wilson_interval
@@ -26,8 +26,10 @@ VERDICTS = ("confirmed", "partly", "not_resolved")
 # --- parts of the ledger ----------------------------------------------------------
 
 def outcome_ledger(ledger: Ledger) -> Ledger:
-    """The ledger without issue, meeting and case rows: scoping it stays cheap at a million issues."""
-    return replace(ledger, frames={name: ledger.frames[name] for name in OUTCOME_FRAMES})
+    """The ledger without issue, meeting and case rows, its outcome frames narrowed to what metrics read
+    (``aggregate.metric_ledger``): scoping it stays cheap at a million issues."""
+    narrow = metric_ledger(ledger, OUTCOME_FRAMES)
+    return replace(narrow, frames={name: narrow.frames[name] for name in OUTCOME_FRAMES})
 
 
 def quarter_of(month: str) -> str:
@@ -74,11 +76,16 @@ class Part:
 class Dimension:
     key: str  # county | township | department | mechanism | quarter
     title: str
-    parts: list[Part]
+    parts: list[PartRows]  # each part's rows, in the order the pages list them
 
 
 def dimensions(ledger: Ledger) -> list[Dimension]:
-    """Each breakdown the outcome pages show, with the scoped ledger of every part."""
+    """Each breakdown the outcome pages show, with the rows of every part.
+
+    One part is scoped at a time and only its rows are kept: the parts of a breakdown
+    together hold every record, so keeping their scoped frames would hold each frame
+    once per breakdown.
+    """
     slim = outcome_ledger(ledger)
     regions = ledger.regions.dropna(subset=["code"]).sort_values("code")
     names = dict(zip(regions["code"], regions["name"]))
@@ -87,15 +94,17 @@ def dimensions(ledger: Ledger) -> list[Dimension]:
     departments = ledger.departments.dropna(subset=["code"]).sort_values("code")
     mechanisms = ledger.labels("issues", "mechanism")
     return [
-        Dimension("county", "县（市、区）", [Part(c, n, "", scope(slim, region=c))
+        Dimension("county", "县（市、区）", [part_rows(Part(c, n, "", scope(slim, region=c)))
                                           for c, n in zip(counties["code"], counties["name"])]),
-        Dimension("township", "乡镇（街道）", [Part(c, n, names.get(p, ""), scope(slim, region=c))
+        Dimension("township", "乡镇（街道）", [part_rows(Part(c, n, names.get(p, ""), scope(slim, region=c)))
                                            for c, n, p in zip(townships["code"], townships["name"],
                                                               townships["parent_code"])]),
-        Dimension("department", "牵头部门", [Part(c, n, "", scope(slim, department=c))
+        Dimension("department", "牵头部门", [part_rows(Part(c, n, "", scope(slim, department=c)))
                                          for c, n in zip(departments["code"], departments["name"])]),
-        Dimension("mechanism", "工作机制", [Part(c, n, "", scope(slim, mechanism=c)) for c, n in mechanisms.items()]),
-        Dimension("quarter", "季度", [Part(q, quarter_label(q), "", quarter_scope(slim, q)) for q in quarters(slim)]),
+        Dimension("mechanism", "工作机制", [part_rows(Part(c, n, "", scope(slim, mechanism=c)))
+                                        for c, n in mechanisms.items()]),
+        Dimension("quarter", "季度", [part_rows(Part(q, quarter_label(q), "", quarter_scope(slim, q)))
+                                    for q in quarters(slim)]),
     ]
 
 
@@ -203,6 +212,19 @@ def inspection_row(part: Part) -> InspectionRow:
                          m.inspections_confirmed_rate(ledger), m.issues_disputed(ledger))
 
 
+@dataclass(frozen=True)
+class PartRows:
+    """A part's row in each of the three kinds of table."""
+
+    evaluation: EvaluationRow
+    survey: SurveyRow
+    inspection: InspectionRow
+
+
+def part_rows(part: Part) -> PartRows:
+    return PartRows(evaluation_row(part), survey_row(part), inspection_row(part))
+
+
 def total_part(ledger: Ledger) -> Part:
     return Part("", "全部", "", outcome_ledger(ledger))
 
@@ -214,10 +236,12 @@ class Table:
     rows: list
 
 
-def tables(dims: list[Dimension], row, *, keep_empty: frozenset[str] = frozenset(), size=lambda r: r.n) -> list[Table]:
-    """One table per dimension; parts without records are left out unless their dimension is in ``keep_empty``."""
+def tables(dims: list[Dimension], kind: str, *, keep_empty: frozenset[str] = frozenset(),
+           size=lambda r: r.n) -> list[Table]:
+    """One table per dimension of the ``kind`` rows (evaluation | survey | inspection); parts without
+    records are left out unless their dimension is in ``keep_empty``."""
     out = []
     for dim in dims:
-        rows = [row(part) for part in dim.parts]
+        rows = [getattr(part, kind) for part in dim.parts]
         out.append(Table(dim.key, dim.title, [r for r in rows if dim.key in keep_empty or size(r) > 0]))
     return out

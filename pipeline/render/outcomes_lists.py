@@ -35,9 +35,17 @@ def places(ledger: Ledger) -> dict[str, str]:
     return out
 
 
-def _issue_facts(ledger: Ledger) -> pd.DataFrame:
-    issues = ledger.issues.drop_duplicates("id").set_index("id")
-    return issues[["title", "region_code", "lead_department", "resolved_on", "status"]]
+def issue_titles(ledger: Ledger, ids: pd.Series) -> dict[str, object]:
+    """Issue id → title of its first row, for the ``ids`` listed only (not a million-row index)."""
+    issues = ledger.issues
+    wanted = issues.loc[issues["id"].isin(ids.dropna().unique()), ["id", "title"]].drop_duplicates("id")
+    return dict(zip(wanted["id"].tolist(), wanted["title"].tolist()))
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts, like ``to_dict("records")``, built column by column."""
+    columns = {name: frame[name].tolist() for name in frame.columns}
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
 
 def _department_names(ledger: Ledger) -> dict[str, str]:
@@ -76,19 +84,18 @@ def negative_rows(ledger: Ledger) -> list[NegativeRow]:
     """Every 差评: not yet rectified first (longest waiting first), then rectified (latest rating first)."""
     e = ledger.evaluations
     negative = e[e["rating"].isin(NEGATIVE_RATINGS).fillna(False).astype(bool)]
-    facts = _issue_facts(ledger)
+    titles = issue_titles(ledger, negative["issue_id"])
     departments = _department_names(ledger)
     methods = ledger.labels("evaluations", "method")
     where = places(ledger)
     rows = []
-    for rec in negative.to_dict("records"):
+    for rec in _records(negative):
         issue_id = rec["issue_id"]
-        fact = facts.loc[issue_id] if issue_id in facts.index else None
         rated, fixed = _date(rec["evaluated_on"]), _date(rec["rectified_on"])
         dept = rec["issue_lead_department"]
         rows.append(NegativeRow(
             evaluation_id=rec["id"], issue_id=issue_id,
-            title=_text(fact["title"]) if fact is not None else "—",
+            title=_text(titles[issue_id]) if issue_id in titles else "—",
             place=where.get(rec["issue_region_code"], "—"),
             department=departments.get(dept, _text(dept)),
             rating=int(rec["rating"]), rating_label=RATING_LABELS[int(rec["rating"])],
@@ -135,21 +142,27 @@ class DisputedRow:
 def disputed_rows(ledger: Ledger) -> list[DisputedRow]:
     """Each issue an officer found not resolved (the issues ``issues_disputed`` counts), latest dispute first."""
     i = ledger.inspections
-    disputed_ids = set(i.loc[i["verdict"].eq("not_resolved").fillna(False), "issue_id"].dropna())
-    facts = _issue_facts(ledger)
+    disputed_ids = i.loc[i["verdict"].eq("not_resolved").fillna(False), "issue_id"].dropna().unique()
+    titles = issue_titles(ledger, pd.Series(disputed_ids))
     departments = _department_names(ledger)
     verdicts = ledger.labels("inspections", "verdict")
     where = places(ledger)
+    # The disputed issues' inspections by issue, each issue's in file order (the rows are sorted below).
+    # One pass over plain rows: a pandas group per issue costs milliseconds, and there are thousands.
+    checked = i[i["issue_id"].isin(disputed_ids)]
+    groups: dict[str, list[dict]] = {}
+    for rec in _records(checked[["id", "issue_id", "inspected_on", "officer", "verdict", "note",
+                                 "issue_region_code", "issue_lead_department", "issue_resolved_on"]]):
+        groups.setdefault(rec["issue_id"], []).append(rec)
     rows = []
-    for issue_id, group in i[i["issue_id"].isin(disputed_ids)].groupby("issue_id", sort=True):
+    for issue_id, group in groups.items():
         checks = sorted((Check(rec["id"], _date(rec["inspected_on"]), _text(rec["officer"]), rec["verdict"],
                                verdicts.get(rec["verdict"], "—"), _text(rec["note"], ""))
-                         for rec in group.to_dict("records")),
+                         for rec in group),
                         key=lambda c: (c.inspected_on or pd.Timestamp.min, c.inspection_id))
-        first = group.iloc[0]
-        fact = facts.loc[issue_id] if issue_id in facts.index else None
+        first = group[0]
         dept = first["issue_lead_department"]
-        rows.append(DisputedRow(issue_id, _text(fact["title"]) if fact is not None else "—",
+        rows.append(DisputedRow(issue_id, _text(titles[issue_id]) if issue_id in titles else "—",
                                 where.get(first["issue_region_code"], "—"), departments.get(dept, _text(dept)),
                                 _date(first["issue_resolved_on"]), checks))
     return sorted(rows, key=lambda r: (-(r.latest_dispute or pd.Timestamp.min).value, r.issue_id))

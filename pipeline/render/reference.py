@@ -9,13 +9,15 @@ other sections.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pipeline.codes import CODES
 from pipeline.dictionary import dictionary_rows
 from pipeline.frames import Ledger
 from pipeline.metrics import METRICS, Metric
 from pipeline.package import DataPackage
 from pipeline.render.env import render
-from pipeline.render.section import Rendered
+from pipeline.render.section import Block, Part, Rendered, collect
 
 
 def metric_definitions_block() -> str:
@@ -52,5 +54,10 @@ def dictionary_page(package: DataPackage, name: str, rows: int, files: list[dict
                   as_of=package.as_of.isoformat(), xlsx_path=xlsx_path)
 
 
+def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
+    yield Block("metric-definitions", metric_definitions_block())
+    yield Block("finding-codes", codes_block())
+
+
 def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
-    return Rendered(blocks={"metric-definitions": metric_definitions_block(), "finding-codes": codes_block()})
+    return collect(stream(ledger, metrics), __name__)

@@ -3,26 +3,31 @@ and the list of them on the 参与贡献 page (marker ``<!-- ledger:template-dow
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pipeline.dictionary import dictionary_rows
 from pipeline.frames import Ledger
 from pipeline.metrics import Metric
 from pipeline.render.env import render
-from pipeline.render.section import Rendered
+from pipeline.render.section import Block, File, Part, Rendered, collect
 from pipeline.workbook import template_bytes
 
 FOLDER = "downloads/templates"
 
 
-def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     package = ledger.package
-    files: dict[str, str | bytes] = {}
     listed = []
     for name in package.resource_names:
         path = f"{FOLDER}/{name}.xlsx"
-        files[path] = template_bytes(package, name)
+        content = template_bytes(package, name)
+        yield File(path, content)
         rows = dictionary_rows(package, name)
         listed.append({"name": name, "title": package.resource(name).get("title") or name, "path": path,
                        "columns": len(rows), "required": sum(row.required for row in rows),
-                       "size_kb": max(1, round(len(files[path]) / 1024))})
-    return Rendered(blocks={"template-downloads": render("block_template_downloads.html.j2", templates=listed)},
-                    files=files)
+                       "size_kb": max(1, round(len(content) / 1024))})
+    yield Block("template-downloads", render("block_template_downloads.html.j2", templates=listed))
+
+
+def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+    return collect(stream(ledger, metrics), __name__)

@@ -1,0 +1,142 @@
+"""render_all streams: each file reaches the writer as soon as it is rendered, and no two parts clash.
+
+At a million issues the lookup shards are about 1 GB; the build must write them
+as they are made, never hold them all, and put them into the built site without
+mkdocs copying them. These tests use fake sections (modules registered under
+made-up names) to watch the order of rendering and writing, the real issues
+section with a small chunk size to watch the shards, and real builds of the tiny
+package for where the files land.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+
+import pytest
+
+from pipeline import build as build_module
+from pipeline.build import BuildConfig, BuildError, build
+from pipeline.metrics import compute_all
+from pipeline.render import SECTIONS, issues, issues_lookup, render_all
+from pipeline.render.issues_json import Table
+from pipeline.render.section import Block, Clash, File, collect
+from tests.conftest import REPO
+
+
+def fake_section(monkeypatch, name: str, stream) -> str:
+    module = types.ModuleType(name)
+    module.stream = stream
+    monkeypatch.setitem(sys.modules, name, module)
+    return name
+
+
+def test_a_file_is_written_before_the_next_one_is_rendered(monkeypatch, tiny_ledger):
+    written: list[str] = []
+
+    def first(ledger, metrics):
+        yield File("a/1.json", "1")
+        assert written == ["a/1.json"], "the first file was not written before the second was rendered"
+        yield File("a/2.json", "2")
+
+    def second(ledger, metrics):
+        assert written == ["a/1.json", "a/2.json"], "a section started before the previous one's files were written"
+        yield Block("b", "<p>b</p>")
+        yield File("b/1.md", "b")
+
+    sections = [fake_section(monkeypatch, "fake_first", first), fake_section(monkeypatch, "fake_second", second)]
+    blocks = render_all(tiny_ledger, lambda file: written.append(file.path), sections)
+    assert written == ["a/1.json", "a/2.json", "b/1.md"]
+    assert blocks == {"b": "<p>b</p>"}
+
+
+@pytest.mark.parametrize("kind, parts", [
+    ("file", [File("same/path.json", "one"), File("same/path.json", "two")]),
+    ("block", [Block("same-block", "one"), Block("same-block", "two")]),
+])
+def test_two_sections_rendering_the_same_path_or_block_fail(monkeypatch, tiny_ledger, kind, parts):
+    sections = [fake_section(monkeypatch, f"fake_{n}", lambda ledger, metrics, part=part: iter([part]))
+                for n, part in enumerate(parts)]
+    with pytest.raises(Clash, match=f"fake_1 renders {kind}"):
+        render_all(tiny_ledger, lambda file: None, sections)
+
+
+def test_the_real_sections_never_clash(tiny_ledger):
+    paths: list[str] = []
+    blocks = render_all(tiny_ledger, lambda file: paths.append(file.path))
+    assert len(paths) == len(set(paths)) > 0
+    assert {"headline", "trend", "template-downloads"} <= set(blocks)
+
+
+def test_a_section_repeating_a_path_fails_when_collected():
+    with pytest.raises(Clash):
+        collect(iter([File("x.md", "1"), File("x.md", "2")]))
+
+
+def test_shards_are_written_chunk_by_chunk(monkeypatch, demo_ledger):
+    """While shards are written, at most one chunk of them has been built and not yet written."""
+    monkeypatch.setattr(issues_lookup, "CHUNK_ROWS", 50)  # 600 issues: several chunks
+    built = {"chunks": 0}
+    real_joined = Table.joined
+
+    def counting_joined(self, *args, **kwargs):
+        if self.key is not None:  # the shard table, not the evaluation and inspection lists
+            built["chunks"] += 1
+        return real_joined(self, *args, **kwargs)
+
+    monkeypatch.setattr(Table, "joined", counting_joined)
+    chunks_when_written = []
+    for part in issues.stream(demo_ledger, compute_all(demo_ledger)):
+        if isinstance(part, File) and re.fullmatch(rf"{issues_lookup.API_DIR}/\d+\.json", part.path):
+            chunks_when_written.append(built["chunks"])
+    assert len(chunks_when_written) > 4
+    assert chunks_when_written[-1] > 1, "the test data should need several chunks"
+    # Shard n is handed on while its own chunk is the last one built: the count rises one chunk at a time.
+    assert chunks_when_written == sorted(chunks_when_written)
+    assert chunks_when_written[0] == 1
+
+
+def test_a_generated_file_may_not_replace_a_hand_written_one(monkeypatch, tiny, tmp_path):
+    def overwrite(ledger, metrics):
+        yield File("about.md", "# replaced")
+
+    sections = [*SECTIONS, fake_section(monkeypatch, "fake_overwrite", overwrite)]
+    monkeypatch.setattr(build_module, "render_all", lambda ledger, write: render_all(ledger, write, sections))
+    with pytest.raises(BuildError, match="about.md, which is a hand-written file"):
+        build(BuildConfig(data=tiny, out=tmp_path / "public", site=REPO / "site"))
+    assert not (tmp_path / "public").exists()
+
+
+def test_shards_skip_mkdocs_and_land_in_the_site_unchanged(monkeypatch, tiny, tmp_path):
+    """The lookup shards are written beside the docs, never seen by mkdocs, and moved into the built site."""
+    seen_by_mkdocs: list[str] = []
+    real_mkdocs = build_module.run_mkdocs
+
+    def watching_mkdocs(config_file, docs, site_out, epoch):
+        seen_by_mkdocs.extend(p.relative_to(docs).as_posix() for p in (docs / issues_lookup.API_DIR).glob("*.json"))
+        return real_mkdocs(config_file, docs, site_out, epoch)
+
+    monkeypatch.setattr(build_module, "run_mkdocs", watching_mkdocs)
+    out = build(BuildConfig(data=tiny, out=tmp_path / "public")).out
+    from pipeline.validate import validate
+
+    _, ledger = validate(tiny)
+    rendered = issues.render_section(ledger, compute_all(ledger)).files
+    shards = sorted(p for p in rendered if re.fullmatch(rf"{issues_lookup.API_DIR}/\d+\.json", p))
+    assert shards and not set(shards) & set(seen_by_mkdocs)
+    assert f"{issues_lookup.API_DIR}/index.json" in seen_by_mkdocs  # documented example: mkdocs knows it
+    for path in shards:
+        assert (out / path).read_bytes() == rendered[path]
+    assert not any(p.name.startswith(".public.") for p in tmp_path.iterdir())
+
+
+def test_a_verbatim_file_may_not_replace_what_mkdocs_built(monkeypatch, tiny, tmp_path):
+    def clash(ledger, metrics):
+        yield File("sitemap.xml", "<urlset/>", verbatim=True)
+
+    sections = [*SECTIONS, fake_section(monkeypatch, "fake_clash", clash)]
+    monkeypatch.setattr(build_module, "render_all", lambda ledger, write: render_all(ledger, write, sections))
+    with pytest.raises(BuildError, match="sitemap.xml is both in the mkdocs output and a verbatim"):
+        build(BuildConfig(data=tiny, out=tmp_path / "public"))
+    assert not (tmp_path / "public").exists()
