@@ -107,7 +107,7 @@ def key_texts(package: DataPackage, works: dict[str, list[FileWork]]) -> dict[st
         frames, position = [], 2
         for work in items:
             if work.records:
-                frames.append(work.frame("keys").assign(_pos=np.arange(position, position + work.records)))
+                frames.append(work.take("keys").assign(_pos=np.arange(position, position + work.records)))
             position += work.records
         texts[name] = ResourceText(name, pd.concat(frames, ignore_index=True) if len(frames) > 1 else
                                    frames[0] if frames else _empty_keys(package, name))
@@ -129,7 +129,7 @@ def _empty_keys(package: DataPackage, name: str) -> pd.DataFrame:
 
 def resource_frame(package: DataPackage, name: str, works: list[FileWork]) -> pd.DataFrame:
     """A resource's typed rows from its files' segments, located by file and spreadsheet row."""
-    parts = [located(work.frame("typed"), work.file.rel) for work in works if work.records]
+    parts = [located(work.take("typed"), work.file.rel) for work in works if work.records]
     return located_concat(parts, package.fields(name))
 
 

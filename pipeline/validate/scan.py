@@ -67,12 +67,16 @@ class FileWork:
     def records(self) -> int:
         return sum(s.records for s in self.segments)
 
-    def frame(self, part: str) -> pd.DataFrame:
-        """The file's typed rows ("typed") or key text ("keys"), one pandas frame for all its segments."""
+    def take(self, part: str) -> pd.DataFrame:
+        """The file's typed rows ("typed") or key text ("keys") as one pandas frame, each column in one
+        piece (every later filter pays per piece); the segments let go of theirs (peak memory)."""
         tables = [getattr(s, part) for s in self.segments]
         if not tables or tables[0].num_columns == 0:
             return pd.DataFrame(index=pd.RangeIndex(self.records))
-        return to_frame(pa.concat_tables(tables))
+        table = pa.concat_tables(tables).combine_chunks()
+        for segment in self.segments:
+            setattr(segment, part, None)
+        return to_frame(table)
 
 
 @dataclass
