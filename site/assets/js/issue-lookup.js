@@ -9,7 +9,7 @@
   "use strict";
 
   var root = document.getElementById("issue-lookup");
-  if (!root || !window.fetch || !window.TextEncoder) {
+  if (!root || !window.fetch || !window.TextEncoder || !window.LedgerDom) {
     return; // the page keeps its "needs JavaScript" note and its links
   }
   var ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$/;
@@ -27,24 +27,8 @@
     return hash >>> 0;
   }
 
-  function el(tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) {
-      node.textContent = String(text);
-    }
-    if (className) {
-      node.className = className;
-    }
-    return node;
-  }
-
-  function dateZh(iso) {
-    if (!iso) {
-      return "—";
-    }
-    var parts = iso.split("-");
-    return parseInt(parts[0], 10) + "年" + parseInt(parts[1], 10) + "月" + parseInt(parts[2], 10) + "日";
-  }
+  var el = window.LedgerDom.el; // site/assets/js/ledger-dom.js
+  var dateZh = window.LedgerDom.dateZh;
 
   function clear() {
     while (root.firstChild) {

@@ -9,7 +9,7 @@
 
   var PAGE = 20;
   var root = document.getElementById("items-catalogue");
-  if (!root || !window.fetch || !window.URLSearchParams || !window.URL) {
+  if (!root || !window.fetch || !window.URLSearchParams || !window.URL || !window.LedgerDom) {
     return;
   }
   var form = document.getElementById("items-filter");
@@ -37,24 +37,8 @@
     return String(text || "").normalize("NFKC").toLowerCase().replace(/\s+/g, "");
   }
 
-  function el(tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) {
-      node.textContent = String(text);
-    }
-    if (className) {
-      node.className = className;
-    }
-    return node;
-  }
-
-  function dateZh(iso) {
-    if (!iso) {
-      return "—";
-    }
-    var parts = iso.split("-");
-    return Number(parts[0]) + "年" + Number(parts[1]) + "月" + Number(parts[2]) + "日";
-  }
+  var el = window.LedgerDom.el; // site/assets/js/ledger-dom.js
+  var dateZh = window.LedgerDom.dateZh;
 
   function number(value) {
     return value === null || value === undefined ? "—" : Number(value).toLocaleString("en-US");
