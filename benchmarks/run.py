@@ -80,6 +80,7 @@ def main() -> None:
     results.append(measure("frictionless validate", [str(BIN / "frictionless"), "validate", str(data / "datapackage.json")]))
     env = {"LEDGER_CACHE_DIR": str(cache)}
     results.append(measure("ledger validate (cold)", [*ledger, "validate", "--data", str(data)], env))
+    results.append(measure("ledger validate (nothing changed)", [*ledger, "validate", "--data", str(data)], env))
     changed = change_one_row(data)
     results.append(measure("ledger validate (one row changed)", [*ledger, "validate", "--data", str(data)], env))
     shutil.rmtree(cache, ignore_errors=True)
