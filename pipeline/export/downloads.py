@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline.export import package_zip
+from pipeline.cache import FileCache
+from pipeline.export import package_zip, reuse
 from pipeline.export.csv_export import CsvWriter
 from pipeline.export.json_export import JsonWriter
 from pipeline.export.manifest import Download, describe
@@ -175,24 +177,26 @@ def manifest(package: DataPackage, tables: list[Table], docs: Path, stem: str) -
     """Every written file with its size and sha256, in the order the pages list them."""
     out = docs / DOWNLOADS
     total = sum(t.rows for t in tables)
-    downloads = [describe(docs, out / DESCRIPTOR, "descriptor", None, None)]
+    files = [(out / DESCRIPTOR, "descriptor", None, None)]
     for table in tables:
         for rel, rows in zip(resource_paths(package.resource(table.name)), table.part_rows):
-            downloads.append(describe(docs, out / rel, "source", table.name, rows))
-    downloads += [describe(docs, out / f"{stem}.zip", "zip", None, total),
-                  describe(docs, out / f"{stem}.xlsx", "xlsx", None, total),
-                  describe(docs, out / f"{stem}.db", "sqlite", None, total)]
+            files.append((out / rel, "source", table.name, rows))
+    files += [(out / f"{stem}.zip", "zip", None, total), (out / f"{stem}.xlsx", "xlsx", None, total),
+              (out / f"{stem}.db", "sqlite", None, total)]
     for fmt, folder, ext in PER_RESOURCE:
         for table in tables:
-            downloads.append(describe(docs, out / folder / f"{table.name}.{ext}", fmt, table.name, table.rows))
-    return downloads
+            files.append((out / folder / f"{table.name}.{ext}", fmt, table.name, table.rows))
+    with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL: two files at a time
+        return list(pool.map(lambda spec: describe(docs, *spec), files))
 
 
-def publish(ledger: Ledger, docs: Path) -> Exported:
-    """Downloads, then the pages and documents that describe them; never overwrites a rendered file."""
+def publish(ledger: Ledger, docs: Path, cache: FileCache | None = None) -> Exported:
+    """Downloads, then the pages and documents that describe them; never overwrites a rendered file.
+
+    With a ``cache``, downloads made from the same data by the same code are reused (``reuse``)."""
     from pipeline.render.downloads_pages import described_files
 
-    exported = write_downloads(ledger.package, docs)
+    exported = written_or_reused(ledger.package, docs, cache)
     start = time.monotonic()
     for rel, content in sorted(described_files(ledger, exported).items()):
         target = docs / rel
@@ -204,4 +208,17 @@ def publish(ledger: Ledger, docs: Path) -> Exported:
         else:
             target.write_text(content, encoding="utf-8", newline="\n")
     exported.seconds["pages"] = round(time.monotonic() - start, 3)
+    return exported
+
+
+def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None) -> Exported:
+    start = time.monotonic()
+    folder = reuse.entry(cache, reuse.export_key(package)) if cache is not None and cache.root is not None else None
+    restored = reuse.restore(folder, docs)
+    if restored is not None:
+        downloads, sheets = restored
+        log.info("downloads_reused files=%d", len(downloads))
+        return Exported(downloads=downloads, sheets=sheets, seconds={"reused": round(time.monotonic() - start, 3)})
+    exported = write_downloads(package, docs)
+    reuse.store(folder, docs, exported.downloads, exported.sheets)
     return exported

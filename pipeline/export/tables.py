@@ -52,8 +52,10 @@ class Table:
     def names(self) -> list[str]:
         return [f["name"] for f in self.fields]
 
-    def blocks(self, rows: int = BLOCK_ROWS) -> Iterator[pa.RecordBatch]:
-        """The cells as string columns (schema order), ``rows`` rows a block (the last may be shorter)."""
+    def blocks(self, rows: int | None = None) -> Iterator[pa.RecordBatch]:
+        """The cells as string columns (schema order), ``rows`` (default BLOCK_ROWS) rows a block
+        (the last may be shorter)."""
+        rows = rows or BLOCK_ROWS
         if self.text is not None:
             yield from rebatch(frame_table(self.text, self.names).to_reader(), rows)
             return
