@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.export import tables, xlsx_export
+from pipeline.export import parquet_export, tables, xlsx_export
 from pipeline.export.columns import anywhere, data_bytes, edge_bytes, rows_matching
 from pipeline.export.csv_export import csv_lines, guard, quoted_line
 from pipeline.export.downloads import write_downloads
@@ -78,24 +78,32 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 
 def test_blocks_of_any_size_give_the_same_downloads(hostile_package, tmp_path, monkeypatch):
-    """Tiny parser blocks (cells sliced out of them), 7-row blocks, 5-row worksheet blocks: every file is
-    byte-identical to the one-block export, except Parquet, whose row groups are the blocks."""
+    """Tiny parser blocks (cells sliced out of them), 7-row blocks and 5-row worksheet blocks: every file is
+    byte-identical to the one-block export."""
     package = load(hostile_package)
     whole = write_downloads(package, tmp_path / "whole")
     monkeypatch.setattr(tables, "BLOCK_ROWS", 7)
     monkeypatch.setattr(tables, "READ_BYTES", 64 << 10)
     monkeypatch.setattr(xlsx_export, "CHUNK_ROWS", 5)
     small = write_downloads(package, tmp_path / "small")
-    first, second = files_of(tmp_path / "whole"), files_of(tmp_path / "small")
-    assert first.keys() == second.keys()
-    parquet = {name for name in first if name.endswith(".parquet")}
-    assert {name for name in first if first[name] != second[name]} <= parquet
+    assert files_of(tmp_path / "small") == files_of(tmp_path / "whole")
     assert [(d.path, d.rows) for d in whole.downloads] == [(d.path, d.rows) for d in small.downloads]
-    for name in parquet:
-        one, many = (pq.ParquetFile(io.BytesIO(files[name])) for files in (first, second))
-        assert many.read().equals(one.read()) and many.schema_arrow.equals(one.schema_arrow, check_metadata=True)
-        assert many.metadata.num_row_groups == max(1, -(-one.metadata.num_rows // 7))
     assert (tmp_path / "small/downloads/csv/issues.csv").stat().st_size > 100_000  # many blocks were written
+
+
+def test_parquet_row_groups_have_a_fixed_size_whatever_the_blocks(hostile_package, tmp_path, monkeypatch):
+    package = load(hostile_package)
+    write_downloads(package, tmp_path / "whole")
+    monkeypatch.setattr(tables, "BLOCK_ROWS", 7)
+    monkeypatch.setattr(parquet_export, "ROW_GROUP_ROWS", 11)
+    write_downloads(package, tmp_path / "grouped")
+    for path in sorted((tmp_path / "whole/downloads/parquet").iterdir()):
+        one, grouped = pq.ParquetFile(path), pq.ParquetFile(tmp_path / "grouped/downloads/parquet" / path.name)
+        assert grouped.read().equals(one.read()) and grouped.schema_arrow.equals(one.schema_arrow, check_metadata=True)
+        rows = one.metadata.num_rows
+        assert [grouped.metadata.row_group(i).num_rows for i in range(grouped.metadata.num_row_groups)] == \
+            [min(11, rows - start) for start in range(0, rows, 11)] or rows == 0, path.name
+        assert one.metadata.num_row_groups == 1
 
 
 # --- each formatter against the Python definition of its format ----------------------------------------------

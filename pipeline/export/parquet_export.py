@@ -3,10 +3,10 @@
 Written from Arrow arrays with an explicit schema (no pandas metadata, no
 writer clock), so the same rows give the same bytes. Each column carries its
 Chinese title and description as field metadata; the file carries the
-resource name and the snapshot date. Rows are written a block at a time, one
-row group per block of ``tables.BLOCK_ROWS`` rows, so that a million-row
-resource is never held in memory whole (a resource of up to that many rows
-is one row group, as ``pyarrow.parquet.write_table`` writes it).
+resource name and the snapshot date. Rows are written a row group of
+ROW_GROUP_ROWS rows at a time, so that a million-row resource is never held
+in memory whole (a resource of up to that many rows is one row group, as
+``pyarrow.parquet.write_table`` writes it).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pipeline.export.tables import TYPED, Table, typed_value
 
 ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
                "date": pa.date32(), "yearmonth": pa.string(), "list": pa.list_(pa.string())}
+ROW_GROUP_ROWS = 65_536
 OPTIONS = {"compression": "snappy", "use_dictionary": True, "write_statistics": True, "store_schema": True}
 
 
@@ -47,22 +48,37 @@ def arrow_batch(batch: pa.RecordBatch, fields: list[dict], schema: pa.Schema) ->
 
 
 class ParquetWriter:
+    """Blocks of any size in, row groups of ROW_GROUP_ROWS rows out (typed values held until a group is full)."""
+
     def __init__(self, path: Path, fields: list[dict], schema: pa.Schema):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.fields = fields
         self.schema = schema
         self.rows = 0
+        self.held: list[pa.Table] = []
         self.writer = pq.ParquetWriter(path, schema, **OPTIONS)
 
     def write(self, batch: pa.RecordBatch) -> None:
-        if batch.num_rows:
-            self.writer.write_table(arrow_batch(batch, self.fields, self.schema))
-            self.rows += batch.num_rows
+        if not batch.num_rows:
+            return
+        self.held.append(arrow_batch(batch, self.fields, self.schema))
+        self.rows += batch.num_rows
+        while sum(t.num_rows for t in self.held) >= ROW_GROUP_ROWS:
+            self._flush(ROW_GROUP_ROWS)
 
     def close(self) -> None:
+        if self.held:
+            self._flush(None)
         if not self.rows:  # an empty resource: one empty row group, as write_table writes it
             self.writer.write_table(self.schema.empty_table())
         self.writer.close()
+
+    def _flush(self, rows: int | None) -> None:
+        whole = pa.concat_tables(self.held)
+        group = whole if rows is None else whole.slice(0, rows)
+        self.writer.write_table(group.combine_chunks())
+        rest = whole.slice(group.num_rows)
+        self.held = [rest] if rest.num_rows else []
 
 
 def write_parquet(table: Table, path: Path, as_of: str) -> int:

@@ -22,6 +22,7 @@ from pipeline.export.tables import Table, typed_value
 from pipeline.package import DataPackage
 
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
+INSERT_ROWS = 8192  # rows turned into Python values at a time (a value is an object: ~100 bytes)
 DICTIONARY = "_dictionary"
 
 
@@ -119,9 +120,11 @@ class SqliteWriter:
 
     def insert(self, resource: dict, batch: pa.RecordBatch) -> None:
         fields = resource["schema"]["fields"]
-        marks = ", ".join("?" for _ in fields)
-        columns = [sql_values(cells, f) for cells, f in zip(batch.columns, fields)]
-        self.db.executemany(f"INSERT INTO {quote(resource['name'])} VALUES ({marks})", zip(*columns))
+        statement = f"INSERT INTO {quote(resource['name'])} VALUES ({', '.join('?' for _ in fields)})"
+        for start in range(0, batch.num_rows, INSERT_ROWS):  # Python values for a few thousand rows at a time
+            part = batch.slice(start, INSERT_ROWS)
+            columns = [sql_values(cells, f) for cells, f in zip(part.columns, fields)]
+            self.db.executemany(statement, zip(*columns))
 
     def end_table(self, resource: dict) -> None:
         for statement in index_sql(resource):

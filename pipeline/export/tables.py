@@ -30,8 +30,8 @@ from pipeline.package import DataPackage
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
 FALSE_VALUES = ["false", "False", "FALSE", "0"]
 TEXT_TYPES = ("string", "list")  # the cells a spreadsheet could take for a formula
-BLOCK_ROWS = 65_536  # rows per block (and per Parquet row group): tens of MB at most
-READ_BYTES = 8 << 20  # the parser's block: it hands over about this much text at a time
+BLOCK_ROWS = 16_384  # rows per block: about 6 MB of text for the widest resource
+READ_BYTES = 1 << 20  # the parser's block: its read-ahead holds about twenty (8 MB blocks: 170 MB), no faster
 
 
 @dataclass(frozen=True)

@@ -280,7 +280,7 @@ class XlsxWriter:
         self.when = when
         self._done = 0
         self._open: Sheet | None = None
-        self._lane = Lane("xlsx-deflate", depth=4) if background else None
+        self._lane = Lane("xlsx-deflate", depth=2) if background else None
         self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
         self.level = compresslevel
         for name, text in self._package_parts(title, creator):
