@@ -112,7 +112,7 @@ class SqliteWriter:
         self.db.execute("PRAGMA journal_mode = OFF")
         self.db.execute("PRAGMA synchronous = OFF")
         self.db.execute("PRAGMA page_size = 4096")
-        self.db.execute("PRAGMA cache_size = -65536")  # 64 MB of pages: the key indexes are built in memory
+        self.db.execute("PRAGMA cache_size = -16384")  # 16 MB of pages: as fast as 64 MB for the indexes
         self.db.execute("BEGIN")
 
     def begin_table(self, resource: dict) -> None:
