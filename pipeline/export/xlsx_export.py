@@ -100,12 +100,16 @@ class Workbook:
         readme = readme_rows(package, [(table, self.plan[table.name]) for table in tables])
         self.book = XlsxWriter(path, names, when=package.as_of, title=title,
                                creator=title or package.descriptor.get("name", ""), background=background)
-        sheet = self.book.sheet(README, rows=len(readme), columns=max(map(len, readme)))
-        for row in readme:
-            sheet.row(row)
+        try:
+            sheet = self.book.sheet(README, rows=len(readme), columns=max(map(len, readme)))
+            for row in readme:
+                sheet.row(row)
+        except BaseException as error:
+            self.book.__exit__(type(error), error, error.__traceback__)
+            raise
         self.sheet = None
         self.kinds: list[str] = []
-        self.plan_bytes: tuple[Table | None, int] = (None, 0)
+        self.bounds: dict[str, int] = {}  # resource → its text's escaped bytes, when the table has no measure
 
     @property
     def sheets(self) -> dict[str, list[str]]:
@@ -141,9 +145,9 @@ class Workbook:
     def _open(self, table: Table, name: str, positions: Sequence[int]):
         self.table = table
         self.kinds = [KINDS.get(f.get("type", "string"), TEXT) for f in table.fields]
-        if table.text_bytes is None:  # measured once, for every sheet of the table
-            self.plan_bytes = self.plan_bytes if self.plan_bytes[0] is table else (table, _text_bytes(table))
-        text_bytes = table.text_bytes if table.text_bytes is not None else self.plan_bytes[1]
+        if table.text_bytes is None and table.name not in self.bounds:  # measured once for all its sheets
+            self.bounds[table.name] = _text_bytes(table)
+        text_bytes = table.text_bytes if table.text_bytes is not None else self.bounds[table.name]
         rows = len(positions) + 1
         sheet = self.book.sheet(name, rows=rows, columns=len(self.kinds), frozen_header=True,
                                 size_bound=sheet_bytes_bound(rows, len(self.kinds), text_bytes))
