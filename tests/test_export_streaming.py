@@ -253,3 +253,45 @@ def test_a_lane_runs_calls_in_order_on_one_thread_and_raises_the_first_error():
     with pytest.raises(ZeroDivisionError):
         lane.close()
     assert seen == list(range(20)) and len(threads) == 1 and threading.get_ident() not in threads
+
+
+# --- the workbook's background compression ---------------------------------------------------------------
+
+def test_a_workbook_compressed_in_the_background_has_the_same_bytes(hostile_package, tmp_path):
+    from pipeline.export.tables import source_table
+    from pipeline.export.xlsx_export import Workbook, write_xlsx
+
+    package = load(hostile_package)
+    tables_ = [source_table(package, name) for name in package.resource_names]
+    write_xlsx(package, tables_, tmp_path / "plain.xlsx")
+    with Workbook(package, tables_, tmp_path / "lane.xlsx", background=True) as book:
+        for table in tables_:
+            if book.begin(table):
+                for block in table.blocks(3):
+                    book.write(block)
+            book.end(table)
+    assert (tmp_path / "lane.xlsx").read_bytes() == (tmp_path / "plain.xlsx").read_bytes()
+
+
+def test_a_failure_while_compressing_in_the_background_leaves_no_workbook(tmp_path):
+    from pipeline.export.xlsx_writer import XlsxWriter
+
+    path = tmp_path / "broken.xlsx"
+    with pytest.raises(RuntimeError, match="stop"):
+        with XlsxWriter(path, ["a"], when=dt.date(2026, 4, 30), background=True) as book:
+            sheet = book.sheet("a", rows=3, columns=1)
+            sheet.row(["x"])
+            raise RuntimeError("stop")
+    assert not path.exists()
+
+
+def test_a_failed_background_write_is_raised_and_leaves_no_workbook(tmp_path):
+    from pipeline.export.xlsx_writer import XlsxWriter
+
+    path = tmp_path / "broken.xlsx"
+    with pytest.raises(TypeError):
+        with XlsxWriter(path, ["a"], when=dt.date(2026, 4, 30), background=True) as book:
+            sheet = book.sheet("a", rows=2, columns=1)
+            sheet.markup(None, 1)  # not bytes: fails on the lane, after this call has returned
+            sheet.row(["x"])
+    assert not path.exists()

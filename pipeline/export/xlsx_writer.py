@@ -290,15 +290,26 @@ class XlsxWriter:
         return self
 
     def __exit__(self, kind, error, trace) -> None:
-        if error is None:
-            self.close()
+        if error is not None:
+            self._discard()
             return
-        if self._open is not None:  # a failed write leaves no half workbook behind
+        try:
+            self.close()
+        except BaseException:  # a failed last write (or a background one) too
+            self._discard()
+            raise
+
+    def _discard(self) -> None:
+        """A failed write leaves no half workbook behind."""
+        if self._open is not None:
             self._open.abort()
+            self._open = None
         if self._lane is not None:
             self._lane.abort()
         try:
             self._zip.close()
+        except (OSError, ValueError):
+            pass  # the file goes anyway
         finally:
             self.path.unlink(missing_ok=True)
 
