@@ -219,6 +219,18 @@ def test_a_file_pyarrow_cannot_parse_is_read_by_the_csv_module(tmp_path):
     assert table.to_pydict() == {"a": ["1", "3", "4"], "b": ["2", "", "5"]}
 
 
+def test_a_record_longer_than_the_parser_block_is_read_by_the_csv_module(tmp_path, monkeypatch):
+    monkeypatch.setattr(tables, "READ_BYTES", 1024)
+    monkeypatch.setattr(tables, "BLOCK_ROWS", 50)
+    path = tmp_path / "t.csv"
+    rows = [[str(i), "长" * (3000 if i == 400 else 3)] for i in range(600)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([["a", "b"]] + rows)
+    batches = list(file_batches(path, ["a", "b"]))
+    assert pa.Table.from_batches(batches).to_pydict() == {"a": [r[0] for r in rows], "b": [r[1] for r in rows]}
+    assert max(b.num_rows for b in batches[-3:]) <= 50  # the rest comes in blocks, not as one list
+
+
 def test_rebatch_gives_blocks_of_exactly_the_size_asked():
     pieces = [batch_of({"n": [str(i) for i in range(start, stop)]}) for start, stop in ((0, 3), (3, 4), (4, 15))]
     blocks = list(rebatch(pieces, 4))

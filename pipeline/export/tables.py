@@ -118,8 +118,8 @@ def file_batches(path: Path, names: list[str]) -> Iterator[pa.RecordBatch]:
     """A CSV file's records after the header as string columns ``names``, a parser block at a time.
 
     Columns are found by header name (a schema column the file lacks is all ""); blank lines are
-    skipped. A file pyarrow cannot parse (a record of the wrong length: it fails validation) is
-    read by the csv module instead."""
+    skipped. From a record pyarrow cannot parse on (one of the wrong length, which fails validation,
+    or one longer than READ_BYTES) the file is read by the csv module instead."""
     header = header_of(path)
     labels = [f"_{i}" for i in range(len(header))]
     where = {}
@@ -153,20 +153,31 @@ def _select(batch: pa.RecordBatch, names: list[str], where: dict[str, str]) -> p
 
 
 def _csv_module_batches(path: Path, names: list[str], header: list[str], skip: int) -> Iterator[pa.RecordBatch]:
+    """The records after the first ``skip``, read by the csv module, BLOCK_ROWS at a time."""
     index = {}
     for position, name in enumerate(header):
         index.setdefault(name, position)
     columns: list[list[str]] = [[] for _ in names]
+
+    def block() -> pa.RecordBatch:
+        batch = pa.RecordBatch.from_arrays([pa.array(c, type=pa.string()) for c in columns], schema=text_schema(names))
+        for column in columns:
+            column.clear()
+        return batch
+
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
-        for number, record in enumerate(reader):
-            if not record or number < skip:
+        for number, record in enumerate(r for r in reader if r):  # blank lines are no records, as for pyarrow
+            if number < skip:
                 continue
             for column, name in zip(columns, names):
                 position = index.get(name)
                 column.append(record[position] if position is not None and position < len(record) else "")
-    yield pa.RecordBatch.from_arrays([pa.array(c, type=pa.string()) for c in columns], schema=text_schema(names))
+            if len(columns[0]) >= BLOCK_ROWS:
+                yield block()
+    if not columns or columns[0]:
+        yield block()
 
 
 def rebatch(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
