@@ -16,14 +16,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.export import parquet_export, tables, xlsx_export
-from pipeline.export.columns import anywhere, data_bytes, edge_bytes, rows_matching
+from pipeline.export.columns import anywhere, data_bytes, edge_bytes, escaped_bytes, rows_matching
 from pipeline.export.csv_export import csv_lines, guard, quoted_line
 from pipeline.export.downloads import write_downloads
 from pipeline.export.json_export import json_records
 from pipeline.export.lanes import Lane
 from pipeline.export.tables import file_batches, rebatch, typed_value
 from pipeline.export.xlsx_rows import row_markup
-from pipeline.export.xlsx_writer import BOOL, DATE, NUMBER, TEXT, Sheet, column_letter
+from pipeline.export.xlsx_writer import BOOL, DATE, NUMBER, TEXT, Sheet, column_letter, escaped_bytes_bound
 from pipeline.package import load
 
 HOSTILE = ['=HYPERLINK("x")', "+1", "-2+3", "@SUM(A1)", "\t=1+1", "a\rb\r\nc", "<script>alert(1)</script>", "&amp;",
@@ -248,6 +248,8 @@ def test_column_helpers_respect_a_slice():
     assert list(lengths) == [2, 0, 1]
     assert rows_matching([part], "[&]") is None
     assert rows_matching([cells], "[&]").to_pylist() == [False, True, False, False, False]
+    block = batch_of({"a": ["x&y", "<>", "长"], "b": ["", "plain", "&&"]}).slice(1)
+    assert escaped_bytes(block) == escaped_bytes_bound("<>长plain&&".encode()) == 2 + 3 + 5 + 2 + 2 * 4 + 2 * 3
 
 
 def test_a_lane_runs_calls_in_order_on_one_thread_and_raises_the_first_error():

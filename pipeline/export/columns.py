@@ -117,6 +117,12 @@ def empty(cells: pa.Array) -> pa.Array:
 def escaped_bytes(batch: pa.RecordBatch) -> int:
     """UTF-8 bytes of every cell once & < > are XML entities (the XLSX sheet's size bound).
 
-    The sum over cells of ``xlsx_writer.escaped_bytes_bound``: control characters only shrink it."""
-    data = b"".join(data_bytes(cells) for cells in batch.columns)
-    return escaped_bytes_bound(data)
+    The sum over cells of ``xlsx_writer.escaped_bytes_bound`` (control characters only shrink it);
+    a column's bytes are counted only when it holds one of & < > at all."""
+    total = 0
+    for cells in batch.columns:
+        data = data_bytes(cells)
+        total += len(data)
+        if anywhere(cells, "[&<>]"):
+            total += escaped_bytes_bound(data.tobytes()) - len(data)
+    return total
