@@ -124,3 +124,20 @@ def test_text_is_escaped_and_control_characters_dropped(tiny_ledger):
     assert first.find("a:title", NS).text == '<script>alert("x")</script> & ]]> '
     assert first.find("a:content", NS).text.endswith("办理情况：</content><entry>伪造</entry>")
     assert len(root.findall("a:entry", NS)) == 4
+
+
+def test_each_place_takes_its_newest_from_the_one_shared_sort(demo_ledger):
+    """A place's feed, picked from the whole ledger's order, is what sorting that place's issues alone gives,
+    ties on the date included (many issues are resolved on the same day)."""
+    issues = demo_ledger.issues
+    ordered = feeds.newest_resolved(demo_ledger, issues)
+    assert ordered["_position"].is_unique and len(ordered) == int(issues["done"].sum())
+    for code, _ in feeds.township_codes(demo_ledger):
+        mine = issues["region_code"].isin(demo_ledger.region_codes(code))
+        alone = issues[mine]
+        done = alone[alone["done"] & alone["resolved_on"].notna() & (alone["resolved_on"] <= demo_ledger.as_of)]
+        expected = done.sort_values(["resolved_on", "id"], ascending=[False, True], kind="stable").head(LIMIT)
+        part = ordered[ordered["region_code"].isin(demo_ledger.region_codes(code))]
+        shared = feeds.entries_of_resolved(demo_ledger, issues, part)
+        assert [e.id.split("/")[1] for e in shared] == list(expected["id"])
+        assert shared == feeds.resolved_entries(demo_ledger, alone)

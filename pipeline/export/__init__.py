@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pipeline.cache import FileCache
     from pipeline.export.downloads import Exported
     from pipeline.frames import Ledger
 
 
-def publish(ledger: Ledger, docs: Path) -> Exported:
+def publish(ledger: Ledger, docs: Path, cache: FileCache | None = None) -> Exported:
     """Write every download into ``docs/downloads`` and the pages describing them (imported lazily:
-    pandas, pyarrow and openpyxl load only when a build exports)."""
+    pandas, pyarrow and openpyxl load only when a build exports). With a ``cache``, downloads of
+    unchanged data are reused from an earlier build (pipeline/export/reuse.py)."""
     from pipeline.export.downloads import publish as run
 
-    return run(ledger, docs)
+    return run(ledger, docs, cache)

@@ -17,7 +17,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.frames import Ledger
 
@@ -114,14 +117,37 @@ def _names(ledger: Ledger, resource: str) -> dict[str, str]:
     return dict(zip(frame["code"], frame["name"]))
 
 
+RESOLVED_COLUMNS = ["id", "title", "summary", "region_code", "category", "lead_department", "raised_on",
+                    "resolved_on"]
+
+
+def newest_resolved(ledger: Ledger, issues: pd.DataFrame) -> pd.DataFrame:
+    """The issues resolved by as_of, newest first (then by id): their sort keys, region and row position.
+
+    Sorted once for every feed: a feed's rows, picked from this order, are in the order a sort of
+    them alone would give (the sort is stable), so each feed takes its first LIMIT; only those rows'
+    text is ever copied."""
+    done = issues["done"] & issues["resolved_on"].notna() & (issues["resolved_on"] <= ledger.as_of)
+    positions = np.flatnonzero(done.to_numpy(dtype=bool))
+    keys = pa.table({"resolved_on": pa.array(issues["resolved_on"].to_numpy()[positions]),
+                     "id": pa.array(issues["id"]).take(positions)})
+    # Arrow's sort is stable (as pandas' kind="stable") and needs no Python object per id
+    order = pc.sort_indices(keys, sort_keys=[("resolved_on", "descending"), ("id", "ascending")]).to_numpy()
+    return pd.DataFrame({"region_code": issues["region_code"].take(positions[order]).reset_index(drop=True),
+                         "_position": positions[order]})
+
+
 def resolved_entries(ledger: Ledger, issues: pd.DataFrame) -> list[Entry]:
+    return entries_of_resolved(ledger, issues, newest_resolved(ledger, issues))
+
+
+def entries_of_resolved(ledger: Ledger, issues: pd.DataFrame, ordered: pd.DataFrame) -> list[Entry]:
+    """Entries of the first LIMIT rows of ``newest_resolved`` (or of a selection of its rows)."""
+    rows = issues[RESOLVED_COLUMNS].iloc[ordered["_position"].to_numpy()[:LIMIT]]
     regions, departments = _names(ledger, "regions"), _names(ledger, "departments")
     categories = ledger.labels("issues", "category")
-    done = issues[issues["done"] & issues["resolved_on"].notna() & (issues["resolved_on"] <= ledger.as_of)]
-    # Sort before building text: only the newest LIMIT become entries.
-    done = done.sort_values(["resolved_on", "id"], ascending=[False, True], kind="stable").head(LIMIT)
     entries = []
-    for row in done.itertuples(index=False):
+    for row in rows.itertuples(index=False):
         resolved, raised = _date(row.resolved_on), _date(row.raised_on)
         days = (resolved - raised).days if raised else None
         parts = [regions.get(row.region_code, row.region_code), categories.get(row.category, row.category),
@@ -200,10 +226,11 @@ def claim_entries(ledger: Ledger) -> list[Entry]:
 
 def feed_files(ledger: Ledger) -> dict[str, bytes]:
     title = ledger.package.descriptor.get("title") or AUTHOR
+    resolved = newest_resolved(ledger, ledger.issues)  # sorted once; each place takes its rows from it
     files = {
         "feeds/resolved.xml": atom(ledger, "resolved", f"{title}：最近办结的问题",
                                    f"按办结日期最新的 {LIMIT} 个问题", "resolved.xml", "../issues/",
-                                   resolved_entries(ledger, ledger.issues)),
+                                   entries_of_resolved(ledger, ledger.issues, resolved)),
         "feeds/items.xml": atom(ledger, "items", f"{title}：赋权事项的下放与收回",
                                 f"按日期最新的 {LIMIT} 次下放生效或收回", "items.xml", "../items/",
                                 item_entries(ledger)),
@@ -211,10 +238,9 @@ def feed_files(ledger: Ledger) -> dict[str, bytes]:
                                  f"按报道日期最新的 {LIMIT} 条", "claims.xml", "../claims/",
                                  claim_entries(ledger)),
     }
-    issues = ledger.issues
     for code, name in township_codes(ledger):
-        part = issues[issues["region_code"].isin(ledger.region_codes(code))]
+        part = resolved[resolved["region_code"].isin(ledger.region_codes(code))]
         files[f"feeds/resolved-{code}.xml"] = atom(
             ledger, f"resolved/{code}", f"{title}：{name}最近办结的问题", f"{name}（含所辖村、社区）按办结日期最新的 {LIMIT} 个问题",
-            f"resolved-{code}.xml", "../issues/", resolved_entries(ledger, part))
+            f"resolved-{code}.xml", "../issues/", entries_of_resolved(ledger, ledger.issues, part))
     return files
