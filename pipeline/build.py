@@ -5,8 +5,9 @@ site is built in a staging folder next to it and swapped in at the end, so a
 failure at any stage leaves the previous site untouched.
 
 Rendered files are written into the staging docs folder as each section makes
-them (never all held in memory); verbatim ones (the issue-lookup shards) into a
-folder beside it, moved into the built site once mkdocs has run.
+them (never all held in memory); verbatim ones (the issue-lookup shards and the
+downloads, gigabytes at a million issues, which mkdocs would only copy once more)
+into a folder beside it, moved into the built site once mkdocs has run.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def build(config: BuildConfig) -> BuildResult:
         generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
         blocks = render_all(ledger, generated.write)  # each file is written as soon as it is rendered
         inject_blocks(docs, blocks, generated.hand_written_pages())
-        copy_downloads(ledger, docs)
+        copy_downloads(ledger, docs, generated.verbatim, config.cache)
         # --- mkdocs build --strict, with timestamps from the data, not the clock ---
         site_out = staging / "site"
         run_mkdocs(config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of))
@@ -161,11 +162,12 @@ def inject_blocks(docs: Path, blocks: dict[str, str], pages: list[Path] | None =
         raise BuildError(f"no hand-written page has the marker(s) {sorted(missing)}; the figures would not appear")
 
 
-def copy_downloads(ledger: Ledger, docs: Path) -> None:
-    """Every download (package zip with hashes, CSV, XLSX, JSON, Parquet, SQLite) and the pages stating their sizes."""
+def copy_downloads(ledger: Ledger, docs: Path, files_root: Path, cache: FileCache | None) -> None:
+    """Every download (package zip with hashes, CSV, XLSX, JSON, Parquet, SQLite) into ``files_root``
+    (verbatim: moved into the site after mkdocs) and the pages stating their sizes into ``docs``."""
     from pipeline.export import publish
 
-    exported = publish(ledger, docs)
+    exported = publish(ledger, docs, cache, files_root)
     log.info("export_done seconds=%s", exported.seconds)
 
 

@@ -17,10 +17,10 @@ if TYPE_CHECKING:
     from pipeline.frames import Ledger
 
 
-def publish(ledger: Ledger, docs: Path, cache: FileCache | None = None) -> Exported:
-    """Write every download into ``docs/downloads`` and the pages describing them (imported lazily:
-    pandas, pyarrow and openpyxl load only when a build exports). With a ``cache``, downloads of
-    unchanged data are reused from an earlier build (pipeline/export/reuse.py)."""
+def publish(ledger: Ledger, docs: Path, cache: FileCache | None = None, files_root: Path | None = None) -> Exported:
+    """Write every download into ``files_root/downloads`` (default ``docs``) and the pages describing
+    them into ``docs`` (imported lazily: pandas, pyarrow and openpyxl load only when a build exports).
+    With a ``cache``, downloads of unchanged data are reused from an earlier build (pipeline/export/reuse.py)."""
     from pipeline.export.downloads import publish as run
 
-    return run(ledger, docs, cache)
+    return run(ledger, docs, cache, files_root)

@@ -195,13 +195,15 @@ def manifest(package: DataPackage, tables: list[Table], docs: Path, stem: str) -
         return list(pool.map(lambda spec: describe(docs, *spec), files))
 
 
-def publish(ledger: Ledger, docs: Path, cache: FileCache | None = None) -> Exported:
+def publish(ledger: Ledger, docs: Path, cache: FileCache | None = None, files_root: Path | None = None) -> Exported:
     """Downloads, then the pages and documents that describe them; never overwrites a rendered file.
 
-    With a ``cache``, downloads made from the same data by the same code are reused (``reuse``)."""
+    With a ``cache``, downloads made from the same data by the same code are reused (``reuse``).
+    The download files go under ``files_root`` (default ``docs``): the build puts them beside the
+    docs and moves them into the built site after mkdocs, which would copy gigabytes once more."""
     from pipeline.render.downloads_pages import described_files
 
-    exported = written_or_reused(ledger.package, docs, cache)
+    exported = written_or_reused(ledger.package, files_root or docs, cache)
     start = time.monotonic()
     for rel, content in sorted(described_files(ledger, exported).items()):
         target = docs / rel
