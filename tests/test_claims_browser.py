@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import PageWatch, screenshot, serve
 
@@ -38,11 +39,12 @@ def test_filter_by_verdict_region_and_source(built_demo_site, chromium):
         page.select_option("select[data-key=region]", "示例县")
         assert shown_ids(page) == ["C-005", "C-007"]
         page.click("#claims-filter button[type=reset]")
-        assert page.locator(SHOWN).count() == TOTAL
+        expect(page.locator(SHOWN)).to_have_count(TOTAL)  # the filter applies just after the reset event
 
         page.select_option("select[data-key=source]", label="人民网《松绑减负激活力——\"我为群众办实事\"系列报道⑤》（2021-12-01）")
         assert shown_ids(page) == [f"R-C-{n:02d}" for n in range(1, 17)]
         page.click("#claims-filter button[type=reset]")
+        expect(page.locator(SHOWN)).to_have_count(TOTAL)
 
         page.click(".claims-counts a[href^='?verdict=no_value']")  # the summary filters in place
         assert shown_ids(page) == ["C-008", "R-B-06", "R-B-07", "R-B-09", "R-B-13", "R-D-04"]
