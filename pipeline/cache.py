@@ -66,13 +66,6 @@ class FileCache:
         feather.write_feather(table, temporary, compression="uncompressed")
         temporary.replace(path)  # readers never see half an entry
 
-    def get_frame(self, key: str | None, part: str) -> pd.DataFrame | None:
-        table = self.get_table(key, part)
-        return None if table is None else to_frame(table)
-
-    def put_frame(self, key: str | None, part: str, frame: pd.DataFrame) -> None:
-        self.put_table(key, part, to_table(frame))
-
     def get_json(self, key: str | None, part: str):
         if self.root is None or key is None:
             return None

@@ -8,7 +8,6 @@ every check runs and all findings come back together.
 from __future__ import annotations
 
 from collections.abc import Iterator
-
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +18,13 @@ from pipeline import privacy
 from pipeline.cache import FileCache
 from pipeline.frames import Ledger, base_columns, build_ledger, located, located_concat
 from pipeline.package import DataPackage, PackageError, load
-from pipeline.validate.fast import ResourceText, key_check_errors, structural
+from pipeline.tables import TEXT
+from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural
 from pipeline.validate.files import FileFacts, check_files, with_record_counts
 from pipeline.validate.rules import RULES, run_rule, run_rules
 from pipeline.validate.stages import KEYS, StageCache
-from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_findings,
-                                    personal_numbers, plan_files, work_files)
+from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_finding,
+                                    personal_findings, personal_numbers, plan_files, work_files)
 from pipeline.validate.structural import check_headers, run_frictionless
 
 
@@ -73,42 +73,52 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
 def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]], stages: StageCache,
                            ledger_needed: bool) -> tuple[list[fd.Finding], Ledger | None]:
     """Row-local errors from the segments; key checks and rules, each recalled or computed."""
+    starts = {name: first_positions(items) for name, items in works.items()}
     local: dict[str, list[dict]] = {}
     blank: dict[str, set[int]] = {}
-    facts: dict[str, list[FileFacts]] = {}
     for name, items in works.items():
-        local[name], blank[name], position = [], set(), 2  # frictionless counts the header as position 1
-        for work in items:
-            found, found_blank = local_file_errors(work, position)
+        local[name], blank[name] = [], set()
+        for work, start in zip(items, starts[name]):
+            found, found_blank = local_file_errors(work, start)
             local[name] += found
             blank[name] |= found_blank
-            position += work.records
-        facts[name] = [FileFacts(work.file, work.records) for work in items]
     every_key = {name: {KEYS} for name in works}
-    keyed = stages.through(KEYS, every_key, lambda: key_check_errors(package, key_texts(package, works)))
+    keyed = stages.through(KEYS, every_key, lambda: key_check_errors(package, key_texts(package, works, starts)))
     errors = {name: local[name] + keyed.get(name, []) for name in works}
+    facts = {name: [FileFacts(work.file, work.records) for work in items] for name, items in works.items()}
     findings = list(structural(package, errors, blank, facts))
-    ledger = build_ledger(package, typed_frames(package, works)) if ledger_needed else None
+    built: list[Ledger] = []
+
+    def ledger() -> Ledger:  # built at most once, and only when something needs it
+        if not built:
+            built.append(build_ledger(package, typed_frames(package, works)))
+        return built[0]
+
+    if ledger_needed:
+        ledger()
     for spec in RULES:
-        key = stages.key(spec.name, base_columns(spec.columns(package)))
-        stored = stages.recall(key)
-        if stored is None:
-            ledger = ledger or build_ledger(package, typed_frames(package, works))
-            stored = [f.to_dict() for f in run_rule(spec, ledger)]
-            stages.remember(key, stored)
+        stored = stages.through(spec.name, base_columns(spec.columns(package)),
+                                lambda spec=spec: [f.to_dict() for f in run_rule(spec, ledger())])
         findings += [fd.Finding(**item) for item in stored]
-    return findings, ledger
+    return findings, built[0] if built else None
 
 
-def key_texts(package: DataPackage, works: dict[str, list[FileWork]]) -> dict[str, ResourceText]:
+def first_positions(items: list[FileWork]) -> list[int]:
+    """Each file's first row position in its resource, as frictionless counts (the header is 1)."""
+    starts, position = [], 2
+    for work in items:
+        starts.append(position)
+        position += work.records
+    return starts
+
+
+def key_texts(package: DataPackage, works: dict[str, list[FileWork]],
+              starts: dict[str, list[int]]) -> dict[str, ResourceText]:
     """The key text of every resource, each row with its position as frictionless counts it."""
     texts = {}
     for name, items in works.items():
-        frames, position = [], 2
-        for work in items:
-            if work.records:
-                frames.append(work.take("keys").assign(_pos=np.arange(position, position + work.records)))
-            position += work.records
+        frames = [work.take("keys").assign(_pos=np.arange(start, start + work.records))
+                  for work, start in zip(items, starts[name]) if work.records]
         texts[name] = ResourceText(name, pd.concat(frames, ignore_index=True) if len(frames) > 1 else
                                    frames[0] if frames else _empty_keys(package, name))
     return texts
@@ -119,9 +129,6 @@ def typed_frames(package: DataPackage, works: dict[str, list[FileWork]]) -> dict
 
 
 def _empty_keys(package: DataPackage, name: str) -> pd.DataFrame:
-    from pipeline.tables import TEXT
-    from pipeline.validate.fast import key_field_names
-
     keys = key_field_names(package, name)
     return pd.DataFrame({f["name"]: pd.Series(dtype=TEXT) for f in package.fields(name) if f["name"] in keys}
                         | {"_pos": pd.Series(dtype="int64")})
@@ -139,5 +146,4 @@ def ledger_personal_findings(package: DataPackage, ledger: Ledger) -> Iterator[f
         frame = ledger.frames[name]
         columns = privacy.free_text_fields(package.fields(name), privacy.key_fields(package.resource(name)["schema"]))
         for column, index, kind, masked in personal_numbers(frame, columns):
-            yield fd.make(f"pii-{kind}", path=frame["_path"].iat[index], row=int(frame["_row"].iat[index]),
-                          field=column, resource=name, value=masked, masked=masked)
+            yield personal_finding(name, frame["_path"].iat[index], int(frame["_row"].iat[index]), column, kind, masked)

@@ -321,9 +321,12 @@ def personal_findings(name: str, work: FileWork):
     offset = 0
     for segment in work.segments:
         for column, index, kind, masked in segment.personal:
-            yield fd.make(f"pii-{kind}", path=work.file.rel, row=offset + index + 2, field=column,
-                          resource=name, value=masked, masked=masked)
+            yield personal_finding(name, work.file.rel, offset + index + 2, column, kind, masked)
         offset += segment.records
+
+
+def personal_finding(resource: str, path: str, row: int, field: str, kind: str, masked: str) -> fd.Finding:
+    return fd.make(f"pii-{kind}", path=path, row=row, field=field, resource=resource, value=masked, masked=masked)
 
 
 def local_file_errors(work: FileWork, start: int) -> tuple[list[dict], set[int]]:

@@ -47,18 +47,12 @@ class StageCache:
                     digest.update(f"{segment.records}:{','.join(segment.digests[n] for n in names)};".encode())
         return digest.hexdigest()
 
-    def recall(self, key: str | None):
-        return self.cache.get_json(key, "stage.json")
-
-    def remember(self, key: str | None, value) -> None:
-        self.cache.put_json(key, "stage.json", value)
-
     def through(self, name: str, columns: dict[str, set[str]], compute: Callable[[], object]):
         """The stored result of check ``name``, or ``compute()``'s, stored."""
         key = self.key(name, columns)
-        stored = self.recall(key)
+        stored = self.cache.get_json(key, "stage.json")
         if stored is not None:
             return stored
         value = compute()
-        self.remember(key, value)
+        self.cache.put_json(key, "stage.json", value)
         return value
