@@ -24,8 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 CUT_MASK = 4095  # a cut after about one record in 4,096 (about 1.5 MB of issues)
-MIN_RECORDS = 512  # segments are never shorter than this, except the last one
-MAX_RECORDS = 32768  # nor longer: a file whose records all look alike is still cut
+MAX_RECORDS = 32768  # segments are never longer: a file whose records all look alike is still cut
 WINDOW = 32  # bytes at each end of a record that choose the cuts
 
 NEWLINE, QUOTE, COMMA, CR = 10, 34, 44, 13
@@ -57,9 +56,8 @@ def cut(data: bytes) -> Cut:
     body_ends = ends[1:]
     if len(data) > (int(body_ends[-1]) if len(body_ends) else header_end):
         body_ends = np.append(body_ends, len(data))  # a last record without a newline
-    chosen = _cuts(data, body_ends, header_end, CUT_MASK, MIN_RECORDS, MAX_RECORDS)
-    last = [i for i in chosen if i < len(body_ends) - 1] + [len(body_ends) - 1] if len(body_ends) else []
-    bounds = [(header_end, -1)] + [(int(body_ends[i]), i) for i in last]
+    chosen = _cuts(data, body_ends, header_end, CUT_MASK, MAX_RECORDS)
+    bounds = [(header_end, -1)] + [(int(body_ends[i]), i) for i in chosen]
     segments = [Segment(a, b, _sha256(data, a, b), records=j - i) for (a, i), (b, j) in zip(bounds, bounds[1:])]
     return Cut((0, header_end), segments)
 
@@ -95,27 +93,26 @@ def _regular_quotes(array: np.ndarray, quotes: np.ndarray) -> bool:
     return bool(np.all(np.isin(after, (COMMA, NEWLINE, CR, QUOTE))))
 
 
-def _cuts(data: bytes, ends: np.ndarray, start: int, cut_mask: int, min_records: int,
-          max_records: int) -> list[int]:
-    """Indices into ``ends`` after which a segment ends."""
+def _cuts(data: bytes, ends: np.ndarray, start: int, cut_mask: int, max_records: int) -> list[int]:
+    """Indices into ``ends`` after which a segment ends: after every record whose hash is a cut, and
+    every ``max_records`` records where none is. No minimum length: a rule that skips cuts near the
+    last one lets one changed record move every later cut of a run of close ones."""
     candidates = np.flatnonzero(_record_hash(data, ends, start) & cut_mask == 0)
     chosen: list[int] = []
     last = -1
-    for index in candidates.tolist():
+    for index in [*candidates.tolist(), len(ends) - 1]:
         while index - last > max_records:
             last += max_records
             chosen.append(last)
-        if index - last >= min_records:
+        if index > last:
             chosen.append(index)
             last = index
-    while len(ends) - 1 - last > max_records:
-        last += max_records
-        chosen.append(last)
-    return chosen
+    return chosen  # ends with the last record, which ends the last segment
 
 
 def _record_hash(data: bytes, ends: np.ndarray, start: int) -> np.ndarray:
-    """A hash of each record's first and last WINDOW bytes and its length (numpy, no per-record Python).
+    """A hash of each record's first and last WINDOW bytes and its length (numpy, no per-record Python),
+    from the record's own bytes only.
 
     The head usually holds the record's key, so records that end alike still hash apart.
     """
@@ -130,7 +127,10 @@ def _record_hash(data: bytes, ends: np.ndarray, start: int) -> np.ndarray:
     offsets = [begins + 8 * k for k in range(WINDOW // 8)] + [ends - 1 - 8 * (k + 1) for k in range(WINDOW // 8)]
     with np.errstate(over="ignore"):
         for offset in offsets:
-            mixed = (mixed ^ words[np.clip(offset, 0, last)]) * np.uint64(0xBF58476D1CE4E5B9)
+            # Only words wholly inside the record: its hash must not change when a neighbour does.
+            inside = (offset >= begins) & (offset + 8 <= ends)
+            word = np.where(inside, words[np.clip(offset, 0, last)], np.uint64(0))
+            mixed = (mixed ^ word) * np.uint64(0xBF58476D1CE4E5B9)
             mixed ^= mixed >> np.uint64(31)
     return mixed
 

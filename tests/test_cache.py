@@ -26,9 +26,8 @@ def entries(cache_dir, part):
 
 @pytest.fixture
 def small_segments(monkeypatch):
-    """Cut after every record, at least 2 and at most 3 records a segment: the tiny files get several."""
+    """Cut after every record (at most 3 records a segment): the tiny files get several segments."""
     monkeypatch.setattr(segments, "CUT_MASK", 0)
-    monkeypatch.setattr(segments, "MIN_RECORDS", 2)
     monkeypatch.setattr(segments, "MAX_RECORDS", 3)
 
 
@@ -60,7 +59,6 @@ def test_findings_do_not_depend_on_where_files_are_cut(tiny, tmp_path, monkeypat
     edit_cell(tiny, "evaluations.csv", 3, "issue_id", "Q-999")
     whole = flat(validate(tiny)[0])
     monkeypatch.setattr(segments, "CUT_MASK", 0)
-    monkeypatch.setattr(segments, "MIN_RECORDS", 1)
     monkeypatch.setattr(segments, "MAX_RECORDS", 1)
     assert flat(validate(tiny)[0]) == whole
     assert {f[3] for f in whole} >= {"constraint-error", "unique-error", "foreign-key"}

@@ -32,7 +32,6 @@ def records(data: bytes) -> list[list[str]]:
 @pytest.fixture(autouse=True)
 def tiny_segments(monkeypatch):
     monkeypatch.setattr(segments, "CUT_MASK", 1)  # a cut candidate after about every second record
-    monkeypatch.setattr(segments, "MIN_RECORDS", 1)
     monkeypatch.setattr(segments, "MAX_RECORDS", 4)
 
 
@@ -84,7 +83,6 @@ def test_a_last_record_without_newline_is_its_own_end():
 @given(position=st.integers(min_value=0, max_value=1999), kind=st.sampled_from(["edit", "insert", "delete"]))
 def test_a_change_touches_only_the_segments_around_it(monkeypatch, position, kind):
     monkeypatch.setattr(segments, "CUT_MASK", 31)
-    monkeypatch.setattr(segments, "MIN_RECORDS", 8)
     monkeypatch.setattr(segments, "MAX_RECORDS", 256)
     rows = [[f"I-{i:05d}", f"标题{i * 7919 % 1000}", str(i % 13)] for i in range(2000)]
     before = {s.digest for s in segments.cut(to_csv(rows)).segments}
