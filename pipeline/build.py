@@ -4,6 +4,12 @@ Nothing is written to the output folder until every stage has succeeded: the
 site is built in a staging folder next to it and swapped in at the end, so a
 failure at any stage leaves the previous site untouched.
 
+The build replaces only a folder it wrote itself (it leaves the marker file
+``.sunshine-ledger-site`` in every output), an empty one or a missing one; it
+holds a lock next to the output while it works, and its staging and old-site
+folders are fresh temporary folders beside the output, never a name a person
+may have used. Every generated path is checked to stay inside the staging folder.
+
 Rendered files are written into the staging docs folder as each section makes
 them (never all held in memory); verbatim ones (the issue-lookup shards and the
 downloads, gigabytes at a million issues, which mkdocs would only copy once more)
@@ -13,12 +19,15 @@ into a folder beside it, moved into the built site once mkdocs has run.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import logging
 import os
 import re
 import shutil
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,16 +35,28 @@ from pipeline import findings as fd
 from pipeline.cache import FileCache
 from pipeline.frames import Ledger
 from pipeline.render import render_all
-from pipeline.render.section import File
+from pipeline.render.section import File, path_problem
 from pipeline.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"<!--\s*ledger:([a-z0-9-]+)\s*-->")
 log = logging.getLogger("ledger.build")
+# Left in every built site: the build replaces (and `make clean` removes) only a folder holding it.
+SITE_MARKER = ".sunshine-ledger-site"
+SITE_MARKER_TEXT = ("阳光台账 Sunshine Ledger：本文件夹由 ledger build 生成，再次生成时会被整个替换。\n"
+                    "Built by `ledger build`: the next build replaces this whole folder.\n")
+# Left in the build's own temporary folders beside the output, so that a killed build's leftovers
+# are recognised (and removed by the next build) without touching a folder a person named alike.
+TEMP_MARKER = ".sunshine-ledger-temporary"
+LOCK_TEXT = "sunshine-ledger build lock\n"
 
 
 class BuildError(Exception):
     """The build stopped; the previous output is untouched."""
+
+
+class Refused(BuildError):
+    """The build would write where it must not (or another build is writing there); nothing was touched."""
 
 
 class InvalidData(BuildError):
@@ -63,29 +84,133 @@ class BuildConfig:
 
 def build(config: BuildConfig) -> BuildResult:
     started = time.monotonic()
-    # --- Validate ---
-    report, ledger = validate(config.data, cache=config.cache)
+    out = Path(os.path.abspath(config.out))
+    check_output(out, config)  # before anything is read or written
+    with output_lock(out):
+        check_output(out, config)  # once more, now that no other build can be changing it
+        remove_leftovers(out)
+        # --- Validate ---
+        report, ledger = _validated(config)
+        # --- Render into a staging copy of the hand-written sources ---
+        staging = temporary_folder(out, "staging")
+        try:
+            docs = staging / "docs"
+            shutil.copytree(config.site, docs)
+            generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
+            blocks = render_all(ledger, generated.write)  # each file is written as soon as it is rendered
+            inject_blocks(docs, blocks, generated.hand_written_pages())
+            copy_downloads(ledger, docs, generated.verbatim, config.cache)
+            # --- mkdocs build --strict, with timestamps from the data, not the clock ---
+            site_out = staging / "site"
+            run_mkdocs(config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of))
+            generated.move_verbatim_into(site_out)
+            pages = sum(1 for _ in site_out.rglob("*.html"))
+            (site_out / SITE_MARKER).write_text(SITE_MARKER_TEXT, encoding="utf-8", newline="\n")
+            swap_into(site_out, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return BuildResult(config.out, report, pages, time.monotonic() - started)
+
+
+def _validated(config: BuildConfig):
+    try:
+        report, ledger = validate(config.data, cache=config.cache)
+    except Exception as exc:
+        # A descriptor the validator cannot handle: the CLI reports it as data that cannot be checked.
+        exc.ledger_stage = "validate"  # type: ignore[attr-defined]
+        raise
     if not report.valid or ledger is None:
         raise InvalidData(report)
-    # --- Render into a staging copy of the hand-written sources ---
-    staging = config.out.parent / f".{config.out.name}.staging"
-    shutil.rmtree(staging, ignore_errors=True)
+    return report, ledger
+
+
+# --- The output folder: only ours is replaced ---
+
+def is_our_site(folder: Path) -> bool:
+    """A folder the build wrote: it holds the marker file with its fixed content."""
+    marker = folder / SITE_MARKER
+    if folder.is_symlink() or not folder.is_dir() or marker.is_symlink() or not marker.is_file():
+        return False
     try:
-        docs = staging / "docs"
-        shutil.copytree(config.site, docs)
-        generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
-        blocks = render_all(ledger, generated.write)  # each file is written as soon as it is rendered
-        inject_blocks(docs, blocks, generated.hand_written_pages())
-        copy_downloads(ledger, docs, generated.verbatim, config.cache)
-        # --- mkdocs build --strict, with timestamps from the data, not the clock ---
-        site_out = staging / "site"
-        run_mkdocs(config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of))
-        generated.move_verbatim_into(site_out)
-        pages = sum(1 for _ in site_out.rglob("*.html"))
-        swap_into(site_out, config.out)
+        return marker.read_bytes() == SITE_MARKER_TEXT.encode("utf-8")
+    except OSError:
+        return False
+
+
+def check_output(out: Path, config: BuildConfig) -> None:
+    """Refuse an output folder that is not missing, empty or a site this build wrote."""
+    if out.name in ("", ".", "..") or out.parent == out:
+        raise Refused(f"不能把网站生成到 {out}：请用一个专门的文件夹，例如 --out public。"
+                      f" Refused: {out} cannot be the output folder.")
+    for what, folder in (("数据文件夹", config.data), ("网站源文件夹", config.site)):
+        folder = Path(os.path.abspath(folder))
+        if out == folder or folder in out.parents or out in folder.parents:
+            raise Refused(f"--out {out} 与{what} {folder} 重叠：网站必须生成到它们之外的文件夹。"
+                          f" Refused: the output overlaps {folder}.")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise Refused(f"{out} 不是文件夹（是文件或符号链接），生成已停止，什么都没有改动。请换一个 --out。"
+                      f" Refused: {out} is not a folder.")
+    if out.is_dir() and any(out.iterdir()) and not is_our_site(out):
+        raise Refused(f"{out} 不是 ledger build 生成的网站（没有 {SITE_MARKER} 标记文件）也不是空文件夹，"
+                      f"为免误删，生成已停止，什么都没有改动。请换一个 --out，或确认其中内容无用后自行删除。"
+                      f" Refused: {out} is neither empty nor a site built by ledger; nothing was touched.")
+
+
+@contextlib.contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold ``.{out}.lock`` beside the output: a second build into the same folder stops at once."""
+    import fcntl
+
+    lock = out.parent / f".{out.name}.lock"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if not _same_file(fd, lock):  # the previous holder removed it while we waited: take a fresh one
+                os.close(fd)
+                continue
+            content = os.pread(fd, 256, 0)
+            if content not in (b"", LOCK_TEXT.encode("utf-8")):
+                raise Refused(f"{lock} 不是本程序的锁文件，生成已停止，什么都没有改动。请移走它或换一个 --out。"
+                              f" Refused: {lock} is not a ledger lock file.")
+            os.pwrite(fd, LOCK_TEXT.encode("utf-8"), 0)
+        except BlockingIOError:
+            os.close(fd)
+            raise Refused(f"另一个构建正在写入 {out}，请等它结束后再试。"
+                          f" Another build is writing {out}; try again when it has finished.") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        break
+    try:
+        yield
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return BuildResult(config.out, report, pages, time.monotonic() - started)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock)  # while still holding it: a waiting build then sees a different file and retries
+        os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def temporary_folder(out: Path, kind: str) -> Path:
+    """A fresh folder ``.{out}.{kind}-XXXXXXXX`` beside the output (same filesystem: renames), marked as ours."""
+    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.{kind}-", dir=out.parent))
+    (folder / TEMP_MARKER).write_text(kind + "\n", encoding="utf-8")
+    return folder
+
+
+def remove_leftovers(out: Path) -> None:
+    """Remove the temporary folders of a build that was killed (under the lock: no build is running)."""
+    for kind in ("staging", "old"):
+        for folder in out.parent.glob(f".{out.name}.{kind}-*"):
+            if not folder.is_symlink() and (folder / TEMP_MARKER).is_file():
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_file(path: Path, content: str | bytes) -> None:
@@ -112,9 +237,15 @@ class GeneratedFiles:
         self.folders: set[Path] = set()
 
     def write(self, file: File) -> None:
+        root = self.verbatim if file.verbatim else self.docs
+        problem = path_problem(file.path)
+        if problem is None and not os.path.normpath(root / file.path).startswith(os.path.join(root, "")):
+            problem = "it leaves the staging folder"
+        if problem is not None:
+            raise BuildError(f"a site section renders the file {file.path!r}, which the build refuses to write: {problem}")
         if file.path in self.hand_written:
             raise BuildError(f"a site section renders {file.path}, which is a hand-written file in the site sources")
-        path = (self.verbatim if file.verbatim else self.docs) / file.path
+        path = root / file.path
         if path.parent not in self.folders:  # tens of thousands of shards share a few folders
             path.parent.mkdir(parents=True, exist_ok=True)
             self.folders.add(path.parent)
@@ -167,6 +298,10 @@ def copy_downloads(ledger: Ledger, docs: Path, files_root: Path, cache: FileCach
     (verbatim: moved into the site after mkdocs) and the pages stating their sizes into ``docs``."""
     from pipeline.export import publish
 
+    for name in ledger.package.resource_names:  # each becomes downloads/<format>/<name>.<ext>
+        problem = path_problem(f"downloads/csv/{name}.csv")
+        if problem is not None or "/" in str(name):
+            raise BuildError(f"the resource name {name!r} cannot name a download file: {problem or 'it has a /'}")
     exported = publish(ledger, docs, cache, files_root)
     log.info("export_done seconds=%s", exported.seconds)
 
@@ -215,15 +350,18 @@ class _WarningCollector(logging.Handler):
 
 
 def swap_into(new: Path, out: Path) -> None:
-    """Replace ``out`` with ``new`` by renames on one filesystem; restore the old one on failure."""
-    old = out.parent / f".{out.name}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        out.rename(old)
+    """Replace ``out`` (missing, empty or our site: checked under the lock) with ``new`` by renames on
+    one filesystem; restore the old one on failure. The old site goes into a fresh temporary folder."""
+    old = temporary_folder(out, "old")
     try:
-        new.rename(out)
-    except OSError:
-        if old.exists():
-            old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        previous = old / "previous"
+        if out.exists():
+            out.rename(previous)
+        try:
+            new.rename(out)
+        except OSError:
+            if previous.exists():
+                previous.rename(out)
+            raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)

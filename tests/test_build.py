@@ -73,6 +73,7 @@ def previous_site(tmp_path):
     out = tmp_path / "public"
     out.mkdir()
     (out / "index.html").write_text("previous", encoding="utf-8")
+    (out / build_module.SITE_MARKER).write_text(build_module.SITE_MARKER_TEXT, encoding="utf-8")  # built earlier
     return out
 
 
@@ -85,7 +86,7 @@ def test_failure_at_any_stage_leaves_the_previous_site(tiny, previous_site, monk
     monkeypatch.setattr(build_module, stage, _boom)
     with pytest.raises(RuntimeError, match="injected failure"):
         build(BuildConfig(data=tiny, out=previous_site))
-    assert sorted(p.name for p in previous_site.iterdir()) == ["index.html"]
+    assert sorted(p.name for p in previous_site.iterdir()) == [build_module.SITE_MARKER, "index.html"]
     assert (previous_site / "index.html").read_text(encoding="utf-8") == "previous"
     assert not any(p.name.startswith(".public.") for p in previous_site.parent.iterdir())
 

@@ -9,6 +9,7 @@ section's parts into a ``Rendered``, for tests and callers that want one page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
@@ -39,6 +40,27 @@ class File:
 
 
 Part = Union[Block, File]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def path_problem(path: object) -> str | None:
+    """Why ``path`` cannot be a generated file's path (a relative POSIX path inside the docs folder), or None.
+
+    The build's writer refuses such a path: data (a resource named ``../../x``) must never make it
+    write outside its staging folder.
+    """
+    if not isinstance(path, str) or not path:
+        return "it is not a non-empty text"
+    if "\\" in path:
+        return "it has a backslash"
+    if _CONTROL.search(path):
+        return "it has a control character (a newline, tab or NUL)"
+    if path.startswith("/") or re.match(r"[A-Za-z]:", path):
+        return "it is absolute"
+    if any(part in ("", ".", "..") for part in path.split("/")):
+        return "it has an empty, '.' or '..' part"
+    return None
 
 
 @dataclass(frozen=True)
