@@ -59,5 +59,12 @@ lock:
 bench: deps
 	$(BIN)/python benchmarks/run.py
 
+## Remove the built site and test leftovers. $(OUT) goes only if `ledger build` made it (it holds the
+## marker file .sunshine-ledger-site) or it is empty: `make clean OUT=data` refuses and removes nothing.
 clean:
-	rm -rf $(OUT) .pytest_cache .hypothesis test-artifacts
+	@if [ -L "$(OUT)" ] || { [ -e "$(OUT)" ] && ! grep -qsxF 'Built by `ledger build`: the next build replaces this whole folder.' "$(OUT)/.sunshine-ledger-site" && \
+	     [ -n "$$(ls -A "$(OUT)" 2>/dev/null || echo not-a-folder)" ]; }; then \
+	  echo "make clean: $(OUT) 不是 ledger build 生成的网站（没有 .sunshine-ledger-site 标记文件），没有删除任何东西。 Refused: $(OUT) is not a site built by ledger; nothing was removed." >&2; \
+	  exit 2; \
+	fi
+	rm -rf -- "$(OUT)" .pytest_cache .hypothesis test-artifacts

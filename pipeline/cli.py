@@ -1,12 +1,16 @@
 """`ledger`: the command line of Sunshine Ledger.
 
-Exit codes: 0 ok (warnings allowed), 1 invalid data, 2 usage error.
-A traceback is shown only with --debug; every other failure is a message
-that says what to do next.
+Exit codes (the same table is in `ledger --help` and the README):
+0 ok (warnings allowed); 1 invalid data, nothing published; 2 usage error or
+refused (a wrong option, an --out folder that is not ours, another build
+running, a full disk, no permission to write); 3 internal error (a bug).
+A traceback is shown only with --debug (before or after the command name);
+every other failure is a one-line message that says what to do next.
 """
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 
@@ -20,6 +24,62 @@ DEFAULT_OUT = Path("public")
 
 class InvalidDataExit(click.ClickException):
     exit_code = 1
+
+
+class Refusal(click.ClickException):
+    """Exit 2: the command refused, or the machine stopped it (full disk, no permission); nothing was changed."""
+
+    exit_code = 2
+
+
+def one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def debug_hint(command: str | None = None) -> str:
+    """Where the details are: the same command again with --debug."""
+    if command is None:
+        ctx = click.get_current_context(silent=True)
+        command = ctx.info_name if ctx is not None and ctx.parent is not None else None
+    return f"详情请运行 ledger --debug {command + ' ' if command else ''}…"
+
+
+def fault_text(exc: BaseException) -> str | None:
+    """A full disk or a folder the command may not write, in one Chinese sentence; None for anything else."""
+    if not isinstance(exc, OSError):
+        return None
+    where = exc.filename if exc.filename is not None else "目标文件夹"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"磁盘空间不足，无法写入 {where}：请腾出空间后重试"
+    if exc.errno == errno.EROFS:
+        return f"{where} 在只读的磁盘上，无法写入：请换一个可写的文件夹"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"没有权限读写 {where}：请检查文件夹权限或换一个文件夹"
+    return None
+
+
+def is_debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and (ctx.find_object(dict) or {}).get("debug"))
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.ensure_object(dict)["debug"] = True
+    return value
+
+
+DEBUG_HELP = "出错时显示完整的 Python 调用栈（放在命令名之前或之后都可以）。"
+
+
+class LedgerGroup(click.Group):
+    """Every command also takes --debug after its name: `ledger build --debug` as `ledger --debug build`."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not any(param.name == "debug" for param in cmd.params):
+            cmd.params.append(click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_debug,
+                                           help=DEBUG_HELP))
+        super().add_command(cmd, name)
 
 
 def cache_option(fn):
@@ -53,8 +113,8 @@ def data_option(fn):
                         show_default=True, help="数据包所在的文件夹（含 datapackage.json）。")(fn)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="出错时显示完整的 Python 调用栈。")
+@click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """阳光台账：校验、统计并发布基层治理改革数据。
@@ -62,11 +122,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Sunshine Ledger: validate, aggregate and publish grassroots-governance data.
 
     \b
+    退出码 / Exit codes:
+      0  成功（可有警告） ok, warnings allowed
+      1  数据无效，没有发布 invalid data, nothing published
+      2  用法错误或拒绝执行（--out 不是本程序生成的网站、另一个构建正在运行、磁盘已满、没有写入权限）
+         usage error or refused; nothing was changed
+      3  内部错误（程序缺陷，请加 --debug 重新运行并报告） internal error
+
+    \b
     例 / Example:
       ledger validate
       ledger build --out public
     """
-    ctx.obj = {"debug": debug}
+    ctx.ensure_object(dict)["debug"] = debug
 
 
 @cli.command()
@@ -89,7 +157,12 @@ def validate(data_dir: Path, fmt: str, output: Path | None, engine: str, no_cach
     """
     from pipeline.validate import validate as run
 
-    report, _ = run(data_dir, engine=engine, cache=make_cache(no_cache), ledger_needed=False)
+    try:
+        report, _ = run(data_dir, engine=engine, cache=make_cache(no_cache), ledger_needed=False)
+    except Exception as exc:
+        if is_debug():
+            raise
+        raise unreadable(exc, data_dir, "validate") from None
     text = {"text": fd.to_text, "json": fd.to_json, "markdown": fd.to_markdown}[fmt](report)
     if output:
         output.write_text(text, encoding="utf-8")
@@ -102,18 +175,22 @@ def validate(data_dir: Path, fmt: str, output: Path | None, engine: str, no_cach
 @cli.command()
 @data_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
-              show_default=True, help="网站输出文件夹；只在全部步骤成功后才替换。")
+              show_default=True,
+              help="网站输出文件夹；只在全部步骤成功后才替换。只替换本程序生成的网站（内有 .sunshine-ledger-site "
+                   "标记文件）、空文件夹或不存在的文件夹，其他一律拒绝（退出码 2）。")
 @cache_option
 def build(data_dir: Path, out_dir: Path, no_cache: bool) -> None:
     """校验数据并生成网站；任何一步失败，原有网站保持不变。
 
-    Validate, aggregate, render and build the site into --out (atomically).
+    Validate, aggregate, render and build the site into --out (atomically). --out must be missing,
+    empty or a site built by ledger (it holds the marker file .sunshine-ledger-site); anything else is
+    refused with exit 2 and left untouched. A second build into the same --out stops at once (exit 2).
 
     \b
     例 / Example:
       ledger build --data data --out public
     """
-    from pipeline.build import BuildConfig, BuildError, InvalidData
+    from pipeline.build import BuildConfig, BuildError, InvalidData, Refused
     from pipeline.build import build as run
 
     try:
@@ -121,8 +198,15 @@ def build(data_dir: Path, out_dir: Path, no_cache: bool) -> None:
     except InvalidData as exc:
         click.echo(fd.to_text(exc.report), err=True, nl=False)
         raise InvalidDataExit("数据无效，网站没有更新。Invalid data: the site was not updated.") from None
+    except Refused as exc:
+        raise Refusal(one_line(exc)) from None
     except BuildError as exc:
-        raise click.ClickException(f"生成失败，原有网站保持不变：{exc}") from None
+        raise click.ClickException(f"生成失败，原有网站保持不变：{one_line(exc)}") from None
+    except Exception as exc:
+        validating = getattr(exc, "ledger_stage", None) == "validate"
+        if is_debug() or not (validating or fault_text(exc)):
+            raise
+        raise unreadable(exc, data_dir, "build") if validating else fault(exc, "生成失败，原有网站保持不变：") from None
     if result.report.warnings:
         click.echo(fd.to_text(fd.Report(result.report.warnings)), err=True, nl=False)
     click.echo(f"已生成 {result.pages} 个页面到 {out_dir}（{result.seconds:.1f} 秒）。"
@@ -143,9 +227,13 @@ def serve(data_dir: Path, out_dir: Path, port: int, watch: bool) -> None:
     例 / Example:
       ledger serve --port 8000
     """
+    from pipeline.build import Refused
     from pipeline.serve import serve_site
 
-    serve_site(data_dir.resolve(), out_dir.resolve(), port=port, watch=watch)
+    try:
+        serve_site(data_dir.resolve(), out_dir.resolve(), port=port, watch=watch)
+    except Refused as exc:
+        raise Refusal(one_line(exc)) from None
 
 
 @cli.command(name="import")
@@ -270,10 +358,29 @@ def demo(out_dir: Path, issue_count: int, seed: int) -> None:
     click.echo(f"已生成示例数据包到 {out_dir}：{rows} 行。Wrote a demo package to {out_dir}: {rows} rows.")
 
 
+def unreadable(exc: Exception, data_dir: Path, command: str) -> click.ClickException:
+    """The validator stopped on a data package it could not read (in practice a malformed descriptor): exit 1."""
+    if fault_text(exc):
+        return fault(exc, "")
+    return InvalidDataExit(f"无法校验 {data_dir}：数据包不符合数据标准（多半是 datapackage.json 的结构有误："
+                           f"{exc.__class__.__name__}: {one_line(exc)}），没有发布任何内容；"
+                           f"请对照 pipeline/standard.json 修正，{debug_hint(command)}")
+
+
+def fault(exc: Exception, context: str) -> Refusal:
+    """A full disk or a folder that may not be written, as a one-line message (exit 2)."""
+    return Refusal(f"{context}{fault_text(exc)}。{debug_hint()}")
+
+
+def _command_name(args: list[str]) -> str | None:
+    return next((arg for arg in args if not arg.startswith("-")), None)
+
+
 def main() -> None:
-    debug = "--debug" in sys.argv[1:]
+    args = sys.argv[1:]
+    debug = "--debug" in args
     try:
-        cli.main(standalone_mode=False, prog_name="ledger")
+        cli.main(args=args, standalone_mode=False, prog_name="ledger")
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -281,13 +388,19 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.Abort:
         click.echo("已取消。Aborted.", err=True)
-        sys.exit(1)
+        sys.exit(130)
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence for people who cannot read a traceback
         if debug:
             raise
-        click.echo(f"内部错误：{exc.__class__.__name__}: {exc}\n请加 --debug 重新运行，并把输出附在问题报告中。", err=True)
+        hint = debug_hint(_command_name(args))
+        text = fault_text(exc)
+        if text is not None:
+            click.echo(f"Error: {text}。{hint}", err=True)
+            sys.exit(2)
+        click.echo(f"内部错误（程序缺陷）：{exc.__class__.__name__}: {one_line(exc)}。{hint}，"
+                   "并把输出附在问题报告中。", err=True)
         sys.exit(3)
 
 
