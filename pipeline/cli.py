@@ -3,7 +3,8 @@
 Exit codes (the same table is in `ledger --help` and the README):
 0 ok (warnings allowed); 1 invalid data, nothing published; 2 usage error or
 refused (a wrong option, an --out folder that is not ours, another build
-running, a full disk, no permission to write); 3 internal error (a bug).
+running, a full disk, no permission to write); 3 internal error (a bug);
+130 cancelled (Ctrl+C).
 A traceback is shown only with --debug (before or after the command name);
 every other failure is a one-line message that says what to do next.
 """
@@ -123,11 +124,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
     \b
     退出码 / Exit codes:
-      0  成功（可有警告） ok, warnings allowed
-      1  数据无效，没有发布 invalid data, nothing published
-      2  用法错误或拒绝执行（--out 不是本程序生成的网站、另一个构建正在运行、磁盘已满、没有写入权限）
-         usage error or refused; nothing was changed
-      3  内部错误（程序缺陷，请加 --debug 重新运行并报告） internal error
+      0    成功（可有警告） ok, warnings allowed
+      1    数据无效，没有发布 invalid data, nothing published
+      2    用法错误或拒绝执行（--out 不是本程序生成的网站、另一个构建正在运行、磁盘已满、没有写入权限）
+           usage error or refused; nothing was changed
+      3    内部错误（程序缺陷，请加 --debug 重新运行并报告） internal error
+      130  已取消（Ctrl+C） cancelled
 
     \b
     例 / Example:
@@ -380,7 +382,7 @@ def main() -> None:
     args = sys.argv[1:]
     debug = "--debug" in args
     try:
-        cli.main(args=args, standalone_mode=False, prog_name="ledger")
+        code = cli.main(args=args, standalone_mode=False, prog_name="ledger")  # `--help`: 0, not an Exit
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -402,6 +404,7 @@ def main() -> None:
         click.echo(f"内部错误（程序缺陷）：{exc.__class__.__name__}: {one_line(exc)}。{hint}，"
                    "并把输出附在问题报告中。", err=True)
         sys.exit(3)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from pipeline.build import SITE_MARKER, SITE_MARKER_TEXT
 from pipeline.cli import cli
 from tests.test_validate import edit_cell
 
@@ -100,6 +101,7 @@ def test_build_refuses_invalid_data_and_keeps_the_old_site(runner, tiny, tmp_pat
     out = tmp_path / "public"
     out.mkdir()
     (out / "index.html").write_text("previous site", encoding="utf-8")
+    (out / SITE_MARKER).write_text(SITE_MARKER_TEXT, encoding="utf-8")  # a site an earlier build made
     edit_cell(tiny, "issues/2026.csv", 2, "status", "done")
     result = runner.invoke(cli, ["build", "--data", str(tiny), "--out", str(out)])
     assert result.exit_code == 1
