@@ -207,10 +207,10 @@ def temporary_folder(out: Path, kind: str) -> Path:
 
 def remove_leftovers(out: Path) -> None:
     """Remove the temporary folders of a build that was killed (under the lock: no build is running)."""
-    for kind in ("staging", "old"):
-        for folder in out.parent.glob(f".{out.name}.{kind}-*"):
-            if not folder.is_symlink() and (folder / TEMP_MARKER).is_file():
-                shutil.rmtree(folder, ignore_errors=True)
+    prefixes = tuple(f".{out.name}.{kind}-" for kind in ("staging", "old"))
+    for folder in out.parent.iterdir():
+        if folder.name.startswith(prefixes) and not folder.is_symlink() and (folder / TEMP_MARKER).is_file():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_file(path: Path, content: str | bytes) -> None:
@@ -240,9 +240,10 @@ class GeneratedFiles:
         root = self.verbatim if file.verbatim else self.docs
         problem = path_problem(file.path)
         if problem is None and not os.path.normpath(root / file.path).startswith(os.path.join(root, "")):
-            problem = "it leaves the staging folder"
+            problem = "在暂存文件夹之外 (outside the staging folder)"
         if problem is not None:
-            raise BuildError(f"a site section renders the file {file.path!r}, which the build refuses to write: {problem}")
+            raise BuildError(f"拒绝写出生成的文件 {file.path!r}：{problem}。"
+                             f" A site section renders the file {file.path!r}, which the build refuses to write.")
         if file.path in self.hand_written:
             raise BuildError(f"a site section renders {file.path}, which is a hand-written file in the site sources")
         path = root / file.path
@@ -301,7 +302,8 @@ def copy_downloads(ledger: Ledger, docs: Path, files_root: Path, cache: FileCach
     for name in ledger.package.resource_names:  # each becomes downloads/<format>/<name>.<ext>
         problem = path_problem(f"downloads/csv/{name}.csv")
         if problem is not None or "/" in str(name):
-            raise BuildError(f"the resource name {name!r} cannot name a download file: {problem or 'it has a /'}")
+            raise BuildError(f"资源名 {name!r} 不能用作下载文件名：{problem or '含 / (a slash)'}。"
+                             f" The resource name {name!r} cannot name a download file.")
     exported = publish(ledger, docs, cache, files_root)
     log.info("export_done seconds=%s", exported.seconds)
 

@@ -224,9 +224,20 @@ def test_a_generated_path_leaving_the_staging_folder(tmp_path, path):
     before = tree(tmp_path)
     generated = GeneratedFiles(docs, verbatim)
     for is_verbatim in (False, True):
-        with pytest.raises(BuildError, match=f"renders the file {re_escape(repr(path))}, which the build refuses"):
+        with pytest.raises(BuildError, match=f"^拒绝写出生成的文件 {re_escape(repr(path))}："):
             generated.write(File(path, "escaped", verbatim=is_verbatim))
     assert tree(tmp_path) == before
+
+
+def test_a_section_rendering_a_path_out_of_the_staging_folder(quick_build, data, tmp_path, monkeypatch):
+    monkeypatch.setattr(build_module, "render_all", lambda ledger, write: write(File("../../escape.md", "x")) or {})
+    result = CliRunner().invoke(cli, ["build", "--data", str(data), "--out", str(tmp_path / "public")])
+    assert result.exit_code == 1
+    assert result.output == ("Error: 生成失败，原有网站保持不变：拒绝写出生成的文件 '../../escape.md'："
+                             "含 ..、. 或空的路径段 (an empty, '.' or '..' part)。"
+                             " A site section renders the file '../../escape.md', which the build refuses to write.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+    assert not (tmp_path.parent / "escape.md").exists()
 
 
 def re_escape(text: str) -> str:
@@ -254,7 +265,7 @@ def test_a_generated_path_never_leaves_the_staging_folder(tmp_path_factory, path
 
 def test_a_resource_name_leaving_the_downloads_folder(tmp_path):
     ledger = types.SimpleNamespace(package=types.SimpleNamespace(resource_names=["issues", "../../x"]))
-    with pytest.raises(BuildError, match=r"the resource name '\.\./\.\./x' cannot name a download file"):
+    with pytest.raises(BuildError, match=r"^资源名 '\.\./\.\./x' 不能用作下载文件名：含 \.\.、\. 或空的路径段"):
         build_module.copy_downloads(ledger, tmp_path / "docs", tmp_path / "verbatim", None)
     assert list(tmp_path.iterdir()) == []
 

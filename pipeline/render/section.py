@@ -51,15 +51,15 @@ def path_problem(path: object) -> str | None:
     write outside its staging folder.
     """
     if not isinstance(path, str) or not path:
-        return "it is not a non-empty text"
+        return "不是非空的文本 (not a non-empty text)"
     if "\\" in path:
-        return "it has a backslash"
+        return "含反斜杠 (a backslash)"
     if _CONTROL.search(path):
-        return "it has a control character (a newline, tab or NUL)"
+        return "含换行等控制字符 (a control character)"
     if path.startswith("/") or re.match(r"[A-Za-z]:", path):
-        return "it is absolute"
+        return "是绝对路径 (absolute)"
     if any(part in ("", ".", "..") for part in path.split("/")):
-        return "it has an empty, '.' or '..' part"
+        return "含 ..、. 或空的路径段 (an empty, '.' or '..' part)"
     return None
 
 
