@@ -142,9 +142,12 @@ def check_output(out: Path, config: BuildConfig) -> None:
     if out.name in ("", ".", "..") or out.parent == out:
         raise Refused(f"不能把网站生成到 {out}：请用一个专门的文件夹，例如 --out public。"
                       f" Refused: {out} cannot be the output folder.")
-    for what, folder in (("数据文件夹", config.data), ("网站源文件夹", config.site)):
+    for what, folder, inside_too in (("数据文件夹", config.data, False), ("网站源文件夹", config.site, True)):
+        # The data may not be in the output; nor may the output be in the site sources (the next build
+        # would publish it again). An output inside the data folder is allowed: datapackage.json may sit
+        # at the top of a repository, next to public/.
         folder = Path(os.path.abspath(folder))
-        if out == folder or folder in out.parents or out in folder.parents:
+        if out == folder or out in folder.parents or (inside_too and folder in out.parents):
             raise Refused(f"--out {out} 与{what} {folder} 重叠：网站必须生成到它们之外的文件夹。"
                           f" Refused: the output overlaps {folder}.")
     if out.is_symlink() or (out.exists() and not out.is_dir()):

@@ -335,3 +335,19 @@ def test_a_stale_lock_of_a_killed_build_does_not_stop_the_next(quick_build, data
     (tmp_path / ".public.lock").write_text("sunshine-ledger build lock\n", encoding="utf-8")
     build(BuildConfig(data=data, out=tmp_path / "public"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "public"]
+
+
+def test_build_out_inside_the_site_sources_would_publish_itself(quick_build, data, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "site", site)
+    before = tree(site)
+    with pytest.raises(build_module.Refused, match=r"^--out .* 与网站源文件夹 .* 重叠"):
+        build(BuildConfig(data=data, out=site / "public", site=site))
+    assert tree(site) == before
+
+
+def test_an_output_inside_the_data_folder_is_allowed(quick_build, data):
+    """datapackage.json may sit at the top of a repository, with public/ beside the resources."""
+    out = build(BuildConfig(data=data, out=data / "public")).out
+    assert (out / MARKER).read_text(encoding="utf-8") == MARKER_TEXT
+    assert (data / "issues.csv").read_text(encoding="utf-8") == "id\n1\n"
