@@ -279,8 +279,12 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
         return
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial")  # a crash mid-write never leaves half a file
-    partial.write_text(merged.text if merged else table.csv(), encoding="utf-8", newline="")
-    partial.replace(out_path)
+    try:
+        partial.write_text(merged.text if merged else table.csv(), encoding="utf-8", newline="")
+        partial.replace(out_path)
+    except BaseException:  # a full disk: no half file left beside the untouched --out
+        partial.unlink(missing_ok=True)
+        raise
     if merged:
         click.echo(f"已合并到 {out_path}：新增 {merged.appended} 行，更新 {merged.replaced} 行，"
                    f"{merged.unchanged} 行与原来相同，其余 {merged.untouched} 行保持不变。"

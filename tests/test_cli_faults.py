@@ -216,3 +216,26 @@ def test_the_exit_code_table_is_missing_from_help_and_readme(monkeypatch, capsys
     readme = README.read_text(encoding="utf-8")
     rows = re.findall(r"^\| (\d+) \| ([^|]+) \|", readme, flags=re.M)
     assert [code for code, _ in rows] == ["0", "1", "2", "3", "130"]
+
+
+def test_a_full_disk_during_import_leaves_a_partial_file(monkeypatch, capsys, tiny, tmp_path):
+    source = tmp_path / "部门.csv"
+    source.write_text("部门代码,部门名称,所属区划\nwjw,示例市卫生健康委员会,990100000000\n", encoding="utf-8")
+    target = tmp_path / "departments.csv"
+    target.write_text("code,name,region_code\n", encoding="utf-8")
+    real_write_text = Path.write_text
+
+    def half_then_full(self, text, *args, **kwargs):
+        if self.name.endswith(".partial"):
+            real_write_text(self, text[:10], *args, **kwargs)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real_write_text(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", half_then_full)
+    status, _, err = run_main(monkeypatch, capsys, "import", str(source), "--resource", "departments",
+                              "--data", str(tiny), "--out", str(target), "--replace")
+    assert status == 2
+    partial = tmp_path / ".departments.csv.partial"
+    assert err == f"Error: 磁盘空间不足，无法写入 {partial}：请腾出空间后重试。详情请运行 ledger --debug import …\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["departments.csv", "tiny", "部门.csv"]
+    assert target.read_text(encoding="utf-8") == "code,name,region_code\n"
