@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
+
+import numpy as np
 
 from pipeline import findings as fd
 from pipeline.csvio import csv_text
 from pipeline.importer import Imported, ImportFailed
-from pipeline.tables import read_text_table
+from pipeline.segments import record_ends
+from pipeline.tables import TextTable, read_text_table
 
 Row = tuple[str | None, ...]  # a record as validation reads it: a cell per field (None: missing), extra cells after
 
@@ -50,37 +52,45 @@ class Merged:
 def split_records(text: str) -> list[Record]:
     """The records of a CSV text with the raw text of each, read by the csv module.
 
-    The reader is fed one physical line at a time (a line ends at LF, CRLF or a lone CR,
-    as the csv module and pyarrow both see it), so the lines it took for a record are that
-    record's text: a quoted cell may span lines, a quote inside an unquoted cell is text.
-    Raises csv.Error (a cell over the csv module's size limit).
+    The reader takes one physical line at a time (a line ends at LF, CRLF or a lone CR, as
+    the csv module and pyarrow both see it) and counts them, so the lines it took for a
+    record are that record's text: a quoted cell may span lines, a quote inside an unquoted
+    cell is text. Raises csv.Error (a cell over the csv module's size limit).
     """
-    taken: list[str] = []
-
-    def lines() -> Iterator[str]:
-        for line in io.StringIO(text, newline=""):
-            taken.append(line)
-            yield line
-
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(lines)
     records = []
-    for cells in csv.reader(lines()):
-        records.append(Record("".join(taken), cells))
-        taken.clear()
+    taken = 0
+    for cells in reader:
+        records.append(Record("".join(lines[taken:reader.line_num]), cells))
+        taken = reader.line_num
     return records
 
 
 def read_back(text: str, names: list[str]) -> list[Row]:
     """Every record after the header as validation reads it (pipeline/tables.py)."""
-    table = read_text_table(text.encode("utf-8"), names, header=True)
-    columns = [table.frame[name].astype(object).tolist() for name in names]
-    rows = []
-    for index, cells in enumerate(zip(*columns)):
-        row = tuple(None if cell is None or cell != cell else cell for cell in cells)  # NaN: a cell the record lacks
-        rows.append(_plain(row + tuple(table.extra_cells.get(index, ()))))
+    return _rows(_read(text, names), names)
+
+
+def _read(text: str, names: list[str]) -> TextTable:
+    return read_text_table(text.encode("utf-8"), names, header=True)
+
+
+def _rows(table: TextTable, names: list[str], indices: list[int] | None = None) -> list[Row]:
+    frame = table.frame if indices is None else table.frame.take(indices)
+    numbers = range(table.records) if indices is None else indices
+    rows = list(zip(*(frame[name].tolist() for name in names)))
+    for position, index in enumerate(numbers):
+        if index in table.short_rows or index in table.blank_lines:  # only these lack cells (NaN in the frame)
+            rows[position] = _plain(tuple(None if cell != cell else cell for cell in rows[position]))
+        if index in table.extra_cells:
+            rows[position] += tuple(table.extra_cells[index])
     return rows
 
 
 def _as_read(cells: list[str], width: int) -> Row:
+    if len(cells) == width:
+        return tuple(cells)
     return _plain(tuple(cells[:width]) + (None,) * (width - len(cells)) + tuple(cells[width:]))
 
 
@@ -115,10 +125,9 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
     header = records[0].cells if records else []
     if header != imported.fields:
         raise refuse(_header_difference(header, imported.fields))
-    width = len(imported.fields)
     body = records[1:]
-    seen = read_back(text, imported.fields)
-    disagreement = _first_difference(seen, [_as_read(r.cells, width) for r in body])
+    old = _read(text, imported.fields)
+    disagreement = _disagreement(existing, body, old, imported.fields)
     if disagreement is not None:
         raise refuse(f"第 {disagreement + 2} 行的引号不规范，不同的 CSV 读取方式读出的记录不一致；"
                      "请先在文本编辑器中改正这一行的引号")
@@ -134,15 +143,15 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
         if any(row_key):
             where.setdefault(row_key, number)
     out = [record.raw for record in records]
-    expected = list(seen)
+    changes: dict[int, Row] = {}  # record index → what it must read back as (indices past the end: appended)
     appended: list[str] = []
     replaced = unchanged = 0
     for row in imported.rows:
         row_key = tuple(row[i] for i in positions)
         number = where.get(row_key) if any(row_key) else None
         if number is None:
+            changes[len(body) + len(appended)] = tuple(row)
             appended.append(_line(row))
-            expected.append(tuple(row))
             continue
         before = body[number].cells
         after = [value if name in imported.present or index >= len(before) else before[index]
@@ -152,13 +161,13 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
         else:
             replaced += 1
             out[number + 1] = _line(after)
-            expected[number] = tuple(after)
+            changes[number] = tuple(after)
     if appended and not out[-1].endswith(("\n", "\r")):
         out[-1] += "\n"
     merged = "".join(out + appended)
 
     # --- Read the result back: exactly the records meant, or nothing is written ---
-    lost = _first_difference(read_back(merged, imported.fields), expected)
+    lost = _first_loss(old, _read(merged, imported.fields), changes, imported.fields)
     if lost is not None:
         raise refuse(f"合并后重新读取，第 {lost + 2} 行与应有的内容不同（已有文件的引号可能没有闭合），"
                      "为免丢失或改动记录，没有合并")
@@ -166,8 +175,48 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
                   untouched=len(body) - replaced - unchanged)
 
 
+def _disagreement(data: bytes, body: list[Record], table: TextTable, names: list[str]) -> int | None:
+    """The first record the csv module and validation's reader see differently, or None.
+
+    Where every quote is regular RFC 4180 quoting and every line ends in LF or CRLF
+    (segments.record_ends), the two readers are the same reader: only their counts are compared.
+    """
+    if record_ends(data) is not None and b"\x00" not in data:
+        return None if len(body) == table.records else min(len(body), table.records)
+    width = len(names)
+    return _first_difference(_rows(table, names), [_as_read(record.cells, width) for record in body])
+
+
+def _first_loss(old: TextTable, new: TextTable, changes: dict[int, Row], names: list[str]) -> int | None:
+    """The first record of ``new`` that is not the record of ``old`` at its place, or ``changes`` there.
+
+    Column by column in arrow where both files read cleanly; record by record otherwise.
+    """
+    total = old.records + sum(1 for index in changes if index >= old.records)
+    irregular = any(t.short_rows or t.extra_cells or t.blank_lines for t in (old, new))
+    if irregular:
+        want = _rows(old, names) + [None] * (total - old.records)
+        for index, row in changes.items():
+            want[index] = row
+        return _first_difference(_rows(new, names), want)
+    shared = min(old.records, new.records)
+    differs = np.zeros(shared, dtype=bool)
+    for name in names:
+        before = old.frame[name].iloc[:shared].reset_index(drop=True)
+        after = new.frame[name].iloc[:shared].reset_index(drop=True)
+        differs |= (before != after).to_numpy(dtype=bool)
+    bad = {int(index) for index in np.flatnonzero(differs)} - changes.keys()
+    present = sorted(index for index in changes if index < new.records)
+    bad |= {index for index, row in zip(present, _rows(new, names, present)) if row != changes[index]}
+    if new.records != total:
+        bad.add(min(new.records, total))
+    return min(bad) if bad else None
+
+
 def _first_difference(have: list[Row], want: list[Row]) -> int | None:
     """Index of the first record that differs (or is missing from one side), None when all agree."""
+    if have == want:
+        return None
     for index, (a, b) in enumerate(zip(have, want)):
         if a != b:
             return index
