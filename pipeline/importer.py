@@ -286,30 +286,31 @@ def import_table(source: Path, package: DataPackage, resource: str) -> Imported:
         raise ImportFailed([fd.make("unreadable-file", path=source.name, resource=resource,
                                     detail=f"{exc.strerror or exc}")]) from None
     rows = sheet.rows
+    where = source.name if sheet.name is None else f"{source.name}（工作表“{sheet.name}”）"  # rows count in this sheet
     if not any(_cell_text(v).strip() for row in rows for v in row) and not sheet.uncalculated:
-        raise ImportFailed([fd.make("empty-file", path=source.name, row=1, resource=resource)])
+        raise ImportFailed([fd.make("empty-file", path=where, row=1, resource=resource)])
     converter = _Converter(fields, sheet.epoch)
     problems: list[fd.Finding] = []
     header = rows[0] if rows else []
     mapping = [converter.header(label) for label in header]
-    problems += _sheet_problems(sheet, mapping, fields, source.name, resource)
+    problems += _sheet_problems(sheet, mapping, fields, where, resource)
     seen: set[str] = set()
     for column, (label, name) in enumerate(zip(header, mapping), start=1):
         if name in seen:
-            problems.append(fd.make("duplicate-label", path=source.name, row=1, resource=resource,
+            problems.append(fd.make("duplicate-label", path=where, row=1, resource=resource,
                                     value=_cell_text(label), column=column))
             mapping[column - 1] = None  # its cells are not read: which of the two would win is a guess
         elif name is not None:
             seen.add(name)
         elif _cell_text(label).strip():
-            problems.append(fd.make("extra-label", path=source.name, row=1, resource=resource,
+            problems.append(fd.make("extra-label", path=where, row=1, resource=resource,
                                     value=_cell_text(label), column=column))
         elif any(column - 1 < len(row) and _cell_text(row[column - 1]).strip() for row in rows[1:]):
-            problems.append(fd.make("blank-label", path=source.name, row=1, resource=resource, column=column))
+            problems.append(fd.make("blank-label", path=where, row=1, resource=resource, column=column))
     for f in fields:
         if f["name"] not in mapping and f.get("constraints", {}).get("required"):
-            problems.append(fd.make("missing-label", path=source.name, row=1, resource=resource, field=f["name"]))
-    out_rows = list(_convert_rows(rows[1:], mapping, fields, converter, source.name, resource, problems))
+            problems.append(fd.make("missing-label", path=where, row=1, resource=resource, field=f["name"]))
+    out_rows = list(_convert_rows(rows[1:], mapping, fields, converter, where, resource, problems))
     if problems:
         raise ImportFailed(problems)
     return Imported([f["name"] for f in fields], frozenset(name for name in mapping if name), out_rows, sheet.name)
@@ -330,12 +331,12 @@ def _sheet_problems(sheet: Sheet, mapping, fields, path: str, resource: str) -> 
     for row, column in sheet.uncalculated:
         name = field_at(column)
         problems.append(fd.make("formula-without-value", path=path, row=row, field=name, resource=resource,
-                                value=sheet.cell(row, column), sheet=sheet.name, where=which(name)))
+                                value=sheet.cell(row, column), where=which(name)))
     for bounds in sheet.merged_across:
         min_col, min_row = bounds[:2]
         name = field_at(min_col)
         problems.append(fd.make("merged-cells", path=path, row=min_row, field=name, resource=resource,
-                                value=sheet.range(*bounds), sheet=sheet.name, where=which(name)))
+                                value=sheet.range(*bounds), where=which(name)))
     return problems
 
 

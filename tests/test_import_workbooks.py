@@ -101,8 +101,8 @@ def test_formula_without_cached_value(package, tmp_path):
     result = run(source, out, package)
     assert result.exit_code == 1 and out.read_text(encoding="utf-8") == CANONICAL
     assert result.output.startswith(
-        "[错误] 部门.xlsx，第 4 行，字段 name [formula-without-value]\n"
-        "  工作表“部门”的单元格 部门!B4（字段 name，部门名称）是公式，但文件里没有保存它的计算结果，读不到值。\n"
+        "[错误] 部门.xlsx（工作表“部门”），第 4 行，字段 name [formula-without-value]\n"
+        "  单元格 部门!B4（字段 name，部门名称）是公式，但文件里没有保存它的计算结果，读不到值。\n"
         "  修改方法：在 Excel 或 WPS 中打开这个工作簿，等公式算出结果后保存；或复制这些单元格，"
         "用“选择性粘贴→数值”粘回原处。然后重新导入。\n")
 
@@ -144,8 +144,8 @@ def test_merged_cells_across_columns_or_over_the_header_are_named(package, tmp_p
     book.active.merge_cells("B3:C3")  # a name spread over 名称 and 所属区划: which field is it?
     source = save(book, tmp_path / "部门.xlsx")
     assert findings(source, package) == [(
-        "部门.xlsx", 3, "name", "merged-cells", "部门!B3:C3",
-        "工作表“部门”的 部门!B3:C3（字段 name，部门名称）是跨列或含表头行的合并单元格，它的值只在左上角一格，"
+        "部门.xlsx（工作表“部门”）", 3, "name", "merged-cells", "部门!B3:C3",
+        "部门!B3:C3（字段 name，部门名称）是跨列或含表头行的合并单元格，它的值只在左上角一格，"
         "无法确定属于哪个字段。")]
     book = departments_book()
     book.active.insert_rows(1)
@@ -254,3 +254,13 @@ def test_a_csv_is_never_taken_for_a_web_page(text):
     if not text.lstrip("\ufeff \t\r\n").startswith("<"):
         assert web_page(text.encode("utf-8")) is None
         assert web_page(text.encode("gb18030")) is None
+
+
+def test_findings_of_a_workbook_name_its_sheet(package, tmp_path):
+    book = Workbook()
+    book.active.title = "2026年"
+    book.active.append(["日期", "类型", "节日名称"])
+    book.active.append(["2026-02-30", "放假", "春节"])
+    assert findings(save(book, tmp_path / "节假日.xlsx"), package, "holidays") == [(
+        "节假日.xlsx（工作表“2026年”）", 2, "date", "import-error", "2026-02-30",
+        "字段 date：“2026-02-30”不是可识别的日期；请写成 2026-03-05。")]
