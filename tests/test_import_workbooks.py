@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from pipeline.cli import cli
+from pipeline.csvio import csv_text
 from pipeline.importer import ImportFailed, import_file, import_table
 from pipeline.package import load
 from pipeline.sheets import web_page
@@ -264,3 +265,37 @@ def test_findings_of_a_workbook_name_its_sheet(package, tmp_path):
     assert findings(save(book, tmp_path / "节假日.xlsx"), package, "holidays") == [(
         "节假日.xlsx（工作表“2026年”）", 2, "date", "import-error", "2026-02-30",
         "字段 date：“2026-02-30”不是可识别的日期；请写成 2026-03-05。")]
+
+
+CODE = st.from_regex(r"[a-z][a-z0-9]{2,6}", fullmatch=True)
+NAME = st.text(alphabet="示例县交通运输局自然资源生态环境卫生健康委员会 ()（）-1\"", min_size=1, max_size=12).filter(
+    lambda t: t == t.strip())
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_every_row_of_a_workbook_arrives_whatever_its_dimension_and_merges(package, data, tmp_path_factory):
+    # Any number of rows, a <dimension> that may lie about rows and columns, 所属区划 merged down
+    # runs of rows that share it: the import is the table as the sheet shows it.
+    codes = data.draw(st.lists(CODE, min_size=1, max_size=12, unique=True))
+    rows = [[code, data.draw(NAME), data.draw(st.sampled_from(["990121000000", "990122000000"]))] for code in codes]
+    book = departments_book()
+    sheet = book.active
+    sheet.delete_rows(2, 3)
+    for row in rows:
+        sheet.append(row)
+    start = 0
+    while start < len(rows):  # runs of equal region codes, each merged when the draw says so
+        stop = start
+        while stop + 1 < len(rows) and rows[stop + 1][2] == rows[start][2]:
+            stop += 1
+        if stop > start and data.draw(st.booleans()):
+            for number in range(start + 3, stop + 3):
+                sheet.cell(row=number, column=3).value = None
+            sheet.merge_cells(start_row=start + 2, start_column=3, end_row=stop + 2, end_column=3)
+        start = stop + 1
+    source = save(book, tmp_path_factory.mktemp("property") / "部门.xlsx")
+    stale = f"A1:{data.draw(st.sampled_from('ABC'))}{data.draw(st.integers(1, len(rows) + 1))}"
+    rewrite(source, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(f'<dimension ref="A1:C{len(rows) + 1}"',
+                                                                          f'<dimension ref="{stale}"'))
+    assert import_file(source, package, "departments") == (csv_text(["code", "name", "region_code"], rows), len(rows))
