@@ -24,6 +24,7 @@ from pipeline import findings as fd
 from pipeline.csvio import csv_text
 from pipeline.package import DataPackage
 from pipeline.sheets import EXCEL_EPOCH, Sheet, Unreadable, read_workbook, web_page
+
 DATE_FORMS = [
     re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:[ T]0?0:00(?::00)?)?"),
     re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日?"),
