@@ -299,3 +299,24 @@ def test_every_row_of_a_workbook_arrives_whatever_its_dimension_and_merges(packa
     rewrite(source, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(f'<dimension ref="A1:C{len(rows) + 1}"',
                                                                           f'<dimension ref="{stale}"'))
     assert import_file(source, package, "departments") == (csv_text(["code", "name", "region_code"], rows), len(rows))
+
+
+def test_a_sheet_declaring_an_external_entity_reads_no_local_file(package, tmp_path):
+    # Hostile: a sheet that asks the XML parser to paste /etc/hostname into a cell (and a formula,
+    # so that the formula scan parses it too). Neither parser fetches it: the sheet is unreadable.
+    from xml.etree.ElementTree import ParseError
+
+    from pipeline.sheets import _scan
+
+    book = departments_book()
+    book.active["B2"] = "=A2"
+    source = save(book, tmp_path / "部门.xlsx")
+    rewrite(source, "xl/worksheets/sheet1.xml", lambda xml: xml
+            .replace("<worksheet", '<!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/hostname">]><worksheet', 1)
+            .replace("<t>jtj</t>", "<t>&x;</t>"))
+    with pytest.raises(ImportFailed) as failed:
+        import_file(source, package, "departments")
+    ((code, message),) = [(f.code, f.message_zh) for f in failed.value.findings]
+    assert code == "unreadable-file" and message.startswith("无法打开文件：工作表已损坏（ParseError: undefined entity &x;")
+    with pytest.raises(ParseError, match="undefined entity"):
+        _scan(zipfile.ZipFile(source).read("xl/worksheets/sheet1.xml"))
