@@ -117,7 +117,7 @@ def _data_sheet(book):
     for sheet in book.worksheets:
         if sheet.sheet_state == "visible":
             return sheet
-    raise Unreadable("工作簿中没有可见的工作表")
+    raise Unreadable("工作簿中没有可见的工作表：请在 Excel 中取消隐藏数据所在的工作表后保存")
 
 
 def _scan(xml: bytes) -> tuple[list[tuple[int, int]], list[tuple[int, int, int, int]]]:

@@ -320,3 +320,12 @@ def test_a_sheet_declaring_an_external_entity_reads_no_local_file(package, tmp_p
     assert code == "unreadable-file" and message.startswith("无法打开文件：工作表已损坏（ParseError: undefined entity &x;")
     with pytest.raises(ParseError, match="undefined entity"):
         _scan(zipfile.ZipFile(source).read("xl/worksheets/sheet1.xml"))
+
+
+def test_a_workbook_whose_every_sheet_is_hidden(package, tmp_path):
+    source = save(departments_book(), tmp_path / "部门.xlsx")
+    rewrite(source, "xl/workbook.xml", lambda xml: xml.replace('state="visible"', 'state="hidden"'))
+    assert b'state="hidden"' in zipfile.ZipFile(source).read("xl/workbook.xml")
+    assert [(f.code, f.message_zh) for f in pytest.raises(ImportFailed, import_file, source, package,
+                                                           "departments").value.findings] == [
+        ("unreadable-file", "无法打开文件：工作簿中没有可见的工作表：请在 Excel 中取消隐藏数据所在的工作表后保存")]
