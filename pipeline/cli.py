@@ -274,6 +274,8 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
     except ImportFailed as exc:
         click.echo(fd.to_text(fd.Report.of(exc.findings)), err=True, nl=False)
         raise InvalidDataExit(f"没有写出任何文件：{source} 中有无法转换的内容。Nothing was written.") from None
+    if table.sheet is not None:
+        click.echo(f"读取的是工作表“{table.sheet}”。Read the sheet '{table.sheet}'.", err=True)
     if out_path is None:
         click.echo(table.csv(), nl=False)
         return

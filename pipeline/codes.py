@@ -305,6 +305,24 @@ _ENTRIES = [
              "在 Excel 中改正这个单元格（行号与 Excel 一致），然后重新运行 `ledger import`。",
              "Correct this cell in Excel (the row number is Excel's) and run `ledger import` again.",
              group="格式与取值", example_zh="办理状态写成“已完成”，不是可选值之一"),
+    CodeInfo("formula-without-value", "公式没有计算结果",
+             "单元格 {value}{where}是公式，但文件里没有保存它的计算结果，读不到值。",
+             "Cell {value} holds a formula saved without its result, so it has no value to read.",
+             "在 Excel 或 WPS 中打开这个工作簿，等公式算出结果后保存；或复制这些单元格，"
+             "用“选择性粘贴→数值”粘回原处。然后重新导入。",
+             "Open the workbook in Excel or WPS and save it once the formulas show their results, or copy the cells "
+             "and paste them back as values; then import again.",
+             group="格式与取值", example_zh="由程序生成的台账里，办结期限一列是“=M2+5”这样的公式，从未在 Excel 中计算过"),
+    CodeInfo("merged-cells", "合并单元格无法对应到字段",
+             "{value}{where}是跨列或含表头行的合并单元格，它的值只在左上角一格，"
+             "无法确定属于哪个字段。",
+             "The merged range {value} spans columns or the header row: its value cannot be "
+             "given to one field.",
+             "在 Excel 中选中这个区域，点“合并后居中”取消合并，把值填到它所属的那一列；第一行只放表头，"
+             "每列一个。然后重新导入。",
+             "Unmerge the range in Excel and put its value in the column it belongs to; keep the first row for the "
+             "header, one per column. Then import again.",
+             group="格式与取值", example_zh="问题标题合并了 G3:I3 三格，或表头上方有一行合并的大标题“问题台账”"),
     # --- privacy -----------------------------------------------------------------
     CodeInfo("pii-id-number", "含有身份证号码",
              "字段 {field} 中含有疑似居民身份证号码（{masked}）。",

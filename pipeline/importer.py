@@ -23,8 +23,8 @@ from pathlib import Path
 from pipeline import findings as fd
 from pipeline.csvio import csv_text
 from pipeline.package import DataPackage
+from pipeline.sheets import EXCEL_EPOCH, Sheet, Unreadable, read_workbook, web_page
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0, after its 1900 leap-year bug
 DATE_FORMS = [
     re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:[ T]0?0:00(?::00)?)?"),
     re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日?"),
@@ -102,14 +102,11 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, WPS .et: a format 
 NOT_A_SHEET = {b"%PDF": "这是 PDF 文件，不是表格", b"\x89PNG": "这是图片，不是表格", b"\xff\xd8\xff": "这是图片，不是表格"}
 
 
-class Unreadable(Exception):
-    """The file cannot be opened as a sheet at all; the message says why, in Chinese."""
+def read_sheet(source: Path) -> Sheet:
+    """Every row of the workbook's data sheet (pipeline/sheets.py) or of the CSV/TSV, header first.
 
-
-def read_rows(source: Path) -> list[list[object]]:
-    """Every row of the first sheet (xlsx) or of the CSV/TSV, header first.
-
-    The bytes decide, not the name: an .xlsx renamed to .csv is still read as a workbook.
+    The bytes decide, not the name: an .xlsx renamed to .csv is still read as a workbook,
+    and a web page saved as .xls is named as such.
     """
     raw = source.read_bytes()
     if raw.startswith(OLE2_MAGIC):
@@ -117,31 +114,19 @@ def read_rows(source: Path) -> list[list[object]]:
     for magic, why in NOT_A_SHEET.items():
         if raw.startswith(magic):
             raise Unreadable(why)
+    why = web_page(raw)
+    if why:
+        raise Unreadable(why)
     if raw.startswith(ZIP_MAGIC) or source.suffix.lower() in (".xlsx", ".xlsm"):
-        return _workbook_rows(raw)
+        return read_workbook(raw)
     if b"\x00" in raw and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise Unreadable("含有二进制内容，不是 CSV 文本文件")
     text = decode(raw)
     dialect = "excel-tab" if text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",") else "excel"
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect=dialect)]
+        return Sheet([list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect=dialect)])
     except csv.Error as exc:  # e.g. a quote left open: not a sheet any tool can read back
         raise Unreadable(f"不是 CSV 文本文件（{exc}）") from None
-
-
-def _workbook_rows(raw: bytes) -> list[list[object]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - BadZipFile, KeyError, InvalidFileException, XML errors: all "broken"
-        raise Unreadable(f"文件已损坏，或不是 Excel 工作簿（{exc.__class__.__name__}: {exc}）") from None
-    try:
-        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-    except Exception as exc:  # noqa: BLE001 - read-only mode parses the sheet lazily, here
-        raise Unreadable(f"工作表已损坏（{exc.__class__.__name__}: {exc}）") from None
-    finally:
-        book.close()
 
 
 def fold(text: str) -> str:
@@ -161,7 +146,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def convert_date(text: str, *, excel_serial: bool) -> str | None:
+def convert_date(text: str, *, excel_serial: bool, epoch: dt.date = EXCEL_EPOCH) -> str | None:
     folded = fold(text)
     for form in DATE_FORMS:
         match = form.fullmatch(folded)
@@ -171,17 +156,17 @@ def convert_date(text: str, *, excel_serial: bool) -> str | None:
             except ValueError:
                 return None
     if excel_serial and re.fullmatch(r"\d{5}(\.0+)?", folded):
-        return (EXCEL_EPOCH + dt.timedelta(days=int(float(folded)))).isoformat()
+        return (epoch + dt.timedelta(days=int(float(folded)))).isoformat()
     return None
 
 
-def convert_month(text: str) -> str | None:
+def convert_month(text: str, epoch: dt.date = EXCEL_EPOCH) -> str | None:
     folded = fold(text)
     for form in MONTH_FORMS:
         match = form.fullmatch(folded)
         if match and 1 <= int(match["m"]) <= 12:
             return f"{int(match['y']):04d}-{int(match['m']):02d}"
-    full = convert_date(text, excel_serial=True)
+    full = convert_date(text, excel_serial=True, epoch=epoch)
     return full[:7] if full else None
 
 
@@ -203,8 +188,9 @@ def _label_table(field: dict) -> dict[str, str]:
 class _Converter:
     """Per-field conversion of one resource, with the lookups built once."""
 
-    def __init__(self, fields: list[dict]):
+    def __init__(self, fields: list[dict], epoch: dt.date = EXCEL_EPOCH):
         self.fields = fields
+        self.epoch = epoch  # day 0 of the sheet's serial dates
         self.by_header: dict[str, str] = {}
         for f in fields:
             self.by_header[f["name"]] = f["name"]
@@ -237,10 +223,10 @@ class _Converter:
         if fold(text) in self.labels[name]:  # categories without an enum, e.g. rating 4 = 满意
             return self.labels[name][fold(text)], None
         if ftype == "date":
-            converted = convert_date(text, excel_serial=not isinstance(value, str) or text.isdigit())
+            converted = convert_date(text, excel_serial=not isinstance(value, str) or text.isdigit(), epoch=self.epoch)
             return (converted, None) if converted else (None, f"“{text}”不是可识别的日期；请写成 2026-03-05")
         if ftype == "yearmonth":
-            converted = convert_month(text)
+            converted = convert_month(text, self.epoch)
             return (converted, None) if converted else (None, f"“{text}”不是可识别的年月；请写成 2026-03")
         if ftype in ("integer", "number"):
             folded = fold(text).replace(",", "")
@@ -273,6 +259,7 @@ class Imported:
     fields: list[str]
     present: frozenset[str]
     rows: list[list[str]]  # row i came from Excel row i + 2
+    sheet: str | None = None  # the worksheet read, for a workbook
 
     def csv(self) -> str:
         return csv_text(self.fields, self.rows)
@@ -286,9 +273,8 @@ def import_file(source: Path, package: DataPackage, resource: str) -> tuple[str,
 
 def import_table(source: Path, package: DataPackage, resource: str) -> Imported:
     fields = package.fields(resource)
-    converter = _Converter(fields)
     try:
-        rows = read_rows(source)
+        sheet = read_sheet(source)
     except UnicodeDecodeError as exc:
         bad = exc.object[exc.start:min(exc.end, exc.start + 4)].hex(" ").upper()
         encoding = {"utf-8": "UTF-8", "gb18030": "GB18030"}.get(exc.encoding, "UTF-16")
@@ -300,31 +286,59 @@ def import_table(source: Path, package: DataPackage, resource: str) -> Imported:
     except OSError as exc:
         raise ImportFailed([fd.make("unreadable-file", path=source.name, resource=resource,
                                     detail=f"{exc.strerror or exc}")]) from None
-    if not any(_cell_text(v).strip() for row in rows for v in row):
-        raise ImportFailed([fd.make("empty-file", path=source.name, row=1, resource=resource)])
+    rows = sheet.rows
+    where = source.name if sheet.name is None else f"{source.name}（工作表“{sheet.name}”）"  # rows count in this sheet
+    if not any(_cell_text(v).strip() for row in rows for v in row) and not sheet.uncalculated:
+        raise ImportFailed([fd.make("empty-file", path=where, row=1, resource=resource)])
+    converter = _Converter(fields, sheet.epoch)
     problems: list[fd.Finding] = []
-    header = rows[0]
+    header = rows[0] if rows else []
     mapping = [converter.header(label) for label in header]
+    problems += _sheet_problems(sheet, mapping, fields, where, resource)
     seen: set[str] = set()
     for column, (label, name) in enumerate(zip(header, mapping), start=1):
         if name in seen:
-            problems.append(fd.make("duplicate-label", path=source.name, row=1, resource=resource,
+            problems.append(fd.make("duplicate-label", path=where, row=1, resource=resource,
                                     value=_cell_text(label), column=column))
             mapping[column - 1] = None  # its cells are not read: which of the two would win is a guess
         elif name is not None:
             seen.add(name)
         elif _cell_text(label).strip():
-            problems.append(fd.make("extra-label", path=source.name, row=1, resource=resource,
+            problems.append(fd.make("extra-label", path=where, row=1, resource=resource,
                                     value=_cell_text(label), column=column))
         elif any(column - 1 < len(row) and _cell_text(row[column - 1]).strip() for row in rows[1:]):
-            problems.append(fd.make("blank-label", path=source.name, row=1, resource=resource, column=column))
+            problems.append(fd.make("blank-label", path=where, row=1, resource=resource, column=column))
     for f in fields:
         if f["name"] not in mapping and f.get("constraints", {}).get("required"):
-            problems.append(fd.make("missing-label", path=source.name, row=1, resource=resource, field=f["name"]))
-    out_rows = list(_convert_rows(rows[1:], mapping, fields, converter, source.name, resource, problems))
+            problems.append(fd.make("missing-label", path=where, row=1, resource=resource, field=f["name"]))
+    out_rows = list(_convert_rows(rows[1:], mapping, fields, converter, where, resource, problems))
     if problems:
         raise ImportFailed(problems)
-    return Imported([f["name"] for f in fields], frozenset(name for name in mapping if name), out_rows)
+    return Imported([f["name"] for f in fields], frozenset(name for name in mapping if name), out_rows, sheet.name)
+
+
+def _sheet_problems(sheet: Sheet, mapping, fields, path: str, resource: str) -> list[fd.Finding]:
+    """Cells of a workbook whose value cannot be known: formulas saved without a result, merged ranges
+    that span columns or the header."""
+    titles = {f["name"]: f.get("title") or f["name"] for f in fields}
+
+    def field_at(column: int) -> str | None:
+        return mapping[column - 1] if column <= len(mapping) else None
+
+    def which(name: str | None) -> str:
+        return f"（字段 {name}，{titles[name]}）" if name else ""
+
+    problems = []
+    for row, column in sheet.uncalculated:
+        name = field_at(column)
+        problems.append(fd.make("formula-without-value", path=path, row=row, field=name, resource=resource,
+                                value=sheet.cell(row, column), where=which(name)))
+    for bounds in sheet.merged_across:
+        min_col, min_row = bounds[:2]
+        name = field_at(min_col)
+        problems.append(fd.make("merged-cells", path=path, row=min_row, field=name, resource=resource,
+                                value=sheet.range(*bounds), where=which(name)))
+    return problems
 
 
 def _convert_rows(rows, mapping, fields, converter, path, resource, problems) -> Iterator[list[str]]:

@@ -7,20 +7,37 @@ already there takes that record's place (its bytes stay when nothing changed);
 rows with a new key are appended in the order of the sheet. A column the sheet
 does not have keeps the existing file's value, so a sheet without 办理情况
 cannot wipe it out.
+
+The existing file is cut into records by the csv module, the reader validation
+falls back to, and read again by validation's own reader (pipeline/tables.py):
+where the two do not see the same records, nothing is merged. The merged text
+is read back the same way before anything is written, and must hold exactly
+the records it was meant to hold: every record the import did not change, as it
+was, and the imported rows. A merge that would lose or alter a single record is
+refused, whatever the quoting of the existing file.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
+
+import numpy as np
 
 from pipeline import findings as fd
 from pipeline.csvio import csv_text
 from pipeline.importer import Imported, ImportFailed
+from pipeline.segments import record_ends
+from pipeline.tables import TextTable, read_text_table
 
-_RECORD_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+Row = tuple[str | None, ...]  # a record as validation reads it: a cell per field (None: missing), extra cells after
+
+
+@dataclass(frozen=True)
+class Record:
+    raw: str  # the record's text, its line end included
+    cells: list[str]  # as the csv module reads it ([] for an empty line)
 
 
 @dataclass(frozen=True)
@@ -32,25 +49,54 @@ class Merged:
     untouched: int  # existing rows the import did not mention
 
 
-def split_records(text: str) -> list[str]:
-    """The raw records of a CSV text, line ends included; a quoted cell may span lines."""
-    records: list[str] = []
-    pending: list[str] = []
-    quotes = 0
-    for line in _RECORD_LINE.findall(text):
-        pending.append(line)
-        quotes += line.count('"')
-        if quotes % 2 == 0:  # "" inside a quoted cell keeps the count even
-            records.append("".join(pending))
-            pending, quotes = [], 0
-    if pending:  # an unclosed quote at the end: kept as it is
-        records.append("".join(pending))
+def split_records(text: str) -> list[Record]:
+    """The records of a CSV text with the raw text of each, read by the csv module.
+
+    The reader takes one physical line at a time (a line ends at LF, CRLF or a lone CR, as
+    the csv module and pyarrow both see it) and counts them, so the lines it took for a
+    record are that record's text: a quoted cell may span lines, a quote inside an unquoted
+    cell is text. Raises csv.Error (a cell over the csv module's size limit).
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(lines)
+    records = []
+    taken = 0
+    for cells in reader:
+        records.append(Record("".join(lines[taken:reader.line_num]), cells))
+        taken = reader.line_num
     return records
 
 
-def _cells(record: str) -> list[str]:
-    rows = list(csv.reader(io.StringIO(record, newline="")))
-    return rows[0] if rows else []
+def read_back(text: str, names: list[str]) -> list[Row]:
+    """Every record after the header as validation reads it (pipeline/tables.py)."""
+    return _rows(_read(text, names), names)
+
+
+def _read(text: str, names: list[str]) -> TextTable:
+    return read_text_table(text.encode("utf-8"), names, header=True)
+
+
+def _rows(table: TextTable, names: list[str], indices: list[int] | None = None) -> list[Row]:
+    frame = table.frame if indices is None else table.frame.take(indices)
+    numbers = range(table.records) if indices is None else indices
+    rows = list(zip(*(frame[name].tolist() for name in names)))
+    for position, index in enumerate(numbers):
+        if index in table.short_rows or index in table.blank_lines:  # only these lack cells (NaN in the frame)
+            rows[position] = _plain(tuple(None if cell != cell else cell for cell in rows[position]))
+        if index in table.extra_cells:
+            rows[position] += tuple(table.extra_cells[index])
+    return rows
+
+
+def _as_read(cells: list[str], width: int) -> Row:
+    if len(cells) == width:
+        return tuple(cells)
+    return _plain(tuple(cells[:width]) + (None,) * (width - len(cells)) + tuple(cells[width:]))
+
+
+def _plain(row: Row) -> Row:
+    # An empty line is all-missing for the csv module and all-empty for pyarrow: the same record.
+    return tuple("" for _ in row) if all(cell is None for cell in row) else row
 
 
 def _line(values: list[str]) -> str:
@@ -72,10 +118,19 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
         text = existing.decode("utf-8")
     except UnicodeDecodeError:
         raise refuse("文件不是 UTF-8 编码") from None
-    records = split_records(text)
-    header = _cells(records[0]) if records else []
+    try:
+        records = split_records(text)
+    except csv.Error as exc:
+        raise refuse(f"文件无法按 CSV 读取（{exc}）") from None
+    header = records[0].cells if records else []
     if header != imported.fields:
         raise refuse(_header_difference(header, imported.fields))
+    body = records[1:]
+    old = _read(text, imported.fields)
+    disagreement = _disagreement(existing, body, old, imported.fields)
+    if disagreement is not None:
+        raise refuse(f"第 {disagreement + 2} 行的引号不规范，不同的 CSV 读取方式读出的记录不一致；"
+                     "请先在文本编辑器中改正这一行的引号")
     positions = [imported.fields.index(name) for name in key]
 
     # --- Check the import: a key may appear once ---
@@ -83,35 +138,89 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
 
     # --- Replace in place, append the rest ---
     where: dict[tuple[str, ...], int] = {}
-    old_cells: dict[int, list[str]] = {}
-    for number, record in enumerate(records[1:], start=1):
-        cells = _cells(record)
-        old_cells[number] = cells
-        row_key = tuple(cells[i] if i < len(cells) else "" for i in positions)
+    for number, record in enumerate(body):
+        row_key = tuple(record.cells[i] if i < len(record.cells) else "" for i in positions)
         if any(row_key):
             where.setdefault(row_key, number)
-    out = list(records)
+    out = [record.raw for record in records]
+    changes: dict[int, Row] = {}  # record index → what it must read back as (indices past the end: appended)
     appended: list[str] = []
     replaced = unchanged = 0
     for row in imported.rows:
         row_key = tuple(row[i] for i in positions)
         number = where.get(row_key) if any(row_key) else None
         if number is None:
+            changes[len(body) + len(appended)] = tuple(row)
             appended.append(_line(row))
             continue
-        before = old_cells[number]
+        before = body[number].cells
         after = [value if name in imported.present or index >= len(before) else before[index]
                  for index, (name, value) in enumerate(zip(imported.fields, row))]
         if after == before:
             unchanged += 1
         else:
             replaced += 1
-            out[number] = _line(after)
-    if appended and out and not out[-1].endswith("\n"):
+            out[number + 1] = _line(after)
+            changes[number] = tuple(after)
+    if appended and not out[-1].endswith(("\n", "\r")):
         out[-1] += "\n"
-    touched = replaced + unchanged
-    return Merged("".join(out + appended), appended=len(appended), replaced=replaced, unchanged=unchanged,
-                  untouched=len(records) - 1 - touched if records else 0)
+    merged = "".join(out + appended)
+
+    # --- Read the result back: exactly the records meant, or nothing is written ---
+    lost = _first_loss(old, _read(merged, imported.fields), changes, imported.fields)
+    if lost is not None:
+        raise refuse(f"合并后重新读取，第 {lost + 2} 行与应有的内容不同（已有文件的引号可能没有闭合），"
+                     "为免丢失或改动记录，没有合并")
+    return Merged(merged, appended=len(appended), replaced=replaced, unchanged=unchanged,
+                  untouched=len(body) - replaced - unchanged)
+
+
+def _disagreement(data: bytes, body: list[Record], table: TextTable, names: list[str]) -> int | None:
+    """The first record the csv module and validation's reader see differently, or None.
+
+    Where every quote is regular RFC 4180 quoting and every line ends in LF or CRLF
+    (segments.record_ends), the two readers are the same reader: only their counts are compared.
+    """
+    if record_ends(data) is not None and b"\x00" not in data:
+        return None if len(body) == table.records else min(len(body), table.records)
+    width = len(names)
+    return _first_difference(_rows(table, names), [_as_read(record.cells, width) for record in body])
+
+
+def _first_loss(old: TextTable, new: TextTable, changes: dict[int, Row], names: list[str]) -> int | None:
+    """The first record of ``new`` that is not the record of ``old`` at its place, or ``changes`` there.
+
+    Column by column in arrow where both files read cleanly; record by record otherwise.
+    """
+    total = old.records + sum(1 for index in changes if index >= old.records)
+    irregular = any(t.short_rows or t.extra_cells or t.blank_lines for t in (old, new))
+    if irregular:
+        want = _rows(old, names) + [None] * (total - old.records)
+        for index, row in changes.items():
+            want[index] = row
+        return _first_difference(_rows(new, names), want)
+    shared = min(old.records, new.records)
+    differs = np.zeros(shared, dtype=bool)
+    for name in names:
+        before = old.frame[name].iloc[:shared].reset_index(drop=True)
+        after = new.frame[name].iloc[:shared].reset_index(drop=True)
+        differs |= (before != after).to_numpy(dtype=bool)
+    bad = {int(index) for index in np.flatnonzero(differs)} - changes.keys()
+    present = sorted(index for index in changes if index < new.records)
+    bad |= {index for index, row in zip(present, _rows(new, names, present)) if row != changes[index]}
+    if new.records != total:
+        bad.add(min(new.records, total))
+    return min(bad) if bad else None
+
+
+def _first_difference(have: list[Row], want: list[Row]) -> int | None:
+    """Index of the first record that differs (or is missing from one side), None when all agree."""
+    if have == want:
+        return None
+    for index, (a, b) in enumerate(zip(have, want)):
+        if a != b:
+            return index
+    return None if len(have) == len(want) else min(len(have), len(want))
 
 
 def _header_difference(header: list[str], fields: list[str]) -> str:
