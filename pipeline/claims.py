@@ -9,8 +9,9 @@ as floats: 29.5 % against 29 / 100 differs by exactly 0.5 points, although
 
 Verdicts, in the order they are decided:
   no_value      来源缺数   the source printed no number;
-  unverifiable  无法核对   metric ``other``, no (known) region code, period beyond the
-                           snapshot, a state the records no longer hold, or no records;
+  unverifiable  无法核对   metric ``other`` (the reason names what the claim counts), no (known)
+                           region code, period beyond the snapshot, a state the records no
+                           longer hold, or no records;
   consistent    一致       counts equal; rates within 0.5 percentage points (inclusive);
   inconsistent  不一致     otherwise, with both numbers and the difference.
 
@@ -20,6 +21,7 @@ source (``INTERNAL_PAIRS``): the internal-consistency verdict.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -32,6 +34,7 @@ from pipeline.metrics import METRICS, Metric
 
 VERDICTS = {"consistent": "一致", "inconsistent": "不一致", "unverifiable": "无法核对", "no_value": "来源缺数"}
 TOLERANCE_POINTS = Fraction(1, 2)  # percentage points, inclusive
+ORIGINAL_NOTE = re.compile(r"（原文：[^）]*）$")  # a subject's note of the source's own wording
 
 # The resource whose rows a metric counts: "no records" means none of these in scope.
 RESOURCE = {
@@ -231,6 +234,15 @@ def claims_of(ledger: Ledger) -> list[Claim]:
     return sorted(rows, key=lambda c: c.id)
 
 
+def counted(claim: Claim) -> str:
+    """What a claim counts, in the source's words: its subject without a trailing （原文：…） note.
+
+    ``向基层下沉编制（原文：2.2万余）`` → ``向基层下沉编制``; a claim of metric ``other`` is
+    described by this, never by the metric's name.
+    """
+    return ORIGINAL_NOTE.sub("", claim.subject).strip() or claim.subject
+
+
 def compare(claim: Claim, computed: Metric) -> tuple[str, Fraction, Fraction]:
     """Verdict, the records' value in the claim's unit, and claimed − computed."""
     claimed = exact(claim.value)
@@ -252,7 +264,7 @@ def check_claim(ledger: Ledger, claim: Claim) -> Check:
     if claim.value is None:
         return Check(claim, "no_value", "出处未给出数字。")
     if claim.metric not in METRICS:
-        return Check(claim, "unverifiable", "台账中没有对应的指标（other）。")
+        return Check(claim, "unverifiable", f"“{counted(claim)}”在台账中没有对应的记录，无法核对。")
     if not claim.region_code:
         return Check(claim, "unverifiable", "该地区不在本台账的区划表中（没有区划代码），台账中没有它的记录。")
     if claim.region_code not in regions:

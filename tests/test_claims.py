@@ -243,3 +243,15 @@ def test_internal_pair_needs_one_source_and_a_percentage():
 def test_the_bundled_pairs_link_rates_to_their_counts():
     assert INTERNAL_PAIRS == {"R-C-11": ("R-C-10", "R-C-09"), "R-C-15": ("R-C-14", "R-C-13")}
 
+
+
+@pytest.mark.parametrize(("subject", "reason"), [
+    ("问责处理", "“问责处理”在台账中没有对应的记录，无法核对。"),
+    ("向基层下沉编制（原文：2.2万余）", "“向基层下沉编制”在台账中没有对应的记录，无法核对。"),  # the note of the wording goes
+    ("每周一晚上走村入社的区级领导（3月16日起）", "“每周一晚上走村入社的区级领导（3月16日起）”在台账中没有对应的记录，无法核对。"),
+    ("（原文：3万余）", "“（原文：3万余）”在台账中没有对应的记录，无法核对。"),  # never an empty name
+])
+def test_other_metric_reason_reads_other(tiny_ledger, subject, reason):
+    """The defect: the reason read "台账中没有对应的指标（other）"; it now names what the claim counts."""
+    check = check_claim(tiny_ledger, claim(metric="other", subject=subject))
+    assert (check.verdict, check.reason) == ("unverifiable", reason)

@@ -82,3 +82,32 @@ def test_everything_is_readable_without_javascript(built_demo_site, chromium):
         assert page.locator("#claim-R-E-11").is_visible() and page.locator("#claim-C-001").is_visible()
         assert page.locator("#claims-filter").is_hidden()  # a filter that cannot work is not shown
         context.close()
+
+
+def test_invented_quote_and_other_on_a_phone(built_demo_site, chromium):
+    """Each real figure shows the source's own sentence as a quote, attributed to its source and date,
+    readable on a phone; no claim reads as the metric name "（other）"."""
+    with serve(built_demo_site) as base:
+        page = chromium.new_page(viewport={"width": 390, "height": 844})
+        watch = PageWatch(page, base)
+        page.goto(f"{base}/claims/#claim-R-C-11", wait_until="networkidle")
+        row = page.locator("#claim-R-C-11")
+        quote = row.locator("figure.claims-quote")
+        assert quote.locator("blockquote").inner_text() == (
+            "在青海政务服务网形成本级行政许可事项和公共服务事项434项,可在线办理393项,总体网办率达90.55%")
+        assert quote.locator("figcaption").inner_text() == (
+            '——人民网《松绑减负激活力——"我为群众办实事"系列报道⑤》，2021年12月1日')
+        assert "“总体网办率”在台账中没有对应的记录，无法核对。" in row.inner_text()
+        box = quote.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert quote.locator("blockquote").evaluate("node => getComputedStyle(node).textAlign") in ("start", "left")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(page, "claims-phone-quote")
+        # every row: a quote and its source, never the metric's name
+        assert page.locator(f"{ROWS} figure.claims-quote blockquote").count() == TOTAL
+        assert page.locator(f"{ROWS} figure.claims-quote figcaption").count() == TOTAL
+        body = page.locator("body").inner_text()
+        assert "（other）" not in body and "对应的指标" not in body
+        page.close()
+    assert watch.outside_requests == []
+    assert watch.console_errors == []

@@ -1,7 +1,8 @@
 """The real published figures (pipeline/reported_claims.csv) and their verdicts in a generated demo package.
 
 The source is /work/shared/reported-figures.md, sections A–E (outside the repository): the
-counts per section and ten exact rows below pin the transcription.
+counts per section and ten exact rows below pin the transcription. The quotes are runs of the
+normalised source texts (tests/test_claims_sources.py checks them against those texts).
 """
 
 from __future__ import annotations
@@ -37,25 +38,26 @@ def row(id_, region, subject, metric, value, unit, start, end, title, publisher,
 
 SPOT_CHECKS = [
     row("R-A-01", "义乌市", '组织"市会镇开、镇会村开"活动', "meetings_held", "928", "次", "2019-06-01", "2020-11-06",
-        TITLE_A, "人民日报", "2020-11-06", '义乌市已组织"市会镇开、镇会村开"活动928次'),
+        TITLE_A, "人民日报", "2020-11-06", "如今,机制实行一年多,义乌市已组织“市会镇开、镇会村开”活动928次,帮助基层解决问题3227个。"),
     row("R-A-04", "义乌市", "党政纪处分", "other", "23", "人", "2019-06-01", "2020-11-06", TITLE_A, "人民日报",
-        "2020-11-06", "已问责处理53人，其中党政纪处分23人"),
+        "2020-11-06", "结合整治“不守规、不担当、不作为、不适宜、不自律”干部,已问责处理53人,其中党政纪处分23人。"),
     row("R-A-07", "义乌市", "帮助企业稳定信贷规模", "other", "12443", "万元", "", "", TITLE_A, "人民日报", "2020-11-06",
-        "帮助企业稳定信贷规模12443万元"),
+        "在严格核查相关资质后,多方商议,依法依规解决了企业存在的问题,帮助企业稳定信贷规模12443万元,担保风险化解减免630万元,新增贷款2000万元。"),
     row("R-B-02", "河北省", "向基层下沉编制（原文：2.2万余）", "other", "22000", "名", "", "", TITLE_B, "河北日报",
-        "2020-08-01", f"《{TITLE_B}》：河北省，向基层下沉编制，2.2万余名"),
+        "2020-08-01", "向基层下沉编制2.2万余名"),
     row("R-B-09", "邱县", "划转的执法事项", "items_devolved", "", "项", "", "", TITLE_B, "河北日报", "2020-08-01",
-        f"《{TITLE_B}》：邱县，划转的执法事项，（原文数字缺失）项"),
+        "最终确定将住建、发改等10个部门共项执法事项进行划转,集中到新成立的综合行政执法局。"),
     row("R-B-14", "邱县", "在乡镇化解的比例", "township_resolution_share", "75", "%", "", "", TITLE_B, "河北日报",
-        "2020-08-01", f"《{TITLE_B}》：邱县，在乡镇化解的比例，75%"),
-    row("R-C-08", "西宁市城西区 社区", "蓋章证明 精简后", "other", "5", "项", "", "", TITLE_C, "人民网", "2021-12-01",
-        f"《{TITLE_C}》：西宁市城西区 社区，蓋章证明 精简前 → 精简后，182 → 5项"),
+        "2020-08-01", "今年以来,该平台共接报群众反映热点难点问题3万余件,受理率%,75%在乡镇化解。"),
+    row("R-C-08", "西宁市城西区 社区", "盖章证明 精简后", "other", "5", "项", "", "", TITLE_C, "人民网", "2021-12-01",
+        "182项盖章证明精简后就剩5项。"),
     row("R-C-11", "达日县", "总体网办率", "other", "90.55", "%", "", "", TITLE_C, "人民网", "2021-12-01",
-        f"《{TITLE_C}》：达日县，总体网办率，90.55%"),
+        "在青海政务服务网形成本级行政许可事项和公共服务事项434项,可在线办理393项,总体网办率达90.55%"),
     row("R-D-01", "北京市", "自2020年7月1日起下放至街道和乡镇的职权", "items_devolved", "431", "项", "", "", TITLE_D,
-        "共产党员网（人民日报报道）", "2020-08-01", "北京市，自2020年7月1日起下放至街道和乡镇的职权，431项"),
+        "共产党员网（人民日报报道）", "2020-08-01",
+        "在北京,自今年7月1日起,原来由市、区有关部门承担的431项相关职权下放至街道办事处和乡镇人民政府,各街乡综合行政执法队相继成立。"),
     row("R-E-03", "宁波市奉化区", "接待群众 人次", "persons_received", "974", "人次", "", "", TITLE_E,
-        "奉化区委理论学习中心组", "2020-01-01", "宁波市奉化区，接待群众 人次，974人次"),
+        "奉化区委理论学习中心组", "2020-01-01", "至今共接待群众414批/974人次,化解和办结信访事项、民生实事等各类问题352件。"),
 ]
 
 
@@ -126,3 +128,14 @@ def test_verdicts_in_the_demo_package(demo_dir):
                                                      "no_value": 6}
     internal = internal_checks(claims_of(ledger))
     assert {k: v.verdict for k, v in internal.items()} == {"R-C-11": "consistent", "R-C-15": "consistent"}
+
+
+def test_other_metric_shown_as_other(demo_dir):
+    """The defect: 46 reasons read "台账中没有对应的指标（other）"; they now say what the claim counts."""
+    report, ledger = validate(demo_dir)
+    checks = {c.claim.id: c for c in check_claims(ledger)}
+    assert not [k for k, c in checks.items() if "other" in c.reason]
+    assert checks["R-A-03"].reason == "“问责处理”在台账中没有对应的记录，无法核对。"
+    assert checks["R-B-02"].reason == "“向基层下沉编制”在台账中没有对应的记录，无法核对。"
+    assert checks["R-C-08"].reason == "“盖章证明 精简后”在台账中没有对应的记录，无法核对。"
+    assert sum(1 for c in checks.values() if c.reason.endswith("在台账中没有对应的记录，无法核对。")) == 46
