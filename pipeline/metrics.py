@@ -100,8 +100,8 @@ def resolution_rate(ledger: Ledger) -> Metric:
 
 
 @metric("按期办结率",
-        "办结日期不晚于办结期限的已办结问题数 ÷ 已办结问题数。办结期限：填写了 due_on 的用 due_on，"
-        "否则按办理时限从交办日期起算（交办当日不计入；期限最后一天是休息日的顺延至下一个工作日；当日办结的为交办当日）。",
+        "办结日期不晚于办结期限的已办结问题数 ÷ 已办结问题数。办结期限：记录中填写了办结期限的，以填写的为准；"
+        "否则按办理时限从交办日期起算（交办当日不计入；期限最后一天是休息日的顺延至下一个工作日；“当日办结”类的期限就是交办当日，不顺延）。",
         "rate", ISSUE_DIMS)
 def on_time_rate(ledger: Ledger) -> Metric:
     done = _done(ledger, ["resolved_on", "due"])
@@ -128,7 +128,7 @@ def township_resolution_share(ledger: Ledger) -> Metric:
     return rate(done["resolved_at_level"].eq("township").sum(), len(done))
 
 
-@metric("督办问题数", "联合督查组督办（escalated 为 true）的问题数。", "count", ISSUE_DIMS)
+@metric("督办问题数", "联合督查组督办（“是否督办”为“是”）的问题数。", "count", ISSUE_DIMS)
 def escalated_count(ledger: Ledger) -> Metric:
     return count(ledger.issues["escalated"].sum())
 
@@ -174,7 +174,7 @@ def items_zero_use(ledger: Ledger) -> Metric:
     return count((~active_items(ledger)["id"].isin(used)).sum())
 
 
-@metric("办件量", "办件量记录中 cases 的合计。", "sum", CASE_DIMS)
+@metric("办件量", "办件量记录中各月“办件量”的合计。", "sum", CASE_DIMS)
 def cases_handled(ledger: Ledger) -> Metric:
     return count(ledger.item_cases["cases"].sum())
 
@@ -227,7 +227,7 @@ def negative_rectified_rate(ledger: Ledger) -> Metric:
 SURVEY_GRADES = ["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"]
 
 
-@metric("调查满意率", "各次调查中（非常满意 + 满意 + 基本满意）人数合计 ÷ 全部回答人数合计；另附95% Wilson 置信区间。",
+@metric("调查满意率", "各次调查中（非常满意 + 满意 + 基本满意）人数合计 ÷ 全部回答人数合计；另附 95% 置信区间（威尔逊区间）。",
         "rate", SURVEY_DIMS)
 def survey_satisfaction_rate(ledger: Ledger) -> Metric:
     totals = ledger.surveys[SURVEY_GRADES].sum()

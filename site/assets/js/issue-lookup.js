@@ -173,27 +173,60 @@
     message("请输入问题编号查询。编号见问题清单、各地页面和超期问题清单。");
     return;
   }
-  var notFound = "未找到编号为 " + id + " 的问题。请核对编号（区分大小写），或在各地页面和超期问题清单中查找。";
+  var notFound = "未找到编号为 " + id + " 的问题。请核对编号，或在各地页面和超期问题清单中查找。";
   if (!ID_PATTERN.test(id)) {
     message(notFound, "issue-message issue-not-found");
     return;
   }
+  // Case does not matter to a person typing on a phone: the id as typed first, then in
+  // upper and in lower case (each may sit in another shard), then any key of a read
+  // shard that differs only in case.
+  var tried = [];
+  var candidates = [id, id.toUpperCase(), id.toLowerCase()].filter(function (c, i, all) {
+    return all.indexOf(c) === i;
+  });
+  function inShard(shard, wanted) {
+    if (Object.prototype.hasOwnProperty.call(shard.issues, wanted)) {
+      return shard.issues[wanted];
+    }
+    var folded = wanted.toUpperCase();
+    var keys = Object.keys(shard.issues).sort();
+    for (var k = 0; k < keys.length; k++) {
+      if (keys[k].toUpperCase() === folded) {
+        return shard.issues[keys[k]];
+      }
+    }
+    return null;
+  }
+  function next(index) {
+    if (index >= candidates.length) {
+      message(notFound, "issue-message issue-not-found");
+      return null;
+    }
+    var number = fnv1a(candidates[index]) % shards;
+    if (tried.indexOf(number) !== -1) {
+      return next(index + 1);
+    }
+    tried.push(number);
+    return fetch(api + number + ".json", { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (shard) {
+        var issue = inShard(shard, candidates[index]);
+        if (issue) {
+          show(issue);
+          return null;
+        }
+        return next(index + 1);
+      });
+  }
   message("正在读取编号为 " + id + " 的问题……");
-  fetch(api + (fnv1a(id) % shards) + ".json", { credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) {
-        throw new Error("HTTP " + response.status);
-      }
-      return response.json();
-    })
-    .then(function (shard) {
-      var issue = Object.prototype.hasOwnProperty.call(shard.issues, id) ? shard.issues[id] : null;
-      if (issue) {
-        show(issue);
-      } else {
-        message(notFound, "issue-message issue-not-found");
-      }
-    })
+  Promise.resolve()
+    .then(function () { return next(0); })
     .catch(function () {
       message("暂时无法读取问题数据，请稍后重试，或下载全部问题数据查看。", "issue-message issue-error");
     });
