@@ -1,7 +1,9 @@
 """Synthetic demo data package (示例数据) for Sunshine Ledger.
 
-``generate(out_dir)`` writes ``datapackage.json`` and every CSV resource of
-``pipeline/standard.json``: fictional regions (codes beginning with 99), city
+``generate(out_dir)`` writes ``datapackage.json``, every CSV resource of
+``pipeline/standard.json`` and ``demo.json`` (the arguments it was called with,
+so that the package can be regenerated and compared byte for byte; a package
+of real data has no such file): fictional regions (codes beginning with 99), city
 departments, the official rest days, meetings, issues (one file per year of
 ``raised_on``), devolved items with their take-up, third-party evaluations and
 surveys, inspections and a few published claims to check against the records.
@@ -35,6 +37,7 @@ from pipeline.csvio import format_cell, write_csv
 
 START = dt.date(2025, 1, 1)
 STANDARD = Path(__file__).with_name("standard.json")
+MARKER = "demo.json"  # written beside datapackage.json; not a resource
 DAY = dt.timedelta(days=1)
 
 DEADLINE_RULES = {"simple": (0, "same_day"), "complex": (3, "working_days"), "difficult": (15, "working_days")}
@@ -670,4 +673,10 @@ def generate(out_dir: Path, *, issues: int = 3000, seed: int = 20261031,
             resource["path"] = issue_paths
     (out_dir / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8", newline="\n")
+    marker = {"issues": issues, "seed": seed, "as_of": as_of.isoformat(),
+              "note_zh": "本文件夹是 ledger demo 按上面的参数生成的合成示例数据。换成自己的数据时删除本文件。",
+              "note_en": "Synthetic demo data written by `ledger demo` with the arguments above. "
+                         "Delete this file when the folder holds your own data."}
+    (out_dir / MARKER).write_text(json.dumps(marker, ensure_ascii=False, indent=2) + "\n", encoding="utf-8",
+                                  newline="\n")
     return {r["name"]: counts[r["name"]] for r in descriptor["resources"] if r["name"] in counts}

@@ -1,12 +1,19 @@
-"""Shared fixtures. Tests never write into the real tree: packages are copied into tmp_path."""
+"""Shared fixtures. Tests never write into the real tree: packages are copied into tmp_path.
+
+Nor do they read the real data/ (a fork replaces it): only tests marked `reads_data` may, and any
+other test that does fails (tests/datafolder.py).
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
+
+from tests.datafolder import BUNDLED_DEMO, DATA, DataReads
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -71,6 +78,19 @@ def demo_ledger(demo_dir):
     return ledger
 
 
+@pytest.fixture(scope="session")
+def bundled_demo(tmp_path_factory) -> Path:
+    """The bundled demo as `make demo-data` writes it into data/, generated afresh (read-only by convention).
+
+    Golden files of the whole-site build come from it, never from data/.
+    """
+    from pipeline.demo import generate
+
+    folder = tmp_path_factory.mktemp("bundled-demo") / "data"
+    generate(folder, **BUNDLED_DEMO)
+    return folder
+
+
 @pytest.fixture
 def demo_copy(demo_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "data"
@@ -94,3 +114,36 @@ def chromium():
 
     with browser() as instance:
         yield instance
+
+
+# --- No test but those marked reads_data reads the real data/ (tests/datafolder.py) ---------------
+
+DATA_READS = DataReads(DATA)
+_hooked = []
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "reads_data: may read the real data/ (tests/datafolder.py says what for)")
+    if not _hooked:  # an audit hook cannot be removed: add it once per process
+        sys.addaudithook(DATA_READS.audit)
+        _hooked.append(True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Watch data/ from before the test's fixtures (session ones included) are set up."""
+    DATA_READS.end()
+    if item.get_closest_marker("reads_data") is None:
+        DATA_READS.begin()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        paths = DATA_READS.end()
+        if paths:
+            shown = ", ".join(str(Path(p).relative_to(REPO)) for p in paths[:3])
+            pytest.fail(f"{item.nodeid} read the real data/ ({shown}): a fork replaces data/, so tests build "
+                        "their own data (tmp_path, the bundled_demo fixture); see tests/datafolder.py", pytrace=False)
