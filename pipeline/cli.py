@@ -353,15 +353,24 @@ def diff(base: str, head: str, data_rel: str, fmt: str) -> None:
 def demo(out_dir: Path, issue_count: int, seed: int) -> None:
     """生成一个一致的合成示例数据包（同样的参数得到完全相同的文件）。
 
+    只写入不存在的、空的，或只含 ledger demo 原样写出的文件的文件夹（清单见其中的
+    .sunshine-ledger-demo）；其他文件夹一律拒绝（退出码 2），不会覆盖真实数据。
+
     Write a consistent synthetic data package of any size; deterministic for a seed.
+    Writes only into a missing or empty folder, or one holding nothing but the demo's own
+    unchanged output; anything else is refused (exit 2).
 
     \b
     例 / Example:
       ledger demo --out data --issues 3000 --seed 20261031
     """
     from pipeline.demo import generate
+    from pipeline.demo_manifest import NotDemoFolder
 
-    counts = generate(out_dir, issues=issue_count, seed=seed)
+    try:
+        counts = generate(out_dir, issues=issue_count, seed=seed)
+    except NotDemoFolder as exc:
+        raise Refusal(str(exc)) from None
     rows = sum(v for v in counts.values() if isinstance(v, int))
     click.echo(f"已生成示例数据包到 {out_dir}：{rows} 行。Wrote a demo package to {out_dir}: {rows} rows.")
 

@@ -34,10 +34,11 @@ from pathlib import Path
 from pipeline import demo_text as T
 from pipeline.calendar import WorkCalendar, official_rest_days
 from pipeline.csvio import format_cell, write_csv
+from pipeline.demo_manifest import MANIFEST, check_target, write_manifest
 
 START = dt.date(2025, 1, 1)
 STANDARD = Path(__file__).with_name("standard.json")
-MARKER = "demo.json"  # written beside datapackage.json; not a resource
+MARKER = MANIFEST  # demo.json, written beside datapackage.json; not a resource
 DAY = dt.timedelta(days=1)
 
 DEADLINE_RULES = {"simple": (0, "same_day"), "complex": (3, "working_days"), "difficult": (15, "working_days")}
@@ -632,6 +633,7 @@ def generate(out_dir: Path, *, issues: int = 3000, seed: int = 20261031,
     if as_of < START + DAY * 90 or issues < 1:
         raise ValueError("the demo needs at least one issue and an as_of three months after 2025-01-01")
     out_dir = Path(out_dir)
+    check_target(out_dir)  # never overwrite a fork's real data: only the demo's own, unchanged files
     out_dir.mkdir(parents=True, exist_ok=True)
     descriptor = json.loads(STANDARD.read_text(encoding="utf-8"))
     fields = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in descriptor["resources"]}
@@ -673,10 +675,5 @@ def generate(out_dir: Path, *, issues: int = 3000, seed: int = 20261031,
             resource["path"] = issue_paths
     (out_dir / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8", newline="\n")
-    marker = {"issues": issues, "seed": seed, "as_of": as_of.isoformat(),
-              "note_zh": "本文件夹是 ledger demo 按上面的参数生成的合成示例数据。换成自己的数据时删除本文件。",
-              "note_en": "Synthetic demo data written by `ledger demo` with the arguments above. "
-                         "Delete this file when the folder holds your own data."}
-    (out_dir / MARKER).write_text(json.dumps(marker, ensure_ascii=False, indent=2) + "\n", encoding="utf-8",
-                                  newline="\n")
+    write_manifest(out_dir, {"issues": issues, "seed": seed, "as_of": as_of.isoformat()})
     return {r["name"]: counts[r["name"]] for r in descriptor["resources"] if r["name"] in counts}
