@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline.demo_manifest import MANIFEST
 from pipeline.frames import Ledger
 from pipeline.metrics import METRICS, Metric
 from pipeline.render.charts import Series, bar_chart
@@ -70,6 +71,11 @@ def headline_block(ledger: Ledger, metrics: dict[str, Metric]) -> str:
                   title=ledger.package.descriptor.get("title", ""))
 
 
+def demo_notice_block(ledger: Ledger) -> str:
+    """The 示例数据 warning, only while the package is `ledger demo` output (it writes demo.json; real data has none)."""
+    return render("block_demo_notice.html.j2") if (ledger.package.root / MANIFEST).is_file() else ""
+
+
 def summary_document(ledger: Ledger, metrics: dict[str, Metric]) -> str:
     payload = {"as_of": ledger.as_of.strftime("%Y-%m-%d"),
                "metrics": {name: metric.to_dict() for name, metric in metrics.items()}}
@@ -79,6 +85,7 @@ def summary_document(ledger: Ledger, metrics: dict[str, Metric]) -> str:
 def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     yield Block("headline", headline_block(ledger, metrics))
     yield Block("trend", trend_block(ledger))
+    yield Block("demo-notice", demo_notice_block(ledger))
     yield File("api/v1/summary.json", summary_document(ledger, metrics))
 
 
