@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,12 @@ from pipeline.cache import FileCache
 from pipeline.export import reuse
 from pipeline.export.downloads import written_or_reused
 from pipeline.package import load
+
+
+def digests(data: Path) -> dict[str, str]:
+    """Each data file's SHA-256, as validation records it while reading the file."""
+    package = load(data)
+    return {rel: hashlib.sha256((data / rel).read_bytes()).hexdigest() for rel in reuse.data_files(package)}
 
 
 def files_of(docs: Path) -> dict[str, bytes]:
@@ -25,8 +32,8 @@ def data(demo_dir, tmp_path) -> Path:
 
 def test_the_second_export_of_the_same_data_is_reused_and_identical(data, tmp_path):
     cache = FileCache(tmp_path / "cache")
-    first = written_or_reused(load(data), tmp_path / "one", cache)
-    second = written_or_reused(load(data), tmp_path / "two", cache)
+    first = written_or_reused(load(data), tmp_path / "one", cache, digests(data))
+    second = written_or_reused(load(data), tmp_path / "two", cache, digests(data))
     assert "reused" not in first.seconds and "reused" in second.seconds
     assert second.downloads == first.downloads and second.sheets == first.sheets
     assert files_of(tmp_path / "two") == files_of(tmp_path / "one")
@@ -35,10 +42,10 @@ def test_the_second_export_of_the_same_data_is_reused_and_identical(data, tmp_pa
 
 def test_a_changed_byte_in_the_data_writes_the_downloads_again(data, tmp_path):
     cache = FileCache(tmp_path / "cache")
-    first = written_or_reused(load(data), tmp_path / "one", cache)
+    first = written_or_reused(load(data), tmp_path / "one", cache, digests(data))
     issues = data / "issues" / "2026.csv"
     issues.write_bytes(issues.read_bytes().replace(b"\n", b" \n", 1))  # a space at the end of the header line
-    second = written_or_reused(load(data), tmp_path / "two", cache)
+    second = written_or_reused(load(data), tmp_path / "two", cache, digests(data))
     assert "reused" not in second.seconds
     assert files_of(tmp_path / "two") != files_of(tmp_path / "one")
     assert len(list((tmp_path / "cache" / reuse.FOLDER).iterdir())) == 1  # only the newest entry is kept
@@ -47,25 +54,25 @@ def test_a_changed_byte_in_the_data_writes_the_downloads_again(data, tmp_path):
 
 def test_a_damaged_entry_is_not_used(data, tmp_path):
     cache = FileCache(tmp_path / "cache")
-    first = written_or_reused(load(data), tmp_path / "one", cache)
+    first = written_or_reused(load(data), tmp_path / "one", cache, digests(data))
     (entry,) = (tmp_path / "cache" / reuse.FOLDER).iterdir()
     stored = entry / "downloads" / "csv" / "regions.csv"
     data_bytes = bytearray(stored.read_bytes())
     data_bytes[-2] ^= 1  # same size, other bytes
     stored.unlink()  # a new file: the first export's hard-linked copy stays intact
     stored.write_bytes(bytes(data_bytes))
-    second = written_or_reused(load(data), tmp_path / "two", cache)
+    second = written_or_reused(load(data), tmp_path / "two", cache, digests(data))
     assert "reused" not in second.seconds
     assert files_of(tmp_path / "two") == files_of(tmp_path / "one") and second.downloads == first.downloads
 
 
 def test_without_a_cache_nothing_is_stored(data, tmp_path):
-    exported = written_or_reused(load(data), tmp_path / "one", FileCache(None))
+    exported = written_or_reused(load(data), tmp_path / "one", FileCache(None), digests(data))
     assert "reused" not in exported.seconds and exported.downloads
 
 
 def test_the_key_covers_the_data_and_the_export_code_but_not_the_pages(data):
-    parts = reuse.fingerprint(load(data))
+    parts = reuse.fingerprint(load(data), digests(data))
     names = {part.split(" ")[0] for part in parts}
     assert {"export/csv_export.py", "export/reuse.py", "dictionary.py", "issues/2026.csv", "regions.csv"} <= names
     assert not any(name.startswith(("render/", "validate/")) for name in names)

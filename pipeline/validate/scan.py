@@ -148,6 +148,11 @@ def _plan_file(file: ResourceFile, salt: str, cache: FileCache) -> FilePlan:
     return FilePlan(file, file_cut, keys, stat_key, hashlib.sha256(data).hexdigest(), checked)
 
 
+def validated_digests(plans: dict[str, list[FilePlan]]) -> dict[str, str]:
+    """Each data file's SHA-256 as validation read it: what the downloads are checked against."""
+    return {plan.file.rel: plan.sha256 for items in plans.values() for plan in items}
+
+
 def _check_utf8(file: ResourceFile, data: bytes, ranges: list[tuple[int, int]]) -> None:
     for start, stop in ranges:
         problem = utf8_problem(file, data, start, stop)
