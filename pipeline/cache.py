@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 import logging
+import mmap
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ FORMAT = 3  # bump when what is cached, or how it is computed, changes
 APP = "sunshine-ledger"
 SECRET = "secret.key"
 SECRET_BYTES = 32
+CHUNK = 1 << 20
 SEAL = 64  # bytes before an entry's content: its HMAC in hex (a multiple of 64: Arrow's buffers stay aligned)
 log = logging.getLogger("ledger.cache")
 
@@ -154,9 +156,11 @@ class FileCache:
             return None
         return self.root / part / self.name(key)
 
-    def _seal(self, key: str, part: str, content) -> bytes:
+    def _seal(self, key: str, part: str, content=b"", chunks=()) -> bytes:
         mac = hmac.new(self.secret or b"", f"entry\0{key}\0{part}\0".encode("utf-8"), hashlib.sha256)
         mac.update(content)
+        for chunk in chunks:
+            mac.update(chunk)
         return mac.hexdigest().encode("ascii")
 
     def _opened(self, key: str, part: str, sealed) -> memoryview | None:
@@ -191,15 +195,21 @@ class FileCache:
         return self.root is not None and key is not None and self._path(key, part).is_file()
 
     def get_table(self, key: str | None, part: str) -> pa.Table | None:
-        """A stored Arrow table, memory-mapped once its seal is checked; None if absent or not sound."""
+        """A stored Arrow table, memory-mapped once its seal is checked; None if absent or not sound.
+
+        The seal is checked by reading the file (its pages are not mapped into this process until a
+        column is used); the map is of the same open file."""
         if self.root is None or key is None:
             return None
         try:
-            sealed = pa.memory_map(str(self._path(key, part))).read_buffer()  # the table keeps the map
-            if self._opened(key, part, sealed) is None:
-                return None
-            return pa.ipc.open_file(sealed.slice(SEAL)).read_all()
-        except (OSError, pa.ArrowInvalid):
+            with self._path(key, part).open("rb") as handle:
+                seal = handle.read(SEAL)
+                content = self._seal(key, part, chunks=iter(lambda: handle.read(CHUNK), b""))
+                if len(seal) < SEAL or not hmac.compare_digest(seal, content):
+                    return None
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)  # the table keeps the map
+            return pa.ipc.open_file(pa.py_buffer(mapped).slice(SEAL)).read_all()
+        except (OSError, ValueError, pa.ArrowInvalid):
             return None
 
     def put_table(self, key: str | None, part: str, table: pa.Table) -> None:

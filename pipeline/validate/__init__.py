@@ -64,9 +64,9 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
         return fd.Report.of(findings), ledger
     try:
         works = work_files(package, plans, cache)
+        findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed)
     except EncodingProblem as problem:  # a file changed while it was being read
         return fd.Report.of([problem.finding]), None
-    findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed)
     findings += [f for name, items in works.items() for work in items for f in personal_findings(name, work)]
     if ledger is not None:
         ledger.validated = validated_digests(plans)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,9 +56,10 @@ class SegmentWork:
     errors: list[dict]  # row-local errors in frictionless' shape, "rowNumber" = record index
     blank: list[int]  # record indexes of blank rows
     personal: list[list]  # [field, record index, kind, masked text] of each personal number found
-    typed: pa.Table  # the records typed by the schema
-    keys: pa.Table  # text of the fields other rows or resources refer to (no columns when there are none)
+    typed: pa.Table | None  # the records typed by the schema (recalled: None until ``stored`` loads it)
+    keys: pa.Table | None  # text of the fields other rows or resources refer to (no columns when there are none)
     digests: dict[str, str] | None = None  # each typed column's content, and "keys" for the key text
+    stored: Callable[[str], pa.Table | None] | None = None  # a recalled segment's "typed"/"keys" table, or None
 
     def __post_init__(self) -> None:
         if self.digests is None:
@@ -70,15 +71,28 @@ class SegmentWork:
 class FileWork:
     file: ResourceFile
     segments: list[SegmentWork]
+    rework: Callable[[int], SegmentWork] | None = None  # segment index → worked on again from the file
 
     @property
     def records(self) -> int:
         return sum(s.records for s in self.segments)
 
+    def table(self, index: int, part: str) -> pa.Table:
+        """A segment's "typed" or "keys" table. A recalled one is loaded (its seal checked) only now, when
+        it is used; one that is not sound has its segment worked on again."""
+        segment = self.segments[index]
+        table = getattr(segment, part)
+        if table is None and segment.stored is not None:
+            table = segment.stored(part)
+            if table is None and self.rework is not None:
+                self.segments[index] = segment = self.rework(index)
+                table = getattr(segment, part)
+        return table
+
     def take(self, part: str) -> pd.DataFrame:
         """The file's typed rows ("typed") or key text ("keys") as one pandas frame, each column in one
         piece (every later filter pays per piece); the segments let go of theirs (peak memory)."""
-        tables = [getattr(s, part) for s in self.segments]
+        tables = [self.table(index, part) for index in range(len(self.segments))]
         if not tables or tables[0].num_columns == 0:
             return pd.DataFrame(index=pd.RangeIndex(self.records))
         table = pa.concat_tables(tables).combine_chunks()
@@ -209,20 +223,30 @@ def work_files(package: DataPackage, plans: dict[str, list[FilePlan]], cache: Fi
 def _work_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache) -> FileWork:
     fields = package.fields(name)
     key_names = [f["name"] for f in fields if f["name"] in key_field_names(package, name)]
-    works = [_recall_segment(cache, key, fields, key_names) for key in plan.keys]
+    works: list[SegmentWork | None] = [_recall_segment(cache, key, fields, key_names) for key in plan.keys]
     missed = [index for index, work in enumerate(works) if work is None]
     if missed:
-        data = plan.file.abs.read_bytes()
-        segments = [plan.cut.segments[index] for index in missed]
-        if any(_sha(data, s) != s.digest for s in segments):
-            raise EncodingProblem(fd.make("package-error", path=plan.file.rel, resource=name,
-                                          detail="文件在校验过程中被修改了，请重新运行校验"))
-        _check_utf8(plan.file, data, [(s.start, s.stop) for i, s in zip(missed, segments) if i not in plan.checked])
-        for index, work in zip(missed, _work_segments(package, name, data, segments, key_names)):
+        works = [*works]
+        for index, work in _work_again(package, name, plan, cache, key_names, missed).items():
             works[index] = work
-            _store_segment(cache, plan.keys[index], work)
     _remember_cut(cache, plan)
-    return FileWork(plan.file, works)
+    return FileWork(plan.file, works,  # type: ignore[arg-type]
+                    lambda index: _work_again(package, name, plan, cache, key_names, [index])[index])
+
+
+def _work_again(package: DataPackage, name: str, plan: FilePlan, cache: FileCache, key_names: list[str],
+                indexes: list[int]) -> dict[int, SegmentWork]:
+    """The segments at ``indexes`` worked on from the file's bytes (which must still be those planned), stored."""
+    data = plan.file.abs.read_bytes()
+    segments = [plan.cut.segments[index] for index in indexes]
+    if any(_sha(data, s) != s.digest for s in segments):
+        raise EncodingProblem(fd.make("package-error", path=plan.file.rel, resource=name,
+                                      detail="文件在校验过程中被修改了，请重新运行校验"))
+    _check_utf8(plan.file, data, [(s.start, s.stop) for i, s in zip(indexes, segments) if i not in plan.checked])
+    works = dict(zip(indexes, _work_segments(package, name, data, segments, key_names)))
+    for index, work in works.items():
+        _store_segment(cache, plan.keys[index], work)
+    return works
 
 
 def _sha(data: bytes, segment: Segment) -> str:
@@ -315,15 +339,22 @@ def _recall_segment(cache: FileCache, key: str, fields: list[dict], key_names: l
     """A segment's stored work, or None when any part is missing, not sealed here or not of its shape."""
     stored = cache.get_json(key, "segment.json")
     names = [f["name"] for f in fields]
-    if not _segment_shape(stored, names, key_names):
-        return None
-    typed = cache.get_table(key, "typed.arrow")
-    keys = cache.get_table(key, "keys.arrow") if key_names else pa.table({})
-    records = stored["records"]
-    if typed is None or keys is None or _schema(typed) != stored["schema"] or _schema(keys) != stored["keys"] \
-            or typed.num_rows != records or (key_names and keys.num_rows != records):
+    if not _segment_shape(stored, names, key_names) or not cache.has(key, "typed.arrow") \
+            or (key_names and not cache.has(key, "keys.arrow")):
         return None  # an entry that does not fit is rebuilt, never trusted
-    return SegmentWork(records, stored["errors"], stored["blank"], stored["personal"], typed, keys, stored["digests"])
+    records = stored["records"]
+
+    def table(part: str) -> pa.Table | None:  # loaded when first used: a check recalled needs no rows
+        if part == "keys" and not key_names:
+            return pa.table({})
+        found = cache.get_table(key, f"{part}.arrow")
+        if found is None or _schema(found) != stored["schema" if part == "typed" else "keys"] \
+                or found.num_rows != records:
+            return None  # an entry that does not fit is rebuilt, never trusted
+        return found
+
+    return SegmentWork(records, stored["errors"], stored["blank"], stored["personal"], None, None, stored["digests"],
+                       table)
 
 
 def _segment_shape(stored, names: list[str], key_names: list[str]) -> bool:
