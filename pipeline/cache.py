@@ -30,6 +30,7 @@ import mmap
 import os
 import secrets
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -47,6 +48,7 @@ SEAL = 64  # bytes before an entry's content: its HMAC in hex (a multiple of 64:
 log = logging.getLogger("ledger.cache")
 
 
+@lru_cache(maxsize=1)
 def tool_version() -> str:
     from importlib.metadata import version
 
