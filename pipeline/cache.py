@@ -181,8 +181,8 @@ class FileCache:
             return None
         return None if opened is None else opened.tobytes()
 
-    def write_sealed(self, path: Path, key: str, part: str, content: bytes) -> None:
-        """``content`` sealed into ``path``, which readers see whole or not at all."""
+    def write_sealed(self, path: Path, key: str, part: str, content) -> None:
+        """``content`` (bytes or any buffer) sealed into ``path``, which readers see whole or not at all."""
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
         with temporary.open("wb") as handle:
@@ -219,7 +219,7 @@ class FileCache:
             return
         sink = pa.BufferOutputStream()
         feather.write_feather(table, sink, compression="uncompressed")
-        self.write_sealed(self._path(key, part), key, part, sink.getvalue().to_pybytes())
+        self.write_sealed(self._path(key, part), key, part, sink.getvalue())  # a buffer: sealed and written uncopied
 
     def get_json(self, key: str | None, part: str):
         """A stored JSON value (of any shape: the reader checks it), or None if absent or not sound."""
