@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import segments
 from pipeline import cache as cache_module
@@ -194,3 +196,30 @@ def test_a_truncated_entry_is_rebuilt(phone_in_a_title, recorded):
         if path.is_file():
             path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     assert flat(validate(phone_in_a_title, cache=FileCache(cache.root))[0]) == expected
+
+
+# --- the shape checks themselves: any JSON at all is accepted or refused, never a traceback ----------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 2**40) | st.text(max_size=8)
+    | st.sampled_from(["title", "type-error", "mobile", "issues", "0" * 64, "pii-mobile", "error"]),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(
+        st.sampled_from(["records", "errors", "blank", "personal", "digests", "schema", "keys", "header", "segments",
+                         "sha256", "times", "type", "rowNumber", "fieldName", "downloads", "sheets", "sources",
+                         "code", "path", "issues"]) | st.text(max_size=4), inner, max_size=6),
+    max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_values)
+def test_a_stored_value_of_any_shape_is_judged_without_a_traceback(value):
+    from pipeline.export import reuse
+    from pipeline.validate import stages
+
+    names, key_names = ["id", "title"], ["id"]
+    assert scan._segment_shape(value, names, key_names) in (True, False)
+    recalled = scan._recall_cut(value)
+    assert recalled is None or isinstance(recalled[0], segments.Cut)
+    assert stages.findings_shape(value) in (True, False)
+    assert reuse._record_shape(value) in (True, False)
+    assert all(scan.error_shape(item, None, names) in (True, False) for item in (value if isinstance(value, list) else [value]))
