@@ -59,7 +59,7 @@ def test_downloads_re_read_the_data_after_validation(tiny, previous_site, monkey
         build(BuildConfig(data=tiny, out=previous_site))
     assert str(info.value) == CHANGED
     assert tree_digest(previous_site) == {"index.html": hashlib.sha256(b"previous").hexdigest()}
-    assert not any(p.name.startswith(".public.") for p in previous_site.parent.iterdir())
+    assert not any(p.name.startswith(".public.staging") for p in previous_site.parent.iterdir())
 
 
 def test_a_recalled_export_is_checked_against_the_bytes_validation_read(tiny, tmp_path, monkeypatch):
