@@ -22,6 +22,7 @@ from pipeline.validate import scan, validate
 from tests.test_validate import edit_cell
 
 PHONE = "村民13812345678反映"
+SEAL_AND_SOME = 100  # a table entry cut short just after its seal
 
 
 def flat(report):
@@ -223,3 +224,23 @@ def test_a_stored_value_of_any_shape_is_judged_without_a_traceback(value):
     assert stages.findings_shape(value) in (True, False)
     assert reuse._record_shape(value) in (True, False)
     assert all(scan.error_shape(item, None, names) in (True, False) for item in (value if isinstance(value, list) else [value]))
+
+
+def test_a_file_changed_before_an_unsound_table_is_worked_on_again_is_reported(tiny, tmp_path, monkeypatch):
+    """Stored rows are loaded only when used; if they are unsound then and the file changed meanwhile,
+    validation says the file changed (no traceback, no rows of the new bytes)."""
+    cache_dir = tmp_path / "cache"
+    assert validate(tiny, cache=FileCache(cache_dir))[0].valid
+    for path in cache_dir.rglob("*.typed.arrow"):
+        path.write_bytes(path.read_bytes()[:SEAL_AND_SOME])
+    real = scan.work_files
+
+    def then_edited(*args, **kwargs):
+        works = real(*args, **kwargs)
+        edit_cell(tiny, "issues/2026.csv", 4, "title", PHONE)
+        return works
+
+    monkeypatch.setattr("pipeline.validate.work_files", then_edited)
+    report, ledger = validate(tiny, cache=FileCache(cache_dir))
+    assert ledger is None and [(f.code, f.path) for f in report.findings] == [("package-error", "issues/2026.csv")]
+    assert "文件在校验过程中被修改了" in report.findings[0].message_zh
