@@ -91,7 +91,7 @@ def cache_option(fn):
 def make_cache(no_cache: bool):
     from pipeline.cache import FileCache
 
-    return FileCache(None) if no_cache else FileCache.from_env(Path(".ledger-cache"))
+    return FileCache(None) if no_cache else FileCache.from_env()
 
 
 def package_with(data_dir: Path, resource: str):

@@ -127,6 +127,7 @@ class Ledger:
     frames: dict[str, pd.DataFrame]
     calendar: WorkCalendar
     descendants: dict[str, frozenset[str]] = field(default_factory=dict)
+    validated: dict[str, str] = field(default_factory=dict)  # data file → SHA-256 of the bytes validation read
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         frames = self.__dict__.get("frames", {})

@@ -39,8 +39,10 @@ def make_tiny(target: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def cache_outside_the_tree(tmp_path_factory, monkeypatch):
-    """The CLI caches per-file work; in tests that cache lives in a temporary folder."""
+    """The CLI caches per-file work; in tests that cache, and the secret it is sealed with, live in a
+    temporary folder."""
     monkeypatch.setenv("LEDGER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "ledger-cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "user-cache"))
 
 
 @pytest.fixture

@@ -1,9 +1,15 @@
-"""Write every download into the docs folder, then the pages that state their sizes and checksums.
+"""Write every download, from exactly the bytes validation checked.
 
-Runs after rendering (the build driver calls it from ``copy_downloads``):
-the downloads page, the dictionary pages, ``api/v1/downloads.json`` and the
-DCAT catalogue ``data.json`` need the bytes and sha256 of files that exist
-only once written.
+Runs after rendering (the build driver calls ``pipeline.export.publish`` from
+``copy_downloads``): the downloads page, the dictionary pages,
+``api/v1/downloads.json`` and the DCAT catalogue ``data.json`` need the bytes
+and sha256 of files that exist only once written.
+
+The data files are read once, as they are copied into the downloads, and each
+copy's SHA-256 is compared with the one validation recorded as it read the
+file (``Ledger.validated``): a file changed since stops the build, and every
+other format, the package descriptor and the ZIP are made from those checked
+copies, never from the data folder again.
 
 Memory stays bounded whatever the number of rows: each resource is read by
 pyarrow a block of rows at a time (``tables.Table.blocks``), and that one
@@ -14,6 +20,8 @@ ZIP, the database's inserts and the workbook's DEFLATE, so both cores work.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -34,7 +42,6 @@ from pipeline.export.parquet_export import ParquetWriter, arrow_schema
 from pipeline.export.sqlite_export import SqliteWriter
 from pipeline.export.tables import Table, source_table
 from pipeline.export.xlsx_export import Workbook
-from pipeline.frames import Ledger
 from pipeline.package import DESCRIPTOR, DataPackage, resource_paths
 
 log = logging.getLogger("ledger.export")
@@ -42,6 +49,7 @@ DOWNLOADS = "downloads"
 # per-resource formats: folder under downloads/, file extension
 PER_RESOURCE = [("csv", "csv", "csv"), ("csv-excel", "csv-excel", "csv"), ("json", "json", "json"),
                 ("parquet", "parquet", "parquet")]
+CHUNK = 1 << 20
 
 
 @dataclass
@@ -80,15 +88,19 @@ def base_name(package: DataPackage) -> str:
     return package_zip.folder_name(package)
 
 
-def write_downloads(package: DataPackage, docs: Path) -> Exported:
+def write_downloads(package: DataPackage, docs: Path, validated: dict[str, str] | None = None) -> Exported:
     """Every format into ``docs/downloads``; returns what was written, in a fixed order.
 
-    The package ZIP is written on a lane of its own (it only copies and deflates the source files);
-    every other format is fed by one reading of each resource (``write_formats``)."""
+    The data files are copied first, each checked against ``validated`` (data file → SHA-256 as
+    validation read it; None: not checked, for tools and tests), and everything else is read from
+    those copies. The package ZIP is written on a lane of its own (it only copies and deflates the
+    files); every other format is fed by one reading of each resource (``write_formats``)."""
     out = docs / DOWNLOADS
     result = Exported()
     timed = Stopwatch(result.seconds)
     stem = base_name(package)
+    with timed("copy"):
+        package = checked_copies(package, out, validated)
     packaging = Lane("zip")
     try:
         packaging.run(timed.wrap("zip", write_package), package, out, stem)
@@ -106,10 +118,33 @@ def write_downloads(package: DataPackage, docs: Path) -> Exported:
     return result
 
 
+def checked_copies(package: DataPackage, out: Path, validated: dict[str, str] | None) -> DataPackage:
+    """The data files copied into ``out`` (the unzipped package among the downloads), each compared on the
+    way with the SHA-256 validation recorded; returns the package read from those copies."""
+    for rel in package_zip.package_files(package):
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with (package.root / rel).open("rb") as source, target.open("wb") as copy:
+            for chunk in iter(lambda: source.read(CHUNK), b""):
+                digest.update(chunk)
+                copy.write(chunk)
+        if validated is not None and validated.get(rel) != digest.hexdigest():
+            raise changed_after_validation(rel)
+    return dataclasses.replace(package, root=out)
+
+
+def changed_after_validation(rel: str, message: str | None = None) -> Exception:
+    """The build's error for a data file whose bytes are not the ones validation read."""
+    from pipeline.build import BuildError  # the build driver imports the export lazily: no cycle
+
+    return BuildError(message or f"文件 {rel} 在校验之后被修改，请重新构建")
+
+
 def write_package(package: DataPackage, out: Path, stem: str) -> None:
-    """The descriptor with hashes, the unzipped package, and the ZIP."""
+    """The descriptor with hashes beside the copied files (the unzipped package), and the ZIP."""
     descriptor = package_zip.descriptor_bytes(package_zip.descriptor_with_hashes(package))
-    package_zip.write_package_folder(package, descriptor, out)
+    (out / DESCRIPTOR).write_bytes(descriptor)
     package_zip.write_zip(package, descriptor, out / f"{stem}.zip")
 
 
@@ -195,37 +230,21 @@ def manifest(package: DataPackage, tables: list[Table], docs: Path, stem: str) -
         return list(pool.map(lambda spec: describe(docs, *spec), files))
 
 
-def publish(ledger: Ledger, docs: Path, cache: FileCache | None = None, files_root: Path | None = None) -> Exported:
-    """Downloads, then the pages and documents that describe them; never overwrites a rendered file.
-
-    With a ``cache``, downloads made from the same data by the same code are reused (``reuse``).
-    The download files go under ``files_root`` (default ``docs``): the build puts them beside the
-    docs and moves them into the built site after mkdocs, which would copy gigabytes once more."""
-    from pipeline.render.downloads_pages import described_files
-
-    exported = written_or_reused(ledger.package, files_root or docs, cache)
+def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None,
+                      validated: dict[str, str]) -> Exported:
+    """The downloads of ``package``, whose data files validation read with the SHA-256s ``validated``:
+    reused from the cache when an entry made from those bytes by this code is sound (``reuse``),
+    else written from copies checked against them."""
     start = time.monotonic()
-    for rel, content in sorted(described_files(ledger, exported).items()):
-        target = docs / rel
-        if target.exists():
-            raise FileExistsError(f"{rel} was already rendered by a site section; the export would overwrite it")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, encoding="utf-8", newline="\n")
-    exported.seconds["pages"] = round(time.monotonic() - start, 3)
-    return exported
-
-
-def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None) -> Exported:
-    start = time.monotonic()
-    folder = reuse.entry(cache, reuse.export_key(package)) if cache is not None and cache.root is not None else None
-    restored = reuse.restore(folder, docs)
+    for rel in package_zip.package_files(package):
+        if rel not in validated:
+            raise changed_after_validation(rel, f"文件 {rel} 没有经过这次校验，请重新构建")
+    key = reuse.export_key(package, validated) if cache is not None and cache.root is not None else None
+    restored = reuse.restore(cache, key, docs, validated)
     if restored is not None:
         downloads, sheets = restored
         log.info("downloads_reused files=%d", len(downloads))
         return Exported(downloads=downloads, sheets=sheets, seconds={"reused": round(time.monotonic() - start, 3)})
-    exported = write_downloads(package, docs)
-    reuse.store(folder, docs, exported.downloads, exported.sheets)
+    exported = write_downloads(package, docs, validated)
+    reuse.store(cache, key, docs, exported.downloads, exported.sheets, validated)
     return exported

@@ -4,9 +4,11 @@ Exports start from the CSV text as published (not from the ledger's frames,
 which add derived columns and defaults), so a download holds exactly the
 source rows: an empty cell stays missing, a code stays a code.
 
-A table read for the build (``source_table``) holds no cells: its files are
-parsed again, a block of rows at a time, by whichever writer needs them, so a
-million-row resource never sits in memory whole. ``read_table`` holds the
+A table read for the build (``source_table``) holds no cells: its files (in the
+build, the copies among the downloads, checked against the bytes validation
+read: pipeline/export/downloads.py) are parsed again, a block of rows at a
+time, by whichever writer needs them, so a million-row resource never sits in
+memory whole. ``read_table`` holds the
 cells in a frame (tests, and anything that wants to edit them first).
 """
 

@@ -24,7 +24,7 @@ from pipeline.validate.files import FileFacts, check_files, with_record_counts
 from pipeline.validate.rules import RULES, run_rule, run_rules
 from pipeline.validate.stages import KEYS, StageCache
 from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_finding,
-                                    personal_findings, personal_numbers, plan_files, work_files)
+                                    personal_findings, personal_numbers, plan_files, validated_digests, work_files)
 from pipeline.validate.structural import check_headers, run_frictionless
 
 
@@ -58,15 +58,18 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
     if engine == "frictionless":
         findings = list(run_frictionless(package, with_record_counts(facts)))
         ledger = build_ledger(package)
+        ledger.validated = validated_digests(plans)
         findings += list(ledger_personal_findings(package, ledger))
         findings += list(run_rules(ledger))
         return fd.Report.of(findings), ledger
     try:
         works = work_files(package, plans, cache)
+        findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed)
     except EncodingProblem as problem:  # a file changed while it was being read
         return fd.Report.of([problem.finding]), None
-    findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed)
     findings += [f for name, items in works.items() for work in items for f in personal_findings(name, work)]
+    if ledger is not None:
+        ledger.validated = validated_digests(plans)
     return fd.Report.of(findings), ledger
 
 

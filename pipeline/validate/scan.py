@@ -12,6 +12,13 @@ change times and inode recorded with its cut point at the same segments, as git
 does for its index. A record written less than RACY_NS after the file was last
 modified is not trusted (the file could have changed again within the clock's
 resolution), so such a file is read and hashed again.
+
+Each file's SHA-256 as validation read it (or as recorded with its cut) goes
+into the plan: later stages check the bytes they publish against it.
+
+Every entry is sealed by this machine (pipeline/cache.py) and checked for the
+shape its reader expects; one that is not sound is worked on again, and bytes
+whose UTF-8 check was left to an entry that turns out unusable are checked then.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +37,7 @@ import pyarrow.compute as pc
 from pipeline import findings as fd
 from pipeline import privacy
 from pipeline.cache import FileCache, to_frame, to_table, tool_version
+from pipeline.codes import CODES
 from pipeline.frames import typed_frame
 from pipeline.package import DataPackage, ResourceFile
 from pipeline.segments import Cut, Segment, cut
@@ -48,9 +56,10 @@ class SegmentWork:
     errors: list[dict]  # row-local errors in frictionless' shape, "rowNumber" = record index
     blank: list[int]  # record indexes of blank rows
     personal: list[list]  # [field, record index, kind, masked text] of each personal number found
-    typed: pa.Table  # the records typed by the schema
-    keys: pa.Table  # text of the fields other rows or resources refer to (no columns when there are none)
+    typed: pa.Table | None  # the records typed by the schema (recalled: None until ``stored`` loads it)
+    keys: pa.Table | None  # text of the fields other rows or resources refer to (no columns when there are none)
     digests: dict[str, str] | None = None  # each typed column's content, and "keys" for the key text
+    stored: Callable[[str], pa.Table | None] | None = None  # a recalled segment's "typed"/"keys" table, or None
 
     def __post_init__(self) -> None:
         if self.digests is None:
@@ -62,15 +71,28 @@ class SegmentWork:
 class FileWork:
     file: ResourceFile
     segments: list[SegmentWork]
+    rework: Callable[[int], SegmentWork] | None = None  # segment index → worked on again from the file
 
     @property
     def records(self) -> int:
         return sum(s.records for s in self.segments)
 
+    def table(self, index: int, part: str) -> pa.Table:
+        """A segment's "typed" or "keys" table. A recalled one is loaded (its seal checked) only now, when
+        it is used; one that is not sound has its segment worked on again."""
+        segment = self.segments[index]
+        table = getattr(segment, part)
+        if table is None and segment.stored is not None:
+            table = segment.stored(part)
+            if table is None and self.rework is not None:
+                self.segments[index] = segment = self.rework(index)
+                table = getattr(segment, part)
+        return table
+
     def take(self, part: str) -> pd.DataFrame:
         """The file's typed rows ("typed") or key text ("keys") as one pandas frame, each column in one
         piece (every later filter pays per piece); the segments let go of theirs (peak memory)."""
-        tables = [getattr(s, part) for s in self.segments]
+        tables = [self.table(index, part) for index in range(len(self.segments))]
         if not tables or tables[0].num_columns == 0:
             return pd.DataFrame(index=pd.RangeIndex(self.records))
         table = pa.concat_tables(tables).combine_chunks()
@@ -85,6 +107,8 @@ class FilePlan:
     cut: Cut
     keys: list[str]  # cache key of each segment
     stat_key: str | None  # where the file's cut is recorded under its stat facts
+    sha256: str  # the file's bytes as validation read them (recalled: as they were when recorded)
+    checked: frozenset[int] = frozenset()  # segments whose bytes were checked for UTF-8 in this run
 
 
 class EncodingProblem(Exception):
@@ -127,17 +151,27 @@ def _plan_file(file: ResourceFile, salt: str, cache: FileCache) -> FilePlan:
     stat_key = _stat_key(file, salt) if cache.root is not None else None
     recalled = _recall_cut(cache.get_json(stat_key, "cut.json"))
     if recalled is not None:
-        return FilePlan(file, recalled, [segment_key(salt, s) for s in recalled.segments], stat_key)
+        file_cut, sha256 = recalled
+        return FilePlan(file, file_cut, [segment_key(salt, s) for s in file_cut.segments], stat_key, sha256)
     data = file.abs.read_bytes()
     file_cut = cut(data)
     keys = [segment_key(salt, s) for s in file_cut.segments]
-    unchecked = [file_cut.header] + [(s.start, s.stop) for s, key in zip(file_cut.segments, keys)
-                                     if not cache.has(key, "segment.json")]  # cached: checked when worked on
-    for start, stop in unchecked:
+    checked = frozenset(i for i, key in enumerate(keys) if not cache.has(key, "segment.json"))  # cached: checked
+    _check_utf8(file, data, [file_cut.header] + [(s.start, s.stop) for i, s in enumerate(file_cut.segments)
+                                                 if i in checked])  # when first worked on
+    return FilePlan(file, file_cut, keys, stat_key, hashlib.sha256(data).hexdigest(), checked)
+
+
+def validated_digests(plans: dict[str, list[FilePlan]]) -> dict[str, str]:
+    """Each data file's SHA-256 as validation read it: what the downloads are checked against."""
+    return {plan.file.rel: plan.sha256 for items in plans.values() for plan in items}
+
+
+def _check_utf8(file: ResourceFile, data: bytes, ranges: list[tuple[int, int]]) -> None:
+    for start, stop in ranges:
         problem = utf8_problem(file, data, start, stop)
         if problem is not None:
             raise EncodingProblem(problem)
-    return FilePlan(file, file_cut, keys, stat_key)
 
 
 def _stat_key(file: ResourceFile, salt: str) -> str:
@@ -146,20 +180,36 @@ def _stat_key(file: ResourceFile, salt: str) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def _recall_cut(stored: dict | None) -> Cut | None:
-    if not stored or stored.get("written_ns", 0) - stored.get("mtime_ns", 0) < RACY_NS:
+def _recall_cut(stored) -> tuple[Cut, str] | None:
+    """The recorded cut and SHA-256 of a file, or None when the record is missing, racy or misshapen."""
+    if not (isinstance(stored, dict) and _ints(stored.get("header"), 2) and _ints(stored.get("times"), 2)
+            and _hex(stored.get("sha256")) and isinstance(stored.get("segments"), list)
+            and all(_segment_record(item) for item in stored["segments"])):
+        return None  # an entry that does not fit is rebuilt, never trusted
+    mtime_ns, written_ns = stored["times"]
+    if written_ns - mtime_ns < RACY_NS:
         return None
-    try:
-        return Cut(tuple(stored["header"]), [Segment(*item) for item in stored["segments"]])
-    except (KeyError, TypeError):
-        return None
+    return Cut(tuple(stored["header"]), [Segment(*item) for item in stored["segments"]]), stored["sha256"]
+
+
+def _segment_record(item) -> bool:
+    return (isinstance(item, list) and len(item) == 5 and _ints(item[:2], 2) and _hex(item[2])
+            and type(item[3]) is bool and (item[4] is None or _ints([item[4]], 1)))
+
+
+def _ints(value, count: int) -> bool:
+    return isinstance(value, list) and len(value) == count and all(type(v) is int and v >= 0 for v in value)
+
+
+def _hex(value) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 def _remember_cut(cache: FileCache, plan: FilePlan) -> None:
     cache.put_json(plan.stat_key, "cut.json", {
-        "header": list(plan.cut.header),
+        "header": list(plan.cut.header), "sha256": plan.sha256,
         "segments": [[s.start, s.stop, s.digest, s.with_header, s.records] for s in plan.cut.segments],
-        "mtime_ns": plan.file.abs.stat().st_mtime_ns, "written_ns": time.time_ns()})
+        "times": [plan.file.abs.stat().st_mtime_ns, time.time_ns()]})
 
 
 # --- phase 2: the work of each segment ---------------------------------------------------
@@ -173,19 +223,30 @@ def work_files(package: DataPackage, plans: dict[str, list[FilePlan]], cache: Fi
 def _work_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache) -> FileWork:
     fields = package.fields(name)
     key_names = [f["name"] for f in fields if f["name"] in key_field_names(package, name)]
-    works = [_recall_segment(cache, key, fields, key_names) for key in plan.keys]
+    works: list[SegmentWork | None] = [_recall_segment(cache, key, fields, key_names) for key in plan.keys]
     missed = [index for index, work in enumerate(works) if work is None]
     if missed:
-        data = plan.file.abs.read_bytes()
-        segments = [plan.cut.segments[index] for index in missed]
-        if any(_sha(data, s) != s.digest for s in segments):
-            raise EncodingProblem(fd.make("package-error", path=plan.file.rel, resource=name,
-                                          detail="文件在校验过程中被修改了，请重新运行校验"))
-        for index, work in zip(missed, _work_segments(package, name, data, segments, key_names)):
+        works = [*works]
+        for index, work in _work_again(package, name, plan, cache, key_names, missed).items():
             works[index] = work
-            _store_segment(cache, plan.keys[index], work)
     _remember_cut(cache, plan)
-    return FileWork(plan.file, works)
+    return FileWork(plan.file, works,  # type: ignore[arg-type]
+                    lambda index: _work_again(package, name, plan, cache, key_names, [index])[index])
+
+
+def _work_again(package: DataPackage, name: str, plan: FilePlan, cache: FileCache, key_names: list[str],
+                indexes: list[int]) -> dict[int, SegmentWork]:
+    """The segments at ``indexes`` worked on from the file's bytes (which must still be those planned), stored."""
+    data = plan.file.abs.read_bytes()
+    segments = [plan.cut.segments[index] for index in indexes]
+    if any(_sha(data, s) != s.digest for s in segments):
+        raise EncodingProblem(fd.make("package-error", path=plan.file.rel, resource=name,
+                                      detail="文件在校验过程中被修改了，请重新运行校验"))
+    _check_utf8(plan.file, data, [(s.start, s.stop) for i, s in zip(indexes, segments) if i not in plan.checked])
+    works = dict(zip(indexes, _work_segments(package, name, data, segments, key_names)))
+    for index, work in works.items():
+        _store_segment(cache, plan.keys[index], work)
+    return works
 
 
 def _sha(data: bytes, segment: Segment) -> str:
@@ -266,21 +327,69 @@ def _store_segment(cache: FileCache, key: str, work: SegmentWork) -> None:
         cache.put_table(key, "keys.arrow", work.keys)
     # Written last: its presence says the segment's other entries are complete.
     cache.put_json(key, "segment.json", {"records": work.records, "errors": work.errors, "blank": work.blank,
-                                         "personal": work.personal, "digests": work.digests})
+                                         "personal": work.personal, "digests": work.digests,
+                                         "schema": _schema(work.typed), "keys": _schema(work.keys)})
+
+
+def _schema(table: pa.Table) -> list[list[str]]:
+    return [[f.name, str(f.type)] for f in table.schema]
 
 
 def _recall_segment(cache: FileCache, key: str, fields: list[dict], key_names: list[str]) -> SegmentWork | None:
+    """A segment's stored work, or None when any part is missing, not sealed here or not of its shape."""
     stored = cache.get_json(key, "segment.json")
-    if stored is None or "digests" not in stored:
-        return None
-    typed = cache.get_table(key, "typed.arrow")
-    keys = cache.get_table(key, "keys.arrow") if key_names else pa.table({})
-    records = stored.get("records")
-    if typed is None or keys is None or typed.column_names != [f["name"] for f in fields] \
-            or keys.column_names != key_names or typed.num_rows != records \
-            or (key_names and keys.num_rows != records):
+    names = [f["name"] for f in fields]
+    if not _segment_shape(stored, names, key_names) or not cache.has(key, "typed.arrow") \
+            or (key_names and not cache.has(key, "keys.arrow")):
         return None  # an entry that does not fit is rebuilt, never trusted
-    return SegmentWork(records, stored["errors"], stored["blank"], stored["personal"], typed, keys, stored["digests"])
+    records = stored["records"]
+
+    def table(part: str) -> pa.Table | None:  # loaded when first used: a check recalled needs no rows
+        if part == "keys" and not key_names:
+            return pa.table({})
+        found = cache.get_table(key, f"{part}.arrow")
+        if found is None or _schema(found) != stored["schema" if part == "typed" else "keys"] \
+                or found.num_rows != records:
+            return None  # an entry that does not fit is rebuilt, never trusted
+        return found
+
+    return SegmentWork(records, stored["errors"], stored["blank"], stored["personal"], None, None, stored["digests"],
+                       table)
+
+
+def _segment_shape(stored, names: list[str], key_names: list[str]) -> bool:
+    """``stored`` has every part of a segment's record, each of the type later stages read."""
+    if not isinstance(stored, dict):
+        return False
+    records, errors, blank, personal = (stored.get(k) for k in ("records", "errors", "blank", "personal"))
+    digests, schema, keys = stored.get("digests"), stored.get("schema"), stored.get("keys")
+    return (type(records) is int and records >= 0
+            and isinstance(errors, list) and all(error_shape(e, records, names) for e in errors)
+            and isinstance(blank, list) and all(type(i) is int and 0 <= i < records for i in blank)
+            and isinstance(personal, list) and all(_personal_shape(p, records, names) for p in personal)
+            and _schema_shape(schema, names) and _schema_shape(keys, key_names)
+            and isinstance(digests, dict) and set(digests) == {*names, "keys"}
+            and all(isinstance(v, str) for v in digests.values()))
+
+
+def error_shape(error, rows: int | None, names: list[str]) -> bool:
+    """An error as the fast engine makes it (frictionless' shape): its type, a row below ``rows``
+    (None: any row), and the field it names is one of ``names``."""
+    return (isinstance(error, dict) and isinstance(error.get("type"), str)
+            and type(error.get("rowNumber")) is int and 0 <= error["rowNumber"] < (rows if rows is not None else 2**62)
+            and error.get("fieldName") in (None, "", *names)
+            and all(isinstance(error.get(k, ""), str) for k in ("note", "message"))
+            and all(isinstance(error.get(k, []), list) for k in ("cells", "fieldNames", "fieldCells")))
+
+
+def _personal_shape(item, records: int, names: list[str]) -> bool:
+    return (isinstance(item, list) and len(item) == 4 and item[0] in names and type(item[1]) is int
+            and 0 <= item[1] < records and f"pii-{item[2]}" in CODES and isinstance(item[3], str))
+
+
+def _schema_shape(schema, names: list[str]) -> bool:
+    return (isinstance(schema, list) and [s[0] if isinstance(s, list) and len(s) == 2 else None for s in schema] == names
+            and all(isinstance(s[1], str) for s in schema))
 
 
 def column_digest(column: pa.ChunkedArray | pa.Array) -> str:

@@ -9,6 +9,8 @@ the descriptor, the snapshot date, the check's name and the digests of the
 columns it reads, segment by segment, with each segment's record count (which
 fixes the rows' numbers). When every result is found, the ledger is not even
 built: a pull request that edits a title re-works that title's segment only.
+A stored result counts only when this machine sealed it (pipeline/cache.py) and
+it has the shape of the check's result; any other is computed again.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import fields
 
+from pipeline import findings as fd
 from pipeline.cache import FileCache, tool_version
+from pipeline.codes import CODES
 from pipeline.frames import EVERY
 from pipeline.package import DataPackage
-from pipeline.validate.scan import FileWork
+from pipeline.validate.scan import FileWork, error_shape
 
 KEYS = "keys"  # the digest of a segment's key text, among its column digests
 
@@ -31,6 +36,7 @@ class StageCache:
     def __init__(self, package: DataPackage, works: dict[str, list[FileWork]], cache: FileCache):
         self.works = works
         self.cache = cache
+        self.fields = {name: [f["name"] for f in package.fields(name)] for name in package.resource_names}
         descriptor = json.dumps(package.descriptor, sort_keys=True, ensure_ascii=False)
         self.salt = f"{tool_version()}|{package.as_of}|{hashlib.sha256(descriptor.encode('utf-8')).hexdigest()}"
 
@@ -51,8 +57,28 @@ class StageCache:
         """The stored result of check ``name``, or ``compute()``'s, stored."""
         key = self.key(name, columns)
         stored = self.cache.get_json(key, "stage.json")
-        if stored is not None:
+        if stored is not None and (self.errors_shape(stored) if name == KEYS else findings_shape(stored)):
             return stored
         value = compute()
         self.cache.put_json(key, "stage.json", value)
         return value
+
+    def errors_shape(self, stored) -> bool:
+        """The key checks' result: resource → its errors (frictionless' shape, rows as it counts them)."""
+        return isinstance(stored, dict) and all(
+            name in self.fields and isinstance(errors, list) and all(error_shape(e, None, self.fields[name]) for e in errors)
+            for name, errors in stored.items())
+
+
+FINDING_FIELDS = {f.name for f in fields(fd.Finding)}
+OPTIONAL = {"row": int, "field": str, "resource": str, "value": str}
+
+
+def findings_shape(stored) -> bool:
+    """A rule's result: findings as dictionaries, each field of its type and a known code."""
+    return isinstance(stored, list) and all(
+        isinstance(item, dict) and set(item) == FINDING_FIELDS and item["code"] in CODES
+        and item["severity"] in (fd.ERROR, fd.WARNING)
+        and all(isinstance(item[k], str) for k in ("path", "message_zh", "message_en", "fix_zh", "fix_en"))
+        and all(item[k] is None or type(item[k]) is t for k, t in OPTIONAL.items())
+        for item in stored)
