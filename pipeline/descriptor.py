@@ -32,6 +32,7 @@ from pathlib import Path
 from pipeline import findings as fd
 
 DESCRIPTOR = "datapackage.json"
+DIFFERS = "descriptor-differs"
 STANDARD = Path(__file__).with_name("standard.json")
 NAME = re.compile(r"[a-z0-9._-]{1,100}")  # the Data Package name pattern, with a length cap
 SAFE_URL = re.compile(r"https?://[^\s<>\"'\\`]+", re.IGNORECASE)
@@ -260,7 +261,7 @@ def difference_findings(descriptor: dict, standard: dict) -> Iterator[fd.Finding
     theirs = {k: v for k, v in standard.items() if k != "resources"} | {
         "resources": [res for res in standard["resources"] if res["name"] in {r["name"] for r in mine["resources"]}]}
     for change in changes(theirs, mine):
-        yield fd.make("descriptor-differs", path=DESCRIPTOR, resource=change.resource, field=change.field,
+        yield fd.make(DIFFERS, path=DESCRIPTOR, resource=change.resource, field=change.field,
                       value=None if change.after is ABSENT_VALUE else shown(change.after, 200),
                       where=change.where_zh, where_en=change.where_en, what=change.what_zh, what_en=change.what_en,
                       expected=shown(change.before), actual=shown(change.after))

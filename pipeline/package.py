@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline import findings as fd
-from pipeline.descriptor import check, effective, load_standard
+from pipeline.descriptor import DIFFERS, check, effective, load_standard
 
 DESCRIPTOR = "datapackage.json"
 MAX_DESCRIPTOR_BYTES = 16 * 1024 * 1024
@@ -31,8 +31,9 @@ class ResourceFile:
 @dataclass(frozen=True)
 class DataPackage:
     root: Path
-    descriptor: dict
+    descriptor: dict  # the standard's schemas with the data's own parts (pipeline/descriptor.py)
     as_of: dt.date
+    findings: tuple[fd.Finding, ...] = ()  # where the descriptor on disk differs from the standard
 
     def resource(self, name: str) -> dict:
         for res in self.descriptor["resources"]:
@@ -94,14 +95,17 @@ def load(root: Path, standard: dict | None = None) -> DataPackage:
 
     Nothing but the descriptor is opened before its resource names and paths are checked.
     The package returned holds the *standard's* schemas (``pipeline/standard.json``, or
-    ``standard``) with the descriptor's own parts (as_of, paths, metadata) laid over them:
-    a descriptor that differs from the standard anywhere else is refused with findings.
+    ``standard``) with the descriptor's own parts (as_of, paths, metadata) laid over them;
+    where the descriptor differs from the standard elsewhere, ``findings`` says so (errors:
+    validation reports them with the data's findings, which are checked against the standard).
     """
     standard = standard if standard is not None else load_standard()
     descriptor = _read_descriptor(root)
     problems = check(descriptor, standard)
-    if problems and any(f.code == "package-error" for f in problems):
+    if any(f.code == "package-error" for f in problems):
         raise PackageError(problems)
+    differs = tuple(f for f in problems if f.code == DIFFERS)
+    problems = [f for f in problems if f.code != DIFFERS]
     as_of = _parse_as_of(descriptor.get("as_of"))
     if as_of is None:
         problems.append(fd.make("package-error", path=DESCRIPTOR, field="as_of", value=_shown(descriptor.get("as_of")),
@@ -114,7 +118,7 @@ def load(root: Path, standard: dict | None = None) -> DataPackage:
                                         detail=why))
     if problems:
         raise PackageError(problems)
-    return DataPackage(root=root, descriptor=effective(descriptor, standard), as_of=as_of)
+    return DataPackage(root=root, descriptor=effective(descriptor, standard), as_of=as_of, findings=differs)
 
 
 def _read_descriptor(root: Path) -> object:
