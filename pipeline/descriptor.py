@@ -120,7 +120,10 @@ ABSENT_VALUE = _Absent()
 def shown(value: object, limit: int = 80) -> str:
     if value is ABSENT_VALUE:
         return ABSENT
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except (RecursionError, TypeError, ValueError):
+        return "（嵌套过深）"
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -143,12 +146,17 @@ def _walk(before: object, after: object, key: str) -> Iterator[tuple[str, object
         yield key, before, after
 
 
-def field_changes(resource: str, before: object, after: object) -> Iterator[Change]:
-    """Differences between two versions of one resource, field by field."""
+def field_changes(resource: str, before: object, after: object, skip: tuple[str, ...] = ("path",)) -> Iterator[Change]:
+    """Differences between two versions of one resource, field by field (``skip``: keys not compared)."""
     old = before if isinstance(before, dict) else {}
     new = after if isinstance(after, dict) else {}
-    for key, was, now in _walk({k: v for k, v in old.items() if k not in ("schema", "path")},
-                               {k: v for k, v in new.items() if k not in ("schema", "path")}, ""):
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        if before != after:
+            yield Change(resource, None, None, "resource", before, after)
+        return
+    skip = skip + ("schema",)
+    for key, was, now in _walk({k: v for k, v in old.items() if k not in skip},
+                               {k: v for k, v in new.items() if k not in skip}, ""):
         yield Change(resource, None, None, key, was, now)
     old_schema, new_schema = old.get("schema", ABSENT_VALUE), new.get("schema", ABSENT_VALUE)
     if not isinstance(old_schema, dict) or not isinstance(new_schema, dict):
@@ -180,15 +188,17 @@ def field_changes(resource: str, before: object, after: object) -> Iterator[Chan
                      [n for n in new_fields if n in old_fields])
 
 
-def changes(before: dict, after: dict) -> list[Change]:
-    """How ``after`` differs from ``before`` in everything the standard fixes (not paths, not owned metadata)."""
+def changes(before: dict, after: dict, everything: bool = False) -> list[Change]:
+    """How ``after`` differs from ``before``: in everything the standard fixes (not paths, not the
+    metadata the data owns), or with ``everything`` in every key (two versions of the standard)."""
+    skip = ("resources",) if everything else OWNED + ("resources",)
     old, new = _by_name(before.get("resources")), _by_name(after.get("resources"))
     found = [Change(None, None, None, key, was, now)
-             for key, was, now in _walk({k: v for k, v in before.items() if k not in OWNED + ("resources",)},
-                                        {k: v for k, v in after.items() if k not in OWNED + ("resources",)}, "")]
+             for key, was, now in _walk({k: v for k, v in before.items() if k not in skip},
+                                        {k: v for k, v in after.items() if k not in skip}, "")]
     for name, resource in old.items():
         if name in new:
-            found += field_changes(name, resource, new[name])
+            found += field_changes(name, resource, new[name], () if everything else ("path",))
         else:
             found.append(Change(name, None, None, "", resource, ABSENT_VALUE))
     found += [Change(name, None, None, "", ABSENT_VALUE, resource) for name, resource in new.items() if name not in old]
