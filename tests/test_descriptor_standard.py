@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
@@ -25,6 +25,7 @@ from pipeline import findings as fd
 from pipeline import prcomment
 from pipeline.build import BuildConfig, InvalidData, build
 from pipeline.cli import cli
+from pipeline.descriptor import OWNED
 from pipeline.package import DataPackage, load
 from pipeline.validate import validate
 from pipeline.workbook import template_bytes
@@ -392,6 +393,35 @@ def test_a_malformed_descriptor_is_a_finding_never_a_crash(tmp_path, defect):
     assert_refused(run_validate(tmp_path))
 
 
+def _fields(d: dict, name: str = "issues") -> list:
+    return resource(d, name)["schema"]["fields"]
+
+
+INNER_SHAPES = {
+    "fields-not-a-list": (lambda d: resource(d, "issues")["schema"].update(fields={"id": {}}),
+                          [(None, "descriptor-differs")]),
+    "field-without-name": (lambda d: _fields(d)[1].pop("name"), [("#2", "descriptor-differs"),
+                                                                 ("mechanism", "descriptor-differs")]),
+    "field-a-string": (lambda d: _fields(d).__setitem__(0, "id"), [("#1", "descriptor-differs"),
+                                                                    ("id", "descriptor-differs")]),
+    "schema-not-an-object": (lambda d: resource(d, "regions").update(schema=["code"]), [(None, "descriptor-differs")]),
+    "constraints-a-list": (lambda d: _fields(d)[0].update(constraints=["required"]), [("id", "descriptor-differs")]),
+    "primary-key-a-number": (lambda d: resource(d, "issues")["schema"].update(primaryKey=1), [(None, "descriptor-differs")]),
+    "dialect-a-string": (lambda d: resource(d, "claims").update(dialect=","), [(None, "descriptor-differs")]),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(INNER_SHAPES))
+def test_a_wrong_shape_inside_a_resource_is_named_and_the_data_still_checked(tiny, defect):
+    change, expected = INNER_SHAPES[defect]
+    apply(tiny, change)
+    result = run_validate(tiny)
+    assert_refused(result)
+    report, ledger = validate(tiny)
+    assert [(f.field, f.code) for f in report.findings] == expected
+    assert ledger is not None  # the data was read and checked against the standard
+
+
 def _mutations(descriptor: dict) -> list[tuple[list, object]]:
     """Every (path to a node) of the descriptor: where hypothesis may put a value of the wrong shape."""
     found: list[tuple[list, object]] = []
@@ -402,7 +432,7 @@ def _mutations(descriptor: dict) -> list[tuple[list, object]]:
             for key, value in node.items():
                 walk(value, path + [key])
         elif isinstance(node, list):
-            for index, value in enumerate(node[:3]):
+            for index, value in enumerate(node[:20]):
                 walk(value, path + [index])
 
     walk(descriptor, [])
@@ -416,16 +446,24 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers(-5, 5) | st.text(str
 
 
 @pytest.fixture(scope="module")
-def tiny_descriptor(tmp_path_factory) -> dict:
-    return read(make_tiny(tmp_path_factory.mktemp("shape") / "tiny"))
+def tiny_package(tmp_path_factory) -> Path:
+    return make_tiny(tmp_path_factory.mktemp("shape") / "tiny")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _owned(path: list) -> bool:
+    """Parts the data may set: metadata, as_of, a resource's path."""
+    return bool(path) and (path[0] in OWNED or (path[0] == "resources" and len(path) > 2 and path[2] == "path"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), value=JSON)
-def test_any_node_of_the_descriptor_in_a_wrong_shape_is_a_finding(tmp_path_factory, tiny_descriptor, data, value):
-    nodes = _mutations(tiny_descriptor)
-    path, old = data.draw(st.sampled_from(nodes[:1] + [n for n in nodes[1:] if not isinstance(n[1], str)] + nodes[1:40]))
-    descriptor = copy.deepcopy(tiny_descriptor)
+def test_any_node_of_the_descriptor_in_a_wrong_shape_is_a_finding(tmp_path_factory, tiny_package, data, value):
+    """Replace any node of a valid descriptor with any JSON: findings (exit 1) or, for the data's own
+    metadata, possibly valid (exit 0); never a crash. Changing what the standard fixes is always exit 1."""
+    original = read(tiny_package)
+    path, old = data.draw(st.sampled_from(_mutations(original)))
+    assume(value != old or type(value) is not type(old))
+    descriptor = copy.deepcopy(original)
     if not path:
         descriptor = value
     else:
@@ -433,6 +471,11 @@ def test_any_node_of_the_descriptor_in_a_wrong_shape_is_a_finding(tmp_path_facto
         for step in path[:-1]:
             parent = parent[step]
         parent[path[-1]] = value
-    folder = tmp_path_factory.mktemp("broken")
-    save(folder, descriptor)  # no data files: any descriptor ends in findings (at least missing files)
-    assert_refused(run_validate(folder), first="[错误] ")
+    folder = tmp_path_factory.mktemp("broken") / "tiny"
+    shutil.copytree(tiny_package, folder)
+    save(folder, descriptor)
+    result = run_validate(folder)
+    if result.exit_code == 0:
+        assert _owned(path) and result.output.startswith("数据有效"), (path, value)
+    else:
+        assert_refused(result, first="[错误] ")
