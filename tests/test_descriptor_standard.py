@@ -315,6 +315,17 @@ def test_descriptor_urls_must_be_http(tiny, key, value, where):
     assert ledger is None
 
 
+@pytest.mark.parametrize("name", ["../../site", "Sunshine Ledger", "..", "阳光台账"])
+def test_the_package_name_follows_the_data_package_name_pattern(tiny, name):
+    descriptor = read(tiny)
+    descriptor["name"] = name
+    save(tiny, descriptor)
+    report, ledger = validate(tiny)
+    assert flat(report) == [("datapackage.json", None, "name", "package-error")]
+    assert report.findings[0].message_zh.startswith("数据包描述文件 datapackage.json 无法使用：数据包名称 name ")
+    assert ledger is None
+
+
 def test_formula_text_in_the_standard_stays_text_in_the_excel_templates(tiny):
     """Descriptor text reaches the templates only through the standard; openpyxl would make '=…' a formula."""
     standard = json.loads(STANDARD.read_text(encoding="utf-8"))
