@@ -142,8 +142,18 @@ def _walk(before: object, after: object, key: str) -> Iterator[tuple[str, object
         for name in list(before) + [k for k in after if k not in before]:
             yield from _walk(before.get(name, ABSENT_VALUE), after.get(name, ABSENT_VALUE),
                              f"{key}.{name}" if key else str(name))
-    elif before != after or type(before) is not type(after):
+    elif not same(before, after):
         yield key, before, after
+
+
+def same(a: object, b: object) -> bool:
+    """Equal as JSON: true is not 1, [1.0] is not [1]."""
+    if a is ABSENT_VALUE or b is ABSENT_VALUE:
+        return a is b
+    try:
+        return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    except (RecursionError, TypeError, ValueError):
+        return False
 
 
 def field_changes(resource: str, before: object, after: object, skip: tuple[str, ...] = ("path",)) -> Iterator[Change]:
@@ -151,7 +161,7 @@ def field_changes(resource: str, before: object, after: object, skip: tuple[str,
     old = before if isinstance(before, dict) else {}
     new = after if isinstance(after, dict) else {}
     if not isinstance(before, dict) or not isinstance(after, dict):
-        if before != after:
+        if not same(before, after):
             yield Change(resource, None, None, "resource", before, after)
         return
     skip = skip + ("schema",)
@@ -160,14 +170,14 @@ def field_changes(resource: str, before: object, after: object, skip: tuple[str,
         yield Change(resource, None, None, key, was, now)
     old_schema, new_schema = old.get("schema", ABSENT_VALUE), new.get("schema", ABSENT_VALUE)
     if not isinstance(old_schema, dict) or not isinstance(new_schema, dict):
-        if old_schema != new_schema:
+        if not same(old_schema, new_schema):
             yield Change(resource, None, None, "schema", old_schema, new_schema)
         return
     for key, was, now in _walk({k: v for k, v in old_schema.items() if k != "fields"},
                                {k: v for k, v in new_schema.items() if k != "fields"}, "schema"):
         yield Change(resource, None, None, key, was, now)
     if not isinstance(new_schema.get("fields"), list) or not isinstance(old_schema.get("fields"), list):
-        if old_schema.get("fields") != new_schema.get("fields"):
+        if not same(old_schema.get("fields", ABSENT_VALUE), new_schema.get("fields", ABSENT_VALUE)):
             yield Change(resource, None, None, "schema.fields", old_schema.get("fields", ABSENT_VALUE),
                          new_schema.get("fields", ABSENT_VALUE))
         return

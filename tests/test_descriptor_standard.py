@@ -210,6 +210,10 @@ def _dialect(d):
     resource(d, "regions")["dialect"]["delimiter"] = ";"
 
 
+def _header_one(d):
+    resource(d, "regions")["dialect"]["header"] = 1  # equal to true in Python, not in JSON
+
+
 def _resource_title(d):
     resource(d, "regions")["title"] = "区划"
 
@@ -238,6 +242,8 @@ DIFFERENCES = {
     "dialect-changed": (_dialect, (None, "regions"),
                         '资源“regions”的分隔符（dialect.delimiter）与数据标准不同：标准为 ","，这里为 ";"。'),
     "resource-title-changed": (_resource_title, (None, "regions"), None),
+    "header-one-for-true": (_header_one, (None, "regions"),
+                            "资源“regions”的表头行（dialect.header）与数据标准不同：标准为 true，这里为 1。"),
     "package-profile-changed": (_package_profile, (None, None),
                                 '数据包的规范（profile）与数据标准不同：标准为 "tabular-data-package"，这里为 "data-package"。'),
 }
