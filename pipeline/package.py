@@ -1,8 +1,9 @@
 """Where the data lives: the descriptor, its resources and their files.
 
-Paths in a descriptor come from pull requests, so each one is checked before
-any file is opened: relative, inside the data folder, no ``..``, no URL, no
-symbolic link.
+The descriptor comes from pull requests, so it is checked before any other
+file is opened: a regular file (no symbolic link); resource names of the data
+standard only; paths relative, inside the data folder, no ``..``, no URL, no
+symbolic link; and schemas exactly the standard's (pipeline/descriptor.py).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline import findings as fd
+from pipeline.descriptor import DIFFERS, check, effective, load_standard
 
 DESCRIPTOR = "datapackage.json"
+MAX_DESCRIPTOR_BYTES = 16 * 1024 * 1024
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a year file of a city hotline (1M rows) is ~250 MB
 
 
@@ -28,8 +31,9 @@ class ResourceFile:
 @dataclass(frozen=True)
 class DataPackage:
     root: Path
-    descriptor: dict
+    descriptor: dict  # the standard's schemas with the data's own parts (pipeline/descriptor.py)
     as_of: dt.date
+    findings: tuple[fd.Finding, ...] = ()  # where the descriptor on disk differs from the standard
 
     def resource(self, name: str) -> dict:
         for res in self.descriptor["resources"]:
@@ -86,33 +90,56 @@ def path_problem(root: Path, rel: object) -> str | None:
     return None
 
 
-def load(root: Path) -> DataPackage:
-    """Read and check the descriptor; raise PackageError with findings if it is unusable."""
-    path = root / DESCRIPTOR
-    if not path.is_file():
-        raise PackageError([fd.make("package-error", path=DESCRIPTOR, detail=f"在 {root} 中找不到该文件")])
-    try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PackageError([fd.make("package-error", path=DESCRIPTOR, detail=f"不是合法的 UTF-8 JSON（{exc}）")]) from None
-    problems: list[fd.Finding] = []
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        raise PackageError([fd.make("package-error", path=DESCRIPTOR, detail="缺少 resources 列表")])
+def load(root: Path, standard: dict | None = None) -> DataPackage:
+    """Read and check the descriptor; raise PackageError with findings if it is unusable.
+
+    Nothing but the descriptor is opened before its resource names and paths are checked.
+    The package returned holds the *standard's* schemas (``pipeline/standard.json``, or
+    ``standard``) with the descriptor's own parts (as_of, paths, metadata) laid over them;
+    where the descriptor differs from the standard elsewhere, ``findings`` says so (errors:
+    validation reports them with the data's findings, which are checked against the standard).
+    """
+    standard = standard if standard is not None else load_standard()
+    descriptor = _read_descriptor(root)
+    problems = check(descriptor, standard)
+    if any(f.code == "package-error" for f in problems):
+        raise PackageError(problems)
+    differs = tuple(f for f in problems if f.code == DIFFERS)
+    problems = [f for f in problems if f.code != DIFFERS]
     as_of = _parse_as_of(descriptor.get("as_of"))
     if as_of is None:
-        problems.append(fd.make("package-error", path=DESCRIPTOR, field="as_of", value=descriptor.get("as_of"),
+        problems.append(fd.make("package-error", path=DESCRIPTOR, field="as_of", value=_shown(descriptor.get("as_of")),
                                 detail="as_of 必须是 YYYY-MM-DD 格式的数据截止日期"))
     for res in descriptor["resources"]:
-        if not isinstance(res, dict) or not isinstance(res.get("schema"), dict):
-            problems.append(fd.make("package-error", path=DESCRIPTOR, detail="每个资源都必须有 name、path 和内嵌的 schema"))
-            continue
         for rel in resource_paths(res):
             why = path_problem(root, rel)
             if why:
-                problems.append(fd.make("unsafe-path", path=DESCRIPTOR, resource=res.get("name"), value=rel, detail=why))
+                problems.append(fd.make("unsafe-path", path=DESCRIPTOR, resource=res["name"], value=_shown(rel),
+                                        detail=why))
     if problems:
         raise PackageError(problems)
-    return DataPackage(root=root, descriptor=descriptor, as_of=as_of)
+    return DataPackage(root=root, descriptor=effective(descriptor, standard), as_of=as_of, findings=differs)
+
+
+def _read_descriptor(root: Path) -> object:
+    path = root / DESCRIPTOR
+    if path.is_symlink():
+        raise PackageError([fd.make("package-error", path=DESCRIPTOR,
+                                    detail="它是符号链接；描述文件必须是 data 文件夹中的普通文件")])
+    if not path.is_file():
+        raise PackageError([fd.make("package-error", path=DESCRIPTOR, detail=f"在 {root} 中找不到该文件")])
+    if path.stat().st_size > MAX_DESCRIPTOR_BYTES:
+        raise PackageError([fd.make("package-error", path=DESCRIPTOR,
+                                    detail=f"文件超过 {MAX_DESCRIPTOR_BYTES // (1024 * 1024)} MB")])
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        why = f"（{exc}）" if isinstance(exc, json.JSONDecodeError) else ""
+        raise PackageError([fd.make("package-error", path=DESCRIPTOR, detail=f"不是合法的 UTF-8 JSON{why}")]) from None
+
+
+def _shown(value: object) -> object:
+    return value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _parse_as_of(value: object) -> dt.date | None:

@@ -10,7 +10,14 @@ never copies the artifact's own Markdown. Standard library only: the comment
 job installs nothing.
 
     python3 -m pipeline.prcomment number ARTIFACT_DIR      → prints the PR number
-    python3 -m pipeline.prcomment render ARTIFACT_DIR OUT  → writes {"body": …} for `gh api --input`
+    python3 -m pipeline.prcomment render ARTIFACT_DIR OUT [--head-standard FILE]
+                                                           → writes {"body": …} for `gh api --input`
+
+``--head-standard`` is pipeline/standard.json as the pull request's head commit has it
+(fetched by the comment workflow from the API by the checked commit's SHA, never from the
+artifact). When it differs from this checkout's standard, the comment opens with the
+change in words (field added or removed, type or constraint changed): the standard
+decides what every check accepts, so a change of it is reviewed before anything else.
 """
 
 from __future__ import annotations
@@ -23,13 +30,16 @@ import stat
 import sys
 from pathlib import Path
 
+from pipeline import descriptor as dsc
 from pipeline import findings as fd
 
 MARKER = "<!-- sunshine-ledger-report -->"
 REPORT = "validate.json"
 DIFF = "diff.md"
 NUMBER = "pr-number.txt"
-CAPS = {REPORT: 32 * 1024 * 1024, DIFF: 256 * 1024, NUMBER: 32}  # bytes read from each file, at most
+STANDARD = "standard.json"
+CAPS = {REPORT: 32 * 1024 * 1024, DIFF: 256 * 1024, NUMBER: 32, STANDARD: 4 * 1024 * 1024}  # bytes read, at most
+MAX_STANDARD_CHANGES = 60
 MAX_BODY = 60_000  # GitHub refuses comments over 65,536 characters
 MAX_PR = 10**9
 FINDING_FIELDS = {"path": (str,), "row": (int, type(None)), "field": (str, type(None)), "code": (str,),
@@ -46,9 +56,10 @@ class BadArtifact(Exception):
 
 # --- Reading, with caps and exact schemas -------------------------------------------------------
 
-def read_capped(folder: Path, name: str) -> str | None:
+def read_capped(folder: Path, name: str, cap: str | None = None) -> str | None:
     """A regular file of the artifact as UTF-8 text, None when absent; never follows a link, never reads past its cap."""
     path = folder / name
+    name = cap or name
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -149,9 +160,44 @@ def _plain(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == "\u200b" else " " for ch in out)
 
 
-def render(report: fd.Report | None, diff: list[tuple[str, int, int, int]] | None, problem: str | None = None) -> str:
-    """The comment's Markdown: a to-do list by file, then the data changes."""
-    head = [MARKER, "## 阳光台账数据校验 / Data check", ""]
+def standard_section(path: Path | None, base: dict) -> list[str]:
+    """Lines opening the comment: the change of the data standard in words (base → the pull request's).
+
+    The head's file is the pull request's: read like the artifact (regular file, capped, UTF-8, JSON object).
+    No lines when not asked or when nothing changed.
+    """
+    if path is None:
+        return []
+    try:
+        text = read_capped(path.parent, path.name, cap=STANDARD)
+        if text is None:
+            raise BadArtifact("文件不存在或无法取得")
+        try:
+            head = json.loads(text)
+        except (ValueError, RecursionError):
+            raise BadArtifact("不是合法的 JSON") from None
+        if not isinstance(head, dict):
+            raise BadArtifact("顶层不是 JSON 对象")
+    except BadArtifact as exc:
+        return [f"⚠️ 无法读取本拉取请求中的数据标准 `pipeline/standard.json`（{cell(str(exc))}）："
+                "请维护者在“Files changed”（文件改动）中检查它是否被修改。", ""]
+    changes = [f"- {cell(_clip(change.words(), 300))}" for change in dsc.changes(base, head, everything=True)]
+    if not changes:
+        return []
+    lines = ["### ⚠️ 本拉取请求修改了数据标准 / The data standard changes", "",
+             "数据标准 `pipeline/standard.json` 决定每个字段的类型、约束、主键和个人信息检查，本次校验用的是修改后的标准。"
+             "请维护者先逐条审核下面的改动，再看数据校验结果：", ""]
+    lines += changes[:MAX_STANDARD_CHANGES]
+    if len(changes) > MAX_STANDARD_CHANGES:
+        lines.append(f"- ……另有 {len(changes) - MAX_STANDARD_CHANGES} 处改动，请在“Files changed”中查看。")
+    return lines + [""]
+
+
+def render(report: fd.Report | None, diff: list[tuple[str, int, int, int]] | None, problem: str | None = None,
+           standard: list[str] | None = None) -> str:
+    """The comment's Markdown: a change of the standard first (``standard``: lines of
+    :func:`standard_section`), then a to-do list by file, then the data changes."""
+    head = [MARKER, "## 阳光台账数据校验 / Data check", ""] + (standard or [])
     if report is None:
         head += [f"⚠️ 无法读取本次校验的报告（{cell(problem or '报告缺失')}），请打开本拉取请求的 Checks（检查）"
                  "页面查看“拉取请求数据校验”的日志。", ""]
@@ -208,7 +254,7 @@ def _footer() -> list[str]:
 
 # --- Entry point ------------------------------------------------------------------------------------
 
-def comment_for(folder: Path, known: set[str] | None = None) -> str:
+def comment_for(folder: Path, known: set[str] | None = None, head_standard: Path | None = None) -> str:
     try:
         text = read_capped(folder, REPORT)
         report = None if text is None else parse_report(text)
@@ -220,13 +266,17 @@ def comment_for(folder: Path, known: set[str] | None = None) -> str:
         diff = None if diff_text is None else parse_diff(diff_text, known)
     except BadArtifact:
         diff = None
-    return render(report, diff, problem)
+    return render(report, diff, problem, standard_section(head_standard, base_standard()))
+
+
+def base_standard() -> dict:
+    """The data standard of this checkout (the default branch): trusted."""
+    return json.loads((Path(__file__).resolve().parent / "standard.json").read_text(encoding="utf-8"))
 
 
 def known_resources() -> set[str]:
     """Resource names of the standard on the default branch: the only names a diff row may carry."""
-    standard = Path(__file__).resolve().parent / "standard.json"
-    return {res["name"] for res in json.loads(standard.read_text(encoding="utf-8"))["resources"]}
+    return {res["name"] for res in base_standard()["resources"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     body = sub.add_parser("render", help='write {"body": …} for gh api --input')
     body.add_argument("folder", type=Path)
     body.add_argument("out", type=Path)
+    body.add_argument("--head-standard", type=Path, default=None,
+                      help="pipeline/standard.json of the pull request's head (untrusted): its changes are shown first")
     args = parser.parse_args(argv)
     if args.command == "number":
         try:
@@ -245,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"artifact rejected: {exc}", file=sys.stderr)
             return 1
         return 0
-    text = comment_for(args.folder, known_resources())
+    text = comment_for(args.folder, known_resources(), args.head_standard)
     args.out.write_text(json.dumps({"body": text}, ensure_ascii=False), encoding="utf-8")
     return 0
 

@@ -4,7 +4,8 @@ The headers are the schema's Chinese field titles, which the importer reads
 back; code columns are text, so Excel cannot turn 990121001003 into
 9.90121E+11 or drop a leading 0; date columns show 2026-03-05 whatever the
 maintainer types; enum columns have drop-down lists of the Chinese labels; a
-说明 sheet explains every field. The bytes depend only on the schema and the
+说明 sheet explains every field. Every cell is text, never a formula, whatever
+the schema's words start with (= + - @). The bytes depend only on the schema and the
 package's as_of, so two builds give the same file.
 """
 
@@ -139,7 +140,22 @@ def build_workbook(package: DataPackage, resource: str) -> Workbook:
         for cell in line:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     lists.protection.sheet = True  # the drop-downs read these cells: edit the schema, not the sheet
+    as_text(book)
     return book
+
+
+def as_text(book: Workbook) -> None:
+    """Every cell is text: the schema's words never become a formula, whatever they start with.
+
+    openpyxl makes any string starting with "=" a formula; a title or description like
+    '=HYPERLINK(…)' (from a changed standard) would then run in the maintainer's Excel.
+    A template has no formula of its own (drop-downs refer to 可选值 by data validation).
+    """
+    for sheet in book.worksheets:
+        for line in sheet.iter_rows():
+            for cell in line:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def _write_list(sheet, column: int, title: str, choices: tuple[str, ...]) -> str:

@@ -6,8 +6,10 @@ every free-text field of every resource carries markup, template syntax,
 Markdown tricks, spreadsheet formulas, bidirectional and line-separator
 characters and very long text, while codes, ids, dates and numbers stay valid:
 the package must still validate, and the build must publish it inert.
-``javascript:`` in ``claims.source_url`` is refused by validation; that is
-tested on its own (``poison_source_url``).
+The descriptor's own metadata (title, description, licence, keywords, sources)
+carries attack text too (``make_hostile_descriptor``). ``javascript:`` in
+``claims.source_url`` or in a descriptor URL is refused by validation; that is
+tested on its own (``poison_source_url``, tests/test_descriptor_standard.py).
 """
 
 from __future__ import annotations
@@ -149,7 +151,29 @@ def make_hostile(folder: Path) -> dict[str, int]:
             rewrite(folder, rel, lambda n, row, field=field, renamed=renamed: row.update({field: renamed[row[field]]}))
         counts[resource] += len(renamed)
     rewrite(folder, "claims.csv", lambda n, row: row.update(value=NEGATIVE) if n == 1 else None)
+    make_hostile_descriptor(folder)
     return counts
+
+
+# The package metadata the data owns (pipeline/descriptor.py), each text an attack; URLs stay http(s).
+HOSTILE_METADATA = {
+    "title": '=HYPERLINK("http://evil","阳光")<script>alert(1)</script>{{ 7*7 }}',
+    "description": "+1+1 [x](javascript:alert(1)) <img src=x onerror=alert(1)> *强调* | 表格 | \u2028行二",
+    "version": "-2+3",
+    "licenses": [{"name": "@SUM(A1)", "title": '<svg onload=alert(1)>许可" onmouseover="alert(1)',
+                  "path": "https://example.org/licence?a=1&b=2#x{{7*7}}"}],
+    "keywords": ["=1+1", "</script><script>alert(1)</script>", "\t=1+1"],
+    "sources": [{"title": "@SUM(A1) 来源", "path": "https://example.org/source"}],
+}
+
+
+def make_hostile_descriptor(folder: Path) -> dict:
+    """Put attack text into the descriptor's own metadata (title, description, licence, keywords, sources)."""
+    path = folder / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor.update(json.loads(json.dumps(HOSTILE_METADATA)))
+    path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return descriptor
 
 
 def poison_source_url(folder: Path, url: str = "javascript:alert(1)") -> None:

@@ -35,8 +35,8 @@ from pipeline.render.env import front_matter_string
 from pipeline.validate import validate
 from tests.browser import ARTIFACTS, PageWatch, screenshot, serve
 from tests.conftest import STANDARD
-from tests.hostile import (FORMULA_START, FREE_IDS, FREE_TEXT, NEGATIVE, PAYLOADS, dangerous_url, html_problems,
-                           json_in_script_problems, make_hostile, poison_source_url)
+from tests.hostile import (FORMULA_START, FREE_IDS, FREE_TEXT, HOSTILE_METADATA, NEGATIVE, PAYLOADS, dangerous_url,
+                           html_problems, json_in_script_problems, make_hostile, poison_source_url, scan)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -241,6 +241,46 @@ def test_the_workbook_has_no_formula_and_keeps_numbers(hostile_site):
     assert value == float(NEGATIVE)
     texts = {cell for row in rows[1:] for cell in row if isinstance(cell, str)}
     assert '=HYPERLINK("http://evil","x")' in texts  # stored as text, shown as text
+    book.close()
+
+
+# --- the descriptor's own text (title, description, licence, keywords, sources) -----------------------
+
+LICENCE = HOSTILE_METADATA["licenses"][0]
+
+
+def test_hostile_descriptor_text_is_text_in_the_dcat_catalogue_and_the_published_descriptor(hostile_site):
+    catalogue = json.loads((hostile_site / "data.json").read_text(encoding="utf-8"))
+    assert catalogue["dct:title"] == {"@language": "zh", "@value": HOSTILE_METADATA["title"]}
+    assert catalogue["dct:description"]["@value"] == HOSTILE_METADATA["description"]
+    assert catalogue["dct:license"] == {"@id": LICENCE["path"], "dct:identifier": LICENCE["name"]}
+    assert [k["@value"] for k in catalogue["dcat:dataset"][0]["dcat:keyword"]] == HOSTILE_METADATA["keywords"]
+    published = json.loads((hostile_site / "downloads" / "datapackage.json").read_text(encoding="utf-8"))
+    assert {key: published[key] for key in HOSTILE_METADATA} == HOSTILE_METADATA
+
+
+def test_hostile_descriptor_text_is_text_in_the_atom_feeds(hostile_site):
+    feed = ET.parse(hostile_site / "feeds" / "claims.xml").getroot()
+    assert feed.find(f"{ATOM}title").text == f"{HOSTILE_METADATA['title']}：公开报道的数据"
+    assert feed.find(f"{ATOM}rights").text == f"{LICENCE['title']} {LICENCE['path']}"
+    assert feed.find(f"{ATOM}rights").get("type") in (None, "text")
+
+
+def test_hostile_descriptor_text_is_text_on_the_downloads_page(hostile_site):
+    page = (hostile_site / "data" / "index.html").read_text(encoding="utf-8")
+    links = [dict(attrs) for tag, attrs in scan(page).elements if tag == "a" and dict(attrs).get("href") == LICENCE["path"]]
+    assert links == [{"href": LICENCE["path"]}]
+    assert escape(LICENCE["title"]) in page and "<svg onload" not in page
+    assert f"版本 {escape(HOSTILE_METADATA['version'])}" in page
+
+
+def test_hostile_descriptor_text_is_text_in_the_workbook(hostile_site):
+    book = openpyxl.load_workbook(hostile_site / "downloads" / "sunshine-ledger.xlsx", read_only=True)
+    rows = list(book["说明"].iter_rows(max_row=5))
+    assert [(c.value, c.data_type) for c in rows[0] if c.value] == [(HOSTILE_METADATA["title"], "s")]
+    assert [(c.value, c.data_type) for c in rows[1] if c.value] == [(HOSTILE_METADATA["description"], "s")]
+    assert [c.value for c in rows[3] if c.value] == ["版本", HOSTILE_METADATA["version"]]
+    assert [c.value for c in rows[4] if c.value] == ["许可协议", LICENCE["title"], LICENCE["path"]]
     book.close()
 
 

@@ -204,3 +204,93 @@ def test_the_comment_job_needs_nothing_but_the_standard_library():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parent.parent, check=True)
     assert result.stdout == "[]\n"
+
+
+# --- A change of the data standard in the same pull request ------------------------------------------
+
+def head_standard(tmp_path: Path, change) -> Path:
+    from tests.conftest import STANDARD
+
+    standard = json.loads(STANDARD.read_text(encoding="utf-8"))
+    change(standard)
+    path = tmp_path / "head-standard.json"
+    path.write_text(json.dumps(standard, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def loosen_issues(standard: dict) -> None:
+    issues = next(r for r in standard["resources"] if r["name"] == "issues")
+    fields = issues["schema"]["fields"]
+    next(f for f in fields if f["name"] == "summary").setdefault("constraints", {})["pattern"] = "[\\s\\S]*"
+    next(f for f in fields if f["name"] == "escalated")["type"] = "string"
+    issues["schema"]["fields"] = [f for f in fields if f["name"] != "co_departments"]
+    issues["schema"]["fields"].append({"name": "reporter", "type": "string"})
+
+
+def test_the_standard_changed_in_the_same_pull_request(tmp_path):
+    folder = artifact(tmp_path / "a", fd.Report.of([]), diff_markdown([]))
+    comment = comment_for(folder, head_standard=head_standard(tmp_path, loosen_issues))
+    assert comment == (
+        "<!-- sunshine-ledger-report -->\n## 阳光台账数据校验 / Data check\n\n"
+        "### ⚠️ 本拉取请求修改了数据标准 / The data standard changes\n\n"
+        "数据标准 `pipeline/standard.json` 决定每个字段的类型、约束、主键和个人信息检查，本次校验用的是修改后的标准。"
+        "请维护者先逐条审核下面的改动，再看数据校验结果：\n\n"
+        "- 资源“issues”的字段“co\\_departments”（协办部门）：删除字段\n"
+        "- 资源“issues”的字段“escalated”（是否督办）：类型（type）由 \"boolean\" 改为 \"string\"\n"
+        "- 资源“issues”的字段“summary”（办理情况）：新增格式规则（constraints.pattern），为 \"\\[\\\\\\\\s\\\\\\\\S\\]\\*\"\n"
+        "- 资源“issues”的字段“reporter”：新增字段，{\"name\": \"reporter\", \"type\": \"string\"}\n\n"
+        "**✅ 数据有效，可以发布：0 个错误，0 个警告。**\n\n" + NO_CHANGES + FOOTER)
+
+
+def test_an_unchanged_standard_adds_nothing(tmp_path):
+    folder = artifact(tmp_path / "a", fd.Report.of([]), diff_markdown([]))
+    assert comment_for(folder, head_standard=head_standard(tmp_path, lambda s: None)) == comment_for(folder)
+
+
+@pytest.mark.parametrize("content,why", [(None, "文件不存在或无法取得"), ("{not json", "不是合法的 JSON"),
+                                         ("[1, 2]", "顶层不是 JSON 对象"), ("[" * 50_000, "不是合法的 JSON"),
+                                         (b"\xff\xfe", "standard.json 不是 UTF-8 文本")])
+def test_a_head_standard_that_cannot_be_read_is_said_so_first(tmp_path, content, why):
+    folder = artifact(tmp_path / "a", fd.Report.of([]), diff_markdown([]))
+    path = tmp_path / "head-standard.json"
+    if content is not None:
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    lines = comment_for(folder, head_standard=path).split("\n")
+    assert lines[3] == (f"⚠️ 无法读取本拉取请求中的数据标准 `pipeline/standard.json`（{why}）："
+                        "请维护者在“Files changed”（文件改动）中检查它是否被修改。")
+
+
+def test_a_symlinked_or_oversized_head_standard_is_not_read(tmp_path):
+    folder = artifact(tmp_path / "a", fd.Report.of([]), diff_markdown([]))
+    (tmp_path / "secret.json").write_text("{}", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "secret.json")
+    assert "（standard.json 不是普通文件）" in comment_for(folder, head_standard=link)
+    big = tmp_path / "big.json"
+    big.write_text(" " * (4 * 1024 * 1024 + 1) + "{}", encoding="utf-8")
+    assert "（standard.json 超过 4 MB" in comment_for(folder, head_standard=big)
+
+
+def test_hostile_text_in_a_changed_standard_stays_text(tmp_path):
+    def hostile(standard):
+        issues = next(r for r in standard["resources"] if r["name"] == "issues")
+        issues["schema"]["fields"].append({"name": "@admin #12 [x](javascript:alert(1)) <img src=x onerror=alert(1)> |",
+                                           "type": "string"})
+
+    folder = artifact(tmp_path / "a", fd.Report.of([]), diff_markdown([]))
+    comment = comment_for(folder, head_standard=head_standard(tmp_path, hostile))
+    line = next(line for line in comment.split("\n") if line.startswith("- 资源“issues”的字段“@"))
+    assert line == ("- 资源“issues”的字段“@\u200badmin #\u200b12 \\[x\\](javascript:alert(1)) &lt;img src=x onerror=alert(1)&gt; "
+                    "\\|”：新增字段，{\"name\": \"@\u200badmin #\u200b12 \\[x\\](javascript:alert(1)) &lt;img src=x "
+                    "onerror=alert(1)&gt; \\|\", \"…")
+    assert "<img" not in comment and "[x](" not in comment and "@admin" not in comment and "#12" not in comment
+    assert "\\|" in line and "&lt;img src=x onerror=alert(1)&gt;" in line
+
+
+def test_render_passes_the_head_standard(tmp_path):
+    folder = artifact(tmp_path / "a", fd.Report.of([]), diff_markdown([]))
+    path = head_standard(tmp_path, loosen_issues)
+    out = tmp_path / "comment.json"
+    assert main(["render", str(folder), str(out), "--head-standard", str(path)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8")) == {"body": comment_for(folder, head_standard=path)}
+    assert "### ⚠️ 本拉取请求修改了数据标准" in json.loads(out.read_text(encoding="utf-8"))["body"]

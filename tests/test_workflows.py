@@ -95,7 +95,11 @@ def test_pr_comment_runs_trusted_code_on_the_untrusted_artifact():
     assert 'python3 -m pipeline.prcomment number "$REPORT_DIR"' in number["run"]
     assert number["env"]["HEAD_SHA"] == "${{ github.event.workflow_run.head_sha }}"
     assert '[ "$head" != "$HEAD_SHA" ]' in number["run"]
-    assert render["run"] == 'python3 -m pipeline.prcomment render "$REPORT_DIR" "$BODY"'
+    assert render["run"] == 'python3 -m pipeline.prcomment render "$REPORT_DIR" "$BODY" --head-standard "$HEAD_STANDARD"'
+    # The PR's standard comes from the API by the checked commit's SHA, after the PR number is verified.
+    fetch = '"repos/$REPO/contents/pipeline/standard.json?ref=$HEAD_SHA" \\\n  > "$HEAD_STANDARD"'
+    assert number["run"].index('[ "$head" != "$HEAD_SHA" ]') < number["run"].index(fetch)
+    assert number["env"]["HEAD_STANDARD"] == render["env"]["HEAD_STANDARD"] == "${{ runner.temp }}/head-standard.json"
     assert post["env"]["PR_NUMBER"] == "${{ steps.pr.outputs.number }}"
     assert f'startswith("{MARKER}")' in post["run"] and 'select(.user.login == "github-actions[bot]"' in post["run"]
     assert post["run"].count('--input "$BODY"') == 2 and "-f body" not in post["run"]

@@ -48,6 +48,14 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
         package = load(root)
     except PackageError as exc:
         return fd.Report.of(exc.findings), None
+    # The data is checked against the standard's schemas whatever the descriptor says;
+    # where the descriptor differs from the standard, that is reported beside the data's findings.
+    report, ledger = validate_package(package, engine, cache, ledger_needed)
+    return fd.Report.of(package.findings + report.findings), ledger
+
+
+def validate_package(package: DataPackage, engine: str, cache: FileCache,
+                     ledger_needed: bool) -> tuple[fd.Report, Ledger | None]:
     file_findings, facts = check_files(package)
     encoding, plans = plan_files(package, facts, cache if engine == "fast" else FileCache(None))
     unreadable = {f.path for f in encoding}

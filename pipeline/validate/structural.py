@@ -8,6 +8,7 @@ are mapped back to (file, spreadsheet row).
 
 from __future__ import annotations
 
+import copy
 import csv
 import re
 from bisect import bisect_right
@@ -79,7 +80,8 @@ def _header_findings(file: ResourceFile, header: list[str], expected: list[str])
 def run_frictionless(package: DataPackage, facts: dict[str, list[FileFacts]]) -> Iterator[fd.Finding]:
     from frictionless import Package  # heavy import: only when validation runs
 
-    report = Package(str(package.root / "datapackage.json")).validate()
+    # The package's descriptor, not the file: its schemas are the standard's (pipeline/descriptor.py).
+    report = Package(copy.deepcopy(package.descriptor), basepath=str(package.root)).validate()
     mappers = {name: RowMapper(file_facts) for name, file_facts in facts.items()}
     for error in report.errors:  # package-level problems (descriptor)
         yield fd.make("package-error", path="datapackage.json", detail=error.message)
