@@ -85,7 +85,7 @@ class LedgerGroup(click.Group):
 
 def cache_option(fn):
     return click.option("--no-cache", is_flag=True,
-                        help="不使用缓存，全部重新校验（缓存目录：.ledger-cache，或环境变量 LEDGER_CACHE_DIR）。")(fn)
+                        help="不使用缓存，全部重新校验（缓存目录：用户缓存文件夹中的 sunshine-ledger/cache，或环境变量 LEDGER_CACHE_DIR）。")(fn)
 
 
 def make_cache(no_cache: bool):
