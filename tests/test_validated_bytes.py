@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import pipeline.export
-from pipeline.build import BuildConfig, BuildError, build
+from pipeline.build import SITE_MARKER, SITE_MARKER_TEXT, BuildConfig, BuildError, build
 from pipeline.cache import FileCache
 from pipeline.validate import validate
 from tests.test_validate import edit_cell
@@ -38,6 +38,7 @@ def previous_site(tiny, tmp_path) -> Path:
     out = tmp_path / "public"
     out.mkdir()
     (out / "index.html").write_text("previous", encoding="utf-8")
+    (out / SITE_MARKER).write_text(SITE_MARKER_TEXT, encoding="utf-8")  # a site an earlier build wrote
     return out
 
 
@@ -58,7 +59,8 @@ def test_downloads_re_read_the_data_after_validation(tiny, previous_site, monkey
     with pytest.raises(BuildError) as info:
         build(BuildConfig(data=tiny, out=previous_site))
     assert str(info.value) == CHANGED
-    assert tree_digest(previous_site) == {"index.html": hashlib.sha256(b"previous").hexdigest()}
+    assert tree_digest(previous_site) == {"index.html": hashlib.sha256(b"previous").hexdigest(),
+                                          SITE_MARKER: hashlib.sha256(SITE_MARKER_TEXT.encode()).hexdigest()}
     assert not any(p.name.startswith(".public.staging") for p in previous_site.parent.iterdir())
 
 
