@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline import findings as fd
-from pipeline import privacy
 from pipeline.cache import FileCache
 from pipeline.frames import Ledger, base_columns, build_ledger, located, located_concat
 from pipeline.package import DataPackage, PackageError, load
-from pipeline.tables import TEXT
+from pipeline.tables import TEXT, read_text_table
 from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural
 from pipeline.validate.files import FileFacts, check_files, with_record_counts
 from pipeline.validate.rules import RULES, run_rule, run_rules
@@ -58,7 +57,7 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
     if engine == "frictionless":
         findings = list(run_frictionless(package, with_record_counts(facts)))
         ledger = build_ledger(package)
-        findings += list(ledger_personal_findings(package, ledger))
+        findings += list(text_personal_findings(package))
         findings += list(run_rules(ledger))
         return fd.Report.of(findings), ledger
     try:
@@ -140,10 +139,11 @@ def resource_frame(package: DataPackage, name: str, works: list[FileWork]) -> pd
     return located_concat(parts, package.fields(name))
 
 
-def ledger_personal_findings(package: DataPackage, ledger: Ledger) -> Iterator[fd.Finding]:
-    """Personal numbers in free text, from the ledger's frames (the frictionless engine's path)."""
+def text_personal_findings(package: DataPackage) -> Iterator[fd.Finding]:
+    """Personal numbers in every cell of every file, as written (the frictionless engine's path)."""
     for name in package.resource_names:
-        frame = ledger.frames[name]
-        columns = privacy.free_text_fields(package.fields(name), privacy.key_fields(package.resource(name)["schema"]))
-        for column, index, kind, masked in personal_numbers(frame, columns):
-            yield personal_finding(name, frame["_path"].iat[index], int(frame["_row"].iat[index]), column, kind, masked)
+        names = [f["name"] for f in package.fields(name)]
+        for file in package.files(name):
+            text = read_text_table(file.abs, names).frame
+            for column, index, kind, masked in personal_numbers(text, names):
+                yield personal_finding(name, file.rel, index + 2, column, kind, masked)
