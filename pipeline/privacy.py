@@ -9,7 +9,9 @@ made of whole consecutive groups of a run, not touching a letter or digit outsid
 
 - an ID number (GB 11643): 17 digits and a check digit (X allowed) that is right, with a real
   birth date — a unified social credit code (letters inside) or an ordinary long number fails;
-- a mobile number: 1[3-9] and nine digits, alone or after 86, +86 or 0086.
+- a mobile number: 1[3-9] and nine digits, alone or after 86, +86 or 0086, grouped as people write
+  one (11, 3-4-4, 3-8, 7-4, 4-4-3 or one digit at a time) — numbers that merely stand side by side
+  ("S-2025Q1-130 2025-01-01") are not one.
 
 ``CANDIDATE`` is the cheap test validation runs on whole columns first (RE2 through pyarrow); it
 lets through every text in which ``scan`` could find something (tests/test_privacy.py proves it).
@@ -30,6 +32,9 @@ _CHECK = "10X98765432"
 _ID = re.compile(r"[1-9][0-9]{5}((?:18|19|20)[0-9]{2})([0-9]{2})([0-9]{2})[0-9]{3}[0-9Xx]")
 _MOBILE = re.compile(r"(?:86|0086)?(1[3-9][0-9]{9})")
 _LONGEST = 18  # digits of the longest number (an ID number; a mobile with 0086 has 15)
+# How people group a mobile number's 11 digits (besides one digit at a time). Numbers that merely
+# stand next to each other group otherwise: "S-2025Q1-130 2025-01-01" is 3-4-2-2.
+_MOBILE_GROUPS = {(11,), (3, 4, 4), (3, 8), (7, 4), (4, 4, 3), (8, 3), (4, 7)}  # closed under joining
 
 # Separators between digit groups, after NFKC: white space, every dash (Unicode category Pd, and
 # the minus sign), dots, brackets.
@@ -74,6 +79,9 @@ class _Fold(dict):
     def __missing__(self, code: int) -> str:
         char = chr(code)
         digit = unicodedata.digit(char, None)
+        if digit is None and unicodedata.category(char) == "No":  # 🄋 has a value but no digit property
+            digit = unicodedata.numeric(char, None)
+            digit = int(digit) if digit in (0, 1, 2, 3, 4, 5, 6, 7, 8, 9) else None
         if digit is not None:
             folded = str(digit)
         elif unicodedata.category(char) in ("Cf", "Mn", "Me"):
@@ -121,13 +129,25 @@ def _open_after(text: str, end: int) -> bool:
     return end == len(text) or not text[end].isascii() or not text[end].isalnum()
 
 
-def _number(digits: str) -> Match | None:
+def _number(digits: str, groups: list[int]) -> Match | None:
+    """The ID number or mobile number ``digits`` are (written in groups of ``groups`` digits), if any."""
     if len(digits) == 18:
         m = _ID.fullmatch(digits)
         if m and _valid_birth(*m.groups()) and id_check_digit(digits[:17]) == digits[17].upper():
             return Match("id-number", mask(digits))
     m = _MOBILE.fullmatch(digits)
-    return Match("mobile", mask(m.group(1))) if m else None
+    if m is None:
+        return None
+    body, prefix = list(groups), m.start(1)  # the groups of the 11 digits after 86 or 0086
+    while prefix:
+        taken = min(prefix, body[0])
+        prefix -= taken
+        body[0] -= taken
+        if body[0] == 0:
+            body.pop(0)
+    if tuple(body) in _MOBILE_GROUPS or set(body) == {1}:
+        return Match("mobile", mask(m.group(1)))
+    return None
 
 
 def scan(text: str) -> Iterator[Match]:
@@ -138,12 +158,13 @@ def scan(text: str) -> Iterator[Match]:
         while start < len(run):
             found = None
             if _open_before(folded, run[start].start()):
-                digits = ""
+                digits, groups = "", []
                 for stop in range(start, len(run)):
                     digits += run[stop].group()
+                    groups.append(len(run[stop].group()))
                     if len(digits) > _LONGEST:
                         break
-                    number = _number(digits) if _open_after(folded, run[stop].end()) else None
+                    number = _number(digits, groups) if _open_after(folded, run[stop].end()) else None
                     if number is not None:
                         found = (number, stop)  # the longest wins: +86 138… is one number, not two
             if found is None:

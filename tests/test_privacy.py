@@ -267,6 +267,7 @@ def test_normalise_folds_digits_and_drops_invisible_characters():
     "单号Q13812345678", "校验码13812345678ab", "哈希e3b0c13812345678ff", "Hotel13812345678",
     "电话138 1234 56789", "区划代码 990121001000 2026-03-05", "时间 2026.03.13 2026.04.05",
     "编号 330782-19900307-1234", "统一社会信用代码 91330782 MA28F6JX 0X",
+    "编号S-2025Q1-130 2025-01-01", "第135 2026-03-05 12号",
 ])
 def test_near_misses_in_written_forms_are_not_personal(text):
     assert found(text) == []
@@ -293,11 +294,18 @@ def valid_mobiles(draw) -> str:
     return f"1{draw(st.integers(3, 9))}{draw(st.integers(0, 10**9 - 1)):09d}"
 
 
+MOBILE_GROUPS = [(11,), (3, 4, 4), (3, 8), (7, 4), (4, 4, 3), (1,) * 11]  # as people write them
+
+
 @st.composite
-def written(draw, number: str) -> str:
-    """``number`` as a person might type it: groups, separators, digit styles, invisible characters."""
-    cuts = sorted(draw(st.sets(st.integers(1, len(number) - 1), max_size=5)))
-    groups = [number[a:b] for a, b in zip([0] + cuts, cuts + [len(number)])]
+def written(draw, number: str, groups: tuple[int, ...] | None = None) -> str:
+    """``number`` as a person might type it: groups (``groups`` digits, or cut anywhere), a separator
+    between groups, digit styles, invisible characters."""
+    if groups is None:
+        cuts = sorted(draw(st.sets(st.integers(1, len(number) - 1), max_size=5)))
+    else:
+        cuts = [sum(groups[:i]) for i in range(1, len(groups))]
+    pieces = [number[a:b] for a, b in zip([0] + cuts, cuts + [len(number)])]
     styles = draw(st.lists(st.sampled_from(sorted(DIGIT_STYLES)), min_size=1, max_size=2))
 
     def show(char: str) -> str:
@@ -306,8 +314,11 @@ def written(draw, number: str) -> str:
         shown = DIGIT_STYLES[draw(st.sampled_from(styles))](char)
         return shown + (draw(st.sampled_from(INVISIBLE)) if draw(st.integers(0, 9)) == 0 else "")
 
-    parts = ["".join(show(c) for c in group) for group in groups]
-    return "".join(part + (draw(st.sampled_from(SEPARATORS)) if i < len(parts) - 1 else "")
+    parts = ["".join(show(c) for c in piece) for piece in pieces]
+    # An invisible separator joins two groups; one digit at a time is written with visible ones.
+    between = [s for s in SEPARATORS if s.strip("\u200b\u200c\u200d\u2060\ufeff")] \
+        if groups is not None and set(groups) == {1} else SEPARATORS
+    return "".join(part + (draw(st.sampled_from(between)) if i < len(parts) - 1 else "")
                    for i, part in enumerate(parts))
 
 
@@ -316,7 +327,8 @@ def written(draw, number: str) -> str:
 def test_any_written_form_of_a_mobile_is_found(data, before, after):
     number = data.draw(valid_mobiles())
     prefix = data.draw(st.sampled_from(PREFIXES))
-    text = before + data.draw(st.sampled_from(LABELS)) + prefix + data.draw(written(number)) + after
+    groups = data.draw(st.sampled_from(MOBILE_GROUPS))
+    text = before + data.draw(st.sampled_from(LABELS)) + prefix + data.draw(written(number, groups)) + after
     assert list(scan(text)) == [Match("mobile", mask(number))], text
     assert prefilter([text]) == [True]
 
@@ -361,10 +373,10 @@ def prefilter(texts: list[str]) -> list[bool]:
     return pc.match_substring_regex(pa.array(texts, type=pa.string()), privacy.CANDIDATE).to_pylist()
 
 
-NOISE = st.text(alphabet=st.sampled_from(
+NOISE = st.lists(st.sampled_from(
     list("0123456789XxTel+()-. 电话号码") + SEPARATORS + INVISIBLE
     + ["①", "⑩", "⑬", "½", "㏠", "㍥", "１", "𝟖", "٣", "❾", "¨", "´", "ﾞ", "︵", "﹒", "。", "【", "〕", "⁻", "₍", "…"]),
-    max_size=30)
+    max_size=30).map("".join)
 
 
 @settings(max_examples=500, deadline=None)
