@@ -392,19 +392,22 @@ def _separator_only(text: str) -> bool:
 
 
 def test_prefilter_classes_cover_every_character():
-    """Every character the normalisation turns into digits is digit-like in the pre-filter (worth
-    several digits when it gives several), every one it turns into separators only is separator-like."""
-    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
-    digit_like = pc.match_substring_regex(pa.array(chars), f"^[{privacy._DIGIT_LIKE}]$").to_pylist()
-    multi = pc.match_substring_regex(pa.array(chars), f"^[{privacy._MULTI_DIGIT}]$").to_pylist()
-    separator_like = pc.match_substring_regex(pa.array(chars), f"^[{privacy._SEPARATOR_LIKE}]$").to_pylist()
+    """Every non-ASCII character the normalisation turns into something with a digit is an "other
+    digit" of the pre-filter; no character it turns into separators only is an ASCII letter or digit
+    or a CJK ideograph (which the pre-filter does not let stand between ASCII digits)."""
+    chars = [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    other_digit = pc.match_substring_regex(pa.array(chars), f"^(?:{privacy._OTHER_DIGIT})$").to_pylist()
     missing = []
-    for char, is_digit, is_multi, is_separator in zip(chars, digit_like, multi, separator_like):
-        if char.isascii() or unicodedata.normalize("NFKC", char) != char or unicodedata.digit(char, None) is not None \
-                or unicodedata.category(char) in ("Cf", "Mn", "Me") or not (is_digit or is_separator):
+    for char, is_other_digit in zip(chars, other_digit):
+        if is_other_digit:
+            continue
+        if unicodedata.normalize("NFKC", char) == char and unicodedata.category(char) not in ("Cf", "Mn", "Me", "No"):
+            folded = char if unicodedata.digit(char, None) is None else "0"
+        else:
             folded = normalise(char)
-            digits = sum(c in "0123456789" for c in folded)
-            if (digits and not is_digit) or (digits > 1 and not is_multi) or \
-                    (not digits and _separator_only(folded) and not is_separator):
-                missing.append(f"U+{ord(char):04X}")
+        if any(c in "0123456789" for c in folded):
+            missing.append(f"U+{ord(char):04X}")
     assert missing == []
+    breaking = [c for c in "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                + "".join(map(chr, range(0x4E00, 0xA000))) if _separator_only(normalise(c))]
+    assert breaking == []

@@ -250,22 +250,22 @@ def _own_copy(column: pd.Series) -> pa.Array:
 def personal_numbers(text: pd.DataFrame, columns: list[str]) -> Iterator[list]:
     """[field, row index, kind, masked text] of every personal number in the text cells of ``columns``.
 
-    Whole columns go through privacy.CANDIDATE first (RE2, vectorised), which lets through every cell
-    privacy.scan could find something in; scan then reads each distinct cell that passed once (a code
-    column passes whole, with few distinct values).
+    Each column's distinct cells go through privacy.CANDIDATE (RE2, vectorised), which lets through
+    every cell privacy.scan could find something in; scan then reads the few that passed.
     """
     for column in columns:
-        cells = pa.array(text[column], type=pa.string())
-        passed = pc.fill_null(pc.match_substring_regex(cells, privacy.CANDIDATE), False)
-        rows = np.flatnonzero(passed.to_numpy(zero_copy_only=False))
-        if not len(rows):
+        encoded = pc.dictionary_encode(pa.array(text[column], type=pa.string()))
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        distinct = encoded.dictionary
+        passed = np.flatnonzero(pc.match_substring_regex(distinct, privacy.CANDIDATE).to_numpy(zero_copy_only=False))
+        found = {int(code): matches for code in passed
+                 if (matches := list(privacy.scan(distinct[int(code)].as_py())))}
+        if not found:
             continue
-        encoded = pc.dictionary_encode(cells.take(rows))
-        matches = [list(privacy.scan(value)) for value in encoded.dictionary.to_pylist()]
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        hit = np.isin(codes, [code for code, found in enumerate(matches) if found])
-        for row, code in zip(rows[hit], codes[hit]):
-            for match in matches[code]:
+        rows = pc.is_in(encoded.indices, value_set=pa.array(list(found), type=encoded.indices.type))
+        for row in np.flatnonzero(pc.fill_null(rows, False).to_numpy(zero_copy_only=False)):
+            for match in found[encoded.indices[int(row)].as_py()]:
                 yield [column, int(row), match.kind, match.masked]
 
 
