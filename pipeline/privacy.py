@@ -13,7 +13,7 @@ made of whole consecutive groups of a run, not touching a letter or digit outsid
   one (11, 3-4-4, 3-8, 7-4, 4-4-3 or one digit at a time) — numbers that merely stand side by side
   ("S-2025Q1-130 2025-01-01") are not one.
 
-``CANDIDATE`` is the cheap test validation runs on whole columns first (RE2 through pyarrow); it
+``candidates`` is the cheap test validation runs on whole columns first (RE2 through pyarrow); it
 lets through every text in which ``scan`` could find something (tests/test_privacy.py proves it).
 """
 
@@ -24,6 +24,10 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 VERSION = 2  # bump when what scan() finds changes: cached scans of unchanged files are then redone
 
@@ -185,3 +189,16 @@ _ASCII_RUN = r"[0-9](?:[^0-9A-Za-z\x{4E00}-\x{9FFF}]*[0-9]){10}"
 _OTHER_DIGIT = (r"[^\x00-\x7F\P{Nd}]|[\p{No}\x{32C0}-\x{32CB}\x{3358}-\x{3370}\x{3378}\x{3379}"
                 r"\x{339F}-\x{33A6}\x{33A8}\x{33AF}\x{33E0}-\x{33FE}]")
 CANDIDATE = f"{_ASCII_RUN}|{_OTHER_DIGIT}"
+# A cell of ASCII digits only is one group: a number only if it has 11, 13, 15 or 18 digits (long
+# numeric codes such as 12-digit region codes need not go through scan()).
+_NO_NUMBER = r"^(?:[0-9]{1,10}|[0-9]{12}|[0-9]{14}|[0-9]{16,17}|[0-9]{19,})$"
+
+
+def candidates(cells: pa.Array) -> np.ndarray:
+    """Positions of the text ``cells`` scan() could find something in, found by vectorised tests only."""
+    passed = np.flatnonzero(pc.fill_null(pc.match_substring_regex(cells, CANDIDATE), False)
+                            .to_numpy(zero_copy_only=False))
+    if not len(passed):
+        return passed
+    plain = pc.match_substring_regex(cells.take(passed), _NO_NUMBER).to_numpy(zero_copy_only=False)
+    return passed[~plain]

@@ -250,23 +250,41 @@ def _own_copy(column: pd.Series) -> pa.Array:
 def personal_numbers(text: pd.DataFrame, columns: list[str]) -> Iterator[list]:
     """[field, row index, kind, masked text] of every personal number in the text cells of ``columns``.
 
-    Each column's distinct cells go through privacy.CANDIDATE (RE2, vectorised), which lets through
-    every cell privacy.scan could find something in; scan then reads the few that passed.
+    privacy.candidates (vectorised, one call for all the columns' distinct cells) picks the cells
+    privacy.scan could find something in; scan reads those few, each distinct one once.
     """
+    parts = []
     for column in columns:
-        encoded = pc.dictionary_encode(pa.array(text[column], type=pa.string()))
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        distinct = encoded.dictionary
-        passed = np.flatnonzero(pc.match_substring_regex(distinct, privacy.CANDIDATE).to_numpy(zero_copy_only=False))
-        found = {int(code): matches for code in passed
-                 if (matches := list(privacy.scan(distinct[int(code)].as_py())))}
-        if not found:
-            continue
-        rows = pc.is_in(encoded.indices, value_set=pa.array(list(found), type=encoded.indices.type))
-        for row in np.flatnonzero(pc.fill_null(rows, False).to_numpy(zero_copy_only=False)):
-            for match in found[encoded.indices[int(row)].as_py()]:
-                yield [column, int(row), match.kind, match.masked]
+        cells = pa.array(text[column])  # Arrow-backed text: its chunks, not a copy
+        parts.append(_distinct(cells if isinstance(cells, pa.ChunkedArray) else pa.chunked_array([cells])))
+    every = pa.chunked_array([chunk.cast(pa.large_string()) for values, _ in parts for chunk in
+                              (values.chunks if isinstance(values, pa.ChunkedArray) else [values])],
+                             type=pa.large_string())
+    starts = np.cumsum([0] + [len(values) for values, _ in parts])
+    found: dict[int, dict[int, list]] = {}  # part → value → matches
+    for position in privacy.candidates(every):
+        matches = list(privacy.scan(every[int(position)].as_py()))
+        if matches:
+            part = int(np.searchsorted(starts, position, side="right")) - 1
+            found.setdefault(part, {})[int(position - starts[part])] = matches
+    for part, values in sorted(found.items()):
+        codes = parts[part][1]
+        rows = sorted(values) if codes is None else np.flatnonzero(np.isin(codes, list(values)))
+        for row in rows:
+            for match in values[int(row) if codes is None else int(codes[row])]:
+                yield [columns[part], int(row), match.kind, match.masked]
+
+
+def _distinct(cells: pa.ChunkedArray) -> tuple[pa.ChunkedArray | pa.Array, np.ndarray | None]:
+    """The distinct cells and each row's position among them when cells repeat (codes, dates, lists);
+    the cells themselves (and None) when they mostly differ (ids, prose): hashing those costs more
+    than testing each."""
+    sample = cells.slice(0, 1000)
+    if cells.num_chunks == 0 or pc.count_distinct(sample).as_py() * 2 > len(sample):
+        return cells, None
+    encoded = pc.dictionary_encode(cells)  # one dictionary, grown chunk by chunk: the last holds all
+    indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks], type=encoded.type.index_type)
+    return encoded.chunk(encoded.num_chunks - 1).dictionary, pc.fill_null(indices, -1).to_numpy()
 
 
 def _store_segment(cache: FileCache, key: str, work: SegmentWork) -> None:
