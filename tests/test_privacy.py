@@ -185,14 +185,14 @@ UNSCANNED_FIELD_DEFECTS = {
     "mobile-as-persons-received": (("meetings.csv", 3, "persons_received", "13912345678"),
                                    [("meetings.csv", 3, "persons_received", "pii-mobile", "139******78")]),
     "mobile-as-status": (("issues/2026.csv", 3, "status", "13812345678"),
-                         [("issues/2026.csv", 3, "status", "constraint-error", "13812345678"),
+                         [("issues/2026.csv", 3, "status", "constraint-error", "138******78"),
                           ("issues/2026.csv", 3, "status", "pii-mobile", "138******78")]),
     "mobile-in-officer-code": (("inspections.csv", 2, "officer", "TYG-13812345678"),
-                               [("inspections.csv", 2, "officer", "constraint-error", "TYG-13812345678"),
+                               [("inspections.csv", 2, "officer", "constraint-error", "TYG**********78"),
                                 ("inspections.csv", 2, "officer", "pii-mobile", "138******78")]),
     "mobile-as-raised-on": (("issues/2026.csv", 6, "raised_on", "138-1234-5678"),
                             [("issues/2026.csv", 6, "raised_on", "pii-mobile", "138******78"),
-                             ("issues/2026.csv", 6, "raised_on", "type-error", "138-1234-5678")]),
+                             ("issues/2026.csv", 6, "raised_on", "type-error", "138********78")]),
 }
 
 
@@ -207,6 +207,24 @@ def test_numbers_in_id_code_and_numeric_fields_are_scanned(tiny, defect):
     edit_cell(tiny, *cell)
     assert flat(tiny) == expected
     assert flat(tiny, "frictionless") == expected
+
+
+# --- defect: other findings on the same cell printed the number in full -----------------
+
+def test_other_findings_show_a_personal_number_masked(tiny):
+    edit_cell(tiny, "issues/2026.csv", 3, "status", "电话13812345678")
+    report, _ = validate(tiny)
+    assert [(f.code, f.value) for f in report.findings] == [("constraint-error", "电话1********78"),
+                                                            ("pii-mobile", "138******78")]
+    assert not any("13812345678" in f.message_zh + f.message_en + f.fix_zh + f.fix_en for f in report.findings)
+
+
+def test_a_header_that_is_a_personal_number_is_shown_masked(tiny):
+    path = tiny / "surveys.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0] + ",13812345678"] + lines[1:]) + "\n", encoding="utf-8")
+    (finding,) = [f for f in validate(tiny)[0].findings if f.code == "extra-label"]
+    assert finding.value == "138******78" and "13812345678" not in finding.message_zh + finding.message_en
 
 
 # --- defect: written forms the pre-filter or the detector missed -------------------------

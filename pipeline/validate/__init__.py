@@ -8,12 +8,15 @@ every check runs and all findings come back together.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipeline import findings as fd
+from pipeline import privacy
 from pipeline.cache import FileCache
 from pipeline.frames import Ledger, base_columns, build_ledger, located, located_concat
 from pipeline.package import DataPackage, PackageError, load
@@ -46,27 +49,27 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
     try:
         package = load(root)
     except PackageError as exc:
-        return fd.Report.of(exc.findings), None
+        return _report(exc.findings), None
     file_findings, facts = check_files(package)
     encoding, plans = plan_files(package, facts, cache if engine == "fast" else FileCache(None))
     unreadable = {f.path for f in encoding}
     readable = {name: [f for f in items if f.file.rel not in unreadable] for name, items in facts.items()}
     file_findings += encoding + list(check_headers(package, readable))
     if file_findings:
-        return fd.Report.of(file_findings), None
+        return _report(file_findings), None
     if engine == "frictionless":
         findings = list(run_frictionless(package, with_record_counts(facts)))
         ledger = build_ledger(package)
         findings += list(text_personal_findings(package))
         findings += list(run_rules(ledger))
-        return fd.Report.of(findings), ledger
+        return _report(findings), ledger
     try:
         works = work_files(package, plans, cache)
     except EncodingProblem as problem:  # a file changed while it was being read
-        return fd.Report.of([problem.finding]), None
+        return _report([problem.finding]), None
     findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed)
     findings += [f for name, items in works.items() for work in items for f in personal_findings(name, work)]
-    return fd.Report.of(findings), ledger
+    return _report(findings), ledger
 
 
 def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]], stages: StageCache,
@@ -137,6 +140,23 @@ def resource_frame(package: DataPackage, name: str, works: list[FileWork]) -> pd
     """A resource's typed rows from its files' segments, located by file and spreadsheet row."""
     parts = [located(work.take("typed"), work.file.rel) for work in works if work.records]
     return located_concat(parts, package.fields(name))
+
+
+def _report(findings: list[fd.Finding]) -> fd.Report:
+    return fd.Report.of(personal_values_masked(findings))
+
+
+def personal_values_masked(findings: list[fd.Finding]) -> list[fd.Finding]:
+    """Findings whose value holds a personal number (a type error on a mobile number, a header that
+    is one) show the value masked, in the value and in their messages: a report or pull-request
+    comment must not publish what the data may not."""
+    shown = [f.value if f.value is not None and not f.code.startswith("pii-") else "" for f in findings]
+    risky = {int(i) for i in privacy.candidates(pa.array(shown, type=pa.string()))
+             if next(privacy.scan(shown[int(i)]), None) is not None}
+    return [replace(f, value=privacy.mask(f.value), **{
+        name: getattr(f, name).replace(f.value, privacy.mask(f.value))
+        for name in ("message_zh", "message_en", "fix_zh", "fix_en")}) if i in risky else f
+        for i, f in enumerate(findings)]
 
 
 def text_personal_findings(package: DataPackage) -> Iterator[fd.Finding]:
