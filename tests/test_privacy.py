@@ -404,7 +404,9 @@ NOISE = st.lists(st.sampled_from(
 
 
 @settings(max_examples=500, deadline=None)
-@given(before=NOISE, middle=st.one_of(NOISE, valid_mobiles(), valid_ids(), st.integers(0, 10**20).map(str)), after=NOISE)
+@given(before=NOISE, after=NOISE, middle=st.one_of(
+    NOISE, st.integers(0, 10**20).map(str), valid_ids().flatmap(written),
+    st.tuples(valid_mobiles(), st.sampled_from(MOBILE_GROUPS)).flatmap(lambda drawn: written(*drawn))))
 def test_prefilter_passes_every_text_scan_finds_something_in(before, middle, after):
     text = before + middle + after
     if list(scan(text)):
@@ -435,3 +437,10 @@ def test_prefilter_classes_cover_every_character():
     breaking = [c for c in "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                 + "".join(map(chr, range(0x4E00, 0xA000))) if _separator_only(normalise(c))]
     assert breaking == []
+
+
+def test_every_dash_and_space_is_a_separator():
+    dashes = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and unicodedata.category(chr(c)) == "Pd"]
+    spaces = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and chr(c).isspace()]
+    assert [f"U+{ord(c):04X}" for c in dashes + spaces if not _separator_only(normalise(c))] == []
+    assert found("电话138" + dashes[-1] + "1234" + spaces[-1] + "5678") == [("mobile", "138******78")]
