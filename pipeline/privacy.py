@@ -189,16 +189,20 @@ _ASCII_RUN = r"[0-9](?:[^0-9A-Za-z\x{4E00}-\x{9FFF}]*[0-9]){10}"
 _OTHER_DIGIT = (r"[^\x00-\x7F\P{Nd}]|[\p{No}\x{32C0}-\x{32CB}\x{3358}-\x{3370}\x{3378}\x{3379}"
                 r"\x{339F}-\x{33A6}\x{33A8}\x{33AF}\x{33E0}-\x{33FE}]")
 CANDIDATE = f"{_ASCII_RUN}|{_OTHER_DIGIT}"
-# A cell of ASCII digits only is one group: a number only if it has 11, 13, 15 or 18 digits (long
-# numeric codes such as 12-digit region codes need not go through scan()).
-_NO_NUMBER = r"^(?:[0-9]{1,10}|[0-9]{12}|[0-9]{14}|[0-9]{16,17}|[0-9]{19,})$"
+# A cell of ASCII digits only (an ID number's X at the end) is one group: a number only if all of it
+# has the shape of one, so a column of long numeric codes (region codes, numeric ids) never reaches
+# scan().
+_PLAIN = r"^[0-9]+[Xx]?$"
+_SHAPED = (r"^(?:(?:0086|86)?1[3-9][0-9]{9}"
+           r"|[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx])$")
 
 
-def candidates(cells: pa.Array) -> np.ndarray:
+def candidates(cells: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Positions of the text ``cells`` scan() could find something in, found by vectorised tests only."""
     passed = np.flatnonzero(pc.fill_null(pc.match_substring_regex(cells, CANDIDATE), False)
                             .to_numpy(zero_copy_only=False))
     if not len(passed):
         return passed
-    plain = pc.match_substring_regex(cells.take(passed), _NO_NUMBER).to_numpy(zero_copy_only=False)
-    return passed[~plain]
+    kept = cells.take(passed)
+    plain = pc.and_not(pc.match_substring_regex(kept, _PLAIN), pc.match_substring_regex(kept, _SHAPED))
+    return passed[~plain.to_numpy(zero_copy_only=False)]

@@ -256,8 +256,10 @@ def test_missed_written_forms_pass_the_column_prefilter(text):
 
 
 def test_prefilter_drops_plain_numbers_that_cannot_be_personal():
-    assert prefilter(["990121001000", "13812345678", "8613812345678", "11010519491231002X", "3301061990030712345",
-                      "区划990121001000", "", "Q-2026-00005"]) == [False, True, True, True, False, True, False, False]
+    assert prefilter(["990121001000", "13812345678", "8613812345678", "008613812345678", "11010519491231002X",
+                      "3301061990030712345", "330782202600000001", "330782202600001", "12812345678",
+                      "区划990121001000", "", "Q-2026-00005"]) == \
+        [False, True, True, True, True, False, False, False, False, True, False, False]
 
 
 def test_missed_written_forms_are_found_by_validation(tiny):

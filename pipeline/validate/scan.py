@@ -262,8 +262,9 @@ def personal_numbers(text: pd.DataFrame, columns: list[str]) -> Iterator[list]:
                              type=pa.large_string())
     starts = np.cumsum([0] + [len(values) for values, _ in parts])
     found: dict[int, dict[int, list]] = {}  # part → value → matches
-    for position in privacy.candidates(every):
-        matches = list(privacy.scan(every[int(position)].as_py()))
+    positions = privacy.candidates(every)
+    for position, cell in zip(positions, every.take(positions).to_pylist()):
+        matches = list(privacy.scan(cell))
         if matches:
             part = int(np.searchsorted(starts, position, side="right")) - 1
             found.setdefault(part, {})[int(position - starts[part])] = matches
