@@ -14,7 +14,10 @@ from hypothesis import strategies as st
 
 from pipeline import privacy
 from pipeline.privacy import Match, id_check_digit, mask, normalise, scan
+from pipeline.package import load
+from pipeline.tables import read_text_table
 from pipeline.validate import validate
+from pipeline.validate.scan import personal_numbers
 from tests.test_validate import edit_cell
 
 FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
@@ -390,6 +393,17 @@ def ordinary_numbers(draw) -> str:
 def test_ordinary_numbers_in_any_text_are_not_personal(numbers, joins, before):
     text = before + "".join(n + j for n, j in zip(numbers, joins))
     assert list(scan(text)) == [], text
+
+
+def test_generated_demo_has_no_personal_number_in_any_cell(demo_dir):
+    """No false positive on demo data: region codes, dates, ids, amounts, decision numbers."""
+    package = load(demo_dir)
+    found_anywhere = []
+    for name in package.resource_names:
+        names = [f["name"] for f in package.fields(name)]
+        for file in package.files(name):
+            found_anywhere += personal_numbers(read_text_table(file.abs, names).frame, names)
+    assert found_anywhere == []
 
 
 # --- the column pre-filter lets through everything scan() finds ---------------------------
