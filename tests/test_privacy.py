@@ -1,18 +1,25 @@
-"""Personal-number detectors: what must be found in free text, and what must not."""
+"""Personal-number detectors: what must be found in any cell, in any written form, and what must not."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
+import re
+import unicodedata
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.privacy import Match, free_text_fields, id_check_digit, mask, scan
+from pipeline import privacy
+from pipeline.privacy import Match, id_check_digit, mask, normalise, scan
+from pipeline.package import load
+from pipeline.tables import read_text_table
+from pipeline.validate import validate
+from pipeline.validate.scan import personal_numbers
+from tests.test_validate import edit_cell
 
-STANDARD = Path(__file__).resolve().parent.parent / "pipeline" / "standard.json"
 FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 
 
@@ -166,27 +173,290 @@ def test_seventeen_digits_and_a_wrong_check_digit_are_not_an_id(number, data, be
     assert list(scan(before + first17 + wrong + after)) == []  # 18 digits are no mobile either
 
 
-# --- which fields are free text ----------------------------------------------------------
 
-def schema_fields(resource: str) -> list[dict]:
-    descriptor = json.loads(STANDARD.read_text(encoding="utf-8"))
-    return next(r for r in descriptor["resources"] if r["name"] == resource)["schema"]["fields"]
+# --- defect: numbers in id, code and numeric fields were never scanned --------------------
+# Each fixture is named after the defect it carries: (file, spreadsheet row, field, value) and the
+# exact findings. Before, only "free text" fields were scanned: no enum, pattern, key or number field.
+
+UNSCANNED_FIELD_DEFECTS = {
+    "mobile-as-issue-id": (("issues/2026.csv", 5, "id", "13812345678"),
+                           [("issues/2026.csv", 5, "id", "pii-mobile", "138******78")]),
+    "mobile-as-survey-count": (("surveys.csv", 2, "very_satisfied", "13812345678"),
+                               [("surveys.csv", 2, "very_satisfied", "pii-mobile", "138******78")]),
+    "id-number-as-claim-value": (("claims.csv", 2, "value", "440524188001010014"),
+                                 [("claims.csv", 2, "value", "pii-id-number", "440*************14")]),
+    "mobile-as-persons-received": (("meetings.csv", 3, "persons_received", "13912345678"),
+                                   [("meetings.csv", 3, "persons_received", "pii-mobile", "139******78")]),
+    "mobile-as-status": (("issues/2026.csv", 3, "status", "13812345678"),
+                         [("issues/2026.csv", 3, "status", "constraint-error", "138******78"),
+                          ("issues/2026.csv", 3, "status", "pii-mobile", "138******78")]),
+    "mobile-in-officer-code": (("inspections.csv", 2, "officer", "TYG-13812345678"),
+                               [("inspections.csv", 2, "officer", "constraint-error", "TYG**********78"),
+                                ("inspections.csv", 2, "officer", "pii-mobile", "138******78")]),
+    "mobile-as-raised-on": (("issues/2026.csv", 6, "raised_on", "138-1234-5678"),
+                            [("issues/2026.csv", 6, "raised_on", "pii-mobile", "138******78"),
+                             ("issues/2026.csv", 6, "raised_on", "type-error", "138********78")]),
+}
 
 
-def test_free_text_fields_of_issues():
-    fields = free_text_fields(schema_fields("issues"))
-    assert "title" in fields and "summary" in fields
-    # Enums, patterned ids, dates, lists and booleans are not prose.
-    for name in ["id", "mechanism", "request_type", "category", "tier", "status", "resolved_at_level",
-                 "raised_on", "assigned_on", "due_on", "co_departments", "escalated"]:
-        assert name not in fields, name
-    # The plain string code fields (foreign keys, no pattern in the schema) are scanned too.
-    assert fields == ["meeting_id", "region_code", "title", "lead_department", "summary"]
+def flat(folder, engine="fast") -> list[tuple]:
+    report, _ = validate(folder, engine=engine)
+    return [(f.path, f.row, f.field, f.code, f.value) for f in report.findings]
 
 
-def test_free_text_fields_of_other_resources():
-    assert "note" in free_text_fields(schema_fields("inspections"))
-    assert "officer" not in free_text_fields(schema_fields("inspections"))  # pseudonym pattern
-    claims = free_text_fields(schema_fields("claims"))
-    assert {"quote", "subject", "source_title"} <= set(claims) and "metric" not in claims
-    assert "subject" not in free_text_fields(schema_fields("surveys"))  # an enum there
+@pytest.mark.parametrize("defect", sorted(UNSCANNED_FIELD_DEFECTS))
+def test_numbers_in_id_code_and_numeric_fields_are_scanned(tiny, defect):
+    cell, expected = UNSCANNED_FIELD_DEFECTS[defect]
+    edit_cell(tiny, *cell)
+    assert flat(tiny) == expected
+    assert flat(tiny, "frictionless") == expected
+
+
+# --- defect: other findings on the same cell printed the number in full -----------------
+
+def test_other_findings_show_a_personal_number_masked(tiny):
+    edit_cell(tiny, "issues/2026.csv", 3, "status", "电话13812345678")
+    report, _ = validate(tiny)
+    assert [(f.code, f.value) for f in report.findings] == [("constraint-error", "电话1********78"),
+                                                            ("pii-mobile", "138******78")]
+    assert not any("13812345678" in f.message_zh + f.message_en + f.fix_zh + f.fix_en for f in report.findings)
+
+
+def test_a_header_that_is_a_personal_number_is_shown_masked(tiny):
+    path = tiny / "surveys.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0] + ",13812345678"] + lines[1:]) + "\n", encoding="utf-8")
+    (finding,) = [f for f in validate(tiny)[0].findings if f.code == "extra-label"]
+    assert finding.value == "138******78" and "13812345678" not in finding.message_zh + finding.message_en
+
+
+# --- defect: written forms the pre-filter or the detector missed -------------------------
+
+WRITTEN_FORMS = {  # text → what is found
+    "身份证110105 19491231 002X": "id-number", "身份证110105-19491231-002X": "id-number",
+    "身份证 110105 19491231 002 X。": "id-number", "身份证号：１１０１０５１９４９１２３１００２Ｘ": "id-number",
+    "电话8613812345678": "mobile", "电话+86 138 1234 5678": "mobile", "Tel:13812345678": "mobile",
+    "Tel13812345678": "mobile", "TEL 138 1234 5678": "mobile", "(+86)138-1234-5678": "mobile",
+    "0086 138 1234 5678": "mobile", "电话138  1234  5678": "mobile", "电话138–1234–5678": "mobile",
+    "电话138—1234—5678": "mobile", "电话138‒1234―5678": "mobile", "电话138−1234﹣5678": "mobile",
+    "电话138.1234.5678": "mobile", "电话138·1234·5678": "mobile", "电话(138)1234-5678": "mobile",
+    "电话1\u200b3\u200c8\u200d1\u20602\ufeff345678": "mobile", "电话１３８１２３４５６７８": "mobile",
+    "电话𝟏𝟑𝟖𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖": "mobile", "电话①③⑧①②③④⑤⑥⑦⑧": "mobile", "电话❶❸❽❶❷❸❹❺❻❼❽": "mobile",
+    "电话١٣٨١٢٣٤٥٦٧٨": "mobile", "电话۱۳۸۱۲۳۴۵۶۷۸": "mobile", "电话१३८१२३४५६७८": "mobile",
+    "电话13812345678 1234户": "mobile", "电话\u3000138\u30001234\u30005678": "mobile",
+}
+
+
+@pytest.mark.parametrize("text", list(WRITTEN_FORMS))
+def test_missed_written_forms_are_found(text):
+    kind = WRITTEN_FORMS[text]
+    assert found(text) == [(kind, "110*************2X" if kind == "id-number" else "138******78")]
+
+
+@pytest.mark.parametrize("text", list(WRITTEN_FORMS))
+def test_missed_written_forms_pass_the_column_prefilter(text):
+    assert prefilter([text]) == [True]
+
+
+def test_prefilter_drops_plain_numbers_that_cannot_be_personal():
+    assert prefilter(["990121001000", "13812345678", "8613812345678", "008613812345678", "11010519491231002X",
+                      "3301061990030712345", "330782202600000001", "330782202600001", "12812345678",
+                      "区划990121001000", "", "Q-2026-00005"]) == \
+        [False, True, True, True, True, False, False, False, False, True, False, False]
+
+
+def test_missed_written_forms_are_found_by_validation(tiny):
+    edit_cell(tiny, "issues/2026.csv", 2, "summary", "已联系𝟏𝟑𝟖𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖处理")
+    edit_cell(tiny, "issues/2026.csv", 3, "summary", "村民身份证110105-19491231-002X")
+    edit_cell(tiny, "issues/2026.csv", 4, "summary", "电话①③⑧①②③④⑤⑥⑦⑧")
+    edit_cell(tiny, "inspections.csv", 2, "note", "电话١٣٨١٢٣٤٥٦٧٨")
+    edit_cell(tiny, "claims.csv", 2, "quote", "联系电话138\u200b1234\u200b5678")
+    expected = [("claims.csv", 2, "quote", "pii-mobile", "138******78"),
+                ("inspections.csv", 2, "note", "pii-mobile", "138******78"),
+                ("issues/2026.csv", 2, "summary", "pii-mobile", "138******78"),
+                ("issues/2026.csv", 3, "summary", "pii-id-number", "110*************2X"),
+                ("issues/2026.csv", 4, "summary", "pii-mobile", "138******78")]
+    assert flat(tiny) == expected
+    assert flat(tiny, "frictionless") == expected
+
+
+def test_finding_shows_the_normalised_number_masked(tiny):
+    edit_cell(tiny, "issues/2026.csv", 2, "summary", "电话①③⑧-1234-5678")
+    (finding,) = validate(tiny)[0].findings
+    assert (finding.value, finding.message_zh) == ("138******78", "字段 summary 中含有疑似手机号码（138******78）。")
+
+
+def test_normalise_folds_digits_and_drops_invisible_characters():
+    assert normalise("𝟏①❶١۱१１\u200b\ufeff²") == "11111112"
+    assert normalise("１３８－１２３４") == "138-1234"
+
+
+@pytest.mark.parametrize("text", [
+    "单号Q13812345678", "校验码13812345678ab", "哈希e3b0c13812345678ff", "Hotel13812345678",
+    "电话138 1234 56789", "区划代码 990121001000 2026-03-05", "时间 2026.03.13 2026.04.05",
+    "编号 330782-19900307-1234", "统一社会信用代码 91330782 MA28F6JX 0X",
+    "编号S-2025Q1-130 2025-01-01", "第135 2026-03-05 12号",
+])
+def test_near_misses_in_written_forms_are_not_personal(text):
+    assert found(text) == []
+
+
+# --- property tests: any written form is found, ordinary numbers are not -----------------
+
+SEPARATORS = [" ", "  ", "-", "‐", "‑", "‒", "–", "—", "―", "−", "﹣", "－", ".", "．", "·", "・", "\u3000", "\t",
+              " - ", "\u00a0", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u200b \u200b"]
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+DIGIT_STYLES = {
+    "ascii": lambda d: d, "full-width": lambda d: chr(0xFF10 + int(d)), "bold": lambda d: chr(0x1D7CE + int(d)),
+    "double-struck": lambda d: chr(0x1D7D8 + int(d)), "circled": lambda d: "⓪①②③④⑤⑥⑦⑧⑨"[int(d)],
+    "negative-circled": lambda d: "⓿❶❷❸❹❺❻❼❽❾"[int(d)], "dingbat": lambda d: "🄋➀➁➂➃➄➅➆➇➈"[int(d)],
+    "arabic-indic": lambda d: chr(0x0660 + int(d)), "persian": lambda d: chr(0x06F0 + int(d)),
+    "devanagari": lambda d: chr(0x0966 + int(d)),
+}
+LABELS = ["", "电话", "手机：", "Tel:", "Tel", "TEL ", "联系方式 ", "身份证号", "ID:", "（", "No."]
+PREFIXES = ["", "86", "+86", "+86 ", "0086", "0086-", "(+86)", "（+86）", "+86-"]
+
+
+@st.composite
+def valid_mobiles(draw) -> str:
+    return f"1{draw(st.integers(3, 9))}{draw(st.integers(0, 10**9 - 1)):09d}"
+
+
+MOBILE_GROUPS = [(11,), (3, 4, 4), (3, 8), (7, 4), (4, 4, 3), (1,) * 11]  # as people write them
+
+
+@st.composite
+def written(draw, number: str, groups: tuple[int, ...] | None = None) -> str:
+    """``number`` as a person might type it: groups (``groups`` digits, or cut anywhere), a separator
+    between groups, digit styles, invisible characters."""
+    if groups is None:
+        cuts = sorted(draw(st.sets(st.integers(1, len(number) - 1), max_size=5)))
+    else:
+        cuts = [sum(groups[:i]) for i in range(1, len(groups))]
+    pieces = [number[a:b] for a, b in zip([0] + cuts, cuts + [len(number)])]
+    styles = draw(st.lists(st.sampled_from(sorted(DIGIT_STYLES)), min_size=1, max_size=2))
+
+    def show(char: str) -> str:
+        if not char.isdigit():
+            return draw(st.sampled_from([char, char.translate({0x58: 0xFF38, 0x78: 0xFF58})]))
+        shown = DIGIT_STYLES[draw(st.sampled_from(styles))](char)
+        return shown + (draw(st.sampled_from(INVISIBLE)) if draw(st.integers(0, 9)) == 0 else "")
+
+    parts = ["".join(show(c) for c in piece) for piece in pieces]
+    # An invisible separator joins two groups; one digit at a time is written with visible ones.
+    between = [s for s in SEPARATORS if s.strip("\u200b\u200c\u200d\u2060\ufeff")] \
+        if groups is not None and set(groups) == {1} else SEPARATORS
+    return "".join(part + (draw(st.sampled_from(between)) if i < len(parts) - 1 else "")
+                   for i, part in enumerate(parts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), before=CHINESE, after=CHINESE)
+def test_any_written_form_of_a_mobile_is_found(data, before, after):
+    number = data.draw(valid_mobiles())
+    prefix = data.draw(st.sampled_from(PREFIXES))
+    groups = data.draw(st.sampled_from(MOBILE_GROUPS))
+    text = before + data.draw(st.sampled_from(LABELS)) + prefix + data.draw(written(number, groups)) + after
+    assert list(scan(text)) == [Match("mobile", mask(number))], text
+    assert prefilter([text]) == [True]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), number=valid_ids(), before=CHINESE, after=CHINESE, lower_x=st.booleans())
+def test_any_written_form_of_an_id_number_is_found(data, number, before, after, lower_x):
+    number = number.lower() if lower_x else number
+    text = before + data.draw(st.sampled_from(LABELS)) + data.draw(written(number)) + after
+    assert list(scan(text)) == [Match("id-number", mask(number))], text
+    assert prefilter([text]) == [True]
+
+
+@st.composite
+def ordinary_numbers(draw) -> str:
+    day = draw(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 12, 31)))
+    return draw(st.sampled_from([
+        f"{day:%Y-%m-%d}", f"{day.year}/{day.month}/{day.day}", f"{day.year}年{day.month}月{day.day}日",
+        f"{day:%Y.%m.%d}", f"{day:%Y%m%d}",
+        f"99{draw(st.integers(0, 10**10 - 1)):010d}",  # a region code of the demo
+        f"{draw(st.integers(0, 10**9)):,}", f"{draw(st.integers(0, 10**7))}.{draw(st.integers(0, 99)):02d}万元",
+        f"Q-{day.year}-{draw(st.integers(1, 99999)):05d}", f"M-{day.year}-{draw(st.integers(1, 9999)):04d}",
+        f"S-{day.year}Q{draw(st.integers(1, 4))}-{draw(st.integers(1, 999)):03d}",
+        uscc("9133" + "".join(draw(st.lists(st.sampled_from(USCC_CHARS), min_size=13, max_size=13)))),
+        f"0{draw(st.integers(10, 999))}-{draw(st.integers(2000000, 89999999))}",  # a landline
+        f"示政发〔{day.year}〕{draw(st.integers(1, 99))}号", str(draw(st.integers(0, 10**6))),
+    ]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(numbers=st.lists(ordinary_numbers(), min_size=1, max_size=6),
+       joins=st.lists(st.sampled_from(["，", "、", "；", " ", "至", "和", "：", "\n"]), min_size=6, max_size=6),
+       before=CHINESE)
+def test_ordinary_numbers_in_any_text_are_not_personal(numbers, joins, before):
+    text = before + "".join(n + j for n, j in zip(numbers, joins))
+    assert list(scan(text)) == [], text
+
+
+def test_generated_demo_has_no_personal_number_in_any_cell(demo_dir):
+    """No false positive on demo data: region codes, dates, ids, amounts, decision numbers."""
+    package = load(demo_dir)
+    found_anywhere = []
+    for name in package.resource_names:
+        names = [f["name"] for f in package.fields(name)]
+        for file in package.files(name):
+            found_anywhere += personal_numbers(read_text_table(file.abs, names).frame, names)
+    assert found_anywhere == []
+
+
+# --- the column pre-filter lets through everything scan() finds ---------------------------
+
+def prefilter(texts: list[str]) -> list[bool]:
+    passed = set(privacy.candidates(pa.array(texts, type=pa.string())).tolist())
+    return [i in passed for i in range(len(texts))]
+
+
+NOISE = st.lists(st.sampled_from(
+    list("0123456789XxTel+()-. 电话号码") + SEPARATORS + INVISIBLE
+    + ["①", "⑩", "⑬", "½", "㏠", "㍥", "１", "𝟖", "٣", "❾", "¨", "´", "ﾞ", "︵", "﹒", "。", "【", "〕", "⁻", "₍", "…"]),
+    max_size=30).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(before=NOISE, after=NOISE, middle=st.one_of(
+    NOISE, st.integers(0, 10**20).map(str), valid_ids().flatmap(written),
+    st.tuples(valid_mobiles(), st.sampled_from(MOBILE_GROUPS)).flatmap(lambda drawn: written(*drawn))))
+def test_prefilter_passes_every_text_scan_finds_something_in(before, middle, after):
+    text = before + middle + after
+    if list(scan(text)):
+        assert prefilter([text]) == [True], text
+
+
+def _separator_only(text: str) -> bool:
+    return text == "" or re.fullmatch(privacy._SEPARATOR + "+", text) is not None
+
+
+def test_prefilter_classes_cover_every_character():
+    """Every non-ASCII character the normalisation turns into something with a digit is an "other
+    digit" of the pre-filter; no character it turns into separators only is an ASCII letter or digit
+    or a CJK ideograph (which the pre-filter does not let stand between ASCII digits)."""
+    chars = [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    other_digit = pc.match_substring_regex(pa.array(chars), f"^(?:{privacy._OTHER_DIGIT})$").to_pylist()
+    missing = []
+    for char, is_other_digit in zip(chars, other_digit):
+        if is_other_digit:
+            continue
+        if unicodedata.normalize("NFKC", char) == char and unicodedata.category(char) not in ("Cf", "Mn", "Me", "No"):
+            folded = char if unicodedata.digit(char, None) is None else "0"
+        else:
+            folded = normalise(char)
+        if any(c in "0123456789" for c in folded):
+            missing.append(f"U+{ord(char):04X}")
+    assert missing == []
+    breaking = [c for c in "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                + "".join(map(chr, range(0x4E00, 0xA000))) if _separator_only(normalise(c))]
+    assert breaking == []
+
+
+def test_every_dash_and_space_is_a_separator():
+    dashes = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and unicodedata.category(chr(c)) == "Pd"]
+    spaces = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and chr(c).isspace()]
+    assert [f"U+{ord(c):04X}" for c in dashes + spaces if not _separator_only(normalise(c))] == []
+    assert found("电话138" + dashes[-1] + "1234" + spaces[-1] + "5678") == [("mobile", "138******78")]

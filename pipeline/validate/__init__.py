@@ -8,17 +8,19 @@ every check runs and all findings come back together.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipeline import findings as fd
 from pipeline import privacy
 from pipeline.cache import FileCache
 from pipeline.frames import Ledger, base_columns, build_ledger, located, located_concat
 from pipeline.package import DataPackage, PackageError, load
-from pipeline.tables import TEXT
+from pipeline.tables import TEXT, read_text_table
 from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural
 from pipeline.validate.files import FileFacts, check_files, with_record_counts
 from pipeline.validate.rules import RULES, run_rule, run_rules
@@ -47,11 +49,11 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
     try:
         package = load(root)
     except PackageError as exc:
-        return fd.Report.of(exc.findings), None
+        return _report(exc.findings), None
     # The data is checked against the standard's schemas whatever the descriptor says;
     # where the descriptor differs from the standard, that is reported beside the data's findings.
     report, ledger = validate_package(package, engine, cache, ledger_needed)
-    return fd.Report.of(package.findings + report.findings), ledger
+    return _report(package.findings + report.findings), ledger
 
 
 def validate_package(package: DataPackage, engine: str, cache: FileCache,
@@ -62,23 +64,23 @@ def validate_package(package: DataPackage, engine: str, cache: FileCache,
     readable = {name: [f for f in items if f.file.rel not in unreadable] for name, items in facts.items()}
     file_findings += encoding + list(check_headers(package, readable))
     if file_findings:
-        return fd.Report.of(file_findings), None
+        return _report(file_findings), None
     if engine == "frictionless":
         findings = list(run_frictionless(package, with_record_counts(facts)))
         ledger = build_ledger(package)
         ledger.validated = validated_digests(plans)
-        findings += list(ledger_personal_findings(package, ledger))
+        findings += list(text_personal_findings(package))
         findings += list(run_rules(ledger))
-        return fd.Report.of(findings), ledger
+        return _report(findings), ledger
     try:
         works = work_files(package, plans, cache)
         findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed)
     except EncodingProblem as problem:  # a file changed while it was being read
-        return fd.Report.of([problem.finding]), None
+        return _report([problem.finding]), None
     findings += [f for name, items in works.items() for work in items for f in personal_findings(name, work)]
     if ledger is not None:
         ledger.validated = validated_digests(plans)
-    return fd.Report.of(findings), ledger
+    return _report(findings), ledger
 
 
 def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]], stages: StageCache,
@@ -151,10 +153,28 @@ def resource_frame(package: DataPackage, name: str, works: list[FileWork]) -> pd
     return located_concat(parts, package.fields(name))
 
 
-def ledger_personal_findings(package: DataPackage, ledger: Ledger) -> Iterator[fd.Finding]:
-    """Personal numbers in free text, from the ledger's frames (the frictionless engine's path)."""
+def _report(findings: list[fd.Finding]) -> fd.Report:
+    return fd.Report.of(personal_values_masked(findings))
+
+
+def personal_values_masked(findings: list[fd.Finding]) -> list[fd.Finding]:
+    """Findings whose value holds a personal number (a type error on a mobile number, a header that
+    is one) show the value masked, in the value and in their messages: a report or pull-request
+    comment must not publish what the data may not."""
+    shown = [f.value if f.value is not None and not f.code.startswith("pii-") else "" for f in findings]
+    risky = {int(i) for i in privacy.candidates(pa.array(shown, type=pa.string()))
+             if next(privacy.scan(shown[int(i)]), None) is not None}
+    return [replace(f, value=privacy.mask(f.value), **{
+        name: getattr(f, name).replace(f.value, privacy.mask(f.value))
+        for name in ("message_zh", "message_en", "fix_zh", "fix_en")}) if i in risky else f
+        for i, f in enumerate(findings)]
+
+
+def text_personal_findings(package: DataPackage) -> Iterator[fd.Finding]:
+    """Personal numbers in every cell of every file, as written (the frictionless engine's path)."""
     for name in package.resource_names:
-        frame = ledger.frames[name]
-        columns = privacy.free_text_fields(package.fields(name), privacy.key_fields(package.resource(name)["schema"]))
-        for column, index, kind, masked in personal_numbers(frame, columns):
-            yield personal_finding(name, frame["_path"].iat[index], int(frame["_row"].iat[index]), column, kind, masked)
+        names = [f["name"] for f in package.fields(name)]
+        for file in package.files(name):
+            text = read_text_table(file.abs, names).frame
+            for column, index, kind, masked in personal_numbers(text, names):
+                yield personal_finding(name, file.rel, index + 2, column, kind, masked)

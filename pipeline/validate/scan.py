@@ -122,7 +122,7 @@ class EncodingProblem(Exception):
 def resource_salt(package: DataPackage, name: str) -> str:
     """What every cache key of the resource's segments depends on besides their bytes."""
     schema = json.dumps(package.resource(name)["schema"], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256((schema + tool_version()).encode("utf-8")).hexdigest()
+    return hashlib.sha256((schema + tool_version() + f"|privacy {privacy.VERSION}").encode("utf-8")).hexdigest()
 
 
 def segment_key(salt: str, segment: Segment) -> str:
@@ -279,8 +279,7 @@ def _work_table(package: DataPackage, name: str, table, key_names: list[str]) ->
     names = [f["name"] for f in fields]
     errors, blank = local_errors(package, name, table, 0)
     typed = typed_frame(table.frame[names], fields)
-    free_text = privacy.free_text_fields(fields, privacy.key_fields(package.resource(name)["schema"]))
-    personal = list(personal_numbers(typed, free_text))
+    personal = list(personal_numbers(table.frame, names))  # every cell, as written
     keys = pa.table({n: _own_copy(table.frame[n]) for n in key_names})
     return SegmentWork(table.records, errors, sorted(blank), personal, to_table(typed), keys)
 
@@ -309,14 +308,45 @@ def _own_copy(column: pd.Series) -> pa.Array:
     return pa.concat_arrays(array.chunks if isinstance(array, pa.ChunkedArray) else [array])
 
 
-def personal_numbers(typed: pd.DataFrame, columns: list[str]) -> Iterator[list]:
-    """[field, row index, kind, masked text] of every personal number in the free-text ``columns``."""
+def personal_numbers(text: pd.DataFrame, columns: list[str]) -> Iterator[list]:
+    """[field, row index, kind, masked text] of every personal number in the text cells of ``columns``.
+
+    privacy.candidates (vectorised, one call for all the columns' distinct cells) picks the cells
+    privacy.scan could find something in; scan reads those few, each distinct one once.
+    """
+    parts = []
     for column in columns:
-        cells = typed[column].dropna()
-        candidates = cells[cells.astype("str").str.contains(privacy.CANDIDATE, regex=True)]
-        for index, text in candidates.items():
-            for match in privacy.scan(text):
-                yield [column, int(index), match.kind, match.masked]
+        cells = pa.array(text[column])  # Arrow-backed text: its chunks, not a copy
+        parts.append(_distinct(cells if isinstance(cells, pa.ChunkedArray) else pa.chunked_array([cells])))
+    every = pa.chunked_array([chunk.cast(pa.large_string()) for values, _ in parts for chunk in
+                              (values.chunks if isinstance(values, pa.ChunkedArray) else [values])],
+                             type=pa.large_string())
+    starts = np.cumsum([0] + [len(values) for values, _ in parts])
+    found: dict[int, dict[int, list]] = {}  # part → value → matches
+    positions = privacy.candidates(every)
+    for position, cell in zip(positions, every.take(positions).to_pylist()):
+        matches = list(privacy.scan(cell))
+        if matches:
+            part = int(np.searchsorted(starts, position, side="right")) - 1
+            found.setdefault(part, {})[int(position - starts[part])] = matches
+    for part, values in sorted(found.items()):
+        codes = parts[part][1]
+        rows = sorted(values) if codes is None else np.flatnonzero(np.isin(codes, list(values)))
+        for row in rows:
+            for match in values[int(row) if codes is None else int(codes[row])]:
+                yield [columns[part], int(row), match.kind, match.masked]
+
+
+def _distinct(cells: pa.ChunkedArray) -> tuple[pa.ChunkedArray | pa.Array, np.ndarray | None]:
+    """The distinct cells and each row's position among them when cells repeat (codes, dates, lists);
+    the cells themselves (and None) when they mostly differ (ids, prose): hashing those costs more
+    than testing each."""
+    sample = cells.slice(0, 1000)
+    if cells.num_chunks == 0 or pc.count_distinct(sample).as_py() * 2 > len(sample):
+        return cells, None
+    encoded = pc.dictionary_encode(cells)  # one dictionary, grown chunk by chunk: the last holds all
+    indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks], type=encoded.type.index_type)
+    return encoded.chunk(encoded.num_chunks - 1).dictionary, pc.fill_null(indices, -1).to_numpy()
 
 
 def _store_segment(cache: FileCache, key: str, work: SegmentWork) -> None:
