@@ -205,7 +205,10 @@ def compute_due(issues: pd.DataFrame, rules: pd.DataFrame, calendar: WorkCalenda
     for index, pair in enumerate(pairs):
         day, tier = days[pair // max(len(tiers), 1)], tiers[pair % max(len(tiers), 1)]
         if tier in rule:  # a tier without a rule gives no due date
-            deadline = calendar.deadline(day.date(), *rule[tier])
+            try:
+                deadline = calendar.deadline(day.date(), *rule[tier])
+            except OverflowError:  # past 9999-12-31 (validation reports such a date): no due date
+                continue
             pair_due[index] = np.datetime64(deadline.due_on)
             pair_provisional[index] = deadline.provisional
     computed_due = np.full(len(issues), np.datetime64("NaT"), dtype=issues["assigned_on"].dtype)

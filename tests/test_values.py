@@ -81,6 +81,11 @@ def test_the_largest_finite_numbers_are_valid_and_read_back(tiny):
     assert ledger.claims["value"].tolist() == [1.7976931348623157e308]
 
 
+def test_a_date_whose_deadline_is_past_9999_is_reported_not_a_crash(tiny):
+    edit_cell(tiny, "issues/2026.csv", 6, "assigned_on", "9999-12-31")  # its deadline has no date
+    assert [row[:4] for row in both(tiny)] == [("issues/2026.csv", 6, "assigned_on", "date-after-as-of")]
+
+
 # --- 2. a 20-digit integer ------------------------------------------------------------------------
 
 def test_twenty_digit_integer_is_out_of_range_not_a_crash(tiny):
