@@ -171,13 +171,22 @@ def value_checks(spec: dict, column: pd.Series, typed: pd.Series, valid: pd.Seri
     if not valid.any():
         return
     if ftype == "integer":
-        yield "integer-out-of-range", typed[valid].map(values.integer_out_of_range).astype(bool).reindex(
-            column.index, fill_value=False)
+        yield "integer-out-of-range", _distinct_mask(column, valid, lambda text: values.integer_out_of_range(
+            values.read_integer(text)))
     elif ftype == "number":
-        yield "number-out-of-range", typed[valid].map(lambda v: values.number_problem(v) is not None).astype(
-            bool).reindex(column.index, fill_value=False)
+        yield "number-out-of-range", _distinct_mask(column, valid, lambda text: values.number_problem(
+            values.read_number(text)) is not None)
     elif ftype == "string" and _needs_visible(spec):
         yield "invisible-value", values.invisible_mask(column[valid]).reindex(column.index, fill_value=False)
+
+
+def _distinct_mask(column: pd.Series, valid: pd.Series, failing: Callable[[str], bool]) -> pd.Series:
+    """``failing`` of each valid cell, asked once per distinct text."""
+    codes, uniques = pd.factorize(column[valid])
+    bad = np.array([failing(u) for u in uniques], dtype=bool)
+    mask = pd.Series(False, index=column.index)
+    mask[valid] = bad[codes]
+    return mask
 
 
 def _needs_visible(spec: dict) -> bool:
