@@ -277,7 +277,7 @@ def accepted(cells: list[str], spec: dict) -> tuple[list[str], list[object]]:
               "date": ffields.DateField}[spec["type"]](name="x").create_cell_reader()
     for cell, ok in zip(cells, keep):
         assert (reader(cell)[1] is None) == bool(ok), repr(cell)
-    for _, failing in value_checks(spec, column, typed, keep):
+    for _, failing in value_checks(spec, column, keep):
         keep &= ~failing
     return [cells[i] for i in column.index if keep[i]], [typed[i] for i in column.index if keep[i]]
 

@@ -158,12 +158,12 @@ def field_errors(text: ResourceText, spec: dict, number: int, skip: set[int]) ->
     checks = _constraint_checks(spec, column, typed, valid)
     for key, failing in checks:
         add("constraint-error", failing, f'constraint "{key}" is "{constraints[key]}"')
-    for kind, failing in value_checks(spec, column, typed, valid):
+    for kind, failing in value_checks(spec, column, valid):
         add(kind, failing, "")
     return errors
 
 
-def value_checks(spec: dict, column: pd.Series, typed: pd.Series, valid: pd.Series):
+def value_checks(spec: dict, column: pd.Series, valid: pd.Series):
     """(code, failing mask) of the standard's checks frictionless does not make: integers that fit
     in 64 bits, finite numbers, required text with something visible (pipeline/values.py).
     ``valid``: cells of the right type. Both engines run these (``value_check_errors``)."""
@@ -335,8 +335,8 @@ def value_check_errors(package: DataPackage, name: str, facts: list[FileFacts]) 
         positions = pd.Series(np.arange(start, start + table.records), index=table.frame.index)
         for number, spec in enumerate(fields, start=1):
             column = table.frame[spec["name"]]
-            typed, present, invalid = typed_values(column, spec)
-            for kind, failing in value_checks(spec, column, typed, present & ~invalid):
+            _, present, invalid = typed_values(column, spec)
+            for kind, failing in value_checks(spec, column, present & ~invalid):
                 for index in failing.index[failing.to_numpy()]:
                     errors.append(_error(kind, positions[index], fieldName=spec["name"], fieldNumber=number,
                                          cell=str(column[index]), note=""))
