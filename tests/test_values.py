@@ -86,6 +86,18 @@ def test_a_date_whose_deadline_is_past_9999_is_reported_not_a_crash(tiny):
     assert [row[:4] for row in both(tiny)] == [("issues/2026.csv", 6, "assigned_on", "date-after-as-of")]
 
 
+def test_a_huge_finite_number_builds(tiny, tmp_path):
+    """1e30 validates (a finite 64-bit float), so it must build: the claims page printed it with a
+    Decimal quantize that stops at 28 digits."""
+    from pipeline.build import BuildConfig, build
+    from pipeline.render.claims import decimal_text
+
+    assert decimal_text(1e30) == "1,000,000,000,000,000,000,000,000,000,000"  # as written
+    assert decimal_text(12) == "12" and decimal_text(-3.5) == "−3.5"
+    edit_cell(tiny, "claims.csv", 2, "value", "1e30")
+    assert build(BuildConfig(data=tiny, out=tmp_path / "public")).report.valid
+
+
 # --- 2. a 20-digit integer ------------------------------------------------------------------------
 
 def test_twenty_digit_integer_is_out_of_range_not_a_crash(tiny):
