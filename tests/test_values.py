@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from pipeline.tables import TEXT
 from pipeline.validate import validate
 from pipeline.validate.fast import _pattern_mask, typed_values, value_checks
 from pipeline.validate.structural import whole_value_patterns
-from pipeline.values import canonical_text, is_invisible
+from pipeline.values import canonical_text, invisible_mask, is_invisible
 from tests.test_validate import edit_cell
 
 
@@ -236,6 +237,15 @@ def test_is_invisible_knows_the_blank_characters():
         assert is_invisible(text), repr(text)
     for text in ["", "a", "\u200b名", "。", "-", "\u0301"]:
         assert not is_invisible(text), repr(text)
+
+
+def test_the_arrow_check_of_invisible_text_is_its_definition_for_every_character():
+    """Both engines use the Arrow kernel (RE2's Unicode classes); it says what ``is_invisible`` says for
+    every character Python's Unicode tables know (newer ones may differ: RE2's tables can be newer)."""
+    chars = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) not in ("Cn", "Cs")]
+    found = invisible_mask(pd.Series(chars, dtype=object)).tolist()
+    assert [c for c, hit in zip(chars, found) if hit != is_invisible(c)] == []
+    assert sum(found) > 300
 
 
 # --- the promise: what validates, the ledger reads and the downloads write back equal --------------------
