@@ -22,7 +22,7 @@ import pyarrow.feather as feather
 
 import pipeline
 
-FORMAT = 3  # bump when what is cached, or how it is computed, changes
+FORMAT = 4  # bump when what is cached, or how it is computed, changes
 
 
 def tool_version() -> str:

@@ -37,9 +37,9 @@ from pipeline.render.env import front_matter_string
 from pipeline.validate import validate
 from tests.browser import ARTIFACTS, PageWatch, screenshot, serve
 from tests.conftest import STANDARD
-from tests.hostile import (CANONICAL_VALUES, FORMULA_START, FREE_IDS, FREE_TEXT, NEGATIVE, PAYLOADS, VALUE_CASES,
-                           dangerous_url, html_problems, json_in_script_problems, make_hostile, poison_source_url,
-                           poison_value)
+from tests.hostile import (FORMULA_START, FREE_IDS, FREE_TEXT, NEGATIVE, PAYLOADS, dangerous_url, html_problems,
+                           json_in_script_problems, make_hostile, poison_source_url)
+from tests.hostile import CANONICAL_VALUES, VALUE_CASES, poison_value
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
