@@ -35,11 +35,11 @@ from pipeline.build import BuildConfig, InvalidData, build
 from pipeline.package import path_problem
 from pipeline.render.env import front_matter_string
 from pipeline.validate import validate
+from tests import hostile as value_cases
 from tests.browser import ARTIFACTS, PageWatch, screenshot, serve
 from tests.conftest import STANDARD
 from tests.hostile import (FORMULA_START, FREE_IDS, FREE_TEXT, NEGATIVE, PAYLOADS, dangerous_url, html_problems,
                            json_in_script_problems, make_hostile, poison_source_url)
-from tests.hostile import CANONICAL_VALUES, VALUE_CASES, poison_value
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -114,30 +114,30 @@ def test_an_unsafe_source_url_stops_the_build(tiny, tmp_path, url):
     assert not (tmp_path / "public").exists()
 
 
-@pytest.mark.parametrize("case", sorted(c for c, spec in VALUE_CASES.items() if spec[4]))
+@pytest.mark.parametrize("case", sorted(c for c, spec in value_cases.VALUE_CASES.items() if spec[4]))
 def test_a_value_that_no_download_can_hold_stops_the_build(tiny, tmp_path, case):
-    poison_value(tiny, case)
+    value_cases.poison_value(tiny, case)
     with pytest.raises(InvalidData) as info:
         build(BuildConfig(data=tiny, out=tmp_path / "public"))
-    _, _, field, _, code = VALUE_CASES[case]
+    _, _, field, _, code = value_cases.VALUE_CASES[case]
     assert [(f.code, f.field) for f in info.value.report.errors] == [(code, field)]
     assert not (tmp_path / "public").exists()
 
 
 def test_digits_python_reads_build_and_every_download_holds_them_canonically(tiny, tmp_path):
-    accepted = sorted(c for c, spec in VALUE_CASES.items() if spec[4] is None)
+    accepted = sorted(c for c, spec in value_cases.VALUE_CASES.items() if spec[4] is None)
     for case in accepted:
-        poison_value(tiny, case)
+        value_cases.poison_value(tiny, case)
     out = tmp_path / "public"
     assert build(BuildConfig(data=tiny, out=out)).report.valid
     for case in accepted:
-        rel, index, field, value, _ = VALUE_CASES[case]
+        rel, index, field, value, _ = value_cases.VALUE_CASES[case]
         name = rel.removesuffix(".csv")
         for folder in ("csv", "csv-excel"):
             with (out / "downloads" / folder / rel).open(encoding="utf-8-sig", newline="") as handle:
-                assert list(csv.DictReader(handle))[index][field] == CANONICAL_VALUES[value], (folder, case)
+                assert list(csv.DictReader(handle))[index][field] == value_cases.CANONICAL_VALUES[value], (folder, case)
         records = json.loads((out / "downloads" / "json" / f"{name}.json").read_text(encoding="utf-8"))
-        assert records[index][field] == int(CANONICAL_VALUES[value]), case
+        assert records[index][field] == int(value_cases.CANONICAL_VALUES[value]), case
 
 
 def test_front_matter_survives_every_payload():
