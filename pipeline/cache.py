@@ -39,7 +39,7 @@ import pyarrow.feather as feather
 
 import pipeline
 
-FORMAT = 3  # bump when what is cached, or how it is computed, changes
+FORMAT = 4  # bump when what is cached, or how it is computed, changes
 APP = "sunshine-ledger"
 SECRET = "secret.key"
 SECRET_BYTES = 32

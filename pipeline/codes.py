@@ -189,6 +189,27 @@ _ENTRIES = [
              "按提示修改；如不明白，请在拉取请求中留言求助。",
              "Follow the message; ask in the pull request if unclear.",
              group="格式与取值", example_zh="其他结构问题（少见），提示中会说明原因"),
+    CodeInfo("integer-out-of-range", "整数超出范围",
+             "字段 {field}（{title}）的值“{value}”超出 64 位整数的范围"
+             "（-9223372036854775808 至 9223372036854775807），下载文件和数据库都存不下。",
+             "The value '{value}' of field {field} ({title}) is beyond the range of a 64-bit integer "
+             "(-9223372036854775808 to 9223372036854775807): no download or database can hold it.",
+             "检查是否多输入了数字，或把编号、证件号等误填进了这一列；整数最多 19 位。",
+             "Look for extra digits, or an identifier typed into this column; an integer has at most 19 digits.",
+             group="格式与取值", example_zh="接待人次填成了 12345678901234567890"),
+    CodeInfo("number-out-of-range", "不是可用的数字",
+             "字段 {field}（{title}）的值“{value}”不是可用的数字：{reason_zh}。",
+             "The value '{value}' of field {field} ({title}) is not a usable number: {reason_en}.",
+             "填写实际的数值，例如 90.55；数值未知时留空（不要填 NaN、Infinity 之类）。",
+             "Write the actual value, e.g. 90.55; leave the cell empty when it is unknown (never NaN or Infinity).",
+             group="格式与取值", example_zh="数值一栏填了 NaN 或 Infinity（程序导出的“空值”）"),
+    CodeInfo("invisible-value", "必填字段只有空白",
+             "必填字段 {field}（{title}）只有空格或不可见字符（{value}），等于没有填写。",
+             "The required field {field} ({title}) holds only blanks or invisible characters ({value}).",
+             "填写实际内容；从网页、Word 或微信复制的文字可能带有零宽字符（U+200B 等）或全角空格，删除后重新输入。",
+             "Fill in the actual text; text copied from web pages or chat apps can carry zero-width "
+             "characters (U+200B …) or full-width spaces: delete them and type it again.",
+             group="格式与取值", example_zh="区划名称一栏只有一个全角空格或零宽空格，看上去像填了"),
     # --- cross-field rules -----------------------------------------------------
     CodeInfo("date-after-as-of", "日期晚于数据截止日",
              "字段 {field} 的日期 {value} 晚于数据截止日 {as_of}。",

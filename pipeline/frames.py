@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline import values
 from pipeline.calendar import WorkCalendar
 from pipeline.package import DataPackage
 from pipeline.tables import TEXT, read_text_table
@@ -97,20 +98,28 @@ def typed_frame(text: pd.DataFrame, fields: list[dict]) -> pd.DataFrame:
 
 
 def convert(text: pd.Series, ftype: str) -> pd.Series:
-    """Text cells → typed values; what does not convert becomes missing."""
+    """Text cells → typed values; what does not convert becomes missing.
+
+    Integers, numbers and dates are read as validation reads them (pipeline/values.py): what
+    validates is what the ledger holds (``+5``, ``05`` and ``５`` are 5; ``2026-3-5`` is 5 March)."""
     text = text.fillna("")
     if ftype == "date":
         # Parse each distinct date once: a million rows hold a few hundred dates.
         codes, uniques = pd.factorize(text)
-        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), format="%Y-%m-%d", errors="coerce")
+        days = [values.date_value(u) for u in uniques]
+        parsed = np.array([np.datetime64("NaT") if d is None else np.datetime64(d, "D") for d in days] or [],
+                          dtype="datetime64[D]")
         # One unit whatever the values (an all-empty column would come back in seconds): frames of
         # different files and segments must have the same types.
-        return pd.Series(parsed.to_numpy().astype(DATE_UNIT)[codes], index=text.index)
-    if ftype == "integer":
-        number = pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?\d+"), None), errors="coerce")
-        return number.astype("Int64")
-    if ftype == "number":
-        return pd.to_numeric(text.where(text != "", None), errors="coerce").astype("Float64")
+        return pd.Series(parsed.astype(DATE_UNIT)[codes] if len(parsed) else np.empty(0, dtype=DATE_UNIT),
+                         index=text.index)
+    if ftype in ("integer", "number"):
+        read = values.integer_value if ftype == "integer" else values.number_value
+        codes, uniques = pd.factorize(text)  # a count column of a million rows holds a few thousand values
+        kind = "Int64" if ftype == "integer" else "Float64"
+        distinct = pd.array([read(u) for u in uniques], dtype=kind)
+        return pd.Series(distinct.take(codes, allow_fill=True) if len(codes) else pd.array([], dtype=kind),
+                         index=text.index)
     if ftype == "boolean":
         return text.map({"true": True, "false": False}).astype("boolean")
     if ftype == "yearmonth":
@@ -197,7 +206,10 @@ def compute_due(issues: pd.DataFrame, rules: pd.DataFrame, calendar: WorkCalenda
     for index, pair in enumerate(pairs):
         day, tier = days[pair // max(len(tiers), 1)], tiers[pair % max(len(tiers), 1)]
         if tier in rule:  # a tier without a rule gives no due date
-            deadline = calendar.deadline(day.date(), *rule[tier])
+            try:
+                deadline = calendar.deadline(day.date(), *rule[tier])
+            except OverflowError:  # past 9999-12-31 (validation reports such a date): no due date
+                continue
             pair_due[index] = np.datetime64(deadline.due_on)
             pair_provisional[index] = deadline.provisional
     computed_due = np.full(len(issues), np.datetime64("NaT"), dtype=issues["assigned_on"].dtype)

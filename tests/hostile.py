@@ -181,6 +181,33 @@ def poison_source_url(folder: Path, url: str = "javascript:alert(1)") -> None:
     rewrite(folder, "claims.csv", lambda n, row: row.update(source_url=url) if n == 0 else None)
 
 
+# --- values that validated and then broke the build or the downloads ----------------------
+
+# name → (file, data row index, field, value, code). A value the standard refuses stops the build with
+# ``code`` (never a crash); one it accepts (code None) builds, and every download writes it canonically.
+VALUE_CASES = {
+    "nan-in-number": ("claims.csv", 0, "value", "NaN", "number-out-of-range"),
+    "infinity-in-number": ("claims.csv", 0, "value", "Infinity", "number-out-of-range"),
+    "1e309-in-number": ("claims.csv", 0, "value", "1e309", "number-out-of-range"),
+    "twenty-digit-integer": ("surveys.csv", 0, "satisfied", "12345678901234567890", "integer-out-of-range"),
+    "trailing-newline-in-code": ("inspections.csv", 0, "officer", "TYG-01\n", "constraint-error"),
+    "zero-width-name": ("regions.csv", 0, "name", "\u200b\u200c\u200d\u2060\ufeff", "invisible-value"),
+    "full-width-space-name": ("departments.csv", 0, "name", "\u3000", "invisible-value"),
+    "arabic-indic-digits": ("surveys.csv", 0, "very_satisfied", "١٢", None),
+    "underscore-digits": ("surveys.csv", 0, "satisfied", "1_000", None),
+    "full-width-digit": ("surveys.csv", 0, "basic", "５", None),
+    "plus-sign": ("surveys.csv", 1, "very_satisfied", "+5", None),
+    "leading-zero": ("surveys.csv", 1, "satisfied", "05", None),
+}
+CANONICAL_VALUES = {"١٢": "12", "1_000": "1000", "５": "5", "+5": "5", "05": "5"}
+
+
+def poison_value(folder: Path, case: str) -> None:
+    """Put the value of ``VALUE_CASES[case]`` into its cell."""
+    rel, index, field, value, _ = VALUE_CASES[case]
+    rewrite(folder, rel, lambda n, row: row.update({field: value}) if n == index else None)
+
+
 # --- what "inert" means, checked on the output files --------------------------------------
 
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcset", "background"}

@@ -12,6 +12,8 @@ One hostile build (session scope) serves every assertion. What "inert" means:
   the package files (downloads/*.csv) are data, byte-faithful to the source: they keep
   "=HYPERLINK(…)" as it was written, for programs rather than spreadsheets.
 An unsafe URL in claims.source_url is refused by validation (unsafe-url): nothing publishes.
+So is a value no download can hold (NaN, a 20-digit integer, a code ending in a newline, a name of
+zero-width characters: VALUE_CASES); digits Python reads (١٢, ５, +5) publish in canonical text.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pipeline.build import BuildConfig, InvalidData, build
 from pipeline.package import path_problem
 from pipeline.render.env import front_matter_string
 from pipeline.validate import validate
+from tests import hostile as value_cases
 from tests.browser import ARTIFACTS, PageWatch, screenshot, serve
 from tests.conftest import STANDARD
 from tests.hostile import (FORMULA_START, FREE_IDS, FREE_TEXT, HOSTILE_METADATA, NEGATIVE, PAYLOADS, dangerous_url,
@@ -109,6 +112,32 @@ def test_an_unsafe_source_url_stops_the_build(tiny, tmp_path, url):
         build(BuildConfig(data=tiny, out=tmp_path / "public"))
     assert [(f.code, f.field) for f in info.value.report.errors] == [("unsafe-url", "source_url")]
     assert not (tmp_path / "public").exists()
+
+
+@pytest.mark.parametrize("case", sorted(c for c, spec in value_cases.VALUE_CASES.items() if spec[4]))
+def test_a_value_that_no_download_can_hold_stops_the_build(tiny, tmp_path, case):
+    value_cases.poison_value(tiny, case)
+    with pytest.raises(InvalidData) as info:
+        build(BuildConfig(data=tiny, out=tmp_path / "public"))
+    _, _, field, _, code = value_cases.VALUE_CASES[case]
+    assert [(f.code, f.field) for f in info.value.report.errors] == [(code, field)]
+    assert not (tmp_path / "public").exists()
+
+
+def test_digits_python_reads_build_and_every_download_holds_them_canonically(tiny, tmp_path):
+    accepted = sorted(c for c, spec in value_cases.VALUE_CASES.items() if spec[4] is None)
+    for case in accepted:
+        value_cases.poison_value(tiny, case)
+    out = tmp_path / "public"
+    assert build(BuildConfig(data=tiny, out=out)).report.valid
+    for case in accepted:
+        rel, index, field, value, _ = value_cases.VALUE_CASES[case]
+        name = rel.removesuffix(".csv")
+        for folder in ("csv", "csv-excel"):
+            with (out / "downloads" / folder / rel).open(encoding="utf-8-sig", newline="") as handle:
+                assert list(csv.DictReader(handle))[index][field] == value_cases.CANONICAL_VALUES[value], (folder, case)
+        records = json.loads((out / "downloads" / "json" / f"{name}.json").read_text(encoding="utf-8"))
+        assert records[index][field] == int(value_cases.CANONICAL_VALUES[value]), case
 
 
 def test_front_matter_survives_every_payload():

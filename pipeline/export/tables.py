@@ -2,7 +2,9 @@
 
 Exports start from the CSV text as published (not from the ledger's frames,
 which add derived columns and defaults), so a download holds exactly the
-source rows: an empty cell stays missing, a code stays a code.
+source rows: an empty cell stays missing, a code stays a code. Integers,
+numbers and dates are written in their canonical text (``canonical_batch``):
+validation reads ``+5``, ``05`` and ``５`` as 5, so every download says ``5``.
 
 A table read for the build (``source_table``) holds no cells: its files (in the
 build, the copies among the downloads, checked against the bytes validation
@@ -25,8 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pipeline.export.columns import escaped_bytes
+from pipeline.export.columns import escaped_bytes, replace_where
 from pipeline.package import DataPackage
+from pipeline.values import canonical_text
 
 # frictionless' defaults when a boolean field names no trueValues/falseValues
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
@@ -56,12 +59,13 @@ class Table:
 
     def blocks(self, rows: int | None = None) -> Iterator[pa.RecordBatch]:
         """The cells as string columns (schema order), ``rows`` (default BLOCK_ROWS) rows a block
-        (the last may be shorter)."""
+        (the last may be shorter); integers, numbers and dates in their canonical text."""
         rows = rows or BLOCK_ROWS
         if self.text is not None:
-            yield from rebatch(frame_table(self.text, self.names).to_reader(), rows)
-            return
-        yield from rebatch((b for path in self.paths for b in file_batches(path, self.names)), rows)
+            batches = frame_table(self.text, self.names).to_reader()
+        else:
+            batches = (b for path in self.paths for b in file_batches(path, self.names))
+        yield from (canonical_batch(b, self.fields) for b in rebatch(batches, rows))
 
     def column(self, name: str) -> pa.ChunkedArray:
         """One column's cells, whole (for the XLSX year split of a resource too big for one sheet)."""
@@ -92,7 +96,7 @@ def source_table(package: DataPackage, name: str) -> Table:
         rows = 0
         for batch in file_batches(path, names):
             rows += batch.num_rows
-            text_bytes += escaped_bytes(batch)
+            text_bytes += escaped_bytes(canonical_batch(batch, fields))  # what the writers will write
         counts.append(rows)
     return Table(name=name, title=resource.get("title") or name, fields=fields, part_rows=tuple(counts),
                  paths=paths, text_bytes=text_bytes)
@@ -205,6 +209,29 @@ def _concatenated(pieces: list[pa.RecordBatch]) -> pa.RecordBatch:
     if len(pieces) == 1:
         return pieces[0]
     return pa.Table.from_batches(pieces).combine_chunks().to_batches()[0]
+
+
+# --- canonical text ------------------------------------------------------------------------------------
+
+# Cells already in canonical form (or empty): most cells of most files, recognised by one kernel.
+CANONICAL = {"integer": r"^(0|-?[1-9][0-9]*)?$", "number": r"^(-?(0|[1-9][0-9]*)(\.[0-9]+)?)?$",
+             "date": r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"}
+
+
+def canonical_batch(batch: pa.RecordBatch, fields: list[dict]) -> pa.RecordBatch:
+    """The block with every integer, number and date cell in its canonical text (pipeline/values.py):
+    what validation reads as 5 is written 5 in every download, whether the file says +5, 05 or ５."""
+    columns = list(batch.columns)
+    changed = False
+    for position, spec in enumerate(fields):
+        ftype = spec.get("type", "string")
+        if ftype not in CANONICAL:
+            continue
+        odd = pc.invert(pc.match_substring_regex(columns[position], CANONICAL[ftype]))
+        if pc.any(odd).as_py():
+            columns[position] = replace_where(columns[position], odd, lambda cell, t=ftype: canonical_text(cell, t))
+            changed = True
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema) if changed else batch
 
 
 # --- typed values ---------------------------------------------------------------------------------------

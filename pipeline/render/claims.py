@@ -45,7 +45,7 @@ def decimal_text(value: Fraction | float | int, places: int | None = None, sign:
             number = round(number, places)
     number = number.normalize()
     if number == number.to_integral():
-        number = number.quantize(Decimal(1))
+        number = Decimal(int(number))  # exact at any size (quantize stops at 28 digits)
     text = f"{abs(number):,f}"
     prefix = "−" if number < 0 else ("+" if sign and number > 0 else "")
     return prefix + text

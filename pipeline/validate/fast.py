@@ -12,11 +12,9 @@ tests/test_engines.py runs both on every fixture and on generated broken data.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -24,8 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import findings as fd
+from pipeline import values
 from pipeline.package import DataPackage
-from pipeline.tables import TextTable
+from pipeline.tables import TextTable, read_text_table
 from pipeline.validate.files import FileFacts
 from pipeline.validate.structural import RowMapper, _key_is_unique_field, translate
 
@@ -33,27 +32,6 @@ MISSING = object()  # a cell the record does not have
 
 
 # --- type readers: frictionless' value readers, for one text cell -------------------------
-
-def _integer(text: str):
-    try:
-        return int(text.strip())
-    except ValueError:
-        return None
-
-
-def _number(text: str):
-    try:
-        return Decimal(text.strip())
-    except ArithmeticError:
-        return None
-
-
-def _date(text: str):
-    try:
-        return dt.datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        return None
-
 
 def _yearmonth(text: str):
     try:
@@ -68,11 +46,11 @@ def reader_for(spec: dict) -> Callable[[str], object] | None:
     """None for types whose every text is valid (string, list of strings)."""
     ftype = spec.get("type", "string")
     if ftype == "integer":
-        return _integer
+        return values.read_integer
     if ftype == "number":
-        return _number
+        return values.read_number
     if ftype == "date":
-        return _date
+        return values.read_date
     if ftype == "yearmonth":
         return _yearmonth
     if ftype == "boolean":
@@ -121,15 +99,18 @@ def row_shape_errors(text: ResourceText, table: TextTable, start: int, fields: l
 
 
 def _pattern_mask(values: pd.Series, pattern: str) -> pd.Series:
-    """True where ``values`` fully match ``pattern`` as Python's re would (RE2 for plain ASCII)."""
-    compiled = re.compile(f"^{pattern}$")
+    """True where ``values`` match ``pattern`` whole, as ``re.fullmatch`` (RE2 for plain ASCII).
+
+    Whole means whole: ``$`` alone also matches before a trailing newline, so an id "Q-001\\n" would
+    pass ``^Q-\\d{3}$`` (frictionless is given the same rule: ``structural.whole_value_patterns``)."""
+    compiled = re.compile(pattern)
     array = pa.array(values.astype(object).tolist(), type=pa.string()) if values.dtype == object else values.array._pa_array
     matched = pd.Series(pc.match_substring_regex(array, pattern=f"^(?:{pattern})$").to_numpy(zero_copy_only=False),
                         index=values.index, dtype=bool)
-    # RE2 and Python differ on non-ASCII \d and on a trailing newline: ask Python there.
+    # RE2 and Python differ on non-ASCII \d; a newline is left to Python too: ask Python there.
     special = ~(values.str.isascii() & ~values.str.contains("\n", regex=False)).fillna(False).astype(bool)
     for index in values.index[special.to_numpy()]:
-        matched[index] = compiled.match(values[index]) is not None
+        matched[index] = compiled.fullmatch(values[index]) is not None
     return matched
 
 
@@ -177,7 +158,41 @@ def field_errors(text: ResourceText, spec: dict, number: int, skip: set[int]) ->
     checks = _constraint_checks(spec, column, typed, valid)
     for key, failing in checks:
         add("constraint-error", failing, f'constraint "{key}" is "{constraints[key]}"')
+    for kind, failing in value_checks(spec, column, valid):
+        add(kind, failing, "")
     return errors
+
+
+def value_checks(spec: dict, column: pd.Series, valid: pd.Series):
+    """(code, failing mask) of the standard's checks frictionless does not make: integers that fit
+    in 64 bits, finite numbers, required text with something visible (pipeline/values.py).
+    ``valid``: cells of the right type. Both engines run these (``value_check_errors``)."""
+    ftype = spec.get("type", "string")
+    if not valid.any():
+        return
+    if ftype == "integer":
+        yield "integer-out-of-range", _distinct_mask(column, valid, lambda text: values.integer_out_of_range(
+            values.read_integer(text)))
+    elif ftype == "number":
+        yield "number-out-of-range", _distinct_mask(column, valid, lambda text: values.number_problem(
+            values.read_number(text)) is not None)
+    elif ftype == "string" and _needs_visible(spec):
+        yield "invisible-value", values.invisible_mask(column[valid]).reindex(column.index, fill_value=False)
+
+
+def _distinct_mask(column: pd.Series, valid: pd.Series, failing: Callable[[str], bool]) -> pd.Series:
+    """``failing`` of each valid cell, asked once per distinct text."""
+    codes, uniques = pd.factorize(column[valid])
+    bad = np.array([failing(u) for u in uniques], dtype=bool)
+    mask = pd.Series(False, index=column.index)
+    mask[valid] = bad[codes]
+    return mask
+
+
+def _needs_visible(spec: dict) -> bool:
+    """A required text field that no list of values or pattern constrains already."""
+    constraints = spec.get("constraints", {})
+    return bool(constraints.get("required")) and "enum" not in constraints and "pattern" not in constraints
 
 
 def _constraint_checks(spec: dict, column: pd.Series, typed: pd.Series, valid: pd.Series):
@@ -204,7 +219,8 @@ def _constraint_checks(spec: dict, column: pd.Series, typed: pd.Series, valid: p
                 bad = ~typed[valid].map(lambda v, a=allowed: v in a).astype(bool)
         else:
             bound = reader(str(constraints[key]))
-            bad = typed[valid].map(lambda v, b=bound, k=key: v < b if k == "minimum" else v > b).astype(bool)
+            # NaN is within no bound (as frictionless has it); comparing it would raise
+            bad = typed[valid].map(lambda v, b=bound, k=key: v != v or (v < b if k == "minimum" else v > b)).astype(bool)
         yield key, bad.reindex(column.index, fill_value=False)
 
 
@@ -305,6 +321,27 @@ def local_errors(package: DataPackage, name: str, table: TextTable, start: int) 
     for number, spec in enumerate(fields, start=1):
         errors += field_errors(text, spec, number, blank)
     return errors, blank
+
+
+def value_check_errors(package: DataPackage, name: str, facts: list[FileFacts]) -> list[dict]:
+    """``value_checks`` of every file of a resource, at positions as frictionless counts them: what the
+    reference engine adds to frictionless' own report (it reads every integer, NaN and blank text)."""
+    fields = package.fields(name)
+    names = [f["name"] for f in fields]
+    errors: list[dict] = []
+    start = 2
+    for fact in facts:
+        table = read_text_table(fact.file.abs, names)
+        positions = pd.Series(np.arange(start, start + table.records), index=table.frame.index)
+        for number, spec in enumerate(fields, start=1):
+            column = table.frame[spec["name"]]
+            _, present, invalid = typed_values(column, spec)
+            for kind, failing in value_checks(spec, column, present & ~invalid):
+                for index in failing.index[failing.to_numpy()]:
+                    errors.append(_error(kind, positions[index], fieldName=spec["name"], fieldNumber=number,
+                                         cell=str(column[index]), note=""))
+        start += table.records
+    return errors
 
 
 def key_field_names(package: DataPackage, name: str) -> set[str]:

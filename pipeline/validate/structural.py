@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 
 from pipeline import findings as fd
+from pipeline import values
 from pipeline.package import DataPackage, ResourceFile
 from pipeline.validate.files import FileFacts
 
@@ -80,14 +81,19 @@ def _header_findings(file: ResourceFile, header: list[str], expected: list[str])
 def run_frictionless(package: DataPackage, facts: dict[str, list[FileFacts]]) -> Iterator[fd.Finding]:
     from frictionless import Package  # heavy import: only when validation runs
 
-    # The package's descriptor, not the file: its schemas are the standard's (pipeline/descriptor.py).
-    report = Package(copy.deepcopy(package.descriptor), basepath=str(package.root)).validate()
+    # The package's descriptor, not the file: its schemas are the standard's (pipeline/descriptor.py);
+    # whole_value_patterns works on a copy.
+    from pipeline.validate.fast import value_check_errors  # fast imports this module
+
+    report = Package(whole_value_patterns(package.descriptor), basepath=str(package.root)).validate()
     mappers = {name: RowMapper(file_facts) for name, file_facts in facts.items()}
     for error in report.errors:  # package-level problems (descriptor)
         yield fd.make("package-error", path="datapackage.json", detail=error.message)
     for task in report.tasks:
         name = task.name
         errors = [error.to_descriptor() for error in task.errors]
+        if name in facts:  # the standard's own checks on values frictionless reads (pipeline/values.py)
+            errors += value_check_errors(package, name, facts[name])
         # A blank row is one problem, not also a missing key on that row.
         blank = {e.get("rowNumber") for e in errors if e.get("type") == "blank-row"}
         for error in errors:
@@ -96,6 +102,21 @@ def run_frictionless(package: DataPackage, facts: dict[str, list[FileFacts]]) ->
             if error.get("type") == "primary-key" and _key_is_unique_field(package, name):
                 continue  # the unique-error on the same row already says it, with the field
             yield translate(package, name, mappers[name], error)
+
+
+def whole_value_patterns(descriptor: dict) -> dict:
+    """The descriptor with every pattern anchored at the very end of the value.
+
+    frictionless compiles ``^(pattern)$`` and uses ``re.match``, where ``$`` also matches before a
+    trailing newline: "Q-001\\n" would pass ``^Q-\\d{3}$``. ``(?:pattern)\\Z`` leaves it no such
+    place, so frictionless checks what the fast engine checks (``re.fullmatch``)."""
+    anchored = copy.deepcopy(descriptor)
+    for resource in anchored.get("resources", []):
+        for spec in resource.get("schema", {}).get("fields", []):
+            constraints = spec.get("constraints", {})
+            if isinstance(constraints.get("pattern"), str):
+                constraints["pattern"] = f"(?:{constraints['pattern']})\\Z"
+    return anchored
 
 
 def _key_is_unique_field(package: DataPackage, resource: str) -> bool:
@@ -141,6 +162,8 @@ def translate(package: DataPackage, resource: str, mapper: RowMapper, error: dic
         target = f"{error.get('referenceName') or resource}（{'、'.join(error.get('referenceFieldNames') or [])}）"
         shown = ",".join("" if c is None else str(c) for c in cells)  # an empty key part shows as nothing
         return fd.make(kind, **where, field="+".join(names), value=shown, target=target)
+    if kind in VALUE_CODES:
+        return value_finding(package, kind, where, field, value)
     if kind in ("missing-cell", "extra-cell", "blank-row"):
         return fd.make(kind, **where, field=field, value=value, column=error.get("fieldNumber"))
     return fd.make("frictionless-error", **where, field=field, value=value, type=kind, detail=error.get("message", ""))
@@ -165,3 +188,25 @@ def describe_constraint(field: dict, note: str) -> tuple[str, str]:
     if '"required"' in note:
         return "必填字段不能为空", "required"
     return note, note
+
+
+VALUE_CODES = ("integer-out-of-range", "number-out-of-range", "invisible-value")  # fast.value_checks
+NUMBER_PROBLEM_ZH = {
+    "nan": ("NaN 表示“不是数字”", "NaN means 'not a number'"),
+    "infinite": ("这是无穷大", "it is infinite"),
+    "too-large": ("绝对值超出双精度浮点数的范围（约 1.8×10^308），会变成无穷大",
+                  "it is beyond the range of a 64-bit float (about 1.8e308) and would become infinite"),
+    "too-small": ("太接近 0，双精度浮点数只能存为 0", "it is so close to 0 that a 64-bit float holds it as 0"),
+}
+
+
+def value_finding(package: DataPackage, kind: str, where: dict, field: str, value: str) -> fd.Finding:
+    """A finding of the standard's own value checks, with the field's Chinese title."""
+    title = package.field(where["resource"], field).get("title") or field
+    if kind == "number-out-of-range":
+        problem = values.number_problem(values.read_number(value)) or "nan"
+        reason_zh, reason_en = NUMBER_PROBLEM_ZH[problem]
+        return fd.make(kind, **where, field=field, value=value, title=title, reason_zh=reason_zh, reason_en=reason_en)
+    if kind == "invisible-value":
+        return fd.make(kind, **where, field=field, value=values.shown_codepoints(value), title=title)
+    return fd.make(kind, **where, field=field, value=value, title=title)
