@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -94,7 +95,8 @@ def test_validate_logs_the_findings_and_keeps_the_reports_the_note_reads():
     assert ".venv/bin/ledger validate --data data || status=$?" in script  # the findings, in the job log
     for name in (prcomment.REPORT, prcomment.DIFF, prcomment.NUMBER, "validate.md"):
         assert f"mr-report/{name}" in script, name
-    assert '.venv/bin/ledger diff "$CI_MERGE_REQUEST_DIFF_BASE_SHA" HEAD --format markdown' in script
+    assert ('.venv/bin/ledger diff "$CI_MERGE_REQUEST_DIFF_BASE_SHA" HEAD --format markdown > mr-report/diff.md.part; then\n'
+            '    mv mr-report/diff.md.part mr-report/diff.md') in script  # a failed diff leaves no empty diff.md
     assert validate["variables"] == {"GIT_DEPTH": "0"}
     assert validate["artifacts"] == {"when": "always", "paths": ["mr-report/"], "expire_in": "7 days"}
 
@@ -276,6 +278,7 @@ def test_the_note_job_posts_one_note_then_updates_it(tmp_path, gitlab):
     assert body.startswith(prcomment.MARKER) and "| issues | 3 | 0 | 0 |" in body
     assert "数据标准" not in body  # the checked commit's standard (from the API) is the default branch's
     assert "img" not in body  # a diff row naming no resource of the default branch's standard is dropped
+    assert list(tmp_path.glob("tmp.*")) == []  # the temporary folder with the token file is gone
     assert "glpat-test-token" not in first.stdout + first.stderr + second.stdout + second.stderr
 
 
@@ -306,3 +309,35 @@ def test_the_note_job_without_the_token_posts_nothing(tmp_path, gitlab):
     assert run.returncode == 0
     assert "LEDGER_NOTE_TOKEN is not available to this pipeline" in run.stdout
     assert fake.writes == []
+
+
+# --- The validate job's shell on a merge request, and the note rendered from its artifact ------------
+
+def test_validate_on_a_merge_request_logs_findings_and_its_artifact_renders_the_note(tiny, tmp_path):
+    from tests.test_diff import git
+    from tests.test_validate import edit_cell
+
+    repo = tmp_path / "mr"
+    shutil.copytree(tiny, repo / "data")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    edit_cell(repo / "data", "issues/2026.csv", 2, "raised_on", "2026-13-45")
+    git(repo, "commit", "-qam", "a clerk's rows")
+    (repo / ".venv").symlink_to(REPO / ".venv")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CI_MERGE_REQUEST_IID": "5",
+           "CI_MERGE_REQUEST_DIFF_BASE_SHA": base}
+    script = jobs()["validate"]["script"][1:]  # after `make deps`: the venv is this checkout's
+    run = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(script)], cwd=repo, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    assert "[错误] issues/2026.csv，第 2 行，字段 raised_on [type-error]\n" in run.stdout  # the finding, in the job log
+    assert run.stdout.count("数据无效，不能发布：1 个错误，0 个警告。") == 1  # once: the reports are written quietly
+    assert "issues: +0 新增, ~1 修改, -0 删除\n  ~ Q-001: raised_on\n" in run.stdout
+    assert run.stdout.rstrip().endswith("数据无效，不能发布：问题清单见上面的日志、合并请求中的评论，或在本地运行 ledger validate。")
+    report = repo / "mr-report"
+    assert sorted(p.name for p in report.iterdir()) == ["diff.md", "pr-number.txt", "validate.json", "validate.md"]
+    assert prcomment.pr_number(report) == 5
+    body = prcomment.comment_for(report, prcomment.known_resources())
+    assert "| issues | 0 | 1 | 0 |" in body and "2026-13-45" in body and "❌" in body
