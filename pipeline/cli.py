@@ -324,17 +324,19 @@ def template(resource: str, data_dir: Path, out_path: Path) -> None:
 
 @cli.command()
 @click.argument("base")
-@click.argument("head", default="HEAD")
+@click.argument("head", required=False)
 @click.option("--data", "data_rel", default="data", show_default=True, help="仓库中数据文件夹的路径。")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
-def diff(base: str, head: str, data_rel: str, fmt: str) -> None:
-    """比较两个 git 版本之间每个资源新增、修改、删除的行。
+def diff(base: str, head: str | None, data_rel: str, fmt: str) -> None:
+    """比较两个 git 版本之间每个资源新增、修改、删除的行；只给 BASE 时，比较 BASE 与工作区（磁盘上的文件，包括尚未提交的改动，例如刚用 ledger import 导入的行）。
 
-    Rows added, changed and removed per resource between two git revisions.
+    Rows added, changed and removed per resource between two git revisions; with BASE
+    alone, between BASE and the working tree (the files on disk, uncommitted changes included).
 
     \b
     例 / Example:
-      ledger diff origin/main HEAD --format markdown
+      ledger diff HEAD                                  # 导入后、提交前：与上次提交相比
+      ledger diff origin/main HEAD --format markdown    # 两个版本之间
     """
     from pipeline.diff import DiffError, diff_revisions, to_markdown, to_text
 

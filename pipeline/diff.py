@@ -1,4 +1,5 @@
-"""`ledger diff`: what a change does to the data, row by row, between two git revisions.
+"""`ledger diff`: what a change does to the data, row by row, between two git revisions,
+or between a revision and the working tree (the files on disk, committed or not).
 
 Rows are matched by the resource's primary key, so a reordered file shows no
 change and an edited row shows exactly which fields changed.
@@ -13,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.package import resource_paths
+from pipeline.package import path_problem, resource_paths
 
 
 class DiffError(Exception):
@@ -39,6 +40,19 @@ def _git_show(repo: Path, revision: str, path: str) -> str | None:
     return result.stdout.decode("utf-8", errors="replace")
 
 
+def _read_worktree(repo: Path, path: str) -> str | None:
+    """A file of the working tree as git show would give it; None when it is not there (or not a file)."""
+    try:
+        return (repo / path).read_bytes().decode("utf-8", errors="replace")
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def _read(repo: Path, revision: str | None, path: str) -> str | None:
+    """``path`` at ``revision``; None for the working tree."""
+    return _read_worktree(repo, path) if revision is None else _git_show(repo, revision, path)
+
+
 def _rows(texts: list[str], key: list[str]) -> dict[str, dict[str, str]]:
     rows: dict[str, dict[str, str]] = {}
     for text in texts:
@@ -47,9 +61,29 @@ def _rows(texts: list[str], key: list[str]) -> dict[str, dict[str, str]]:
     return rows
 
 
-def _descriptor(repo: Path, revision: str, data_rel: str) -> dict | None:
-    text = _git_show(repo, revision, f"{data_rel}/datapackage.json")
-    return None if text is None else json.loads(text)
+def _descriptor(repo: Path, revision: str | None, data_rel: str) -> dict | None:
+    text = _read(repo, revision, f"{data_rel}/datapackage.json")
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise DiffError(f"{_where(revision)}的 {data_rel}/datapackage.json 不是合法的 JSON，请先运行 ledger validate") from None
+
+
+def _where(revision: str | None) -> str:
+    return "工作区" if revision is None else f"版本 {revision} "
+
+
+def _texts(repo: Path, revision: str | None, data_rel: str, resource: dict) -> list[str]:
+    paths = resource_paths(resource) if resource.get("path") else []
+    if revision is None:  # on disk, a descriptor path must stay inside the data folder (git show cannot leave the repository)
+        for rel in paths:
+            problem = path_problem(repo / data_rel, rel)
+            if problem:
+                raise DiffError(f"工作区的 {data_rel}/datapackage.json 中资源 {resource.get('name')} 的路径 {rel!r} "
+                                f"{problem}，请先运行 ledger validate")
+    return [t for t in (_read(repo, revision, f"{data_rel}/{p}") for p in paths) if t is not None]
 
 
 def diff_tables(resource: str, key: list[str], before: list[str], after: list[str]) -> ResourceChanges:
@@ -64,25 +98,23 @@ def diff_tables(resource: str, key: list[str], before: list[str], after: list[st
     return changes
 
 
-def diff_revisions(repo: Path, base: str, head: str, data_rel: str = "data") -> list[ResourceChanges]:
+def diff_revisions(repo: Path, base: str, head: str | None, data_rel: str = "data") -> list[ResourceChanges]:
+    """Changes from ``base`` to ``head``; ``head=None`` is the working tree, uncommitted files included."""
     for revision in (base, head):
-        if subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd=repo,
-                          capture_output=True).returncode != 0:
+        if revision is not None and subprocess.run(
+                ["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd=repo,
+                capture_output=True).returncode != 0:
             raise DiffError(f"找不到 git 版本 {revision!r}（revision not found）")
     head_pkg = _descriptor(repo, head, data_rel)
     base_pkg = _descriptor(repo, base, data_rel) or {"resources": []}
     if head_pkg is None:
-        raise DiffError(f"{head} 中没有 {data_rel}/datapackage.json")
+        raise DiffError(f"{_where(head)}中没有 {data_rel}/datapackage.json")
     results = []
     for res in head_pkg["resources"]:
         name = res["name"]
         key = res["schema"].get("primaryKey") or [f["name"] for f in res["schema"]["fields"]]
         base_res = next((r for r in base_pkg["resources"] if r.get("name") == name), {"path": []})
-        texts = {}
-        for label, revision, resource in (("before", base, base_res), ("after", head, res)):
-            paths = resource_paths(resource) if resource.get("path") else []
-            texts[label] = [t for t in (_git_show(repo, revision, f"{data_rel}/{p}") for p in paths) if t is not None]
-        results.append(diff_tables(name, key, texts["before"], texts["after"]))
+        results.append(diff_tables(name, key, _texts(repo, base, data_rel, base_res), _texts(repo, head, data_rel, res)))
     return results
 
 
