@@ -9,7 +9,7 @@
  * 未解决 verdict and a 差评 not yet rectified), links to its place's and lead
  * department's pages, writes every date as 2025年3月22日 and every count of days
  * as 自然日, and ends with a QR code of its own address (vendor/qrcode-generator,
- * drawn as SVG elements). A print-out starts with the site's name, the page's
+ * painted on a canvas). A print-out starts with the site's name, the page's
  * address and the data's as-of date (ledger.css, @media print).
  */
 (function () {
@@ -24,7 +24,6 @@
   var api = root.getAttribute("data-api");
   var asOf = root.getAttribute("data-as-of");
   var siteRoot = root.getAttribute("data-root") || "../";
-  var SVG = "http://www.w3.org/2000/svg";
 
   function fnv1a(text) {
     var bytes = new TextEncoder().encode(text);
@@ -185,44 +184,41 @@
     return box;
   }
 
-  // The QR code of this issue's address, drawn as SVG rectangles (one path): no markup is parsed.
+  // The QR code of this issue's address, painted on a canvas module by module (no markup is parsed).
   function qrFigure(url) {
     if (typeof window.qrcode !== "function") {
       return null;
     }
-    var qr = window.qrcode(0, "M");
     window.qrcode.stringToBytes = window.qrcode.stringToBytesFuncs["UTF-8"] || window.qrcode.stringToBytes;
+    var qr = window.qrcode(0, "M");
     qr.addData(url, "Byte");
     qr.make();
     var count = qr.getModuleCount();
-    var quiet = 4;
-    var size = count + 2 * quiet;
-    var svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("viewBox", "0 0 " + size + " " + size);
-    svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", "本页网址的二维码：" + url);
-    svg.setAttribute("class", "issue-qr-code");
-    svg.setAttribute("data-modules", String(count));
-    svg.setAttribute("shape-rendering", "crispEdges");
-    var back = document.createElementNS(SVG, "rect");
-    back.setAttribute("width", String(size));
-    back.setAttribute("height", String(size));
-    back.setAttribute("fill", "#fff");
-    svg.appendChild(back);
-    var d = [];
+    var quiet = 4; // the blank margin a scanner needs, in modules
+    var cell = 8; // canvas pixels per module: sharp on paper and on a 3× phone screen at 10rem
+    var size = (count + 2 * quiet) * cell;
+    var canvas = el("canvas", url, "issue-qr-code"); // the text is the fallback content
+    canvas.width = size;
+    canvas.height = size;
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", "本页网址的二维码：" + url);
+    canvas.setAttribute("data-modules", String(count));
+    var context = canvas.getContext("2d");
+    if (!context) {
+      return null;
+    }
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, size, size);
+    context.fillStyle = "#000";
     for (var r = 0; r < count; r++) {
       for (var c = 0; c < count; c++) {
         if (qr.isDark(r, c)) {
-          d.push("M" + (c + quiet) + " " + (r + quiet) + "h1v1h-1z");
+          context.fillRect((c + quiet) * cell, (r + quiet) * cell, cell, cell);
         }
       }
     }
-    var path = document.createElementNS(SVG, "path");
-    path.setAttribute("d", d.join(""));
-    path.setAttribute("fill", "#000");
-    svg.appendChild(path);
     var figure = el("figure", null, "issue-qr");
-    figure.appendChild(svg);
+    figure.appendChild(canvas);
     var caption = el("figcaption", "在现场用手机扫描二维码，即可打开本页：");
     caption.appendChild(el("span", url, "issue-qr-url"));
     figure.appendChild(caption);
