@@ -8,9 +8,11 @@
  * The record opens with where the issue stands (including an experience officer's
  * 未解决 verdict and a 差评 not yet rectified), links to its place's and lead
  * department's pages, writes every date as 2025年3月22日 and every count of days
- * as 自然日, and ends with a QR code of its own address (vendor/qrcode-generator,
- * painted on a canvas). A print-out starts with the site's name, the page's
- * address and the data's as-of date (ledger.css, @media print).
+ * as 自然日, and ends with a QR code of its own address, painted on a canvas by
+ * vendor/qrcode-generator-2.0.4.js (npm "qrcode-generator" 2.0.4, MIT, copied
+ * unchanged; licence in vendor/LICENSE-qrcode-generator.txt; no eval, no request).
+ * A print-out starts with the site's name, the page's address and the data's
+ * as-of date (ledger.css, @media print).
  */
 (function () {
   "use strict";
