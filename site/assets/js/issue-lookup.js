@@ -67,10 +67,6 @@
     heading.parentNode.insertBefore(printHead, heading);
   }
 
-  // The record's space is reserved (ledger.css) only while a record may still arrive.
-  function release() {
-    root.classList.add("issue-lookup-done");
-  }
 
   function clear() {
     while (root.firstChild) {
@@ -316,7 +312,6 @@
       article.appendChild(qr);
     }
     root.appendChild(article);
-    release();
   }
 
   var params = new URLSearchParams(window.location.search);
@@ -326,13 +321,11 @@
     input.value = id;
   }
   if (!id) {
-    release();
     message("请输入问题编号查询。编号见问题清单、各地页面和超期问题清单。");
     return;
   }
   var notFound = "未找到编号为 " + id + " 的问题。请核对编号，或在各地页面和超期问题清单中查找。";
   if (!ID_PATTERN.test(id)) {
-    release();
     message(notFound, "issue-message issue-not-found");
     return;
   }
@@ -358,7 +351,6 @@
   }
   function next(index) {
     if (index >= candidates.length) {
-      release();
       message(notFound, "issue-message issue-not-found");
       return null;
     }
@@ -387,7 +379,6 @@
   Promise.resolve()
     .then(function () { return next(0); })
     .catch(function () {
-      release();
       message("暂时无法读取问题数据，请稍后重试，或下载全部问题数据查看。", "issue-message issue-error");
     });
 })();
