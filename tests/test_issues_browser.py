@@ -294,6 +294,9 @@ def test_printout_holds_the_search_box_and_no_site_url_or_date(chromium, site, d
         f"数据截止日：{as_of.year}年{as_of.month}月{as_of.day}日"]
     assert head.bounding_box()["y"] < page.locator("h1").first.bounding_box()["y"]  # first on the paper
     assert page.locator(".issue-record .issue-alert-disputed").is_visible()
+    # Paper does not scroll: every table of the record fits the page's width.
+    assert page.evaluate("Array.from(document.querySelectorAll('.issue-record .ledger-scroll'))"
+                         ".every(w => w.scrollWidth <= w.clientWidth)")
     screenshot(page, f"issues-lookup-print-{name}")
     page.close()
     assert_clean(watch)
