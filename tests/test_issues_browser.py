@@ -270,6 +270,7 @@ def test_days_not_calendar_days_and_two_date_formats(chromium, site, disputed_is
         if expected:
             assert expected in page.locator(".issue-badges").inner_text()
             assert f"是否按期：{expected}（截至数据截止日 " in shown
+            screenshot(page, "issues-lookup-overdue-desktop")
         else:
             raised, resolved = disputed_issue["raised_on"], disputed_issue["resolved_on"]
             assert f"（从提出起用时 {(resolved - raised).days} 个自然日）" in shown
