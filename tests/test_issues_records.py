@@ -92,13 +92,15 @@ def test_lookup_record_of_an_evaluated_and_inspected_issue(records):
     assert (q["raised_on"], q["assigned_on"], q["due"], q["resolved_on"], q["archived_on"]) == (
         "2026-03-03", "2026-03-03", "2026-03-06", "2026-03-09", None)
     assert q["due_given"] is False and q["resolved_at_level"] == "县级"
-    assert q["timing"] == {"state": "late", "days": 3, "text": "超期 3 天办结"}
+    assert q["timing"] == {"state": "late", "days": 3, "text": "超期 3 个自然日办结"}
     assert q["evaluations"] == [{"id": "E2", "evaluator": "示例调查中心", "evaluated_on": "2026-03-12",
                                  "method": "电话回访", "rating": 2, "rating_label": "不满意",
                                  "rectified_on": "2026-03-20"}]
     assert q["inspections"] == [
-        {"id": "I2", "officer": "TYG-02", "inspected_on": "2026-03-13", "verdict": "未解决", "note": "河道仍有垃圾"},
-        {"id": "I3", "officer": "TYG-03", "inspected_on": "2026-03-30", "verdict": "未解决", "note": None},
+        {"id": "I2", "officer": "TYG-02", "inspected_on": "2026-03-13", "verdict": "未解决",
+         "verdict_code": "not_resolved", "note": "河道仍有垃圾"},
+        {"id": "I3", "officer": "TYG-03", "inspected_on": "2026-03-30", "verdict": "未解决",
+         "verdict_code": "not_resolved", "note": None},
     ]
     assert q["meeting"] is None
 
@@ -108,6 +110,37 @@ def test_lookup_record_names_its_meeting(records):
     assert q["meeting"] == {"id": "M-001", "held_on": "2026-03-02", "host_level": "市级", "place": "示例市 示例县 甲镇"}
     assert records["Q-008"]["due_given"] is True
     assert records["Q-007"]["due"] is None and records["Q-007"]["escalated"] is False
+
+
+def test_record_days_unnamed(records, tiny_ledger, names):
+    """The lookup page says which days it counts (自然日); the lists on other pages keep their "天" column."""
+    assert records["Q-004"]["timing"]["text"] == "已超期 49 个自然日"
+    assert records["Q-002"]["timing"]["text"] == "超期 3 个自然日办结"
+    assert records["Q-001"]["timing"]["text"] == "按期办结"
+    rows = open_issue_rows(tiny_ledger, tiny_ledger.issues, names, overdue_only=True)
+    assert rows[0]["timing"] == "已超期 49 天"
+
+
+def test_record_has_no_place_link(records):
+    """A record names the page of its place: the region's own (township, county) or, for a village, its township's."""
+    assert records["Q-002"]["region_code"] == "990121001001"  # 甲一村, a village: no page of its own
+    assert records["Q-002"]["region_page"] == "990121001000"  # 甲镇
+    assert records["Q-005"]["region_page"] == "990121002000"  # 乙镇 itself
+    assert records["Q-006"]["region_page"] == "990121001000"
+
+
+def test_page_region_stops_at_levels_with_pages(names):
+    levels = ("county", "township", "street")
+    assert names.page_region("990121002001", levels) == "990121002000"
+    assert names.page_region("990121000000", levels) == "990121000000"
+    assert names.page_region("990100000000", levels) is None  # a city has no issues page
+    assert names.page_region("unknown", levels) is None and names.page_region(None, levels) is None
+
+
+def test_record_has_no_department_link(records):
+    """The lead department's code, for the link to its row in the department league (#dept-<code>)."""
+    assert (records["Q-002"]["lead"], records["Q-002"]["lead_code"]) == ("示例市交通运输局", "jtj")
+    assert (records["Q-003"]["lead"], records["Q-003"]["lead_code"]) == ("示例市自然资源和规划局", "zrzyj")
 
 
 def test_fnv1a_known_vectors():

@@ -22,13 +22,15 @@ import pytest
 from pipeline.render import issues_lookup
 from pipeline.render.issues_json import Column, Table, dump, grouped_lists
 from pipeline.render.issues_lookup import API_DIR, Shards, fnv1a, shard_count, text
+from pipeline.render.issues_pages import PAGE_LEVELS
 from pipeline.render.issues_records import Names, iso, timing, timing_text
 from pipeline.validate import validate
 from tests.hostile import make_hostile
 
 # sha256 over "path\0content\0" of every file under api/v1/issues/ except breakdowns.json, paths sorted:
-# the 600-issue demo (seed 7) as the per-issue-dict implementation wrote it before the column rewrite.
-DEMO_SHARDS_SHA256 = "3c00d484eb4a66950abc9e7aac2e0173fd667a234816c138347e081c9652a98b"
+# the 600-issue demo (seed 7) as the per-issue-dict implementation writes it (re-pinned when the records
+# gained region_page, lead_code, each inspection's verdict_code and 自然日 in the timing text).
+DEMO_SHARDS_SHA256 = "bdd9ad3347091fe4bdc4844f44b1a74eccbd34f28f7446e03576440fb4faade8"
 
 
 def reference_records(ledger) -> dict[str, dict]:
@@ -64,6 +66,8 @@ def reference_records(ledger) -> dict[str, dict]:
                                                      "host_level": hosts.get(meeting.host_level, meeting.host_level),
                                                      "place": names.place(meeting.region_code)},
             "place": [names.regions.get(c, c) for c in names.chain(row.region_code)], "region_code": row.region_code,
+            "region_page": names.page_region(row.region_code, PAGE_LEVELS),
+            "lead_code": row.lead_department if isinstance(row.lead_department, str) else None,
             "category": label("category", row.category), "tier": label("tier", row.tier),
             "lead": names.department(row.lead_department), "co": names.department_list(row.co_departments),
             "status": label("status", row.status), "resolved_at_level": label("resolved_at_level",
@@ -71,7 +75,7 @@ def reference_records(ledger) -> dict[str, dict]:
             "raised_on": iso(row.raised_on), "assigned_on": iso(row.assigned_on), "due": iso(row.due),
             "due_given": iso(row.due_on) is not None, "due_provisional": bool(row.due_provisional),
             "resolved_on": iso(row.resolved_on), "archived_on": iso(row.archived_on),
-            "timing": {"state": state, "days": int(days), "text": timing_text(state, int(days))},
+            "timing": {"state": state, "days": int(days), "text": timing_text(state, int(days), "个自然日")},
             "escalated": bool(row.escalated),
             "evaluations": [{"id": e.id, "evaluator": text(e.evaluator), "evaluated_on": iso(e.evaluated_on),
                              "method": methods.get(e.method, text(e.method)),
@@ -79,7 +83,8 @@ def reference_records(ledger) -> dict[str, dict]:
                              "rating_label": None if pd.isna(e.rating) else ratings.get(int(e.rating)),
                              "rectified_on": iso(e.rectified_on)} for e in evaluations.get(row.id, [])],
             "inspections": [{"id": i.id, "officer": text(i.officer), "inspected_on": iso(i.inspected_on),
-                             "verdict": verdicts.get(i.verdict, text(i.verdict)), "note": text(i.note)}
+                             "verdict": verdicts.get(i.verdict, text(i.verdict)), "verdict_code": text(i.verdict),
+                             "note": text(i.note)}
                             for i in inspections.get(row.id, [])],
         }
     return records

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from pipeline.frames import Ledger
 from pipeline.render.issues_json import Column, Table, arrow_text, choose, dump, group_lists, offsets, slices
+from pipeline.render.issues_pages import PAGE_LEVELS
 from pipeline.render.issues_records import Names, iso, timing, timing_text
 
 SHARD_TARGET = 32 * 1024  # average shard size to aim for
@@ -34,6 +35,7 @@ MAX_SHARDS = 1 << 16
 API_DIR = "api/v1/issues"
 CHUNK_ROWS = 20_000  # records built at once while writing shards (bounds memory, not output)
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
+DAYS_UNIT = "个自然日"  # the page counts calendar days only, and says so
 
 
 def fnv1a(text: str) -> int:
@@ -104,6 +106,7 @@ def inspection_lists(ledger: Ledger) -> tuple[pd.Index, pa.Array]:
         "id": Column.text(rows["id"]), "officer": Column.of(rows["officer"], text),
         "inspected_on": Column.of(rows["inspected_on"], iso),
         "verdict": Column.of(rows["verdict"], lambda v: verdicts.get(v, text(v))),
+        "verdict_code": Column.of(rows["verdict"], text),  # the page tells 未解决 by the code, not the label
         "note": Column.text(rows["note"]),
     }, len(rows))
     return group_lists(table, rows["issue_id"])
@@ -141,7 +144,7 @@ def timing_column(issues: pd.DataFrame, as_of: pd.Timestamp) -> Column:
 
     def value(pair: int) -> dict:
         state, days = str(state_names[pair % len(state_names)]), pair // len(state_names) + low
-        return {"state": state, "days": days, "text": timing_text(state, days)}
+        return {"state": state, "days": days, "text": timing_text(state, days, DAYS_UNIT)}
     return Column.of(pairs, value)
 
 
@@ -167,8 +170,12 @@ def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
         "meeting": column("meeting_id", meeting_record(ledger, names)),
         "place": column("region_code", lambda code: [names.regions.get(c, c) for c in names.chain(code)]),
         "region_code": column("region_code", lambda code: code),
+        # The place's page (issues/region/<code>/): the region or, for a village, its township.
+        "region_page": column("region_code", lambda code: names.page_region(code, PAGE_LEVELS)),
         "category": column("category", label("category")), "tier": column("tier", label("tier")),
-        "lead": column("lead_department", names.department), "co": column("co_departments", names.department_list),
+        "lead": column("lead_department", names.department),
+        "lead_code": column("lead_department", lambda code: code if isinstance(code, str) else None),
+        "co": column("co_departments", names.department_list),
         "status": column("status", label("status")),
         "resolved_at_level": column("resolved_at_level", label("resolved_at_level")),
         "raised_on": column("raised_on", iso), "assigned_on": column("assigned_on", iso), "due": column("due", iso),

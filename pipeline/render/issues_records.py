@@ -40,8 +40,9 @@ def timing(issues: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return pd.DataFrame({"state": state, "days": days.astype(int)}, index=issues.index)
 
 
-def timing_text(state: str, days: int) -> str:
-    return TIMING_ZH[state].format(days=days)
+def timing_text(state: str, days: int, unit: str = "天") -> str:
+    """The state in words; ``unit`` names the days ("个自然日" on the lookup page, which counts no other days)."""
+    return TIMING_ZH[state].replace(" 天", f" {unit}").format(days=days)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,13 @@ class Names:
         if below in chain:
             chain = chain[chain.index(below) + 1:]
         return " ".join(self.regions.get(c, c) for c in chain) or self.regions.get(code, code)
+
+    def page_region(self, code: object, levels: tuple[str, ...]) -> str | None:
+        """The nearest of the region and its parents whose level has a page (a village → its township)."""
+        for c in reversed(self.chain(code) if isinstance(code, str) else []):
+            if self.levels.get(c) in levels:
+                return c
+        return None
 
     def department(self, code: object) -> str:
         return self.departments.get(code, str(code)) if isinstance(code, str) else "—"

@@ -4,6 +4,15 @@
  * the page (data-shards), written by pipeline/render/issues_lookup.py, which uses
  * the same hash. Text is set with textContent only: nothing from the data is
  * ever parsed as HTML. No request leaves the site.
+ *
+ * The record opens with where the issue stands (including an experience officer's
+ * 未解决 verdict and a 差评 not yet rectified), links to its place's and lead
+ * department's pages, writes every date as 2025年3月22日 and every count of days
+ * as 自然日, and ends with a QR code of its own address, painted on a canvas by
+ * vendor/qrcode-generator-2.0.4.js (npm "qrcode-generator" 2.0.4, MIT, copied
+ * unchanged; licence in vendor/LICENSE-qrcode-generator.txt; no eval, no request).
+ * A print-out starts with the site's name, the page's address and the data's
+ * as-of date (ledger.css, @media print).
  */
 (function () {
   "use strict";
@@ -16,6 +25,7 @@
   var shards = parseInt(root.getAttribute("data-shards"), 10) || 1;
   var api = root.getAttribute("data-api");
   var asOf = root.getAttribute("data-as-of");
+  var siteRoot = root.getAttribute("data-root") || "../";
 
   function fnv1a(text) {
     var bytes = new TextEncoder().encode(text);
@@ -29,6 +39,34 @@
 
   var el = window.LedgerDom.el; // site/assets/js/ledger-dom.js
   var dateZh = window.LedgerDom.dateZh;
+  var link = window.LedgerDom.link;
+  var calendarDays = window.LedgerDom.calendarDays;
+
+  // The site's name as the theme's header shows it (a fork renames the site in mkdocs.yml).
+  var siteName = (function () {
+    var topic = document.querySelector(".md-header__topic .md-ellipsis");
+    var name = topic ? topic.textContent.trim() : "";
+    return name || "阳光台账";
+  })();
+
+  function pageUrl(issueId) {
+    var base = window.location.href.split(/[?#]/)[0];
+    return issueId ? base + "?id=" + encodeURIComponent(issueId) : window.location.href;
+  }
+
+  // Shown only on paper (ledger.css, @media print): whose page, which page, data as of when.
+  var printHead = el("div", null, "issue-print-head");
+  var printUrl = el("span", pageUrl(null), "issue-print-url");
+  printHead.appendChild(el("p", siteName, "issue-print-site"));
+  var urlLine = el("p", "网址：");
+  urlLine.appendChild(printUrl);
+  printHead.appendChild(urlLine);
+  printHead.appendChild(el("p", "数据截止日：" + dateZh(asOf), "issue-print-asof"));
+  var heading = document.querySelector(".md-content h1");
+  if (heading && heading.parentNode) {
+    heading.parentNode.insertBefore(printHead, heading);
+  }
+
 
   function clear() {
     while (root.firstChild) {
@@ -41,6 +79,10 @@
     root.appendChild(el("p", text, className || "issue-message"));
   }
 
+  function days(n) {
+    return n + " 个自然日";
+  }
+
   function fieldList(pairs) {
     var dl = el("dl", null, "issue-fields");
     pairs.forEach(function (pair) {
@@ -48,7 +90,13 @@
         return;
       }
       dl.appendChild(el("dt", pair[0]));
-      dl.appendChild(el("dd", pair[1]));
+      if (typeof pair[1] === "object") { // a node: a link built here, never markup from the data
+        var dd = el("dd");
+        dd.appendChild(pair[1]);
+        dl.appendChild(dd);
+      } else {
+        dl.appendChild(el("dd", pair[1]));
+      }
     });
     return dl;
   }
@@ -81,32 +129,127 @@
     return wrap;
   }
 
-  function show(issue) {
-    clear();
-    document.title = issue.title + " · 查询问题 · 阳光台账";
-    var article = el("article", null, "issue-record");
-    article.appendChild(el("h2", issue.title, "issue-title"));
+  // What the checks after resolution say: the latest inspection and the latest evaluation.
+  function alerts(issue) {
+    var out = [];
+    var check = issue.inspections.length ? issue.inspections[issue.inspections.length - 1] : null;
+    if (check && check.verdict_code === "not_resolved") {
+      out.push({ kind: "disputed", badge: "体验官核查未解决",
+        text: "台账记为“" + issue.status + "”，但改革体验官 " + check.officer + " 于 " + dateZh(check.inspected_on) +
+          "现场核查，结论为“" + check.verdict + "”" + (check.note ? "：" + check.note : "。") });
+    } else if (check && check.verdict_code === "partly") {
+      out.push({ kind: "partly", badge: "体验官核查部分解决",
+        text: "改革体验官 " + check.officer + " 于 " + dateZh(check.inspected_on) + "现场核查，结论为“" +
+          check.verdict + "”" + (check.note ? "：" + check.note : "。") });
+    } else if (check && check.verdict_code === "confirmed") {
+      out.push({ kind: "confirmed", badge: "体验官确认解决", text: null });
+    }
+    var rated = issue.evaluations.filter(function (e) { return e.rating !== null; });
+    var last = rated.length ? rated[rated.length - 1] : null;
+    if (last && last.rating <= 2) {
+      out.push({ kind: last.rectified_on ? "rectified" : "negative",
+        badge: last.rectified_on ? "差评已整改" : "差评未整改",
+        text: dateZh(last.evaluated_on) + "满意度评价为“" + last.rating_label + "”（差评），" +
+          (last.rectified_on ? "已于 " + dateZh(last.rectified_on) + "整改完成。" : "尚无整改完成的记录。") });
+    }
+    return out;
+  }
+
+  function stateBlock(issue) {
+    var box = el("div", null, "issue-state");
     var badges = el("p", null, "issue-badges");
     badges.appendChild(el("span", issue.status, "issue-badge issue-status"));
     badges.appendChild(el("span", issue.timing.text, "issue-badge issue-timing issue-" + issue.timing.state));
     if (issue.escalated) {
       badges.appendChild(el("span", "督办", "issue-badge issue-escalated"));
     }
-    article.appendChild(badges);
+    var found = alerts(issue);
+    found.forEach(function (a) {
+      badges.appendChild(el("span", a.badge, "issue-badge issue-check-" + a.kind));
+    });
+    box.appendChild(badges);
+    found.forEach(function (a) {
+      if (a.text) {
+        var p = el("p", null, "issue-alert issue-alert-" + a.kind);
+        p.appendChild(el("strong", a.badge + "："));
+        p.appendChild(document.createTextNode(a.text));
+        box.appendChild(p);
+      }
+    });
+    if (found.length && found[0].kind === "disputed") {
+      box.classList.add("issue-state-disputed");
+    }
+    return box;
+  }
+
+  // The QR code of this issue's address, painted on a canvas module by module (no markup is parsed).
+  function qrFigure(url) {
+    if (typeof window.qrcode !== "function") {
+      return null;
+    }
+    window.qrcode.stringToBytes = window.qrcode.stringToBytesFuncs["UTF-8"] || window.qrcode.stringToBytes;
+    var qr = window.qrcode(0, "M");
+    qr.addData(url, "Byte");
+    qr.make();
+    var count = qr.getModuleCount();
+    var quiet = 4; // the blank margin a scanner needs, in modules
+    var cell = 8; // canvas pixels per module: sharp on paper and on a 3× phone screen at 10rem
+    var size = (count + 2 * quiet) * cell;
+    var canvas = el("canvas", url, "issue-qr-code"); // the text is the fallback content
+    canvas.width = size;
+    canvas.height = size;
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", "本页网址的二维码：" + url);
+    canvas.setAttribute("data-modules", String(count));
+    var context = canvas.getContext("2d");
+    if (!context) {
+      return null;
+    }
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, size, size);
+    context.fillStyle = "#000";
+    for (var r = 0; r < count; r++) {
+      for (var c = 0; c < count; c++) {
+        if (qr.isDark(r, c)) {
+          context.fillRect((c + quiet) * cell, (r + quiet) * cell, cell, cell);
+        }
+      }
+    }
+    var figure = el("figure", null, "issue-qr");
+    figure.appendChild(canvas);
+    var caption = el("figcaption", "在现场用手机扫描二维码，即可打开本页：");
+    caption.appendChild(el("span", url, "issue-qr-url"));
+    figure.appendChild(caption);
+    return figure;
+  }
+
+  function show(issue) {
+    clear();
+    document.title = issue.title + " · 查询问题 · " + siteName;
+    var url = pageUrl(issue.id);
+    printUrl.textContent = url;
+    var article = el("article", null, "issue-record");
+    article.appendChild(el("h2", issue.title, "issue-title"));
+    article.appendChild(stateBlock(issue));
 
     var meeting = issue.meeting
       ? dateZh(issue.meeting.held_on) + "，" + issue.meeting.host_level + "下沉，" + issue.meeting.place +
         "（会议编号 " + issue.meeting.id + "）"
       : null;
+    var place = issue.place.join(" › ");
+    var lead = issue.lead_code
+      ? link(siteRoot + "issues/departments/#dept-" + encodeURIComponent(issue.lead_code), issue.lead, "issue-lead-link")
+      : issue.lead;
     article.appendChild(fieldList([
       ["编号", issue.id],
       ["提出途径", issue.mechanism],
       ["会议", meeting],
       ["诉求类型", issue.request_type],
-      ["地点", issue.place.join(" › ")],
+      ["地点", issue.region_page ? link(siteRoot + "issues/region/" + encodeURIComponent(issue.region_page) + "/",
+        place, "issue-place-link") : place],
       ["类别", issue.category],
       ["难易程度", issue.tier],
-      ["牵头部门", issue.lead],
+      ["牵头部门", lead],
       ["配合部门", issue.co.length ? issue.co.join("、") : null],
       ["办结层级", issue.resolved_at_level],
       ["督办", issue.escalated ? "是（联合督查组督办）" : "否"],
@@ -119,11 +262,13 @@
     } else if (issue.due && issue.due_provisional) {
       due += "（暂定：该年度放假安排尚未公布）";
     }
+    var took = calendarDays(issue.raised_on, issue.resolved_on);
     var steps = [
       ["提出", issue.raised_on],
       ["交办", issue.assigned_on],
       ["办结期限", issue.due, due],
-      ["办结", issue.resolved_on],
+      ["办结", issue.resolved_on, issue.resolved_on ? dateZh(issue.resolved_on) +
+        (took === null ? "" : "（从提出起用时 " + days(took) + "）") : null],
       ["归档", issue.archived_on]
     ];
     article.appendChild(el("h3", "办理过程"));
@@ -145,8 +290,9 @@
     if (issue.evaluations.length) {
       article.appendChild(table("第三方满意度评价", ["评价机构", "日期", "方式", "评价", "整改完成"],
         issue.evaluations.map(function (e) {
-          return [e.evaluator, e.evaluated_on, e.method,
-            e.rating === null ? null : e.rating_label + "（" + e.rating + "分）", e.rectified_on];
+          return [e.evaluator, dateZh(e.evaluated_on), e.method,
+            e.rating === null ? null : e.rating_label + "（" + e.rating + "分）",
+            e.rectified_on ? dateZh(e.rectified_on) : null];
         })));
     } else {
       article.appendChild(el("p", "暂无评价记录。"));
@@ -155,10 +301,15 @@
     if (issue.inspections.length) {
       article.appendChild(table("改革体验官核查", ["体验官", "日期", "结论", "说明"],
         issue.inspections.map(function (i) {
-          return [i.officer, i.inspected_on, i.verdict, i.note];
+          return [i.officer, dateZh(i.inspected_on), i.verdict, i.note];
         })));
     } else {
       article.appendChild(el("p", "暂无核查记录。"));
+    }
+    var qr = qrFigure(url);
+    if (qr) {
+      article.appendChild(el("h3", "本页二维码"));
+      article.appendChild(qr);
     }
     root.appendChild(article);
   }

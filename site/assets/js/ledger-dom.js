@@ -22,5 +22,24 @@
     return Number(parts[0]) + "年" + Number(parts[1]) + "月" + Number(parts[2]) + "日";
   }
 
-  window.LedgerDom = { el: el, dateZh: dateZh };
+  // An <a> whose href the page builds from its own paths and a code (never markup from the data).
+  function link(href, text, className) {
+    var a = el("a", text, className);
+    a.setAttribute("href", href);
+    return a;
+  }
+
+  // Calendar days from one YYYY-MM-DD date to another (UTC: no clock change can make it N±1).
+  function calendarDays(fromIso, toIso) {
+    if (!fromIso || !toIso) {
+      return null;
+    }
+    function utc(iso) {
+      var p = iso.split("-");
+      return Date.UTC(Number(p[0]), Number(p[1]) - 1, Number(p[2]));
+    }
+    return Math.round((utc(toIso) - utc(fromIso)) / 86400000);
+  }
+
+  window.LedgerDom = { el: el, dateZh: dateZh, link: link, calendarDays: calendarDays };
 })();
