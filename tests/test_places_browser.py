@@ -12,7 +12,7 @@ import pytest
 from pipeline.build import BuildConfig, build
 from pipeline.render.env import fraction, percent
 from pipeline.render.issues_groups import breakdown_figures, meetings_by_region
-from tests.browser import PageWatch, screenshot, serve
+from tests.browser import ARTIFACTS, PageWatch, screenshot, serve
 from tests.conftest import make_tiny
 
 pytestmark = pytest.mark.browser
@@ -62,7 +62,8 @@ def test_two_taps_from_home_reach_a_township(chromium, site, demo_ledger, viewpo
     summary.click()  # tap 1
     link = county.locator(f"a.place-town-link[href='issues/region/{TOWNSHIP}/']")
     assert in_view(link, viewport)  # tap 2 needs no scrolling either
-    screenshot(page, f"places-home-open-{name}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"places-home-open-{name}.png"))  # what the second tap sees
     link.click()  # tap 2
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(f"/issues/region/{TOWNSHIP}/")
