@@ -202,3 +202,25 @@ def test_names_with_markup_are_text_on_the_picker_and_the_village_page(chromium,
         assert_clean(page, watch, PHONE)
         page.close()
     assert dialogs == []
+
+
+@pytest.mark.parametrize("viewport,name", VIEWPORTS)
+def test_open_picker_and_village_page_have_no_serious_accessibility_violation(chromium, site, viewport, name):
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        pytest.fail("axe-playwright-python is not installed (pip install -r requirements.lock)")
+    from tests.test_a11y import serious
+
+    axe = Axe()
+    page, watch = open_page(chromium, site, "/", viewport)
+    county = page.locator("details.place-county", has_text="示例县")
+    county.locator("> summary").click()
+    county.locator("details.place-villages > summary").first.click()
+    page.mouse.move(0, viewport["height"] - 1)  # no link left hovered: the theme's hover colour is not the resting one
+    assert serious(axe, page) == []
+    page.goto(f"{site}/place/?code=990121001001", wait_until="networkidle")
+    page.wait_for_selector(".place-cards")
+    assert serious(axe, page) == []
+    assert_clean(page, watch, viewport)
+    page.close()
