@@ -229,3 +229,37 @@ def test_a_township_without_villages_has_no_village_list(tmp_path):
     assert '<li class="place-town"><a class="place-town-link" href="issues/region/990121003000/">丙镇</a></li>' in block
     assert "3 个乡镇（街道）" in block
     shutil.rmtree(folder)
+
+
+def test_batched_lists_equal_each_villages_own_call(demo_ledger, demo_places):
+    """The documents list open issues and meetings from one call over all villages; each village's list
+    must be what ``open_issue_rows``/``meeting_rows`` give for that village alone."""
+    from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
+
+    names, issues_, meetings = Names.of(demo_ledger), demo_ledger.issues, demo_ledger.meetings
+    found = shard_places(demo_places.files)
+    for code, document in found.items():
+        own = issues_[issues_["region_code"].eq(code) & ~issues_["done"] & ~issues_["withdrawn"]]
+        want = [places.open_issue_entry(r) for r in open_issue_rows(demo_ledger, own, names, limit=places.OPEN_LIMIT)]
+        assert document["open"]["listed"] == want, code
+        held = meetings[meetings["region_code"].eq(code)]
+        want = [places.meeting_entry(r) for r in meeting_rows(demo_ledger, held, names, limit=places.MEETING_LIMIT)]
+        assert document["meetings"]["listed"] == want, code
+    assert sum(len(d["open"]["listed"]) for d in found.values()) == \
+        sum(min(d["open"]["total"], places.OPEN_LIMIT) for d in found.values()) > 0
+
+
+def test_a_village_with_more_open_issues_than_the_limit_lists_the_most_overdue(demo_ledger, monkeypatch):
+    from pipeline.render.issues_records import Names, open_issue_rows
+
+    monkeypatch.setattr(places, "OPEN_LIMIT", 1)
+    monkeypatch.setattr(places, "MEETING_LIMIT", 1)
+    found = shard_places(places.render_section(demo_ledger, compute_all(demo_ledger)).files)
+    code, busiest = max(found.items(), key=lambda item: (item[1]["open"]["total"], item[0]))
+    assert busiest["open"]["total"] == 2 and len(busiest["open"]["listed"]) == 1
+    issues_ = demo_ledger.issues
+    own = issues_[issues_["region_code"].eq(code) & ~issues_["done"] & ~issues_["withdrawn"]]
+    first = open_issue_rows(demo_ledger, own, Names.of(demo_ledger))[0]  # most overdue first
+    assert busiest["open"]["listed"] == [places.open_issue_entry(first)]
+    assert all(len(d["meetings"]["listed"]) == min(1, d["meetings"]["total"]) for d in found.values())
+    assert any(d["meetings"]["total"] > 1 for d in found.values())

@@ -132,35 +132,60 @@ class Villages:
                    issues=breakdown_figures(ledger, "region", codes, flags=flags),
                    meetings=meetings_by_region(ledger, codes))
 
-    def places(self, code: str) -> list[dict]:
+    def places(self, code: str, levels: dict[str, str]) -> list[dict]:
         """The regions above the village, top first; those with a page carry its address (from the site root)."""
-        levels = self.ledger.labels("regions", "level")
         return [{"code": c, "name": self.names.regions.get(c, c),
                  "level": levels.get(self.names.levels.get(c), self.names.levels.get(c)),
                  "href": f"issues/region/{c}/" if self.names.levels.get(c) in PAGE_LEVELS else None}
                 for c in self.names.chain(code)[:-1]]
 
+    def owners(self) -> dict[str, list[str]]:
+        """Region code → the villages it counts in (its own village; everything below a village counts in it)."""
+        owners: dict[str, list[str]] = {}
+        for village in self.codes:
+            for code in self.ledger.region_codes(village):
+                owners.setdefault(code, []).append(village)
+        return owners
+
+    def listed(self) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+        """Each village's listed open issues and meetings, in the order and number its own call of
+        ``open_issue_rows``/``meeting_rows`` would give: ONE call over every village's rows (a metric
+        function's pandas overhead per village would cost seconds at thousands of villages), then each
+        village keeps its first rows — a stable sort of all rows keeps each village's rows in their order."""
+        ledger, owners = self.ledger, self.owners()
+        issues, meetings = ledger.issues, ledger.meetings
+        issues = issues[issues["region_code"].isin(owners) & ~issues["done"] & ~issues["withdrawn"]]
+        meetings = meetings[meetings["region_code"].isin(owners)]
+        open_lists: dict[str, list[dict]] = {code: [] for code in self.codes}
+        for row in open_issue_rows(ledger, issues, self.names):
+            for village in owners[row["region_code"]]:
+                if len(open_lists[village]) < OPEN_LIMIT:
+                    open_lists[village].append(open_issue_entry(row))
+        meeting_lists: dict[str, list[dict]] = {code: [] for code in self.codes}
+        region_of = dict(zip(meetings["id"], meetings["region_code"]))  # the primary key: one row per id
+        for row in meeting_rows(ledger, meetings, self.names):
+            for village in owners[region_of[row["id"]]]:
+                if len(meeting_lists[village]) < MEETING_LIMIT:
+                    meeting_lists[village].append(meeting_entry(row))
+        return open_lists, meeting_lists
+
     def documents(self) -> Iterator[tuple[str, dict]]:
         """(code, document) of every village, in the order of regions.csv."""
         ledger, names = self.ledger, self.names
         issue_groups, meeting_groups = by_region(ledger.issues), by_region(ledger.meetings)
-        done, withdrawn = ledger.issues["done"].to_numpy(), ledger.issues["withdrawn"].to_numpy()
+        is_open = ~(ledger.issues["done"].to_numpy() | ledger.issues["withdrawn"].to_numpy())
         levels = ledger.labels("regions", "level")
+        open_lists, meeting_lists = self.listed()
         for code in self.codes:
-            rows = region_rows(ledger, issue_groups, code)
-            open_issues = ledger.issues.iloc[rows[~(done[rows] | withdrawn[rows])]]
-            meetings = ledger.meetings.iloc[region_rows(ledger, meeting_groups, code)]
             figures = {**self.issues[code], **self.meetings[code]}
             yield code, {
                 "code": code, "name": names.regions[code],
-                "level": levels.get(names.levels[code], names.levels[code]), "places": self.places(code),
+                "level": levels.get(names.levels[code], names.levels[code]), "places": self.places(code, levels),
                 "figures": [figure(name, figures[name]) for name in ISSUE_METRICS + MEETING_METRICS],
-                "open": {"total": len(open_issues), "overdue": figures["overdue_open"].value, "limit": OPEN_LIMIT,
-                         "listed": [open_issue_entry(r) for r in
-                                    open_issue_rows(ledger, open_issues, names, below=code, limit=OPEN_LIMIT)]},
-                "meetings": {"total": len(meetings), "limit": MEETING_LIMIT,
-                             "listed": [meeting_entry(r) for r in
-                                        meeting_rows(ledger, meetings, names, below=code, limit=MEETING_LIMIT)]},
+                "open": {"total": int(is_open[region_rows(ledger, issue_groups, code)].sum()),
+                         "overdue": figures["overdue_open"].value, "limit": OPEN_LIMIT, "listed": open_lists[code]},
+                "meetings": {"total": len(region_rows(ledger, meeting_groups, code)), "limit": MEETING_LIMIT,
+                             "listed": meeting_lists[code]},
             }
 
 
