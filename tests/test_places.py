@@ -226,7 +226,8 @@ def test_a_township_without_villages_has_no_village_list(tmp_path):
     report, ledger = validate(folder)
     assert report.valid, [f.message_en for f in report.errors]
     block = places.render_section(ledger, compute_all(ledger)).blocks["place-picker"]
-    assert '<li class="place-town"><a class="place-town-link" href="issues/region/990121003000/">丙镇</a></li>' in block
+    assert ('<li class="place-town"><a class="place-town-link" href="issues/region/990121003000/">丙镇</a></li>'
+            in block)
     assert "3 个乡镇（街道）" in block
     shutil.rmtree(folder)
 

@@ -117,7 +117,8 @@ def test_home_to_village_page_shows_the_villages_figures(chromium, site, demo_le
     village = regions[regions["parent_code"].eq(TOWNSHIP) & regions["code"].isin(issues.loc[is_open, "region_code"])
                       ].iloc[0]
     code = village["code"]
-    figures = {**breakdown_figures(demo_ledger, "region", [code])[code], **meetings_by_region(demo_ledger, [code])[code]}
+    figures = {**breakdown_figures(demo_ledger, "region", [code])[code],
+               **meetings_by_region(demo_ledger, [code])[code]}
     page, watch = open_page(chromium, site, "/", viewport)
     county = page.locator("details.place-county", has_text="示例县")
     county.locator("> summary").click()
