@@ -19,6 +19,7 @@ SECTIONS = [
     "pipeline.render.home",
     "pipeline.render.reference",
     "pipeline.render.issues",
+    "pipeline.render.places",
     "pipeline.render.downloads",
     "pipeline.render.claims",
     "pipeline.render.items",
