@@ -264,3 +264,13 @@ def test_a_village_with_more_open_issues_than_the_limit_lists_the_most_overdue(d
     assert busiest["open"]["listed"] == [places.open_issue_entry(first)]
     assert all(len(d["meetings"]["listed"]) == min(1, d["meetings"]["total"]) for d in found.values())
     assert any(d["meetings"]["total"] > 1 for d in found.values())
+
+
+def test_township_page_links_each_village_to_its_page(built_demo_site, demo_ledger):
+    regions = demo_ledger.regions
+    town = regions.loc[regions["level"] == "township", "code"].iloc[0]
+    villages = regions.loc[(regions["parent_code"] == town) & regions["level"].isin(["village", "community"]), "code"]
+    html = (built_demo_site / "issues" / "region" / town / "index.html").read_text(encoding="utf-8")
+    assert len(villages)
+    for code in villages:
+        assert f'href="../../../place/?code={code}"' in html

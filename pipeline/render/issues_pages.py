@@ -23,6 +23,7 @@ from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figur
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
 
 PAGE_LEVELS = ("county", "township", "street")  # a region of these levels gets its own page
+VILLAGE_LEVELS = ("village", "community")  # shown by the one page place/?code=… (render/places.py)
 OPEN_LIMIT = 30  # open issues listed on a region page
 MEETING_LIMIT = 20  # meetings listed on a region page
 ESCALATED_LIMIT = 20  # open escalated issues listed on the overview
@@ -136,13 +137,22 @@ def tier_rows(ctx: Context, figures: dict[str, Figures]) -> list[dict]:
     return rows
 
 
-def child_rows(ctx: Context, code: str, href_prefix: str) -> list[dict]:
+def child_rows(ctx: Context, code: str, href_prefix: str, village_href: str | None = None) -> list[dict]:
     """One row per region directly below ``code``, plus 本级 for issues placed at ``code`` itself.
 
+    A village or community links to ``village_href`` + its code (the village page), when given.
     Counts in these rows add up to the region's own figures (tests/test_issues_pages.py).
     """
     regions = ctx.breakdowns["region"]
-    rows = [{"label": ctx.names.regions[c], "href": f"{href_prefix}{c}/" if c in ctx.linked else None, "note": "",
+
+    def href(c: str) -> str | None:
+        if c in ctx.linked:
+            return f"{href_prefix}{c}/"
+        if village_href is not None and ctx.names.levels.get(c) in VILLAGE_LEVELS:
+            return f"{village_href}{c}"
+        return None
+
+    rows = [{"label": ctx.names.regions[c], "href": href(c), "note": "",
              "code": c, "figures": regions[c]} for c in ctx.children(code)]
     own = ctx.ledger.issues.iloc[ctx.issue_groups.get(code, np.array([], dtype=np.intp))]
     if len(own) or not rows:
@@ -195,7 +205,7 @@ def region_page(ctx: Context, code: str) -> str:
         trend=trend(ctx, ctx.within(code, "month", months(ledger)), f"trend-{code}"),
         mechanisms=[r for r in enum_rows(ctx, "mechanism", by_mechanism) if r["figures"]["issues_raised"].value],
         tiers=tier_rows(ctx, ctx.within(code, "tier", list(ledger.labels("issues", "tier")))),
-        children=child_rows(ctx, code, "../"),
+        children=child_rows(ctx, code, "../", village_href="../../../place/?code="),
         open_rows=open_issue_rows(ledger, open_issues, names, below=code, limit=OPEN_LIMIT),
         open_total=len(open_issues), open_limit=OPEN_LIMIT,
         meetings=meeting_rows(ledger, meetings, names, below=code, limit=MEETING_LIMIT),

@@ -25,12 +25,11 @@ from pipeline.render.env import fraction, number, percent, render
 from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figures, breakdown_figures, by_region,
                                            issue_flags, meetings_by_region, region_rows)
 from pipeline.render.issues_lookup import fnv1a, shard_count
-from pipeline.render.issues_pages import PAGE_LEVELS
+from pipeline.render.issues_pages import PAGE_LEVELS, VILLAGE_LEVELS
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
 from pipeline.render.section import Block, File, Part, Rendered, collect
 
 TOWN_LEVELS = ("township", "street")
-VILLAGE_LEVELS = ("village", "community")
 API_DIR = "api/v1/places"
 PAGE = "place/index.md"
 OPEN_LIMIT = 30  # open issues listed for a village (most overdue first); the total is stated
