@@ -40,8 +40,9 @@ def test_summarize_reads_scores_and_metrics_of_a_layout_shift():
                        "cls": 0.659, "lcp_ms": 2166, "tbt_ms": 1164, "fcp_ms": 2032, "si_ms": 3354,
                        "benchmark_index": 1037, "meets_targets": False}
     assert summary["accessibility_failures"] == []
-    assert [(o["id"], o["saving_ms"]) for o in summary["performance_opportunities"]] == [
-        ("render-blocking-insight", 450), ("render-blocking-resources", 450)]
+    assert [(o["id"], o["metric"], o["saving_ms"]) for o in summary["performance_opportunities"]] == [
+        ("mainthread-work-breakdown", "TBT", 1150), ("render-blocking-insight", "LCP", 450),
+        ("render-blocking-resources", "LCP", 450)]
 
 
 def test_summarize_names_failed_accessibility_audits_and_their_elements():
