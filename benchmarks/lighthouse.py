@@ -78,11 +78,19 @@ def summarize(report: dict) -> dict:
         **{key: round(value) for key, value in figures.items() if key != "cls"},
         "accessibility_failures": _failing(report, "accessibility"),
         "performance_opportunities": _opportunities(audits),
+        "outside_requests": outside_requests(audits),
         "benchmark_index": round((report.get("environment") or {}).get("benchmarkIndex") or 0),
         "warnings": list(report.get("runWarnings", [])),
     }
     summary["meets_targets"] = meets_targets(summary)
     return summary
+
+
+def outside_requests(audits: dict) -> list[str]:
+    """Requests the page made to any host but the local server (there must be none)."""
+    items = ((audits.get("network-requests") or {}).get("details") or {}).get("items") or []
+    urls = [item["url"] for item in items if urllib.parse.urlsplit(item["url"]).scheme in ("http", "https", "ws", "wss")]
+    return sorted({url for url in urls if urllib.parse.urlsplit(url).hostname not in ("127.0.0.1", "localhost")})
 
 
 def meets_targets(summary: dict) -> bool:
@@ -236,6 +244,8 @@ def render_markdown(results: dict) -> str:
         lines.append(f"| {name} (`{page['path']}`) | {page['performance']} | {page['accessibility']} | "
                      f"{page['cls']} | {page['lcp_ms']} | {page['tbt_ms']} | {page['fcp_ms']} | {verdict} | {every} |")
     lines += ["", "\\* a run on a busy host CPU (benchmark index below the threshold), not counted."]
+    outside = sorted({url for page in results["pages"].values() for url in page.get("outside_requests", [])})
+    lines += ["", "Requests to other hosts: " + (", ".join(outside) if outside else "none") + "."]
     for name, page in results["pages"].items():
         if "error" in page:
             continue

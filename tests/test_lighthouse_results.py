@@ -82,3 +82,12 @@ def test_markdown_shows_each_page_and_what_to_fix():
     text = lighthouse.render_markdown(results)
     assert "| home (`/`) | 100 | 81 | 0 | 734 | 0 | 734 | missed | 100, 97* |" in text
     assert "- accessibility: label (Form elements do not have associated labels): `body > form > input#q`" in text
+
+
+def test_requests_to_other_hosts_are_named():
+    audits = {"network-requests": {"details": {"items": [
+        {"url": "http://127.0.0.1:8000/"}, {"url": "http://127.0.0.1:8000/assets/ledger.css"},
+        {"url": "data:image/svg+xml;charset=utf-8,<svg/>"}, {"url": "https://fonts.gstatic.com/s/x.woff2"},
+        {"url": "http://localhost:8000/a.js"}]}}}
+    assert lighthouse.outside_requests(audits) == ["https://fonts.gstatic.com/s/x.woff2"]
+    assert lighthouse.outside_requests({}) == []
