@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 DATA   ?= data
 OUT    ?= public
 
-.PHONY: site serve test validate deps lock demo-data bench clean
+.PHONY: site serve test validate deps lock demo-data bench lighthouse clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -58,6 +58,13 @@ lock:
 ## Scale benchmarks (writes benchmarks/results.md).
 bench: deps
 	$(BIN)/python benchmarks/run.py
+
+## Lighthouse, mobile, on the home, issue and item pages (writes benchmarks/lighthouse-results.md); npm + Chromium.
+LIGHTHOUSE := tools/lighthouse/node_modules/.installed-stamp
+$(LIGHTHOUSE): tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse --silent --no-audit --no-fund && touch $@
+lighthouse: deps $(LIGHTHOUSE)
+	$(BIN)/python benchmarks/lighthouse.py
 
 ## Remove the built site and test leftovers. $(OUT) goes only if `ledger build` made it (it holds the
 ## marker file .sunshine-ledger-site) or it is empty: `make clean OUT=data` refuses and removes nothing.

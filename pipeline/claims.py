@@ -51,15 +51,16 @@ RESOURCE = {
 # Dated rows fall in a period by this column.
 PERIOD_COLUMN = {"issues": "raised_on", "meetings": "held_on", "evaluations": "evaluated_on",
                  "inspections": "inspected_on"}
-# What the period of a claim means for each resource (shown on the methodology page).
+# What the period of a claim means for each resource (shown on the claims and methodology pages: Chinese
+# words only, no column names — readers do not know them; the data dictionary maps titles to columns).
 PERIOD_MEANING = {
-    "issues": "提出日期（raised_on）在统计期间内的问题；办结、撤回等状态按数据截止日",
-    "meetings": "召开日期（held_on）在统计期间内的会议与夜访",
-    "evaluations": "评价日期（evaluated_on）在统计期间内的评价",
-    "inspections": "核查日期（inspected_on）在统计期间内的核查",
-    "item_cases": "月份（month）在统计期间起止日所在月份之间（含首尾两个月，不足一月的按整月）的办件量记录",
+    "issues": "提出日期在统计期间内的问题；办结、撤回等状态按数据截止日",
+    "meetings": "召开日期在统计期间内的会议与夜访",
+    "evaluations": "评价日期在统计期间内的评价",
+    "inspections": "核查日期在统计期间内的核查",
+    "item_cases": "所属月份在统计期间起止日所在月份之间（含首尾两个月，不足一月的按整月）的办件量记录",
     "surveys": "调查期间完全落在统计期间之内的调查",
-    "devolved_items": "统计期间最后一天（period_end）的状态：把它当作截止日计算；期间起始日不起作用",
+    "devolved_items": "统计期间最后一天的状态：把它当作截止日计算；期间起始日不起作用",
 }
 # Metrics that describe a state on a day: computed at the period's last day.
 STATE_AT_END = frozenset({"items_devolved", "items_zero_use"})

@@ -33,7 +33,9 @@ def test_filter_by_verdict_region_and_source(built_demo_site, chromium):
         assert page.locator("#claims-filter-status").inner_text() == f"显示 3 / {TOTAL} 个报道数字"
         assert page.url.endswith("/claims/?verdict=inconsistent")
         row = page.locator("#claim-C-005")
-        assert "pipeline.metrics.issues_raised" in row.inner_text() and "报道 − 台账 = +" in row.inner_text()
+        assert "报道 − 台账 = +" in row.inner_text() and "pipeline." not in row.inner_text()
+        definition = row.locator("dl.claims-calc a")
+        assert definition.inner_text() == "提出问题数" and definition.get_attribute("href") == "../methodology/#def-issues_raised"
         screenshot(page, "claims-desktop-inconsistent")
 
         page.select_option("select[data-key=region]", "示例县")

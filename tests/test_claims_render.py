@@ -70,13 +70,13 @@ def test_page_shows_the_computation_of_an_inconsistent_claim(ledger):
     page = claims_page(ledger, *checked(ledger))
     row = page[page.index('<tr id="claim-C-2"'):page.index('<tr id="claim-C-3"')]
     assert 'data-verdict="inconsistent"' in row
-    assert "<code>pipeline.metrics.on_time_rate</code>" in row
+    assert '<dt>指标</dt><dd><a href="../methodology/#def-on_time_rate">按期办结率</a></dd>' in row
     assert "<dd>示例县（990121000000，含下辖各级）</dd>" in row
     assert "<dd>未限定期间：全部记录</dd>" in row
     assert "<dd>2 / 4（样本不足 10，不显示百分比）</dd>" in row
     assert "<dd>62.5%</dd>" in row and "报道 − 台账 = +12.5 个百分点（容差 ±0.5）" in row
     meetings = page[page.index('<tr id="claim-C-3"'):page.index('<tr id="claim-C-4"')]
-    assert "2026年3月1日至2026年3月31日：召开日期（held_on）在统计期间内的会议与夜访" in meetings
+    assert "2026年3月1日至2026年3月31日：召开日期在统计期间内的会议与夜访" in meetings
     assert "<dd>1 次</dd>" in meetings and "报道 − 台账 = +4 次" in meetings
     internal = page[page.index('<tr id="claim-R-C-11"'):]
     assert "393（<a href=\"#claim-R-C-10\">R-C-10</a>）÷ 434（<a href=\"#claim-R-C-09\">R-C-09</a>） = 90.553%" in internal
@@ -103,8 +103,8 @@ def test_render_section_is_deterministic(ledger):
 
 def test_method_block_lists_every_metric():
     block = method_block()
-    for name in METRICS:
-        assert f"<code>{name}</code>" in block
+    for name, spec in METRICS.items():
+        assert f'<a href="#def-{name}">{spec.title_zh}</a>' in block
     assert "<code>R-C-11</code> = <code>R-C-10</code> ÷ <code>R-C-09</code>" in block
 
 

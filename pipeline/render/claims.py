@@ -94,7 +94,7 @@ def computation(check: Check) -> dict | None:
         period = f"{period_text(claim.period_start, claim.period_end)}：{PERIOD_MEANING[resource]}"
     else:
         period = "未限定期间：全部记录"
-    return {"function": f"pipeline.metrics.{claim.metric}", "metric": claim.metric, "metric_title": spec.title_zh,
+    return {"metric": claim.metric, "metric_title": spec.title_zh, "definition": f"../methodology/#def-{claim.metric}",
             "region": f"{check.region_name}（{claim.region_code}，含下辖各级）", "period": period,
             "records_label": RESOURCE_ZH[resource], "record_rows": check.records,
             "records": records, "claimed": with_unit(decimal_text(claim.value), unit), "difference": difference,
