@@ -1,0 +1,360 @@
+"""The issue search's data: a chunked static index under ``api/v1/search/``, read by issue-search.js.
+
+Issues get a position 0 … N−1, newest first (raised_on descending, id breaking ties);
+results are listed in that order. Three kinds of file:
+
+- ``index.json`` (the manifest): the bucket and row-chunk counts, and the names the
+  form and the filter sentence need (places, departments, statuses, categories, officers).
+- ``terms/<b>.json``: an object ``key → posting list`` (the positions holding the key).
+  A key is a text gram — every character and every pair of adjacent characters of a
+  title or summary, after NFKC and lower-casing, within whitespace-separated runs — or
+  a filter ``field=value`` (``place=<code>`` for the place and every place above it,
+  ``lead=``, ``status=``, ``category=``, ``officer=``, ``flag=overdue|disputed|uninspected``).
+  Its bucket ``b`` is a 32-bit FNV-1a over the key's code points (not bytes) modulo the
+  bucket count, so a query loads one bucket per key it needs, never the whole index.
+- ``rows/<c>.json``: ``ROWS_PER_CHUNK`` consecutive positions' list records, arrays in
+  the manifest's ``fields`` order (id, title, place/department/status/category codes the
+  manifest names, dates, the computed timing and days late, last verdict, officers): a
+  page of 20 results loads only the chunks holding them.
+
+A posting list is ``"v"`` + base64 of LEB128 gaps, or ``"b"`` + base64 of a bitmap over
+all positions (least significant bit first), whichever is shorter. A word of two or more
+characters matches an issue holding all its adjacent pairs (for words of one or two
+characters that is exactly "holds the word"). Everything is sorted: byte-identical builds.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import unicodedata
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from pipeline.frames import Ledger
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.render.issues_json import BINARY, Column, choose, dump, slices
+from pipeline.render.issues_records import TIMING_ZH, Names, iso, timing
+
+SEARCH_DIR = "api/v1/search"
+ROWS_PER_CHUNK = 64  # list records per rows/<c>.json (about 10 KB)
+BUCKET_TARGET = 48 * 1024  # average terms/<b>.json size to aim at
+MAX_BUCKETS = 1 << 14
+TEXT_ROWS = 20_000  # issues whose text is cut into grams at once (bounds memory)
+FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
+DONE_STATUSES = ("resolved", "evaluated", "archived")
+
+
+def normalise(text: str) -> str:
+    """What both the index and the search box compare: NFKC, lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def key_hash(key: str) -> int:
+    """FNV-1a 32-bit over the key's Unicode code points; issue-search.js computes the same."""
+    value = FNV_OFFSET
+    for char in key:
+        value = ((value ^ ord(char)) * FNV_PRIME) & 0xFFFFFFFF
+    return value
+
+
+def word_keys(word: str) -> list[str]:
+    """The gram keys a typed word needs (all must hold): itself if one character, else its adjacent pairs."""
+    word = normalise(word)
+    if len(word) < 2:
+        return [word] if word else []
+    return sorted({word[i:i + 2] for i in range(len(word) - 1)})
+
+
+# --- Load inputs: the issues in list order --------------------------------------------------------
+
+def ordered_issues(ledger: Ledger) -> pd.DataFrame:
+    """The issues published (one per id, a repeated id keeping its last row, as the lookup does),
+    newest first, id breaking ties: row n of the result is position n."""
+    issues = ledger.issues
+    issues = issues[issues["id"].notna() & ~issues["id"].duplicated(keep="last")]
+    order = np.lexsort((issues["id"].to_numpy(dtype=object), -issues["raised_on"].fillna(pd.Timestamp(0))
+                        .to_numpy(dtype="datetime64[ns]").astype(np.int64)))
+    return issues.iloc[order]
+
+
+def last_inspections(ledger: Ledger, ids: pd.Series) -> pd.DataFrame:
+    """Per issue position: the latest inspection's verdict code (by date, id breaking ties; None if
+    never inspected) and the officers who inspected it (sorted, ``;``-joined)."""
+    rows = ledger.inspections[["id", "issue_id", "officer", "inspected_on", "verdict"]].dropna(subset=["issue_id"])
+    rows = rows.sort_values(["inspected_on", "id"], kind="stable")
+    last = rows.drop_duplicates("issue_id", keep="last").set_index("issue_id")["verdict"]
+    officers = (rows.dropna(subset=["officer"]).assign(officer=lambda f: f["officer"].str.strip().str.upper())
+                .groupby("issue_id")["officer"].agg(lambda s: ";".join(sorted(set(s)))))
+    keys = pd.Index(ids.to_numpy(dtype=object))
+    return pd.DataFrame({"verdict": last.reindex(keys).to_numpy(dtype=object),
+                         "officers": officers.reindex(keys).to_numpy(dtype=object)})
+
+
+# --- Process data: postings -----------------------------------------------------------------------
+
+GRAM = 1 << 21  # above every code point: a bigram's term is (first + 1)·GRAM + second, a unigram's its code point
+
+
+class Postings:
+    """Key → sorted positions, kept as one array of positions and each key's bounds in it."""
+
+    def __init__(self, keys: list[str], bounds: np.ndarray, positions: np.ndarray):
+        self.keys, self.bounds, self.positions = keys, bounds, positions
+
+    def rows(self, n: int) -> np.ndarray:
+        return self.positions[self.bounds[n]:self.bounds[n + 1]]
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {key: self.rows(n).tolist() for n, key in enumerate(self.keys)}
+
+
+def text_postings(texts: list[str]) -> Postings:
+    """Every gram of the texts (characters and adjacent pairs within whitespace-separated runs)
+    → the positions of the texts holding it. Vectorised over code points, TEXT_ROWS texts at a time."""
+    row_bits = max(1, len(texts)).bit_length()
+    assert (GRAM * GRAM).bit_length() + row_bits <= 63, "too many issues for one text index"
+    parts: list[np.ndarray] = []
+    for start in range(0, len(texts), TEXT_ROWS):
+        joined = "\n".join(normalise(t) for t in texts[start:start + TEXT_ROWS]) + "\n"
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        row = start + np.r_[0, np.cumsum(cps[:-1] == 10)]  # the text each code point belongs to
+        distinct = np.unique(cps)
+        blank = np.array([chr(c).isspace() for c in distinct.tolist()])[np.searchsorted(distinct, cps)]
+        pair = ~blank[:-1] & ~blank[1:]
+        terms = np.r_[cps[~blank], (cps[:-1][pair] + 1) * GRAM + cps[1:][pair]]
+        rows = np.r_[row[~blank], row[:-1][pair]]
+        parts.append(np.unique((terms << row_bits) | rows))
+    combined = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    terms, positions = combined >> row_bits, combined & ((1 << row_bits) - 1)
+    starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if len(terms) else np.zeros(0, dtype=np.int64)
+    keys = [chr(t) if t < GRAM else chr(t // GRAM - 1) + chr(t % GRAM) for t in terms[starts].tolist()]
+    return Postings(keys, np.r_[starts, len(terms)].astype(np.int64), positions)
+
+
+def facet_postings(groups: dict[str, np.ndarray]) -> Postings:
+    keys = sorted(k for k, rows in groups.items() if len(rows))
+    sizes = np.array([len(groups[k]) for k in keys], dtype=np.int64)
+    positions = np.concatenate([np.sort(groups[k]) for k in keys]) if keys else np.zeros(0, dtype=np.int64)
+    return Postings(keys, np.r_[0, np.cumsum(sizes)].astype(np.int64), positions)
+
+
+def positions_by(values: pd.Series | np.ndarray, prefix: str) -> dict[str, np.ndarray]:
+    """``prefix=value`` → positions holding that value (missing values are left out)."""
+    codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object)), use_na_sentinel=True)
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    cuts = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return {f"{prefix}={u}": order[a:b] for u, a, b in zip(uniques.tolist(), cuts[:-1], cuts[1:])}
+
+
+def filter_groups(ledger: Ledger, issues: pd.DataFrame, names: Names, checks: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every filter key → the positions it keeps."""
+    groups: dict[str, np.ndarray] = {}
+    # A place keeps the issues placed at it or anywhere below it.
+    codes, regions = pd.factorize(issues["region_code"], use_na_sentinel=True)
+    for n, region in enumerate(regions.tolist()):
+        rows = np.flatnonzero(codes == n)
+        for code in names.chain(region):
+            key = f"place={code}"
+            groups[key] = np.concatenate([groups[key], rows]) if key in groups else rows
+    groups.update(positions_by(issues["lead_department"], "lead"))
+    groups.update(positions_by(issues["status"], "status"))
+    groups.update(positions_by(issues["category"], "category"))
+    officers = checks["officers"].str.split(";").explode().dropna()
+    groups.update(positions_by(pd.Series(officers.to_numpy(dtype=object)), "officer") if len(officers) else {})
+    for key, rows in list(groups.items()):  # explode keeps the position as the index: map the values back
+        if key.startswith("officer="):
+            groups[key] = officers.index.to_numpy()[rows]
+    state = timing(issues, ledger.as_of)["state"].to_numpy()
+    verdict = checks["verdict"].to_numpy(dtype=object)
+    groups["flag=overdue"] = np.flatnonzero(state == "overdue")
+    groups["flag=disputed"] = np.flatnonzero(verdict == "not_resolved")
+    groups["flag=uninspected"] = np.flatnonzero(issues["done"].to_numpy(dtype=bool) & pd.isna(verdict))
+    return groups
+
+
+# --- Process data: encoding -----------------------------------------------------------------------
+
+def leb128(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bytes of every value as LEB128, one after another; each value's byte count)."""
+    values = values.astype(np.int64)
+    count = np.ones(len(values), dtype=np.int64)
+    for k in range(1, 5):
+        count += values >= (1 << (7 * k))
+    ends = np.cumsum(count)
+    out = np.zeros(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
+    starts = ends - count
+    for k in range(5):
+        has = count > k
+        byte = (values[has] >> (7 * k)) & 0x7F
+        out[starts[has] + k] = byte | np.where(count[has] > k + 1, 0x80, 0)
+    return out, count
+
+
+def encoded(postings: Postings, total: int) -> list[str]:
+    """Each key's posting list as text: ``v`` + base64 of LEB128 gaps, or ``b`` + base64 of a bitmap."""
+    p = postings.positions.astype(np.int64)
+    gaps = np.r_[p[:1], np.diff(p)] if len(p) else p
+    firsts = postings.bounds[:-1]
+    gaps[firsts[firsts < len(p)]] = p[firsts[firsts < len(p)]]  # each list starts afresh
+    data, count = leb128(gaps)
+    byte_ends = np.r_[0, np.cumsum(count)]
+    bitmap = (total + 7) // 8
+    out = []
+    for n in range(len(postings.keys)):
+        a, b = byte_ends[postings.bounds[n]], byte_ends[postings.bounds[n + 1]]
+        if b - a > bitmap:
+            bits = np.zeros(bitmap * 8, dtype=np.uint8)
+            bits[postings.rows(n)] = 1
+            out.append("b" + base64.b64encode(np.packbits(bits, bitorder="little").tobytes()).decode("ascii"))
+        else:
+            out.append("v" + base64.b64encode(data[a:b].tobytes()).decode("ascii"))
+    return out
+
+
+def decode(value: str, total: int) -> list[int]:
+    """A posting list's positions (what issue-search.js does; for tests)."""
+    raw = base64.b64decode(value[1:])
+    if value[0] == "b":
+        return np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:total]).tolist()
+    out, current, shift, value_ = [], 0, 0, 0
+    for byte in raw:
+        value_ |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            current = value_ if not out else current + value_
+            out.append(current)
+            value_, shift = 0, 0
+    return out
+
+
+# --- Process data: list records -------------------------------------------------------------------
+
+ROW_FIELDS = ("id", "title", "place", "lead", "status", "category", "raised_on", "due", "resolved_on",
+              "timing", "days", "verdict", "officers")
+
+
+def row_columns(ledger: Ledger, issues: pd.DataFrame, checks: pd.DataFrame) -> list:
+    """What a result line and the CSV show, per position, in ROW_FIELDS order: codes (the manifest
+    names them), dates, the computed timing (state and days late or overdue) and the inspections."""
+    def code(value: object) -> object:
+        return value if isinstance(value, str) else None
+    when = timing(issues, ledger.as_of)
+    return [Column.text(issues["id"]), Column.text(issues["title"]), Column.of(issues["region_code"], code),
+            Column.of(issues["lead_department"], code), Column.of(issues["status"], code),
+            Column.of(issues["category"], code), Column.of(issues["raised_on"], iso), Column.of(issues["due"], iso),
+            Column.of(issues["resolved_on"], iso), Column.of(when["state"], code),
+            Column.of(when["days"], lambda d: int(d)), Column.of(checks["verdict"], code),
+            Column.of(checks["officers"], lambda o: o.split(";") if isinstance(o, str) else [])]
+
+
+def array_rows(columns: list, positions: np.ndarray, before: pa.Array, after: pa.Array) -> pa.Array:
+    """Each position's ``[v1,v2,…]`` between ``before`` and ``after``, back to back in one buffer."""
+    comma = pa.scalar(b",", type=BINARY)
+    parts: list = [before, pa.scalar(b"[", type=BINARY)]
+    for n, column in enumerate(columns):
+        parts += ([comma] if n else []) + [column.take(positions)]
+    parts += [pa.scalar(b"]", type=BINARY), after]
+    return pc.binary_join_element_wise(*parts, pa.scalar(b"", type=BINARY))
+
+
+# --- Save outputs ---------------------------------------------------------------------------------
+
+class SearchIndex:
+    """The search index of a ledger; ``files`` yields its files in a fixed order."""
+
+    def __init__(self, ledger: Ledger, names: Names):
+        issues = ordered_issues(ledger)
+        self.total = len(issues)
+        self.as_of = ledger.as_of.strftime("%Y-%m-%d")
+        checks = last_inspections(ledger, issues["id"])
+        texts = (issues["title"].fillna("") + "\n" + issues["summary"].fillna("")).tolist()
+        text = text_postings([t.replace("\n", " ") for t in texts])
+        facets = facet_postings(filter_groups(ledger, issues, names, checks))
+        self.keys = text.keys + facets.keys
+        self.values = encoded(text, self.total) + encoded(facets, self.total)
+        sizes = np.array([len(k.encode("utf-8")) + len(v) + 6 for k, v in zip(self.keys, self.values)], dtype=np.int64)
+        self.buckets = 1 << max(0, math.ceil(math.log2(max(1, int(sizes.sum()) / BUCKET_TARGET))))
+        self.buckets = min(self.buckets, MAX_BUCKETS)
+        self.columns = row_columns(ledger, issues, checks)
+        self.manifest = self._manifest(ledger, names, checks)
+
+    def _manifest(self, ledger: Ledger, names: Names, checks: pd.DataFrame) -> dict:
+        regions = ledger.regions.dropna(subset=["code"])
+        roots = regions.loc[regions["parent_code"].isna(), "code"].tolist()
+        below = roots[0] if len(roots) == 1 else None
+        officers = sorted({o for cell in checks["officers"].dropna().tolist() for o in cell.split(";")})
+        return {
+            "as_of": self.as_of, "issues": self.total, "buckets": self.buckets,
+            "rows_per_chunk": ROWS_PER_CHUNK, "chunks": self.chunks(),
+            "hash": "fnv1a-32 over the key's Unicode code points, modulo buckets",
+            "terms": f"{SEARCH_DIR}/terms/<hash % buckets>.json", "rows": f"{SEARCH_DIR}/rows/<position // rows_per_chunk>.json",
+            # [code, name, level, parent, the name shown in a result line (below a single root)]
+            "places": [[c, n, lv, p if isinstance(p, str) else None, names.place(c, below)] for c, n, lv, p in
+                       sorted(zip(regions["code"], regions["name"], regions["level"], regions["parent_code"]))],
+            "departments": sorted([c, n] for c, n in names.departments.items()),
+            "statuses": [[c, label] for c, label in ledger.labels("issues", "status").items()],
+            "categories": [[c, label] for c, label in ledger.labels("issues", "category").items()],
+            "officers": officers, "fields": list(ROW_FIELDS),
+            "verdicts": [[c, label] for c, label in ledger.labels("inspections", "verdict").items()],
+            "timing": TIMING_ZH,
+        }
+
+    def chunks(self) -> int:
+        return max(1, math.ceil(self.total / ROWS_PER_CHUNK))
+
+    def bucket_of(self, key: str) -> int:
+        return key_hash(key) % self.buckets
+
+    def files(self) -> Iterator[tuple[str, bytes]]:
+        """(path, content): every terms bucket, every rows chunk, then the manifest."""
+        buckets: list[list[int]] = [[] for _ in range(self.buckets)]
+        for n, key in enumerate(self.keys):
+            buckets[self.bucket_of(key)].append(n)
+        for b, members in enumerate(buckets):
+            members.sort(key=lambda n: self.keys[n])
+            body = ",".join(dump(self.keys[n]) + ":" + dump(self.values[n]) for n in members)
+            yield f"{SEARCH_DIR}/terms/{b}.json", ("{" + body + "}\n").encode("utf-8")
+        positions = np.arange(self.total)
+        bounds = np.r_[np.arange(0, self.total, ROWS_PER_CHUNK), self.total] if self.total else np.zeros(1, dtype=np.int64)
+        first = np.zeros(self.total, dtype=bool)
+        last = np.zeros(self.total, dtype=bool)
+        first[bounds[:-1]] = True
+        last[bounds[1:] - 1] = True
+        records = array_rows(self.columns, positions, choose(first, b",", b"["), choose(last, b"", b"]\n"))
+        for c, content in enumerate(slices(records, bounds)):
+            yield f"{SEARCH_DIR}/rows/{c}.json", content or b"[]\n"
+        yield f"{SEARCH_DIR}/index.json", (json.dumps(self.manifest, ensure_ascii=False, sort_keys=True,
+                                                       separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def search_options(index: SearchIndex) -> dict:
+    """What the search form's selects offer (the template only formats them)."""
+    m = index.manifest
+    levels = {"county": 1, "township": 2, "street": 2}
+    return {"places": [{"code": c, "name": n, "depth": levels[lv]} for c, n, lv, p, _ in _tree(m["places"])
+                       if lv in levels],
+            "departments": [{"code": c, "name": n} for c, n in m["departments"]],
+            "statuses": [{"code": c, "name": n} for c, n in m["statuses"]],
+            "categories": [{"code": c, "name": n} for c, n in m["categories"]]}
+
+
+def _tree(places: list[list]) -> list[list]:
+    """Places in tree order (each after its parent, siblings by code)."""
+    children: dict[object, list[list]] = {}
+    for place in places:
+        children.setdefault(place[3], []).append(place)
+    out: list[list] = []
+
+    def walk(parent: object) -> None:
+        for place in children.get(parent, []):
+            out.append(place)
+            walk(place[0])
+    walk(None)
+    return out
