@@ -33,11 +33,11 @@ from typing import Iterator
 
 import numpy as np
 import pandas as pd
-
-from pipeline.frames import Ledger
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.frames import Ledger
+from pipeline.render.env import render
 from pipeline.render.issues_json import BINARY, Column, choose, dump, slices
 from pipeline.render.issues_records import TIMING_ZH, Names, iso, timing
 
@@ -358,3 +358,9 @@ def _tree(places: list[list]) -> list[list]:
             walk(place[0])
     walk(None)
     return out
+
+
+def search_page(index: SearchIndex) -> str:
+    """issues/search/: the form (its choices from the manifest) and the place the script fills."""
+    return render("issues_search.md.j2", **search_options(index), as_of=index.as_of, total=index.total,
+                  root="../../")
