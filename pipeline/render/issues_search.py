@@ -364,3 +364,36 @@ def search_page(index: SearchIndex) -> str:
     """issues/search/: the form (its choices from the manifest) and the place the script fills."""
     return render("issues_search.md.j2", **search_options(index), as_of=index.as_of, total=index.total,
                   root="../../")
+
+
+# --- What a query costs (benchmarks/run.py, tests): the files issue-search.js would load ------------
+
+FLAG_PARAMS = ("overdue", "disputed", "uninspected")
+PAGE_SIZE = 20  # results per page, as issue-search.js shows them
+
+
+def query_keys(params: dict[str, str]) -> list[str]:
+    """The keys a query needs, for URL parameters given as codes (what issue-search.js asks for)."""
+    keys = [k for word in params.get("words", "").split() for k in word_keys(word)]
+    keys += [f"{name}={params[name]}" for name in ("place", "lead", "status", "category") if params.get(name)]
+    if params.get("officer"):
+        keys.append(f"officer={params['officer'].strip().upper()}")
+    return keys + [f"flag={flag}" for flag in FLAG_PARAMS if params.get(flag) == "1"]
+
+
+def query_files(read, params: dict[str, str]) -> tuple[list[str], list[int]]:
+    """(the files under SEARCH_DIR the first page of a query loads, in load order; its positions).
+    ``read(path)`` returns a built file's bytes."""
+    manifest = json.loads(read(f"{SEARCH_DIR}/index.json"))
+    keys = query_keys(params)
+    buckets = sorted({key_hash(k) % manifest["buckets"] for k in keys})
+    files = [f"{SEARCH_DIR}/index.json"] + [f"{SEARCH_DIR}/terms/{b}.json" for b in buckets]
+    loaded = {b: json.loads(read(f"{SEARCH_DIR}/terms/{b}.json")) for b in buckets}
+    found: set[int] | None = None if keys else set(range(manifest["issues"]))
+    for key in keys:
+        value = loaded[key_hash(key) % manifest["buckets"]].get(key)
+        rows = set(decode(value, manifest["issues"])) if value else set()
+        found = rows if found is None else found & rows
+    positions = sorted(found or ())
+    chunks = sorted({p // manifest["rows_per_chunk"] for p in positions[:PAGE_SIZE]})
+    return files + [f"{SEARCH_DIR}/rows/{c}.json" for c in chunks], positions
