@@ -176,3 +176,27 @@ def test_text_postings_hold_each_gram_of_each_text(texts):
         for gram in grams:
             want.setdefault(gram, []).append(n)
     assert got == want
+
+
+def test_benchmark_measures_the_bytes_a_query_loads(built_demo_site, demo_ledger):
+    """benchmarks/run.py's search measure, on the small demo's built site (the 1M run records it later)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("bench_run", Path(__file__).resolve().parent.parent / "benchmarks" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    measured = bench.search_bytes(built_demo_site)
+    folder = built_demo_site / SEARCH_DIR
+    every = [p for p in folder.rglob("*.json")]
+    assert measured["index_bytes"] == sum(p.stat().st_size for p in every) and measured["index_files"] == len(every)
+    words = measured["queries"]["words 补贴"]
+    assert words["found"] == len(brute(demo_ledger, ["补贴"]))
+    files, _ = query_files(lambda path: (built_demo_site / path).read_bytes(), {"words": "补贴"})
+    assert words["bytes"] == sum((built_demo_site / f).stat().st_size for f in files) < measured["index_bytes"]
+    assert words["files"] == len(files) < len(every)
+    browse = measured["queries"]["browse, page 1"]
+    assert (browse["found"], browse["files"]) == (600, 2)  # the manifest and the first rows chunk
+    assert "| words 补贴 |" in bench.render_markdown({
+        "date": "d", "issues": 600, "rows_in_package": 1, "machine": "m", "results": [], "validate_vs_frictionless": 0,
+        "one_row_vs_cold": 0, "peak_mb": 0, "changed": "x", "search": measured})
