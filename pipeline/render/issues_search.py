@@ -130,11 +130,18 @@ def text_postings(texts: list[str]) -> Postings:
         terms = np.r_[cps[~blank], (cps[:-1][pair] + 1) * GRAM + cps[1:][pair]]
         rows = np.r_[row[~blank], row[:-1][pair]]
         parts.append(np.unique((terms << row_bits) | rows))
-    combined = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-    terms, positions = combined >> row_bits, combined & ((1 << row_bits) - 1)
-    starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if len(terms) else np.zeros(0, dtype=np.int64)
-    keys = [chr(t) if t < GRAM else chr(t // GRAM - 1) + chr(t % GRAM) for t in terms[starts].tolist()]
-    return Postings(keys, np.r_[starts, len(terms)].astype(np.int64), positions)
+    combined = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    del parts
+    combined.sort()  # in place: at a million issues this is the largest array (8 bytes per gram and issue)
+    starts = [np.zeros(min(1, len(combined)), dtype=np.int64)]
+    for a in range(0, max(len(combined) - 1, 0), TEXT_ROWS * 100):  # term changes, a block at a time
+        b = min(a + TEXT_ROWS * 100, len(combined) - 1)
+        starts.append(a + 1 + np.flatnonzero((combined[a + 1:b + 1] >> row_bits) != (combined[a:b] >> row_bits)))
+    first = np.concatenate(starts)
+    terms = (combined[first] >> row_bits).tolist()
+    keys = [chr(t) if t < GRAM else chr(t // GRAM - 1) + chr(t % GRAM) for t in terms]
+    positions = (combined & ((1 << row_bits) - 1)).astype(np.int32)
+    return Postings(keys, np.r_[first, len(combined)].astype(np.int64), positions)
 
 
 def facet_postings(groups: dict[str, np.ndarray]) -> Postings:
@@ -156,13 +163,12 @@ def positions_by(values: pd.Series | np.ndarray, prefix: str) -> dict[str, np.nd
 def filter_groups(ledger: Ledger, issues: pd.DataFrame, names: Names, checks: pd.DataFrame) -> dict[str, np.ndarray]:
     """Every filter key → the positions it keeps."""
     groups: dict[str, np.ndarray] = {}
-    # A place keeps the issues placed at it or anywhere below it.
-    codes, regions = pd.factorize(issues["region_code"], use_na_sentinel=True)
-    for n, region in enumerate(regions.tolist()):
-        rows = np.flatnonzero(codes == n)
-        for code in names.chain(region):
-            key = f"place={code}"
-            groups[key] = np.concatenate([groups[key], rows]) if key in groups else rows
+    # A place keeps the issues placed at it or anywhere below it (one concatenation per place).
+    below: dict[str, list[np.ndarray]] = {}
+    for key, rows in positions_by(issues["region_code"], "place").items():
+        for code in names.chain(key.split("=", 1)[1]):
+            below.setdefault(f"place={code}", []).append(rows)
+    groups.update({key: np.concatenate(parts) for key, parts in below.items()})
     groups.update(positions_by(issues["lead_department"], "lead"))
     groups.update(positions_by(issues["status"], "status"))
     groups.update(positions_by(issues["category"], "category"))
@@ -183,11 +189,10 @@ def filter_groups(ledger: Ledger, issues: pd.DataFrame, names: Names, checks: pd
 
 def leb128(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(bytes of every value as LEB128, one after another; each value's byte count)."""
-    values = values.astype(np.int64)
-    count = np.ones(len(values), dtype=np.int64)
+    count = np.ones(len(values), dtype=np.int8)
     for k in range(1, 5):
         count += values >= (1 << (7 * k))
-    ends = np.cumsum(count)
+    ends = np.cumsum(count, dtype=np.int64)
     out = np.zeros(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
     starts = ends - count
     for k in range(5):
@@ -199,12 +204,12 @@ def leb128(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def encoded(postings: Postings, total: int) -> list[str]:
     """Each key's posting list as text: ``v`` + base64 of LEB128 gaps, or ``b`` + base64 of a bitmap."""
-    p = postings.positions.astype(np.int64)
-    gaps = np.r_[p[:1], np.diff(p)] if len(p) else p
+    p = postings.positions
+    gaps = np.r_[p[:1], np.diff(p)] if len(p) else p.copy()
     firsts = postings.bounds[:-1]
     gaps[firsts[firsts < len(p)]] = p[firsts[firsts < len(p)]]  # each list starts afresh
     data, count = leb128(gaps)
-    byte_ends = np.r_[0, np.cumsum(count)]
+    byte_ends = np.r_[0, np.cumsum(count, dtype=np.int64)]
     bitmap = (total + 7) // 8
     out = []
     for n in range(len(postings.keys)):
