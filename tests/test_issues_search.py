@@ -111,7 +111,7 @@ def test_a_query_loads_only_its_buckets_and_finds_the_issues_holding_the_words(d
     buckets = {key_hash(k) % index.buckets for w in words for k in word_keys(w)}
     assert loaded[:1 + len(buckets)] == [f"{SEARCH_DIR}/index.json"] + [f"{SEARCH_DIR}/terms/{b}.json"
                                                                          for b in sorted(buckets)]
-    assert loaded[1 + len(buckets):] == [f"{SEARCH_DIR}/rows/{c}.json" for c in sorted({p // 64 for p in positions[:20]})]
+    assert loaded[1 + len(buckets):] == [f"{SEARCH_DIR}/rows/{c}.json" for c in sorted({p // 16 for p in positions[:20]})]
 
 
 def test_disputed_and_uninspected_match_the_inspections(demo_ledger):
@@ -196,7 +196,7 @@ def test_benchmark_measures_the_bytes_a_query_loads(built_demo_site, demo_ledger
     assert words["bytes"] == sum((built_demo_site / f).stat().st_size for f in files) < measured["index_bytes"]
     assert words["files"] == len(files) < len(every)
     browse = measured["queries"]["browse, page 1"]
-    assert (browse["found"], browse["files"]) == (600, 2)  # the manifest and the first rows chunk
+    assert (browse["found"], browse["files"]) == (600, 3)  # the manifest and the first two rows chunks
     assert "| words 补贴 |" in bench.render_markdown({
         "date": "d", "issues": 600, "rows_in_package": 1, "machine": "m", "results": [], "validate_vs_frictionless": 0,
         "one_row_vs_cold": 0, "peak_mb": 0, "changed": "x", "search": measured})

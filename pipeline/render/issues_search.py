@@ -42,8 +42,8 @@ from pipeline.render.issues_json import BINARY, Column, choose, dump, slices
 from pipeline.render.issues_records import TIMING_ZH, Names, iso, timing
 
 SEARCH_DIR = "api/v1/search"
-ROWS_PER_CHUNK = 64  # list records per rows/<c>.json (about 10 KB)
-BUCKET_TARGET = 48 * 1024  # average terms/<b>.json size to aim at
+ROWS_PER_CHUNK = 16  # list records per rows/<c>.json (about 3 KB): a page of 20 loads at most 20 of them
+BUCKET_TARGET = 32 * 1024  # average terms/<b>.json size to aim at
 MAX_BUCKETS = 1 << 14
 TEXT_ROWS = 20_000  # issues whose text is cut into grams at once (bounds memory)
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
