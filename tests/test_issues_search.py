@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.render.issues_records import Names
-from pipeline.render.issues_search import (SEARCH_DIR, SearchIndex, decode, encoded, facet_postings, key_hash,
-                                           normalise, query_files, search_page, text_postings, word_keys)
+from pipeline.render.issues_search import (SEARCH_DIR, SearchIndex, decode, encoded, facet_postings, query_files,
+                                           search_page, word_keys)
+from pipeline.render.issues_search_grams import key_hash, normalise, text_postings
 from pipeline.validate import validate
 from tests.conftest import make_tiny
 
@@ -163,7 +164,7 @@ def test_posting_lists_decode_to_their_positions(rows, total):
     assert [decode(v, total) for v in values] == ([sorted(rows)] if rows else [])
 
 
-@given(st.lists(st.text(alphabet="路灯 河道Ａa\u3000<&", max_size=12), min_size=1, max_size=20))
+@given(st.lists(st.text(alphabet="路灯 河道Ａa\u3000<&\n", max_size=12), min_size=1, max_size=20))
 @settings(max_examples=60, deadline=None)
 def test_text_postings_hold_each_gram_of_each_text(texts):
     built = text_postings(texts)
@@ -200,3 +201,16 @@ def test_benchmark_measures_the_bytes_a_query_loads(built_demo_site, demo_ledger
     assert "| words 补贴 |" in bench.render_markdown({
         "date": "d", "issues": 600, "rows_in_package": 1, "machine": "m", "results": [], "validate_vs_frictionless": 0,
         "one_row_vs_cold": 0, "peak_mb": 0, "changed": "x", "search": measured})
+
+
+def test_the_index_written_a_share_of_buckets_at_a_time_is_the_same(demo_ledger, monkeypatch):
+    """At a million issues the grams' lists are built a few buckets at a time: the files must not change."""
+    import pipeline.render.issues_search as search
+
+    whole, files = index_of(demo_ledger)
+    assert whole.passes == 1
+    monkeypatch.setattr(search, "PASS_PAIRS", 5_000)
+    shared, in_passes = index_of(demo_ledger)
+    assert shared.passes > 4 and shared.buckets == whole.buckets
+    assert sorted(in_passes) == sorted(files)
+    assert [p for p in files if files[p] != in_passes[p]] == []

@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import unicodedata
 from typing import Iterator
 
 import numpy as np
@@ -40,27 +39,15 @@ from pipeline.frames import Ledger
 from pipeline.render.env import render
 from pipeline.render.issues_json import BINARY, Column, choose, dump, slices
 from pipeline.render.issues_records import TIMING_ZH, Names, iso, timing
+from pipeline.render.issues_search_grams import Grams, Postings, key_hash, normalise
 
 SEARCH_DIR = "api/v1/search"
 ROWS_PER_CHUNK = 16  # list records per rows/<c>.json (about 3 KB): a page of 20 loads at most 20 of them
 BUCKET_TARGET = 32 * 1024  # average terms/<b>.json size to aim at
 MAX_BUCKETS = 1 << 14
-TEXT_ROWS = 20_000  # issues whose text is cut into grams at once (bounds memory)
-FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
+PASS_PAIRS = 6_000_000  # (gram, issue) pairs turned into posting lists at once (bounds memory)
+PAIR_BYTES = 0.7  # about what a pair costs in a terms file (for the bucket count, before encoding)
 DONE_STATUSES = ("resolved", "evaluated", "archived")
-
-
-def normalise(text: str) -> str:
-    """What both the index and the search box compare: NFKC, lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def key_hash(key: str) -> int:
-    """FNV-1a 32-bit over the key's Unicode code points; issue-search.js computes the same."""
-    value = FNV_OFFSET
-    for char in key:
-        value = ((value ^ ord(char)) * FNV_PRIME) & 0xFFFFFFFF
-    return value
 
 
 def word_keys(word: str) -> list[str]:
@@ -97,52 +84,6 @@ def last_inspections(ledger: Ledger, ids: pd.Series) -> pd.DataFrame:
 
 
 # --- Process data: postings -----------------------------------------------------------------------
-
-GRAM = 1 << 21  # above every code point: a bigram's term is (first + 1)·GRAM + second, a unigram's its code point
-
-
-class Postings:
-    """Key → sorted positions, kept as one array of positions and each key's bounds in it."""
-
-    def __init__(self, keys: list[str], bounds: np.ndarray, positions: np.ndarray):
-        self.keys, self.bounds, self.positions = keys, bounds, positions
-
-    def rows(self, n: int) -> np.ndarray:
-        return self.positions[self.bounds[n]:self.bounds[n + 1]]
-
-    def as_dict(self) -> dict[str, list[int]]:
-        return {key: self.rows(n).tolist() for n, key in enumerate(self.keys)}
-
-
-def text_postings(texts: list[str]) -> Postings:
-    """Every gram of the texts (characters and adjacent pairs within whitespace-separated runs)
-    → the positions of the texts holding it. Vectorised over code points, TEXT_ROWS texts at a time."""
-    row_bits = max(1, len(texts)).bit_length()
-    assert (GRAM * GRAM).bit_length() + row_bits <= 63, "too many issues for one text index"
-    parts: list[np.ndarray] = []
-    for start in range(0, len(texts), TEXT_ROWS):
-        joined = "\n".join(normalise(t) for t in texts[start:start + TEXT_ROWS]) + "\n"
-        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        row = start + np.r_[0, np.cumsum(cps[:-1] == 10)]  # the text each code point belongs to
-        distinct = np.unique(cps)
-        blank = np.array([chr(c).isspace() for c in distinct.tolist()])[np.searchsorted(distinct, cps)]
-        pair = ~blank[:-1] & ~blank[1:]
-        terms = np.r_[cps[~blank], (cps[:-1][pair] + 1) * GRAM + cps[1:][pair]]
-        rows = np.r_[row[~blank], row[:-1][pair]]
-        parts.append(np.unique((terms << row_bits) | rows))
-    combined = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    del parts
-    combined.sort()  # in place: at a million issues this is the largest array (8 bytes per gram and issue)
-    starts = [np.zeros(min(1, len(combined)), dtype=np.int64)]
-    for a in range(0, max(len(combined) - 1, 0), TEXT_ROWS * 100):  # term changes, a block at a time
-        b = min(a + TEXT_ROWS * 100, len(combined) - 1)
-        starts.append(a + 1 + np.flatnonzero((combined[a + 1:b + 1] >> row_bits) != (combined[a:b] >> row_bits)))
-    first = np.concatenate(starts)
-    terms = (combined[first] >> row_bits).tolist()
-    keys = [chr(t) if t < GRAM else chr(t // GRAM - 1) + chr(t % GRAM) for t in terms]
-    positions = (combined & ((1 << row_bits) - 1)).astype(np.int32)
-    return Postings(keys, np.r_[first, len(combined)].astype(np.int64), positions)
-
 
 def facet_postings(groups: dict[str, np.ndarray]) -> Postings:
     keys = sorted(k for k, rows in groups.items() if len(rows))
@@ -202,8 +143,25 @@ def leb128(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, count
 
 
+ENCODE_BLOCK = 2_000_000  # positions encoded at once (bounds the temporary arrays)
+
+
 def encoded(postings: Postings, total: int) -> list[str]:
-    """Each key's posting list as text: ``v`` + base64 of LEB128 gaps, or ``b`` + base64 of a bitmap."""
+    """Each key's posting list as text: ``v`` + base64 of LEB128 gaps, or ``b`` + base64 of a bitmap.
+    Keys are encoded a block of about ENCODE_BLOCK positions at a time."""
+    out: list[str] = []
+    first = 0
+    while first < len(postings.keys):
+        last = max(first + 1, int(np.searchsorted(postings.bounds, postings.bounds[first] + ENCODE_BLOCK, "right")) - 1)
+        last = min(last, len(postings.keys))
+        bounds = postings.bounds[first:last + 1]
+        block = Postings(postings.keys[first:last], bounds - bounds[0], postings.positions[bounds[0]:bounds[-1]])
+        out += _encoded(block, total)
+        first = last
+    return out
+
+
+def _encoded(postings: Postings, total: int) -> list[str]:
     p = postings.positions
     gaps = np.r_[p[:1], np.diff(p)] if len(p) else p.copy()
     firsts = postings.bounds[:-1]
@@ -279,14 +237,16 @@ class SearchIndex:
         self.total = len(issues)
         self.as_of = ledger.as_of.strftime("%Y-%m-%d")
         checks = last_inspections(ledger, issues["id"])
-        texts = (issues["title"].fillna("") + "\n" + issues["summary"].fillna("")).tolist()
-        text = text_postings([t.replace("\n", " ") for t in texts])
+        texts = (issues["title"].fillna("") + " " + issues["summary"].fillna("")).tolist()
+        self.grams = Grams(texts)
+        del texts
         facets = facet_postings(filter_groups(ledger, issues, names, checks))
-        self.keys = text.keys + facets.keys
-        self.values = encoded(text, self.total) + encoded(facets, self.total)
-        sizes = np.array([len(k.encode("utf-8")) + len(v) + 6 for k, v in zip(self.keys, self.values)], dtype=np.int64)
-        self.buckets = 1 << max(0, math.ceil(math.log2(max(1, int(sizes.sum()) / BUCKET_TARGET))))
-        self.buckets = min(self.buckets, MAX_BUCKETS)
+        self.facets = dict(zip(facets.keys, encoded(facets, self.total)))
+        # The bucket count comes before the grams' lists are encoded (a pass at a time): from the pairs'
+        # count and what a pair costs, plus the filters' exact size. A function of the data only.
+        size = self.grams.pairs * PAIR_BYTES + sum(len(k) + len(v) + 6 for k, v in self.facets.items())
+        self.buckets = min(1 << max(0, math.ceil(math.log2(max(1, size / BUCKET_TARGET)))), MAX_BUCKETS)
+        self.passes = min(self.buckets, max(1, math.ceil(self.grams.pairs / PASS_PAIRS)))
         self.columns = row_columns(ledger, issues, checks)
         self.manifest = self._manifest(ledger, names, checks)
 
@@ -319,13 +279,20 @@ class SearchIndex:
 
     def files(self) -> Iterator[tuple[str, bytes]]:
         """(path, content): every terms bucket, every rows chunk, then the manifest."""
-        buckets: list[list[int]] = [[] for _ in range(self.buckets)]
-        for n, key in enumerate(self.keys):
-            buckets[self.bucket_of(key)].append(n)
-        for b, members in enumerate(buckets):
-            members.sort(key=lambda n: self.keys[n])
-            body = ",".join(dump(self.keys[n]) + ":" + dump(self.values[n]) for n in members)
-            yield f"{SEARCH_DIR}/terms/{b}.json", ("{" + body + "}\n").encode("utf-8")
+        for share in range(self.passes):  # the buckets b with b % passes == share
+            def mine(hashes: np.ndarray, share: int = share) -> np.ndarray:
+                return (hashes % np.uint64(self.buckets)) % np.uint64(self.passes) == share
+            text = self.grams.postings(mine)
+            members: dict[int, list[tuple[str, str]]] = {}
+            for key, value in zip(text.keys, encoded(text, self.total)):
+                members.setdefault(self.bucket_of(key), []).append((key, value))
+            del text
+            for key, value in self.facets.items():
+                if self.bucket_of(key) % self.passes == share:
+                    members.setdefault(self.bucket_of(key), []).append((key, value))
+            for b in range(share, self.buckets, self.passes):
+                body = ",".join(dump(k) + ":" + dump(v) for k, v in sorted(members.get(b, [])))
+                yield f"{SEARCH_DIR}/terms/{b}.json", ("{" + body + "}\n").encode("utf-8")
         positions = np.arange(self.total)
         bounds = np.r_[np.arange(0, self.total, ROWS_PER_CHUNK), self.total] if self.total else np.zeros(1, dtype=np.int64)
         first = np.zeros(self.total, dtype=bool)
