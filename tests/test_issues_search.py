@@ -211,6 +211,6 @@ def test_the_index_written_a_share_of_buckets_at_a_time_is_the_same(demo_ledger,
     assert whole.passes == 1
     monkeypatch.setattr(search, "PASS_PAIRS", 5_000)
     shared, in_passes = index_of(demo_ledger)
-    assert shared.passes > 4 and shared.buckets == whole.buckets
+    assert shared.passes == shared.buckets == whole.buckets > 1  # one bucket a pass
     assert sorted(in_passes) == sorted(files)
     assert [p for p in files if files[p] != in_passes[p]] == []
