@@ -167,3 +167,19 @@ def test_the_printed_list_hides_the_form_and_says_its_filters(chromium, site):
     screenshot(page, "search-print")
     page.close()
     assert_clean(watch)
+
+
+def test_the_lookup_page_searches_by_words(chromium, site, listed):
+    """查询问题 without an id: type words, tap 搜索, and the list is there."""
+    text = listed["title"] + " " + listed["summary"].fillna("")
+    want = listed.loc[text.str.contains("排查"), "id"].tolist()
+    page = chromium.new_page(viewport=VIEWPORTS[0][0])
+    watch = PageWatch(page, site)
+    page.goto(f"{site}/issue/", wait_until="networkidle")
+    page.fill("#issue-q", "排查")
+    page.click("form[aria-label=搜索问题] button")
+    page.wait_for_selector(".search-summary")
+    assert page.url == f"{site}/issues/search/?words=%E6%8E%92%E6%9F%A5"
+    assert shown_ids(page) == want[:20]
+    page.close()
+    assert_clean(watch)
