@@ -43,11 +43,11 @@ from pipeline.render.issues_search_grams import Grams, Postings, key_hash, norma
 
 SEARCH_DIR = "api/v1/search"
 ROWS_PER_CHUNK = 16  # list records per rows/<c>.json (about 3 KB): a page of 20 loads at most 20 of them
+ROW_CHUNKS_AT_ONCE = 1250  # rows files built at once (20,000 records)
 BUCKET_TARGET = 32 * 1024  # average terms/<b>.json size to aim at
 MAX_BUCKETS = 1 << 14
 PASS_PAIRS = 6_000_000  # (gram, issue) pairs turned into posting lists at once (bounds memory)
 PAIR_BYTES = 0.7  # about what a pair costs in a terms file (for the bucket count, before encoding)
-DONE_STATUSES = ("resolved", "evaluated", "archived")
 
 
 def word_keys(word: str) -> list[str]:
@@ -293,15 +293,17 @@ class SearchIndex:
             for b in range(share, self.buckets, self.passes):
                 body = ",".join(dump(k) + ":" + dump(v) for k, v in sorted(members.get(b, [])))
                 yield f"{SEARCH_DIR}/terms/{b}.json", ("{" + body + "}\n").encode("utf-8")
-        positions = np.arange(self.total)
-        bounds = np.r_[np.arange(0, self.total, ROWS_PER_CHUNK), self.total] if self.total else np.zeros(1, dtype=np.int64)
-        first = np.zeros(self.total, dtype=bool)
-        last = np.zeros(self.total, dtype=bool)
-        first[bounds[:-1]] = True
-        last[bounds[1:] - 1] = True
-        records = array_rows(self.columns, positions, choose(first, b",", b"["), choose(last, b"", b"]\n"))
-        for c, content in enumerate(slices(records, bounds)):
-            yield f"{SEARCH_DIR}/rows/{c}.json", content or b"[]\n"
+        if not self.total:
+            yield f"{SEARCH_DIR}/rows/0.json", b"[]\n"
+        step = ROWS_PER_CHUNK * ROW_CHUNKS_AT_ONCE
+        for start in range(0, self.total, step):  # a few thousand records built at once, not a million
+            positions = np.arange(start, min(start + step, self.total))
+            bounds = np.r_[np.arange(0, len(positions), ROWS_PER_CHUNK), len(positions)]
+            first, last = np.zeros(len(positions), dtype=bool), np.zeros(len(positions), dtype=bool)
+            first[bounds[:-1]], last[bounds[1:] - 1] = True, True
+            records = array_rows(self.columns, positions, choose(first, b",", b"["), choose(last, b"", b"]\n"))
+            for c, content in enumerate(slices(records, bounds), start // ROWS_PER_CHUNK):
+                yield f"{SEARCH_DIR}/rows/{c}.json", content
         yield f"{SEARCH_DIR}/index.json", (json.dumps(self.manifest, ensure_ascii=False, sort_keys=True,
                                                        separators=(",", ":")) + "\n").encode("utf-8")
 
