@@ -7,7 +7,8 @@ recorded. Results go to benchmarks/results.md and benchmarks/results.json.
 
 Targets (issue "Scale"): validate ≤ 0.25× frictionless (aim 0.1×); build ≤ 1.5×
 frictionless validate (aim 1.0×); one-row revalidation ≤ 0.2× cold (aim 0.05×);
-peak memory ≤ 2 GB; every HTML page ≤ 200 KB.
+peak memory ≤ 2 GB; every HTML page ≤ 200 KB. Also recorded: the issue search index's size and the
+bytes the search page loads for the first page of a few fixed queries (``search_bytes``).
 """
 
 from __future__ import annotations
