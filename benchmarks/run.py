@@ -7,7 +7,8 @@ recorded. Results go to benchmarks/results.md and benchmarks/results.json.
 
 Targets (issue "Scale"): validate ≤ 0.25× frictionless (aim 0.1×); build ≤ 1.5×
 frictionless validate (aim 1.0×); one-row revalidation ≤ 0.2× cold (aim 0.05×);
-peak memory ≤ 2 GB; every HTML page ≤ 200 KB.
+peak memory ≤ 2 GB; every HTML page ≤ 200 KB. Also recorded: the issue search index's size and the
+bytes the search page loads for the first page of a few fixed queries (``search_bytes``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,39 @@ def largest_page(out: Path) -> tuple[str, int, int]:
     return name, size, len(pages)
 
 
+def search_queries(manifest: dict) -> dict[str, dict[str, str]]:
+    """The fixed queries measured: words, a township's officer lists, a department's overdue issues, browsing.
+    Places and departments are the manifest's first township and department, so any build has them."""
+    township = next((p[0] for p in manifest["places"] if p[2] in ("township", "street")), manifest["places"][0][0])
+    department = manifest["departments"][0][0] if manifest["departments"] else "none"
+    return {"words 补贴": {"words": "补贴"}, "words 残疾人补贴": {"words": "残疾人补贴"},
+            "words 村 排查": {"words": "村 排查"},
+            "township, resolved not inspected": {"place": township, "uninspected": "1"},
+            "township, disputed": {"place": township, "disputed": "1"},
+            "department, overdue": {"lead": department, "overdue": "1"}, "browse, page 1": {}}
+
+
+def search_bytes(out: Path) -> dict:
+    """Bytes the search page's script loads for the first page of each fixed query (the manifest, the
+    term buckets, the row chunks), from the built site's files; and the whole index's size."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from pipeline.render.issues_search import SEARCH_DIR, query_files
+
+    def read(path: str) -> bytes:
+        return (out / path).read_bytes()
+
+    manifest = json.loads(read(f"{SEARCH_DIR}/index.json"))
+    queries = {}
+    for name, params in search_queries(manifest).items():
+        files, positions = query_files(read, params)
+        queries[name] = {"params": params, "found": len(positions), "files": len(files),
+                         "bytes": sum((out / f).stat().st_size for f in files)}
+    index = [p for p in (out / SEARCH_DIR).rglob("*.json")]
+    return {"manifest_bytes": (out / SEARCH_DIR / "index.json").stat().st_size,
+            "index_bytes": sum(p.stat().st_size for p in index), "index_files": len(index), "queries": queries}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--issues", type=int, default=1_000_000)
@@ -85,11 +119,12 @@ def main() -> None:
     results.append(measure("ledger validate (one row changed)", [*ledger, "validate", "--data", str(data)], env))
     shutil.rmtree(cache, ignore_errors=True)
     results.append(measure("ledger validate (cold, after the change)", [*ledger, "validate", "--data", str(data)], env))
-    page = None
+    page = search = None
     if not args.skip_build:
         shutil.rmtree(cache, ignore_errors=True)
         results.append(measure("ledger build (cold)", [*ledger, "build", "--data", str(data), "--out", str(out)], env))
         page = largest_page(out)
+        search = search_bytes(out)
 
     by_name = {r["name"]: r for r in results}
     reference = by_name["frictionless validate"]["seconds"]
@@ -109,6 +144,8 @@ def main() -> None:
         summary["build_vs_frictionless"] = round(by_name["ledger build (cold)"]["seconds"] / reference, 3)
         summary["largest_page"] = {"path": page[0], "bytes": page[1]}
         summary["html_pages"] = page[2]
+    if search:
+        summary["search"] = search
     (HERE / "results.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (HERE / "results.md").write_text(render_markdown(summary), encoding="utf-8")
     print(render_markdown(summary))
@@ -128,6 +165,13 @@ def render_markdown(s: dict) -> str:
     if "largest_page" in s:
         lines.append(f"HTML pages: {s['html_pages']}; largest: {s['largest_page']['path']} "
                      f"({s['largest_page']['bytes']:,} bytes; target ≤ 200 KB).")
+    if "search" in s:
+        q = s["search"]
+        lines += ["", f"Issue search index: {q['index_bytes']:,} bytes in {q['index_files']:,} files "
+                  f"(manifest {q['manifest_bytes']:,} bytes). First page of a query:", "",
+                  "| query | found | files | bytes loaded |", "|---|---:|---:|---:|"]
+        lines += [f"| {name} | {r['found']:,} | {r['files']} | {r['bytes']:,} |" for name, r in q["queries"].items()]
+        lines.append("")
     lines.append(f"One-row change: {s['changed']}.")
     return "\n".join(lines) + "\n"
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 VIEWPORTS = [({"width": 390, "height": 844}, "phone"), ({"width": 1280, "height": 900}, "desktop")]
 TOWNSHIP = "990121001000"
 KEY_PAGES = {"home": "/", "township": f"/issues/region/{TOWNSHIP}/", "items": "/items/",
-             "issue": "/issue/?id=Q-2025-00004"}
+             "issue": "/issue/?id=Q-2025-00004", "search": f"/issues/search/?place={TOWNSHIP}&uninspected=1"}
 MORE_PAGES = ["/claims/", "/outcomes/negative/", "/data/", "/contributing/"]
 DESKTOP_KEYS = ("home", "items")  # the sidebars appear; the other pages repeat the same theme
 

@@ -24,8 +24,9 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "issues_tiny"
 JS = Path(__file__).resolve().parent.parent / "site" / "assets" / "js"
 GOLDEN_PATHS = ["issues/index.md", "issues/region/990121000000.md", "issues/region/990121002000.md",
                 "issues/departments.md", "issues/overdue.md", "issues/overdue.csv", "issue/index.md",
-                "api/v1/issues/0.json", "api/v1/issues/index.json", "api/v1/issues/breakdowns.json"]
-FIXED_PAGES = {"issues/index.md", "issues/departments.md", "issues/overdue.md", "issue/index.md"}
+                "api/v1/issues/0.json", "api/v1/issues/index.json", "api/v1/issues/breakdowns.json",
+                "issues/search.md", "api/v1/search/index.json", "api/v1/search/terms/0.json", "api/v1/search/rows/0.json"]
+FIXED_PAGES = {"issues/index.md", "issues/departments.md", "issues/overdue.md", "issue/index.md", "issues/search.md"}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def page_set(files: dict) -> set[str]:
     return {path for path in files if path.endswith(".md")}
 
 
-def test_pages_are_one_per_county_and_township_plus_four(tiny_files):
+def test_pages_are_one_per_county_and_township_plus_five(tiny_files):
     assert page_set(tiny_files) == FIXED_PAGES | {f"issues/region/{c}.md" for c in
                                                   ("990121000000", "990121001000", "990121002000")}
 
@@ -57,7 +58,7 @@ def test_page_count_follows_regions_not_issues(demo_ledger):
     files = issues.render_section(demo_ledger, compute_all(demo_ledger)).files
     regions = demo_ledger.regions
     pages = regions["level"].isin(["county", "township", "street"]).sum()
-    assert len(page_set(files)) == 4 + pages == 18  # 600 issues; the bundled 3,000 give the same count
+    assert len(page_set(files)) == 5 + pages == 19  # 600 issues; the bundled 3,000 give the same count
     shards = [p for p in files if re.fullmatch(r"api/v1/issues/\d+\.json", p)]
     assert 1 < len(shards) < len(demo_ledger.issues) / 10
 

@@ -25,10 +25,10 @@ def issue_pages(site: Path) -> list[Path]:
 def test_issue_pages_grow_with_regions(built_demo_site, demo_ledger):
     regions = demo_ledger.regions
     expected = {"issues/index.html", "issues/departments/index.html", "issues/overdue/index.html",
-                "issue/index.html"} | {f"issues/region/{c}/index.html" for c in
-                                      regions.loc[regions["level"].isin(["county", "township", "street"]), "code"]}
+                "issue/index.html", "issues/search/index.html"} | {
+        f"issues/region/{c}/index.html" for c in regions.loc[regions["level"].isin(["county", "township", "street"]), "code"]}
     assert {str(p.relative_to(built_demo_site)) for p in issue_pages(built_demo_site)} == expected
-    assert len(expected) == 18
+    assert len(expected) == 19
 
 
 def test_no_page_over_200_kb_and_shards_small(built_demo_site):
@@ -73,7 +73,7 @@ class Links(HTMLParser):
 
 
 @pytest.mark.parametrize("page", ["issues/index.html", "issues/departments/index.html", "issues/overdue/index.html",
-                                  "issue/index.html", "issues/region/990121001000/index.html",
+                                  "issue/index.html", "issues/search/index.html", "issues/region/990121001000/index.html",
                                   "issues/region/990121000000/index.html"])
 def test_every_link_on_the_issues_pages_resolves(built_demo_site, page):
     parser = Links()

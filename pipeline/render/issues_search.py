@@ -1,0 +1,373 @@
+"""The issue search's data: a chunked static index under ``api/v1/search/``, read by issue-search.js.
+
+Issues get a position 0 … N−1, newest first (raised_on descending, id breaking ties);
+results are listed in that order. Three kinds of file:
+
+- ``index.json`` (the manifest): the bucket and row-chunk counts, and the names the
+  form and the filter sentence need (places, departments, statuses, categories, officers).
+- ``terms/<b>.json``: an object ``key → posting list`` (the positions holding the key).
+  A key is a text gram — every character and every pair of adjacent characters of a
+  title or summary, after NFKC and lower-casing, within whitespace-separated runs — or
+  a filter ``field=value`` (``place=<code>`` for the place and every place above it,
+  ``lead=``, ``status=``, ``category=``, ``officer=``, ``flag=overdue|disputed|uninspected``).
+  Its bucket ``b`` is a 32-bit FNV-1a over the key's code points (not bytes) modulo the
+  bucket count, so a query loads one bucket per key it needs, never the whole index.
+- ``rows/<c>.json``: ``ROWS_PER_CHUNK`` consecutive positions' list records, arrays in
+  the manifest's ``fields`` order (id, title, place/department/status/category codes the
+  manifest names, dates, the computed timing and days late, last verdict, officers): a
+  page of 20 results loads only the chunks holding them.
+
+A posting list is ``"v"`` + base64 of LEB128 gaps, or ``"b"`` + base64 of a bitmap over
+all positions (least significant bit first), whichever is shorter. A word of two or more
+characters matches an issue holding all its adjacent pairs (for words of one or two
+characters that is exactly "holds the word"). Everything is sorted: byte-identical builds.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.frames import Ledger
+from pipeline.render.env import render
+from pipeline.render.issues_json import BINARY, Column, choose, dump, slices
+from pipeline.render.issues_records import TIMING_ZH, Names, iso, timing
+from pipeline.render.issues_search_grams import Grams, Postings, key_hash, normalise
+
+SEARCH_DIR = "api/v1/search"
+ROWS_PER_CHUNK = 16  # list records per rows/<c>.json (about 3 KB): a page of 20 loads at most 20 of them
+ROW_CHUNKS_AT_ONCE = 1250  # rows files built at once (20,000 records)
+BUCKET_TARGET = 32 * 1024  # average terms/<b>.json size to aim at
+MAX_BUCKETS = 1 << 14
+PASS_PAIRS = 6_000_000  # (gram, issue) pairs turned into posting lists at once (bounds memory)
+PAIR_BYTES = 0.7  # about what a pair costs in a terms file (for the bucket count, before encoding)
+
+
+def word_keys(word: str) -> list[str]:
+    """The gram keys a typed word needs (all must hold): itself if one character, else its adjacent pairs."""
+    word = normalise(word)
+    if len(word) < 2:
+        return [word] if word else []
+    return sorted({word[i:i + 2] for i in range(len(word) - 1)})
+
+
+# --- Load inputs: the issues in list order --------------------------------------------------------
+
+def ordered_issues(ledger: Ledger) -> pd.DataFrame:
+    """The issues published (one per id, a repeated id keeping its last row, as the lookup does),
+    newest first, id breaking ties: row n of the result is position n."""
+    issues = ledger.issues
+    issues = issues[issues["id"].notna() & ~issues["id"].duplicated(keep="last")]
+    order = np.lexsort((issues["id"].to_numpy(dtype=object), -issues["raised_on"].fillna(pd.Timestamp(0))
+                        .to_numpy(dtype="datetime64[ns]").astype(np.int64)))
+    return issues.iloc[order]
+
+
+def last_inspections(ledger: Ledger, ids: pd.Series) -> pd.DataFrame:
+    """Per issue position: the latest inspection's verdict code (by date, id breaking ties; None if
+    never inspected) and the officers who inspected it (sorted, ``;``-joined)."""
+    rows = ledger.inspections[["id", "issue_id", "officer", "inspected_on", "verdict"]].dropna(subset=["issue_id"])
+    rows = rows.sort_values(["inspected_on", "id"], kind="stable")
+    last = rows.drop_duplicates("issue_id", keep="last").set_index("issue_id")["verdict"]
+    officers = (rows.dropna(subset=["officer"]).assign(officer=lambda f: f["officer"].str.strip().str.upper())
+                .groupby("issue_id")["officer"].agg(lambda s: ";".join(sorted(set(s)))))
+    keys = pd.Index(ids.to_numpy(dtype=object))
+    return pd.DataFrame({"verdict": last.reindex(keys).to_numpy(dtype=object),
+                         "officers": officers.reindex(keys).to_numpy(dtype=object)})
+
+
+# --- Process data: postings -----------------------------------------------------------------------
+
+def facet_postings(groups: dict[str, np.ndarray]) -> Postings:
+    keys = sorted(k for k, rows in groups.items() if len(rows))
+    sizes = np.array([len(groups[k]) for k in keys], dtype=np.int64)
+    positions = np.concatenate([np.sort(groups[k]) for k in keys]) if keys else np.zeros(0, dtype=np.int64)
+    return Postings(keys, np.r_[0, np.cumsum(sizes)].astype(np.int64), positions)
+
+
+def positions_by(values: pd.Series | np.ndarray, prefix: str) -> dict[str, np.ndarray]:
+    """``prefix=value`` → positions holding that value (missing values are left out)."""
+    codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object)), use_na_sentinel=True)
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    cuts = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return {f"{prefix}={u}": order[a:b] for u, a, b in zip(uniques.tolist(), cuts[:-1], cuts[1:])}
+
+
+def filter_groups(ledger: Ledger, issues: pd.DataFrame, names: Names, checks: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every filter key → the positions it keeps."""
+    groups: dict[str, np.ndarray] = {}
+    # A place keeps the issues placed at it or anywhere below it (one concatenation per place).
+    below: dict[str, list[np.ndarray]] = {}
+    for key, rows in positions_by(issues["region_code"], "place").items():
+        for code in names.chain(key.split("=", 1)[1]):
+            below.setdefault(f"place={code}", []).append(rows)
+    groups.update({key: np.concatenate(parts) for key, parts in below.items()})
+    groups.update(positions_by(issues["lead_department"], "lead"))
+    groups.update(positions_by(issues["status"], "status"))
+    groups.update(positions_by(issues["category"], "category"))
+    officers = checks["officers"].str.split(";").explode().dropna()
+    groups.update(positions_by(pd.Series(officers.to_numpy(dtype=object)), "officer") if len(officers) else {})
+    for key, rows in list(groups.items()):  # explode keeps the position as the index: map the values back
+        if key.startswith("officer="):
+            groups[key] = officers.index.to_numpy()[rows]
+    state = timing(issues, ledger.as_of)["state"].to_numpy()
+    verdict = checks["verdict"].to_numpy(dtype=object)
+    groups["flag=overdue"] = np.flatnonzero(state == "overdue")
+    groups["flag=disputed"] = np.flatnonzero(verdict == "not_resolved")
+    groups["flag=uninspected"] = np.flatnonzero(issues["done"].to_numpy(dtype=bool) & pd.isna(verdict))
+    return groups
+
+
+# --- Process data: encoding -----------------------------------------------------------------------
+
+def leb128(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bytes of every value as LEB128, one after another; each value's byte count)."""
+    count = np.ones(len(values), dtype=np.int8)
+    for k in range(1, 5):
+        count += values >= (1 << (7 * k))
+    ends = np.cumsum(count, dtype=np.int64)
+    out = np.zeros(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
+    starts = ends - count
+    for k in range(5):
+        has = count > k
+        byte = (values[has] >> (7 * k)) & 0x7F
+        out[starts[has] + k] = byte | np.where(count[has] > k + 1, 0x80, 0)
+    return out, count
+
+
+ENCODE_BLOCK = 2_000_000  # positions encoded at once (bounds the temporary arrays)
+
+
+def encoded(postings: Postings, total: int) -> list[str]:
+    """Each key's posting list as text: ``v`` + base64 of LEB128 gaps, or ``b`` + base64 of a bitmap.
+    Keys are encoded a block of about ENCODE_BLOCK positions at a time."""
+    out: list[str] = []
+    first = 0
+    while first < len(postings.keys):
+        last = max(first + 1, int(np.searchsorted(postings.bounds, postings.bounds[first] + ENCODE_BLOCK, "right")) - 1)
+        last = min(last, len(postings.keys))
+        bounds = postings.bounds[first:last + 1]
+        block = Postings(postings.keys[first:last], bounds - bounds[0], postings.positions[bounds[0]:bounds[-1]])
+        out += _encoded(block, total)
+        first = last
+    return out
+
+
+def _encoded(postings: Postings, total: int) -> list[str]:
+    p = postings.positions
+    gaps = np.r_[p[:1], np.diff(p)] if len(p) else p.copy()
+    firsts = postings.bounds[:-1]
+    gaps[firsts[firsts < len(p)]] = p[firsts[firsts < len(p)]]  # each list starts afresh
+    data, count = leb128(gaps)
+    byte_ends = np.r_[0, np.cumsum(count, dtype=np.int64)]
+    bitmap = (total + 7) // 8
+    out = []
+    for n in range(len(postings.keys)):
+        a, b = byte_ends[postings.bounds[n]], byte_ends[postings.bounds[n + 1]]
+        if b - a > bitmap:
+            bits = np.zeros(bitmap * 8, dtype=np.uint8)
+            bits[postings.rows(n)] = 1
+            out.append("b" + base64.b64encode(np.packbits(bits, bitorder="little").tobytes()).decode("ascii"))
+        else:
+            out.append("v" + base64.b64encode(data[a:b].tobytes()).decode("ascii"))
+    return out
+
+
+def decode(value: str, total: int) -> list[int]:
+    """A posting list's positions (what issue-search.js does; for tests)."""
+    raw = base64.b64decode(value[1:])
+    if value[0] == "b":
+        return np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:total]).tolist()
+    out, current, shift, value_ = [], 0, 0, 0
+    for byte in raw:
+        value_ |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            current = value_ if not out else current + value_
+            out.append(current)
+            value_, shift = 0, 0
+    return out
+
+
+# --- Process data: list records -------------------------------------------------------------------
+
+ROW_FIELDS = ("id", "title", "place", "lead", "status", "category", "raised_on", "due", "resolved_on",
+              "timing", "days", "verdict", "officers")
+
+
+def row_columns(ledger: Ledger, issues: pd.DataFrame, checks: pd.DataFrame) -> list:
+    """What a result line and the CSV show, per position, in ROW_FIELDS order: codes (the manifest
+    names them), dates, the computed timing (state and days late or overdue) and the inspections."""
+    def code(value: object) -> object:
+        return value if isinstance(value, str) else None
+    when = timing(issues, ledger.as_of)
+    return [Column.text(issues["id"]), Column.text(issues["title"]), Column.of(issues["region_code"], code),
+            Column.of(issues["lead_department"], code), Column.of(issues["status"], code),
+            Column.of(issues["category"], code), Column.of(issues["raised_on"], iso), Column.of(issues["due"], iso),
+            Column.of(issues["resolved_on"], iso), Column.of(when["state"], code),
+            Column.of(when["days"], lambda d: int(d)), Column.of(checks["verdict"], code),
+            Column.of(checks["officers"], lambda o: o.split(";") if isinstance(o, str) else [])]
+
+
+def array_rows(columns: list, positions: np.ndarray, before: pa.Array, after: pa.Array) -> pa.Array:
+    """Each position's ``[v1,v2,…]`` between ``before`` and ``after``, back to back in one buffer."""
+    comma = pa.scalar(b",", type=BINARY)
+    parts: list = [before, pa.scalar(b"[", type=BINARY)]
+    for n, column in enumerate(columns):
+        parts += ([comma] if n else []) + [column.take(positions)]
+    parts += [pa.scalar(b"]", type=BINARY), after]
+    return pc.binary_join_element_wise(*parts, pa.scalar(b"", type=BINARY))
+
+
+# --- Save outputs ---------------------------------------------------------------------------------
+
+class SearchIndex:
+    """The search index of a ledger; ``files`` yields its files in a fixed order."""
+
+    def __init__(self, ledger: Ledger, names: Names):
+        issues = ordered_issues(ledger)
+        self.total = len(issues)
+        self.as_of = ledger.as_of.strftime("%Y-%m-%d")
+        checks = last_inspections(ledger, issues["id"])
+        texts = (issues["title"].fillna("") + " " + issues["summary"].fillna("")).tolist()
+        self.grams = Grams(texts)
+        del texts
+        facets = facet_postings(filter_groups(ledger, issues, names, checks))
+        self.facets = dict(zip(facets.keys, encoded(facets, self.total)))
+        # The bucket count comes before the grams' lists are encoded (a pass at a time): from the pairs'
+        # count and what a pair costs, plus the filters' exact size. A function of the data only.
+        size = self.grams.pairs * PAIR_BYTES + sum(len(k) + len(v) + 6 for k, v in self.facets.items())
+        self.buckets = min(1 << max(0, math.ceil(math.log2(max(1, size / BUCKET_TARGET)))), MAX_BUCKETS)
+        self.passes = min(self.buckets, max(1, math.ceil(self.grams.pairs / PASS_PAIRS)))
+        self.columns = row_columns(ledger, issues, checks)
+        self.manifest = self._manifest(ledger, names, checks)
+
+    def _manifest(self, ledger: Ledger, names: Names, checks: pd.DataFrame) -> dict:
+        regions = ledger.regions.dropna(subset=["code"])
+        roots = regions.loc[regions["parent_code"].isna(), "code"].tolist()
+        below = roots[0] if len(roots) == 1 else None
+        officers = sorted({o for cell in checks["officers"].dropna().tolist() for o in cell.split(";")})
+        return {
+            "as_of": self.as_of, "issues": self.total, "buckets": self.buckets,
+            "rows_per_chunk": ROWS_PER_CHUNK, "chunks": self.chunks(),
+            "hash": "fnv1a-32 over the key's Unicode code points, modulo buckets",
+            "terms": f"{SEARCH_DIR}/terms/<hash % buckets>.json", "rows": f"{SEARCH_DIR}/rows/<position // rows_per_chunk>.json",
+            # [code, name, level, parent, the name shown in a result line (below a single root)]
+            "places": [[c, n, lv, p if isinstance(p, str) else None, names.place(c, below)] for c, n, lv, p in
+                       sorted(zip(regions["code"], regions["name"], regions["level"], regions["parent_code"]))],
+            "departments": sorted([c, n] for c, n in names.departments.items()),
+            "statuses": [[c, label] for c, label in ledger.labels("issues", "status").items()],
+            "categories": [[c, label] for c, label in ledger.labels("issues", "category").items()],
+            "officers": officers, "fields": list(ROW_FIELDS),
+            "verdicts": [[c, label] for c, label in ledger.labels("inspections", "verdict").items()],
+            "timing": TIMING_ZH,
+        }
+
+    def chunks(self) -> int:
+        return max(1, math.ceil(self.total / ROWS_PER_CHUNK))
+
+    def bucket_of(self, key: str) -> int:
+        return key_hash(key) % self.buckets
+
+    def files(self) -> Iterator[tuple[str, bytes]]:
+        """(path, content): every terms bucket, every rows chunk, then the manifest."""
+        for share in range(self.passes):  # the buckets b with b % passes == share
+            def mine(hashes: np.ndarray, share: int = share) -> np.ndarray:
+                return (hashes % np.uint64(self.buckets)) % np.uint64(self.passes) == share
+            text = self.grams.postings(mine)
+            members: dict[int, list[tuple[str, str]]] = {}
+            for key, value in zip(text.keys, encoded(text, self.total)):
+                members.setdefault(self.bucket_of(key), []).append((key, value))
+            del text
+            for key, value in self.facets.items():
+                if self.bucket_of(key) % self.passes == share:
+                    members.setdefault(self.bucket_of(key), []).append((key, value))
+            for b in range(share, self.buckets, self.passes):
+                body = ",".join(dump(k) + ":" + dump(v) for k, v in sorted(members.get(b, [])))
+                yield f"{SEARCH_DIR}/terms/{b}.json", ("{" + body + "}\n").encode("utf-8")
+        if not self.total:
+            yield f"{SEARCH_DIR}/rows/0.json", b"[]\n"
+        step = ROWS_PER_CHUNK * ROW_CHUNKS_AT_ONCE
+        for start in range(0, self.total, step):  # a few thousand records built at once, not a million
+            positions = np.arange(start, min(start + step, self.total))
+            bounds = np.r_[np.arange(0, len(positions), ROWS_PER_CHUNK), len(positions)]
+            first, last = np.zeros(len(positions), dtype=bool), np.zeros(len(positions), dtype=bool)
+            first[bounds[:-1]], last[bounds[1:] - 1] = True, True
+            records = array_rows(self.columns, positions, choose(first, b",", b"["), choose(last, b"", b"]\n"))
+            for c, content in enumerate(slices(records, bounds), start // ROWS_PER_CHUNK):
+                yield f"{SEARCH_DIR}/rows/{c}.json", content
+        yield f"{SEARCH_DIR}/index.json", (json.dumps(self.manifest, ensure_ascii=False, sort_keys=True,
+                                                       separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def search_options(index: SearchIndex) -> dict:
+    """What the search form's selects offer (the template only formats them)."""
+    m = index.manifest
+    levels = {"county": 1, "township": 2, "street": 2}
+    return {"places": [{"code": c, "name": n, "depth": levels[lv]} for c, n, lv, p, _ in _tree(m["places"])
+                       if lv in levels],
+            "departments": [{"code": c, "name": n} for c, n in m["departments"]],
+            "statuses": [{"code": c, "name": n} for c, n in m["statuses"]],
+            "categories": [{"code": c, "name": n} for c, n in m["categories"]]}
+
+
+def _tree(places: list[list]) -> list[list]:
+    """Places in tree order (each after its parent, siblings by code)."""
+    children: dict[object, list[list]] = {}
+    for place in places:
+        children.setdefault(place[3], []).append(place)
+    out: list[list] = []
+
+    def walk(parent: object) -> None:
+        for place in children.get(parent, []):
+            out.append(place)
+            walk(place[0])
+    walk(None)
+    return out
+
+
+def search_page(index: SearchIndex) -> str:
+    """issues/search/: the form (its choices from the manifest) and the place the script fills."""
+    return render("issues_search.md.j2", **search_options(index), as_of=index.as_of, total=index.total,
+                  root="../../")
+
+
+# --- What a query costs (benchmarks/run.py, tests): the files issue-search.js would load ------------
+
+FLAG_PARAMS = ("overdue", "disputed", "uninspected")
+PAGE_SIZE = 20  # results per page, as issue-search.js shows them
+
+
+def query_keys(params: dict[str, str]) -> list[str]:
+    """The keys a query needs, for URL parameters given as codes (what issue-search.js asks for)."""
+    keys = [k for word in params.get("words", "").split() for k in word_keys(word)]
+    keys += [f"{name}={params[name]}" for name in ("place", "lead", "status", "category") if params.get(name)]
+    if params.get("officer"):
+        keys.append(f"officer={params['officer'].strip().upper()}")
+    return keys + [f"flag={flag}" for flag in FLAG_PARAMS if params.get(flag) == "1"]
+
+
+def query_files(read, params: dict[str, str]) -> tuple[list[str], list[int]]:
+    """(the files under SEARCH_DIR the first page of a query loads, in load order; its positions).
+    ``read(path)`` returns a built file's bytes."""
+    manifest = json.loads(read(f"{SEARCH_DIR}/index.json"))
+    keys = query_keys(params)
+    buckets = sorted({key_hash(k) % manifest["buckets"] for k in keys})
+    files = [f"{SEARCH_DIR}/index.json"] + [f"{SEARCH_DIR}/terms/{b}.json" for b in buckets]
+    loaded = {b: json.loads(read(f"{SEARCH_DIR}/terms/{b}.json")) for b in buckets}
+    found: set[int] | None = None if keys else set(range(manifest["issues"]))
+    for key in keys:
+        value = loaded[key_hash(key) % manifest["buckets"]].get(key)
+        rows = set(decode(value, manifest["issues"])) if value else set()
+        found = rows if found is None else found & rows
+    positions = sorted(found or ())
+    chunks = sorted({p // manifest["rows_per_chunk"] for p in positions[:PAGE_SIZE]})
+    return files + [f"{SEARCH_DIR}/rows/{c}.json" for c in chunks], positions

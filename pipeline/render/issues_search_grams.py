@@ -1,0 +1,101 @@
+"""The text side of the issue search index: every title's and summary's grams, scanned once, kept compactly.
+
+A gram is a character or a pair of adjacent characters within a whitespace-separated run,
+after NFKC and lower-casing. At a million issues there are about 150 million (gram, issue)
+pairs, too many to hold as 8-byte integers, so ``Grams`` keeps, per block of TEXT_ROWS texts,
+its distinct grams (sorted) and, for each, the texts holding it as 2-byte offsets in the block.
+``postings(keep)`` then builds the posting lists of the grams ``keep`` selects (e.g. the grams
+of some term buckets), so the index is written a share of its buckets at a time.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+import numpy as np
+
+TEXT_ROWS = 20_000  # texts cut into grams at once; offsets within a block fit in 2 bytes
+GRAM = 1 << 21  # above every code point: a bigram's term is (first + 1)·GRAM + second, a unigram's its code point
+FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
+MASK = 0xFFFFFFFF
+
+
+def normalise(text: str) -> str:
+    """What both the index and the search box compare: NFKC, lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def key_hash(key: str) -> int:
+    """FNV-1a 32-bit over the key's Unicode code points; issue-search.js computes the same."""
+    value = FNV_OFFSET
+    for char in key:
+        value = ((value ^ ord(char)) * FNV_PRIME) & MASK
+    return value
+
+
+def term_key(term: int) -> str:
+    return chr(term) if term < GRAM else chr(term // GRAM - 1) + chr(term % GRAM)
+
+
+def term_hashes(terms: np.ndarray) -> np.ndarray:
+    """``key_hash(term_key(t))`` of every term at once (uint64 arithmetic: a product of two 32-bit
+    values never overflows it)."""
+    uni = terms < GRAM
+    first = np.where(uni, terms, terms // GRAM - 1).astype(np.uint64)
+    second = (terms % GRAM).astype(np.uint64)
+    h = ((np.uint64(FNV_OFFSET) ^ first) * np.uint64(FNV_PRIME)) & np.uint64(MASK)
+    return np.where(uni, h, ((h ^ second) * np.uint64(FNV_PRIME)) & np.uint64(MASK))
+
+
+class Postings:
+    """Key → sorted positions, kept as one array of positions and each key's bounds in it."""
+
+    def __init__(self, keys: list[str], bounds: np.ndarray, positions: np.ndarray):
+        self.keys, self.bounds, self.positions = keys, bounds, positions
+
+    def rows(self, n: int) -> np.ndarray:
+        return self.positions[self.bounds[n]:self.bounds[n + 1]]
+
+
+class Grams:
+    """Every text's grams: per block, (first position, distinct terms, each term's bounds, offsets)."""
+
+    def __init__(self, texts: list[str]):
+        self.blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.pairs = 0
+        for start in range(0, len(texts), TEXT_ROWS):
+            joined = "\n".join(normalise(t).replace("\n", " ") for t in texts[start:start + TEXT_ROWS]) + "\n"
+            cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+            row = np.r_[0, np.cumsum(cps[:-1] == 10)]  # the text (within the block) each code point belongs to
+            distinct = np.unique(cps)
+            blank = np.array([chr(c).isspace() for c in distinct.tolist()])[np.searchsorted(distinct, cps)]
+            pair = ~blank[:-1] & ~blank[1:]
+            terms = np.r_[cps[~blank], (cps[:-1][pair] + 1) * GRAM + cps[1:][pair]]
+            rows = np.r_[row[~blank], row[:-1][pair]]
+            both = np.unique(terms * TEXT_ROWS + rows)  # (term, text) once each, by term then text
+            terms, offsets = both // TEXT_ROWS, (both % TEXT_ROWS).astype(np.uint16)
+            firsts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if len(terms) else np.zeros(0, np.int64)
+            self.blocks.append((start, terms[firsts], np.r_[firsts, len(terms)].astype(np.int64), offsets))
+            self.pairs += len(offsets)
+
+    def postings(self, keep: Callable[[np.ndarray], np.ndarray] | None = None) -> Postings:
+        """The posting lists of the terms ``keep`` (hashes → which to keep) selects, all terms without it."""
+        terms_of, rows_of = [], []
+        for start, terms, bounds, offsets in self.blocks:
+            chosen = np.ones(len(terms), dtype=bool) if keep is None else keep(term_hashes(terms))
+            lengths = np.diff(bounds)
+            terms_of.append(np.repeat(terms[chosen], lengths[chosen]))
+            rows_of.append(offsets[np.repeat(chosen, lengths)].astype(np.int32) + start)
+        terms = np.concatenate(terms_of) if terms_of else np.zeros(0, dtype=np.int64)
+        rows = np.concatenate(rows_of) if rows_of else np.zeros(0, dtype=np.int32)
+        del terms_of, rows_of
+        order = np.argsort(terms, kind="stable")  # blocks come in position order: each list stays sorted
+        terms, rows = terms[order], rows[order]
+        firsts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if len(terms) else np.zeros(0, np.int64)
+        return Postings([term_key(t) for t in terms[firsts].tolist()], np.r_[firsts, len(terms)].astype(np.int64), rows)
+
+
+def text_postings(texts: list[str]) -> Postings:
+    """Every gram of the texts → the positions of the texts holding it."""
+    return Grams(texts).postings()

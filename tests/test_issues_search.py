@@ -1,0 +1,218 @@
+"""The issue search index (pipeline/render/issues_search.py): exact records, chunk selection,
+determinism and escaping. The browser side is tests/test_issues_search_browser.py."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.render.issues_records import Names
+from pipeline.render.issues_search import (SEARCH_DIR, SearchIndex, decode, encoded, facet_postings, query_files,
+                                           search_page, word_keys)
+from pipeline.render.issues_search_grams import key_hash, normalise, text_postings
+from pipeline.validate import validate
+from tests.conftest import make_tiny
+
+
+def index_of(ledger) -> tuple[SearchIndex, dict[str, bytes]]:
+    index = SearchIndex(ledger, Names.of(ledger))
+    return index, dict(index.files())
+
+
+def postings(files: dict[str, bytes], total: int) -> dict[str, list[int]]:
+    out = {}
+    for path, content in files.items():
+        if path.startswith(f"{SEARCH_DIR}/terms/"):
+            out.update({k: decode(v, total) for k, v in json.loads(content).items()})
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_index(tiny_ledger):
+    return index_of(tiny_ledger)
+
+
+def test_rows_of_the_tiny_package_are_newest_first_with_computed_timing(tiny_index):
+    _, files = tiny_index
+    assert json.loads(files[f"{SEARCH_DIR}/rows/0.json"]) == [
+        ["Q-005", "公交站台遮雨棚破损", "990121002000", "zrzyj", "assigned", "infrastructure", "2026-04-28", "2026-05-06",
+         None, "open", 0, None, []],
+        ["Q-007", "建议增设村级快递点", "990121001001", "zrzyj", "registered", "public_service", "2026-04-10", None, None,
+         "unassigned", 0, None, []],
+        ["Q-008", "农田灌溉渠堵塞", "990121002001", "zrzyj", "archived", "infrastructure", "2026-04-02", "2026-04-02",
+         "2026-04-03", "late", 1, None, []],
+        ["Q-006", "重复上报的道路积水", "990121001000", "jtj", "withdrawn", "infrastructure", "2026-04-01", None, None,
+         "withdrawn", 0, None, []],
+        ["Q-004", "村口桥梁护栏缺失", "990121002001", "jtj", "assigned", "safety", "2026-03-09", "2026-03-12", None,
+         "overdue", 49, None, []],
+        ["Q-003", "宅基地审批材料反复退回", "990121002001", "zrzyj", "resolved", "land", "2026-03-05", "2026-03-26",
+         "2026-03-20", "on_time", 0, "partly", ["TYG-01"]],
+        ["Q-002", "河道垃圾长期无人清理", "990121001001", "jtj", "evaluated", "environment", "2026-03-03", "2026-03-06",
+         "2026-03-09", "late", 3, "not_resolved", ["TYG-02", "TYG-03"]],
+        ["Q-001", "村道路灯损坏需维修", "990121001001", "jtj", "archived", "infrastructure", "2026-03-02", "2026-03-02",
+         "2026-03-02", "on_time", 0, "confirmed", ["TYG-01"]],
+    ]
+
+
+def test_filters_of_the_tiny_package(tiny_index):
+    index, files = tiny_index
+    found = postings(files, index.total)
+    assert {k: v for k, v in found.items() if "=" in k} == {
+        "category=environment": [6], "category=infrastructure": [0, 2, 3, 7], "category=land": [5],
+        "category=public_service": [1], "category=safety": [4],
+        "flag=disputed": [6],  # Q-002: its latest inspection says not resolved
+        "flag=overdue": [4],  # Q-004: open, due 2026-03-12
+        "flag=uninspected": [2],  # Q-008: archived, never inspected (Q-007 is not done)
+        "lead=jtj": [3, 4, 6, 7], "lead=zrzyj": [0, 1, 2, 5],
+        "officer=TYG-01": [5, 7], "officer=TYG-02": [6], "officer=TYG-03": [6],
+        "place=990100000000": list(range(8)), "place=990121000000": list(range(8)),
+        "place=990121001000": [1, 3, 6, 7], "place=990121001001": [1, 6, 7],
+        "place=990121002000": [0, 2, 4, 5], "place=990121002001": [2, 4, 5],
+        "status=archived": [2, 7], "status=assigned": [0, 4], "status=evaluated": [6], "status=registered": [1],
+        "status=resolved": [5], "status=withdrawn": [3],
+    }
+    # Text grams: the title and the summary (Q-001 已更换路灯, Q-002 已清理河道).
+    assert found["路灯"] == [7] and found["河道"] == [6] and found["更换"] == [7] and found["已"] == [2, 5, 6, 7]
+
+
+def test_every_key_sits_in_the_bucket_its_hash_names(demo_ledger):
+    index, files = index_of(demo_ledger)
+    assert index.buckets > 1
+    for path, content in files.items():
+        if path.startswith(f"{SEARCH_DIR}/terms/"):
+            bucket = int(path.rsplit("/", 1)[1].split(".")[0])
+            keys = list(json.loads(content))
+            assert keys == sorted(keys)
+            assert all(key_hash(k) % index.buckets == bucket for k in keys)
+    assert (key_hash("补贴"), key_hash("\U00020000a")) == (0x36D7D2BC, 0x65492D5A)  # as issue-search.js (node) computes
+
+
+def brute(ledger, words: list[str]) -> list[str]:
+    """Ids of the issues whose title or summary holds every word (substring), newest first."""
+    issues = ledger.issues.sort_values(["raised_on", "id"], ascending=[False, True], kind="stable")
+    keep = []
+    for row in issues.itertuples():
+        text = normalise(f"{row.title or ''} {row.summary if isinstance(row.summary, str) else ''}")
+        if all(normalise(w) in text for w in words):
+            keep.append(row.id)
+    return keep
+
+
+@pytest.mark.parametrize("words", [["补贴"], ["路"], ["消防", "通道"], ["残疾人补贴"], ["没有这种说法"]])
+def test_a_query_loads_only_its_buckets_and_finds_the_issues_holding_the_words(demo_ledger, words):
+    index, files = index_of(demo_ledger)
+    loaded, positions = query_files(files.__getitem__, {"words": " ".join(words)})
+    ids = [r[0] for c in range(index.chunks()) for r in json.loads(files[f"{SEARCH_DIR}/rows/{c}.json"])]
+    assert [ids[p] for p in positions] == brute(demo_ledger, words)
+    buckets = {key_hash(k) % index.buckets for w in words for k in word_keys(w)}
+    assert loaded[:1 + len(buckets)] == [f"{SEARCH_DIR}/index.json"] + [f"{SEARCH_DIR}/terms/{b}.json"
+                                                                         for b in sorted(buckets)]
+    assert loaded[1 + len(buckets):] == [f"{SEARCH_DIR}/rows/{c}.json" for c in sorted({p // 16 for p in positions[:20]})]
+
+
+def test_disputed_and_uninspected_match_the_inspections(demo_ledger):
+    index, files = index_of(demo_ledger)
+    ids = [r[0] for c in range(index.chunks()) for r in json.loads(files[f"{SEARCH_DIR}/rows/{c}.json"])]
+    found = postings(files, index.total)
+    checks = demo_ledger.inspections.sort_values(["inspected_on", "id"], kind="stable")
+    last = checks.drop_duplicates("issue_id", keep="last").set_index("issue_id")["verdict"]
+    assert sorted(ids[p] for p in found["flag=disputed"]) == sorted(last[last == "not_resolved"].index)
+    done = demo_ledger.issues.loc[demo_ledger.issues["done"], "id"]
+    assert sorted(ids[p] for p in found["flag=uninspected"]) == sorted(set(done) - set(checks["issue_id"]))
+    officer = sorted(checks["officer"])[0]
+    assert sorted(ids[p] for p in found[f"officer={officer}"]) == sorted(
+        set(checks.loc[checks["officer"] == officer, "issue_id"]))
+
+
+def test_the_index_is_byte_identical_across_builds(demo_dir, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(demo_dir, copy)
+    first = index_of(validate(demo_dir)[1])[1]
+    second = index_of(validate(copy)[1])[1]
+    assert first.keys() == second.keys()
+    assert [p for p in first if first[p] != second[p]] == []
+
+
+def test_titles_with_markup_stay_text(tiny, tmp_path):
+    issues = tiny / "issues" / "2026.csv"
+    hostile = 'A<b>&"x"</script><script>alert(1)</script>\\'
+    issues.write_text(issues.read_text(encoding="utf-8").replace("村道路灯损坏需维修", f'"{hostile.replace(chr(34), chr(34) * 2)}"'),
+                      encoding="utf-8")
+    regions = tiny / "regions.csv"
+    regions.write_text(regions.read_text(encoding="utf-8").replace("甲镇", "甲</script>镇"), encoding="utf-8")
+    report, ledger = validate(tiny)
+    assert report.valid, [f.message_en for f in report.errors]
+    index, files = index_of(ledger)
+    rows = json.loads(files[f"{SEARCH_DIR}/rows/0.json"])
+    assert [r[1] for r in rows if r[0] == "Q-001"] == [hostile]
+    assert postings(files, index.total)["<b"] == [7]
+    page = search_page(index)
+    assert "甲&lt;/script&gt;镇" in page and "</script>镇" not in page
+
+
+@given(st.lists(st.integers(0, 4999), unique=True, max_size=300), st.integers(5000, 5100))
+@settings(max_examples=60, deadline=None)
+def test_posting_lists_decode_to_their_positions(rows, total):
+    """Either encoding (gaps or bitmap) gives back the positions, for sparse and dense lists."""
+    built = facet_postings({"k=v": np.array(rows, dtype=np.int64)})
+    values = encoded(built, total)
+    assert [decode(v, total) for v in values] == ([sorted(rows)] if rows else [])
+
+
+@given(st.lists(st.text(alphabet="路灯 河道Ａa\u3000<&\n", max_size=12), min_size=1, max_size=20))
+@settings(max_examples=60, deadline=None)
+def test_text_postings_hold_each_gram_of_each_text(texts):
+    built = text_postings(texts)
+    got = {k: built.rows(n).tolist() for n, k in enumerate(built.keys)}
+    want: dict[str, list[int]] = {}
+    for n, text in enumerate(texts):
+        grams = set()
+        for run in normalise(text).split():
+            grams |= set(run) | {run[i:i + 2] for i in range(len(run) - 1)}
+        for gram in grams:
+            want.setdefault(gram, []).append(n)
+    assert got == want
+
+
+def test_benchmark_measures_the_bytes_a_query_loads(built_demo_site, demo_ledger):
+    """benchmarks/run.py's search measure, on the small demo's built site (the 1M run records it later)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("bench_run", Path(__file__).resolve().parent.parent / "benchmarks" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    measured = bench.search_bytes(built_demo_site)
+    folder = built_demo_site / SEARCH_DIR
+    every = [p for p in folder.rglob("*.json")]
+    assert measured["index_bytes"] == sum(p.stat().st_size for p in every) and measured["index_files"] == len(every)
+    words = measured["queries"]["words 补贴"]
+    assert words["found"] == len(brute(demo_ledger, ["补贴"]))
+    files, _ = query_files(lambda path: (built_demo_site / path).read_bytes(), {"words": "补贴"})
+    assert words["bytes"] == sum((built_demo_site / f).stat().st_size for f in files) < measured["index_bytes"]
+    assert words["files"] == len(files) < len(every)
+    browse = measured["queries"]["browse, page 1"]
+    assert (browse["found"], browse["files"]) == (600, 3)  # the manifest and the first two rows chunks
+    assert "| words 补贴 |" in bench.render_markdown({
+        "date": "d", "issues": 600, "rows_in_package": 1, "machine": "m", "results": [], "validate_vs_frictionless": 0,
+        "one_row_vs_cold": 0, "peak_mb": 0, "changed": "x", "search": measured})
+
+
+def test_the_index_written_a_share_of_buckets_at_a_time_is_the_same(demo_ledger, monkeypatch):
+    """At a million issues the grams' lists are built a few buckets at a time, and the list records a
+    few thousand at a time: the files must not change."""
+    import pipeline.render.issues_search as search
+
+    whole, files = index_of(demo_ledger)
+    assert whole.passes == 1
+    monkeypatch.setattr(search, "PASS_PAIRS", 5_000)
+    monkeypatch.setattr(search, "ROW_CHUNKS_AT_ONCE", 3)  # 48 records: 600 issues make 13 blocks, the last short
+    shared, in_passes = index_of(demo_ledger)
+    assert shared.passes == shared.buckets == whole.buckets > 1  # one bucket a pass
+    assert sorted(in_passes) == sorted(files)
+    assert [p for p in files if files[p] != in_passes[p]] == []
