@@ -286,7 +286,9 @@ def test_printout_holds_the_search_box_and_no_site_url_or_date(chromium, site, d
     head = page.locator(".issue-print-head")
     assert not head.is_visible()  # on screen the theme's header says it
     page.emulate_media(media="print")
-    assert not page.locator(".issue-form").is_visible()
+    forms = page.locator(".issue-form")  # the id form and the words form
+    assert forms.count() == 2
+    assert [forms.nth(i).is_visible() for i in range(forms.count())] == [False, False]
     assert not page.locator(".md-header").is_visible() and not page.locator(".md-footer").is_visible()
     assert head.is_visible()
     as_of = demo_ledger.as_of

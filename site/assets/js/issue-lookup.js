@@ -102,31 +102,8 @@
   }
 
   function table(caption, headers, rows) {
-    var wrap = el("div", null, "ledger-scroll");
-    var t = el("table", null, "ledger-table issue-table");
-    t.setAttribute("aria-label", caption);  // a hidden <caption> left a gap on phones
-    var head = el("thead");
-    var tr = el("tr");
-    headers.forEach(function (h) {
-      var th = el("th", h);
-      th.setAttribute("scope", "col");
-      tr.appendChild(th);
-    });
-    head.appendChild(tr);
-    t.appendChild(head);
-    var body = el("tbody");
-    rows.forEach(function (cells) {
-      var row = el("tr");
-      cells.forEach(function (c, i) {
-        var td = el("td", c === null || c === undefined || c === "" ? "—" : c);
-        td.setAttribute("data-label", headers[i]);
-        row.appendChild(td);
-      });
-      body.appendChild(row);
-    });
-    t.appendChild(body);
-    wrap.appendChild(t);
-    return wrap;
+    return LedgerDom.table(headers, rows, { wrapClass: "ledger-scroll", tableClass: "ledger-table issue-table",
+                                            label: caption });
   }
 
   // What the checks after resolution say: the latest inspection and the latest evaluation.

@@ -41,5 +41,47 @@
     return Math.round((utc(toIso) - utc(fromIso)) / 86400000);
   }
 
-  window.LedgerDom = { el: el, dateZh: dateZh, link: link, calendarDays: calendarDays };
+  // A table of text cells (a DOM node where a cell is one, "—" where it is empty), each cell carrying
+  // its column's name in data-label for the stacked phone layout; wrapped in a <div class=wrapClass>.
+  // options: wrapClass, tableClass, label (aria-label of the table, or of the wrapper when it is a
+  // region), region (the wrapper is a labelled region), titleColumn (that column's cells get issues-title).
+  function table(headers, rows, options) {
+    var wrap = el("div", null, options.wrapClass);
+    var t = el("table", null, options.tableClass);
+    if (options.region) {
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", options.label);
+    } else {
+      t.setAttribute("aria-label", options.label);  // a hidden <caption> left a gap on phones
+    }
+    var head = el("thead");
+    var tr = el("tr");
+    headers.forEach(function (h) {
+      var th = el("th", h);
+      th.setAttribute("scope", "col");
+      tr.appendChild(th);
+    });
+    head.appendChild(tr);
+    t.appendChild(head);
+    var body = el("tbody");
+    rows.forEach(function (cells) {
+      var row = el("tr");
+      cells.forEach(function (cell, i) {
+        var td = el("td", null, i === options.titleColumn ? "issues-title" : null);
+        td.setAttribute("data-label", headers[i]);
+        if (cell !== null && typeof cell === "object") {
+          td.appendChild(cell);
+        } else {
+          td.textContent = cell === null || cell === undefined || cell === "" ? "—" : String(cell);
+        }
+        row.appendChild(td);
+      });
+      body.appendChild(row);
+    });
+    t.appendChild(body);
+    wrap.appendChild(t);
+    return wrap;
+  }
+
+  window.LedgerDom = { el: el, dateZh: dateZh, link: link, calendarDays: calendarDays, table: table };
 })();

@@ -87,37 +87,8 @@
   }
 
   function list(label, headers, rows, titleColumn) {
-    var wrap = el("div", null, "issues-list-wrap");
-    wrap.setAttribute("role", "region");
-    wrap.setAttribute("aria-label", label);
-    var table = el("table", null, "ledger-table issues-list");
-    var head = el("thead");
-    var tr = el("tr");
-    headers.forEach(function (h) {
-      var th = el("th", h);
-      th.setAttribute("scope", "col");
-      tr.appendChild(th);
-    });
-    head.appendChild(tr);
-    table.appendChild(head);
-    var body = el("tbody");
-    rows.forEach(function (cells) {
-      var row = el("tr");
-      cells.forEach(function (cell, i) {
-        var td = el("td", null, i === titleColumn ? "issues-title" : null);
-        td.setAttribute("data-label", headers[i]);
-        if (cell !== null && typeof cell === "object") {
-          td.appendChild(cell);
-        } else {
-          td.textContent = cell === null || cell === undefined || cell === "" ? "—" : String(cell);
-        }
-        row.appendChild(td);
-      });
-      body.appendChild(row);
-    });
-    table.appendChild(body);
-    wrap.appendChild(table);
-    return wrap;
+    return LedgerDom.table(headers, rows, { wrapClass: "issues-list-wrap", tableClass: "ledger-table issues-list",
+                                            label: label, region: true, titleColumn: titleColumn });
   }
 
   function openIssues(place) {
