@@ -61,6 +61,7 @@ def test_a_filtered_address_opens_filtered_on_a_phone(built_demo_site, chromium)
         page = chromium.new_page(viewport={"width": 390, "height": 844})
         watch = PageWatch(page, base)
         page.goto(f"{base}/claims/?verdict=consistent", wait_until="networkidle")
+        expect(page.locator(SHOWN)).to_have_count(4)  # the script filters once it has run: wait for it, not for a tick
         assert shown_ids(page) == ["C-001", "C-002", "C-003", "C-004"]
         assert page.locator("select[data-key=verdict]").input_value() == "consistent"
         # On a phone every row is a card: no horizontal scrolling of the page.
