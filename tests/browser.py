@@ -91,6 +91,14 @@ class PageWatch:
         page.route("**/*", route)
 
 
+def open_page(chromium, base: str, path: str, viewport: dict, **options):
+    """A new page at ``base + path``, loaded until the network is idle, with its PageWatch."""
+    page = chromium.new_page(viewport=viewport, **options)
+    watch = PageWatch(page, base)
+    page.goto(f"{base}{path}", wait_until="networkidle")
+    return page, watch
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

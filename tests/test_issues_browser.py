@@ -16,7 +16,7 @@ from pipeline.render.env import percent
 from pipeline.render.issues_groups import breakdown_figures
 from pipeline.render.issues_pages import PAGE_LEVELS
 from pipeline.render.issues_records import Names, timing
-from tests.browser import PageWatch, screenshot, serve
+from tests.browser import PageWatch, open_page, screenshot, serve
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +37,6 @@ def evaluated_issue(demo_ledger):
 def site(built_demo_site):
     with serve(built_demo_site) as base:
         yield base
-
-
-def open_page(chromium, base, path, viewport):
-    page = chromium.new_page(viewport=viewport)
-    watch = PageWatch(page, base)
-    page.goto(f"{base}{path}", wait_until="networkidle")
-    return page, watch
 
 
 def assert_clean(watch):

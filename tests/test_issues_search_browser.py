@@ -15,6 +15,7 @@ import json
 import pytest
 
 from pipeline.render.issues_records import timing
+from tests import browser
 from tests.browser import PageWatch, screenshot, serve
 
 pytestmark = pytest.mark.browser
@@ -41,9 +42,7 @@ def listed(demo_ledger):
 
 
 def open_page(chromium, base, path, viewport):
-    page = chromium.new_page(viewport=viewport, accept_downloads=True)
-    watch = PageWatch(page, base)
-    page.goto(f"{base}{path}", wait_until="networkidle")
+    page, watch = browser.open_page(chromium, base, path, viewport, accept_downloads=True)
     page.wait_for_selector(".search-summary")
     return page, watch
 

@@ -12,7 +12,7 @@ import pytest
 from pipeline.build import BuildConfig, build
 from pipeline.render.env import fraction, percent
 from pipeline.render.issues_groups import breakdown_figures, meetings_by_region
-from tests.browser import ARTIFACTS, PageWatch, screenshot, serve
+from tests.browser import ARTIFACTS, PageWatch, open_page, screenshot, serve
 from tests.conftest import make_tiny
 
 pytestmark = pytest.mark.browser
@@ -26,13 +26,6 @@ TOWNSHIP = "990121001000"  # 青山镇 in 示例县
 def site(built_demo_site):
     with serve(built_demo_site) as base:
         yield base
-
-
-def open_page(chromium, base, path, viewport):
-    page = chromium.new_page(viewport=viewport)
-    watch = PageWatch(page, base)
-    page.goto(f"{base}{path}", wait_until="networkidle")
-    return page, watch
 
 
 def assert_clean(page, watch, viewport):

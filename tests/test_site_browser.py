@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import PageWatch, screenshot, serve
+from tests.browser import open_page, screenshot, serve
 
 pytestmark = pytest.mark.browser
 
@@ -24,13 +24,6 @@ SECTIONS = ["首页", "问题办理", "查询问题", "赋权事项", "报道核
 def site(built_demo_site):
     with serve(built_demo_site) as base:
         yield base
-
-
-def open_page(chromium, base, path, viewport):
-    page = chromium.new_page(viewport=viewport)
-    watch = PageWatch(page, base)
-    page.goto(f"{base}{path}", wait_until="networkidle")
-    return page, watch
 
 
 def test_desktop_home_page_reaches_every_section_from_the_header(chromium, site):
