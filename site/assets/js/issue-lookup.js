@@ -27,15 +27,7 @@
   var asOf = root.getAttribute("data-as-of");
   var siteRoot = root.getAttribute("data-root") || "../";
 
-  function fnv1a(text) {
-    var bytes = new TextEncoder().encode(text);
-    var hash = 0x811c9dc5;
-    for (var i = 0; i < bytes.length; i++) {
-      hash ^= bytes[i];
-      hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-    return hash >>> 0;
-  }
+  var fnv1a = window.LedgerDom.fnv1a;
 
   var el = window.LedgerDom.el; // site/assets/js/ledger-dom.js
   var dateZh = window.LedgerDom.dateZh;
@@ -69,9 +61,7 @@
 
 
   function clear() {
-    while (root.firstChild) {
-      root.removeChild(root.firstChild);
-    }
+    window.LedgerDom.clear(root);
   }
 
   function message(text, className) {

@@ -277,9 +277,7 @@
   }
 
   function clear() {
-    while (root.firstChild) {
-      root.removeChild(root.firstChild);
-    }
+    window.LedgerDom.clear(root);
   }
 
   function message(text, className) {

@@ -83,5 +83,23 @@
     return wrap;
   }
 
-  window.LedgerDom = { el: el, dateZh: dateZh, link: link, calendarDays: calendarDays, table: table };
+  // FNV-1a 32-bit over the UTF-8 bytes: which JSON shard holds a key (pipeline/render/issues_lookup.py fnv1a).
+  function fnv1a(text) {
+    var bytes = new TextEncoder().encode(text);
+    var hash = 0x811c9dc5;
+    for (var i = 0; i < bytes.length; i++) {
+      hash ^= bytes[i];
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash >>> 0;
+  }
+
+  function clear(node) {
+    while (node.firstChild) {
+      node.removeChild(node.firstChild);
+    }
+  }
+
+  window.LedgerDom = { el: el, dateZh: dateZh, link: link, calendarDays: calendarDays, table: table,
+                       fnv1a: fnv1a, clear: clear };
 })();

@@ -20,20 +20,10 @@
   var el = window.LedgerDom.el; // site/assets/js/ledger-dom.js
   var dateZh = window.LedgerDom.dateZh;
 
-  function fnv1a(text) { // as pipeline/render/issues_lookup.py fnv1a
-    var bytes = new TextEncoder().encode(text);
-    var hash = 0x811c9dc5;
-    for (var i = 0; i < bytes.length; i++) {
-      hash ^= bytes[i];
-      hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-    return hash >>> 0;
-  }
+  var fnv1a = window.LedgerDom.fnv1a;
 
   function clear() {
-    while (root.firstChild) {
-      root.removeChild(root.firstChild);
-    }
+    window.LedgerDom.clear(root);
   }
 
   function link(text, href, className) {
