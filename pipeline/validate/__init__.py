@@ -52,35 +52,35 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
         return _report(exc.findings), None
     # The data is checked against the standard's schemas whatever the descriptor says;
     # where the descriptor differs from the standard, that is reported beside the data's findings.
-    report, ledger = validate_package(package, engine, cache, ledger_needed)
-    return _report(package.findings + report.findings), ledger
+    findings, ledger = validate_package(package, engine, cache, ledger_needed)
+    return _report([*package.findings, *findings]), ledger  # masked once, all together
 
 
 def validate_package(package: DataPackage, engine: str, cache: FileCache,
-                     ledger_needed: bool) -> tuple[fd.Report, Ledger | None]:
+                     ledger_needed: bool) -> tuple[list[fd.Finding], Ledger | None]:
     file_findings, facts = check_files(package)
     encoding, plans = plan_files(package, facts, cache if engine == "fast" else FileCache(None))
     unreadable = {f.path for f in encoding}
     readable = {name: [f for f in items if f.file.rel not in unreadable] for name, items in facts.items()}
     file_findings += encoding + list(check_headers(package, readable))
     if file_findings:
-        return _report(file_findings), None
+        return file_findings, None
     if engine == "frictionless":
         findings = list(run_frictionless(package, with_record_counts(facts)))
         ledger = build_ledger(package)
         ledger.validated = validated_digests(plans)
         findings += list(text_personal_findings(package))
         findings += list(run_rules(ledger))
-        return _report(findings), ledger
+        return findings, ledger
     try:
         works = work_files(package, plans, cache)
         findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed)
     except EncodingProblem as problem:  # a file changed while it was being read
-        return _report([problem.finding]), None
+        return [problem.finding], None
     findings += [f for name, items in works.items() for work in items for f in personal_findings(name, work)]
     if ledger is not None:
         ledger.validated = validated_digests(plans)
-    return _report(findings), ledger
+    return findings, ledger
 
 
 def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]], stages: StageCache,
