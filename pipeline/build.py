@@ -31,9 +31,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import findings as fd
-from pipeline.cache import FileCache
-from pipeline.frames import Ledger
+from pipeline.core import findings as fd
+from pipeline.core.cache import FileCache
+from pipeline.core.ledger import Ledger
 from pipeline.render import render_all
 from pipeline.render.section import File, path_problem
 from pipeline.validate import validate

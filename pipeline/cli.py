@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from pipeline import findings as fd
+from pipeline.core import findings as fd
 
 DEFAULT_DATA = Path("data")
 DEFAULT_OUT = Path("public")
@@ -89,14 +89,14 @@ def cache_option(fn):
 
 
 def make_cache(no_cache: bool):
-    from pipeline.cache import FileCache
+    from pipeline.core.cache import FileCache
 
     return FileCache(None) if no_cache else FileCache.from_env()
 
 
 def package_with(data_dir: Path, resource: str):
     """The data package in ``data_dir``, which must have ``resource``; usage errors otherwise."""
-    from pipeline.package import PackageError, load
+    from pipeline.core.package import PackageError, load
 
     try:
         package = load(data_dir)
@@ -257,8 +257,8 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
     例 / Example:
       ledger import 问题台账.xlsx --resource issues --out data/issues/2026.csv
     """
-    from pipeline.importer import ImportFailed, import_table
-    from pipeline.merge import merge
+    from pipeline.contribute.importer import ImportFailed, import_table
+    from pipeline.contribute.merge import merge
 
     if replace and out_path is None:
         raise click.UsageError("--replace 只能与 --out 一起使用。--replace needs --out.")
@@ -312,7 +312,7 @@ def template(resource: str, data_dir: Path, out_path: Path) -> None:
     例 / Example:
       ledger template --resource issues --out 问题台账模板.xlsx
     """
-    from pipeline.workbook import template_bytes
+    from pipeline.contribute.workbook import template_bytes
 
     if out_path.suffix.lower() != ".xlsx":
         raise click.BadParameter("模板是 Excel 工作簿，文件名应以 .xlsx 结尾。", param_hint="--out")
@@ -338,7 +338,7 @@ def diff(base: str, head: str | None, data_rel: str, fmt: str) -> None:
       ledger diff HEAD                                  # 导入后、提交前：与上次提交相比
       ledger diff origin/main HEAD --format markdown    # 两个版本之间
     """
-    from pipeline.diff import DiffError, diff_revisions, to_markdown, to_text
+    from pipeline.contribute.diff import DiffError, diff_revisions, to_markdown, to_text
 
     try:
         changes = diff_revisions(Path.cwd(), base, head, data_rel)
@@ -366,8 +366,8 @@ def demo(out_dir: Path, issue_count: int, seed: int) -> None:
     例 / Example:
       ledger demo --out data --issues 3000 --seed 20261031
     """
-    from pipeline.demo import generate
-    from pipeline.demo_manifest import NotDemoFolder
+    from pipeline.demo.generator import generate
+    from pipeline.demo.manifest import NotDemoFolder
 
     try:
         counts = generate(out_dir, issues=issue_count, seed=seed)

@@ -63,7 +63,7 @@ def tiny_ledger(tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """A small generated demo package (read-only by convention: copy before changing)."""
-    from pipeline.demo import generate
+    from pipeline.demo.generator import generate
 
     folder = tmp_path_factory.mktemp("demo") / "data"
     generate(folder, issues=600, seed=7)
@@ -86,7 +86,7 @@ def bundled_demo(tmp_path_factory) -> Path:
 
     Golden files of the whole-site build come from it, never from data/.
     """
-    from pipeline.demo import generate
+    from pipeline.demo.generator import generate
 
     folder = tmp_path_factory.mktemp("bundled-demo") / "data"
     generate(folder, **BUNDLED_DEMO)

@@ -14,7 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from pipeline.demo import MARKER
+from pipeline.demo.generator import MARKER
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"

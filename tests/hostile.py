@@ -155,7 +155,7 @@ def make_hostile(folder: Path) -> dict[str, int]:
     return counts
 
 
-# The package metadata the data owns (pipeline/descriptor.py), each text an attack; URLs stay http(s).
+# The package metadata the data owns (pipeline/core/descriptor.py), each text an attack; URLs stay http(s).
 HOSTILE_METADATA = {
     "title": '=HYPERLINK("http://evil","阳光")<script>alert(1)</script>{{ 7*7 }}',
     "description": "+1+1 [x](javascript:alert(1)) <img src=x onerror=alert(1)> *强调* | 表格 | \u2028行二",

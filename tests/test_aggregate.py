@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import claims
-from pipeline.aggregate import COLUMNS, PERIOD_COLUMNS, metric_for, metric_ledger, scope
-from pipeline.metrics import METRICS
+from pipeline.figures import claims
+from pipeline.figures.scope import COLUMNS, PERIOD_COLUMNS, metric_for, metric_ledger, scope
+from pipeline.figures.metrics import METRICS
 
 
 def values_of(ledger, dimension: str) -> list[str]:

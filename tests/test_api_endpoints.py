@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.aggregate import metric_for
+from pipeline.figures.scope import metric_for
 from pipeline.export.api import API, ENDPOINTS, api_files, documented_regions, endpoint_for, metrics_for
-from pipeline.metrics import METRICS
+from pipeline.figures.metrics import METRICS
 from pipeline.render import SECTIONS
 
 

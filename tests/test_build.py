@@ -14,7 +14,7 @@ import pytest
 
 from pipeline import build as build_module
 from pipeline.build import BuildConfig, BuildError, InvalidData, build
-from pipeline.metrics import compute_all
+from pipeline.figures.metrics import compute_all
 from pipeline.render.home import headline_block
 from pipeline.validate import validate
 from tests.golden import check_golden

@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import build as build_module
-from pipeline import findings as fd
+from pipeline.core import findings as fd
 from pipeline.build import BuildConfig, BuildError, GeneratedFiles, build
 from pipeline.cli import cli
 from pipeline.render.section import File

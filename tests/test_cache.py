@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import segments
-from pipeline.cache import FileCache
-from pipeline.package import load
+from pipeline.validate import segments
+from pipeline.core.cache import FileCache
+from pipeline.core.package import load
 from pipeline.validate import scan, validate
 from tests.test_validate import edit_cell
 

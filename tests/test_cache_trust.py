@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import segments
-from pipeline import cache as cache_module
-from pipeline.cache import FileCache
-from pipeline.package import load
+from pipeline.validate import segments
+from pipeline.core import cache as cache_module
+from pipeline.core.cache import FileCache
+from pipeline.core.package import load
 from pipeline.validate import scan, validate
 from tests.test_validate import edit_cell
 

@@ -12,7 +12,7 @@ import datetime as dt
 import chinese_calendar
 import pytest
 
-from pipeline.calendar import Deadline, WorkCalendar, official_rest_days, package_years
+from pipeline.core.workdays import Deadline, WorkCalendar, official_rest_days, package_years
 
 D = dt.date
 OFFICIAL = WorkCalendar()

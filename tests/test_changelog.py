@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import changelog
-from pipeline.changelog import (add_release, compare_folders, compare_revisions, dump_releases, load_releases,
+from pipeline.contribute import changelog
+from pipeline.contribute.changelog import (add_release, compare_folders, compare_revisions, dump_releases, load_releases,
                                 main, markdown_section, release_entry, row_counts, summarise)
 from tests.conftest import REPO
 from tests.datafolder import BUNDLED_DEMO, DATA, demo_arguments
@@ -119,7 +119,7 @@ def test_committed_release_matches_the_bundled_data():
     assert release is not None, "no release for data/'s as_of in changelog/releases.json"
     assert release["version"] == descriptor["version"]
     assert {name: s["rows"] for name, s in release["resources"].items()} == row_counts(DATA), \
-        "data/ changed since the release was recorded: rerun python -m pipeline.changelog (see changelog/README.md)"
+        "data/ changed since the release was recorded: rerun python -m pipeline.contribute.changelog (see changelog/README.md)"
 
 
 def test_changelog_md_carries_every_release_section():

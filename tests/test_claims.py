@@ -9,10 +9,10 @@ from fractions import Fraction
 
 import pytest
 
-from pipeline.claims import (INTERNAL_PAIRS, RESOURCE, Claim, check_claim, claims_of, decimals, exact,
+from pipeline.figures.claims import (INTERNAL_PAIRS, RESOURCE, Claim, check_claim, claims_of, decimals, exact,
                              internal_checks, period_scope, rate_points, round_half_up, verdict_counts,
                              within_tolerance)
-from pipeline.metrics import METRICS
+from pipeline.figures.metrics import METRICS
 
 COUNTY, TOWN_A, TOWN_B = "990121000000", "990121001000", "990121002000"
 

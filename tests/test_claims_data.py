@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.claims import check_claims, claims_of, internal_checks, verdict_counts
-from pipeline.demo import REPORTED_CLAIMS
+from pipeline.figures.claims import check_claims, claims_of, internal_checks, verdict_counts
+from pipeline.demo.generator import REPORTED_CLAIMS
 from pipeline.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent

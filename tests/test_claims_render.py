@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.frames import build_ledger
-from pipeline.metrics import METRICS
-from pipeline.package import load
+from pipeline.core.ledger import build_ledger
+from pipeline.figures.metrics import METRICS
+from pipeline.core.package import load
 from pipeline.render.claims import checked, claims_document, claims_page, decimal_text, method_block, render_section
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

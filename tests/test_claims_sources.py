@@ -2,7 +2,7 @@
 
 The real claims (pipeline/reported_claims.csv) used to carry "quotes" built from the figure
 table ("《松绑减负激活力…》：达日县，总体网办率，90.55%"): sentences no source printed. Now each
-quote is a run of its source text after the one normalisation of pipeline/sources.py (pinyin
+quote is a run of its source text after the one normalisation of pipeline/figures/sources.py (pinyin
 groups removed, OpenCC t2s, NFKC), and the figure is written in it.
 
 The five source texts live beside the repository in ../shared/sources/ and are not part of
@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.demo import REPORTED_CLAIMS
-from pipeline.sources import figure_forms, figure_in, normalise, remove_pinyin, to_simplified
+from pipeline.demo.generator import REPORTED_CLAIMS
+from pipeline.figures.sources import figure_forms, figure_in, normalise, remove_pinyin, to_simplified
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = Path(REPO).parent / "shared" / "sources"

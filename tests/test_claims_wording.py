@@ -1,8 +1,8 @@
 """报道核对 speaks Chinese to its readers: no code names on the built claims page.
 
-The page used to print the metric's function path (``pipeline.metrics.issues_resolved``) and the
+The page used to print the metric's function path (``pipeline.figures.metrics.issues_resolved``) and the
 period's column names (``提出日期（raised_on）``). It now shows the metric's Chinese title from
-the registry (``pipeline.metrics.METRICS``), linked to its definition on the methodology page
+the registry (``pipeline.figures.metrics.METRICS``), linked to its definition on the methodology page
 (``#def-<name>``), and periods in Chinese words only.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.claims import PERIOD_MEANING
-from pipeline.metrics import METRICS
+from pipeline.figures.claims import PERIOD_MEANING
+from pipeline.figures.metrics import METRICS
 from pipeline.render.claims import method_block
 
 COLUMN_IN_BRACKETS = re.compile(r"[（(][a-z]+(?:_[a-z]+)*[）)]")  # （raised_on）, (held_on), （month）

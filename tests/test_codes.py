@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from pipeline import findings as fd
-from pipeline.codes import CODES, GROUPS, CodeInfo
+from pipeline.core import findings as fd
+from pipeline.core.codes import CODES, GROUPS, CodeInfo
 from pipeline.render.reference import codes_block
 
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from pipeline.codes import CODES, GROUPS
+from pipeline.core.codes import CODES, GROUPS
 from tests.browser import PageWatch, screenshot, serve
 
 pytestmark = pytest.mark.browser

@@ -22,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.aggregate import COLUMNS, breakdown, scope
-from pipeline.claims import RESOURCE
-from pipeline.frames import build_ledger
-from pipeline.metrics import METRICS
-from pipeline.package import load
+from pipeline.figures.scope import COLUMNS, breakdown, scope
+from pipeline.figures.claims import RESOURCE
+from pipeline.core.ledger import build_ledger
+from pipeline.figures.metrics import METRICS
+from pipeline.core.package import load
 from tests.conftest import make_tiny
 
 PROFILE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -8,7 +8,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.csvio import csv_text, format_cell
+from pipeline.core.csv_write import csv_text, format_cell
 
 
 def test_bare_carriage_return_is_quoted():

@@ -35,7 +35,7 @@ def test_data_written_by_ledger_demo_is_exactly_what_it_writes(tmp_path):
     if arguments is None:
         pytest.skip("data/ has no demo.json: it is a package of its own, not `ledger demo` output, "
                     "so it is not compared with the generator")
-    from pipeline.demo import generate
+    from pipeline.demo.generator import generate
 
     generate(tmp_path / "data", **arguments)
     fix = ("run `make demo-data` (or `ledger demo` with the arguments in data/demo.json); "

@@ -15,8 +15,8 @@ from pathlib import Path
 import frictionless
 import pytest
 
-from pipeline import demo
-from pipeline.calendar import WorkCalendar, official_rest_days
+from pipeline.demo import generator as demo
+from pipeline.core.workdays import WorkCalendar, official_rest_days
 
 AS_OF = dt.date(2026, 10, 31)
 DONE = {"resolved", "evaluated", "archived"}

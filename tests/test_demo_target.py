@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from pipeline.demo_manifest import MANIFEST
+from pipeline.demo.manifest import MANIFEST
 
 SMALL = ["--issues", "40", "--seed", "7"]
 

@@ -21,14 +21,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from pipeline import findings as fd
-from pipeline import prcomment
+from pipeline.core import findings as fd
+from pipeline.contribute import prcomment
 from pipeline.build import BuildConfig, InvalidData, build
 from pipeline.cli import cli
-from pipeline.descriptor import OWNED
-from pipeline.package import DataPackage, load
+from pipeline.core.descriptor import OWNED
+from pipeline.core.package import DataPackage, load
 from pipeline.validate import validate
-from pipeline.workbook import template_bytes
+from pipeline.contribute.workbook import template_bytes
 from tests.conftest import STANDARD, make_tiny
 from tests.test_validate import edit_cell
 

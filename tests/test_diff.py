@@ -8,7 +8,7 @@ import subprocess
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from pipeline.diff import diff_revisions, diff_tables
+from pipeline.contribute.diff import diff_revisions, diff_tables
 from tests.conftest import write_descriptor
 from tests.test_validate import edit_cell
 

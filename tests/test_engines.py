@@ -59,7 +59,7 @@ TABLES = ["regions.csv", "departments.csv", "meetings.csv", "issues/2026.csv", "
 NASTY = st.sampled_from(["", " ", "0", "-1", "1.5", "1e3", "１２", "2026-02-30", "2026-3-5", "2026/03/05", "2026-13",
                          "true", "TRUE", "yes", "Q-001", "M-001", "jtj", "990121001000", "resolved", "已办结",
                          "x" * 130, "a;b", "jtj;;zrzyj", "\n", "路灯坏了", "TYG-01", "tyg-01", "None",
-                         # values that validated and then broke (pipeline/values.py)
+                         # values that validated and then broke (pipeline/core/values.py)
                          "NaN", "-Infinity", "1e309", "12345678901234567890", "١٢", "1_000", "+5", "05",
                          "TYG-01\n", "990121001000\n", "\u200b", "\u3000", "\ufeff\u2060"])
 TEXT = st.one_of(NASTY, st.text(max_size=8))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.export import package_zip
-from pipeline.package import load
+from pipeline.core.package import load
 
 PERMISSIONS = 0o100644
 

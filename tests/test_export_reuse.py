@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cache import FileCache
+from pipeline.core.cache import FileCache
 from pipeline.export import reuse
 from pipeline.export.downloads import written_or_reused
-from pipeline.package import load
+from pipeline.core.package import load
 
 
 def digests(data: Path) -> dict[str, str]:
@@ -75,7 +75,7 @@ def test_without_a_cache_nothing_is_stored(data, tmp_path):
 def test_the_key_covers_the_data_and_the_export_code_but_not_the_pages(data):
     parts = reuse.fingerprint(load(data), digests(data))
     names = {part.split(" ")[0] for part in parts}
-    assert {"export/csv_export.py", "export/reuse.py", "dictionary.py", "issues/2026.csv", "regions.csv"} <= names
+    assert {"export/csv_export.py", "export/reuse.py", "core/dictionary.py", "issues/2026.csv", "regions.csv"} <= names
     assert not any(name.startswith(("render/", "validate/")) for name in names)
 
 
@@ -146,5 +146,5 @@ def test_a_download_record_of_another_shape_is_rebuilt(data, tmp_path, change):
 def test_the_export_code_is_what_the_writer_imports(data):
     code = reuse.export_code()
     assert {"export/downloads.py", "export/csv_export.py", "export/xlsx_writer.py", "export/ziputil.py",
-            "dictionary.py", "package.py", "cache.py"} <= set(code)
+            "core/dictionary.py", "core/package.py", "core/cache.py"} <= set(code)
     assert not any(name.startswith(("render/", "validate/")) or name == "build.py" for name in code)

@@ -18,11 +18,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline.dictionary import header_titles
+from pipeline.core.dictionary import header_titles
 from pipeline.export.downloads import write_downloads
 from pipeline.export.xlsx_export import README, parts, write_xlsx
 from pipeline.export.tables import read_table
-from pipeline.package import load
+from pipeline.core.package import load
 from tests.test_validate import edit_cell
 
 NASTY = ["=1+2 测试", "+86 热线回访", "-减少噪音", "@SUM(A1)", "\t=1+1", "\r=1", "#N/A", '引号"和,逗号\n换行']

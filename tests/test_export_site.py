@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dictionary import dictionary_rows, header_titles
-from pipeline.package import load
+from pipeline.core.dictionary import dictionary_rows, header_titles
+from pipeline.core.package import load
 from pipeline.render.downloads_pages import human_size
 
 HREF = re.compile(r'href="([^"#?]+)"')

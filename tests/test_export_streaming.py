@@ -24,7 +24,7 @@ from pipeline.export.lanes import Lane
 from pipeline.export.tables import file_batches, rebatch, typed_value
 from pipeline.export.xlsx_rows import row_markup
 from pipeline.export.xlsx_writer import BOOL, DATE, NUMBER, TEXT, Sheet, column_letter, escaped_bytes_bound
-from pipeline.package import load
+from pipeline.core.package import load
 
 HOSTILE = ['=HYPERLINK("x")', "+1", "-2+3", "@SUM(A1)", "\t=1+1", "a\rb\r\nc", "<script>alert(1)</script>", "&amp;",
            "控\x01制\x1b字\x0b符", "前\ufffe后\uffff", "\x01\x02", "😀 emoji 𠀀", "长" * 2000, " edge spaces ", "#N/A",

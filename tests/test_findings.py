@@ -7,8 +7,8 @@ import string
 
 import pytest
 
-from pipeline import findings as fd
-from pipeline.codes import CODES
+from pipeline.core import findings as fd
+from pipeline.core.codes import CODES
 
 
 def placeholders(template: str) -> set[str]:

@@ -3,7 +3,7 @@ requirements.lock) and the security rules of the GitHub workflows, read as data.
 
 - The jobs that run the merge request's code (validate, site, test) hold no secret and declare no
   environment: the note token is scoped to the environment `mr-notes`, which only mr-note declares.
-- mr-note checks out nothing, needs only the validate artifact, and runs pipeline/prcomment.py from
+- mr-note checks out nothing, needs only the validate artifact, and runs pipeline/contribute/prcomment.py from
   a clone of the default branch; it runs only for the project's own merge requests.
 - Every image is pinned by digest; nothing is included from outside.
 - Its shell, run against a stand-in GitLab API, posts one note and then updates it.
@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from pipeline import prcomment
+from pipeline.contribute import prcomment
 from tests.conftest import REPO
 from tests.test_workflow_lint import tool
 
@@ -148,7 +148,7 @@ def test_the_note_job_reads_only_the_artifact():
     script = shell(note)
     assert "before_script" in note  # not the default one: it installs only git and curl
     clone = 'git clone --quiet --depth 1 --branch "$CI_DEFAULT_BRANCH" "$CI_REPOSITORY_URL" "$work/trusted"'
-    assert script.index(clone) < script.index('cd "$work/trusted"') < script.index("python3 -m pipeline.prcomment")
+    assert script.index(clone) < script.index('cd "$work/trusted"') < script.index("python3 -m pipeline.contribute.prcomment")
     assert script.index("unset LEDGER_NOTE_TOKEN") < script.index(clone)
     assert 'report="$CI_PROJECT_DIR/mr-report"' in script
     for forbidden in ("make", ".venv", ".ci/run", "pip ", "ledger ", "source ", "eval"):

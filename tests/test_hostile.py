@@ -32,7 +32,7 @@ import yaml
 from markupsafe import escape
 
 from pipeline.build import BuildConfig, InvalidData, build
-from pipeline.package import path_problem
+from pipeline.core.package import path_problem
 from pipeline.render.env import front_matter_string
 from pipeline.validate import validate
 from tests import hostile as value_cases

@@ -18,10 +18,10 @@ from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from pipeline.cli import cli
-from pipeline.csvio import csv_text
-from pipeline.importer import ImportFailed, import_file, import_table
-from pipeline.package import load
-from pipeline.sheets import web_page
+from pipeline.core.csv_write import csv_text
+from pipeline.contribute.importer import ImportFailed, import_file, import_table
+from pipeline.core.package import load
+from pipeline.contribute.sheets import web_page
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
@@ -306,7 +306,7 @@ def test_a_sheet_declaring_an_external_entity_reads_no_local_file(package, tmp_p
     # so that the formula scan parses it too). Neither parser fetches it: the sheet is unreadable.
     from xml.etree.ElementTree import ParseError
 
-    from pipeline.sheets import _scan
+    from pipeline.contribute.sheets import _scan
 
     book = departments_book()
     book.active["B2"] = "=A2"

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from pipeline.cli import cli
-from pipeline.csvio import csv_text
-from pipeline.importer import ImportFailed, convert_date, convert_month, import_file
-from pipeline.package import load
+from pipeline.core.csv_write import csv_text
+from pipeline.contribute.importer import ImportFailed, convert_date, convert_month, import_file
+from pipeline.core.package import load
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
@@ -549,8 +549,8 @@ SUMMARY = st.one_of(st.just(""), TEXT, st.tuples(TEXT, TEXT).map("\n".join))  # 
 @settings(max_examples=40, deadline=None)
 @given(sheet=issue_sheets(), summaries=st.lists(SUMMARY, min_size=8, max_size=8))
 def test_importing_a_file_onto_itself_changes_no_byte(package, sheet, summaries):
-    from pipeline.importer import import_table
-    from pipeline.merge import merge
+    from pipeline.contribute.importer import import_table
+    from pipeline.contribute.merge import merge
 
     canonical = [dict(row, summary=summary) for row, summary in zip(sheet[0], summaries)]
     with tempfile.TemporaryDirectory() as folder:
@@ -566,8 +566,8 @@ def test_importing_a_file_onto_itself_changes_no_byte(package, sheet, summaries)
 @settings(max_examples=40, deadline=None)
 @given(old=issue_sheets(), new=issue_sheets(), encoding=st.sampled_from(["utf-8", "gb18030"]))
 def test_importing_k_new_rows_appends_exactly_k_rows(package, old, new, encoding):
-    from pipeline.importer import import_table
-    from pipeline.merge import merge
+    from pipeline.contribute.importer import import_table
+    from pipeline.contribute.merge import merge
 
     existing = csv_text(FIELDS, [[row[f] for f in FIELDS] for row in old[0]])
     canonical, typed, header, order = new

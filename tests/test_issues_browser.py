@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from pipeline.metrics import compute_all
+from pipeline.figures.metrics import compute_all
 from pipeline.render.env import percent
 from pipeline.render.issues_groups import breakdown_figures
 from pipeline.render.issues_pages import PAGE_LEVELS

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import pytest
 
-from pipeline.aggregate import metric_for, scope
-from pipeline.metrics import METRICS, Metric
+from pipeline.figures.scope import metric_for, scope
+from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.issues_groups import (DIMENSIONS, ISSUE_METRICS, all_breakdowns, breakdown_figures,
                                            dimension_values, issue_figures, league_window, region_cross)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.metrics import compute_all
+from pipeline.figures.metrics import compute_all
 from pipeline.render import issues
 from pipeline.render.env import percent
 from pipeline.render.issues_groups import league_window

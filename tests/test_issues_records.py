@@ -48,7 +48,7 @@ def test_timing_at_as_of_by_hand(tiny_ledger):
 
 
 def test_overdue_state_agrees_with_the_overdue_open_metric(tiny_ledger):
-    from pipeline.metrics import overdue_open
+    from pipeline.figures.metrics import overdue_open
 
     states = timing(tiny_ledger.issues, tiny_ledger.as_of)["state"]
     assert (states == "overdue").sum() == overdue_open(tiny_ledger).value == 1

@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from pipeline.metrics import compute_all
+from pipeline.figures.metrics import compute_all
 from pipeline.render.env import percent
 from pipeline.render.issues_groups import ISSUE_METRICS
 from pipeline.render.issues_lookup import SHARD_LIMIT

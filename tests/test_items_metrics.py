@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.aggregate import breakdown, metric_for, scope
-from pipeline.metrics import METRICS, Metric
+from pipeline.figures.scope import breakdown, metric_for, scope
+from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.items_data import (CASE_METRICS, UPTAKE, TimeSaved, case_months, item_ledger, last_case_month,
                                         per_devolution, per_item, review_age_days, review_overdue_ids, table,
                                         time_saved, township_regions, zero_use_ids)

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.cli import cli
-from pipeline.csvio import csv_text
-from pipeline.importer import Imported, ImportFailed
-from pipeline.merge import merge, read_back, split_records
+from pipeline.core.csv_write import csv_text
+from pipeline.contribute.importer import Imported, ImportFailed
+from pipeline.contribute.merge import merge, read_back, split_records
 from pipeline.validate import validate
 
 SURVEY_FIELDS = ["id", "surveyor", "period_start", "period_end", "region_code", "subject", "subject_ref", "method",
@@ -173,7 +173,7 @@ def test_merge_onto_any_text_writes_all_or_refuses(body, imported):
 def test_merge_refuses_a_file_the_readers_disagree_on(monkeypatch):
     # Should the csv module and validation's reader ever see a record differently (no input found
     # so far makes them: the fuzzing above would have), the merge cannot know which one it keeps.
-    import pipeline.merge as merge_module
+    import pipeline.contribute.merge as merge_module
 
     seen_by_csv = [merge_module.Record("id,name,note\n", FIELDS), merge_module.Record('K1,a"x,b\n', ["K1", 'a"x', "B"])]
     monkeypatch.setattr(merge_module, "split_records", lambda text: seen_by_csv)
@@ -189,7 +189,7 @@ def test_merge_refuses_a_file_the_readers_disagree_on(monkeypatch):
 def test_merge_read_back_catches_a_record_written_wrong(monkeypatch, written, row):
     # The last line of defence does not trust the code before it: a replaced record written with
     # an unclosed quote, twice, or with a blank line after it is caught by reading the result back.
-    import pipeline.merge as merge_module
+    import pipeline.contribute.merge as merge_module
 
     monkeypatch.setattr(merge_module, "_line", lambda values: written.format(*[csv_text(values, [])] * 2))
     existing = b"id,name,note\nK1,a,b\nK2,c,d\nK3,e,f\n"

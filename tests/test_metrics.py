@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.aggregate import breakdown, metric_for, scope
-from pipeline.metrics import METRICS, Metric, compute_all, last_twelve_months
+from pipeline.figures.scope import breakdown, metric_for, scope
+from pipeline.figures.metrics import METRICS, Metric, compute_all, last_twelve_months
 
 # as_of 2026-04-30.
 EXPECTED = {

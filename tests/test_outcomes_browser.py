@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import metrics as m
+from pipeline.figures import metrics as m
 from pipeline.validate import validate
 from tests.browser import PageWatch, screenshot, serve
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import metrics as m
-from pipeline.aggregate import metric_for
-from pipeline.metrics import compute_all
+from pipeline.figures import metrics as m
+from pipeline.figures.scope import metric_for
+from pipeline.figures.metrics import compute_all
 from pipeline.render import outcomes
 from pipeline.render.env import percent
 from pipeline.render.outcomes_data import quarter_label, quarter_months, quarter_of, quarters
-from pipeline.stats import wilson_interval
+from pipeline.figures.stats import wilson_interval
 from tests.golden import check_golden
 
 PAGES = ["outcomes/index.md", "outcomes/satisfaction.md", "outcomes/surveys.md", "outcomes/negative.md",

@@ -16,8 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.metrics import compute_all
-from pipeline.render import SECTIONS, issues, places
+from pipeline.figures.metrics import compute_all
+from pipeline.render import SECTIONS
+from pipeline.render import issues
+from pipeline.render import places
 from pipeline.render.issues_groups import breakdown_figures, meetings_by_region
 from pipeline.render.issues_lookup import fnv1a
 from pipeline.validate import validate

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import privacy
-from pipeline.privacy import Match, id_check_digit, mask, normalise, scan
-from pipeline.package import load
-from pipeline.tables import read_text_table
+from pipeline.validate import privacy
+from pipeline.validate.privacy import Match, id_check_digit, mask, normalise, scan
+from pipeline.core.package import load
+from pipeline.core.csv_read import read_text_table
 from pipeline.validate import validate
 from pipeline.validate.scan import personal_numbers
 from tests.test_validate import edit_cell

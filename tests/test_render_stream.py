@@ -18,8 +18,11 @@ import pytest
 
 from pipeline import build as build_module
 from pipeline.build import BuildConfig, BuildError, build
-from pipeline.metrics import compute_all
-from pipeline.render import SECTIONS, issues, issues_lookup, render_all
+from pipeline.figures.metrics import compute_all
+from pipeline.render import SECTIONS
+from pipeline.render import issues
+from pipeline.render import issues_lookup
+from pipeline.render import render_all
 from pipeline.render.issues_json import Table
 from pipeline.render.section import Block, Clash, File, collect
 from tests.conftest import REPO

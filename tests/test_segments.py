@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import segments
-from pipeline.tables import read_text_table
+from pipeline.validate import segments
+from pipeline.core.csv_read import read_text_table
 
 NAMES = ["a", "b", "c"]
 CELL = st.text(alphabet=st.sampled_from(list('ab中文,"\n\r 1;')), max_size=8)

@@ -12,9 +12,9 @@ import json
 import pandas as pd
 import pytest
 
-from pipeline import frames as fr
-from pipeline.cache import FileCache
-from pipeline.package import load
+from pipeline.core import ledger as fr
+from pipeline.core.cache import FileCache
+from pipeline.core.package import load
 from pipeline.validate import rules as rl
 from pipeline.validate import validate
 from tests.test_validate import edit_cell

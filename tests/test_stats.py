@@ -1,4 +1,4 @@
-"""The Wilson score interval and the grade counts of pipeline.stats.
+"""The Wilson score interval and the grade counts of pipeline.figures.stats.
 
 References are computed here a second, independent way: the Wilson bounds are
 the two roots of the quadratic (p̂ − p)² = z² p (1 − p) / n in p. Several
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.stats import (GRADES, Z95, Distribution, category_counts, rating_distribution, survey_distribution,
+from pipeline.figures.stats import (GRADES, Z95, Distribution, category_counts, rating_distribution, survey_distribution,
                             wilson_interval)
 
 

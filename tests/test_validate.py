@@ -114,7 +114,7 @@ CELL_DEFECTS = {
     "javascript-link": (("claims.csv", 2, "source_url", "javascript:alert(1)"), [("claims.csv", 2, "source_url", "unsafe-url")]),
     "township-code-shaped-like-county": (("regions.csv", 3, "level", "township"), [("regions.csv", 3, "code", "region-code-level")]),
     "officer-name-instead-of-code": (("inspections.csv", 2, "officer", "张三"), [("inspections.csv", 2, "officer", "constraint-error")]),
-    # values that validated and then broke the build or the downloads (pipeline/values.py, tests/test_values.py)
+    # values that validated and then broke the build or the downloads (pipeline/core/values.py, tests/test_values.py)
     "nan-in-number": (("claims.csv", 2, "value", "NaN"), [("claims.csv", 2, "value", "number-out-of-range")]),
     "twenty-digit-integer": (("surveys.csv", 2, "satisfied", "12345678901234567890"), [("surveys.csv", 2, "satisfied", "integer-out-of-range")]),
     "trailing-newline-in-code": (("inspections.csv", 3, "officer", "TYG-02\n"), [("inspections.csv", 3, "officer", "constraint-error")]),

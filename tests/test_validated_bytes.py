@@ -10,7 +10,7 @@ import pytest
 
 import pipeline.export
 from pipeline.build import SITE_MARKER, SITE_MARKER_TEXT, BuildConfig, BuildError, build
-from pipeline.cache import FileCache
+from pipeline.core.cache import FileCache
 from pipeline.validate import validate
 from tests.test_validate import edit_cell
 

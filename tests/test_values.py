@@ -1,6 +1,6 @@
 """Values that validate and then break: whatever validation accepts, the ledger reads and every
 download writes — in its canonical text — and whatever the ledger or a download cannot hold is a
-finding, the same in both engines (pipeline/values.py).
+finding, the same in both engines (pipeline/core/values.py).
 
 Each defect has its test, run with both engines; the hypothesis test at the end checks the
 promise itself on generated integer, number and date text.
@@ -32,13 +32,13 @@ from pipeline.export.json_export import write_json
 from pipeline.export.parquet_export import write_parquet
 from pipeline.export.sqlite_export import sql_values
 from pipeline.export.tables import Table
-from pipeline.frames import convert
-from pipeline.package import load
-from pipeline.tables import TEXT
+from pipeline.core.ledger import convert
+from pipeline.core.package import load
+from pipeline.core.csv_read import TEXT
 from pipeline.validate import validate
 from pipeline.validate.fast import _pattern_mask, typed_values, value_checks
 from pipeline.validate.structural import whole_value_patterns
-from pipeline.values import canonical_text, invisible_mask, is_invisible
+from pipeline.core.values import canonical_text, invisible_mask, is_invisible
 from tests.test_validate import edit_cell
 
 

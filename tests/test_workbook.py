@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from pipeline.cli import cli
-from pipeline.dictionary import dictionary_rows
-from pipeline.importer import import_file
-from pipeline.package import load
-from pipeline.render.templates_section import render_section
-from pipeline.workbook import template_bytes
+from pipeline.core.dictionary import dictionary_rows
+from pipeline.contribute.importer import import_file
+from pipeline.core.package import load
+from pipeline.render.excel_templates import render_section
+from pipeline.contribute.workbook import template_bytes
 
 ISSUE_HEADERS = ["问题编号", "来源机制", "会议编号", "诉求类型", "提出日期", "所在区划", "问题标题", "问题类别", "难易程度",
                  "牵头部门", "协办部门", "办理状态", "交办日期", "办结期限", "办结日期", "归档日期", "办结层级", "是否督办",

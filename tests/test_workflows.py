@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.prcomment import MARKER
+from pipeline.contribute.prcomment import MARKER
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
@@ -92,10 +92,10 @@ def test_pr_comment_runs_trusted_code_on_the_untrusted_artifact():
     assert download["uses"] == "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093"
     assert download["with"]["path"].startswith("${{ runner.temp }}")  # outside the checkout it cannot overwrite
     assert download["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
-    assert 'python3 -m pipeline.prcomment number "$REPORT_DIR"' in number["run"]
+    assert 'python3 -m pipeline.contribute.prcomment number "$REPORT_DIR"' in number["run"]
     assert number["env"]["HEAD_SHA"] == "${{ github.event.workflow_run.head_sha }}"
     assert '[ "$head" != "$HEAD_SHA" ]' in number["run"]
-    assert render["run"] == 'python3 -m pipeline.prcomment render "$REPORT_DIR" "$BODY" --head-standard "$HEAD_STANDARD"'
+    assert render["run"] == 'python3 -m pipeline.contribute.prcomment render "$REPORT_DIR" "$BODY" --head-standard "$HEAD_STANDARD"'
     # The PR's standard comes from the API by the checked commit's SHA, after the PR number is verified.
     fetch = '"repos/$REPO/contents/pipeline/standard.json?ref=$HEAD_SHA" \\\n  > "$HEAD_STANDARD"'
     assert number["run"].index('[ "$head" != "$HEAD_SHA" ]') < number["run"].index(fetch)

@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 from openpyxl.utils.datetime import to_excel
 
-from pipeline.dictionary import header_titles
+from pipeline.core.dictionary import header_titles
 from pipeline.export.tables import read_table
 from pipeline.export.xlsx_export import README, parts, write_xlsx
 from pipeline.export.xlsx_writer import (BOOL, DATE, NUMBER, TEXT, XlsxWriter, column_letter, date_serial, escape,
                                          escaped_bytes_bound, number_text, sheet_bytes_bound)
-from pipeline.package import load
+from pipeline.core.package import load
 
 AS_OF = dt.date(2026, 4, 30)
 LONG = "长" * 4990 + "0123456789"

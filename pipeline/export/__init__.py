@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pipeline.cache import FileCache
+    from pipeline.core.cache import FileCache
     from pipeline.export.downloads import Exported
-    from pipeline.frames import Ledger
+    from pipeline.core.ledger import Ledger
 
 
 def publish(ledger: Ledger, docs: Path, cache: FileCache | None = None, files_root: Path | None = None) -> Exported:

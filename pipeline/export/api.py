@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline.aggregate import scope
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS
+from pipeline.figures.scope import scope
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS
 
 API = "api/v1"
 REGION_LEVELS = ("city", "county", "township", "street")  # the levels the site has pages for

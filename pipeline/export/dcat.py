@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 from pipeline.export.manifest import Download
-from pipeline.package import DataPackage
+from pipeline.core.package import DataPackage
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",

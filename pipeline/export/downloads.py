@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline.cache import FileCache
+from pipeline.core.cache import FileCache
 from pipeline.export import package_zip, reuse
 from pipeline.export.csv_export import CsvWriter
 from pipeline.export.json_export import JsonWriter
@@ -42,7 +42,7 @@ from pipeline.export.parquet_export import ParquetWriter, arrow_schema
 from pipeline.export.sqlite_export import SqliteWriter
 from pipeline.export.tables import Table, source_table
 from pipeline.export.xlsx_export import Workbook
-from pipeline.package import DESCRIPTOR, DataPackage, resource_paths
+from pipeline.core.package import DESCRIPTOR, DataPackage, resource_paths
 
 log = logging.getLogger("ledger.export")
 DOWNLOADS = "downloads"

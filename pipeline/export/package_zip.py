@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 from pipeline.export import ziputil
-from pipeline.package import DESCRIPTOR, DataPackage, resource_paths
+from pipeline.core.package import DESCRIPTOR, DataPackage, resource_paths
 
 CHUNK = 1 << 20
 

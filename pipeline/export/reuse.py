@@ -10,7 +10,7 @@ moving a module between folders changes nothing).
 
 A rebuild with the same key links (or copies) the stored files into place
 instead of writing them again. The entry's record is sealed by this machine
-(pipeline/cache.py) and names the source digests and code version it was made
+(pipeline/core/cache.py) and names the source digests and code version it was made
 from; it is used only when both match this build's, when each stored file's
 size and SHA-256 match the record, and when each stored copy of a data file has
 the SHA-256 validation recorded. Anything else writes the downloads afresh, so
@@ -33,9 +33,9 @@ from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from pipeline.cache import FileCache, tool_version
+from pipeline.core.cache import FileCache, tool_version
 from pipeline.export.manifest import FORMATS, Download, file_sha256
-from pipeline.package import DataPackage, resource_paths
+from pipeline.core.package import DataPackage, resource_paths
 
 FORMAT = 2  # bump when what is stored, or how a key is made, changes
 FOLDER = "exports"

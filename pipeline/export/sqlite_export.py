@@ -16,10 +16,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.dictionary import dictionary_rows
+from pipeline.core.dictionary import dictionary_rows
 from pipeline.export.columns import empty, map_distinct
 from pipeline.export.tables import Table, typed_value
-from pipeline.package import DataPackage
+from pipeline.core.package import DataPackage
 
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
 INSERT_ROWS = 8192  # rows turned into Python values at a time (a value is an object: ~100 bytes)

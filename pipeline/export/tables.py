@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipeline.export.columns import escaped_bytes, replace_where
-from pipeline.package import DataPackage
-from pipeline.values import canonical_text
+from pipeline.core.package import DataPackage
+from pipeline.core.values import canonical_text
 
 # frictionless' defaults when a boolean field names no trueValues/falseValues
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
@@ -219,7 +219,7 @@ CANONICAL = {"integer": r"^(0|-?[1-9][0-9]*)?$", "number": r"^(-?(0|[1-9][0-9]*)
 
 
 def canonical_batch(batch: pa.RecordBatch, fields: list[dict]) -> pa.RecordBatch:
-    """The block with every integer, number and date cell in its canonical text (pipeline/values.py):
+    """The block with every integer, number and date cell in its canonical text (pipeline/core/values.py):
     what validation reads as 5 is written 5 in every download, whether the file says +5, 05 or ５."""
     columns = list(batch.columns)
     changed = False

@@ -20,13 +20,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.dictionary import dictionary_rows, header_titles
+from pipeline.core.dictionary import dictionary_rows, header_titles
 from pipeline.export.columns import data_bytes, escaped_bytes, map_distinct
 from pipeline.export.tables import Table
 from pipeline.export.xlsx_rows import row_markup
 from pipeline.export.xlsx_writer import (BOOL, DATE, NUMBER, STYLE_HEADER, TEXT, XlsxWriter,
                                          sheet_bytes_bound)
-from pipeline.package import DataPackage
+from pipeline.core.package import DataPackage
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import import_module
 
-from pipeline.frames import Ledger
-from pipeline.metrics import compute_all
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import compute_all
 from pipeline.render.section import File, Parts
 
 SECTIONS = [
@@ -24,7 +24,7 @@ SECTIONS = [
     "pipeline.render.claims",
     "pipeline.render.items",
     "pipeline.render.outcomes",
-    "pipeline.render.templates_section",
+    "pipeline.render.excel_templates",
 ]
 
 

@@ -1,6 +1,6 @@
 """报道核对: the claims page, the claims API document and the methodology table.
 
-Verdicts come from ``pipeline.claims``; this module only turns them into
+Verdicts come from ``pipeline.figures.claims``; this module only turns them into
 display values (numbers as text, in the claim's unit) and hands them to the
 templates, which own the markup.
 """
@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 
-from pipeline.aggregate import metric_ledger
-from pipeline.claims import (INTERNAL_PAIRS, LATEST_STATE_ONLY, PERIOD_MEANING, RESOURCE, RESOURCE_ZH,
+from pipeline.figures.scope import metric_ledger
+from pipeline.figures.claims import (INTERNAL_PAIRS, LATEST_STATE_ONLY, PERIOD_MEANING, RESOURCE, RESOURCE_ZH,
                              STATE_AT_END, TOLERANCE_POINTS, VERDICTS, Check, InternalCheck, check_claims,
                              internal_checks, verdict_counts)
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS, SMALL_SAMPLE, Metric
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, SMALL_SAMPLE, Metric
 from pipeline.render.env import date_zh, render
 from pipeline.render.section import Block, File, Part, Rendered, collect
 
@@ -173,7 +173,7 @@ def claim_document(check: Check, internal: InternalCheck | None) -> dict:
     }
     if check.computed is not None:
         document["computed"] = {
-            "function": f"pipeline.metrics.{claim.metric}", "region_code": claim.region_code,
+            "function": f"pipeline.figures.metrics.{claim.metric}", "region_code": claim.region_code,
             "period_start": None if claim.metric in STATE_AT_END else claim.period_start,
             "period_end": claim.period_end, "state_on": check.as_of, "resource": check.resource,
             "records": check.records, **check.computed.to_dict(),

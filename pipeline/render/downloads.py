@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from pipeline.aggregate import metric_ledger
-from pipeline.changelog import RELEASES, load_releases
+from pipeline.figures.scope import metric_ledger
+from pipeline.contribute.changelog import RELEASES, load_releases
 from pipeline.export.api import ENDPOINTS, api_files
 from pipeline.export.feeds import LIMIT, feed_files, township_codes
-from pipeline.frames import Ledger
-from pipeline.metrics import Metric
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import Metric
 from pipeline.render.env import render
 from pipeline.render.section import File, Part, Rendered, as_files, collect
 

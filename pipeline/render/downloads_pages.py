@@ -14,7 +14,7 @@ from pipeline.export.dcat import catalogue_json
 from pipeline.export.manifest import FORMATS, Download
 from pipeline.export.package_zip import folder_name
 from pipeline.export.downloads import PER_RESOURCE, Exported
-from pipeline.frames import Ledger
+from pipeline.core.ledger import Ledger
 from pipeline.render.env import render
 from pipeline.render.reference import dictionary_page
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup, escape
 
-from pipeline.metrics import Metric
+from pipeline.figures.metrics import Metric
 
 
 def percent(metric: Metric | None) -> str:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.demo_manifest import MANIFEST
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS, Metric
+from pipeline.demo.manifest import MANIFEST
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.charts import Series, bar_chart
 from pipeline.render.env import render
 from pipeline.render.section import Block, File, Part, Rendered, collect

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from pipeline.frames import Ledger
-from pipeline.metrics import Metric
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import Metric
 from pipeline.render.env import render
 from pipeline.render.issues_groups import DIMENSIONS, ISSUE_METRICS, Figures, league_window, with_frames
 from pipeline.render.issues_league import MIN_CASES, departments_page, overdue_csv, overdue_page

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS, Metric, _plain, count, last_twelve_months, rate
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, Metric, _plain, count, last_twelve_months, rate
 
 ISSUE_METRICS = ("issues_raised", "issues_resolved", "resolution_rate", "on_time_rate", "overdue_open",
                  "median_days_to_resolve", "township_resolution_share", "escalated_count")
@@ -93,7 +93,7 @@ def dimension_values(ledger: Ledger, dimension: str) -> list[str]:
 
 
 def issue_flags(ledger: Ledger, issues: pd.DataFrame) -> pd.DataFrame:
-    """Per issue, what each metric counts (the same tests as pipeline.metrics)."""
+    """Per issue, what each metric counts (the same tests as pipeline.figures.metrics)."""
     done = issues["done"]
     days = (issues["resolved_on"] - issues["raised_on"]).dt.days.where(done)
     return pd.DataFrame({

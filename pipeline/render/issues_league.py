@@ -14,8 +14,8 @@ import csv
 import io
 
 from pipeline.export.csv_export import BOM, guard, quoted_line
-from pipeline.frames import Ledger
-from pipeline.metrics import Metric
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import Metric
 from pipeline.render.charts import hbar_chart
 from pipeline.render.env import render
 from pipeline.render.issues_groups import Figures, breakdown_figures, league_window

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.frames import Ledger
+from pipeline.core.ledger import Ledger
 from pipeline.render.issues_json import Column, Table, arrow_text, choose, dump, group_lists, offsets, slices
 from pipeline.render.issues_pages import PAGE_LEVELS
 from pipeline.render.issues_records import Names, iso, timing, timing_text

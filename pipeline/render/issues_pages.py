@@ -13,8 +13,8 @@ from functools import cached_property
 
 import numpy as np
 
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS, Metric
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.charts import Series, bar_chart, hbar_chart
 from pipeline.render.env import render
 from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns, by_region,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.frames import Ledger
+from pipeline.core.ledger import Ledger
 
 TIMING_ZH = {
     "on_time": "按期办结",

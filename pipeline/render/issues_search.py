@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.frames import Ledger
+from pipeline.core.ledger import Ledger
 from pipeline.render.env import render
 from pipeline.render.issues_json import BINARY, Column, choose, dump, slices
 from pipeline.render.issues_records import TIMING_ZH, Names, iso, timing

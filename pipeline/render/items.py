@@ -4,7 +4,7 @@ and the JSON chunks the catalogue's filter loads on demand.
 "放得下、接得住、管得好": was an item devolved (catalogue, dates, decision), can the
 township handle it (cases, within-promise rate), is it used and evaluated
 (零办件, 评估逾期). Every figure comes from a metric function of
-``pipeline.metrics`` through ``items_data``.
+``pipeline.figures.metrics`` through ``items_data``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from pipeline.frames import Ledger
-from pipeline.metrics import Metric
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import Metric
 from pipeline.render.env import render
 from pipeline.render.items_catalogue import STATUS_ZH, api_files, department_names, item_records
 from pipeline.render.items_data import (CASE_METRICS, item_ledger, per_devolution, per_item, table, time_saved,

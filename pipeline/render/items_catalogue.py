@@ -12,8 +12,8 @@ from collections import Counter
 
 import pandas as pd
 
-from pipeline.frames import Ledger
-from pipeline.metrics import SMALL_SAMPLE, Metric
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import SMALL_SAMPLE, Metric
 from pipeline.render.items_data import (CASE_METRICS, UNIT_ZH, last_case_month, per_item, review_age_days, review_overdue_ids,
                                         saved_days, zero_use_ids)
 

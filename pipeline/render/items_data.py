@@ -1,7 +1,7 @@
 """赋权事项: the figures the item pages show, all through the metric functions.
 
 The uptake metrics (items_devolved, items_zero_use, cases_handled,
-within_promise_rate, items_review_overdue) live in ``pipeline.metrics``; this
+within_promise_rate, items_review_overdue) live in ``pipeline.figures.metrics``; this
 module only applies them to parts of the ledger, and names the item ids behind
 the two counts that the pages list (零办件, 评估逾期) by the same selection the
 metric functions make. Everything here is pure: a ledger in, data out.
@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from pipeline.aggregate import metric_for, scope
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS, Metric, active_items, last_twelve_months, rate
+from pipeline.figures.scope import metric_for, scope
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, Metric, active_items, last_twelve_months, rate
 
 # The only frames and columns the item metrics, the item scopes (aggregate.COLUMNS) and these pages read.
 ITEM_COLUMNS = {

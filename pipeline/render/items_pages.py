@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.aggregate import scope
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS, Metric
+from pipeline.figures.scope import scope
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.charts import Series, bar_chart
 from pipeline.render.env import render
 from pipeline.render.items_data import CASE_METRICS, case_months, item_ledger, table, time_saved, uptake, zero_use_ids

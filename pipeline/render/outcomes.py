@@ -11,14 +11,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS, SMALL_SAMPLE, Metric
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, SMALL_SAMPLE, Metric
 from pipeline.render import outcomes_data as od
 from pipeline.render.env import render
 from pipeline.render.home import Card
 from pipeline.render.outcomes_lists import LIST_LIMIT, disputed_rows, negative_rows, places
 from pipeline.render.section import File, Part, Rendered, collect
-from pipeline.stats import GRADES, Z95, wilson_interval
+from pipeline.figures.stats import GRADES, Z95, wilson_interval
 
 # From /outcomes/ the issue page is ../issue/; from /outcomes/<page>/ it is ../../issue/.
 ISSUE_FROM_INDEX = "../issue/"

@@ -1,8 +1,8 @@
 """满意度与核查: the tables behind the outcome pages, as plain data.
 
-Every rate here is a metric function of ``pipeline.metrics`` applied to a part
+Every rate here is a metric function of ``pipeline.figures.metrics`` applied to a part
 of the ledger (``aggregate.scope`` for region, department and mechanism; a
-quarter scope for quarters); the grade counts come from ``pipeline.stats``.
+quarter scope for quarters); the grade counts come from ``pipeline.figures.stats``.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from pipeline import metrics as m
-from pipeline.aggregate import metric_ledger, scope
-from pipeline.frames import Ledger
-from pipeline.metrics import Metric
-from pipeline.stats import Distribution, category_counts, rating_distribution, survey_distribution, wilson_interval
+from pipeline.figures import metrics as m
+from pipeline.figures.scope import metric_ledger, scope
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import Metric
+from pipeline.figures.stats import Distribution, category_counts, rating_distribution, survey_distribution, wilson_interval
 
 # The frames outcome metrics read, plus the two that ``scope(region=…)`` always filters.
 OUTCOME_FRAMES = ("evaluations", "inspections", "surveys", "devolved_items", "devolutions")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.frames import Ledger
-from pipeline.stats import GRADES, NEGATIVE_RATINGS
+from pipeline.core.ledger import Ledger
+from pipeline.figures.stats import GRADES, NEGATIVE_RATINGS
 
 # A list longer than this is cut (the rest is in the downloadable CSV): pages stay small at any scale.
 LIST_LIMIT = 150  # rows per list page: keeps every page under 200 KB at a million issues; the CSV has all

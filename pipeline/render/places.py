@@ -19,8 +19,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS, Metric
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.env import fraction, number, percent, render
 from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figures, breakdown_figures, by_region,
                                            issue_flags, meetings_by_region, region_rows)

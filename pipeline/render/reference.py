@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline.codes import CODES
-from pipeline.dictionary import dictionary_rows
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS, Metric
-from pipeline.package import DataPackage
+from pipeline.core.codes import CODES
+from pipeline.core.dictionary import dictionary_rows
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, Metric
+from pipeline.core.package import DataPackage
 from pipeline.render.env import render
 from pipeline.render.section import Block, Part, Rendered, collect
 

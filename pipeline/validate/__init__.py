@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipeline import findings as fd
-from pipeline import privacy
-from pipeline.cache import FileCache
-from pipeline.frames import Ledger, base_columns, build_ledger, located, located_concat
-from pipeline.package import DataPackage, PackageError, load
-from pipeline.tables import TEXT, read_text_table
+from pipeline.core import findings as fd
+from pipeline.validate import privacy
+from pipeline.core.cache import FileCache
+from pipeline.core.ledger import Ledger, base_columns, build_ledger, located, located_concat
+from pipeline.core.package import DataPackage, PackageError, load
+from pipeline.core.csv_read import TEXT, read_text_table
 from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural
 from pipeline.validate.files import FileFacts, check_files, with_record_counts
 from pipeline.validate.rules import RULES, run_rule, run_rules

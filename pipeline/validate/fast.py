@@ -21,10 +21,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import findings as fd
-from pipeline import values
-from pipeline.package import DataPackage
-from pipeline.tables import TextTable, read_text_table
+from pipeline.core import findings as fd
+from pipeline.core import values
+from pipeline.core.package import DataPackage
+from pipeline.core.csv_read import TextTable, read_text_table
 from pipeline.validate.files import FileFacts
 from pipeline.validate.structural import RowMapper, _key_is_unique_field, translate
 
@@ -165,7 +165,7 @@ def field_errors(text: ResourceText, spec: dict, number: int, skip: set[int]) ->
 
 def value_checks(spec: dict, column: pd.Series, valid: pd.Series):
     """(code, failing mask) of the standard's checks frictionless does not make: integers that fit
-    in 64 bits, finite numbers, required text with something visible (pipeline/values.py).
+    in 64 bits, finite numbers, required text with something visible (pipeline/core/values.py).
     ``valid``: cells of the right type. Both engines run these (``value_check_errors``)."""
     ftype = spec.get("type", "string")
     if not valid.any():

@@ -12,8 +12,8 @@ import pyarrow as pa
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pipeline import findings as fd
-from pipeline.package import MAX_FILE_BYTES, DataPackage, ResourceFile
+from pipeline.core import findings as fd
+from pipeline.core.package import MAX_FILE_BYTES, DataPackage, ResourceFile
 
 CHUNK = 1 << 20
 

@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import findings as fd
-from pipeline.frames import DONE, Ledger, positions_in
-from pipeline.tables import TEXT
+from pipeline.core import findings as fd
+from pipeline.core.ledger import DONE, Ledger, positions_in
+from pipeline.core.csv_read import TEXT
 
 Rule = Callable[[Ledger], Iterator[fd.Finding]]
 # What a rule reads: resource → ledger columns (derived ones included, see frames.DERIVED), or a

@@ -1,6 +1,6 @@
 """Per-file work, done once per segment of a file and cached by the segment's bytes.
 
-Each file is cut into segments of whole records (pipeline/segments.py). A segment
+Each file is cut into segments of whole records (pipeline/validate/segments.py). A segment
 whose bytes, schema and tool version were seen before brings its results back
 from the cache; any other segment is parsed, checked row by row (shape, types,
 constraints), typed by the schema and scanned for personal numbers. What spans
@@ -16,7 +16,7 @@ resolution), so such a file is read and hashed again.
 Each file's SHA-256 as validation read it (or as recorded with its cut) goes
 into the plan: later stages check the bytes they publish against it.
 
-Every entry is sealed by this machine (pipeline/cache.py) and checked for the
+Every entry is sealed by this machine (pipeline/core/cache.py) and checked for the
 shape its reader expects; one that is not sound is worked on again, and bytes
 whose UTF-8 check was left to an entry that turns out unusable are checked then.
 """
@@ -34,14 +34,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import findings as fd
-from pipeline import privacy
-from pipeline.cache import FileCache, to_frame, to_table, tool_version
-from pipeline.codes import CODES
-from pipeline.frames import typed_frame
-from pipeline.package import DataPackage, ResourceFile
-from pipeline.segments import Cut, Segment, cut
-from pipeline.tables import read_text_table
+from pipeline.core import findings as fd
+from pipeline.validate import privacy
+from pipeline.core.cache import FileCache, to_frame, to_table, tool_version
+from pipeline.core.codes import CODES
+from pipeline.core.ledger import typed_frame
+from pipeline.core.package import DataPackage, ResourceFile
+from pipeline.validate.segments import Cut, Segment, cut
+from pipeline.core.csv_read import read_text_table
 from pipeline.validate.fast import key_field_names, local_errors
 from pipeline.validate.files import FileFacts, utf8_problem
 

@@ -9,7 +9,7 @@ the descriptor, the snapshot date, the check's name and the digests of the
 columns it reads, segment by segment, with each segment's record count (which
 fixes the rows' numbers). When every result is found, the ledger is not even
 built: a pull request that edits a title re-works that title's segment only.
-A stored result counts only when this machine sealed it (pipeline/cache.py) and
+A stored result counts only when this machine sealed it (pipeline/core/cache.py) and
 it has the shape of the check's result; any other is computed again.
 """
 
@@ -20,11 +20,11 @@ import json
 from collections.abc import Callable
 from dataclasses import fields
 
-from pipeline import findings as fd
-from pipeline.cache import FileCache, tool_version
-from pipeline.codes import CODES
-from pipeline.frames import EVERY
-from pipeline.package import DataPackage
+from pipeline.core import findings as fd
+from pipeline.core.cache import FileCache, tool_version
+from pipeline.core.codes import CODES
+from pipeline.core.ledger import EVERY
+from pipeline.core.package import DataPackage
 from pipeline.validate.scan import FileWork, error_shape
 
 KEYS = "keys"  # the digest of a segment's key text, among its column digests

@@ -14,9 +14,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from pipeline import findings as fd
-from pipeline import values
-from pipeline.package import DataPackage, ResourceFile
+from pipeline.core import findings as fd
+from pipeline.core import values
+from pipeline.core.package import DataPackage, ResourceFile
 from pipeline.validate.files import FileFacts
 
 TYPE_ZH = {
@@ -81,7 +81,7 @@ def _header_findings(file: ResourceFile, header: list[str], expected: list[str])
 def run_frictionless(package: DataPackage, facts: dict[str, list[FileFacts]]) -> Iterator[fd.Finding]:
     from frictionless import Package  # heavy import: only when validation runs
 
-    # The package's descriptor, not the file: its schemas are the standard's (pipeline/descriptor.py);
+    # The package's descriptor, not the file: its schemas are the standard's (pipeline/core/descriptor.py);
     # whole_value_patterns works on a copy.
     from pipeline.validate.fast import value_check_errors  # fast imports this module
 
@@ -92,7 +92,7 @@ def run_frictionless(package: DataPackage, facts: dict[str, list[FileFacts]]) ->
     for task in report.tasks:
         name = task.name
         errors = [error.to_descriptor() for error in task.errors]
-        if name in facts:  # the standard's own checks on values frictionless reads (pipeline/values.py)
+        if name in facts:  # the standard's own checks on values frictionless reads (pipeline/core/values.py)
             errors += value_check_errors(package, name, facts[name])
         # A blank row is one problem, not also a missing key on that row.
         blank = {e.get("rowNumber") for e in errors if e.get("type") == "blank-row"}

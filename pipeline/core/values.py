@@ -13,7 +13,7 @@ in both engines:
 - a number must be a finite 64-bit float (no ``NaN``, ``Infinity``, ``1e309``, nor ``1e-400``,
   which a float holds only as 0).
 
-The ledger (pipeline/frames.py) holds the value; every download writes its
+The ledger (pipeline/core/ledger.py) holds the value; every download writes its
 canonical text (``canonical_text``): ``5`` for ``+5``, ``05``, ``５`` or ``٥``,
 ``1000`` for ``1_000``, ``2026-03-05`` for ``2026-3-5``.
 """

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline.dictionary import dictionary_rows
-from pipeline.frames import Ledger
-from pipeline.metrics import Metric
+from pipeline.core.dictionary import dictionary_rows
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import Metric
 from pipeline.render.env import render
 from pipeline.render.section import Block, File, Part, Rendered, collect
-from pipeline.workbook import template_bytes
+from pipeline.contribute.workbook import template_bytes
 
 FOLDER = "downloads/templates"
 

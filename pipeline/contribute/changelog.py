@@ -3,8 +3,8 @@
 A release is a published snapshot (its ``as_of`` date and the descriptor's
 ``version``). Releases are recorded in ``changelog/releases.json`` at the
 repository root (not in data/, which the demo generator rewrites). The
-comparison reuses ``pipeline.diff``: rows are matched by primary key, so a
-reordered file is no change. Run ``python -m pipeline.changelog --help`` to
+comparison reuses ``pipeline.contribute.diff``: rows are matched by primary key, so a
+reordered file is no change. Run ``python -m pipeline.contribute.changelog --help`` to
 append a release; changelog/README.md says when and how.
 """
 
@@ -16,10 +16,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.diff import ResourceChanges, diff_revisions, diff_tables
-from pipeline.package import DESCRIPTOR, resource_paths
+from pipeline.contribute.diff import ResourceChanges, diff_revisions, diff_tables
+from pipeline.core.package import DESCRIPTOR, resource_paths
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent.parent
 RELEASES = REPO / "changelog" / "releases.json"
 
 
@@ -80,7 +80,7 @@ def compare_folders(base: Path | None, head: Path) -> list[ResourceChanges]:
 
 
 def compare_revisions(repo: Path, base: str, head: str, data_rel: str = "data") -> list[ResourceChanges]:
-    """The same between two git revisions (``pipeline.diff.diff_revisions``)."""
+    """The same between two git revisions (``pipeline.contribute.diff.diff_revisions``)."""
     return diff_revisions(repo, base, head, data_rel)
 
 
@@ -127,8 +127,8 @@ def markdown_section(release: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m pipeline.changelog",
-        description="Append a data release to changelog/releases.json. 例：python -m pipeline.changelog "
+        prog="python -m pipeline.contribute.changelog",
+        description="Append a data release to changelog/releases.json. 例：python -m pipeline.contribute.changelog "
                     "--version 1.1.0 --base-rev v1.0.0 --note '新增2027年问题'")
     parser.add_argument("--version", required=True, help="the release version (the descriptor's version)")
     parser.add_argument("--data", type=Path, default=REPO / "data", help="the data folder being released")

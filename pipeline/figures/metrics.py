@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.frames import Ledger
+from pipeline.core.ledger import Ledger
 
 SMALL_SAMPLE = 10  # a rate over fewer cases is shown as 样本不足
 

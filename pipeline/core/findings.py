@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from pipeline.codes import CODES, code_info
+from pipeline.core.codes import CODES, code_info
 
 ERROR = "error"
 WARNING = "warning"

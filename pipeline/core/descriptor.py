@@ -17,7 +17,7 @@ data's own parts laid over it, never on the descriptor's schemas.
 
 :func:`changes` describes differences between two schemas in words; the
 pull-request comment uses it to show a change of the standard itself first.
-Standard library only: ``pipeline.prcomment`` imports this module.
+Standard library only: ``pipeline.contribute.prcomment`` imports this module.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import findings as fd
+from pipeline.core import findings as fd
 
 DESCRIPTOR = "datapackage.json"
 DIFFERS = "descriptor-differs"
-STANDARD = Path(__file__).with_name("standard.json")
+STANDARD = Path(__file__).resolve().parent.parent / "standard.json"
 NAME = re.compile(r"[a-z0-9._-]{1,100}")  # the Data Package name pattern, with a length cap
 SAFE_URL = re.compile(r"https?://[^\s<>\"'\\`]+", re.IGNORECASE)
 MAX_TEXT = 2000  # characters of one metadata text

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.package import path_problem, resource_paths
+from pipeline.core.package import path_problem, resource_paths
 
 
 class DiffError(Exception):
@@ -131,7 +131,7 @@ def to_text(changes: list[ResourceChanges]) -> str:
 
 
 def to_markdown(changes: list[ResourceChanges]) -> str:
-    from pipeline.findings import md_cell
+    from pipeline.core.findings import md_cell
 
     lines = ["### 数据变化 / Data changes", "", "| 资源 | 新增 | 修改 | 删除 |", "|---|---|---|---|"]
     for c in changes:

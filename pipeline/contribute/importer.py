@@ -5,7 +5,7 @@ write 已办结 instead of ``resolved``. This reads all of that, and reports by
 Excel row number and column whatever it cannot convert. All or nothing: a
 file with any problem writes nothing, so no row is ever lost or half-converted.
 
-Importing onto a file that already exists merges instead (pipeline/merge.py).
+Importing onto a file that already exists merges instead (pipeline/contribute/merge.py).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import findings as fd
-from pipeline.csvio import csv_text
-from pipeline.package import DataPackage
-from pipeline.sheets import EXCEL_EPOCH, Sheet, Unreadable, read_workbook, web_page
+from pipeline.core import findings as fd
+from pipeline.core.csv_write import csv_text
+from pipeline.core.package import DataPackage
+from pipeline.contribute.sheets import EXCEL_EPOCH, Sheet, Unreadable, read_workbook, web_page
 
 DATE_FORMS = [
     re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:[ T]0?0:00(?::00)?)?"),
@@ -103,7 +103,7 @@ NOT_A_SHEET = {b"%PDF": "这是 PDF 文件，不是表格", b"\x89PNG": "这是�
 
 
 def read_sheet(source: Path) -> Sheet:
-    """Every row of the workbook's data sheet (pipeline/sheets.py) or of the CSV/TSV, header first.
+    """Every row of the workbook's data sheet (pipeline/contribute/sheets.py) or of the CSV/TSV, header first.
 
     The bytes decide, not the name: an .xlsx renamed to .csv is still read as a workbook,
     and a web page saved as .xls is named as such.

@@ -39,7 +39,7 @@ class TextTable:
 def read_text_table(source: Path | bytes, names: list[str], header: bool = True) -> TextTable:
     """All records (after the header, when there is one) of UTF-8 CSV, as text columns named ``names``.
 
-    ``source`` is a file or the bytes of whole records (a segment of a file, see pipeline/segments.py).
+    ``source`` is a file or the bytes of whole records (a segment of a file, see pipeline/validate/segments.py).
     """
     malformed: list[int] = []
 

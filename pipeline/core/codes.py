@@ -396,4 +396,4 @@ def code_info(code: str) -> CodeInfo:
     try:
         return CODES[code]
     except KeyError:
-        raise KeyError(f"finding code {code!r} is not in the catalogue (pipeline/codes.py)") from None
+        raise KeyError(f"finding code {code!r} is not in the catalogue (pipeline/core/codes.py)") from None

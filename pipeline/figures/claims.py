@@ -28,9 +28,9 @@ from fractions import Fraction
 
 import pandas as pd
 
-from pipeline.aggregate import scope
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS, Metric
+from pipeline.figures.scope import scope
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, Metric
 
 VERDICTS = {"consistent": "一致", "inconsistent": "不一致", "unverifiable": "无法核对", "no_value": "来源缺数"}
 TOLERANCE_POINTS = Fraction(1, 2)  # percentage points, inclusive

@@ -31,13 +31,13 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import demo_text as T
-from pipeline.calendar import WorkCalendar, official_rest_days
-from pipeline.csvio import format_cell, write_csv
-from pipeline.demo_manifest import MANIFEST, check_target, write_manifest
+from pipeline.demo import text as T
+from pipeline.core.workdays import WorkCalendar, official_rest_days
+from pipeline.core.csv_write import format_cell, write_csv
+from pipeline.demo.manifest import MANIFEST, check_target, write_manifest
 
 START = dt.date(2025, 1, 1)
-STANDARD = Path(__file__).with_name("standard.json")
+STANDARD = Path(__file__).resolve().parent.parent / "standard.json"
 MARKER = MANIFEST  # demo.json, written beside datapackage.json; not a resource
 DAY = dt.timedelta(days=1)
 

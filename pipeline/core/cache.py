@@ -248,7 +248,7 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
 
 def _pandas_types(arrow_type: pa.DataType):
     """Back to the dtypes the frames were written with: text, and nullable numbers and booleans."""
-    from pipeline.tables import TEXT
+    from pipeline.core.csv_read import TEXT
 
     if arrow_type in (pa.string(), pa.large_string()):
         return TEXT

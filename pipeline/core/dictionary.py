@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.package import DataPackage
+from pipeline.core.package import DataPackage
 
 TYPE_NAMES = {"string": "文本", "integer": "整数", "number": "数字", "date": "日期 YYYY-MM-DD",
               "yearmonth": "年月 YYYY-MM", "boolean": "true / false", "list": "列表"}

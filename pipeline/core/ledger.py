@@ -16,10 +16,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import values
-from pipeline.calendar import WorkCalendar
-from pipeline.package import DataPackage
-from pipeline.tables import TEXT, read_text_table
+from pipeline.core import values
+from pipeline.core.workdays import WorkCalendar
+from pipeline.core.package import DataPackage
+from pipeline.core.csv_read import TEXT, read_text_table
 
 DATE_UNIT = "datetime64[us]"
 DONE = ("resolved", "evaluated", "archived")
@@ -100,7 +100,7 @@ def typed_frame(text: pd.DataFrame, fields: list[dict]) -> pd.DataFrame:
 def convert(text: pd.Series, ftype: str) -> pd.Series:
     """Text cells → typed values; what does not convert becomes missing.
 
-    Integers, numbers and dates are read as validation reads them (pipeline/values.py): what
+    Integers, numbers and dates are read as validation reads them (pipeline/core/values.py): what
     validates is what the ledger holds (``+5``, ``05`` and ``５`` are 5; ``2026-3-5`` is 5 March)."""
     text = text.fillna("")
     if ftype == "date":

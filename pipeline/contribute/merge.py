@@ -9,7 +9,7 @@ does not have keeps the existing file's value, so a sheet without 办理情况
 cannot wipe it out.
 
 The existing file is cut into records by the csv module, the reader validation
-falls back to, and read again by validation's own reader (pipeline/tables.py):
+falls back to, and read again by validation's own reader (pipeline/core/csv_read.py):
 where the two do not see the same records, nothing is merged. The merged text
 is read back the same way before anything is written, and must hold exactly
 the records it was meant to hold: every record the import did not change, as it
@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline import findings as fd
-from pipeline.csvio import csv_text
-from pipeline.importer import Imported, ImportFailed
-from pipeline.segments import record_ends
-from pipeline.tables import TextTable, read_text_table
+from pipeline.core import findings as fd
+from pipeline.core.csv_write import csv_text
+from pipeline.contribute.importer import Imported, ImportFailed
+from pipeline.validate.segments import record_ends
+from pipeline.core.csv_read import TextTable, read_text_table
 
 Row = tuple[str | None, ...]  # a record as validation reads it: a cell per field (None: missing), extra cells after
 
@@ -68,7 +68,7 @@ def split_records(text: str) -> list[Record]:
 
 
 def read_back(text: str, names: list[str]) -> list[Row]:
-    """Every record after the header as validation reads it (pipeline/tables.py)."""
+    """Every record after the header as validation reads it (pipeline/core/csv_read.py)."""
     return _rows(_read(text, names), names)
 
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from pipeline.frames import Ledger
-from pipeline.metrics import METRICS, Metric
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, Metric
 
 # Which column of each resource places a row in a dimension.
 COLUMNS: dict[str, dict[str, str]] = {
@@ -80,7 +80,7 @@ METRIC_COLUMNS: dict[str, list[str]] = {
     "evaluations": ["rating", "rectified_on"],
     "inspections": ["verdict", "issue_id"],
 }
-# The dates a claim's period is taken by (pipeline.claims.PERIOD_COLUMN; a test pins that they agree).
+# The dates a claim's period is taken by (pipeline.figures.claims.PERIOD_COLUMN; a test pins that they agree).
 PERIOD_COLUMNS = {"issues": "raised_on", "meetings": "held_on", "evaluations": "evaluated_on",
                   "inspections": "inspected_on"}
 CODED = ["resolved_at_level", "verdict"]  # codes compared with eq/isin only, besides the dimension columns

@@ -3,7 +3,7 @@
 The descriptor comes from pull requests, so it is checked before any other
 file is opened: a regular file (no symbolic link); resource names of the data
 standard only; paths relative, inside the data folder, no ``..``, no URL, no
-symbolic link; and schemas exactly the standard's (pipeline/descriptor.py).
+symbolic link; and schemas exactly the standard's (pipeline/core/descriptor.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipeline import findings as fd
-from pipeline.descriptor import DIFFERS, check, effective, load_standard
+from pipeline.core import findings as fd
+from pipeline.core.descriptor import DIFFERS, check, effective, load_standard
 
 DESCRIPTOR = "datapackage.json"
 MAX_DESCRIPTOR_BYTES = 16 * 1024 * 1024
@@ -31,7 +31,7 @@ class ResourceFile:
 @dataclass(frozen=True)
 class DataPackage:
     root: Path
-    descriptor: dict  # the standard's schemas with the data's own parts (pipeline/descriptor.py)
+    descriptor: dict  # the standard's schemas with the data's own parts (pipeline/core/descriptor.py)
     as_of: dt.date
     findings: tuple[fd.Finding, ...] = ()  # where the descriptor on disk differs from the standard
 

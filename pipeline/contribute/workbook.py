@@ -22,8 +22,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
-from pipeline.dictionary import DictionaryRow, dictionary_rows
-from pipeline.package import DataPackage, resource_paths
+from pipeline.core.dictionary import DictionaryRow, dictionary_rows
+from pipeline.core.package import DataPackage, resource_paths
 
 README = "说明"
 LISTS = "可选值"

@@ -9,8 +9,8 @@ every cell escaped and mentions, issue references and links neutralised, and
 never copies the artifact's own Markdown. Standard library only: the comment
 job installs nothing.
 
-    python3 -m pipeline.prcomment number ARTIFACT_DIR      → prints the PR number
-    python3 -m pipeline.prcomment render ARTIFACT_DIR OUT [--head-standard FILE]
+    python3 -m pipeline.contribute.prcomment number ARTIFACT_DIR      → prints the PR number
+    python3 -m pipeline.contribute.prcomment render ARTIFACT_DIR OUT [--head-standard FILE]
                                                            → writes {"body": …} for `gh api --input`
 
 ``--head-standard`` is pipeline/standard.json as the pull request's head commit has it
@@ -30,8 +30,8 @@ import stat
 import sys
 from pathlib import Path
 
-from pipeline import descriptor as dsc
-from pipeline import findings as fd
+from pipeline.core import descriptor as dsc
+from pipeline.core import findings as fd
 
 MARKER = "<!-- sunshine-ledger-report -->"
 REPORT = "validate.json"
@@ -271,7 +271,7 @@ def comment_for(folder: Path, known: set[str] | None = None, head_standard: Path
 
 def base_standard() -> dict:
     """The data standard of this checkout (the default branch): trusted."""
-    return json.loads((Path(__file__).resolve().parent / "standard.json").read_text(encoding="utf-8"))
+    return json.loads((Path(__file__).resolve().parent.parent / "standard.json").read_text(encoding="utf-8"))
 
 
 def known_resources() -> set[str]:
@@ -280,7 +280,7 @@ def known_resources() -> set[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m pipeline.prcomment", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python3 -m pipeline.contribute.prcomment", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     number = sub.add_parser("number", help="print the artifact's PR number (exit 1 unless a positive integer)")
     number.add_argument("folder", type=Path)

@@ -1,0 +1,1 @@
+"""Contributor tools: import, merge, diff, changelog, the pull-request comment, template workbooks."""

@@ -1,0 +1,1 @@
+"""The synthetic demo package and the real reported figures it carries."""

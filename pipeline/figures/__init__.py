@@ -1,0 +1,1 @@
+"""Every published figure: the metric registry, scopes and breakdowns, statistics, claims."""
