@@ -81,9 +81,19 @@ _ENTRIES = [
     CodeInfo("file-too-large", "文件过大",
              "文件大小 {value} 字节，超过上限 {limit} 字节。",
              "The file is {value} bytes, over the limit of {limit} bytes.",
-             "按年份拆分文件，或联系维护者提高上限。",
-             "Split the file by year, or ask the maintainers to raise the limit.",
+             "按月拆分成结构相同的几个文件（例如 issues/2026/2026-03.csv），并在 datapackage.json 的 path 中逐一列出。",
+             "Split it by month into files of the same schema (for example issues/2026/2026-03.csv) and list each in the path in datapackage.json.",
              group="文件与编码", example_zh="把五年的热线记录放进一个 600 MB 的文件"),
+    CodeInfo("file-over-host-limit", "文件超过代码托管平台的上限",
+             "文件大小 {value} 字节，超过 {limit} 字节（50 MB）：代码托管平台在 50 MB 时警告、100 MB 时拒收，"
+             "这个文件无法推送。",
+             "The file is {value} bytes, over {limit} bytes (50 MB): a git host warns at 50 MB and refuses "
+             "100 MB, so this file cannot be pushed.",
+             "把它按月拆成结构相同的几个文件，例如 {split}（每月一个），并在 datapackage.json 中这个资源的 "
+             "path 里逐一列出。",
+             "Split it by month into files of the same schema, for example {split} (one a month), and list "
+             "each in this resource's path in datapackage.json.",
+             group="文件与编码", example_zh="一个城市一年的热线记录（160 MB）放在 issues/2026.csv 里"),
     CodeInfo("encoding-error", "文件编码不是 UTF-8",
              "文件不是 UTF-8 编码：第 {row} 行有无法识别的字节（{detail}）。",
              "The file is not UTF-8: row {row} has bytes that cannot be decoded ({detail}).",

@@ -22,7 +22,7 @@ from pipeline.core.ledger import Ledger, base_columns, build_ledger, located, lo
 from pipeline.core.package import DataPackage, PackageError, load
 from pipeline.core.csv_read import TEXT, read_text_table
 from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural
-from pipeline.validate.files import FileFacts, check_files, with_record_counts
+from pipeline.validate.files import STILL_READ, FileFacts, check_files, with_record_counts
 from pipeline.validate.rules import RULES, run_rule, run_rules
 from pipeline.validate.stages import KEYS, StageCache
 from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_finding,
@@ -63,8 +63,14 @@ def validate_package(package: DataPackage, engine: str, cache: FileCache,
     unreadable = {f.path for f in encoding}
     readable = {name: [f for f in items if f.file.rel not in unreadable] for name, items in facts.items()}
     file_findings += encoding + list(check_headers(package, readable))
-    if file_findings:
+    if any(f.code not in STILL_READ for f in file_findings):
         return file_findings, None
+    findings, ledger = _checked_records(package, engine, cache, ledger_needed, facts, plans)
+    return file_findings + findings, ledger  # a file over the host's limit is still checked
+
+
+def _checked_records(package: DataPackage, engine: str, cache: FileCache, ledger_needed: bool,
+                     facts: dict, plans: dict) -> tuple[list[fd.Finding], Ledger | None]:
     if engine == "frictionless":
         findings = list(run_frictionless(package, with_record_counts(facts)))
         ledger = build_ledger(package)

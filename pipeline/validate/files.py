@@ -1,4 +1,5 @@
-"""Checks on each file before anything reads its records: present, not too large, not empty,
+"""Checks on each file before anything reads its records: present, not too large (to read, or to
+push to a git host), not empty,
 not UTF-16, no byte-order mark. (Whether the bytes are UTF-8 is checked as they are read, segment
 by segment: pipeline/validate/scan.py.)
 """
@@ -13,9 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline.core import findings as fd
-from pipeline.core.package import MAX_FILE_BYTES, DataPackage, ResourceFile
+from pipeline.core.package import HOST_FILE_BYTES, MAX_FILE_BYTES, DataPackage, ResourceFile
 
 CHUNK = 1 << 20
+STILL_READ = {"file-over-host-limit"}  # findings after which the file's records are still checked
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ def check_files(package: DataPackage) -> tuple[list[fd.Finding], dict[str, list[
         for file in package.files(name):
             problems = list(_check_one(file))
             findings.extend(problems)
-            if not problems:
+            if all(problem.code in STILL_READ for problem in problems):
                 facts.setdefault(name, []).append(FileFacts(file, None))
     return findings, facts
 
@@ -46,6 +48,9 @@ def _check_one(file: ResourceFile) -> Iterator[fd.Finding]:
     if size > MAX_FILE_BYTES:
         yield fd.make("file-too-large", path=file.rel, resource=file.resource, value=size, limit=MAX_FILE_BYTES)
         return
+    if size > HOST_FILE_BYTES:
+        yield fd.make("file-over-host-limit", path=file.rel, resource=file.resource, value=size,
+                      limit=HOST_FILE_BYTES, split=month_split_example(file.rel))
     if size == 0:
         yield fd.make("empty-file", path=file.rel, resource=file.resource)
         return
@@ -62,6 +67,16 @@ def _check_one(file: ResourceFile) -> Iterator[fd.Finding]:
         problem = utf8_problem(file, data, 0, len(data))
         if problem is not None:
             yield problem
+
+
+def month_split_example(rel: str) -> str:
+    """Where the first month of a too-large file would go: ``issues/2026.csv`` → ``issues/2026/2026-01.csv``."""
+    folder, _, name = rel.rpartition("/")
+    stem = name.removesuffix(".csv")
+    prefix = f"{folder}/" if folder else ""
+    if stem.isdigit() and len(stem) == 4:
+        return f"{prefix}{stem}/{stem}-01.csv"
+    return f"{prefix}{stem}/{stem}-2026-01.csv"
 
 
 def utf8_problem(file: ResourceFile, data: bytes, start: int, stop: int) -> fd.Finding | None:
