@@ -40,8 +40,9 @@ def test_inbox_apply_runs_the_default_branchs_code_and_hides_the_token():
              '--inbox "$work/pr-branch/inbox"')
     assert script.index("unset LEDGER_INBOX_TOKEN") < script.index(clone) < script.index('cd "$work/trusted"') \
         < script.index("make deps") < script.index(apply)
-    assert "export PUSH_TOKEN" not in script  # given to .ci/inbox-push alone, never to the importer
-    assert script.count("$PUSH_TOKEN") == 1 and "LEDGER_INBOX_TOKEN\" > " not in script
+    # Not exported: .ci/inbox-push alone gets it (a prefix assignment), never make or the importer.
+    assert "export PUSH_TOKEN" not in script and script.count("$PUSH_TOKEN") == 1
+    assert 'PUSH_TOKEN="$PUSH_TOKEN" PUSH_USER="inbox" PUSH_URL="$CI_SERVER_URL/$CI_PROJECT_PATH.git"' in script
 
 
 # --- The jobs' shells ------------------------------------------------------------------------------------
