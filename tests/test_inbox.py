@@ -274,3 +274,12 @@ def test_command_without_a_data_folder_is_one_line(tmp_path):
     run = module("check", cwd=tmp_path)
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == "错误：data 中没有 datapackage.json：请用 --data 指定数据文件夹。\n"
+
+
+def test_contributing_walks_the_browser_path_with_the_comments_picture():
+    text = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert "### 第三步（只用浏览器）：把工作簿上传到收件箱 `inbox/`" in text
+    assert "](docs/images/inbox-comment.png)" in text
+    picture = (REPO / "docs" / "images" / "inbox-comment.png").read_bytes()
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n") and len(picture) > 20_000
+    assert (REPO / "inbox" / "README.md").is_file() and inbox.entries(REPO / "inbox") == []
