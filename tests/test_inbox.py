@@ -282,4 +282,5 @@ def test_contributing_walks_the_browser_path_with_the_comments_picture():
     assert "](docs/images/inbox-comment.png)" in text
     picture = (REPO / "docs" / "images" / "inbox-comment.png").read_bytes()
     assert picture.startswith(b"\x89PNG\r\n\x1a\n") and len(picture) > 20_000
-    assert (REPO / "inbox" / "README.md").is_file() and inbox.entries(REPO / "inbox") == []
+    # Only its README is asserted: a clerk's pull request holds workbooks in inbox/ while its tests run.
+    assert "inbox/" in (REPO / "inbox" / "README.md").read_text(encoding="utf-8")
