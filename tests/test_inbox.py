@@ -284,3 +284,15 @@ def test_contributing_walks_the_browser_path_with_the_comments_picture():
     assert picture.startswith(b"\x89PNG\r\n\x1a\n") and len(picture) > 20_000
     # Only its README is asserted: a clerk's pull request holds workbooks in inbox/ while its tests run.
     assert "inbox/" in (REPO / "inbox" / "README.md").read_text(encoding="utf-8")
+
+
+def test_symlinked_inbox_folder_is_refused(repo, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    workbook(repo, "会议.xlsx", "meetings", CLEAN_MEETINGS).rename(elsewhere / "会议.xlsx")
+    (repo / "inbox").rename(tmp_path / "old-inbox")
+    (repo / "inbox").symlink_to(elsewhere)
+    run = module("apply", cwd=repo)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == "错误：inbox 是符号链接，拒绝读取：请用 --inbox 指定真实的文件夹。\n"
+    assert (elsewhere / "会议.xlsx").exists()

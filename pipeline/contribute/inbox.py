@@ -319,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument("--report", type=Path, default=None,
                                  help="写出 validate.json、validate.md、diff.md 的文件夹（拉取请求评论读取它们）")
     args = parser.parse_args(argv)
+    for folder, option in ((args.data, "--data"), (args.inbox, "--inbox")):
+        if folder.is_symlink():  # a link could lead the import, and apply's deletions, anywhere
+            print(f"错误：{folder} 是符号链接，拒绝读取：请用 {option} 指定真实的文件夹。", file=sys.stderr)
+            return 2
     if not (args.data / "datapackage.json").is_file():
         print(f"错误：{args.data} 中没有 datapackage.json：请用 --data 指定数据文件夹。", file=sys.stderr)
         return 2
