@@ -296,3 +296,25 @@ def test_symlinked_inbox_folder_is_refused(repo, tmp_path):
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == "错误：inbox 是符号链接，拒绝读取：请用 --inbox 指定真实的文件夹。\n"
     assert (elsewhere / "会议.xlsx").exists()
+
+
+def test_finding_on_a_field_the_sheet_has_no_column_for_names_its_chinese_title(repo):
+    """The clerk's own sheet has no 交办日期 column, but a resolved issue needs one."""
+    book = openpyxl.Workbook()
+    book.active.title = "四月"
+    book.active.append(["问题编号", "来源机制", "提出日期", "所在区划", "问题标题", "问题类别", "难易程度", "牵头部门",
+                        "办理状态", "办结日期"])
+    book.active.append(["Q-009", "周一夜访", "2026/4/13", "990121001001", "村口桥栏杆松动", "基础设施", "简单问题（当天办结）",
+                        "jtj", "已办结", "2026/4/14"])
+    book.save(repo / "inbox" / "问题.xlsx")
+    assert flat(inbox.run(repo / "data", repo / "inbox").report) == [
+        ["inbox/问题.xlsx（工作表“四月”）", 2, "交办日期（表中没有这一列）", "status-missing-field"],
+        ["inbox/问题.xlsx（工作表“四月”）", 2, "办结层级（表中没有这一列）", "status-missing-field"]]
+
+
+def test_internal_error_is_one_line(repo, monkeypatch, capsys):
+    workbook(repo, "会议.xlsx", "meetings", CLEAN_MEETINGS)
+    monkeypatch.setattr(inbox, "import_table", lambda *_: 1 / 0)
+    assert inbox.main(["check", "--data", str(repo / "data"), "--inbox", str(repo / "inbox")]) == 3
+    assert capsys.readouterr().err == ("内部错误（程序缺陷），没有写入任何文件：ZeroDivisionError: division by zero。"
+                                       "详情请加 --debug 重新运行。\n")

@@ -17,7 +17,7 @@ which file, when a resource has one per year, by the year in its name (问题-20
     python -m pipeline.contribute.inbox check [--data data] [--inbox inbox] [--report DIR]
     python -m pipeline.contribute.inbox apply [--data data] [--inbox inbox]
 
-Exit codes as ``ledger``: 0 clean (warnings allowed), 1 findings (nothing written), 2 refused.
+Exit codes as ``ledger``: 0 clean (warnings allowed), 1 findings (nothing written), 2 refused, 3 a bug.
 """
 
 from __future__ import annotations
@@ -114,21 +114,23 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def header_row(rows: list[list[object]], fields: list[dict]) -> tuple[int, int]:
+    """(index of the row among the first HEADER_ROWS holding most of these fields' headers, how many it holds)."""
+    labels = _labels(fields)
+    scores = [sum(1 for cell in row if cell is not None and fold(str(cell)) in labels) for row in rows[:HEADER_ROWS]]
+    best = max(scores, default=0)
+    return (scores.index(best) if scores else 0), best
+
+
 def identify(path: Path, shown: str, package: DataPackage) -> Upload | fd.Finding:
     """The resource whose headers the workbook's header row carries, and its data file."""
     try:
-        rows = read_sheet(path).rows[:HEADER_ROWS]
+        rows = read_sheet(path).rows
     except Unreadable:
         rows = []  # import_table names the problem itself
-    best: list[tuple[int, str]] = []
-    for name in package.resource_names:
-        labels = _labels(package.fields(name))
-        score = max((sum(1 for cell in row if cell is not None and fold(str(cell)) in labels) for row in rows),
-                    default=0)
-        best.append((score, name))
-    best.sort(reverse=True)
+    best = sorted(((header_row(rows, package.fields(name))[1], name) for name in package.resource_names), reverse=True)
     if not best or best[0][0] == 0:
-        return _which(shown, path, "第一行没有模板的表头", "its first row holds none of the template's headers")
+        return _which(shown, path, f"前 {HEADER_ROWS} 行里没有填报模板的表头", "no row holds the template's headers")
     if len(best) > 1 and best[1][0] == best[0][0]:
         return _which(shown, path, f"表头同样符合“{best[0][1]}”和“{best[1][1]}”两个资源",
                       f"its headers fit both {best[0][1]} and {best[1][1]}")
@@ -195,19 +197,22 @@ class SheetMap:
 
 
 def sheet_map(upload: Upload, package: DataPackage, text: str, table: Imported) -> SheetMap:
-    """Row i of the imported table came from Excel row i + 2 (the header is row 1)."""
+    """Row i of the imported table came from the Excel row i + 1 below the header (row 1 but for title rows)."""
     sheet = read_sheet(upload.path)
     fields = package.fields(upload.resource)
     by_label = {fold(str(f.get("title") or f["name"])): f["name"] for f in fields}
     by_label.update({f["name"]: f["name"] for f in fields})
+    top, _ = header_row(sheet.rows, fields)
     columns = {}
-    for column, cell in enumerate(sheet.rows[0] if sheet.rows else [], start=1):
+    for column, cell in enumerate(sheet.rows[top] if sheet.rows else [], start=1):
         name = by_label.get(fold(str(cell))) if cell is not None else None
         if name and name not in columns:
             columns[name] = f"{fold(str(cell))}（{get_column_letter(column)} 列）"
+    for f in fields:  # a field the sheet has no column for: its Chinese title
+        columns.setdefault(f["name"], f"{f.get('title') or f['name']}（表中没有这一列）")
     key = key_of(package, upload.resource)
     where = [table.fields.index(name) for name in key]
-    sheet_row = {tuple(row[i] for i in where): index + 2 for index, row in enumerate(table.rows)}
+    sheet_row = {tuple(row[i] for i in where): top + index + 2 for index, row in enumerate(table.rows)}
     rows = {line: sheet_row[k] for line, k in enumerate(_keys(text, key), start=1) if line > 1 and k in sheet_row}
     return SheetMap(upload, sheet.name, rows, columns)
 
@@ -315,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         command = sub.add_parser(name, help=words)
         command.add_argument("--data", type=Path, default=Path("data"))
         command.add_argument("--inbox", type=Path, default=Path("inbox"))
+        command.add_argument("--debug", action="store_true", help="出错时显示完整的 Python 调用栈")
         if name == "check":
             command.add_argument("--report", type=Path, default=None,
                                  help="写出 validate.json、validate.md、diff.md 的文件夹（拉取请求评论读取它们）")
@@ -332,6 +338,12 @@ def main(argv: list[str] | None = None) -> int:
         print(fd.to_text(fd.Report.of(exc.findings)), end="", file=sys.stderr)
         print(f"错误：无法读取 {args.data}/datapackage.json，没有导入任何工作簿。", file=sys.stderr)
         return 1
+    except Exception as exc:  # noqa: BLE001 - one line for the job log; --debug shows the traceback
+        if args.debug:
+            raise
+        print(f"内部错误（程序缺陷），没有写入任何文件：{exc.__class__.__name__}: {' '.join(str(exc).split())}。"
+              "详情请加 --debug 重新运行。", file=sys.stderr)
+        return 3
     if not outcome.uploads and outcome.report.valid:
         print(f"收件箱 {args.inbox} 里没有要导入的工作簿。The inbox holds no workbook.")
         if args.command == "check" and args.report:
