@@ -7,6 +7,7 @@ Workbooks are real .xlsx files: the template `ledger template` writes, filled by
 from __future__ import annotations
 
 import io
+import shutil
 import json
 import os
 import subprocess
@@ -318,3 +319,21 @@ def test_internal_error_is_one_line(repo, monkeypatch, capsys):
     assert inbox.main(["check", "--data", str(repo / "data"), "--inbox", str(repo / "inbox")]) == 3
     assert capsys.readouterr().err == ("内部错误（程序缺陷），没有写入任何文件：ZeroDivisionError: division by zero。"
                                        "详情请加 --debug 重新运行。\n")
+
+
+def test_workbook_saved_by_libreoffice_imports_as_the_one_saved_by_openpyxl(repo, tmp_path):
+    """Offices fill templates in WPS or LibreOffice as often as in Excel: the file they save imports the same."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed; CI does not install it either")
+    original = workbook(repo, "会议.xlsx", "meetings", CLEAN_MEETINGS)
+    expected = inbox.run(repo / "data", repo / "inbox").written
+    saved = tmp_path / "libreoffice"
+    run = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                          "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(saved), str(original)],
+                         capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    assert (saved / "会议.xlsx").read_bytes() != original.read_bytes()
+    shutil.move(saved / "会议.xlsx", original)
+    outcome = inbox.run(repo / "data", repo / "inbox")
+    assert flat(outcome.report) == [] and outcome.written == expected
