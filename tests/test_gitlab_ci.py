@@ -30,6 +30,7 @@ from tests.test_workflow_lint import tool
 
 CONFIG = REPO / ".gitlab-ci.yml"
 TOKEN = "LEDGER_NOTE_TOKEN"
+INBOX_TOKEN = "LEDGER_INBOX_TOKEN"
 RESERVED = {"workflow", "stages", "default", "variables", "include", "image", "services", "cache",
             "before_script", "after_script", "spec"}
 DIGEST = re.compile(r"[a-z0-9.-]+(/[a-z0-9._-]+)*:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}")
@@ -76,7 +77,7 @@ def test_the_gitlab_schema_check_is_really_checking(tmp_path):
 # --- The jobs of the GitHub workflows ---------------------------------------------------------------
 
 def test_the_jobs_of_the_github_workflows_exist():
-    assert set(jobs()) == {"validate", "site", "test", "mr-note", "pages"}
+    assert set(jobs()) == {"validate", "site", "test", "mr-note", "inbox-apply", "pages"}
     assert config()["stages"] == ["check", "report", "deploy"]
 
 
@@ -135,9 +136,11 @@ def test_no_token_in_a_job_that_runs_merge_request_code():
         if checks_out_code(job):
             assert TOKEN not in json.dumps(job) and TOKEN not in shell(job), name
             assert "environment" not in job, name  # the token is scoped to an environment
-    assert [name for name, job in jobs().items() if "environment" in job] == ["mr-note"]
+    assert [name for name, job in jobs().items() if "environment" in job] == ["mr-note", "inbox-apply"]
     assert [name for name, job in jobs().items() if TOKEN in shell(job)] == ["mr-note"]
+    assert [name for name, job in jobs().items() if INBOX_TOKEN in json.dumps(job)] == ["inbox-apply"]
     assert TOKEN not in json.dumps({k: v for k, v in config().items() if k not in jobs()})
+    assert INBOX_TOKEN not in json.dumps({k: v for k, v in config().items() if k not in jobs()})
 
 
 def test_the_note_job_reads_only_the_artifact():
@@ -166,7 +169,7 @@ def test_free_text_of_a_merge_request_never_reaches_a_shell():
     assert [name for name in UNTRUSTED_VARIABLES if name in text] == []
 
 
-@pytest.mark.parametrize("name", ["validate", "site", "test", "mr-note", "pages"])
+@pytest.mark.parametrize("name", ["validate", "site", "test", "mr-note", "inbox-apply", "pages"])
 def test_every_script_is_valid_shell(name):
     run = subprocess.run(["bash", "-n"], input=shell(jobs()[name]), capture_output=True, text=True, timeout=30)
     assert run.returncode == 0, run.stderr

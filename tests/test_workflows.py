@@ -30,7 +30,7 @@ def by_name(name: str) -> dict:
 
 
 def test_the_pull_request_workflows_exist():
-    assert {"ci.yml", "pr-data.yml", "pr-comment.yml"} <= {path.name for path in FILES}
+    assert {"ci.yml", "pr-data.yml", "pr-comment.yml", "inbox-apply.yml"} <= {path.name for path in FILES}
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -69,8 +69,10 @@ def test_pr_data_runs_read_only_and_uploads_the_report():
     assert list(workflow["on"]) == ["pull_request"]
     (job,) = workflow["jobs"].values()
     assert job["permissions"] == {"contents": "read"}
-    checkout, _, deps, check, upload, fail = job["steps"]
+    checkout, _, deps, trusted, check, upload, fail = job["steps"]
     assert checkout["with"]["fetch-depth"] == 0 and deps["run"] == "make deps"
+    assert trusted["run"] == 'git worktree add --detach "$RUNNER_TEMP/trusted" "origin/$DEFAULT_BRANCH"'
+    assert trusted["env"] == {"DEFAULT_BRANCH": "${{ github.event.repository.default_branch }}"}
     assert check["env"] == {"BASE_REF": "${{ github.base_ref }}", "PR_NUMBER": "${{ github.event.pull_request.number }}"}
     for command in ('ledger validate --data data --format json --output pr-report/validate.json',
                     'ledger validate --data data --format markdown --output pr-report/validate.md',

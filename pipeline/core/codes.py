@@ -382,6 +382,31 @@ _ENTRIES = [
              "Unmerge the range in Excel and put its value in the column it belongs to; keep the first row for the "
              "header, one per column. Then import again.",
              group="格式与取值", example_zh="问题标题合并了 G3:I3 三格，或表头上方有一行合并的大标题“问题台账”"),
+    # --- the web inbox (inbox/, pipeline/contribute/inbox.py) ---------------------
+    CodeInfo("inbox-not-xlsx", "收件箱里不是 Excel 工作簿",
+             "上传到收件箱的 {value} 不是 Excel 工作簿（.xlsx）：{detail}，没有导入。",
+             "{value} in the inbox is not an Excel workbook (.xlsx): {detail_en}; nothing was imported.",
+             "在网站“参与贡献”页面下载填报模板，在 Excel 或 WPS 中填好后保存为“Excel 工作簿（.xlsx）”，"
+             "在拉取请求的分支里删除这个文件，再把 .xlsx 上传到 inbox/ 文件夹。",
+             "Download the template from the site's 参与贡献 page, fill it in, save it as an Excel workbook (.xlsx), "
+             "delete this file from the pull request's branch and upload the .xlsx into inbox/.",
+             group="文件与编码", example_zh="把 Excel“另存为 CSV”得到的 问题台账.csv 上传到了 inbox/"),
+    CodeInfo("inbox-too-large", "上传的工作簿太大",
+             "上传到收件箱的 {value} 太大（{detail}），没有打开。",
+             "{value} in the inbox is too large ({detail_en}); it was not opened.",
+             "一个工作簿只放要新增或修改的行（每次几百行），图片、其他工作表和格式删掉后另存；"
+             "数据很多时请维护人员在电脑上用 `ledger import` 导入。",
+             "Keep only the rows to add or change (a few hundred at a time) and remove pictures and other sheets; "
+             "for large batches ask a maintainer to run `ledger import`.",
+             group="文件与编码", example_zh="把全年 3 万行台账连同截图一起存成 40 MB 的工作簿上传"),
+    CodeInfo("inbox-which-table", "不知道导入到哪个文件",
+             "无法确定 {value} 要导入到哪个数据文件：{detail}。",
+             "Which data file {value} belongs to cannot be told: {detail_en}.",
+             "使用网站“参与贡献”页面下载的填报模板，不要改第一行的表头；一个资源有多个年度文件时，"
+             "在文件名里写上年份，例如 问题-2026.xlsx。",
+             "Use the template from the site and keep its header row; when a resource has one file per year, "
+             "put the year in the workbook's name, e.g. 问题-2026.xlsx.",
+             group="文件与编码", example_zh="问题台账.xlsx 没写年份，而问题分 2025.csv 和 2026.csv 两个年度文件"),
     # --- privacy -----------------------------------------------------------------
     CodeInfo("pii-id-number", "含有身份证号码",
              "字段 {field} 中含有疑似居民身份证号码（{masked}）。",
