@@ -33,6 +33,7 @@ from pathlib import Path
 
 from pipeline.core import findings as fd
 from pipeline.core.cache import FileCache
+from pipeline.core.errors import BuildError
 from pipeline.core.ledger import Ledger
 from pipeline.render import render_all
 from pipeline.render.section import File, path_problem
@@ -49,10 +50,6 @@ SITE_MARKER_TEXT = ("阳光台账 Sunshine Ledger：本文件夹由 ledger build
 # are recognised (and removed by the next build) without touching a folder a person named alike.
 TEMP_MARKER = ".sunshine-ledger-temporary"
 LOCK_TEXT = "sunshine-ledger build lock\n"
-
-
-class BuildError(Exception):
-    """The build stopped; the previous output is untouched."""
 
 
 class Refused(BuildError):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.figures.scope import metric_for
-from pipeline.export.api import API, ENDPOINTS, api_files, documented_regions, endpoint_for, metrics_for
+from pipeline.render.api import API, ENDPOINTS, api_files, documented_regions, endpoint_for, metrics_for
 from pipeline.figures.metrics import METRICS
 from pipeline.render import SECTIONS
 
@@ -86,7 +86,7 @@ def test_every_built_endpoint_is_documented(built_demo_site):
     assert files, "the build wrote no API file"
     undocumented = [path for path in files if endpoint_for(path) is None]
     assert undocumented == [], ("files under api/v1/ that data/api.md does not document: add an Endpoint to "
-                                f"ENDPOINTS in pipeline/export/api.py — {undocumented[:10]}")
+                                f"ENDPOINTS in pipeline/render/api.py — {undocumented[:10]}")
 
 
 def test_every_documented_endpoint_of_a_listed_section_is_built_with_its_example(built_demo_site, demo_dir):

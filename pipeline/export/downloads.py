@@ -33,6 +33,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.core.cache import FileCache
+from pipeline.core.errors import BuildError
 from pipeline.export import package_zip, reuse
 from pipeline.export.csv_export import CsvWriter
 from pipeline.export.json_export import JsonWriter
@@ -136,8 +137,6 @@ def checked_copies(package: DataPackage, out: Path, validated: dict[str, str] | 
 
 def changed_after_validation(rel: str, message: str | None = None) -> Exception:
     """The build's error for a data file whose bytes are not the ones validation read."""
-    from pipeline.build import BuildError  # the build driver imports the export lazily: no cycle
-
     return BuildError(message or f"文件 {rel} 在校验之后被修改，请重新构建")
 
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from pipeline.figures.scope import metric_ledger
 from pipeline.contribute.changelog import RELEASES, load_releases
-from pipeline.export.api import ENDPOINTS, api_files
-from pipeline.export.feeds import LIMIT, feed_files, township_codes
+from pipeline.render.api import ENDPOINTS, api_files
+from pipeline.render.feeds import LIMIT, feed_files, township_codes
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import Metric
 from pipeline.render.env import render

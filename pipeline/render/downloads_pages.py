@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from pipeline.export.api import API
+from pipeline.render.api import API
 from pipeline.export.dcat import catalogue_json
 from pipeline.export.manifest import FORMATS, Download
 from pipeline.export.package_zip import folder_name
