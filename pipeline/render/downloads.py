@@ -1,8 +1,9 @@
 """数据下载 section, the parts that need no finished download: the JSON API documents,
 the Atom feeds, the API page (data/api.md) and the changelog page (data/changelog.md).
 
-The downloads themselves and the pages that state their sizes are written
-after rendering (``pipeline.export.publish``, called by the build driver).
+The downloads themselves are written before rendering, by the export stage
+(``pipeline.export.publish``); the pages that state their sizes are rendered
+from its manifest (``pipeline.render.downloads_pages``).
 """
 
 from __future__ import annotations
