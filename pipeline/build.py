@@ -38,10 +38,11 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core import findings as fd
+from pipeline.core import project
 from pipeline.core.cache import FileCache
 from pipeline.core.errors import BuildError
 from pipeline.core.ledger import Ledger
@@ -51,7 +52,6 @@ from pipeline.render import render_all
 from pipeline.render.section import File, path_problem
 from pipeline.validate import validate
 
-REPO = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"<!--\s*ledger:([a-z0-9-]+)\s*-->")
 log = logging.getLogger("ledger.build")
 # Left in every built site: the build replaces (and `make clean` removes) only a folder holding it.
@@ -94,8 +94,8 @@ class BuildResult:
 class BuildConfig:
     data: Path
     out: Path
-    site: Path = REPO / "site"
-    mkdocs_yml: Path = REPO / "mkdocs.yml"
+    site: Path = field(default_factory=project.site)  # the checkout's, or the installed package's copy
+    mkdocs_yml: Path = field(default_factory=project.mkdocs_yml)
     cache: FileCache | None = None
 
 
@@ -344,12 +344,17 @@ def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> Non
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    from pipeline.render import site_hooks
+
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = epoch  # sitemap dates and gzip headers come from the data
     warnings = _WarningCollector()
     logging.getLogger("mkdocs").addHandler(warnings)
     try:
-        cfg = load_config(config_file=str(config_file), docs_dir=str(docs), site_dir=str(site_out), strict=True)
+        # The hooks of the code that runs, wherever it is installed (mkdocs.yml names them relative to
+        # itself, for a plain `mkdocs serve` in the checkout).
+        cfg = load_config(config_file=str(config_file), docs_dir=str(docs), site_dir=str(site_out), strict=True,
+                          hooks=[site_hooks.__file__])
         cfg.plugins.on_startup(command="build", dirty=False)
         try:
             mkdocs_build(cfg)

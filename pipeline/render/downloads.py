@@ -12,7 +12,8 @@ import json
 from collections.abc import Iterator
 
 from pipeline.figures.scope import metric_ledger
-from pipeline.contribute.changelog import RELEASES, load_releases
+from pipeline.contribute.changelog import load_releases
+from pipeline.core import project
 from pipeline.render.api import ENDPOINTS, api_files
 from pipeline.render.feeds import LIMIT, feed_files, township_codes
 from pipeline.core.ledger import Ledger
@@ -57,7 +58,7 @@ def api_page(ledger: Ledger, files: dict[str, str | bytes]) -> str:
 
 
 def changelog_page(ledger: Ledger) -> str:
-    releases = load_releases(RELEASES)
+    releases = load_releases(project.releases())
     package = ledger.package
     titles = {r["name"]: r.get("title") or r["name"] for r in package.descriptor["resources"]}
     as_of = package.as_of.isoformat()
