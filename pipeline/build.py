@@ -1,5 +1,15 @@
-"""The build driver: validate → metrics → render → mkdocs → swap into the output.
+"""The build driver: one explicit chain of stages, each a function from data to data.
 
+    validated = validate(data)                      → Validated (report, ledger): any error stops here
+    metrics   = compute_all(ledger)                 → every figure of the registry (pipeline/figures/)
+    manifest  = export_downloads(ledger, …)         → the downloads written (or reused), a Manifest of
+                                                      their paths, sizes and SHA-256s (pipeline/export/)
+    blocks    = render_all(ledger, write, metrics=metrics, manifest=manifest)
+                                                    → pages and documents (pipeline/render/), the
+                                                      download pages among them, from the manifest
+    run_mkdocs(…)                                   → the site, in a staging folder, swapped into --out
+
+Data flows one way: no stage imports a later one (tests/test_layout.py).
 Nothing is written to the output folder until every stage has succeeded: the
 site is built in a staging folder next to it and swapped in at the end, so a
 failure at any stage leaves the previous site untouched.
@@ -28,17 +38,20 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core import findings as fd
+from pipeline.core import project
 from pipeline.core.cache import FileCache
+from pipeline.core.errors import BuildError
 from pipeline.core.ledger import Ledger
+from pipeline.export.manifest import Manifest
+from pipeline.figures.metrics import compute_all
 from pipeline.render import render_all
 from pipeline.render.section import File, path_problem
 from pipeline.validate import validate
 
-REPO = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"<!--\s*ledger:([a-z0-9-]+)\s*-->")
 log = logging.getLogger("ledger.build")
 # Left in every built site: the build replaces (and `make clean` removes) only a folder holding it.
@@ -51,10 +64,6 @@ TEMP_MARKER = ".sunshine-ledger-temporary"
 LOCK_TEXT = "sunshine-ledger build lock\n"
 
 
-class BuildError(Exception):
-    """The build stopped; the previous output is untouched."""
-
-
 class Refused(BuildError):
     """The build would write where it must not (or another build is writing there); nothing was touched."""
 
@@ -63,6 +72,14 @@ class InvalidData(BuildError):
     def __init__(self, report: fd.Report):
         super().__init__(fd.summary_line(report))
         self.report = report
+
+
+@dataclass(frozen=True)
+class Validated:
+    """The validate stage's output: the report (no error in it) and the typed ledger."""
+
+    report: fd.Report
+    ledger: Ledger
 
 
 @dataclass(frozen=True)
@@ -77,8 +94,8 @@ class BuildResult:
 class BuildConfig:
     data: Path
     out: Path
-    site: Path = REPO / "site"
-    mkdocs_yml: Path = REPO / "mkdocs.yml"
+    site: Path = field(default_factory=project.site)  # the checkout's, or the installed package's copy
+    mkdocs_yml: Path = field(default_factory=project.mkdocs_yml)
     cache: FileCache | None = None
 
 
@@ -89,18 +106,22 @@ def build(config: BuildConfig) -> BuildResult:
     with output_lock(out):
         check_output(out, config)  # once more, now that no other build can be changing it
         remove_leftovers(out)
-        # --- Validate ---
-        report, ledger = _validated(config)
-        # --- Render into a staging copy of the hand-written sources ---
+        # --- 1. Load and validate: any error stops here, before anything is written ---
+        validated = _validated(config)
+        ledger = validated.ledger
+        # --- 2. Figures: every metric of the registry ---
+        metrics = compute_all(ledger)
         staging = temporary_folder(out, "staging")
         try:
             docs = staging / "docs"
-            shutil.copytree(config.site, docs)
+            shutil.copytree(config.site, docs)  # a staging copy of the hand-written sources
             generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
-            blocks = render_all(ledger, generated.write)  # each file is written as soon as it is rendered
+            # --- 3. Export: every download, beside the docs (verbatim), and their manifest ---
+            manifest = export_downloads(ledger, generated.verbatim, config.cache)
+            # --- 4. Render: each file is written as soon as it is rendered; the download pages from the manifest ---
+            blocks = render_all(ledger, generated.write, metrics=metrics, manifest=manifest)
             inject_blocks(docs, blocks, generated.hand_written_pages())
-            copy_downloads(ledger, docs, generated.verbatim, config.cache)
-            # --- mkdocs build --strict, with timestamps from the data, not the clock ---
+            # --- 5. mkdocs build --strict, with timestamps from the data, not the clock ---
             site_out = staging / "site"
             run_mkdocs(config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of))
             generated.move_verbatim_into(site_out)
@@ -109,10 +130,10 @@ def build(config: BuildConfig) -> BuildResult:
             swap_into(site_out, out)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return BuildResult(config.out, report, pages, time.monotonic() - started)
+    return BuildResult(config.out, validated.report, pages, time.monotonic() - started)
 
 
-def _validated(config: BuildConfig):
+def _validated(config: BuildConfig) -> Validated:
     try:
         report, ledger = validate(config.data, cache=config.cache)
     except Exception as exc:
@@ -121,7 +142,7 @@ def _validated(config: BuildConfig):
         raise
     if not report.valid or ledger is None:
         raise InvalidData(report)
-    return report, ledger
+    return Validated(report, ledger)
 
 
 # --- The output folder: only ours is replaced ---
@@ -297,18 +318,20 @@ def inject_blocks(docs: Path, blocks: dict[str, str], pages: list[Path] | None =
         raise BuildError(f"no hand-written page has the marker(s) {sorted(missing)}; the figures would not appear")
 
 
-def copy_downloads(ledger: Ledger, docs: Path, files_root: Path, cache: FileCache | None) -> None:
-    """Every download (package zip with hashes, CSV, XLSX, JSON, Parquet, SQLite) into ``files_root``
-    (verbatim: moved into the site after mkdocs) and the pages stating their sizes into ``docs``."""
-    from pipeline.export import publish
+def export_downloads(ledger: Ledger, files_root: Path, cache: FileCache | None) -> Manifest:
+    """The export stage: every download (package zip with hashes, CSV, XLSX, JSON, Parquet, SQLite) written
+    (or reused from the cache) into ``files_root`` (verbatim: moved into the site after mkdocs); returns
+    their manifest, from which the render stage makes the pages that state their sizes and checksums."""
+    import pipeline.export  # lazily: pandas and pyarrow's writers load only when a build exports
 
     for name in ledger.package.resource_names:  # each becomes downloads/<format>/<name>.<ext>
         problem = path_problem(f"downloads/csv/{name}.csv")
         if problem is not None or "/" in str(name):
             raise BuildError(f"资源名 {name!r} 不能用作下载文件名：{problem or '含 / (a slash)'}。"
                              f" The resource name {name!r} cannot name a download file.")
-    exported = publish(ledger, docs, cache, files_root)
+    exported = pipeline.export.publish(ledger, files_root, cache)
     log.info("export_done seconds=%s", exported.seconds)
+    return exported.manifest
 
 
 def as_of_epoch(as_of: dt.date) -> str:
@@ -321,12 +344,17 @@ def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> Non
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    from pipeline.render import site_hooks
+
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = epoch  # sitemap dates and gzip headers come from the data
     warnings = _WarningCollector()
     logging.getLogger("mkdocs").addHandler(warnings)
     try:
-        cfg = load_config(config_file=str(config_file), docs_dir=str(docs), site_dir=str(site_out), strict=True)
+        # The hooks of the code that runs, wherever it is installed (mkdocs.yml names them relative to
+        # itself, for a plain `mkdocs serve` in the checkout).
+        cfg = load_config(config_file=str(config_file), docs_dir=str(docs), site_dir=str(site_out), strict=True,
+                          hooks=[site_hooks.__file__])
         cfg.plugins.on_startup(command="build", dirty=False)
         try:
             mkdocs_build(cfg)

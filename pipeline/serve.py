@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.build import REPO, BuildConfig, BuildError, Refused, build, check_output
+from pipeline.build import BuildConfig, BuildError, Refused, build, check_output
 
 
 def _snapshot(*folders: Path) -> dict[str, float]:
@@ -44,12 +44,12 @@ def serve_site(data: Path, out: Path, *, port: int, watch: bool) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     click.echo(f"预览地址 http://127.0.0.1:{port}/ （Ctrl+C 退出）")
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    watched = (data, REPO / "site", REPO / "mkdocs.yml")
-    seen = _snapshot(*watched[:2])
+    watched = (data, config.site)  # the data and the site's sources (the checkout's, or the installed copy)
+    seen = _snapshot(*watched)
     try:
         while True:
             time.sleep(1.0)
-            if watch and (now := _snapshot(*watched[:2])) != seen:
+            if watch and (now := _snapshot(*watched)) != seen:
                 seen = now
                 _rebuild(config)
     except KeyboardInterrupt:

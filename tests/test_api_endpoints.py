@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.figures.scope import metric_for
-from pipeline.export.api import API, ENDPOINTS, api_files, documented_regions, endpoint_for, metrics_for
+from pipeline.render.api import API, ENDPOINTS, api_files, documented_regions, endpoint_for, metrics_for
 from pipeline.figures.metrics import METRICS
-from pipeline.render import SECTIONS
+from pipeline.render import DOWNLOAD_PAGES, SECTIONS
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_every_built_endpoint_is_documented(built_demo_site):
     assert files, "the build wrote no API file"
     undocumented = [path for path in files if endpoint_for(path) is None]
     assert undocumented == [], ("files under api/v1/ that data/api.md does not document: add an Endpoint to "
-                                f"ENDPOINTS in pipeline/export/api.py — {undocumented[:10]}")
+                                f"ENDPOINTS in pipeline/render/api.py — {undocumented[:10]}")
 
 
 def test_every_documented_endpoint_of_a_listed_section_is_built_with_its_example(built_demo_site, demo_dir):
@@ -94,7 +94,7 @@ def test_every_documented_endpoint_of_a_listed_section_is_built_with_its_example
 
     _, ledger = validate(demo_dir)
     files = set(_api_files(built_demo_site))
-    writers = set(SECTIONS) | {"pipeline.export"}
+    writers = set(SECTIONS) | {DOWNLOAD_PAGES}
     for endpoint in ENDPOINTS:
         if endpoint.section not in writers:
             continue  # written by a section that is not (yet) in the build

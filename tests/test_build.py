@@ -85,7 +85,7 @@ def _boom(*args, **kwargs):
     raise RuntimeError("injected failure")
 
 
-@pytest.mark.parametrize("stage", ["validate", "render_all", "inject_blocks", "copy_downloads", "run_mkdocs"])
+@pytest.mark.parametrize("stage", ["validate", "compute_all", "render_all", "inject_blocks", "export_downloads", "run_mkdocs"])
 def test_failure_at_any_stage_leaves_the_previous_site(tiny, previous_site, monkeypatch, stage):
     monkeypatch.setattr(build_module, stage, _boom)
     with pytest.raises(RuntimeError, match="injected failure"):

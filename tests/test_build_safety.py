@@ -46,9 +46,10 @@ def quick_build(monkeypatch):
     built: list[Path] = []
     ledger = types.SimpleNamespace(package=types.SimpleNamespace(as_of=dt.date(2026, 4, 30)))
     monkeypatch.setattr(build_module, "validate", lambda data, cache=None: (fd.Report(()), ledger))
-    monkeypatch.setattr(build_module, "render_all", lambda ledger, write: write(File("page.md", "# page")) or {})
+    monkeypatch.setattr(build_module, "compute_all", lambda ledger: {})
+    monkeypatch.setattr(build_module, "render_all", lambda ledger, write, **stages: write(File("page.md", "# page")) or {})
     monkeypatch.setattr(build_module, "inject_blocks", lambda docs, blocks, pages=None: None)
-    monkeypatch.setattr(build_module, "copy_downloads", lambda ledger, docs, files_root, cache: None)
+    monkeypatch.setattr(build_module, "export_downloads", lambda ledger, files_root, cache: None)
 
     def run_mkdocs(config_file, docs, site_out, epoch):
         site_out.mkdir()
@@ -230,7 +231,7 @@ def test_a_generated_path_leaving_the_staging_folder(tmp_path, path):
 
 
 def test_a_section_rendering_a_path_out_of_the_staging_folder(quick_build, data, tmp_path, monkeypatch):
-    monkeypatch.setattr(build_module, "render_all", lambda ledger, write: write(File("../../escape.md", "x")) or {})
+    monkeypatch.setattr(build_module, "render_all", lambda ledger, write, **stages: write(File("../../escape.md", "x")) or {})
     result = CliRunner().invoke(cli, ["build", "--data", str(data), "--out", str(tmp_path / "public")])
     assert result.exit_code == 1
     assert result.output == ("Error: 生成失败，原有网站保持不变：拒绝写出生成的文件 '../../escape.md'："
@@ -266,7 +267,7 @@ def test_a_generated_path_never_leaves_the_staging_folder(tmp_path_factory, path
 def test_a_resource_name_leaving_the_downloads_folder(tmp_path):
     ledger = types.SimpleNamespace(package=types.SimpleNamespace(resource_names=["issues", "../../x"]))
     with pytest.raises(BuildError, match=r"^资源名 '\.\./\.\./x' 不能用作下载文件名：含 \.\.、\. 或空的路径段"):
-        build_module.copy_downloads(ledger, tmp_path / "docs", tmp_path / "verbatim", None)
+        build_module.export_downloads(ledger, tmp_path / "verbatim", None)
     assert list(tmp_path.iterdir()) == []
 
 

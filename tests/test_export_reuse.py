@@ -148,3 +148,27 @@ def test_the_export_code_is_what_the_writer_imports(data):
     assert {"export/downloads.py", "export/csv_export.py", "export/xlsx_writer.py", "export/ziputil.py",
             "core/dictionary.py", "core/package.py", "core/cache.py"} <= set(code)
     assert not any(name.startswith(("render/", "validate/")) or name == "build.py" for name in code)
+
+
+def test_the_export_key_leaves_out_a_module_the_writer_imports():
+    """The export's cache is keyed by exactly the code of its stage: the writer and every module it imports,
+    lazily or not, as an independent reading of the imports finds them (tests/test_layout.py) — nothing
+    left out (the writer once imported the build driver, which the key skipped by name) and nothing of
+    a later stage (render/, the drivers) in it."""
+    from tests.test_layout import PACKAGE, graph
+
+    edges = graph(PACKAGE)
+    reached, todo = set(), ["pipeline.export.downloads"]
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo += edges[module]
+    files = set()
+    for module in reached:
+        parts = module.split(".")
+        path = PACKAGE.parent.joinpath(*parts)
+        files.add((path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).relative_to(PACKAGE).as_posix())
+        files.update(f"{'/'.join(parts[1:n])}/__init__.py".lstrip("/") for n in range(1, len(parts)))
+    assert set(reuse.export_code()) == files
+    assert {name.split("/")[0] for name in files} == {"__init__.py", "core", "export"}

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from pipeline.export import feeds
-from pipeline.export.feeds import LIMIT, feed_files
+from pipeline.render import feeds
+from pipeline.render.feeds import LIMIT, feed_files
 from tests.test_build import check_golden
 
 NS = {"a": "http://www.w3.org/2005/Atom"}

@@ -105,7 +105,7 @@ def test_a_generated_file_may_not_replace_a_hand_written_one(monkeypatch, tiny, 
         yield File("about.md", "# replaced")
 
     sections = [*SECTIONS, fake_section(monkeypatch, "fake_overwrite", overwrite)]
-    monkeypatch.setattr(build_module, "render_all", lambda ledger, write: render_all(ledger, write, sections))
+    monkeypatch.setattr(build_module, "render_all", lambda ledger, write, **stages: render_all(ledger, write, sections, **stages))
     with pytest.raises(BuildError, match="about.md, which is a hand-written file"):
         build(BuildConfig(data=tiny, out=tmp_path / "public", site=REPO / "site"))
     assert not (tmp_path / "public").exists()
@@ -139,7 +139,7 @@ def test_a_verbatim_file_may_not_replace_what_mkdocs_built(monkeypatch, tiny, tm
         yield File("sitemap.xml", "<urlset/>", verbatim=True)
 
     sections = [*SECTIONS, fake_section(monkeypatch, "fake_clash", clash)]
-    monkeypatch.setattr(build_module, "render_all", lambda ledger, write: render_all(ledger, write, sections))
+    monkeypatch.setattr(build_module, "render_all", lambda ledger, write, **stages: render_all(ledger, write, sections, **stages))
     with pytest.raises(BuildError, match="sitemap.xml is both in the mkdocs output and a verbatim"):
         build(BuildConfig(data=tiny, out=tmp_path / "public"))
     assert not (tmp_path / "public").exists()

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.export.columns import byte_in, data_bytes, edge_bytes, empty, joined, rows_matching
-from pipeline.export.tables import TEXT_TYPES, Table
+from pipeline.export.tables import TEXT_TYPES
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA = r"^[=+\-@\t\r]"  # a cell starting with one of FORMULA_START
@@ -132,14 +132,3 @@ class CsvWriter:
 
     def close(self) -> None:
         self.handle.close()
-
-
-def write_csv(table: Table, path: Path, *, for_excel: bool = False) -> int:
-    """Write ``table``; return the data row count."""
-    writer = CsvWriter(path, table.fields, for_excel=for_excel)
-    try:
-        for batch in table.blocks():
-            writer.write(batch)
-    finally:
-        writer.close()
-    return table.rows

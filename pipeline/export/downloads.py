@@ -1,9 +1,10 @@
 """Write every download, from exactly the bytes validation checked.
 
-Runs after rendering (the build driver calls ``pipeline.export.publish`` from
-``copy_downloads``): the downloads page, the dictionary pages,
-``api/v1/downloads.json`` and the DCAT catalogue ``data.json`` need the bytes
-and sha256 of files that exist only once written.
+Runs before rendering (the build driver calls ``pipeline.export.publish`` from
+``export_downloads``): its ``Manifest`` of the files written, with their bytes
+and SHA-256, is what the downloads page, the dictionary pages,
+``api/v1/downloads.json``, ``downloads/SHA256SUMS`` and the DCAT catalogue
+``data.json`` are rendered from (pipeline/render/downloads_pages.py).
 
 The data files are read once, as they are copied into the downloads, and each
 copy's SHA-256 is compared with the one validation recorded as it read the
@@ -33,10 +34,11 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.core.cache import FileCache
+from pipeline.core.errors import BuildError
 from pipeline.export import package_zip, reuse
 from pipeline.export.csv_export import CsvWriter
 from pipeline.export.json_export import JsonWriter
-from pipeline.export.manifest import Download, describe
+from pipeline.export.manifest import DOWNLOADS, PER_RESOURCE, Download, Manifest, describe
 from pipeline.export.lanes import Lane
 from pipeline.export.parquet_export import ParquetWriter, arrow_schema
 from pipeline.export.sqlite_export import SqliteWriter
@@ -45,10 +47,6 @@ from pipeline.export.xlsx_export import Workbook
 from pipeline.core.package import DESCRIPTOR, DataPackage, resource_paths
 
 log = logging.getLogger("ledger.export")
-DOWNLOADS = "downloads"
-# per-resource formats: folder under downloads/, file extension
-PER_RESOURCE = [("csv", "csv", "csv"), ("csv-excel", "csv-excel", "csv"), ("json", "json", "json"),
-                ("parquet", "parquet", "parquet")]
 CHUNK = 1 << 20
 
 
@@ -57,6 +55,12 @@ class Exported:
     downloads: list[Download] = field(default_factory=list)
     sheets: dict[str, list[str]] = field(default_factory=dict)  # resource → XLSX sheet names
     seconds: dict[str, float] = field(default_factory=dict)  # format → seconds spent writing
+    folder: str = ""  # the package ZIP's folder (package_zip.folder_name)
+
+    @property
+    def manifest(self) -> Manifest:
+        """What was written, as the pages that describe the downloads read it."""
+        return Manifest(downloads=tuple(self.downloads), sheets=self.sheets, folder=self.folder)
 
 
 class Stopwatch:
@@ -96,7 +100,7 @@ def write_downloads(package: DataPackage, docs: Path, validated: dict[str, str] 
     those copies. The package ZIP is written on a lane of its own (it only copies and deflates the
     files); every other format is fed by one reading of each resource (``write_formats``)."""
     out = docs / DOWNLOADS
-    result = Exported()
+    result = Exported(folder=base_name(package))
     timed = Stopwatch(result.seconds)
     stem = base_name(package)
     with timed("copy"):
@@ -136,8 +140,6 @@ def checked_copies(package: DataPackage, out: Path, validated: dict[str, str] | 
 
 def changed_after_validation(rel: str, message: str | None = None) -> Exception:
     """The build's error for a data file whose bytes are not the ones validation read."""
-    from pipeline.build import BuildError  # the build driver imports the export lazily: no cycle
-
     return BuildError(message or f"文件 {rel} 在校验之后被修改，请重新构建")
 
 
@@ -244,7 +246,8 @@ def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None,
     if restored is not None:
         downloads, sheets = restored
         log.info("downloads_reused files=%d", len(downloads))
-        return Exported(downloads=downloads, sheets=sheets, seconds={"reused": round(time.monotonic() - start, 3)})
+        return Exported(downloads=downloads, sheets=sheets, seconds={"reused": round(time.monotonic() - start, 3)},
+                        folder=base_name(package))
     exported = write_downloads(package, docs, validated)
     reuse.store(cache, key, docs, exported.downloads, exported.sheets, validated)
     return exported

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from pipeline.export.columns import (concatenated, data_bytes, empty, joined, map_distinct, replace_where,
                                       rows_matching)
-from pipeline.export.tables import TYPED, Table, typed_value
+from pipeline.export.tables import TYPED, typed_value
 
 JSON_ESCAPED = r'[\x00-\x1f"\\]'  # what json.dumps escapes when ensure_ascii is off
 
@@ -32,11 +32,6 @@ def _plain(value: object) -> object:
 
 def dumps(value: object) -> str:
     return json.dumps(_plain(value), ensure_ascii=False, allow_nan=False)
-
-
-def json_values(cells: pa.Array, field: dict) -> pa.Array:
-    """Each cell's JSON text: its typed value, or null."""
-    return concatenated(json_parts(cells, field))
 
 
 def json_parts(cells: pa.Array, field: dict) -> list[pa.Array | str]:
@@ -84,13 +79,3 @@ class JsonWriter:
     def close(self) -> None:
         self.handle.write(b"\n]\n" if self.rows else b"]\n")
         self.handle.close()
-
-
-def write_json(table: Table, path: Path) -> int:
-    writer = JsonWriter(path, table.fields)
-    try:
-        for batch in table.blocks():
-            writer.write(batch)
-    finally:
-        writer.close()
-    return table.rows

@@ -1,4 +1,6 @@
-"""What was written: one ``Download`` per file, with the size, rows and sha256 the pages state."""
+"""What the export stage wrote: one ``Download`` per file, with the size, rows and SHA-256 the pages state,
+gathered in a ``Manifest``, the export's output and the input of the pages that describe the downloads
+(rendered afterwards by pipeline/render/downloads_pages.py: the export writes no page)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1 << 20
+DOWNLOADS = "downloads"  # the folder every download is written into
+# per-resource formats, in the order the pages list them: format, folder under downloads/, file extension
+PER_RESOURCE = [("csv", "csv", "csv"), ("csv-excel", "csv-excel", "csv"), ("json", "json", "json"),
+                ("parquet", "parquet", "parquet")]
 
 # format → (Chinese label, media type, file extension shown to people)
 FORMATS = {
@@ -46,6 +52,16 @@ class Download:
     def to_dict(self) -> dict:
         return {"path": self.path, "format": self.format, "label": self.label, "media_type": self.media_type,
                 "resource": self.resource, "rows": self.rows, "bytes": self.bytes, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Every download the export wrote (or reused), in the order the pages list them, with what the pages
+    say of them: each resource's sheets in the workbook and the folder name inside the package ZIP."""
+
+    downloads: tuple[Download, ...]
+    sheets: dict[str, list[str]]  # resource → its sheets in the XLSX workbook
+    folder: str  # the package ZIP's folder, also the stem of the whole-package files
 
 
 def file_sha256(path: Path) -> str:

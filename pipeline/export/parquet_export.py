@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.export.columns import empty, map_distinct
-from pipeline.export.tables import TYPED, Table, typed_value
+from pipeline.export.tables import TYPED, typed_value
 
 ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
                "date": pa.date32(), "yearmonth": pa.string(), "list": pa.list_(pa.string())}
@@ -79,13 +79,3 @@ class ParquetWriter:
         self.writer.write_table(group.combine_chunks())
         rest = whole.slice(group.num_rows)
         self.held = [rest] if rest.num_rows else []
-
-
-def write_parquet(table: Table, path: Path, as_of: str) -> int:
-    writer = ParquetWriter(path, table.fields, arrow_schema(table.fields, table.name, table.title, as_of))
-    try:
-        for batch in table.blocks():
-            writer.write(batch)
-    finally:
-        writer.close()
-    return table.rows

@@ -42,7 +42,6 @@ FOLDER = "exports"
 RECORD = "exported.json"
 PIPELINE = Path(__file__).resolve().parent.parent
 WRITER = PIPELINE / "export" / "downloads.py"  # where every download's bytes are made
-NOT_FOLLOWED = {"pipeline.build"}  # imported by the writer only for the error that stops a build
 DOWNLOAD_FIELDS = {f.name for f in fields(Download)}
 
 
@@ -74,8 +73,7 @@ def code_version() -> str:
 @lru_cache(maxsize=1)
 def export_code() -> dict[str, str]:
     """Source file (relative to the package) → SHA-256, for the module that writes the downloads and every
-    module of this package it imports, directly or not (imports for type checking only, and NOT_FOLLOWED,
-    excepted), and the packages' ``__init__`` files on the way."""
+    module of this package it imports, directly or not (imports for type checking only excepted), and the packages' ``__init__`` files on the way."""
     seen: set[Path] = set()
     todo = [WRITER]
     while todo:
@@ -85,7 +83,7 @@ def export_code() -> dict[str, str]:
         seen.add(path)
         for package_init in _package_inits(path):
             seen.add(package_init)
-        todo += [found for name in _imported(path) - NOT_FOLLOWED for found in _module_files(name)]
+        todo += [found for name in _imported(path) for found in _module_files(name)]
     return {p.relative_to(PIPELINE).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(seen)}
 
 

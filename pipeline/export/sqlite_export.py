@@ -144,23 +144,6 @@ class SqliteWriter:
         self.tmp.unlink(missing_ok=True)
 
 
-def write_sqlite(package: DataPackage, tables: list[Table], path: Path) -> int:
-    """Write the database; return the total row count of the resources."""
-    writer = SqliteWriter(path)
-    try:
-        for table in tables:
-            resource = package.resource(table.name)
-            writer.begin_table(resource)
-            for batch in table.blocks():
-                writer.insert(resource, batch)
-            writer.end_table(resource)
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close(package, tables)
-    return sum(table.rows for table in tables)
-
-
 def _write_dictionary(db: sqlite3.Connection, package: DataPackage, tables: list[Table]) -> None:
     db.execute(f"CREATE TABLE {quote(DICTIONARY)} (resource TEXT NOT NULL, position INTEGER NOT NULL, "
                "field TEXT NOT NULL, title TEXT, type TEXT, required INTEGER, constraints TEXT, categories TEXT, "

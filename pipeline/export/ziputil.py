@@ -1,8 +1,8 @@
 """Byte-deterministic ZIP archives: fixed timestamps, fixed permissions, no extra fields.
 
-Python's zipfile stamps each entry with the current time; so does every
-library that writes through it (openpyxl). Here every entry gets the snapshot
-date at 00:00 and mode 0644, so the same content always gives the same bytes.
+Python's zipfile stamps each entry with the current time. Here every entry
+gets the snapshot date at 00:00 and mode 0644, so the same content always
+gives the same bytes.
 """
 
 from __future__ import annotations
@@ -32,15 +32,3 @@ def add_file(archive: zipfile.ZipFile, name: str, source: Path, when: dt.date) -
 
 def add_bytes(archive: zipfile.ZipFile, name: str, data: bytes, when: dt.date) -> None:
     archive.writestr(entry(name, when, len(data)), data)
-
-
-def restamp(path: Path, when: dt.date, replace: dict[str, bytes] | None = None) -> None:
-    """Rewrite an archive another library wrote, keeping its entry order, with fixed stamps
-    (and the entries in ``replace`` swapped for the given bytes)."""
-    replace = replace or {}
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp, "w") as target:
-        for info in source.infolist():
-            data = replace.get(info.filename)
-            add_bytes(target, info.filename, source.read(info) if data is None else data, when)
-    tmp.replace(path)

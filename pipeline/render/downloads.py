@@ -1,8 +1,9 @@
 """数据下载 section, the parts that need no finished download: the JSON API documents,
 the Atom feeds, the API page (data/api.md) and the changelog page (data/changelog.md).
 
-The downloads themselves and the pages that state their sizes are written
-after rendering (``pipeline.export.publish``, called by the build driver).
+The downloads themselves are written before rendering, by the export stage
+(``pipeline.export.publish``); the pages that state their sizes are rendered
+from its manifest (``pipeline.render.downloads_pages``).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import json
 from collections.abc import Iterator
 
 from pipeline.figures.scope import metric_ledger
-from pipeline.contribute.changelog import RELEASES, load_releases
-from pipeline.export.api import ENDPOINTS, api_files
-from pipeline.export.feeds import LIMIT, feed_files, township_codes
+from pipeline.contribute.changelog import load_releases
+from pipeline.core import project
+from pipeline.render.api import ENDPOINTS, api_files
+from pipeline.render.feeds import LIMIT, feed_files, township_codes
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import Metric
 from pipeline.render.env import render
@@ -56,7 +58,7 @@ def api_page(ledger: Ledger, files: dict[str, str | bytes]) -> str:
 
 
 def changelog_page(ledger: Ledger) -> str:
-    releases = load_releases(RELEASES)
+    releases = load_releases(project.releases())
     package = ledger.package
     titles = {r["name"]: r.get("title") or r["name"] for r in package.descriptor["resources"]}
     as_of = package.as_of.isoformat()

@@ -27,7 +27,7 @@ class Endpoint:
     pattern: str  # a path under the site root; {name} stands for one path segment
     title: str
     description: str
-    section: str  # the module that writes it (a render section, or pipeline.export after rendering)
+    section: str  # the module that writes it (a render section, or the download pages from the export's manifest)
     example: Callable[[Ledger], str | None]  # one real path of this pattern in a build of ``ledger``
 
     def regex(self) -> re.Pattern:
@@ -73,7 +73,7 @@ ENDPOINTS: list[Endpoint] = [
              "该部门按部门可分解的全部指标（问题按牵头部门，事项按下放部门）。{code} 为部门代码。",
              "pipeline.render.downloads", _first_department),
     Endpoint(f"{API}/downloads.json", "下载文件清单", "每个下载文件的地址、格式、资源、行数、字节数和 SHA-256。",
-             "pipeline.export", _fixed(f"{API}/downloads.json")),
+             "pipeline.render.downloads_pages", _fixed(f"{API}/downloads.json")),
     Endpoint(f"{API}/issues/index.json", "问题查询索引",
              "问题查询分片的数量和定位方法：编号的 FNV-1a 32 位散列值对分片数取余。",
              "pipeline.render.issues", _fixed(f"{API}/issues/index.json")),
