@@ -28,9 +28,6 @@ from pipeline.core.csv_read import TextTable, read_text_table
 from pipeline.validate.files import FileFacts
 from pipeline.validate.translate import RowMapper, key_is_unique_field, translate
 
-MISSING = object()  # a cell the record does not have
-
-
 # --- type readers: frictionless' value readers, for one text cell -------------------------
 
 def _yearmonth(text: str):
