@@ -152,3 +152,26 @@ def test_an_f_string_counts_for_the_codes_it_can_make(tmp_path):
                       encoding="utf-8")
     assert codes_found([module]) == {"pii-mobile", "pii-id-number", "unique-error"}
     assert codes_found([module], f_strings=False) == {"unique-error"}
+
+
+# --- exit codes ------------------------------------------------------------------------------
+
+def exit_codes_in_code() -> set[int]:
+    """Every exit code pipeline/cli.py can end with: sys.exit(N) and each exception's exit_code."""
+    tree = ast.parse((ROOT / "pipeline" / "cli.py").read_text(encoding="utf-8"))
+    found = {0}  # sys.exit(code) of a command that returned normally
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "sys.exit" and node.args \
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, int):
+            found.add(node.args[0].value)
+        if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["exit_code"]:
+            found.add(node.value.value)
+    return found
+
+
+def test_exit_codes_differ_between_readme_help_and_code():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| code | meaning |", 1)[1].split("\n\n", 1)[0]
+    in_readme = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
+    in_help = {int(code) for code in re.findall(r"^ {6}(\d+) ", cli.help.split("退出码 / Exit codes:", 1)[1], re.M)}
+    assert in_readme == in_help == exit_codes_in_code() == {0, 1, 2, 3, 130}

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core import findings as fd
-from pipeline.validate import privacy
+import pipeline.validate.privacy as privacy
 from pipeline.core.cache import FileCache, to_frame, to_table, tool_version
 from pipeline.core.ledger import typed_frame
 from pipeline.core.package import DataPackage, ResourceFile
