@@ -18,7 +18,7 @@ from pipeline.validate import segments
 from pipeline.core import cache as cache_module
 from pipeline.core.cache import FileCache
 from pipeline.core.package import load
-from pipeline.validate import scan, validate
+from pipeline.validate import scan, scan_store, validate
 from tests.test_validate import edit_cell
 
 PHONE = "村民13812345678反映"
@@ -218,12 +218,12 @@ def test_a_stored_value_of_any_shape_is_judged_without_a_traceback(value):
     from pipeline.validate import stages
 
     names, key_names = ["id", "title"], ["id"]
-    assert scan._segment_shape(value, names, key_names) in (True, False)
-    recalled = scan._recall_cut(value)
+    assert scan_store.segment_shape(value, names, key_names) in (True, False)
+    recalled = scan_store.recall_cut(value)
     assert recalled is None or isinstance(recalled[0], segments.Cut)
     assert stages.findings_shape(value) in (True, False)
     assert reuse._record_shape(value) in (True, False)
-    assert all(scan.error_shape(item, None, names) in (True, False) for item in (value if isinstance(value, list) else [value]))
+    assert all(scan_store.error_shape(item, None, names) in (True, False) for item in (value if isinstance(value, list) else [value]))
 
 
 def test_a_file_changed_before_an_unsound_table_is_worked_on_again_is_reported(tiny, tmp_path, monkeypatch):

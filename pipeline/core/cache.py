@@ -1,20 +1,26 @@
 """The cache: results of earlier runs on this machine, each bound to what it was computed from and
 to this machine.
 
-What. Validation stores each segment's parse, row-local findings, typed rows and personal-data
-scan, and each file's cut under its stat facts (pipeline/validate/scan.py); the key checks and
-cross-field rules are stored under the digests of the columns they read (validate/stages.py); the
-build stores its downloads under the validated digests of the data files and the export code
-(export/reuse.py). Every key is a SHA-256 digest of exactly what its entry was computed from, so an
-entry can never describe other data.
+What. Validation stores each segment's row-local errors, blank rows, personal-data scan, typed
+rows, key text and column digests under the SHA-256 of its bytes, its resource's schema and the
+tool version, and each file's cut and SHA-256 under its stat facts — path, size, modification and
+change times, inode — which stand in for its bytes as in git's index (pipeline/validate/scan.py,
+scan_store.py); the key checks and cross-field rules are stored under the digests of the columns
+they read (validate/stages.py); the build stores its downloads under the descriptor, the validated
+digests of the data files and the digest of the export code (export/reuse.py). Every key is a
+SHA-256 digest of what its entry depends on, ``tool_version()`` included (this module's FORMAT and
+the versions of the package, pandas, pyarrow and frictionless), so an entry can never describe
+other data or come from other code.
 
 Trust. The cache never decides whether data is valid or what is published, because an entry
 counts only when this machine wrote it. Each user has a secret (32 random bytes in a file of mode
 0600 in the user cache folder, never in a repository). An entry's file name is the HMAC-SHA256 of
 its key under that secret, and its bytes are sealed with their own HMAC (bound to the key and the
-part). A cache from another machine, or one committed to a repository, is never even found; an
-entry whose bytes were altered, truncated or sealed with another secret is ignored and rebuilt,
-and so is one whose content is not of the shape its reader expects (each reader checks that).
+part). An entry of many files (``folder``: the downloads) is a folder whose sealed record lists
+each file's size and SHA-256, checked by its reader. A cache from another machine, or one
+committed to a repository, is never even found; an entry whose bytes were altered, truncated or
+sealed with another secret is ignored and rebuilt, and so is one whose content is not of the shape
+its reader expects (each reader checks that).
 
 Where. ``$LEDGER_CACHE_DIR``, or by default ``cache/`` in the user cache folder
 (``$XDG_CACHE_HOME/sunshine-ledger``, else ``~/.cache/sunshine-ledger``), where the secret lives.

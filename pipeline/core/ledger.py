@@ -8,7 +8,6 @@ spreadsheet row) so that cross-field rules can point at the source.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,7 +53,6 @@ def base_columns(columns: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
             for source, sources in DERIVED.get((name, column), {name: (column,)}).items():
                 found.setdefault(source, set()).update(sources)
     return found
-OPEN = ("registered", "assigned")
 
 
 def read_resource(package: DataPackage, name: str) -> pd.DataFrame:
@@ -285,7 +283,3 @@ def build_ledger(package: DataPackage, frames: dict[str, pd.DataFrame] | None = 
             frames[name]["month"] = month_text(frames[name][column])
     return Ledger(package=package, as_of=pd.Timestamp(package.as_of), frames=frames, calendar=calendar,
                   descendants=region_descendants(frames["regions"]))
-
-
-def as_date(value: object) -> dt.date | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()

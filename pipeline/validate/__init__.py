@@ -21,7 +21,7 @@ from pipeline.core.cache import FileCache
 from pipeline.core.ledger import Ledger, base_columns, build_ledger, located, located_concat
 from pipeline.core.package import DataPackage, PackageError, load
 from pipeline.core.csv_read import TEXT, read_text_table
-from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural
+from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural_findings
 from pipeline.validate.files import STILL_READ, FileFacts, check_files, with_record_counts
 from pipeline.validate.rules import RULES, run_rule, run_rules
 from pipeline.validate.stages import KEYS, StageCache
@@ -105,7 +105,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     keyed = stages.through(KEYS, every_key, lambda: key_check_errors(package, key_texts(package, works, starts)))
     errors = {name: local[name] + keyed.get(name, []) for name in works}
     facts = {name: [FileFacts(work.file, work.records) for work in items] for name, items in works.items()}
-    findings = list(structural(package, errors, blank, facts))
+    findings = list(structural_findings(package, errors, blank, facts))
     built: list[Ledger] = []
 
     def ledger() -> Ledger:  # built at most once, and only when something needs it

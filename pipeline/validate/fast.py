@@ -2,7 +2,7 @@
 
 It reports exactly what frictionless reports on the same data — same error
 type, row position, field and note — and hands the same error dictionaries to
-``structural.translate`` so that messages are identical too. Speed comes from
+``translate.translate`` so that messages are identical too. Speed comes from
 three things: one multithreaded parse per file (pyarrow), type and constraint
 checks on each column's *distinct* values (a date column of a million rows has
 a few hundred), and keys checked with pandas group operations.
@@ -26,10 +26,7 @@ from pipeline.core import values
 from pipeline.core.package import DataPackage
 from pipeline.core.csv_read import TextTable, read_text_table
 from pipeline.validate.files import FileFacts
-from pipeline.validate.structural import RowMapper, _key_is_unique_field, translate
-
-MISSING = object()  # a cell the record does not have
-
+from pipeline.validate.translate import RowMapper, key_is_unique_field, translate
 
 # --- type readers: frictionless' value readers, for one text cell -------------------------
 
@@ -371,7 +368,7 @@ def key_errors(package: DataPackage, text: ResourceText) -> tuple[list[dict], di
         if spec.get("constraints", {}).get("unique"):
             errors += unique_errors(text, spec, number, typed[spec["name"]])
     primary = package.resource(text.name)["schema"].get("primaryKey", [])
-    if primary and not _key_is_unique_field(package, text.name):
+    if primary and not key_is_unique_field(package, text.name):
         errors += primary_key_errors(text, primary, typed, [f["name"] for f in fields])
     return errors, typed
 
@@ -388,7 +385,7 @@ def key_check_errors(package: DataPackage, texts: dict[str, ResourceText]) -> di
     return found
 
 
-def structural(package: DataPackage, errors: dict[str, list[dict]], blank: dict[str, set[int]],
+def structural_findings(package: DataPackage, errors: dict[str, list[dict]], blank: dict[str, set[int]],
                facts: dict[str, list[FileFacts]]) -> Iterator[fd.Finding]:
     """Frictionless-shaped errors as findings; a blank row is one problem, not also its empty cells."""
     for name, found in errors.items():

@@ -9,23 +9,21 @@ later on the whole package, from the cached key columns and typed rows.
 
 An unchanged file is recognised without reading it: the size, modification and
 change times and inode recorded with its cut point at the same segments, as git
-does for its index. A record written less than RACY_NS after the file was last
-modified is not trusted (the file could have changed again within the clock's
-resolution), so such a file is read and hashed again.
+does for its index (pipeline/validate/scan_store.py: what is recorded for a file
+and a segment, and how a record is recalled and checked).
 
 Each file's SHA-256 as validation read it (or as recorded with its cut) goes
 into the plan: later stages check the bytes they publish against it.
 
 Every entry is sealed by this machine (pipeline/core/cache.py) and checked for the
-shape its reader expects; one that is not sound is worked on again, and bytes
-whose UTF-8 check was left to an entry that turns out unusable are checked then.
+shape its reader expects (scan_store.py); one that is not sound is worked on again,
+and bytes whose UTF-8 check was left to an entry that turns out unusable are checked then.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -35,36 +33,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core import findings as fd
-from pipeline.validate import privacy
+import pipeline.validate.privacy as privacy
 from pipeline.core.cache import FileCache, to_frame, to_table, tool_version
-from pipeline.core.codes import CODES
 from pipeline.core.ledger import typed_frame
 from pipeline.core.package import DataPackage, ResourceFile
 from pipeline.validate.segments import Cut, Segment, cut
 from pipeline.core.csv_read import read_text_table
 from pipeline.validate.fast import key_field_names, local_errors
 from pipeline.validate.files import FileFacts, utf8_problem
-
-RACY_NS = 2_000_000_000
-
-
-@dataclass
-class SegmentWork:
-    """What one segment's records gave; row indexes count from the segment's first record."""
-
-    records: int
-    errors: list[dict]  # row-local errors in frictionless' shape, "rowNumber" = record index
-    blank: list[int]  # record indexes of blank rows
-    personal: list[list]  # [field, record index, kind, masked text] of each personal number found
-    typed: pa.Table | None  # the records typed by the schema (recalled: None until ``stored`` loads it)
-    keys: pa.Table | None  # text of the fields other rows or resources refer to (no columns when there are none)
-    digests: dict[str, str] | None = None  # each typed column's content, and "keys" for the key text
-    stored: Callable[[str], pa.Table | None] | None = None  # a recalled segment's "typed"/"keys" table, or None
-
-    def __post_init__(self) -> None:
-        if self.digests is None:
-            self.digests = {**{name: column_digest(self.typed.column(name)) for name in self.typed.column_names},
-                            "keys": table_digest(self.keys)}
+from pipeline.validate.scan_store import (SegmentWork, cut_key, recall_cut, recall_segment, remember_cut,
+                                          store_segment)
 
 
 @dataclass
@@ -148,8 +126,8 @@ def plan_files(package: DataPackage, facts: dict[str, list[FileFacts]],
 
 
 def _plan_file(file: ResourceFile, salt: str, cache: FileCache) -> FilePlan:
-    stat_key = _stat_key(file, salt) if cache.root is not None else None
-    recalled = _recall_cut(cache.get_json(stat_key, "cut.json"))
+    stat_key = cut_key(file, salt) if cache.root is not None else None
+    recalled = recall_cut(cache.get_json(stat_key, "cut.json"))
     if recalled is not None:
         file_cut, sha256 = recalled
         return FilePlan(file, file_cut, [segment_key(salt, s) for s in file_cut.segments], stat_key, sha256)
@@ -174,44 +152,6 @@ def _check_utf8(file: ResourceFile, data: bytes, ranges: list[tuple[int, int]]) 
             raise EncodingProblem(problem)
 
 
-def _stat_key(file: ResourceFile, salt: str) -> str:
-    info = file.abs.stat()
-    material = f"{salt}|{file.abs.resolve()}|{info.st_size}|{info.st_mtime_ns}|{info.st_ctime_ns}|{info.st_ino}"
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
-
-
-def _recall_cut(stored) -> tuple[Cut, str] | None:
-    """The recorded cut and SHA-256 of a file, or None when the record is missing, racy or misshapen."""
-    if not (isinstance(stored, dict) and _ints(stored.get("header"), 2) and _ints(stored.get("times"), 2)
-            and _hex(stored.get("sha256")) and isinstance(stored.get("segments"), list)
-            and all(_segment_record(item) for item in stored["segments"])):
-        return None  # an entry that does not fit is rebuilt, never trusted
-    mtime_ns, written_ns = stored["times"]
-    if written_ns - mtime_ns < RACY_NS:
-        return None
-    return Cut(tuple(stored["header"]), [Segment(*item) for item in stored["segments"]]), stored["sha256"]
-
-
-def _segment_record(item) -> bool:
-    return (isinstance(item, list) and len(item) == 5 and _ints(item[:2], 2) and _hex(item[2])
-            and type(item[3]) is bool and (item[4] is None or _ints([item[4]], 1)))
-
-
-def _ints(value, count: int) -> bool:
-    return isinstance(value, list) and len(value) == count and all(type(v) is int and v >= 0 for v in value)
-
-
-def _hex(value) -> bool:
-    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
-
-
-def _remember_cut(cache: FileCache, plan: FilePlan) -> None:
-    cache.put_json(plan.stat_key, "cut.json", {
-        "header": list(plan.cut.header), "sha256": plan.sha256,
-        "segments": [[s.start, s.stop, s.digest, s.with_header, s.records] for s in plan.cut.segments],
-        "times": [plan.file.abs.stat().st_mtime_ns, time.time_ns()]})
-
-
 # --- phase 2: the work of each segment ---------------------------------------------------
 
 def work_files(package: DataPackage, plans: dict[str, list[FilePlan]], cache: FileCache) -> dict[str, list[FileWork]]:
@@ -223,13 +163,13 @@ def work_files(package: DataPackage, plans: dict[str, list[FilePlan]], cache: Fi
 def _work_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache) -> FileWork:
     fields = package.fields(name)
     key_names = [f["name"] for f in fields if f["name"] in key_field_names(package, name)]
-    works: list[SegmentWork | None] = [_recall_segment(cache, key, fields, key_names) for key in plan.keys]
+    works: list[SegmentWork | None] = [recall_segment(cache, key, fields, key_names) for key in plan.keys]
     missed = [index for index, work in enumerate(works) if work is None]
     if missed:
         works = [*works]
         for index, work in _work_again(package, name, plan, cache, key_names, missed).items():
             works[index] = work
-    _remember_cut(cache, plan)
+    remember_cut(cache, plan.stat_key, plan.file, plan.cut, plan.sha256)
     return FileWork(plan.file, works,  # type: ignore[arg-type]
                     lambda index: _work_again(package, name, plan, cache, key_names, [index])[index])
 
@@ -245,7 +185,7 @@ def _work_again(package: DataPackage, name: str, plan: FilePlan, cache: FileCach
     _check_utf8(plan.file, data, [(s.start, s.stop) for i, s in zip(indexes, segments) if i not in plan.checked])
     works = dict(zip(indexes, _work_segments(package, name, data, segments, key_names)))
     for index, work in works.items():
-        _store_segment(cache, plan.keys[index], work)
+        store_segment(cache, plan.keys[index], work)
     return works
 
 
@@ -347,110 +287,6 @@ def _distinct(cells: pa.ChunkedArray) -> tuple[pa.ChunkedArray | pa.Array, np.nd
     encoded = pc.dictionary_encode(cells)  # one dictionary, grown chunk by chunk: the last holds all
     indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks], type=encoded.type.index_type)
     return encoded.chunk(encoded.num_chunks - 1).dictionary, pc.fill_null(indices, -1).to_numpy()
-
-
-def _store_segment(cache: FileCache, key: str, work: SegmentWork) -> None:
-    if cache.root is None:
-        return
-    cache.put_table(key, "typed.arrow", work.typed)
-    if work.keys.num_columns:
-        cache.put_table(key, "keys.arrow", work.keys)
-    # Written last: its presence says the segment's other entries are complete.
-    cache.put_json(key, "segment.json", {"records": work.records, "errors": work.errors, "blank": work.blank,
-                                         "personal": work.personal, "digests": work.digests,
-                                         "schema": _schema(work.typed), "keys": _schema(work.keys)})
-
-
-def _schema(table: pa.Table) -> list[list[str]]:
-    return [[f.name, str(f.type)] for f in table.schema]
-
-
-def _recall_segment(cache: FileCache, key: str, fields: list[dict], key_names: list[str]) -> SegmentWork | None:
-    """A segment's stored work, or None when any part is missing, not sealed here or not of its shape."""
-    stored = cache.get_json(key, "segment.json")
-    names = [f["name"] for f in fields]
-    if not _segment_shape(stored, names, key_names) or not cache.has(key, "typed.arrow") \
-            or (key_names and not cache.has(key, "keys.arrow")):
-        return None  # an entry that does not fit is rebuilt, never trusted
-    records = stored["records"]
-
-    def table(part: str) -> pa.Table | None:  # loaded when first used: a check recalled needs no rows
-        if part == "keys" and not key_names:
-            return pa.table({})
-        found = cache.get_table(key, f"{part}.arrow")
-        if found is None or _schema(found) != stored["schema" if part == "typed" else "keys"] \
-                or found.num_rows != records:
-            return None  # an entry that does not fit is rebuilt, never trusted
-        return found
-
-    return SegmentWork(records, stored["errors"], stored["blank"], stored["personal"], None, None, stored["digests"],
-                       table)
-
-
-def _segment_shape(stored, names: list[str], key_names: list[str]) -> bool:
-    """``stored`` has every part of a segment's record, each of the type later stages read."""
-    if not isinstance(stored, dict):
-        return False
-    records, errors, blank, personal = (stored.get(k) for k in ("records", "errors", "blank", "personal"))
-    digests, schema, keys = stored.get("digests"), stored.get("schema"), stored.get("keys")
-    return (type(records) is int and records >= 0
-            and isinstance(errors, list) and all(error_shape(e, records, names) for e in errors)
-            and isinstance(blank, list) and all(type(i) is int and 0 <= i < records for i in blank)
-            and isinstance(personal, list) and all(_personal_shape(p, records, names) for p in personal)
-            and _schema_shape(schema, names) and _schema_shape(keys, key_names)
-            and isinstance(digests, dict) and set(digests) == {*names, "keys"}
-            and all(isinstance(v, str) for v in digests.values()))
-
-
-def error_shape(error, rows: int | None, names: list[str]) -> bool:
-    """An error as the fast engine makes it (frictionless' shape): its type, a row below ``rows``
-    (None: any row), and the field it names is one of ``names``."""
-    return (isinstance(error, dict) and isinstance(error.get("type"), str)
-            and type(error.get("rowNumber")) is int and 0 <= error["rowNumber"] < (rows if rows is not None else 2**62)
-            and error.get("fieldName") in (None, "", *names)
-            and all(isinstance(error.get(k, ""), str) for k in ("note", "message"))
-            and all(isinstance(error.get(k, []), list) for k in ("cells", "fieldNames", "fieldCells")))
-
-
-def _personal_shape(item, records: int, names: list[str]) -> bool:
-    return (isinstance(item, list) and len(item) == 4 and item[0] in names and type(item[1]) is int
-            and 0 <= item[1] < records and f"pii-{item[2]}" in CODES and isinstance(item[3], str))
-
-
-def _schema_shape(schema, names: list[str]) -> bool:
-    return (isinstance(schema, list) and [s[0] if isinstance(s, list) and len(s) == 2 else None for s in schema] == names
-            and all(isinstance(s[1], str) for s in schema))
-
-
-def column_digest(column: pa.ChunkedArray | pa.Array) -> str:
-    """A digest of a column's values, read straight from its buffers (a slice reads only its rows).
-
-    Equal values can digest apart only through bytes under null slots (a needless re-check, never a
-    wrong one); different values never digest alike.
-    """
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    digest = hashlib.sha256(f"{array.type}|{len(array)}|{array.null_count}".encode("utf-8"))
-    if array.null_count:
-        digest.update(np.packbits(array.is_null().to_numpy(zero_copy_only=False)).tobytes())
-    buffers = array.buffers()
-    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
-        width = np.int64 if pa.types.is_large_string(array.type) else np.int32
-        offsets = np.frombuffer(buffers[1], dtype=width)[array.offset:array.offset + len(array) + 1] \
-            if buffers[1] is not None else np.zeros(1, dtype=width)
-        digest.update(np.diff(offsets).astype(np.int64).tobytes())
-        if len(array) and buffers[2] is not None:
-            digest.update(memoryview(buffers[2])[int(offsets[0]):int(offsets[-1])])
-    elif pa.types.is_boolean(array.type):
-        digest.update(np.packbits(pc.fill_null(array, False).to_numpy(zero_copy_only=False)).tobytes())
-    else:  # fixed width: timestamps, integers, numbers
-        width = array.type.bit_width // 8
-        digest.update(memoryview(buffers[1])[array.offset * width:(array.offset + len(array)) * width])
-    return digest.hexdigest()[:32]
-
-
-def table_digest(table: pa.Table) -> str:
-    return hashlib.sha256("|".join(f"{n}={column_digest(table.column(n))}"
-                                   for n in table.column_names).encode("utf-8")).hexdigest()[:32]
 
 
 # --- putting a file back together --------------------------------------------------------

@@ -25,7 +25,8 @@ from pipeline.core.cache import FileCache, tool_version
 from pipeline.core.codes import CODES
 from pipeline.core.ledger import EVERY
 from pipeline.core.package import DataPackage
-from pipeline.validate.scan import FileWork, error_shape
+from pipeline.validate.scan import FileWork
+from pipeline.validate.scan_store import error_shape
 
 KEYS = "keys"  # the digest of a segment's key text, among its column digests
 
