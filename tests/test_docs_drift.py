@@ -91,7 +91,7 @@ def missing_modules(text: str) -> list[str]:
         if "/" in path:
             if not ((ROOT / path).is_file() or (ROOT / "pipeline" / path).is_file()):
                 missing.append(path)
-        elif path not in names:
+        elif path not in names and not (ROOT / path).is_file():  # a bare name: anywhere, or at the top
             missing.append(path)
     return missing
 
