@@ -235,6 +235,14 @@ _ENTRIES = [
              "如果问题已经办结，更新状态；否则清空该字段。",
              "If the issue is done, update its status; otherwise clear the field.",
              group="跨字段规则", example_zh="状态还是“已交办”，却填了办结日期"),
+    CodeInfo("due-before-assigned", "办结期限早于交办日期",
+             "{title}（{field}）是 {value}，早于{other_title}（assigned_on）{assigned_on}。",
+             "The deadline {field} is {value}, before the assignment date assigned_on ({assigned_on}).",
+             "办结期限从交办日期起算，最早是交办当天：改正两个日期中有误的一个；不确定期限时把 {title} 留空，"
+             "系统按办理时限规则（deadline_rules）从交办日期算出期限。",
+             "A deadline counts from the day of assignment, that day at the earliest: correct the wrong date; "
+             "if unsure, leave due_on empty and the deadline is computed from deadline_rules.",
+             group="跨字段规则", example_zh="交办日期 2026-03-10，办结期限却填了 2026-03-05"),
     CodeInfo("unknown-code", "代码不存在",
              "字段 {field} 中的“{value}”在 {target} 中找不到。",
              "'{value}' in field {field} is not found in {target}.",

@@ -23,7 +23,7 @@ from pipeline.core.package import DataPackage, PackageError, load
 from pipeline.core.csv_read import TEXT, read_text_table
 from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural
 from pipeline.validate.files import FileFacts, check_files, with_record_counts
-from pipeline.validate.rules import RULES, run_rule, run_rules
+from pipeline.validate.rules import RULES, consequences_dropped, failed_cells, run_rule, run_rules
 from pipeline.validate.stages import KEYS, StageCache
 from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_finding,
                                     personal_findings, personal_numbers, plan_files, validated_digests, work_files)
@@ -69,8 +69,9 @@ def validate_package(package: DataPackage, engine: str, cache: FileCache,
         findings = list(run_frictionless(package, with_record_counts(facts)))
         ledger = build_ledger(package)
         ledger.validated = validated_digests(plans)
+        failed = failed_cells(findings)
         findings += list(text_personal_findings(package))
-        findings += list(run_rules(ledger))
+        findings += list(run_rules(ledger, failed))
         return findings, ledger
     try:
         works = work_files(package, plans, cache)
@@ -100,6 +101,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     errors = {name: local[name] + keyed.get(name, []) for name in works}
     facts = {name: [FileFacts(work.file, work.records) for work in items] for name, items in works.items()}
     findings = list(structural(package, errors, blank, facts))
+    failed = failed_cells(findings)
     built: list[Ledger] = []
 
     def ledger() -> Ledger:  # built at most once, and only when something needs it
@@ -112,7 +114,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     for spec in RULES:
         stored = stages.through(spec.name, base_columns(spec.columns(package)),
                                 lambda spec=spec: [f.to_dict() for f in run_rule(spec, ledger())])
-        findings += [fd.Finding(**item) for item in stored]
+        findings += consequences_dropped(spec, [fd.Finding(**item) for item in stored], failed, package)
     return findings, built[0] if built else None
 
 
