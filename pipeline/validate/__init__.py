@@ -23,6 +23,7 @@ from pipeline.core.package import DataPackage, PackageError, load
 from pipeline.core.csv_read import TEXT, read_text_table
 from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural
 from pipeline.validate.files import FileFacts, check_files, with_record_counts
+from pipeline.validate.records import with_record_ids
 from pipeline.validate.rules import RULES, consequences_dropped, failed_cells, run_rule, run_rules
 from pipeline.validate.stages import KEYS, StageCache
 from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_finding,
@@ -72,7 +73,7 @@ def validate_package(package: DataPackage, engine: str, cache: FileCache,
         failed = failed_cells(findings)
         findings += list(text_personal_findings(package))
         findings += list(run_rules(ledger, failed))
-        return findings, ledger
+        return with_record_ids(package, findings), ledger
     try:
         works = work_files(package, plans, cache)
         findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed)
@@ -81,7 +82,7 @@ def validate_package(package: DataPackage, engine: str, cache: FileCache,
     findings += [f for name, items in works.items() for work in items for f in personal_findings(name, work)]
     if ledger is not None:
         ledger.validated = validated_digests(plans)
-    return findings, ledger
+    return with_record_ids(package, findings), ledger  # each finding of a data row names its record
 
 
 def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]], stages: StageCache,
