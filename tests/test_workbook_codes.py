@@ -44,6 +44,7 @@ def test_template_has_no_code_lists(tiny, tmp_path):
     assert list(book["区划代码表"].iter_rows(values_only=True)) == PLACE_ROWS
     assert book["部门代码表"].protection.sheet and book["区划代码表"].protection.sheet
     assert book["区划代码表"].column_dimensions["A"].number_format == "@"  # no 9.90121E+11
+    assert template(tiny, "holidays", tmp_path).sheetnames == ["节假日调整", "说明", "可选值"]  # no code column
 
 
 def test_template_has_no_drop_down_of_department_names(tiny, tmp_path):
@@ -83,7 +84,6 @@ def test_readme_sheet_says_how_to_fill_codes(tiny, tmp_path):
     ("meetings", ["下沉会议与夜访", "说明", "可选值", "部门代码表", "区划代码表"]),  # departments: a list of codes
     ("departments", ["部门", "说明", "可选值", "区划代码表"]),
     ("devolved_items", ["赋权事项清单", "说明", "可选值", "部门代码表"]),
-    ("holidays", ["节假日调整", "说明", "可选值"]),
 ])
 def test_template_has_the_code_sheets_its_columns_need(tiny, tmp_path, resource, sheets):
     assert template(tiny, resource, tmp_path).sheetnames == sheets
