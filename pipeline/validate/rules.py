@@ -342,15 +342,14 @@ def calendar_coverage(ledger: Ledger) -> Iterator[fd.Finding]:
 # Codes of the structural checks whose cell reaches the rules as missing: the value failed its type.
 FAILED_TYPE = ("type-error",)
 # The cells of its own row a rule's finding reads besides its own field, where that is less than
-# everything its rule reads (resource, code → fields); any other finding reads all its rule reads.
-CELLS_READ: dict[tuple[str, str], tuple[str, ...]] = {
-    **{(name, "date-after-as-of"): () for name in ("issues", "meetings", "devolved_items", "devolutions",
-                                                   "evaluations", "inspections", "surveys", "claims", "item_cases")},
+# everything its rule reads ((resource, code) or, for any resource, (None, code) → fields); any
+# other finding reads all its rule reads.
+CELLS_READ: dict[tuple[str | None, str], tuple[str, ...]] = {
+    (None, "date-after-as-of"): (),
+    (None, "unknown-code"): (),
     ("issues", "status-missing-field"): ("status",),
     ("issues", "status-extra-field"): ("status",),
     ("issues", "due-before-assigned"): ("assigned_on",),
-    ("issues", "unknown-code"): (),
-    ("meetings", "unknown-code"): (),
     ("devolved_items", "date-order"): ("effective_on",),
     ("devolved_items", "limit-order"): ("statutory_limit",),
     ("devolved_items", "limit-unit-missing"): ("statutory_limit", "promised_limit"),
@@ -365,9 +364,9 @@ def failed_cells(findings: list[fd.Finding]) -> set[tuple[str, int, str]]:
 def cells_read(spec: RuleSpec, finding: fd.Finding, package) -> set[str]:
     """The fields of the finding's own row that ``finding`` (of rule ``spec``) depends on."""
     own = {finding.field} if finding.field else set()
-    key = (finding.resource, finding.code)
-    if key in CELLS_READ:
-        return own | set(CELLS_READ[key])
+    for key in ((finding.resource, finding.code), (None, finding.code)):
+        if key in CELLS_READ:
+            return own | set(CELLS_READ[key])
     return own | base_columns(spec.columns(package)).get(finding.resource, set())
 
 
