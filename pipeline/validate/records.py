@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from pipeline.core import findings as fd
 from pipeline.core.csv_read import read_text_table
@@ -48,16 +49,41 @@ def _key(package: DataPackage, name: str) -> list[str]:
 
 def _record_ids(package: DataPackage, name: str, file, key: list[str], rows: set[int]) -> dict[int, str]:
     names = [f["name"] for f in package.fields(name)]
-    frame = read_text_table(file.abs, names).frame
+    wanted = sorted(rows)
+    text = _key_text(file.abs, names, key)
+    indexes = [row - 2 for row in wanted if row - 2 < text.num_rows]  # spreadsheet row: the header is row 1
+    taken = text.take(pa.array(indexes, type=pa.int64())).to_pylist()
     found = {}
-    for row in sorted(rows):
-        index = row - 2  # spreadsheet row: the header is row 1
-        if index >= len(frame):
-            continue
-        parts = ["" if pd.isna(value) else str(value) for value in frame.iloc[index][key]]
+    for index, values in zip(indexes, taken):
+        parts = ["" if values[k] is None else str(values[k]) for k in key]
         if any(part.strip() for part in parts):
-            found[row] = shown(SEPARATOR.join(parts))
+            found[index + 2] = shown(SEPARATOR.join(parts))
     return found
+
+
+def _key_text(path, names: list[str], key: list[str]) -> pa.Table:
+    """The key columns' text of every record; only those columns are converted (a file of a million
+    rows is read in a fraction of a second). A file with malformed rows is read as validation reads it."""
+    malformed: list[int] = []
+
+    def on_invalid(row) -> str:
+        malformed.append(row.actual_columns)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path, read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding="utf8"),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(include_columns=key, column_types={n: pa.string() for n in key},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowKeyError):
+        table = None
+    if malformed or table is None:
+        frame = read_text_table(path, names).frame[key]
+        return pa.Table.from_pydict({k: pa.array(frame[k].astype(object).where(frame[k].notna(), None).tolist(),
+                                                 type=pa.string()) for k in key})
+    return table
 
 
 def shown(record: str) -> str:
