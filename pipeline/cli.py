@@ -306,19 +306,25 @@ def template(resource: str, data_dir: Path, out_path: Path) -> None:
     """生成一个资源的 Excel 填报模板：中文表头、下拉选项、说明工作表。
 
     Write an empty Excel template for a resource: Chinese headers that `ledger import` reads back,
-    drop-down lists of the Chinese labels, text-formatted code columns and a 说明 sheet.
+    drop-down lists of the Chinese labels and of the package's department and place names (with
+    sheets of their codes), text-formatted code columns and a 说明 sheet.
 
     \b
     例 / Example:
       ledger template --resource issues --out 问题台账模板.xlsx
     """
-    from pipeline.contribute.workbook import template_bytes
+    from pipeline.contribute.workbook import code_lists, template_bytes
+    from pipeline.core.ledger import read_resource
 
     if out_path.suffix.lower() != ".xlsx":
         raise click.BadParameter("模板是 Excel 工作簿，文件名应以 .xlsx 结尾。", param_hint="--out")
     package = package_with(data_dir, resource)
+    try:  # the departments and places the template lists by name
+        lists = code_lists(package, read_resource(package, "departments"), read_resource(package, "regions"))
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(f"无法读取部门表或区划表（{exc}）：先运行 ledger validate --data {data_dir} 并改正。") from None
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(template_bytes(package, resource))
+    out_path.write_bytes(template_bytes(package, resource, lists))
     click.echo(f"已写出 {resource} 的填报模板到 {out_path}。Wrote the {resource} template to {out_path}.")
 
 

@@ -61,7 +61,8 @@ def test_codes_block_row_shows_title_code_example_severity_and_fix():
 def test_codes_block_escapes_examples_and_turns_backticks_into_code():
     html = codes_block()
     assert "资源路径写成了 &#34;../问题台账.csv&#34; 或一个网址" in html
-    assert "用 <code>ledger import</code> 转换，或用文本编辑器另存为“UTF-8（无 BOM）”。" in html
+    assert ("然后用 <code>ledger import 文件.xlsx --resource 资源名</code> 转换成标准 CSV；"
+            "只有浏览器时，把 .xlsx 上传到 inbox/ 文件夹，校验会按同样的方式转换。") in html
     assert "`" not in html
     assert html.count("警告：可以发布") == 2  # calendar-year-missing and rectified-not-negative
     assert ('<td><strong>缺少节假日安排</strong> <code>calendar-year-missing</code> '

@@ -51,7 +51,7 @@ def test_json_report_lists_every_field():
     payload = json.loads(fd.to_json(sample_report()))
     assert payload["valid"] is False and payload["errors"] == 2 and payload["warnings"] == 1
     assert sorted(payload["findings"][0]) == ["code", "field", "fix_en", "fix_zh", "message_en", "message_zh", "path",
-                                              "resource", "row", "severity", "value"]
+                                              "record", "resource", "row", "severity", "value"]
 
 
 def test_text_report_names_file_row_field_and_code():

@@ -144,7 +144,7 @@ def test_the_report_renders_as_the_pull_request_comment_in_the_sheets_terms(repo
     assert sorted(p.name for p in report.iterdir()) == ["diff.md", "pr-number.txt", "validate.json", "validate.md"]
     body = prcomment.comment_for(report, prcomment.known_resources())
     assert "#### 📄 inbox/会议.xlsx（工作表“下沉会议与夜访”）" in body
-    assert "| ☐ | 3 | 参会部门（F 列） | nosuch |" in body
+    assert "| ☐ | 3 | M-005 | 参会部门（F 列） | nosuch |" in body
     assert "| meetings | 2 | 0 | 0 |" in body
 
 

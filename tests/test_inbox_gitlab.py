@@ -171,4 +171,4 @@ def test_validate_imports_the_inbox_with_the_default_branchs_code(tmp_path, proj
     assert "收件箱：用默认分支的代码导入工作簿 / Importing inbox/ with the default branch's code\n" in run.stdout
     assert "[错误] inbox/会议.xlsx（工作表“下沉会议与夜访”），第 2 行，字段 参会部门（F 列） [unknown-code]\n" in run.stdout
     body = prcomment.comment_for(repo / "mr-report", prcomment.known_resources())
-    assert "| ☐ | 2 | 参会部门（F 列） | nosuch |" in body
+    assert "| ☐ | 2 | M-009 | 参会部门（F 列） | nosuch |" in body

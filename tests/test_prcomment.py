@@ -55,13 +55,13 @@ def test_a_report_becomes_a_todo_list_by_file_then_the_changes(tmp_path):
         "**❌ 数据无效，不能发布：3 个错误，0 个警告。**\n\n"
         "请按下面的待办清单逐条修改（行号与 Excel 一致，表头是第 1 行）。改好后再次提交或上传文件，本评论会自动更新。\n\n"
         "### 待办清单 / To do\n\n"
-        "#### 📄 issues/2026.csv\n\n| | 行 | 字段 | 值 | 问题 | 修改方法 |\n|---|---|---|---|---|---|\n"
-        "| ☐ | 3 | raised\\_on | 2026/1/4 | 字段 raised\\_on 的值“2026/1/4”不是合法的日期。 | "
+        "#### 📄 issues/2026.csv\n\n| | 行 | 记录 | 字段 | 值 | 问题 | 修改方法 |\n|---|---|---|---|---|---|---|\n"
+        "| ☐ | 3 |  | raised\\_on | 2026/1/4 | 字段 raised\\_on 的值“2026/1/4”不是合法的日期。 | "
         "日期格式为 YYYY-MM-DD；`ledger import` 可自动转换。 |\n"
-        "| ☐ | 9 | raised\\_on | 2026/1/5 | 字段 raised\\_on 的值“2026/1/5”不是合法的日期。 | "
+        "| ☐ | 9 |  | raised\\_on | 2026/1/5 | 字段 raised\\_on 的值“2026/1/5”不是合法的日期。 | "
         "日期格式为 YYYY-MM-DD；`ledger import` 可自动转换。 |\n\n"
-        "#### 📄 meetings.csv\n\n| | 行 | 字段 | 值 | 问题 | 修改方法 |\n|---|---|---|---|---|---|\n"
-        "| ☐ | 4 | departments | jtys | 字段 departments 中的“jtys”在 departments 中找不到。 | "
+        "#### 📄 meetings.csv\n\n| | 行 | 记录 | 字段 | 值 | 问题 | 修改方法 |\n|---|---|---|---|---|---|---|\n"
+        "| ☐ | 4 |  | departments | jtys | 字段 departments 中的“jtys”在 departments 中找不到。 | "
         "改正代码（多个代码用英文分号 ; 分隔，不要空格），或先在对应的表中添加。 |\n\n"
         "### 数据变化 / Data changes\n\n| 资源 | 新增 | 修改 | 删除 |\n|---|---|---|---|\n| issues | 1 | 1 | 0 |\n\n"
         + FOOTER)
@@ -97,7 +97,7 @@ def test_an_injected_value_stays_one_escaped_cell(tmp_path):
                                    resource="issues", value=value, constraint_zh="x", constraint_en="x")])
     body = comment_for(artifact(tmp_path, report, diff_markdown([])))
     row = next(line for line in body.splitlines() if line.startswith("| ☐ | 2 |"))
-    assert row.split(" | ")[3] == "\\|&lt;script&gt;alert(1)&lt;/script&gt;\\| \\| ☐ \\| 1 \\| 伪造 \\|@\u200badmin"
+    assert row.split(" | ")[4] == "\\|&lt;script&gt;alert(1)&lt;/script&gt;\\| \\| ☐ \\| 1 \\| 伪造 \\|@\u200badmin"
     assert body.count("<!-- sunshine-ledger-report -->") == 1 and "<script>" not in body
 
 

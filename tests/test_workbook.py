@@ -17,7 +17,8 @@ from pipeline.core.dictionary import dictionary_rows
 from pipeline.contribute.importer import import_file
 from pipeline.core.package import load
 from pipeline.render.excel_templates import render_section
-from pipeline.contribute.workbook import template_bytes
+from pipeline.contribute.workbook import code_lists, template_bytes
+from pipeline.core.ledger import read_resource
 
 ISSUE_HEADERS = ["问题编号", "来源机制", "会议编号", "诉求类型", "提出日期", "所在区划", "问题标题", "问题类别", "难易程度",
                  "牵头部门", "协办部门", "办理状态", "交办日期", "办结期限", "办结日期", "归档日期", "办结层级", "是否督办",
@@ -140,7 +141,8 @@ def test_cli_template_writes_the_workbook(package, tmp_path):
     result = CliRunner().invoke(cli, ["template", "--resource", "issues", "--data", str(package.root), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert result.output == f"已写出 issues 的填报模板到 {out}。Wrote the issues template to {out}.\n"
-    assert out.read_bytes() == template_bytes(package, "issues")
+    lists = code_lists(package, read_resource(package, "departments"), read_resource(package, "regions"))
+    assert out.read_bytes() == template_bytes(package, "issues", lists)
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -156,7 +158,8 @@ def test_section_writes_every_template_and_lists_them(tiny_ledger):
     rendered = render_section(tiny_ledger, {})
     assert sorted(rendered.files) == sorted(f"downloads/templates/{name}.xlsx"
                                             for name in tiny_ledger.package.resource_names)
-    assert rendered.files["downloads/templates/issues.xlsx"] == template_bytes(tiny_ledger.package, "issues")
+    lists = code_lists(tiny_ledger.package, tiny_ledger.departments, tiny_ledger.regions)
+    assert rendered.files["downloads/templates/issues.xlsx"] == template_bytes(tiny_ledger.package, "issues", lists)
     block = rendered.blocks["template-downloads"]
     assert block.count("<li>") == 13
     size = round(len(rendered.files["downloads/templates/issues.xlsx"]) / 1024)

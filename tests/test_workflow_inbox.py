@@ -214,5 +214,5 @@ def test_pr_data_reports_the_inbox_in_the_sheets_terms(tmp_path, origin):
     assert output.read_text(encoding="utf-8") == "status=1\n"
     body = prcomment.comment_for(repo / "pr-report", prcomment.known_resources())
     assert "#### 📄 inbox/会议.xlsx（工作表“下沉会议与夜访”）" in body
-    assert "| ☐ | 2 | 参会部门（F 列） | nosuch |" in body and "| meetings | 1 | 0 | 0 |" in body
+    assert "| ☐ | 2 | M-009 | 参会部门（F 列） | nosuch |" in body and "| meetings | 1 | 0 | 0 |" in body
     shutil.rmtree(repo / "pr-report")

@@ -44,7 +44,10 @@ MAX_BODY = 60_000  # GitHub refuses comments over 65,536 characters
 MAX_PR = 10**9
 FINDING_FIELDS = {"path": (str,), "row": (int, type(None)), "field": (str, type(None)), "code": (str,),
                   "resource": (str, type(None)), "value": (str, type(None)), "message_zh": (str,),
-                  "message_en": (str,), "fix_zh": (str,), "fix_en": (str,), "severity": (str,)}
+                  "message_en": (str,), "fix_zh": (str,), "fix_en": (str,), "severity": (str,),
+                  "record": (str, type(None))}
+# A report of a pull request based on a main without record ids has findings without "record".
+OPTIONAL_FIELDS = {"record"}
 CODE = re.compile(r"[a-z][a-z0-9-]{0,49}")
 DIFF_ROW = re.compile(r"\| ([a-z][a-z0-9_]{0,39}) \| (\d{1,9}) \| (\d{1,9}) \| (\d{1,9}) \|")
 CELL_CLIP = 400
@@ -104,10 +107,10 @@ def parse_report(text: str) -> fd.Report:
 
 
 def _finding(item: object) -> fd.Finding:
-    if not isinstance(item, dict) or set(item) != set(FINDING_FIELDS):
+    if not isinstance(item, dict) or not set(FINDING_FIELDS) - OPTIONAL_FIELDS <= set(item) <= set(FINDING_FIELDS):
         raise BadArtifact("问题条目的键不对")
     for key, types in FINDING_FIELDS.items():
-        if type(item[key]) not in types:  # type(), not isinstance(): True is not a row number
+        if key in item and type(item[key]) not in types:  # type(), not isinstance(): True is not a row number
             raise BadArtifact(f"问题条目的 {key} 类型不对")
     if not CODE.fullmatch(item["code"]) or item["severity"] not in (fd.ERROR, fd.WARNING):
         raise BadArtifact("问题条目的代码或级别不对")
@@ -196,7 +199,8 @@ def standard_section(path: Path | None, base: dict) -> list[str]:
 def render(report: fd.Report | None, diff: list[tuple[str, int, int, int]] | None, problem: str | None = None,
            standard: list[str] | None = None) -> str:
     """The comment's Markdown: a change of the standard first (``standard``: lines of
-    :func:`standard_section`), then a to-do list by file, then the data changes."""
+    :func:`standard_section`), then a to-do list by file (row, record id, field, value, problem, fix),
+    then the data changes."""
     head = [MARKER, "## 阳光台账数据校验 / Data check", ""] + (standard or [])
     if report is None:
         head += [f"⚠️ 无法读取本次校验的报告（{cell(problem or '报告缺失')}），请打开本拉取请求的 Checks（检查）"
@@ -215,12 +219,13 @@ def render(report: fd.Report | None, diff: list[tuple[str, int, int, int]] | Non
     for finding in report.findings:
         lines = []
         if finding.path != current:
-            lines += [f"#### 📄 {cell(finding.path)}", "", "| | 行 | 字段 | 值 | 问题 | 修改方法 |",
-                      "|---|---|---|---|---|---|"]
+            lines += [f"#### 📄 {cell(finding.path)}", "", "| | 行 | 记录 | 字段 | 值 | 问题 | 修改方法 |",
+                      "|---|---|---|---|---|---|---|"]
         mark = "☐" if finding.severity == fd.ERROR else "⚠️"
         if current is not None and finding.path != current:
             lines.insert(0, "")
-        lines.append(f"| {mark} | {finding.row if finding.row is not None else ''} | {cell(finding.field)} | "
+        lines.append(f"| {mark} | {finding.row if finding.row is not None else ''} | {cell(finding.record)} | "
+                     f"{cell(finding.field)} | "
                      f"{cell(finding.value)} | {cell(finding.message_zh)} | {cell(finding.fix_zh)} |")
         size = len("\n".join(lines)) + 1
         if size > budget:

@@ -30,6 +30,17 @@ class CodeInfo:
     example_zh: str = ""  # a short, realistic bad value or situation that gets this code
 
 
+# The one way from a sheet a clerk saved from Excel to the standard's CSV, for every encoding problem:
+# Excel's "CSV UTF-8" adds a BOM and its plain "CSV" is GBK, so re-saving as any CSV goes in a circle.
+EXCEL_PATH_ZH = ("在 Excel 中打开这个文件，另存为“Excel 工作簿（.xlsx）”（不要另存为 CSV：Excel 的“CSV UTF-8”开头带 BOM，"
+                 "普通“CSV”是 GBK 编码，都不能直接提交），然后用 `ledger import 文件.xlsx --resource 资源名` 转换成标准 CSV；"
+                 "只有浏览器时，把 .xlsx 上传到 inbox/ 文件夹，校验会按同样的方式转换。")
+EXCEL_PATH_EN = ("Open the file in Excel and save it as an Excel workbook (.xlsx), not as CSV (Excel's 'CSV UTF-8' starts "
+                 "with a BOM and its plain 'CSV' is GBK; neither can be committed), then convert it with "
+                 "`ledger import FILE.xlsx --resource NAME`; with only a browser, upload the .xlsx into the inbox/ folder, "
+                 "where the check converts it the same way.")
+
+
 _ENTRIES = [
     # --- the descriptor and the files --------------------------------------
     CodeInfo("package-error", "数据包描述文件有误",
@@ -97,16 +108,14 @@ _ENTRIES = [
     CodeInfo("encoding-error", "文件编码不是 UTF-8",
              "文件不是 UTF-8 编码：第 {row} 行有无法识别的字节（{detail}）。",
              "The file is not UTF-8: row {row} has bytes that cannot be decoded ({detail}).",
-             "用 `ledger import 文件 --resource 资源名` 转换（支持 GBK/GB18030、UTF-16 和 Excel 文件），"
-             "或在 Excel 中“另存为 CSV UTF-8”。",
-             "Convert it with `ledger import FILE --resource NAME` (reads GBK/GB18030, UTF-16 and Excel), "
-             "or save it from Excel as 'CSV UTF-8'.",
+             EXCEL_PATH_ZH,
+             EXCEL_PATH_EN,
              group="文件与编码", example_zh="Excel“另存为 CSV”得到的 GBK 文件，网页上打开中文全是乱码"),
     CodeInfo("bom-present", "文件带有 BOM",
              "文件开头带有字节顺序标记（BOM），数据标准要求不带 BOM 的 UTF-8。",
              "The file starts with a byte order mark (BOM); the standard asks for UTF-8 without BOM.",
-             "用 `ledger import` 转换，或用文本编辑器另存为“UTF-8（无 BOM）”。",
-             "Convert it with `ledger import`, or save it as 'UTF-8 without BOM' in a text editor.",
+             EXCEL_PATH_ZH,
+             EXCEL_PATH_EN,
              group="文件与编码", example_zh="Excel“CSV UTF-8”保存的文件开头多了 EF BB BF 三个字节"),
     CodeInfo("empty-file", "文件为空",
              "文件是空的，连表头也没有。",
@@ -245,6 +254,14 @@ _ENTRIES = [
              "如果问题已经办结，更新状态；否则清空该字段。",
              "If the issue is done, update its status; otherwise clear the field.",
              group="跨字段规则", example_zh="状态还是“已交办”，却填了办结日期"),
+    CodeInfo("due-before-assigned", "办结期限早于交办日期",
+             "{title}（{field}）是 {value}，早于{other_title}（assigned_on）{assigned_on}。",
+             "The deadline {field} is {value}, before the assignment date assigned_on ({assigned_on}).",
+             "办结期限从交办日期起算，最早是交办当天：改正两个日期中有误的一个；不确定期限时把办结期限留空，"
+             "系统按办理时限规则（deadline_rules）从交办日期算出期限。",
+             "A deadline counts from the day of assignment, that day at the earliest: correct the wrong date; "
+             "if unsure, leave due_on empty and the deadline is computed from deadline_rules.",
+             group="跨字段规则", example_zh="交办日期 2026-03-10，办结期限却填了 2026-03-05"),
     CodeInfo("unknown-code", "代码不存在",
              "字段 {field} 中的“{value}”在 {target} 中找不到。",
              "'{value}' in field {field} is not found in {target}.",

@@ -31,6 +31,7 @@ class Finding:
     fix_zh: str
     fix_en: str
     severity: str = ERROR
+    record: str | None = None  # the row's primary key value ("Q-2026-00005"), set by validation
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -23,7 +23,8 @@ from pipeline.core.package import DataPackage, PackageError, load
 from pipeline.core.csv_read import TEXT, read_text_table
 from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural_findings
 from pipeline.validate.files import STILL_READ, FileFacts, check_files, with_record_counts
-from pipeline.validate.rules import RULES, run_rule, run_rules
+from pipeline.validate.records import with_record_ids
+from pipeline.validate.rules import RULES, consequences_dropped, failed_cells, run_rule, run_rules
 from pipeline.validate.stages import KEYS, StageCache
 from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_finding,
                                     personal_findings, personal_numbers, plan_files, validated_digests, work_files)
@@ -75,9 +76,10 @@ def _checked_records(package: DataPackage, engine: str, cache: FileCache, ledger
         findings = list(run_frictionless(package, with_record_counts(facts)))
         ledger = build_ledger(package)
         ledger.validated = validated_digests(plans)
+        failed = failed_cells(findings)
         findings += list(text_personal_findings(package))
-        findings += list(run_rules(ledger))
-        return findings, ledger
+        findings += list(run_rules(ledger, failed))
+        return with_record_ids(package, findings), ledger
     try:
         works = work_files(package, plans, cache)
         findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed)
@@ -86,7 +88,7 @@ def _checked_records(package: DataPackage, engine: str, cache: FileCache, ledger
     findings += [f for name, items in works.items() for work in items for f in personal_findings(name, work)]
     if ledger is not None:
         ledger.validated = validated_digests(plans)
-    return findings, ledger
+    return with_record_ids(package, findings), ledger  # each finding of a data row names its record
 
 
 def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]], stages: StageCache,
@@ -106,6 +108,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     errors = {name: local[name] + keyed.get(name, []) for name in works}
     facts = {name: [FileFacts(work.file, work.records) for work in items] for name, items in works.items()}
     findings = list(structural_findings(package, errors, blank, facts))
+    failed = failed_cells(findings)
     built: list[Ledger] = []
 
     def ledger() -> Ledger:  # built at most once, and only when something needs it
@@ -118,7 +121,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     for spec in RULES:
         stored = stages.through(spec.name, base_columns(spec.columns(package)),
                                 lambda spec=spec: [f.to_dict() for f in run_rule(spec, ledger())])
-        findings += [fd.Finding(**item) for item in stored]
+        findings += consequences_dropped(spec, [fd.Finding(**item) for item in stored], failed, package)
     return findings, built[0] if built else None
 
 

@@ -3,7 +3,9 @@
 Each rule is a function ``(ledger) -> Iterator[Finding]`` that selects the
 offending rows with column operations and yields one finding per row, with
 the row's own file and spreadsheet row. Values that failed their type check
-are missing here (already reported), so a rule never reports them twice.
+are missing here (already reported), and a rule's findings that read such a
+cell are dropped (``consequences_dropped``): one root cause, one finding — a
+date typed 2026/1/1 is a type error, not also "status resolved needs a date".
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core import findings as fd
-from pipeline.core.ledger import DONE, Ledger, positions_in
+from pipeline.core.ledger import DONE, Ledger, base_columns, positions_in
 from pipeline.core.csv_read import TEXT
 
 Rule = Callable[[Ledger], Iterator[fd.Finding]]
@@ -146,6 +148,16 @@ def issue_date_order(ledger: Ledger) -> Iterator[fd.Finding]:
         frame = issues.assign(_earlier=earlier, _earlier_name=earlier_name)
         yield from emit(frame, bad, "date-order", "issues", later,
                         other_field="_earlier_name", other_value="_earlier")
+
+
+@rule(reads={"issues": ("assigned_on", "due_on")})
+def issue_due_after_assigned(ledger: Ledger) -> Iterator[fd.Finding]:
+    issues = ledger.issues
+    # A deadline counts from the day of assignment: the same day (same_day rules) at the earliest.
+    early = issues["due_on"].notna() & issues["assigned_on"].notna() & (issues["due_on"] < issues["assigned_on"])
+    titles = {name: ledger.package.field("issues", name).get("title") or name for name in ("due_on", "assigned_on")}
+    yield from emit(issues, early, "due-before-assigned", "issues", "due_on", assigned_on="assigned_on",
+                    title=lambda _r: titles["due_on"], other_title=lambda _r: titles["assigned_on"])
 
 
 @rule(reads={"issues": ("meeting_id", "mechanism"), "meetings": ("id", "mechanism")})
@@ -325,11 +337,55 @@ def calendar_coverage(ledger: Ledger) -> Iterator[fd.Finding]:
                       year=int(year), count=int(count))
 
 
+# --- one root cause, one finding -----------------------------------------------------
+
+# Codes of the structural checks whose cell reaches the rules as missing: the value failed its type.
+FAILED_TYPE = ("type-error",)
+# The cells of its own row a rule's finding reads besides its own field, where that is less than
+# everything its rule reads ((resource, code) or, for any resource, (None, code) → fields); any
+# other finding reads all its rule reads.
+CELLS_READ: dict[tuple[str | None, str], tuple[str, ...]] = {
+    (None, "date-after-as-of"): (),
+    (None, "unknown-code"): (),
+    ("issues", "status-missing-field"): ("status",),
+    ("issues", "status-extra-field"): ("status",),
+    ("issues", "due-before-assigned"): ("assigned_on",),
+    ("devolved_items", "date-order"): ("effective_on",),
+    ("devolved_items", "limit-order"): ("statutory_limit",),
+    ("devolved_items", "limit-unit-missing"): ("statutory_limit", "promised_limit"),
+}
+
+
+def failed_cells(findings: list[fd.Finding]) -> set[tuple[str, int, str]]:
+    """(file, row, field) of every cell that failed its type."""
+    return {(f.path, f.row, f.field) for f in findings if f.code in FAILED_TYPE and f.row is not None and f.field}
+
+
+def cells_read(spec: RuleSpec, finding: fd.Finding, package) -> set[str]:
+    """The fields of the finding's own row that ``finding`` (of rule ``spec``) depends on."""
+    own = {finding.field} if finding.field else set()
+    for key in ((finding.resource, finding.code), (None, finding.code)):
+        if key in CELLS_READ:
+            return own | set(CELLS_READ[key])
+    return own | base_columns(spec.columns(package)).get(finding.resource, set())
+
+
+def consequences_dropped(spec: RuleSpec, found: list[fd.Finding], failed: set[tuple[str, int, str]],
+                         package) -> list[fd.Finding]:
+    """The rule's findings without those that read a cell of their row that failed its type: that cell
+    is missing to the rule, and the type error already says what to fix."""
+    if not failed:
+        return found
+    rows = {(path, row) for path, row, _ in failed}
+    return [f for f in found if (f.path, f.row) not in rows
+            or not any((f.path, f.row, name) in failed for name in cells_read(spec, f, package))]
+
+
 def run_rule(spec: RuleSpec, ledger: Ledger) -> list[fd.Finding]:
     """One rule's findings, computed on a view of the ledger holding only what the rule declares."""
     return list(spec.check(ledger.view(spec.columns(ledger.package))))
 
 
-def run_rules(ledger: Ledger) -> Iterator[fd.Finding]:
+def run_rules(ledger: Ledger, failed: set[tuple[str, int, str]] = frozenset()) -> Iterator[fd.Finding]:
     for spec in RULES:
-        yield from run_rule(spec, ledger)
+        yield from consequences_dropped(spec, run_rule(spec, ledger), failed, ledger.package)

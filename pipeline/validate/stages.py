@@ -72,7 +72,7 @@ class StageCache:
 
 
 FINDING_FIELDS = {f.name for f in fields(fd.Finding)}
-OPTIONAL = {"row": int, "field": str, "resource": str, "value": str}
+OPTIONAL = {"row": int, "field": str, "resource": str, "value": str, "record": str}
 
 
 def findings_shape(stored) -> bool:
