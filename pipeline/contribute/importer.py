@@ -6,12 +6,18 @@ Excel row number and column whatever it cannot convert. All or nothing: a
 file with any problem writes nothing, so no row is ever lost or half-converted.
 
 Importing onto a file that already exists merges instead (pipeline/contribute/merge.py).
+
+Findings speak the clerk's terms: the workbook and sheet, the row as Excel numbers it,
+the column by its header (“牵头部门”列 H5) and the record's id. A title row or a
+merged group header above the header row is skipped (and said so); a department or
+place typed by its name is converted to its code (pipeline/contribute/names.py).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -20,9 +26,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl.utils.cell import get_column_letter
+
 from pipeline.core import findings as fd
 from pipeline.core.csv_write import csv_text
 from pipeline.core.package import DataPackage
+from pipeline.contribute import names as nm
 from pipeline.contribute.sheets import EXCEL_EPOCH, Sheet, Unreadable, read_workbook, web_page
 
 DATE_FORMS = [
@@ -188,9 +197,12 @@ def _label_table(field: dict) -> dict[str, str]:
 class _Converter:
     """Per-field conversion of one resource, with the lookups built once."""
 
-    def __init__(self, fields: list[dict], epoch: dt.date = EXCEL_EPOCH):
+    def __init__(self, fields: list[dict], epoch: dt.date = EXCEL_EPOCH, refs: dict[str, nm.Lookup] | None = None):
         self.fields = fields
         self.epoch = epoch  # day 0 of the sheet's serial dates
+        self.refs = refs or {}  # field → the code list whose names it may be typed with
+        self.renamed: dict[tuple[str, str, str], list[int]] = {}  # (field, name, code) → the sheet rows
+        self.row = 0  # the sheet row being converted, for ``renamed``
         self.by_header: dict[str, str] = {}
         for f in fields:
             self.by_header[f["name"]] = f["name"]
@@ -250,7 +262,28 @@ class _Converter:
                 width = int(re.match(r"\^\\d\{(\d+)\}", pattern).group(1))
                 if len(text) < width:
                     return None, f"“{text}”只有 {len(text)} 位，应为 {width} 位：Excel 可能去掉了开头的 0；请把该列设为文本"
+        if name in self.refs:
+            return self.codes_for_names(name, ftype, text)
         return text, None
+
+    def codes_for_names(self, name: str, ftype: str, text: str) -> tuple[str | None, str | None]:
+        """A department or place typed by its name → its code, when one record has that name."""
+        lookup = self.refs[name]
+        parts = [p.strip() for p in nm.LIST_SEPARATORS.split(text)] if ftype == "list" else [text]
+        found = [lookup.resolve(part) for part in parts]
+        if not any(found):
+            return text, None  # codes (or unknown words: validation names them)
+        out = []
+        for part, candidates in zip(parts, found):
+            if candidates is None:
+                out.append(fold(part))
+            elif len(candidates) == 1:
+                out.append(candidates[0].code)
+                self.renamed.setdefault((name, part, candidates[0].code), []).append(self.row)
+            else:
+                return None, (f"“{part}”是{lookup.what}名称，不是代码，有 {len(candidates)} 个{lookup.what}同名："
+                              f"{nm.candidates_text(candidates)}；请改填其中一个代码")
+        return ";".join(out), None
 
 
 @dataclass(frozen=True)
@@ -258,8 +291,31 @@ class Imported:
     """The canonical rows of an import, and which fields the sheet had a column for."""
     fields: list[str]
     present: frozenset[str]
-    rows: list[list[str]]  # row i came from Excel row i + 2
+    rows: list[list[str]]  # row i came from the sheet's row header_row + 1 + i
     sheet: str | None = None  # the worksheet read, for a workbook
+    header_row: int = 1  # the sheet's header row (below any title rows), as Excel numbers it
+    where: str = ""  # the workbook and sheet, as findings name them: 问题台账.xlsx（工作表“问题”）
+    columns: tuple[tuple[str, int, str], ...] = ()  # (field, column number, header as the sheet shows it)
+    notes: tuple[str, ...] = ()  # what the import did that the clerk should know (names → codes, title rows)
+    key: tuple[str, ...] = ()  # the resource's primary key
+
+    def column(self, field: str) -> str:
+        """A field's column as the clerk knows it: “问题编号”列 (or the field's name)."""
+        for name, _, label in self.columns:
+            if name == field:
+                return f"“{label}”列"
+        return f"字段 {field}"
+
+    def cell(self, field: str, index: int) -> str:
+        """Where row ``index``'s value of ``field`` is in the sheet: “问题编号”列 A5 (or the field's name)."""
+        for name, column, label in self.columns:
+            if name == field:
+                return f"“{label}”列 {get_column_letter(column)}{self.sheet_row(index)}"
+        return f"字段 {field}"
+
+    def sheet_row(self, index: int) -> int:
+        """Row ``index`` of ``rows`` as the sheet numbers it (Excel's numbers: the header row counted)."""
+        return self.header_row + 1 + index
 
     def csv(self) -> str:
         return csv_text(self.fields, self.rows)
@@ -286,73 +342,151 @@ def import_table(source: Path, package: DataPackage, resource: str) -> Imported:
     except OSError as exc:
         raise ImportFailed([fd.make("unreadable-file", path=source.name, resource=resource,
                                     detail=f"{exc.strerror or exc}")]) from None
-    rows = sheet.rows
     where = source.name if sheet.name is None else f"{source.name}（工作表“{sheet.name}”）"  # rows count in this sheet
-    if not any(_cell_text(v).strip() for row in rows for v in row) and not sheet.uncalculated:
+    if not any(_cell_text(v).strip() for row in sheet.rows for v in row) and not sheet.uncalculated:
         raise ImportFailed([fd.make("empty-file", path=where, row=1, resource=resource)])
-    converter = _Converter(fields, sheet.epoch)
-    problems: list[fd.Finding] = []
+    refs = {}
+    tables = nm.lookups(package)
+    for f in fields:
+        table = nm.reference(package, resource, f["name"], f.get("type", "string"))
+        if table in tables:
+            refs[f["name"]] = tables[table]
+    converter = _Converter(fields, sheet.epoch, refs)
+
+    # --- Find the header row: a title row or a merged group header may stand above it ---
+    top = _header_index(sheet.rows, converter)
+    if top and any(converter.header(v) for row in sheet.rows[:top] for v in row):
+        raise ImportFailed([fd.make("title-rows", path=where, row=top + 1, resource=resource, rows=_span(1, top))])
+    notes = [f"表头在第 {top + 1} 行：已跳过表头上方的第 {_span(1, top)} 行（标题行）。"] if top else []
+    across = sheet.fill_merged(top + 1)
+    rows = sheet.rows[top:]
     header = rows[0] if rows else []
     mapping = [converter.header(label) for label in header]
-    problems += _sheet_problems(sheet, mapping, fields, where, resource)
+    titles = {f["name"]: f.get("title") or f["name"] for f in fields}
+    columns = tuple((name, column, _label(label, titles[name]))
+                    for column, (label, name) in enumerate(zip(header, mapping), start=1) if name)
+    key = _primary_key(package, resource)
+    layout = Imported([f["name"] for f in fields], frozenset(), [], sheet.name, top + 1, where, columns, (), key)
+
+    # --- Read and convert every cell ---
+    problems: list[fd.Finding] = []
+    problems += _sheet_problems(sheet, across, mapping, layout, resource, top + 1)
     seen: set[str] = set()
     for column, (label, name) in enumerate(zip(header, mapping), start=1):
         if name in seen:
-            problems.append(fd.make("duplicate-label", path=where, row=1, resource=resource,
+            problems.append(fd.make("duplicate-label", path=where, row=top + 1, resource=resource,
                                     value=_cell_text(label), column=column))
             mapping[column - 1] = None  # its cells are not read: which of the two would win is a guess
         elif name is not None:
             seen.add(name)
         elif _cell_text(label).strip():
-            problems.append(fd.make("extra-label", path=where, row=1, resource=resource,
+            problems.append(fd.make("extra-label", path=where, row=top + 1, resource=resource,
                                     value=_cell_text(label), column=column))
         elif any(column - 1 < len(row) and _cell_text(row[column - 1]).strip() for row in rows[1:]):
-            problems.append(fd.make("blank-label", path=where, row=1, resource=resource, column=column))
+            problems.append(fd.make("blank-label", path=where, row=top + 1, resource=resource, column=column))
     for f in fields:
         if f["name"] not in mapping and f.get("constraints", {}).get("required"):
-            problems.append(fd.make("missing-label", path=where, row=1, resource=resource, field=f["name"]))
-    out_rows = list(_convert_rows(rows[1:], mapping, fields, converter, where, resource, problems))
+            problems.append(fd.make("missing-label", path=where, row=top + 1, resource=resource, field=f["name"]))
+    out_rows = list(_convert_rows(rows[1:], mapping, fields, converter, layout, resource, problems))
+    if not problems:
+        problems += _repeated_keys(out_rows, key, layout, resource)
     if problems:
         raise ImportFailed(problems)
-    return Imported([f["name"] for f in fields], frozenset(name for name in mapping if name), out_rows, sheet.name)
+    notes += [f"已把 {name} 换成代码 {code}（{layout.column(field)}，第 {_rows_text(rows_at)} 行）。"
+              for (field, name, code), rows_at in converter.renamed.items()]
+    return dataclasses.replace(layout, present=frozenset(name for name in mapping if name), rows=out_rows,
+                               notes=tuple(notes))
 
 
-def _sheet_problems(sheet: Sheet, mapping, fields, path: str, resource: str) -> list[fd.Finding]:
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def _rows_text(rows: list[int], shown: int = 10) -> str:
+    text = "、".join(str(r) for r in rows[:shown])
+    return text if len(rows) <= shown else f"{text} 等 {len(rows)} 行"
+
+
+def _label(header: object, title: str) -> str:
+    """A column as the clerk knows it: its header when that is Chinese, else the field's title."""
+    text = _cell_text(header).strip()
+    return text if _NON_ASCII.search(text) else f"{title}（{text}）"
+
+
+def _primary_key(package: DataPackage, resource: str) -> tuple[str, ...]:
+    key = package.resource(resource)["schema"].get("primaryKey") or []
+    return (key,) if isinstance(key, str) else tuple(key)
+
+
+HEADER_SEARCH = 10  # rows searched for the header when the first row is a title
+
+
+def _header_index(rows: list[list[object]], converter: _Converter) -> int:
+    """The index of the header row: the first row unless a later one (of the first ten) names more fields."""
+    def named(row: list[object]) -> int:
+        return len({converter.header(v) for v in row} - {None})
+
+    scores = [named(row) for row in rows[:HEADER_SEARCH]]
+    if not scores:
+        return 0
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    return best if scores[best] >= 2 and scores[best] > 2 * scores[0] else 0
+
+
+def _sheet_problems(sheet: Sheet, across, mapping, layout: Imported, resource: str,
+                    header_row: int) -> list[fd.Finding]:
     """Cells of a workbook whose value cannot be known: formulas saved without a result, merged ranges
     that span columns or the header."""
-    titles = {f["name"]: f.get("title") or f["name"] for f in fields}
+    labels = {column: label for _, column, label in layout.columns}
 
     def field_at(column: int) -> str | None:
         return mapping[column - 1] if column <= len(mapping) else None
 
-    def which(name: str | None) -> str:
-        return f"（字段 {name}，{titles[name]}）" if name else ""
+    def which(column: int, row: int) -> str:
+        parts = [f"“{labels[column]}”列"] if column in labels else []
+        parts += [f"字段 {field_at(column)}"] if field_at(column) else []
+        record = _record(sheet.rows[row - 1], layout) if layout.header_row < row <= len(sheet.rows) else ""
+        parts += [record] if record else []
+        return f"（{'，'.join(parts)}）" if parts else ""
 
     problems = []
     for row, column in sheet.uncalculated:
-        name = field_at(column)
-        problems.append(fd.make("formula-without-value", path=path, row=row, field=name, resource=resource,
-                                value=sheet.cell(row, column), where=which(name)))
-    for bounds in sheet.merged_across:
+        if row < header_row:
+            continue  # a title row: nothing is read from it
+        problems.append(fd.make("formula-without-value", path=layout.where, row=row, field=field_at(column),
+                                resource=resource, value=sheet.cell(row, column), where=which(column, row)))
+    for bounds in across:
         min_col, min_row = bounds[:2]
-        name = field_at(min_col)
-        problems.append(fd.make("merged-cells", path=path, row=min_row, field=name, resource=resource,
-                                value=sheet.range(*bounds), where=which(name)))
+        problems.append(fd.make("merged-cells", path=layout.where, row=min_row, field=field_at(min_col),
+                                resource=resource, value=sheet.range(*bounds), where=which(min_col, min_row)))
     return problems
 
 
-def _convert_rows(rows, mapping, fields, converter, path, resource, problems) -> Iterator[list[str]]:
+def _record(cells: list[object], layout: Imported) -> str:
+    """The record's id as its row of the sheet shows it: 问题编号 Q-2026-00005, or ""."""
+    parts = []
+    for name, column, label in layout.columns:
+        if name in layout.key and column <= len(cells) and _cell_text(cells[column - 1]).strip():
+            parts.append(f"{label.split('（')[0]} {fold(_cell_text(cells[column - 1]))}")
+    return "，".join(parts)
+
+
+def _convert_rows(rows, mapping, fields, converter, layout: Imported, resource, problems) -> Iterator[list[str]]:
     spec = {f["name"]: f for f in fields}
+    path = layout.where
     # Trailing blank rows (Excel leaves many) are dropped; blank rows in the middle are reported.
     last = len(rows)
     while last and all(_cell_text(v).strip() == "" for v in rows[last - 1]):
         last -= 1
     for offset, row in enumerate(rows[:last]):
-        excel_row = offset + 2
+        excel_row = layout.sheet_row(offset)
+        converter.row = excel_row
         if all(_cell_text(v).strip() == "" for v in row):
             problems.append(fd.make("blank-row", path=path, row=excel_row, resource=resource))
             continue
+        record = _record(row, layout)
         values = {name: "" for name in spec}
+        failed = set()
         for column, value in enumerate(row):
             if column >= len(mapping):
                 if _cell_text(value).strip():
@@ -364,8 +498,39 @@ def _convert_rows(rows, mapping, fields, converter, path, resource, problems) ->
                 continue
             text, reason = converter.cell(spec[name], value)
             if reason:
+                failed.add(name)
+                at = layout.cell(name, offset) + (f"（{record}）" if record and name not in layout.key else "")
                 problems.append(fd.make("import-error", path=path, row=excel_row, field=name, resource=resource,
-                                        value=_cell_text(value), reason=reason))
+                                        value=_cell_text(value), reason=reason, column=at))
             else:
                 values[name] = text
+        for name in layout.key:
+            if name in mapping and values[name] == "" and name not in failed:
+                problems.append(fd.make("missing-id", path=path, row=excel_row, field=name, resource=resource,
+                                        column=layout.cell(name, offset), title=spec[name].get("title") or name))
         yield [values[f["name"]] for f in fields]
+
+
+def _repeated_keys(rows: list[list[str]], key: tuple[str, ...], layout: Imported,
+                   resource: str) -> list[fd.Finding]:
+    """Two rows of the sheet with one key: which one should win is a guess, so neither does."""
+    if not key:
+        return []
+    positions = [layout.fields.index(name) for name in key]
+    first: dict[tuple[str, ...], int] = {}
+    problems = []
+    for index, row in enumerate(rows):
+        row_key = tuple(row[i] for i in positions)
+        excel_row = layout.sheet_row(index)
+        if row_key not in first:
+            first[row_key] = excel_row
+            continue
+        at = layout.cell(key[0], index)
+        if len(key) == 1:
+            finding = fd.make("unique-error", path=layout.where, row=excel_row, field=key[0], resource=resource,
+                              value=row_key[0], first_row=first[row_key])
+        else:
+            finding = fd.make("primary-key", path=layout.where, row=excel_row, field="、".join(key),
+                              resource=resource, value="|".join(row_key), first_row=first[row_key])
+        problems.append(dataclasses.replace(finding, message_zh=f"{at}：{finding.message_zh}"))
+    return problems
