@@ -223,7 +223,8 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
     if lost is not None:
         raise refuse(f"合并后重新读取，第 {lost + 2} 行与应有的内容不同（已有文件的引号可能没有闭合），"
                      "为免丢失或改动记录，没有合并")
-    suspects = likely_typos(new_keys, [k[0] for k in holders]) if len(positions) == 1 else []
+    remaining = [row_key[0] for row_key, numbers in holders.items() if not gone.issuperset(numbers)]
+    suspects = likely_typos(new_keys, remaining) if len(positions) == 1 else []
     return Merged(merged, appended=len(appended), replaced=len(listed), unchanged=unchanged,
                   untouched=len(kept) - len(listed) - unchanged, changes=tuple(listed), removed=len(gone),
                   suspects=tuple(suspects))

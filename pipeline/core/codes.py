@@ -385,7 +385,7 @@ _ENTRIES = [
              "Fill in the record's {field}; if the row is not a record (a total, a note), delete it. Then import again.",
              group="编号与引用", example_zh="表格第 7 行的“问题编号”空着"),
     CodeInfo("likely-id-typo", "编号疑似笔误",
-             "{column}的编号“{value}”与已有记录“{existing}”{why}，像是笔误，没有导入。",
+             "{column}：编号“{value}”与已有记录“{existing}”{why}，像是笔误，没有导入。",
              "The id '{value}' ({column}) differs from the existing record '{existing}' only slightly ({why}): "
              "probably a typo; nothing was imported.",
              "如果是笔误，把表格中的编号改成“{existing}”后重新导入；如果要改正旧编号，加 --remove {existing} "

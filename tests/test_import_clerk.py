@@ -1,0 +1,243 @@
+"""`ledger import` as a county clerk uses it (issue #18): a filled-in workbook onto an existing year file.
+
+Import never changes a record silently; findings name the workbook, sheet, Excel row, the column's
+header and the record id; departments and places typed by name become codes; a title row or a
+merged group header above the header row is recognised. Workbooks are made by openpyxl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from pipeline.cli import cli
+from pipeline.contribute.importer import Imported, ImportFailed, import_table
+from pipeline.contribute.merge import likely_typos, merge, read_back
+from pipeline.core.csv_write import csv_text
+from pipeline.core.package import load
+
+REPO = Path(__file__).resolve().parent.parent
+STANDARD = json.loads((REPO / "pipeline" / "standard.json").read_text(encoding="utf-8"))
+ISSUE_FIELDS = next(r for r in STANDARD["resources"] if r["name"] == "issues")["schema"]["fields"]
+FIELDS = [f["name"] for f in ISSUE_FIELDS]
+TITLES = [f["title"] for f in ISSUE_FIELDS]
+
+
+def issue(number: str, **values: str) -> dict:
+    row = {"id": number, "mechanism": "grid", "raised_on": "2026-03-02", "region_code": "990121001001",
+           "title": "村道路灯损坏需维修", "category": "infrastructure", "tier": "simple",
+           "lead_department": "jtj", "status": "registered"}
+    row.update(values)
+    return row
+
+
+def book(rows: list[dict], title_rows: list[list[str]] = (), merges: list[str] = ()) -> Workbook:
+    """A clerk's sheet: optional title rows, then the Chinese headers, then the rows."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "问题"
+    for row in title_rows:
+        sheet.append(row)
+    sheet.append(TITLES)
+    for row in rows:
+        sheet.append([row.get(name, "") for name in FIELDS])
+    for ref in merges:
+        sheet.merge_cells(ref)
+    return workbook
+
+
+def save(workbook: Workbook, path: Path) -> Path:
+    workbook.save(path)
+    return path
+
+
+def run(tiny: Path, source: Path, *extra: str):
+    return CliRunner().invoke(cli, ["import", str(source), "--resource", "issues", "--data", str(tiny),
+                                    "--out", str(tiny / "issues" / "2026.csv"), *extra])
+
+
+# --- import never changes a record silently -------------------------------------------------------
+
+Q003 = dict(raised_on="2026-03-05", region_code="990121002001", title="宅基地审批材料反复退回", category="land",
+            tier="difficult", lead_department="zrzyj", status="resolved", assigned_on="2026-03-05",
+            resolved_on="2026-03-20", resolved_at_level="township", escalated="false", summary="已办理")
+
+
+def test_reusing_an_existing_id_silently_replaced_the_record(tiny, tmp_path):
+    # Q-003 reused for another problem: the import said only "更新 1 行" and the record lost its title.
+    # Now every changed field is listed (old → new) and nothing is written without --replace.
+    target = tiny / "issues" / "2026.csv"
+    before = target.read_bytes()
+    row = issue("Q-003", **dict(Q003, title="桥面破损", summary=""))
+    source = save(book([issue("Q-101"), row]), tmp_path / "问题台账.xlsx")
+    result = run(tiny, source)
+    assert result.exit_code == 1 and target.read_bytes() == before
+    assert result.stderr == (
+        "读取的是工作表“问题”。Read the sheet '问题'.\n"
+        f"导入会修改 {target} 中的 1 条已有记录：\n"
+        f"  Q-003（问题台账.xlsx 第 3 行 → {target} 第 4 行）：\n"
+        "    问题标题（title）：“宅基地审批材料反复退回” → “桥面破损”\n"
+        "    办理情况（summary）：“已办理” → （空）\n"
+        "Error: 没有写出任何文件：导入会修改上面列出的 1 条已有记录；确认无误后加 --replace 重新运行。"
+        "Nothing was written: add --replace to change these records.\n")
+
+    result = run(tiny, source, "--replace")
+    assert result.exit_code == 0, result.output
+    lines = before.decode().split("\n")
+    lines[3] = lines[3].replace("宅基地审批材料反复退回", "桥面破损").replace("已办理", "")
+    added = csv_text(FIELDS, [[issue("Q-101").get(name, "") for name in FIELDS]]).split("\n", 1)[1]
+    assert target.read_text(encoding="utf-8") == "\n".join(lines) + added
+    assert result.stderr.endswith(f"已合并到 {target}：新增 1 行，更新 1 行，0 行与原来相同，其余 7 行保持不变。"
+                                  f" Merged into {target}: 1 added, 1 changed, 0 unchanged, 7 untouched.\n")
+
+
+def test_reimporting_the_same_record_is_not_a_change(tiny, tmp_path):
+    source = save(book([issue("Q-003", **Q003)]), tmp_path / "问题台账.xlsx")
+    before = (tiny / "issues" / "2026.csv").read_bytes()
+    result = run(tiny, source)
+    assert result.exit_code == 0, result.output
+    assert (tiny / "issues" / "2026.csv").read_bytes() == before
+    assert "新增 0 行，更新 0 行，1 行与原来相同，其余 7 行保持不变。" in result.stderr
+
+
+@pytest.mark.parametrize(("typed", "why"), [
+    ("Q-0003", "只差数字开头补的 0"), ("q-003", "只差字母大小写"), ("Q-O03", "只差一个字符（“O”与“0”）"),
+    ("Q003", "少了一个字符“-”"), ("Q--003", "多了一个字符“-”"), ("Q-0033", "多了一个字符“3”")])
+def test_typos_left_orphans_and_duplicates(tiny, tmp_path, typed, why):
+    # Q-2026-1901 typed for Q-2026-01901 became a second record beside the first. A new id that differs
+    # from an existing one only by padding, case or one character is refused as a likely typo.
+    target = tiny / "issues" / "2026.csv"
+    before = target.read_bytes()
+    source = save(book([issue("Q-101"), issue(typed)]), tmp_path / "问题台账.xlsx")
+    result = run(tiny, source)
+    assert result.exit_code == 1 and target.read_bytes() == before
+    assert result.stderr.startswith(
+        "[错误] 问题台账.xlsx（工作表“问题”），第 3 行，字段 id [likely-id-typo]\n"
+        f"  “问题编号”列 A3：编号“{typed}”与已有记录“Q-003”{why}，像是笔误，没有导入。\n"
+        f"  修改方法：如果是笔误，把表格中的编号改成“Q-003”后重新导入；如果要改正旧编号，加 --remove Q-003 "
+        f"删除旧记录；如果确是一条新记录，加 --new-id {typed}。\n")
+    # The clerk says it is a new record: it is added.
+    result = run(tiny, source, "--new-id", typed)
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8").count("\n") == 11
+
+
+def test_correcting_a_typo_id_removes_the_old_record_explicitly(tiny, tmp_path):
+    target = tiny / "issues" / "2026.csv"
+    lines = target.read_text(encoding="utf-8").split("\n")
+    target.write_text("\n".join(lines).replace("Q-004,", "Q-04,"), encoding="utf-8")  # the typo, imported earlier
+    source = save(book([issue("Q-004")]), tmp_path / "问题台账.xlsx")
+    result = run(tiny, source, "--remove", "Q-04")
+    assert result.exit_code == 0, result.output
+    row = csv_text(FIELDS, [[issue("Q-004").get(name, "") for name in FIELDS]]).split("\n", 1)[1]
+    assert target.read_text(encoding="utf-8") == "\n".join(lines[:4] + lines[5:]) + row
+    assert result.stderr.endswith("新增 1 行，更新 0 行，删除 1 行，0 行与原来相同，其余 7 行保持不变。"
+                                  f" Merged into {target}: 1 added, 0 changed, 1 removed, 0 unchanged, 7 untouched.\n")
+
+
+def test_the_next_number_is_not_a_typo(tiny, tmp_path):
+    source = save(book([issue("Q-009"), issue("Q-010"), issue("Q-100")]), tmp_path / "问题台账.xlsx")
+    assert run(tiny, source).exit_code == 0
+
+
+def test_a_blank_id_was_merged_in(tiny, tmp_path):
+    # A row without 问题编号 was appended and could never be replaced or removed by importing again.
+    target = tiny / "issues" / "2026.csv"
+    before = target.read_bytes()
+    source = save(book([issue("Q-101"), issue(""), issue("Q-102")]), tmp_path / "问题台账.xlsx")
+    result = run(tiny, source)
+    assert result.exit_code == 1 and target.read_bytes() == before
+    assert result.stderr.startswith(
+        "[错误] 问题台账.xlsx（工作表“问题”），第 3 行，字段 id [missing-id]\n"
+        "  “问题编号”列 A3没有填写：问题编号是这条记录的编号，每一行都要有。\n")
+    with pytest.raises(ImportFailed) as failed:  # refused at import, with or without --out
+        import_table(source, load(tiny), "issues")
+    assert [(f.row, f.field, f.code) for f in failed.value.findings] == [(3, "id", "missing-id")]
+
+
+def test_removing_a_record_is_explicit(tiny, tmp_path):
+    target = tiny / "issues" / "2026.csv"
+    before = target.read_text(encoding="utf-8")
+    header_only = save(book([]), tmp_path / "空表.xlsx")
+    result = run(tiny, header_only, "--remove", "Q-002,Q-005")
+    assert result.exit_code == 0, result.output
+    lines = before.split("\n")
+    assert target.read_text(encoding="utf-8") == "\n".join(lines[:2] + lines[3:5] + lines[6:])
+    for ids, why in [("Q-999", "已有文件中没有这条记录（编号须与文件中的完全一致）"), ("Q-002", "已有文件中没有这条记录（编号须与文件中的完全一致）")]:
+        kept = target.read_bytes()
+        result = run(tiny, header_only, "--remove", ids)
+        assert result.exit_code == 2 and target.read_bytes() == kept
+        assert result.output == f"Error: 没有写出任何文件：--remove {ids}：{why}。\n"
+    result = run(tiny, save(book([issue("Q-001")]), tmp_path / "问题台账.xlsx"), "--remove", "Q-001")
+    assert result.exit_code == 2
+    assert result.output == ("Error: 没有写出任何文件：--remove Q-001：这条记录也在导入的表格中，"
+                             "不能同时新增或修改又删除。\n")
+
+
+# --- properties ------------------------------------------------------------------------------------
+
+KEYS = st.integers(1, 30).map(lambda n: f"K{n:03d}")
+CELL = st.text(alphabet='ab 中,"\n', max_size=5)
+NAMES = ["id", "name", "note"]
+
+
+@st.composite
+def files_and_imports(draw):
+    keys = draw(st.lists(KEYS, unique=True, max_size=8))
+    rows = [[key, draw(CELL), draw(CELL)] for key in keys]
+    quoted = [draw(st.booleans()) for _ in rows]  # some tool quoted every cell of some records
+    raws = [(",".join('"' + c.replace('"', '""') + '"' for c in row) + "\n") if q else csv_text(row, [])
+            for row, q in zip(rows, quoted)]
+    named = draw(st.lists(st.sampled_from(keys), unique=True)) if keys else []
+    fresh = draw(st.lists(st.integers(31, 60).map(lambda n: f"K{n:03d}"), unique=True, max_size=3))
+    imported = [[key, draw(CELL), draw(CELL)] for key in named + fresh]
+    remove = draw(st.lists(st.sampled_from([k for k in keys if k not in named]), unique=True)) \
+        if len(keys) > len(named) else []
+    return "id,name,note\n" + "".join(raws), raws, rows, imported, remove
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=files_and_imports())
+def test_untouched_records_keep_their_bytes(case):
+    text, raws, rows, imported, remove = case
+    merged = merge(text.encode(), Imported(NAMES, frozenset(NAMES), imported), ["id"], path="t.csv",
+                   source="s.xlsx", resource="r", remove=[(key,) for key in remove])
+    by_key = {row[0]: row for row in imported}
+    old = {row[0]: row for row in rows}
+    expected = []
+    for raw, row in zip(raws, rows):
+        if row[0] in remove:
+            continue
+        new = by_key.get(row[0])
+        expected.append(raw if new is None or new == row else csv_text(new, []))
+    changes = [(new[0], tuple((n, a, b) for n, a, b in zip(NAMES, old[new[0]], new) if a != b))
+               for new in imported if new[0] in old and new != old[new[0]]]  # in the sheet's order
+    added = [row for row in imported if row[0] not in {r[0] for r in rows}]
+    assert merged.text == "id,name,note\n" + "".join(expected) + "".join(csv_text(r, []) for r in added)
+    assert [(c.key[0], c.fields) for c in merged.changes] == changes
+    assert (merged.removed, merged.appended, merged.replaced) == (len(remove), len(added), len(changes))
+    assert merged.suspects == ()  # K031… beside K001…: the next numbers, not typos
+
+
+@settings(max_examples=300, deadline=None)
+@given(existing=st.lists(st.from_regex(r"Q-20[0-9]{2}-[0-9]{5}", fullmatch=True), min_size=1, max_size=20,
+                         unique=True), pick=st.data())
+def test_likely_typos_flag_case_and_padding_never_the_next_number(existing, pick):
+    base = pick.draw(st.sampled_from(existing))
+    numbered = f"{base[:-5]}{(int(base[-5:]) + 1) % 100000:05d}"
+    if numbered not in existing:
+        assert likely_typos([(numbered, 2)], existing) == []
+    unpadded = base[:7] + (base[7:].lstrip("0") or "0")  # Q-2026-00105 typed as Q-2026-105
+    for typed in {base.lower(), unpadded} - {base} - set(existing):
+        ((suspect),) = likely_typos([(typed, 7)], existing)
+        assert (suspect.key, suspect.sheet_row) == (typed, 7) and suspect.existing.casefold() in {
+            e.casefold() for e in existing}
