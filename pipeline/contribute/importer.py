@@ -355,7 +355,7 @@ def import_table(source: Path, package: DataPackage, resource: str) -> Imported:
 
     # --- Find the header row: a title row or a merged group header may stand above it ---
     top = _header_index(sheet.rows, converter)
-    if top and any(converter.header(v) for row in sheet.rows[:top] for v in row):
+    if top and _header_above(sheet.rows, top, converter):
         raise ImportFailed([fd.make("title-rows", path=where, row=top + 1, resource=resource, rows=_span(1, top))])
     notes = [f"表头在第 {top + 1} 行：已跳过表头上方的第 {_span(1, top)} 行（标题行）。"] if top else []
     across = sheet.fill_merged(top + 1)
@@ -431,6 +431,18 @@ def _header_index(rows: list[list[object]], converter: _Converter) -> int:
         return 0
     best = max(range(len(scores)), key=lambda i: (scores[i], -i))
     return best if scores[best] >= 2 and scores[best] > 2 * scores[0] else 0
+
+
+def _header_above(rows: list[list[object]], top: int, converter: _Converter) -> bool:
+    """Whether a column's header stands above the header row (a two-level header: 问题编号 merged down
+    two rows beside 基本信息 over its columns), rather than only titles and group names above it."""
+    header = rows[top]
+    for row in rows[:top]:
+        for column, value in enumerate(row):
+            blank_below = column >= len(header) or not _cell_text(header[column]).strip()
+            if blank_below and converter.header(value):
+                return True
+    return False
 
 
 def _sheet_problems(sheet: Sheet, across, mapping, layout: Imported, resource: str,
