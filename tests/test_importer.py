@@ -187,7 +187,8 @@ def test_several_problems_are_all_reported_by_excel_row(package):
     assert message(source, package) == "“提出日期（raised_on）”列 E2（问题编号 Q-2026-00001）：“2026/2/30”不是可识别的日期；请写成 2026-03-05。"
     assert message(source, package, index=2) == \
         "“是否督办（escalated）”列 R3（问题编号 Q-2026-00002）：“也许”应为 是/否 或 true/false。"
-    assert message(source, package, index=3) == "这一行的单元格比表头多（第 20 个单元格“多出来的”）。"
+    assert message(source, package, index=3) == \
+        "T5 格（问题编号 Q-2026-00001）：这一行的单元格比表头多（第 20 个单元格“多出来的”）。"
 
 
 def test_all_or_nothing_the_cli_writes_no_file(package, tmp_path):
