@@ -25,8 +25,10 @@ named with ``--new-id``; a record goes only when ``--remove`` names it.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
+import itertools
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -174,16 +176,19 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
     _check_unique(imported, positions, source, resource)
 
     # --- Replace in place, take out what --remove names, append the rest ---
-    where: dict[tuple[str, ...], int] = {}
-    holders: dict[tuple[str, ...], list[int]] = {}
+    holders: dict[tuple[str, ...], list[int]] = {}  # key → the records holding it (the first is replaced)
     for number, record in enumerate(body):
-        row_key = tuple(record.cells[i] if i < len(record.cells) else "" for i in positions)
+        cells = record.cells
+        row_key = tuple(cells[i] if i < len(cells) else "" for i in positions)
         if any(row_key):
-            where.setdefault(row_key, number)
-            holders.setdefault(row_key, []).append(number)
+            found = holders.get(row_key)
+            if found is None:
+                holders[row_key] = [number]
+            else:
+                found.append(number)
     gone = _removed(remove, holders, {tuple(row[i] for i in positions) for row in imported.rows}, key)
-    kept = [number for number in range(len(body)) if number not in gone]
-    place = {number: index for index, number in enumerate(kept)}  # record index → index after the removals
+    remaining = len(body) - len(gone)
+    place = _Places(gone)  # record index → index after the removals
     out = [record.raw for record in records]
     for number in gone:
         out[number + 1] = ""
@@ -195,9 +200,9 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
     starts = _LineStarts(records)
     for position, row in enumerate(imported.rows):
         row_key = tuple(row[i] for i in positions)
-        number = where.get(row_key) if any(row_key) else None
+        number = holders[row_key][0] if row_key in holders else None
         if number is None:
-            changes[len(kept) + len(appended)] = tuple(row)
+            changes[remaining + len(appended)] = tuple(row)
             appended.append(_line(row))
             new_keys.append((row_key[0], imported.sheet_row(position)))
             continue
@@ -208,7 +213,7 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
             unchanged += 1
         else:
             out[number + 1] = _line(after)
-            changes[place[number]] = tuple(after)
+            changes[place.of(number)] = tuple(after)
             listed.append(Change(row_key, imported.sheet_row(position), starts.line(number + 1),
                                  tuple((name, old_value, new_value) for name, old_value, new_value
                                        in zip(imported.fields, _padded(before, len(after)), after)
@@ -223,15 +228,27 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
     if lost is not None:
         raise refuse(f"合并后重新读取，第 {lost + 2} 行与应有的内容不同（已有文件的引号可能没有闭合），"
                      "为免丢失或改动记录，没有合并")
-    remaining = [row_key[0] for row_key, numbers in holders.items() if not gone.issuperset(numbers)]
-    suspects = likely_typos(new_keys, remaining) if len(positions) == 1 else []
+    suspects = []
+    if len(positions) == 1 and new_keys:
+        suspects = likely_typos(new_keys, [row_key[0] for row_key, numbers in holders.items()
+                                           if not gone.issuperset(numbers)])
     return Merged(merged, appended=len(appended), replaced=len(listed), unchanged=unchanged,
-                  untouched=len(kept) - len(listed) - unchanged, changes=tuple(listed), removed=len(gone),
+                  untouched=remaining - len(listed) - unchanged, changes=tuple(listed), removed=len(gone),
                   suspects=tuple(suspects))
 
 
 def _padded(cells: list[str], width: int) -> list[str]:
     return cells + [""] * (width - len(cells))
+
+
+class _Places:
+    """A record's index once the records ``gone`` are taken out."""
+
+    def __init__(self, gone: set[int]):
+        self.gone = sorted(gone)
+
+    def of(self, number: int) -> int:
+        return number - bisect.bisect_left(self.gone, number)
 
 
 class _LineStarts:
@@ -246,7 +263,8 @@ class _LineStarts:
             self.starts, line = [], 1
             for record in self.records:
                 self.starts.append(line)
-                line += len(io.StringIO(record.raw, newline="").readlines())
+                raw = record.raw  # its lines, as io.StringIO(raw, newline="").readlines() counts them
+                line += raw.count("\n") + raw.count("\r") - raw.count("\r\n") + (not raw.endswith(("\n", "\r")))
         return self.starts[index]
 
 
@@ -271,8 +289,17 @@ def _removed(remove: Collection[tuple[str, ...]], holders: dict[tuple[str, ...],
 _DIGITS = re.compile(r"\d+")
 
 
-def _unpadded(text: str) -> str:
-    return _DIGITS.sub(lambda m: m.group().lstrip("0") or "0", text.casefold())
+def _paddings(text: str, most: int = 4) -> Iterable[str]:
+    """``text`` with the leading zeros of its digit runs taken away or added (up to ``most`` per run)."""
+    pieces = _DIGITS.split(text)
+    runs = _DIGITS.findall(text)
+    options = [sorted({"0" * n + (run.lstrip("0") or "0")
+                       for n in range(most + 1)} | {run.lstrip("0") or "0"}) for run in runs[:4]]
+    options += [[run] for run in runs[4:]]  # more than four numbers in an id: the rest as typed
+    for combination in itertools.product(*options):
+        candidate = "".join(piece + digits for piece, digits in zip(pieces, combination)) + pieces[-1]
+        if candidate != text:
+            yield candidate
 
 
 def likely_typos(new: Iterable[tuple[str, int]], existing: Iterable[str]) -> list[Suspect]:
@@ -288,26 +315,25 @@ def likely_typos(new: Iterable[tuple[str, int]], existing: Iterable[str]) -> lis
         return []
     known = set(ids)
     folded: dict[str, str] = {}
-    unpadded: dict[str, str] = {}
     for value in ids:
         folded.setdefault(value.casefold(), value)
-        unpadded.setdefault(_unpadded(value), value)
     alphabet = sorted({char for value in ids for char in value})
     fixed = len({len(value) for value in ids}) == 1
     found = []
     for value, row in new:
-        hit = _near(value, known, folded, unpadded, alphabet, fixed)
+        hit = _near(value, known, folded, alphabet, fixed)
         if hit is not None:
             found.append(Suspect(value, row, *hit))
     return found
 
 
-def _near(value: str, known: set[str], folded: dict[str, str], unpadded: dict[str, str], alphabet: list[str],
+def _near(value: str, known: set[str], folded: dict[str, str], alphabet: list[str],
           fixed: bool) -> tuple[str, str] | None:
     if value.casefold() in folded:
         return folded[value.casefold()], "只差字母大小写"
-    if _unpadded(value) in unpadded:
-        return unpadded[_unpadded(value)], "只差数字开头补的 0"
+    for padded in _paddings(value.casefold()):
+        if padded in folded:
+            return folded[padded], "只差数字开头补的 0"
     for i, char in enumerate(value):
         dropped = value[:i] + value[i + 1:]
         if dropped in known and (not char.isdigit() or fixed):
