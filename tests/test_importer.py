@@ -164,13 +164,13 @@ def test_blank_row_in_the_middle_is_reported(package):
 def test_extra_unknown_column_is_reported_once(package):
     source = FIXTURES / "issues-extra-column.csv"
     assert problems(source, package) == [(1, None, "extra-label")]
-    assert message(source, package) == "第 20 列“备注”不是这个资源的字段。"
+    assert message(source, package) == "T1 格：第 20 列“备注”不是这个资源的字段。"
 
 
 def test_missing_required_column_is_reported(package):
     source = FIXTURES / "issues-missing-required-column.csv"
     assert problems(source, package) == [(1, "title", "missing-label")]
-    assert message(source, package) == "缺少字段 title 这一列。"
+    assert message(source, package) == "“问题标题”：缺少字段 title 这一列。"
 
 
 def test_unknown_label_names_the_allowed_values(package):
@@ -205,14 +205,14 @@ def test_duplicate_header_is_reported(package, tmp_path):
     source = tmp_path / "duplicate.csv"
     source.write_text(HEADER.replace("title", "问题编号").replace("summary", "title"), encoding="utf-8")
     assert problems(source, package) == [(1, None, "duplicate-label")]
-    assert message(source, package) == "第 7 列的表头“问题编号”与前面的列重复。"
+    assert message(source, package) == "G1 格：第 7 列的表头“问题编号”与前面的列重复。"
 
 
 def test_data_under_a_blank_header_is_reported_once(package, tmp_path):
     source = tmp_path / "blank-header.csv"
     source.write_text(HEADER.strip() + ",,\n" + ROW_2.strip() + ",,张三\n" + ROW_2.strip() + ",,\n", encoding="utf-8")
     assert problems(source, package) == [(1, None, "blank-label")]
-    assert message(source, package) == "第 21 列没有表头。"
+    assert message(source, package) == "U1 格：第 21 列没有表头。"
 
 
 def test_empty_file(package, tmp_path):

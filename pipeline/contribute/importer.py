@@ -215,19 +215,23 @@ def import_table(source: Path, package: DataPackage, resource: str) -> Imported:
     seen: set[str] = set()
     for column, (label, name) in enumerate(zip(header, mapping), start=1):
         if name in seen:
-            problems.append(fd.make("duplicate-label", path=where, row=top + 1, resource=resource,
-                                    value=_cell_text(label), column=column))
+            problems.append(_prefixed(fd.make("duplicate-label", path=where, row=top + 1, resource=resource,
+                                              value=_cell_text(label), column=column),
+                                      f"{get_column_letter(column)}{top + 1} 格"))
             mapping[column - 1] = None  # its cells are not read: which of the two would win is a guess
         elif name is not None:
             seen.add(name)
         elif _cell_text(label).strip():
-            problems.append(fd.make("extra-label", path=where, row=top + 1, resource=resource,
-                                    value=_cell_text(label), column=column))
+            problems.append(_prefixed(fd.make("extra-label", path=where, row=top + 1, resource=resource,
+                                              value=_cell_text(label), column=column),
+                                      f"{get_column_letter(column)}{top + 1} 格"))
         elif any(column - 1 < len(row) and _cell_text(row[column - 1]).strip() for row in rows[1:]):
-            problems.append(fd.make("blank-label", path=where, row=top + 1, resource=resource, column=column))
+            problems.append(_prefixed(fd.make("blank-label", path=where, row=top + 1, resource=resource,
+                                              column=column), f"{get_column_letter(column)}{top + 1} 格"))
     for f in fields:
         if f["name"] not in mapping and f.get("constraints", {}).get("required"):
-            problems.append(fd.make("missing-label", path=where, row=top + 1, resource=resource, field=f["name"]))
+            problems.append(_prefixed(fd.make("missing-label", path=where, row=top + 1, resource=resource,
+                                              field=f["name"]), f"“{titles[f['name']]}”"))
     out_rows = list(_convert_rows(rows[1:], mapping, fields, converter, layout, resource, problems))
     if not problems:
         problems += _repeated_keys(out_rows, key, layout, resource)
@@ -237,6 +241,11 @@ def import_table(source: Path, package: DataPackage, resource: str) -> Imported:
               for (field, name, code), rows_at in converter.renamed.items()]
     return dataclasses.replace(layout, present=frozenset(name for name in mapping if name), rows=out_rows,
                                notes=tuple(notes))
+
+
+def _prefixed(finding: fd.Finding, where: str) -> fd.Finding:
+    """A finding of a check validation shares, with where it is in the clerk's sheet put first."""
+    return dataclasses.replace(finding, message_zh=f"{where}：{finding.message_zh}")
 
 
 def _span(first: int, last: int) -> str:
@@ -346,7 +355,7 @@ def _convert_rows(rows, mapping, fields, converter, layout: Imported, resource, 
                     finding = fd.make("extra-cell", path=path, row=excel_row, resource=resource,
                                       value=_cell_text(value), column=column + 1)
                     where = f"{get_column_letter(column + 1)}{excel_row} 格" + (f"（{record}）" if record else "")
-                    problems.append(dataclasses.replace(finding, message_zh=f"{where}：{finding.message_zh}"))
+                    problems.append(_prefixed(finding, where))
                 continue
             name = mapping[column]
             if name is None:  # a column whose header is unknown, repeated or blank: reported on row 1
@@ -387,5 +396,5 @@ def _repeated_keys(rows: list[list[str]], key: tuple[str, ...], layout: Imported
         else:
             finding = fd.make("primary-key", path=layout.where, row=excel_row, field="、".join(key),
                               resource=resource, value="|".join(row_key), first_row=first[row_key])
-        problems.append(dataclasses.replace(finding, message_zh=f"{at}：{finding.message_zh}"))
+        problems.append(_prefixed(finding, at))
     return problems
