@@ -351,3 +351,33 @@ def test_a_title_row_in_a_workbook_saved_by_libreoffice(tiny, tmp_path):
     table = import_table(out / "made.xlsx", load(tiny), "issues")
     assert (table.header_row, table.notes) == (2, ("表头在第 2 行：已跳过表头上方的第 1 行（标题行）。",))
     assert table.csv() == csv_text(FIELDS, [[issue("Q-101").get(name, "") for name in FIELDS]])
+
+
+TITLE_TEXT = st.text(alphabet="示例县问题台账年月（）2026 基本信息处理情况", min_size=1, max_size=12).filter(str.strip)
+
+
+@settings(max_examples=40, deadline=None)
+@given(titles=st.lists(st.lists(st.one_of(st.none(), TITLE_TEXT), min_size=1, max_size=4).filter(any),
+                       min_size=1, max_size=3),
+       merged=st.booleans(), count=st.integers(1, 4))
+def test_title_rows_never_change_what_is_imported(tiny_package, tmp_path_factory, titles, merged, count):
+    # Any title or group rows (text that names no field) above the header, merged across the sheet or
+    # not: the rows import exactly as without them, numbered as Excel numbers them.
+    rows = [issue(f"Q-{100 + n}", title=f"问题{n}") for n in range(count)]
+    folder = tmp_path_factory.mktemp("titles")
+    plain = import_table(save(book(rows), folder / "plain.xlsx"), tiny_package, "issues")
+    merges = [f"A{n}:S{n}" for n, row in enumerate(titles, start=1) if merged and sum(v is not None for v in row) == 1
+              and row[0] is not None]
+    table = import_table(save(book(rows, title_rows=titles, merges=merges), folder / "titled.xlsx"),
+                         tiny_package, "issues")
+    assert table.csv() == plain.csv() and table.header_row == len(titles) + 1
+    assert [table.sheet_row(i) for i in range(count)] == list(range(len(titles) + 2, len(titles) + 2 + count))
+    span = "1" if len(titles) == 1 else f"1–{len(titles)}"
+    assert table.notes == (f"表头在第 {len(titles) + 1} 行：已跳过表头上方的第 {span} 行（标题行）。",)
+
+
+@pytest.fixture(scope="module")
+def tiny_package(tmp_path_factory):
+    from tests.conftest import make_tiny
+
+    return load(make_tiny(tmp_path_factory.mktemp("clerk") / "tiny"))
