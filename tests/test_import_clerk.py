@@ -381,3 +381,36 @@ def tiny_package(tmp_path_factory):
     from tests.conftest import make_tiny
 
     return load(make_tiny(tmp_path_factory.mktemp("clerk") / "tiny"))
+
+
+DEPARTMENT_NAME = st.text(alphabet="示例市县交通运输民政自然资源局委", min_size=2, max_size=8)
+
+
+@settings(max_examples=30, deadline=None)
+@given(names=st.lists(DEPARTMENT_NAME, min_size=1, max_size=6), picks=st.data())
+def test_department_names_become_their_codes_or_the_candidates(tmp_path_factory, names, picks):
+    # Departments d0, d1 … with any names, some shared: a lead department typed by a name one department
+    # has becomes its code; a name several have is refused with all their codes; a code stays a code.
+    from tests.conftest import make_tiny
+
+    tiny = make_tiny(tmp_path_factory.mktemp("names") / "tiny")
+    codes = [f"d{n}" for n in range(len(names))]
+    (tiny / "departments.csv").write_text(csv_text(["code", "name", "region_code"],
+                                                   [[c, n, "990100000000"] for c, n in zip(codes, names)]),
+                                          encoding="utf-8")
+    typed = picks.draw(st.lists(st.sampled_from(codes + names), min_size=1, max_size=5))
+    source = tmp_path_factory.mktemp("sheet") / "sheet.csv"
+    source.write_text(csv_text(FIELDS, [[issue(f"Q-{100 + i}", lead_department=t).get(name, "") for name in FIELDS]
+                                        for i, t in enumerate(typed)]), encoding="utf-8")
+    holders = {name: [c for c, n in zip(codes, names) if n == name] for name in names}
+    shared = [i for i, t in enumerate(typed) if t in holders and len(holders[t]) > 1]
+    if shared:
+        with pytest.raises(ImportFailed) as failed:
+            import_table(source, load(tiny), "issues")
+        assert [(f.row, f.field) for f in failed.value.findings] == [(i + 2, "lead_department") for i in shared]
+        for f, i in zip(failed.value.findings, shared):
+            assert all(f"{c}（{typed[i]}）" in f.message_zh for c in holders[typed[i]])
+        return
+    table = import_table(source, load(tiny), "issues")
+    assert [row[FIELDS.index("lead_department")] for row in table.rows] == [
+        t if t in codes else holders[t][0] for t in typed]
