@@ -347,6 +347,28 @@ _ENTRIES = [
              "先用 `ledger validate` 修正已有文件，或用 --out 写到一个新文件。",
              "Fix the existing file first (see `ledger validate`), or write the import to a new file with --out.",
              group="文件与编码", example_zh="要合并进去的 data/issues/2026.csv 少了 summary 这一列"),
+    CodeInfo("title-rows", "表头上方还有表头文字",
+             "表头在第 {row} 行，上方的第 {rows} 行也有表头文字（多层表头），无法确定每列属于哪个字段。",
+             "The header is row {row}, but row(s) {rows} above it hold header words too (a multi-level header).",
+             "请删除第 {rows} 行（表头上方的标题行），每列的表头只写在一格里，然后重新导入。",
+             "Delete row(s) {rows} (the title rows above the header) so that each column has its header in one "
+             "cell, then import again.",
+             group="表头", example_zh="第 1 行“问题编号”上下合并两行，第 2 行才是“来源机制”等表头"),
+    CodeInfo("missing-id", "没有填写编号",
+             "{column}没有填写：{title}是这条记录的编号，每一行都要有。",
+             "{column} is blank: {field} identifies the record, every row needs one.",
+             "填写这条记录的{title}；如果这一行不是记录（如合计、备注），删除这一行。然后重新导入。",
+             "Fill in the record's {field}; if the row is not a record (a total, a note), delete it. Then import again.",
+             group="编号与引用", example_zh="表格第 7 行的“问题编号”空着"),
+    CodeInfo("likely-id-typo", "编号疑似笔误",
+             "{column}：编号“{value}”与已有记录“{existing}”{why}，像是笔误，没有导入。",
+             "The id '{value}' ({column}) differs from the existing record '{existing}' only slightly ({why}): "
+             "probably a typo; nothing was imported.",
+             "如果是笔误，把表格中的编号改成“{existing}”后重新导入；如果要改正旧编号，加 --remove {existing} "
+             "删除旧记录；如果确是一条新记录，加 --new-id {value}。",
+             "If it is a typo, correct it to '{existing}' and import again; to correct the old id, add "
+             "--remove {existing}; if it really is a new record, add --new-id {value}.",
+             group="编号与引用", example_zh="已有 Q-2026-01901，表格里写成 Q-2026-1901 或 q-2026-01901"),
     CodeInfo("import-error", "无法转换",
              "{column}：{reason}。",
              "Field {field} ({column}): the value '{value}' cannot be converted ({reason}).",
@@ -371,28 +393,6 @@ _ENTRIES = [
              "Unmerge the range in Excel and put its value in the column it belongs to; keep the first row for the "
              "header, one per column. Then import again.",
              group="格式与取值", example_zh="问题标题合并了 G3:I3 三格，或表头上方有一行合并的大标题“问题台账”"),
-    CodeInfo("title-rows", "表头上方还有表头文字",
-             "表头在第 {row} 行，上方的第 {rows} 行也有表头文字（多层表头），无法确定每列属于哪个字段。",
-             "The header is row {row}, but row(s) {rows} above it hold header words too (a multi-level header).",
-             "请删除第 {rows} 行（表头上方的标题行），每列的表头只写在一格里，然后重新导入。",
-             "Delete row(s) {rows} (the title rows above the header) so that each column has its header in one "
-             "cell, then import again.",
-             group="表头", example_zh="第 1 行“问题编号”上下合并两行，第 2 行才是“来源机制”等表头"),
-    CodeInfo("missing-id", "没有填写编号",
-             "{column}没有填写：{title}是这条记录的编号，每一行都要有。",
-             "{column} is blank: {field} identifies the record, every row needs one.",
-             "填写这条记录的{title}；如果这一行不是记录（如合计、备注），删除这一行。然后重新导入。",
-             "Fill in the record's {field}; if the row is not a record (a total, a note), delete it. Then import again.",
-             group="编号与引用", example_zh="表格第 7 行的“问题编号”空着"),
-    CodeInfo("likely-id-typo", "编号疑似笔误",
-             "{column}：编号“{value}”与已有记录“{existing}”{why}，像是笔误，没有导入。",
-             "The id '{value}' ({column}) differs from the existing record '{existing}' only slightly ({why}): "
-             "probably a typo; nothing was imported.",
-             "如果是笔误，把表格中的编号改成“{existing}”后重新导入；如果要改正旧编号，加 --remove {existing} "
-             "删除旧记录；如果确是一条新记录，加 --new-id {value}。",
-             "If it is a typo, correct it to '{existing}' and import again; to correct the old id, add "
-             "--remove {existing}; if it really is a new record, add --new-id {value}.",
-             group="编号与引用", example_zh="已有 Q-2026-01901，表格里写成 Q-2026-1901 或 q-2026-01901"),
     # --- privacy -----------------------------------------------------------------
     CodeInfo("pii-id-number", "含有身份证号码",
              "字段 {field} 中含有疑似居民身份证号码（{masked}）。",
