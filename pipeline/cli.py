@@ -296,7 +296,9 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
                            resource=resource, remove=[tuple(value.split("|")) for value in remove])
             typos = typo_findings(merged, table, resource, set(new_ids))
             if typos:
-                raise ImportFailed(typos)
+                click.echo(fd.to_text(fd.Report.of(typos)), err=True, nl=False)
+                raise InvalidDataExit(f"没有写出任何文件：{source} 中有 {len(typos)} 个编号疑似已有编号的笔误"
+                                      "（见上）。Nothing was written: likely typos of existing ids.")
     except ImportFailed as exc:
         click.echo(fd.to_text(fd.Report.of(exc.findings)), err=True, nl=False)
         raise InvalidDataExit(f"没有写出任何文件：{source} 中有无法转换的内容。Nothing was written.") from None

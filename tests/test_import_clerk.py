@@ -121,6 +121,8 @@ def test_typos_left_orphans_and_duplicates(tiny, tmp_path, typed, why):
         f"  “问题编号”列 A3：编号“{typed}”与已有记录“Q-003”{why}，像是笔误，没有导入。\n"
         f"  修改方法：如果是笔误，把表格中的编号改成“Q-003”后重新导入；如果要改正旧编号，加 --remove Q-003 "
         f"删除旧记录；如果确是一条新记录，加 --new-id {typed}。\n")
+    assert result.stderr.splitlines()[-1] == (f"Error: 没有写出任何文件：{source} 中有 1 个编号疑似已有编号的笔误（见上）。"
+                                              "Nothing was written: likely typos of existing ids.")
     # The clerk says it is a new record: it is added.
     result = run(tiny, source, "--new-id", typed)
     assert result.exit_code == 0, result.output
