@@ -238,47 +238,85 @@ def serve(data_dir: Path, out_dir: Path, port: int, watch: bool) -> None:
         raise Refusal(one_line(exc)) from None
 
 
+def _id_list(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """--remove/--new-id may repeat, and each may hold a list: "Q-1,Q-2" or "Q-1 Q-2"."""
+    return tuple(part for value in values for part in value.replace("，", ",").replace(",", " ").split())
+
+
 @cli.command(name="import")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--resource", required=True, help="资源名，例如 issues、meetings。")
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA,
-              show_default=True, help="数据包所在的文件夹（读取字段定义）。")
+              show_default=True, help="数据包所在的文件夹（读取字段定义，以及把部门、区划的名称换成代码）。")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="写出的标准 CSV；省略时打印到屏幕。文件已存在时合并：原有的行保持原样和顺序，"
-                   "编号相同的行就地更新，新行加在末尾。")
-@click.option("--replace", is_flag=True, help="--out 的文件已存在时整个覆盖，而不是合并。")
-def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, replace: bool) -> None:
+                   "新编号的行加在末尾；会修改已有记录时先列出每条记录改动的字段，不写文件。")
+@click.option("--replace", is_flag=True,
+              help="确认修改已有记录：导入表格中与 --out 文件编号相同而内容不同的记录，用表格中的内容替换"
+                   "（只替换这些记录，其他记录一个字节也不变）。")
+@click.option("--remove", "remove", multiple=True, callback=_id_list, metavar="ID",
+              help="从 --out 文件中删除这条记录（可重复，或用逗号隔开多个编号；复合主键用“|”连接各项）。"
+                   "删除只能这样明确指定，导入本身从不删除记录。")
+@click.option("--new-id", "new_ids", multiple=True, callback=_id_list, metavar="ID",
+              help="确认这个编号是新记录：编号与已有编号只差大小写、开头补零或一个字符时，导入会当作笔误拒绝，"
+                   "确认不是笔误时用此项放行（可重复，或用逗号隔开）。改正编号的笔误则用 --remove 删除旧编号。")
+def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, replace: bool,
+            remove: tuple[str, ...], new_ids: tuple[str, ...]) -> None:
     """把 Excel 或 CSV（含 GBK、中文表头、中文取值）转换为标准 CSV。
 
     Convert an Excel/CSV export into the canonical CSV of a resource, or say row by row why not.
-    Onto an existing --out file the rows are merged by primary key (--replace overwrites).
+    Onto an existing --out file the rows are merged by primary key: new ids are appended; an existing
+    record the sheet changes is listed field by field (old → new) and written only with --replace;
+    a new id close to an existing one is refused as a likely typo unless named by --new-id; a record
+    is removed only by --remove. Nothing else in the file changes by a byte.
 
     \b
     例 / Example:
       ledger import 问题台账.xlsx --resource issues --out data/issues/2026.csv
+      ledger import 问题台账.xlsx --resource issues --out data/issues/2026.csv --replace
+      ledger import 问题台账.xlsx --resource issues --out data/issues/2026.csv --remove Q-2026-1901
     """
     from pipeline.contribute.importer import ImportFailed, import_table
-    from pipeline.contribute.merge import merge
+    from pipeline.contribute.merge import RemoveRefused, describe_changes, merge, typo_findings
 
-    if replace and out_path is None:
-        raise click.UsageError("--replace 只能与 --out 一起使用。--replace needs --out.")
+    if out_path is None and (replace or remove):
+        raise click.UsageError(f"{'--replace' if replace else '--remove'} 只能与 --out 一起使用。"
+                               f"{'--replace' if replace else '--remove'} needs --out.")
+    if remove and not out_path.exists():
+        raise click.UsageError(f"--remove：{out_path} 不存在，没有可删除的记录。")
 
     package = package_with(data_dir, resource)
+    key = package.resource(resource)["schema"].get("primaryKey") or [f["name"] for f in package.fields(resource)]
+    key = [key] if isinstance(key, str) else key
     try:
         table = import_table(source, package, resource)
         merged = None
-        if out_path is not None and out_path.exists() and not replace:
-            key = package.resource(resource)["schema"].get("primaryKey") or table.fields
-            merged = merge(out_path.read_bytes(), table, [key] if isinstance(key, str) else key,
-                           path=str(out_path), source=source.name, resource=resource)
+        if out_path is not None and out_path.exists():
+            merged = merge(out_path.read_bytes(), table, key, path=str(out_path), source=source.name,
+                           resource=resource, remove=[tuple(value.split("|")) for value in remove])
+            typos = typo_findings(merged, table, resource, set(new_ids))
+            if typos:
+                click.echo(fd.to_text(fd.Report.of(typos)), err=True, nl=False)
+                raise InvalidDataExit(f"没有写出任何文件：{source} 中有 {len(typos)} 个编号疑似已有编号的笔误"
+                                      "（见上）。Nothing was written: likely typos of existing ids.")
     except ImportFailed as exc:
         click.echo(fd.to_text(fd.Report.of(exc.findings)), err=True, nl=False)
         raise InvalidDataExit(f"没有写出任何文件：{source} 中有无法转换的内容。Nothing was written.") from None
+    except RemoveRefused as exc:
+        raise Refusal(f"没有写出任何文件：{exc}。") from None
     if table.sheet is not None:
         click.echo(f"读取的是工作表“{table.sheet}”。Read the sheet '{table.sheet}'.", err=True)
+    for note in table.notes:
+        click.echo(note, err=True)
     if out_path is None:
         click.echo(table.csv(), nl=False)
         return
+    if merged and merged.changes:
+        click.echo(describe_changes(merged, package.fields(resource), out_path, source.name), err=True, nl=False)
+        if not replace:
+            raise InvalidDataExit(f"没有写出任何文件：导入会修改上面列出的 {len(merged.changes)} 条已有记录；"
+                                  "确认无误后加 --replace 重新运行。Nothing was written: add --replace to change "
+                                  "these records.")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial")  # a crash mid-write never leaves half a file
     try:
@@ -288,9 +326,11 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
         partial.unlink(missing_ok=True)
         raise
     if merged:
-        click.echo(f"已合并到 {out_path}：新增 {merged.appended} 行，更新 {merged.replaced} 行，"
+        removed = f"删除 {merged.removed} 行，" if merged.removed else ""
+        removed_en = f"{merged.removed} removed, " if merged.removed else ""
+        click.echo(f"已合并到 {out_path}：新增 {merged.appended} 行，更新 {merged.replaced} 行，{removed}"
                    f"{merged.unchanged} 行与原来相同，其余 {merged.untouched} 行保持不变。"
-                   f" Merged into {out_path}: {merged.appended} added, {merged.replaced} changed, "
+                   f" Merged into {out_path}: {merged.appended} added, {merged.replaced} changed, {removed_en}"
                    f"{merged.unchanged} unchanged, {merged.untouched} untouched.", err=True)
     else:
         rows = len(table.rows)

@@ -135,7 +135,7 @@ def test_regions_excel_scientific_codes(package):
         (3, "code", "import-error"), (4, "code", "import-error"), (4, "parent_code", "import-error"),
         (5, "code", "import-error")]
     assert message(source, package, "regions", 3) == \
-        "字段 code：“1.1E+17”是科学计数法，Excel 已把编号截断，无法还原；请把该列设为文本后重新输入。"
+        "“区划代码（code）”列 A5：“1.1E+17”是科学计数法，Excel 已把编号截断，无法还原；请把该列设为文本后重新输入。"
 
 
 def test_regions_lost_leading_zeros(package):
@@ -144,7 +144,7 @@ def test_regions_lost_leading_zeros(package):
         (2, "code", "import-error"), (3, "code", "import-error"), (3, "parent_code", "import-error"),
         (4, "code", "import-error"), (4, "parent_code", "import-error")]
     assert message(source, package, "regions") == \
-        "字段 code：“90100000000”只有 11 位，应为 12 位：Excel 可能去掉了开头的 0；请把该列设为文本。"
+        "“区划代码”列 A2：“90100000000”只有 11 位，应为 12 位：Excel 可能去掉了开头的 0；请把该列设为文本。"
 
 
 def test_scientific_code_in_a_field_without_pattern(package, tmp_path):
@@ -164,19 +164,19 @@ def test_blank_row_in_the_middle_is_reported(package):
 def test_extra_unknown_column_is_reported_once(package):
     source = FIXTURES / "issues-extra-column.csv"
     assert problems(source, package) == [(1, None, "extra-label")]
-    assert message(source, package) == "第 20 列“备注”不是这个资源的字段。"
+    assert message(source, package) == "T1 格：第 20 列“备注”不是这个资源的字段。"
 
 
 def test_missing_required_column_is_reported(package):
     source = FIXTURES / "issues-missing-required-column.csv"
     assert problems(source, package) == [(1, "title", "missing-label")]
-    assert message(source, package) == "缺少字段 title 这一列。"
+    assert message(source, package) == "“问题标题”：缺少字段 title 这一列。"
 
 
 def test_unknown_label_names_the_allowed_values(package):
     source = FIXTURES / "issues-unknown-label.csv"
     assert problems(source, package) == [(2, "status", "import-error")]
-    assert message(source, package) == f"字段 status：“已完成”不是可选值；可选值：{STATUS_CHOICES}。"
+    assert message(source, package) == f"“办理状态”列 L2（问题编号 Q-2026-00001）：“已完成”不是可选值；可选值：{STATUS_CHOICES}。"
 
 
 def test_several_problems_are_all_reported_by_excel_row(package):
@@ -184,9 +184,11 @@ def test_several_problems_are_all_reported_by_excel_row(package):
     assert problems(source, package) == [
         (2, "raised_on", "import-error"), (3, "request_type", "import-error"), (3, "escalated", "import-error"),
         (5, None, "extra-cell")]
-    assert message(source, package) == "字段 raised_on：“2026/2/30”不是可识别的日期；请写成 2026-03-05。"
-    assert message(source, package, index=2) == "字段 escalated：“也许”应为 是/否 或 true/false。"
-    assert message(source, package, index=3) == "这一行的单元格比表头多（第 20 个单元格“多出来的”）。"
+    assert message(source, package) == "“提出日期（raised_on）”列 E2（问题编号 Q-2026-00001）：“2026/2/30”不是可识别的日期；请写成 2026-03-05。"
+    assert message(source, package, index=2) == \
+        "“是否督办（escalated）”列 R3（问题编号 Q-2026-00002）：“也许”应为 是/否 或 true/false。"
+    assert message(source, package, index=3) == \
+        "T5 格（问题编号 Q-2026-00001）：这一行的单元格比表头多（第 20 个单元格“多出来的”）。"
 
 
 def test_all_or_nothing_the_cli_writes_no_file(package, tmp_path):
@@ -203,14 +205,14 @@ def test_duplicate_header_is_reported(package, tmp_path):
     source = tmp_path / "duplicate.csv"
     source.write_text(HEADER.replace("title", "问题编号").replace("summary", "title"), encoding="utf-8")
     assert problems(source, package) == [(1, None, "duplicate-label")]
-    assert message(source, package) == "第 7 列的表头“问题编号”与前面的列重复。"
+    assert message(source, package) == "G1 格：第 7 列的表头“问题编号”与前面的列重复。"
 
 
 def test_data_under_a_blank_header_is_reported_once(package, tmp_path):
     source = tmp_path / "blank-header.csv"
     source.write_text(HEADER.strip() + ",,\n" + ROW_2.strip() + ",,张三\n" + ROW_2.strip() + ",,\n", encoding="utf-8")
     assert problems(source, package) == [(1, None, "blank-label")]
-    assert message(source, package) == "第 21 列没有表头。"
+    assert message(source, package) == "U1 格：第 21 列没有表头。"
 
 
 def test_empty_file(package, tmp_path):
@@ -460,11 +462,14 @@ def test_merge_replaces_in_place_keeps_other_bytes_and_appends(package, tmp_path
     sheet = tmp_path / "sheet.csv"
     sheet.write_text(HEADER + issue_line(4) + issue_line(9, "assigned") + issue_line(2, "withdrawn")
                      + odd.replace('"Q-3"', "Q-3") + issue_line(7), encoding="utf-8")
-    result = run_import(sheet, out, package)
+    result = run_import(sheet, out, package, "--replace")
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == (HEADER + issue_line(1) + issue_line(2, "withdrawn") + odd
                                                + issue_line(4) + issue_line(9, "assigned") + issue_line(7))
-    assert result.stderr == (f"已合并到 {out}：新增 2 行，更新 1 行，2 行与原来相同，其余 1 行保持不变。"
+    assert result.stderr == (f"导入会修改 {out} 中的 1 条已有记录：\n"
+                             f"  Q-2（sheet.csv 第 4 行 → {out} 第 3 行）：\n"
+                             "    办理状态（status）：“registered” → “withdrawn”\n"
+                             f"已合并到 {out}：新增 2 行，更新 1 行，2 行与原来相同，其余 1 行保持不变。"
                              f" Merged into {out}: 2 added, 1 changed, 2 unchanged, 1 untouched.\n")
 
 
@@ -475,7 +480,7 @@ def test_merge_keeps_the_value_of_a_column_the_sheet_does_not_have(package, tmp_
     sheet.write_text("问题编号,来源机制,提出日期,所在区划,问题标题,问题类别,难易程度,牵头部门,办理状态\n"
                      "Q-1,网格上报,2026/3/2,990121001003,路灯坏了需修,基础设施,简单问题,jtj,已归档\n",
                      encoding="gb18030")
-    assert run_import(sheet, out, package).exit_code == 0
+    assert run_import(sheet, out, package, "--replace").exit_code == 0
     assert out.read_text(encoding="utf-8") == HEADER + issue_line(1, "archived", "已更换路灯") + issue_line(2)
 
 
@@ -496,7 +501,7 @@ def test_merge_by_a_composite_key(package, tmp_path):
     sheet.write_text("事项编码,承接乡镇（街道）,承接生效日期\nFQ-1,990121002000,2025/4/1\nFQ-2,990121001000,\n",
                      encoding="utf-8")
     result = CliRunner().invoke(cli, ["import", str(sheet), "--resource", "devolutions", "--data", str(package.root),
-                                      "--out", str(out)])
+                                      "--out", str(out), "--replace"])
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == ("item_id,region_code,effective_on\nFQ-1,990121001000,2025-03-01\n"
                                                "FQ-1,990121002000,2025-04-01\nFQ-2,990121001000,\n")
@@ -522,19 +527,22 @@ def test_merge_refuses_a_sheet_that_repeats_a_key(package, tmp_path):
     sheet.write_text(HEADER + issue_line(1, "assigned") + issue_line(2) + issue_line(1, "resolved"), encoding="utf-8")
     result = run_import(sheet, out, package)
     assert result.exit_code == 1 and out.read_text(encoding="utf-8") == HEADER + issue_line(1)
-    assert "[错误] sheet.csv，第 4 行，字段 id [unique-error]\n  字段 id 的值“Q-1”重复出现（第一次出现在第 2 行）。\n" \
-        in result.output
+    assert ("[错误] sheet.csv，第 4 行，字段 id [unique-error]\n"
+            "  “问题编号（id）”列 A4：字段 id 的值“Q-1”重复出现（第一次出现在第 2 行）。\n") in result.output
 
 
-def test_replace_overwrites_instead_of_merging(package, tmp_path):
+def test_replace_never_drops_the_records_the_sheet_does_not_name(package, tmp_path):
+    # --replace once overwrote the whole file: vanished without a word. It now only
+    # confirms changes to records the sheet names; removing a record takes --remove.
     out = tmp_path / "2026.csv"
     out.write_text(HEADER + issue_line(1) + issue_line(2), encoding="utf-8")
     sheet = tmp_path / "sheet.csv"
     sheet.write_text(HEADER + issue_line(3), encoding="utf-8")
     result = run_import(sheet, out, package, "--replace")
     assert result.exit_code == 0
-    assert out.read_text(encoding="utf-8") == HEADER + issue_line(3)
-    assert result.stderr == f"已写出 1 行到 {out}。Wrote 1 rows to {out}.\n"
+    assert out.read_text(encoding="utf-8") == HEADER + issue_line(1) + issue_line(2) + issue_line(3)
+    assert result.stderr == (f"已合并到 {out}：新增 1 行，更新 0 行，0 行与原来相同，其余 2 行保持不变。"
+                             f" Merged into {out}: 1 added, 0 changed, 0 unchanged, 2 untouched.\n")
 
 
 def test_replace_without_out_is_a_usage_error(package):

@@ -41,11 +41,13 @@ def test_bare_quote_in_an_unquoted_cell(tiny, tmp_path):
     sheet = tmp_path / "sheet.csv"
     sheet.write_text(SURVEY_HEADER + survey(60, very_satisfied=11) + survey(121), encoding="utf-8")
     result = CliRunner().invoke(cli, ["import", str(sheet), "--resource", "surveys", "--data", str(tiny),
-                                      "--out", str(target)])
+                                      "--out", str(target), "--replace"])
     assert result.exit_code == 0, result.output
     records[59] = survey(60, very_satisfied=11)
     assert target.read_text(encoding="utf-8") == SURVEY_HEADER + "".join(records) + survey(121)
-    assert result.stderr == (f"已合并到 {target}：新增 1 行，更新 1 行，0 行与原来相同，其余 119 行保持不变。"
+    assert result.stderr == (f"导入会修改 {target} 中的 1 条已有记录：\n  S60（sheet.csv 第 2 行 → {target} 第 61 行）：\n"
+                             "    非常满意（very_satisfied）：“10” → “11”\n"
+                             f"已合并到 {target}：新增 1 行，更新 1 行，0 行与原来相同，其余 119 行保持不变。"
                              f" Merged into {target}: 1 added, 1 changed, 0 unchanged, 119 untouched.\n")
     assert validate(tiny, ledger_needed=False)[0].valid
 

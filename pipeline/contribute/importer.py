@@ -6,42 +6,40 @@ Excel row number and column whatever it cannot convert. All or nothing: a
 file with any problem writes nothing, so no row is ever lost or half-converted.
 
 Importing onto a file that already exists merges instead (pipeline/contribute/merge.py).
+
+Findings speak the clerk's terms: the workbook and sheet, the row as Excel numbers it,
+the column by its header (“牵头部门”列 H5) and the record's id. A title row or a
+merged group header above the header row is skipped (and said so); a department or
+place typed by its name is converted to its code (pipeline/contribute/names.py).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
+import dataclasses
 import io
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl.utils.cell import get_column_letter
+
 from pipeline.core import findings as fd
 from pipeline.core.csv_write import csv_text
 from pipeline.core.package import DataPackage
-from pipeline.contribute.sheets import EXCEL_EPOCH, Sheet, Unreadable, read_workbook, web_page
+from pipeline.contribute import names as nm
+from pipeline.contribute.cells import _NON_ASCII, _cell_text, _Converter, convert_date, convert_month, fold
+from pipeline.contribute.sheets import Sheet, Unreadable, read_workbook, web_page
 
-DATE_FORMS = [
-    re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:[ T]0?0:00(?::00)?)?"),
-    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日?"),
-    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
-]
-MONTH_FORMS = [re.compile(r"(?P<y>\d{4})[-/.年](?P<m>\d{1,2})月?")]
-SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+\d+")
-CODE_LIKE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._;/+-]*")  # 990121001003, Q-2026-00001, zrzyj;sthjj
+__all__ = ["ImportFailed", "Imported", "convert_date", "convert_month", "decode", "fold", "import_file",
+           "import_table", "read_sheet"]
 
 
 class ImportFailed(Exception):
     def __init__(self, findings: list[fd.Finding]):
         super().__init__(f"{len(findings)} problems")
         self.findings = findings
-
-
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def decode(raw: bytes) -> str:
@@ -129,137 +127,36 @@ def read_sheet(source: Path) -> Sheet:
         raise Unreadable(f"不是 CSV 文本文件（{exc}）") from None
 
 
-def fold(text: str) -> str:
-    """Full-width digits, letters and punctuation → ASCII (NFKC), trimmed."""
-    return unicodedata.normalize("NFKC", text).strip()
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def convert_date(text: str, *, excel_serial: bool, epoch: dt.date = EXCEL_EPOCH) -> str | None:
-    folded = fold(text)
-    for form in DATE_FORMS:
-        match = form.fullmatch(folded)
-        if match:
-            try:
-                return dt.date(int(match["y"]), int(match["m"]), int(match["d"])).isoformat()
-            except ValueError:
-                return None
-    if excel_serial and re.fullmatch(r"\d{5}(\.0+)?", folded):
-        return (epoch + dt.timedelta(days=int(float(folded)))).isoformat()
-    return None
-
-
-def convert_month(text: str, epoch: dt.date = EXCEL_EPOCH) -> str | None:
-    folded = fold(text)
-    for form in MONTH_FORMS:
-        match = form.fullmatch(folded)
-        if match and 1 <= int(match["m"]) <= 12:
-            return f"{int(match['y']):04d}-{int(match['m']):02d}"
-    full = convert_date(text, excel_serial=True, epoch=epoch)
-    return full[:7] if full else None
-
-
-def _label_table(field: dict) -> dict[str, str]:
-    """Folded Chinese label → code. A label with a note in brackets, 复杂问题（3个工作日）,
-    is also known by its words before the brackets, 复杂问题, when no other label shares them."""
-    table = {fold(str(c["label"])): str(c["value"]) for c in field.get("categories", [])}
-    short: dict[str, list[str]] = {}
-    for label, value in list(table.items()):
-        words = re.sub(r"\(.*\)$", "", label).strip()
-        if words and words != label:
-            short.setdefault(words, []).append(value)
-    for words, values in short.items():
-        if len(values) == 1 and words not in table:
-            table[words] = values[0]
-    return table
-
-
-class _Converter:
-    """Per-field conversion of one resource, with the lookups built once."""
-
-    def __init__(self, fields: list[dict], epoch: dt.date = EXCEL_EPOCH):
-        self.fields = fields
-        self.epoch = epoch  # day 0 of the sheet's serial dates
-        self.by_header: dict[str, str] = {}
-        for f in fields:
-            self.by_header[f["name"]] = f["name"]
-            self.by_header[fold(f["name"]).lower()] = f["name"]
-            if f.get("title"):
-                self.by_header[fold(f["title"])] = f["name"]
-        self.labels = {f["name"]: _label_table(f) for f in fields}
-        self.codes = {f["name"]: {str(v) for v in f.get("constraints", {}).get("enum", [])} for f in fields}
-
-    def header(self, label: object) -> str | None:
-        text = fold(_cell_text(label))
-        return self.by_header.get(text) or self.by_header.get(text.lower())
-
-    def cell(self, field: dict, value: object) -> tuple[str | None, str | None]:
-        """(canonical text, None) or (None, reason in Chinese)."""
-        name, ftype = field["name"], field.get("type", "string")
-        text = _cell_text(value).strip()
-        if text == "":
-            return "", None
-        if isinstance(value, (dt.date, dt.datetime)) and ftype in ("date", "yearmonth"):
-            return (text[:10] if ftype == "date" else text[:7]), None
-        if self.codes[name]:
-            folded = fold(text)
-            if folded in self.codes[name]:
-                return folded, None
-            if folded in self.labels[name]:
-                return self.labels[name][folded], None
-            allowed = "、".join(f"{c['value']}（{c['label']}）" for c in field.get("categories", []))
-            return None, f"“{text}”不是可选值；可选值：{allowed}"
-        if fold(text) in self.labels[name]:  # categories without an enum, e.g. rating 4 = 满意
-            return self.labels[name][fold(text)], None
-        if ftype == "date":
-            converted = convert_date(text, excel_serial=not isinstance(value, str) or text.isdigit(), epoch=self.epoch)
-            return (converted, None) if converted else (None, f"“{text}”不是可识别的日期；请写成 2026-03-05")
-        if ftype == "yearmonth":
-            converted = convert_month(text, self.epoch)
-            return (converted, None) if converted else (None, f"“{text}”不是可识别的年月；请写成 2026-03")
-        if ftype in ("integer", "number"):
-            folded = fold(text).replace(",", "")
-            if SCIENTIFIC.fullmatch(folded):
-                return None, f"“{text}”是科学计数法，Excel 已把长数字截断，无法还原；请把该列设为文本后重新输入"
-            pattern = r"[+-]?\d+" if ftype == "integer" else r"[+-]?(\d+(\.\d*)?|\.\d+)"
-            return (folded, None) if re.fullmatch(pattern, folded) else (None, f"“{text}”不是{'整数' if ftype == 'integer' else '数字'}")
-        if ftype == "boolean":
-            folded = fold(text).lower()
-            truth = {"true": "true", "是": "true", "1": "true", "false": "false", "否": "false", "0": "false"}
-            return (truth[folded], None) if folded in truth else (None, f"“{text}”应为 是/否 或 true/false")
-        pattern = field.get("constraints", {}).get("pattern")
-        if SCIENTIFIC.fullmatch(fold(text)):  # no text is just "9.90121E+11": a code Excel turned into a number
-            return None, f"“{text}”是科学计数法，Excel 已把编号截断，无法还原；请把该列设为文本后重新输入"
-        if (pattern and ftype == "string") or CODE_LIKE.fullmatch(fold(text)):
-            # Codes, ids and lists of codes typed in full-width characters become ASCII;
-            # prose keeps its full-width digits and punctuation as written.
-            text = fold(text)
-        if pattern and ftype == "string":
-            if re.fullmatch(r"\d+", text) and re.fullmatch(pattern, text) is None and pattern.startswith("^\\d{"):
-                width = int(re.match(r"\^\\d\{(\d+)\}", pattern).group(1))
-                if len(text) < width:
-                    return None, f"“{text}”只有 {len(text)} 位，应为 {width} 位：Excel 可能去掉了开头的 0；请把该列设为文本"
-        return text, None
-
-
 @dataclass(frozen=True)
 class Imported:
     """The canonical rows of an import, and which fields the sheet had a column for."""
     fields: list[str]
     present: frozenset[str]
-    rows: list[list[str]]  # row i came from Excel row i + 2
+    rows: list[list[str]]  # row i came from the sheet's row header_row + 1 + i
     sheet: str | None = None  # the worksheet read, for a workbook
+    header_row: int = 1  # the sheet's header row (below any title rows), as Excel numbers it
+    where: str = ""  # the workbook and sheet, as findings name them: 问题台账.xlsx（工作表“问题”）
+    columns: tuple[tuple[str, int, str], ...] = ()  # (field, column number, header as the sheet shows it)
+    notes: tuple[str, ...] = ()  # what the import did that the clerk should know (names → codes, title rows)
+    key: tuple[str, ...] = ()  # the resource's primary key
+
+    def column(self, field: str) -> str:
+        """A field's column as the clerk knows it: “问题编号”列 (or the field's name)."""
+        for name, _, label in self.columns:
+            if name == field:
+                return f"“{label}”列"
+        return f"字段 {field}"
+
+    def cell(self, field: str, index: int) -> str:
+        """Where row ``index``'s value of ``field`` is in the sheet: “问题编号”列 A5 (or the field's name)."""
+        for name, column, label in self.columns:
+            if name == field:
+                return f"“{label}”列 {get_column_letter(column)}{self.sheet_row(index)}"
+        return f"字段 {field}"
+
+    def sheet_row(self, index: int) -> int:
+        """Row ``index`` of ``rows`` as the sheet numbers it (Excel's numbers: the header row counted)."""
+        return self.header_row + 1 + index
 
     def csv(self) -> str:
         return csv_text(self.fields, self.rows)
@@ -286,86 +183,218 @@ def import_table(source: Path, package: DataPackage, resource: str) -> Imported:
     except OSError as exc:
         raise ImportFailed([fd.make("unreadable-file", path=source.name, resource=resource,
                                     detail=f"{exc.strerror or exc}")]) from None
-    rows = sheet.rows
     where = source.name if sheet.name is None else f"{source.name}（工作表“{sheet.name}”）"  # rows count in this sheet
-    if not any(_cell_text(v).strip() for row in rows for v in row) and not sheet.uncalculated:
+    if not any(_cell_text(v).strip() for row in sheet.rows for v in row) and not sheet.uncalculated:
         raise ImportFailed([fd.make("empty-file", path=where, row=1, resource=resource)])
-    converter = _Converter(fields, sheet.epoch)
-    problems: list[fd.Finding] = []
+    refs = {}
+    tables = nm.lookups(package)
+    for f in fields:
+        table = nm.reference(package, resource, f["name"], f.get("type", "string"))
+        if table in tables:
+            refs[f["name"]] = tables[table]
+    converter = _Converter(fields, sheet.epoch, refs)
+
+    # --- Find the header row: a title row or a merged group header may stand above it ---
+    top = _header_index(sheet.rows, converter)
+    if top and _header_above(sheet.rows, top, converter):
+        raise ImportFailed([fd.make("title-rows", path=where, row=top + 1, resource=resource, rows=_span(1, top))])
+    notes = [f"表头在第 {top + 1} 行：已跳过表头上方的第 {_span(1, top)} 行（标题行）。"] if top else []
+    across = sheet.fill_merged(top + 1)
+    rows = sheet.rows[top:]
     header = rows[0] if rows else []
     mapping = [converter.header(label) for label in header]
-    problems += _sheet_problems(sheet, mapping, fields, where, resource)
+    titles = {f["name"]: f.get("title") or f["name"] for f in fields}
+    columns = tuple((name, column, _label(label, titles[name]))
+                    for column, (label, name) in enumerate(zip(header, mapping), start=1) if name)
+    key = _primary_key(package, resource)
+    layout = Imported([f["name"] for f in fields], frozenset(), [], sheet.name, top + 1, where, columns, (), key)
+
+    # --- Read and convert every cell ---
+    problems: list[fd.Finding] = []
+    problems += _sheet_problems(sheet, across, mapping, layout, resource, top + 1)
     seen: set[str] = set()
     for column, (label, name) in enumerate(zip(header, mapping), start=1):
         if name in seen:
-            problems.append(fd.make("duplicate-label", path=where, row=1, resource=resource,
-                                    value=_cell_text(label), column=column))
+            problems.append(_prefixed(fd.make("duplicate-label", path=where, row=top + 1, resource=resource,
+                                              value=_cell_text(label), column=column),
+                                      f"{get_column_letter(column)}{top + 1} 格"))
             mapping[column - 1] = None  # its cells are not read: which of the two would win is a guess
         elif name is not None:
             seen.add(name)
         elif _cell_text(label).strip():
-            problems.append(fd.make("extra-label", path=where, row=1, resource=resource,
-                                    value=_cell_text(label), column=column))
+            problems.append(_prefixed(fd.make("extra-label", path=where, row=top + 1, resource=resource,
+                                              value=_cell_text(label), column=column),
+                                      f"{get_column_letter(column)}{top + 1} 格"))
         elif any(column - 1 < len(row) and _cell_text(row[column - 1]).strip() for row in rows[1:]):
-            problems.append(fd.make("blank-label", path=where, row=1, resource=resource, column=column))
+            problems.append(_prefixed(fd.make("blank-label", path=where, row=top + 1, resource=resource,
+                                              column=column), f"{get_column_letter(column)}{top + 1} 格"))
     for f in fields:
         if f["name"] not in mapping and f.get("constraints", {}).get("required"):
-            problems.append(fd.make("missing-label", path=where, row=1, resource=resource, field=f["name"]))
-    out_rows = list(_convert_rows(rows[1:], mapping, fields, converter, where, resource, problems))
+            problems.append(_prefixed(fd.make("missing-label", path=where, row=top + 1, resource=resource,
+                                              field=f["name"]), f"“{titles[f['name']]}”"))
+    out_rows = list(_convert_rows(rows[1:], mapping, fields, converter, layout, resource, problems))
+    if not problems:
+        problems += _repeated_keys(out_rows, key, layout, resource)
     if problems:
         raise ImportFailed(problems)
-    return Imported([f["name"] for f in fields], frozenset(name for name in mapping if name), out_rows, sheet.name)
+    notes += [f"已把 {name} 换成代码 {code}（{layout.column(field)}，第 {_rows_text(rows_at)} 行）。"
+              for (field, name, code), rows_at in converter.renamed.items()]
+    return dataclasses.replace(layout, present=frozenset(name for name in mapping if name), rows=out_rows,
+                               notes=tuple(notes))
 
 
-def _sheet_problems(sheet: Sheet, mapping, fields, path: str, resource: str) -> list[fd.Finding]:
+def _prefixed(finding: fd.Finding, where: str) -> fd.Finding:
+    """A finding of a check validation shares, with where it is in the clerk's sheet put first."""
+    return dataclasses.replace(finding, message_zh=f"{where}：{finding.message_zh}")
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def _rows_text(rows: list[int], shown: int = 10) -> str:
+    text = "、".join(str(r) for r in rows[:shown])
+    return text if len(rows) <= shown else f"{text} 等 {len(rows)} 行"
+
+
+def _label(header: object, title: str) -> str:
+    """A column as the clerk knows it: its header when that is Chinese, else the field's title."""
+    text = _cell_text(header).strip()
+    return text if _NON_ASCII.search(text) else f"{title}（{text}）"
+
+
+def _primary_key(package: DataPackage, resource: str) -> tuple[str, ...]:
+    key = package.resource(resource)["schema"].get("primaryKey") or []
+    return (key,) if isinstance(key, str) else tuple(key)
+
+
+HEADER_SEARCH = 10  # rows searched for the header when the first row is a title
+
+
+def _header_index(rows: list[list[object]], converter: _Converter) -> int:
+    """The index of the header row: the first row unless a later one (of the first ten) names more fields."""
+    def named(row: list[object]) -> int:
+        return len({converter.header(v) for v in row} - {None})
+
+    scores = [named(row) for row in rows[:HEADER_SEARCH]]
+    if not scores:
+        return 0
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    return best if scores[best] >= 2 and scores[best] > 2 * scores[0] else 0
+
+
+def _header_above(rows: list[list[object]], top: int, converter: _Converter) -> bool:
+    """Whether a column's header stands above the header row (a two-level header: 问题编号 merged down
+    two rows beside 基本信息 over its columns), rather than only titles and group names above it."""
+    header = rows[top]
+    for row in rows[:top]:
+        for column, value in enumerate(row):
+            blank_below = column >= len(header) or not _cell_text(header[column]).strip()
+            if blank_below and converter.header(value):
+                return True
+    return False
+
+
+def _sheet_problems(sheet: Sheet, across, mapping, layout: Imported, resource: str,
+                    header_row: int) -> list[fd.Finding]:
     """Cells of a workbook whose value cannot be known: formulas saved without a result, merged ranges
     that span columns or the header."""
-    titles = {f["name"]: f.get("title") or f["name"] for f in fields}
+    labels = {column: label for _, column, label in layout.columns}
 
     def field_at(column: int) -> str | None:
         return mapping[column - 1] if column <= len(mapping) else None
 
-    def which(name: str | None) -> str:
-        return f"（字段 {name}，{titles[name]}）" if name else ""
+    def which(column: int, row: int) -> str:
+        parts = [f"“{labels[column]}”列"] if column in labels else []
+        parts += [f"字段 {field_at(column)}"] if field_at(column) else []
+        record = _record(sheet.rows[row - 1], layout) if layout.header_row < row <= len(sheet.rows) else ""
+        parts += [record] if record else []
+        return f"（{'，'.join(parts)}）" if parts else ""
 
     problems = []
     for row, column in sheet.uncalculated:
-        name = field_at(column)
-        problems.append(fd.make("formula-without-value", path=path, row=row, field=name, resource=resource,
-                                value=sheet.cell(row, column), where=which(name)))
-    for bounds in sheet.merged_across:
+        if row < header_row:
+            continue  # a title row: nothing is read from it
+        problems.append(fd.make("formula-without-value", path=layout.where, row=row, field=field_at(column),
+                                resource=resource, value=sheet.cell(row, column), where=which(column, row)))
+    for bounds in across:
         min_col, min_row = bounds[:2]
-        name = field_at(min_col)
-        problems.append(fd.make("merged-cells", path=path, row=min_row, field=name, resource=resource,
-                                value=sheet.range(*bounds), where=which(name)))
+        problems.append(fd.make("merged-cells", path=layout.where, row=min_row, field=field_at(min_col),
+                                resource=resource, value=sheet.range(*bounds), where=which(min_col, min_row)))
     return problems
 
 
-def _convert_rows(rows, mapping, fields, converter, path, resource, problems) -> Iterator[list[str]]:
+def _record(cells: list[object], layout: Imported) -> str:
+    """The record's id as its row of the sheet shows it: 问题编号 Q-2026-00005, or ""."""
+    parts = []
+    for name, column, label in layout.columns:
+        if name in layout.key and column <= len(cells) and _cell_text(cells[column - 1]).strip():
+            parts.append(f"{label.split('（')[0]} {fold(_cell_text(cells[column - 1]))}")
+    return "，".join(parts)
+
+
+def _convert_rows(rows, mapping, fields, converter, layout: Imported, resource, problems) -> Iterator[list[str]]:
     spec = {f["name"]: f for f in fields}
+    path = layout.where
     # Trailing blank rows (Excel leaves many) are dropped; blank rows in the middle are reported.
     last = len(rows)
     while last and all(_cell_text(v).strip() == "" for v in rows[last - 1]):
         last -= 1
     for offset, row in enumerate(rows[:last]):
-        excel_row = offset + 2
+        excel_row = layout.sheet_row(offset)
+        converter.row = excel_row
         if all(_cell_text(v).strip() == "" for v in row):
             problems.append(fd.make("blank-row", path=path, row=excel_row, resource=resource))
             continue
+        record = _record(row, layout)
         values = {name: "" for name in spec}
+        failed = set()
         for column, value in enumerate(row):
             if column >= len(mapping):
                 if _cell_text(value).strip():
-                    problems.append(fd.make("extra-cell", path=path, row=excel_row, resource=resource,
-                                            value=_cell_text(value), column=column + 1))
+                    finding = fd.make("extra-cell", path=path, row=excel_row, resource=resource,
+                                      value=_cell_text(value), column=column + 1)
+                    where = f"{get_column_letter(column + 1)}{excel_row} 格" + (f"（{record}）" if record else "")
+                    problems.append(_prefixed(finding, where))
                 continue
             name = mapping[column]
             if name is None:  # a column whose header is unknown, repeated or blank: reported on row 1
                 continue
             text, reason = converter.cell(spec[name], value)
             if reason:
+                failed.add(name)
+                at = layout.cell(name, offset) + (f"（{record}）" if record and name not in layout.key else "")
                 problems.append(fd.make("import-error", path=path, row=excel_row, field=name, resource=resource,
-                                        value=_cell_text(value), reason=reason))
+                                        value=_cell_text(value), reason=reason, column=at))
             else:
                 values[name] = text
+        for name in layout.key:
+            if name in mapping and values[name] == "" and name not in failed:
+                problems.append(fd.make("missing-id", path=path, row=excel_row, field=name, resource=resource,
+                                        column=layout.cell(name, offset), title=spec[name].get("title") or name))
         yield [values[f["name"]] for f in fields]
+
+
+def _repeated_keys(rows: list[list[str]], key: tuple[str, ...], layout: Imported,
+                   resource: str) -> list[fd.Finding]:
+    """Two rows of the sheet with one key: which one should win is a guess, so neither does."""
+    if not key:
+        return []
+    positions = [layout.fields.index(name) for name in key]
+    first: dict[tuple[str, ...], int] = {}
+    problems = []
+    for index, row in enumerate(rows):
+        row_key = tuple(row[i] for i in positions)
+        excel_row = layout.sheet_row(index)
+        if row_key not in first:
+            first[row_key] = excel_row
+            continue
+        at = layout.cell(key[0], index)
+        if len(key) == 1:
+            finding = fd.make("unique-error", path=layout.where, row=excel_row, field=key[0], resource=resource,
+                              value=row_key[0], first_row=first[row_key])
+        else:
+            finding = fd.make("primary-key", path=layout.where, row=excel_row, field="、".join(key),
+                              resource=resource, value="|".join(row_key), first_row=first[row_key])
+        problems.append(_prefixed(finding, at))
+    return problems

@@ -15,12 +15,22 @@ is read back the same way before anything is written, and must hold exactly
 the records it was meant to hold: every record the import did not change, as it
 was, and the imported rows. A merge that would lose or alter a single record is
 refused, whatever the quoting of the existing file.
+
+Nothing changes silently: the merge is a plan the command line shows before it
+writes. Each existing record the import would change is listed with its fields
+(old → new) and written only with ``--replace``; a new id that is close to an
+existing one (case, zero-padding, one character) is a likely typo, refused unless
+named with ``--new-id``; a record goes only when ``--remove`` names it.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
+import itertools
+import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,12 +51,37 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Change:
+    """An existing record the import would change: which fields, from what to what."""
+    key: tuple[str, ...]
+    sheet_row: int  # the imported row, as the sheet numbers it
+    file_row: int  # the record in the existing file (header = 1)
+    fields: tuple[tuple[str, str, str], ...]  # (field, old value, new value)
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """A new id that is probably a typo of an existing one."""
+    key: str
+    sheet_row: int
+    existing: str  # the existing id it is close to
+    why: str  # in Chinese: 只差大小写 / 只差开头补零 / 只差一个字符
+
+
+@dataclass(frozen=True)
 class Merged:
     text: str
     appended: int  # imported rows with a key the file did not have
     replaced: int  # existing rows the import changed
     unchanged: int  # existing rows the import repeated exactly
-    untouched: int  # existing rows the import did not mention
+    untouched: int  # existing rows the import did not mention (and --remove did not name)
+    changes: tuple[Change, ...] = ()  # what ``replaced`` counts, field by field
+    removed: int = 0  # records --remove named, taken out
+    suspects: tuple[Suspect, ...] = ()  # appended ids close to an existing one
+
+
+class RemoveRefused(Exception):
+    """--remove names a record the file does not hold, or one the import also brings; the message says which."""
 
 
 def split_records(text: str) -> list[Record]:
@@ -104,8 +139,12 @@ def _line(values: list[str]) -> str:
 
 
 def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, source: str,
-          resource: str) -> Merged:
-    """The existing file (``path``) with the import of ``source`` merged in, or ImportFailed saying why not."""
+          resource: str, remove: Collection[tuple[str, ...]] = ()) -> Merged:
+    """The existing file (``path``) with the import of ``source`` merged in, or ImportFailed saying why not.
+
+    ``remove``: keys of records to take out (all records with that key). The caller decides
+    whether ``changes`` and ``suspects`` may be written (`ledger import --replace`, `--new-id`).
+    """
 
     def refuse(detail: str) -> ImportFailed:
         return ImportFailed([fd.make("import-target-mismatch", path=path, resource=resource, value=path,
@@ -136,22 +175,36 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
     # --- Check the import: a key may appear once ---
     _check_unique(imported, positions, source, resource)
 
-    # --- Replace in place, append the rest ---
-    where: dict[tuple[str, ...], int] = {}
+    # --- Replace in place, take out what --remove names, append the rest ---
+    holders: dict[tuple[str, ...], list[int]] = {}  # key → the records holding it (the first is replaced)
     for number, record in enumerate(body):
-        row_key = tuple(record.cells[i] if i < len(record.cells) else "" for i in positions)
+        cells = record.cells
+        row_key = tuple(cells[i] if i < len(cells) else "" for i in positions)
         if any(row_key):
-            where.setdefault(row_key, number)
+            found = holders.get(row_key)
+            if found is None:
+                holders[row_key] = [number]
+            else:
+                found.append(number)
+    gone = _removed(remove, holders, {tuple(row[i] for i in positions) for row in imported.rows}, key)
+    remaining = len(body) - len(gone)
+    place = _Places(gone)  # record index → index after the removals
     out = [record.raw for record in records]
-    changes: dict[int, Row] = {}  # record index → what it must read back as (indices past the end: appended)
+    for number in gone:
+        out[number + 1] = ""
+    changes: dict[int, Row] = {}  # index after removals → what it must read back as (past the end: appended)
+    listed: list[Change] = []
     appended: list[str] = []
-    replaced = unchanged = 0
-    for row in imported.rows:
+    new_keys: list[tuple[str, int]] = []
+    unchanged = 0
+    starts = _LineStarts(records)
+    for position, row in enumerate(imported.rows):
         row_key = tuple(row[i] for i in positions)
-        number = where.get(row_key) if any(row_key) else None
+        number = holders[row_key][0] if row_key in holders else None
         if number is None:
-            changes[len(body) + len(appended)] = tuple(row)
+            changes[remaining + len(appended)] = tuple(row)
             appended.append(_line(row))
+            new_keys.append((row_key[0], imported.sheet_row(position)))
             continue
         before = body[number].cells
         after = [value if name in imported.present or index >= len(before) else before[index]
@@ -159,20 +212,146 @@ def merge(existing: bytes, imported: Imported, key: list[str], *, path: str, sou
         if after == before:
             unchanged += 1
         else:
-            replaced += 1
             out[number + 1] = _line(after)
-            changes[number] = tuple(after)
-    if appended and not out[-1].endswith(("\n", "\r")):
-        out[-1] += "\n"
-    merged = "".join(out + appended)
+            changes[place.of(number)] = tuple(after)
+            listed.append(Change(row_key, imported.sheet_row(position), starts.line(number + 1),
+                                 tuple((name, old_value, new_value) for name, old_value, new_value
+                                       in zip(imported.fields, _padded(before, len(after)), after)
+                                       if old_value != new_value)))
+    merged = "".join(out)
+    if appended and merged and not merged.endswith(("\n", "\r")):
+        merged += "\n"
+    merged += "".join(appended)
 
     # --- Read the result back: exactly the records meant, or nothing is written ---
-    lost = _first_loss(old, _read(merged, imported.fields), changes, imported.fields)
+    lost = _first_loss(old, _read(merged, imported.fields), changes, imported.fields, gone)
     if lost is not None:
         raise refuse(f"合并后重新读取，第 {lost + 2} 行与应有的内容不同（已有文件的引号可能没有闭合），"
                      "为免丢失或改动记录，没有合并")
-    return Merged(merged, appended=len(appended), replaced=replaced, unchanged=unchanged,
-                  untouched=len(body) - replaced - unchanged)
+    suspects = []
+    if len(positions) == 1 and new_keys:
+        suspects = likely_typos(new_keys, [row_key[0] for row_key, numbers in holders.items()
+                                           if not gone.issuperset(numbers)])
+    return Merged(merged, appended=len(appended), replaced=len(listed), unchanged=unchanged,
+                  untouched=remaining - len(listed) - unchanged, changes=tuple(listed), removed=len(gone),
+                  suspects=tuple(suspects))
+
+
+def _padded(cells: list[str], width: int) -> list[str]:
+    return cells + [""] * (width - len(cells))
+
+
+class _Places:
+    """A record's index once the records ``gone`` are taken out."""
+
+    def __init__(self, gone: set[int]):
+        self.gone = sorted(gone)
+
+    def of(self, number: int) -> int:
+        return number - bisect.bisect_left(self.gone, number)
+
+
+class _LineStarts:
+    """The line of the existing file where each record starts (the header is line 1), counted once."""
+
+    def __init__(self, records: list[Record]):
+        self.records = records
+        self.starts: list[int] | None = None
+
+    def line(self, index: int) -> int:
+        if self.starts is None:
+            self.starts, line = [], 1
+            for record in self.records:
+                self.starts.append(line)
+                raw = record.raw  # its lines, as io.StringIO(raw, newline="").readlines() counts them
+                line += raw.count("\n") + raw.count("\r") - raw.count("\r\n") + (not raw.endswith(("\n", "\r")))
+        return self.starts[index]
+
+
+def _removed(remove: Collection[tuple[str, ...]], holders: dict[tuple[str, ...], list[int]],
+             imported: set[tuple[str, ...]], key: list[str]) -> set[int]:
+    """Indices of the records --remove names; RemoveRefused when one is not in the file or is also imported."""
+    gone: set[int] = set()
+    for row_key in remove:
+        shown = "|".join(row_key)
+        if len(row_key) != len(key):
+            raise RemoveRefused(f"--remove {shown}：主键是 {'、'.join(key)} 共 {len(key)} 项，请用“|”隔开写全")
+        if row_key in imported:
+            raise RemoveRefused(f"--remove {shown}：这条记录也在导入的表格中，不能同时新增或修改又删除")
+        if row_key not in holders:
+            raise RemoveRefused(f"--remove {shown}：已有文件中没有这条记录（编号须与文件中的完全一致）")
+        gone.update(holders[row_key])
+    return gone
+
+
+# --- likely typos of an existing id --------------------------------------------------------------
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _paddings(text: str, most: int = 4) -> Iterable[str]:
+    """``text`` with the leading zeros of its digit runs taken away or added (up to ``most`` per run)."""
+    pieces = _DIGITS.split(text)
+    runs = _DIGITS.findall(text)
+    options = [sorted({"0" * n + (run.lstrip("0") or "0")
+                       for n in range(most + 1)} | {run.lstrip("0") or "0"}) for run in runs[:4]]
+    options += [[run] for run in runs[4:]]  # more than four numbers in an id: the rest as typed
+    for combination in itertools.product(*options):
+        candidate = "".join(piece + digits for piece, digits in zip(pieces, combination)) + pieces[-1]
+        if candidate != text:
+            yield candidate
+
+
+def likely_typos(new: Iterable[tuple[str, int]], existing: Iterable[str]) -> list[Suspect]:
+    """New ids (with their sheet rows) that differ from an existing id only by case, by zero-padding,
+    or by one character that is not one digit for another (Q-2026-00105 beside Q-2026-00104 is the
+    next record; Q-2026-O0105, Q-2026-0105 and q-2026-00105 beside Q-2026-00105 are typos).
+
+    A digit added or dropped counts only where every existing id has the same length (a fixed-width
+    scheme): S121 beside S12 is the next survey.
+    """
+    ids = [value for value in existing if value]
+    if not ids:
+        return []
+    known = set(ids)
+    folded: dict[str, str] = {}
+    for value in ids:
+        folded.setdefault(value.casefold(), value)
+    alphabet = sorted({char for value in ids for char in value})
+    fixed = len({len(value) for value in ids}) == 1
+    found = []
+    for value, row in new:
+        hit = _near(value, known, folded, alphabet, fixed)
+        if hit is not None:
+            found.append(Suspect(value, row, *hit))
+    return found
+
+
+def _near(value: str, known: set[str], folded: dict[str, str], alphabet: list[str],
+          fixed: bool) -> tuple[str, str] | None:
+    if value.casefold() in folded:
+        return folded[value.casefold()], "只差字母大小写"
+    for padded in _paddings(value.casefold()):
+        if padded in folded:
+            return folded[padded], "只差数字开头补的 0"
+    for i, char in enumerate(value):
+        dropped = value[:i] + value[i + 1:]
+        if dropped in known and (not char.isdigit() or fixed):
+            return dropped, f"多了一个字符“{char}”"
+        for other in alphabet:
+            if other == char or (other.isdigit() and char.isdigit()):
+                continue
+            swapped = value[:i] + other + value[i + 1:]
+            if swapped in known:
+                return swapped, f"只差一个字符（“{char}”与“{other}”）"
+    for i in range(len(value) + 1):
+        for other in alphabet:
+            if other.isdigit() and not fixed:
+                continue
+            longer = value[:i] + other + value[i:]
+            if longer in known:
+                return longer, f"少了一个字符“{other}”"
+    return None
 
 
 def _disagreement(data: bytes, body: list[Record], table: TextTable, names: list[str]) -> int | None:
@@ -187,22 +366,28 @@ def _disagreement(data: bytes, body: list[Record], table: TextTable, names: list
     return _first_difference(_rows(table, names), [_as_read(record.cells, width) for record in body])
 
 
-def _first_loss(old: TextTable, new: TextTable, changes: dict[int, Row], names: list[str]) -> int | None:
-    """The first record of ``new`` that is not the record of ``old`` at its place, or ``changes`` there.
+def _first_loss(old: TextTable, new: TextTable, changes: dict[int, Row], names: list[str],
+                gone: Collection[int] = ()) -> int | None:
+    """The first record of ``new`` that is not the record of ``old`` at its place (after the
+    records in ``gone`` are taken out), or ``changes`` there.
 
     Column by column in arrow where both files read cleanly; record by record otherwise.
     """
-    total = old.records + sum(1 for index in changes if index >= old.records)
+    kept = [index for index in range(old.records) if index not in gone] if gone else None
+    count = old.records if kept is None else len(kept)
+    total = count + sum(1 for index in changes if index >= count)
     irregular = any(t.short_rows or t.extra_cells or t.blank_lines for t in (old, new))
     if irregular:
-        want = _rows(old, names) + [None] * (total - old.records)
+        rows = _rows(old, names)
+        want = (rows if kept is None else [rows[index] for index in kept]) + [None] * (total - count)
         for index, row in changes.items():
             want[index] = row
         return _first_difference(_rows(new, names), want)
-    shared = min(old.records, new.records)
+    shared = min(count, new.records)
     differs = np.zeros(shared, dtype=bool)
     for name in names:
-        before = old.frame[name].iloc[:shared].reset_index(drop=True)
+        column = old.frame[name] if kept is None else old.frame[name].take(kept)
+        before = column.iloc[:shared].reset_index(drop=True)
         after = new.frame[name].iloc[:shared].reset_index(drop=True)
         differs |= (before != after).to_numpy(dtype=bool)
     bad = {int(index) for index in np.flatnonzero(differs)} - changes.keys()
@@ -254,3 +439,29 @@ def _check_unique(imported: Imported, positions: list[int], path: str, resource:
                                     resource=resource, value="|".join(row_key), first_row=first[row_key]))
     if problems:
         raise ImportFailed(problems)
+
+
+# --- what the command line shows ------------------------------------------------------------------
+
+def describe_changes(merged: Merged, fields: list[dict], out: object, source: str) -> str:
+    """Each existing record the import would change, field by field (old → new), in the clerk's terms."""
+    titles = {f["name"]: f.get("title") or f["name"] for f in fields}
+    lines = [f"导入会修改 {out} 中的 {len(merged.changes)} 条已有记录："]
+    for change in merged.changes:
+        lines.append(f"  {'|'.join(change.key)}（{source} 第 {change.sheet_row} 行 → {out} 第 {change.file_row} 行）：")
+        for name, old, new in change.fields:
+            lines.append(f"    {titles.get(name, name)}（{name}）：{_shown(old)} → {_shown(new)}")
+    return "\n".join(lines) + "\n"
+
+
+def _shown(value: str) -> str:
+    return "（空）" if value == "" else f"“{value}”"
+
+
+def typo_findings(merged: Merged, imported: Imported, resource: str, allowed: Collection[str]) -> list[fd.Finding]:
+    """A finding for each new id close to an existing one, unless --new-id names it."""
+    key = imported.key[0] if imported.key else imported.fields[0]
+    return [fd.make("likely-id-typo", path=imported.where or "表格", row=s.sheet_row, field=key, resource=resource,
+                    value=s.key, existing=s.existing, why=s.why,
+                    column=imported.cell(key, s.sheet_row - imported.header_row - 1))
+            for s in merged.suspects if s.key not in allowed]

@@ -13,7 +13,9 @@ says about itself, and county offices' workbooks often lie:
   across columns or over the header has no single field to go to, so it is named;
 - the first sheet may be hidden (an old copy, a list of choices): the active sheet is
   read when it is visible, else the first visible one, and its name is reported;
-- a workbook in the 1904 date system counts serial dates from 1904-01-01.
+- a workbook in the 1904 date system counts serial dates from 1904-01-01;
+- a title row or a merged group header above the header row: the importer finds the
+  header row (pipeline/contribute/importer.py) and only then are the merges filled.
 """
 
 from __future__ import annotations
@@ -47,8 +49,14 @@ class Sheet:
     name: str | None = None  # the worksheet read; None for a CSV file
     epoch: dt.date = EXCEL_EPOCH  # day 0 of serial dates
     uncalculated: list[tuple[int, int]] = field(default_factory=list)  # (row, column) of formulas without a value
-    # merged ranges no single field can take, as (min_col, min_row, max_col, max_row)
-    merged_across: list[tuple[int, int, int, int]] = field(default_factory=list)
+    # every merged range, as (min_col, min_row, max_col, max_row); filled in by fill_merged
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    def fill_merged(self, header_row: int = 1) -> list[tuple[int, int, int, int]]:
+        """Fill each merged range down one column of data rows (below ``header_row``) with its value, in
+        place; return the ranges no single field can take (across columns, or over the header row).
+        Ranges wholly above the header row (a title banner, a group header) are nothing to import."""
+        return _fill_merged(self.rows, self.merges, header_row)
 
     def cell(self, row: int, column: int) -> str:
         """A cell as Excel names it, with its sheet: 问题!C5."""
@@ -106,7 +114,7 @@ def read_workbook(raw: bytes) -> Sheet:
     finally:
         book.close()
     epoch = MAC_EPOCH if book.epoch.date() == MAC_EPOCH else EXCEL_EPOCH
-    return Sheet(rows, sheet.title, epoch, uncalculated, _fill_merged(rows, merges))
+    return Sheet(rows, sheet.title, epoch, uncalculated, merges)
 
 
 def _data_sheet(book):
@@ -148,14 +156,17 @@ def _scan(xml: bytes) -> tuple[list[tuple[int, int]], list[tuple[int, int, int, 
     return uncalculated, merges
 
 
-def _fill_merged(rows: list[list[object]], merges: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+def _fill_merged(rows: list[list[object]], merges: list[tuple[int, int, int, int]],
+                 header_row: int = 1) -> list[tuple[int, int, int, int]]:
     """Fill each merged range down one column of data rows with its value; return the ranges that cannot be."""
     across = []
     for min_col, min_row, max_col, max_row in sorted(merges, key=lambda m: (m[1], m[0])):
+        if max_row < header_row:
+            continue  # a title or group header above the header row: not data
         value = rows[min_row - 1][min_col - 1] if min_row <= len(rows) and min_col <= len(rows[min_row - 1]) else None
         if _blank(value):
             continue  # an empty range: nothing to lose
-        if min_col != max_col or min_row == 1:
+        if min_col != max_col or min_row <= header_row:
             across.append((min_col, min_row, max_col, max_row))
             continue
         for number in range(min_row + 1, min(max_row, len(rows)) + 1):
