@@ -75,15 +75,17 @@ def test_clean_workbook_is_imported_into_the_temporary_copy_only(repo):
 
 
 def test_clean_workbook_gives_the_bytes_ledger_import_writes(repo, tmp_path):
-    """Exactly as `ledger import FILE --resource meetings --out data/meetings.csv` would (a merge by primary key)."""
+    """Exactly as `ledger import FILE --resource meetings --out data/meetings.csv --replace` would (a merge by
+    primary key; the comment lists the changed record and the maintainer's apply confirms it)."""
     upload = workbook(repo, "会议.xlsx", "meetings", CLEAN_MEETINGS + [["M-001", "市会镇开", "2026-03-02", "990121001000",
                                                                         "市级", "jtj;zrzyj", 11]])
     outcome = inbox.run(repo / "data", repo / "inbox")
     by_command = tmp_path / "by-command"
     make_tiny(by_command)
     result = CliRunner().invoke(cli, ["import", str(upload), "--resource", "meetings", "--data", str(by_command),
-                                      "--out", str(by_command / "meetings.csv")])
+                                      "--out", str(by_command / "meetings.csv"), "--replace"])
     assert result.exit_code == 0, result.output
+    assert [(c.resource, len(c.changed)) for c in outcome.changes] == [("meetings", 1)]
     assert outcome.written == {"meetings.csv": (by_command / "meetings.csv").read_text(encoding="utf-8")}
 
 
@@ -337,3 +339,12 @@ def test_workbook_saved_by_libreoffice_imports_as_the_one_saved_by_openpyxl(repo
     shutil.move(saved / "会议.xlsx", original)
     outcome = inbox.run(repo / "data", repo / "inbox")
     assert flat(outcome.report) == [] and outcome.written == expected
+
+
+def test_an_id_that_looks_like_a_typo_of_an_existing_one_is_refused(repo):
+    """As `ledger import` refuses it: M-01 beside M-001 (zero-padding) would leave an orphan and a duplicate."""
+    workbook(repo, "会议.xlsx", "meetings", [["M-01", "周一夜访", "2026-03-09", "990121002001", "县级", "jtj", 7]])
+    outcome = inbox.run(repo / "data", repo / "inbox")
+    assert [(f.path, f.row, f.code, f.value) for f in outcome.report.findings] == [
+        ("inbox/会议.xlsx（工作表“下沉会议与夜访”）", 2, "likely-id-typo", "M-01")]
+    assert outcome.written == {}

@@ -36,7 +36,7 @@ from openpyxl.utils.cell import get_column_letter
 
 from pipeline.contribute.diff import ResourceChanges, diff_tables, to_markdown
 from pipeline.contribute.importer import Imported, ImportFailed, fold, import_table, read_sheet
-from pipeline.contribute.merge import merge
+from pipeline.contribute.merge import merge, typo_findings
 from pipeline.contribute.sheets import Unreadable
 from pipeline.core import findings as fd
 from pipeline.core.cache import FileCache
@@ -158,8 +158,14 @@ def _which(shown: str, path: Path, detail: str, detail_en: str) -> fd.Finding:
 # --- Import, validate, tell in the sheet's terms ----------------------------------------------------
 
 def import_onto(data: Path, package: DataPackage, upload: Upload) -> tuple[str, Imported]:
-    """What ``ledger import UPLOAD --resource R --out DATA/TARGET`` writes (merged onto an existing file),
-    and the imported table; ImportFailed with the command's findings."""
+    """What ``ledger import UPLOAD --resource R --out DATA/TARGET --replace`` writes (merged onto an
+    existing file), and the imported table; ImportFailed with the command's findings.
+
+    Changes to existing records are not refused here as the command refuses them without --replace:
+    the pull-request comment lists each changed record field by field (diff.md), and the maintainer
+    who starts ``apply`` confirms them, as --replace does. A new id that looks like a typo of an
+    existing one is refused, as the command refuses it (there is no --new-id on the web path: the
+    clerk corrects the id, or a maintainer imports it by hand)."""
     table = import_table(upload.path, package, upload.resource)
     out = data / upload.target
     if not out.exists():
@@ -167,6 +173,9 @@ def import_onto(data: Path, package: DataPackage, upload: Upload) -> tuple[str, 
     key = package.resource(upload.resource)["schema"].get("primaryKey") or table.fields
     merged = merge(out.read_bytes(), table, [key] if isinstance(key, str) else key,
                    path=f"{data.name}/{upload.target}", source=upload.path.name, resource=upload.resource)
+    typos = typo_findings(merged, table, upload.resource, set())
+    if typos:
+        raise ImportFailed(typos)
     return merged.text, table
 
 
