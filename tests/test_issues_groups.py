@@ -1,6 +1,6 @@
 """The issues pages' grouped figures are exactly the metric functions' output.
 
-``issues_groups`` computes breakdowns with one groupby per dimension for speed;
+``figures.breakdowns`` computes breakdowns with one groupby per dimension for speed;
 here every group is checked against ``aggregate.metric_for`` (on the tiny
 package, against the full ledger; on the 600-issue demo, against a ledger that
 keeps only the issues, which is all the issue metrics read, so scoping is fast).
@@ -14,8 +14,8 @@ import pytest
 
 from pipeline.figures.scope import metric_for, scope
 from pipeline.figures.metrics import METRICS, Metric
-from pipeline.render.issues_groups import (DIMENSIONS, ISSUE_METRICS, all_breakdowns, breakdown_figures,
-                                           dimension_values, issue_figures, league_window, region_cross)
+from pipeline.figures.breakdowns import (DIMENSIONS, ISSUE_METRICS, all_breakdowns, breakdown_figures,
+                                       dimension_values, issue_figures, league_window, region_cross)
 
 
 def issues_only(ledger):

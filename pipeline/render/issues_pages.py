@@ -1,7 +1,7 @@
 """问题办理 overview and one page per county and township/street.
 
 Each page's figures are the metric functions' output for that place (through
-``issues_groups``); Python passes data, the templates own the markup. Lists of
+``figures.breakdowns``); Python passes data, the templates own the markup. Lists of
 issues and meetings are bounded, so page size grows with regions, not issues.
 """
 
@@ -17,9 +17,9 @@ from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.charts import Series, bar_chart, hbar_chart
 from pipeline.render.env import render
-from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns, by_region,
-                                           empty_figures, issue_figures, issue_flags, meetings_by_region, months,
-                                           region_cross, region_rows)
+from pipeline.figures.breakdowns import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns, by_region,
+                                       empty_figures, issue_figures, issue_flags, meetings_by_region, months,
+                                       region_cross, region_rows)
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
 
 PAGE_LEVELS = ("county", "township", "street")  # a region of these levels gets its own page

@@ -9,7 +9,7 @@ the village's document (its figures, its open issues and recent meetings, each
 list bounded) from a small JSON shard, ``api/v1/places/<fnv1a(code) % shards>.json``,
 placed as the issue lookup places issues, so the page count never grows with
 villages. Figures come from the same breakdown functions the township page's
-village table uses (``issues_groups``), formatted by the same filters, so the
+village table uses (``figures.breakdowns``), formatted by the same filters, so the
 two always show the same numbers (tests/test_places.py).
 """
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.env import fraction, number, percent, render
-from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figures, breakdown_figures, by_region,
-                                           issue_flags, meetings_by_region, region_rows)
+from pipeline.figures.breakdowns import (ISSUE_METRICS, MEETING_METRICS, Figures, breakdown_figures, by_region,
+                                       issue_flags, meetings_by_region, region_rows)
 from pipeline.render.issues_lookup import fnv1a, shard_count
 from pipeline.render.issues_pages import PAGE_LEVELS, VILLAGE_LEVELS
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
