@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipeline.core.ledger import Ledger
@@ -214,10 +215,18 @@ def persons_received(ledger: Ledger) -> Metric:
 
 # --- devolved items ------------------------------------------------------------------
 
+def item_status(items: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Each item's state at as_of: active (在用) · revoked (已收回) · pending (未生效)."""
+    effective = (items["effective_on"] <= as_of).to_numpy(dtype=bool)
+    revoked = (items["revoked_on"] <= as_of).to_numpy(dtype=bool)
+    return pd.Series(np.where(~effective, "pending", np.where(revoked, "revoked", "active")), index=items.index,
+                     dtype=object)
+
+
 def active_items(ledger: Ledger) -> pd.DataFrame:
+    """The items in force at as_of: effective, and not revoked (a revocation after as_of does not count yet)."""
     items = ledger.devolved_items
-    active = (items["effective_on"] <= ledger.as_of) & ~(items["revoked_on"] <= ledger.as_of)
-    return items[active]
+    return items[item_status(items, ledger.as_of).eq("active")]
 
 
 def last_twelve_months(as_of: pd.Timestamp) -> tuple[str, str]:

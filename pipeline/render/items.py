@@ -4,7 +4,7 @@ and the JSON chunks the catalogue's filter loads on demand.
 "放得下、接得住、管得好": was an item devolved (catalogue, dates, decision), can the
 township handle it (cases, within-promise rate), is it used and evaluated
 (零办件, 评估逾期). Every figure comes from a metric function of
-``pipeline.figures.metrics`` through ``items_data``.
+``pipeline.figures.metrics`` through ``pipeline.figures.items``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import Metric
 from pipeline.render.env import render
 from pipeline.render.items_catalogue import STATUS_ZH, api_files, department_names, item_records
-from pipeline.render.items_data import (CASE_METRICS, item_ledger, per_devolution, per_item, table, time_saved,
-                                        township_regions, uptake)
+from pipeline.figures.items import (CASE_METRICS, item_ledger, per_devolution, per_item, table, time_saved,
+                                   township_regions, uptake)
 from pipeline.render.items_pages import department_page, figures, monthly, township_page
 from pipeline.render.section import File, Part, Rendered, as_files, collect
 
