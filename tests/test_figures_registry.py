@@ -126,3 +126,24 @@ def test_single_group_figures_drift_from_their_definitions(demo_ledger):
     _same(issue_figures(demo_ledger, escalated), recompute(escalated, demo_ledger.as_of))
     _same({n: METRICS[n].fn(scope(demo_ledger, tier="complex")) for n in ISSUE_METRICS},
           recompute(demo_ledger.issues[demo_ledger.issues["tier"].eq("complex")], demo_ledger.as_of))
+
+
+# --- the home page's trend -------------------------------------------------------------------------
+
+def test_home_trend_counts_issues_outside_the_registry(tiny_ledger, monkeypatch):
+    """The trend's columns are issues_raised by raised month and issues_resolved by resolved month: the
+    registry's terms, so a change of what "resolved" means moves the trend with the headline figure."""
+    from pipeline.figures.breakdowns import monthly_counts
+
+    rows = monthly_counts(tiny_ledger).to_dict("records")
+    assert [r["month"] for r in rows] == ["2026-03", "2026-04"]
+    issues = tiny_ledger.issues
+    for r in rows:  # recomputed row by row
+        assert r["raised"] == sum(d.strftime("%Y-%m") == r["month"] for d in issues["raised_on"])
+        assert r["resolved"] == sum(done and not pd.isna(d) and d.strftime("%Y-%m") == r["month"]
+                                    for done, d in zip(issues["done"], issues["resolved_on"]))
+    assert sum(r["resolved"] for r in rows) == METRICS["issues_resolved"].fn(tiny_ledger).value == 4
+    reads, _ = metrics.ISSUE_TERMS["done"]
+    monkeypatch.setitem(metrics.ISSUE_TERMS, "done", (reads, lambda issues, as_of: issues["done"] & issues["escalated"]))
+    rows = monthly_counts(tiny_ledger).to_dict("records")
+    assert sum(r["resolved"] for r in rows) == METRICS["issues_resolved"].fn(tiny_ledger).value == 0

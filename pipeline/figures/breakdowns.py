@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from pipeline.core.ledger import Ledger
+from pipeline.core.ledger import Ledger, month_text
 from pipeline.figures.metrics import (ISSUE_COMBINE, ISSUE_TERMS, METRICS, IssueTotals, Metric, days_to_resolve,
                                       issue_term, last_twelve_months)
 
@@ -186,6 +186,25 @@ def region_cross(ledger: Ledger, dimension: str, flags: pd.DataFrame | None = No
 def all_breakdowns(ledger: Ledger, flags: pd.DataFrame | None = None) -> dict[str, dict[str, Figures]]:
     flags = issue_flags(ledger, ledger.issues) if flags is None else flags
     return {dimension: breakdown_figures(ledger, dimension, flags=flags) for dimension in DIMENSIONS}
+
+
+def monthly_counts(ledger: Ledger) -> pd.DataFrame:
+    """The home page's trend: per month, from the first month an issue was raised to as_of's month,
+    ``raised`` (issues_raised of the issues raised that month: the month breakdown) and ``resolved``
+    (issues_resolved of the issues whose resolved_on falls in that month)."""
+    issues = ledger.issues
+    raised_months = issues["month"].dropna()
+    if raised_months.empty:
+        return pd.DataFrame(columns=["month", "raised", "resolved"])
+    months = [str(p) for p in pd.period_range(raised_months.min(), ledger.as_of.to_period("M"), freq="M")]
+    flags = issue_flags(ledger, issues)
+    raised = breakdown_figures(ledger, "month", months, flags=flags)
+    codes, resolved_months = pd.factorize(month_text(issues["resolved_on"]))
+    positions = np.flatnonzero(codes >= 0)
+    resolved = _grouped(flags, positions, codes[positions], list(resolved_months))
+    return pd.DataFrame({"month": months,
+                         "raised": [raised[m]["issues_raised"].value for m in months],
+                         "resolved": [(resolved.get(m) or empty_figures())["issues_resolved"].value for m in months]})
 
 
 def meetings_by_region(ledger: Ledger, codes: list[str]) -> dict[str, Figures]:
