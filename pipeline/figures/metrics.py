@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.ledger import Ledger
+from pipeline.figures.stats import NEGATIVE_RATINGS
 
 SMALL_SAMPLE = 10  # a rate over fewer cases is shown as 样本不足
 
@@ -316,14 +317,20 @@ def very_satisfied_rate(ledger: Ledger) -> Metric:
 @metric("差评数", "评分为1–2分（不满意、非常不满意）的评价数。", "count", OUTCOME_DIMS,
         reads={"evaluations": ("rating",)})
 def negative_count(ledger: Ledger) -> Metric:
-    return count((ledger.evaluations["rating"] <= 2).sum())
+    return count(is_negative(ledger.evaluations).sum())
+
+
+def is_negative(evaluations: pd.DataFrame) -> pd.Series:
+    """Whether each evaluation is a 差评 (rated 1 or 2; a missing rating is not): what negative_count counts
+    and the 差评 list shows."""
+    return evaluations["rating"].isin(NEGATIVE_RATINGS).fillna(False).astype(bool)
 
 
 @metric("差评整改率", "填写了整改完成日期的差评数 ÷ 差评数。", "rate", OUTCOME_DIMS,
         reads={"evaluations": ("rating", "rectified_on")})
 def negative_rectified_rate(ledger: Ledger) -> Metric:
     evaluations = ledger.evaluations
-    rectified = evaluations["rectified_on"][evaluations["rating"] <= 2]  # a missing rating is not 差评
+    rectified = evaluations.loc[is_negative(evaluations), "rectified_on"]
     return rate(rectified.notna().sum(), len(rectified))
 
 
@@ -349,7 +356,13 @@ def inspections_confirmed_rate(ledger: Ledger) -> Metric:
         reads={"inspections": ("verdict", "issue_id")})
 def issues_disputed(ledger: Ledger) -> Metric:
     inspections = ledger.inspections
-    return count(inspections.loc[inspections["verdict"].eq("not_resolved"), "issue_id"].nunique())
+    return count(inspections.loc[is_dispute(inspections), "issue_id"].nunique())
+
+
+def is_dispute(inspections: pd.DataFrame) -> pd.Series:
+    """Whether each inspection found its issue not resolved: issues_disputed counts their issues, and the
+    disputed-issue list shows them."""
+    return inspections["verdict"].eq("not_resolved").fillna(False).astype(bool)
 
 
 def compute(name: str, ledger: Ledger) -> Metric:

@@ -1,7 +1,7 @@
 """满意度与核查: third-party evaluations and surveys, 差评 rectification, experience-officer inspections.
 
 Pages under ``outcomes/`` and the API document ``api/v1/outcomes.json``.
-Rates come from the metric functions over scoped ledgers (``outcomes_data``);
+Rates come from the metric functions over scoped ledgers (``pipeline.figures.outcomes``);
 records come from ``outcomes_lists``; templates own the markup.
 """
 
@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from pipeline.core.ledger import Ledger
+from pipeline.figures import outcomes as od
 from pipeline.figures.metrics import METRICS, SMALL_SAMPLE, Metric
-from pipeline.render import outcomes_data as od
 from pipeline.render.env import render
 from pipeline.render.home import Card
 from pipeline.render.outcomes_lists import LIST_LIMIT, disputed_rows, negative_rows, places
 from pipeline.render.section import File, Part, Rendered, collect
-from pipeline.figures.stats import GRADES, Z95, wilson_interval
+from pipeline.figures.stats import GRADES, Z95
 
 # From /outcomes/ the issue page is ../issue/; from /outcomes/<page>/ it is ../../issue/.
 ISSUE_FROM_INDEX = "../issue/"
@@ -44,9 +44,7 @@ def cards(metrics: dict[str, Metric]) -> list[Card]:
     out = []
     for name in CARDS:
         metric, spec = metrics[name], METRICS[name]
-        interval = None
-        if name == "survey_satisfaction_rate" and metric.denominator:
-            interval = wilson_interval(metric.numerator, metric.denominator)
+        interval = od.survey_interval(metric) if name == "survey_satisfaction_rate" else None
         out.append(Card(name, spec.title_zh, spec.definition_zh, spec.kind, metric, interval))
     return out
 
