@@ -147,3 +147,37 @@ def test_home_trend_counts_issues_outside_the_registry(tiny_ledger, monkeypatch)
     monkeypatch.setitem(metrics.ISSUE_TERMS, "done", (reads, lambda issues, as_of: issues["done"] & issues["escalated"]))
     rows = monthly_counts(tiny_ledger).to_dict("records")
     assert sum(r["resolved"] for r in rows) == METRICS["issues_resolved"].fn(tiny_ledger).value == 0
+
+
+# --- one issue's standing against its deadline -------------------------------------------------------
+
+def test_issue_timing_copies_the_on_time_and_overdue_tests(tiny_ledger, monkeypatch):
+    """The issue pages' 按期办结 / 已超期 states are the metrics' own terms: on the whole ledger and after
+    the one definition changes, the states count what on_time_rate and overdue_open count."""
+    from pipeline.figures.timing import timing
+
+    def agree():
+        states = timing(tiny_ledger.issues, tiny_ledger.as_of)["state"]
+        assert (states == "on_time").sum() == METRICS["on_time_rate"].fn(tiny_ledger).numerator
+        assert (states == "overdue").sum() == METRICS["overdue_open"].fn(tiny_ledger).value
+        return dict(zip(tiny_ledger.issues["id"], states))
+
+    assert agree()["Q-002"] == "late" and agree()["Q-004"] == "overdue"
+    reads, _ = metrics.ISSUE_TERMS["on_time"]
+    monkeypatch.setitem(metrics.ISSUE_TERMS, "on_time", (reads, lambda issues, as_of: issues["done"]))
+    reads, _ = metrics.ISSUE_TERMS["overdue"]
+    monkeypatch.setitem(metrics.ISSUE_TERMS, "overdue", (reads, lambda issues, as_of: metrics.is_open(issues)
+                                                          & issues["due"].notna()))
+    states = agree()
+    assert states["Q-002"] == "on_time" and states["Q-005"] == "overdue"
+
+
+def test_escalation_counts_copy_the_issue_terms(tiny_ledger):
+    from pipeline.figures.breakdowns import escalated_issues, issue_states, open_by_region
+
+    escalated = escalated_issues(tiny_ledger)
+    assert list(escalated["id"]) == ["Q-004"] and len(escalated) == METRICS["escalated_count"].fn(tiny_ledger).value
+    assert issue_states(tiny_ledger, tiny_ledger.issues) == {"total": 8, "done": 4, "withdrawn": 1, "open": 3}
+    # 甲镇: Q-007 open (Q-001, Q-002 done, Q-006 withdrawn); 乙镇: Q-004, Q-005.
+    assert open_by_region(tiny_ledger, ["990121001000", "990121002000", "990121000000"]) == \
+        {"990121001000": 1, "990121002000": 2, "990121000000": 3}

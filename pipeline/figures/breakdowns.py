@@ -21,7 +21,7 @@ import pandas as pd
 
 from pipeline.core.ledger import Ledger, month_text
 from pipeline.figures.metrics import (ISSUE_COMBINE, ISSUE_TERMS, METRICS, IssueTotals, Metric, days_to_resolve,
-                                      issue_term, last_twelve_months)
+                                      is_open, issue_term, issue_totals, last_twelve_months)
 
 ISSUE_METRICS = tuple(ISSUE_COMBINE)  # issues_raised … escalated_count, in the registry's order
 MEETING_METRICS = ("meetings_held", "persons_received")
@@ -205,6 +205,26 @@ def monthly_counts(ledger: Ledger) -> pd.DataFrame:
     return pd.DataFrame({"month": months,
                          "raised": [raised[m]["issues_raised"].value for m in months],
                          "resolved": [(resolved.get(m) or empty_figures())["issues_resolved"].value for m in months]})
+
+
+def escalated_issues(ledger: Ledger) -> pd.DataFrame:
+    """The issues escalated_count counts (督办)."""
+    issues = ledger.issues
+    return issues[issue_term(issues, ledger.as_of, "escalated")]
+
+
+def issue_states(ledger: Ledger, issues: pd.DataFrame) -> dict[str, int]:
+    """How many of ``issues`` there are, are resolved, withdrawn and still open (by the metrics' terms)."""
+    totals = issue_totals(issues, ledger.as_of, ("done", "withdrawn"))
+    return {"total": int(totals["raised"]), "done": int(totals["done"]), "withdrawn": int(totals["withdrawn"]),
+            "open": int(is_open(issues).sum())}
+
+
+def open_by_region(ledger: Ledger, codes: list[str]) -> dict[str, int]:
+    """Region code → its open issues (everything below it included), for each of ``codes``."""
+    open_ = is_open(ledger.issues).to_numpy(dtype=bool)
+    groups = by_region(ledger.issues)
+    return {code: int(open_[region_rows(ledger, groups, code)].sum()) for code in codes}
 
 
 def meetings_by_region(ledger: Ledger, codes: list[str]) -> dict[str, Figures]:

@@ -97,8 +97,13 @@ def _resolved_on_time(issues: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     return issues["done"] & (issues["resolved_on"] <= issues["due"])
 
 
+def is_open(issues: pd.DataFrame) -> pd.Series:
+    """Whether each issue is still open: neither resolved nor withdrawn."""
+    return ~issues["done"] & ~issues["withdrawn"]
+
+
 def _overdue(issues: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
-    return ~issues["done"] & ~issues["withdrawn"] & (issues["due"] < as_of)
+    return is_open(issues) & (issues["due"] < as_of)
 
 
 def _at_township(issues: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
