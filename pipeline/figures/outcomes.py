@@ -198,6 +198,19 @@ def survey_row(part: Part) -> SurveyRow:
                      len(ledger.surveys), rate, interval)
 
 
+def each_survey(ledger: Ledger) -> list[tuple[pd.Series, SurveyRow]]:
+    """Each survey on its own (by period_end, then id) with its row: the same metric function over a
+    ledger holding that one survey."""
+    slim = outcome_ledger(ledger)
+    surveys = slim.surveys.sort_values(["period_end", "id"], kind="stable")
+    out = []
+    for index in surveys.index:
+        one = replace(slim, frames={**slim.frames, "surveys": surveys.loc[[index]]})
+        record = surveys.loc[index]
+        out.append((record, survey_row(Part(record["id"], record["id"], "", one))))
+    return out
+
+
 @dataclass(frozen=True)
 class InspectionRow:
     key: str

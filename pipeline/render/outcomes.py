@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from pipeline.core.ledger import Ledger
 from pipeline.figures import outcomes as od
@@ -50,22 +50,18 @@ def cards(metrics: dict[str, Metric]) -> list[Card]:
 
 
 def survey_list(ledger: Ledger) -> list[SurveyListRow]:
-    """Each survey on its own, its rate from the same metric function over that one survey."""
-    slim = od.outcome_ledger(ledger)
-    surveys = slim.surveys.sort_values(["period_end", "id"], kind="stable")
+    """Each survey on its own with its row (``outcomes.each_survey``) and where, who, what and how."""
     where = places(ledger)
     departments = dict(zip(ledger.departments["code"], ledger.departments["name"]))
     mechanisms = ledger.labels("issues", "mechanism")
     subjects = ledger.labels("surveys", "subject")
     methods = ledger.labels("surveys", "method")
     rows = []
-    for index in surveys.index:
-        one = replace(slim, frames={**slim.frames, "surveys": surveys.loc[[index]]})
-        rec = surveys.loc[index]
+    for rec, row in od.each_survey(ledger):
         ref = rec["subject_ref"] if isinstance(rec["subject_ref"], str) else ""
         subject = subjects.get(rec["subject"], "—")
         named = departments.get(ref) or mechanisms.get(ref) or ref
-        rows.append(SurveyListRow(od.survey_row(od.Part(rec["id"], rec["id"], "", one)), rec["surveyor"],
+        rows.append(SurveyListRow(row, rec["surveyor"],
                                   rec["period_start"], rec["period_end"], where.get(rec["region_code"], "—"),
                                   f"{subject}：{named}" if named else subject, methods.get(rec["method"], "—")))
     return rows
