@@ -157,3 +157,33 @@ rows = [r for r in rows if r["figures"]["issues_raised"].value]
 busiest = max(rows, key=lambda r: r["raised"])
 '''
     assert computations(formatting) == []
+
+
+# --- templates only format --------------------------------------------------------------------------
+
+TEMPLATES = RENDER / "templates"
+
+
+def template_arithmetic(source: str) -> list[str]:
+    """Subtractions and divisions of two values in a Jinja template: a difference or quotient of two
+    values is a figure. Layout against a constant written in the template (``left - 6``, an indent of
+    ``depth - 1``), ``* 100`` to print a fraction as a percentage and ``+`` joining lists are not."""
+    from jinja2 import Environment, nodes
+
+    tree = Environment().parse(source)
+    return [type(node).__name__ for node in tree.find_all((nodes.Sub, nodes.Div, nodes.FloorDiv))
+            if not isinstance(node.left, nodes.Const) and not isinstance(node.right, nodes.Const)]
+
+
+def test_templates_compute_a_figure():
+    templates = sorted(TEMPLATES.glob("*.j2"))
+    assert len(templates) > 20
+    found = {path.name: template_arithmetic(path.read_text(encoding="utf-8")) for path in templates}
+    assert {name: ops for name, ops in found.items() if ops} == {}
+
+
+def test_the_template_check_finds_a_difference():
+    # outcomes_negative.md.j2 used to print the 差评 not rectified as a difference of the rate's terms.
+    old = ("{{ (row.rectified.denominator - row.rectified.numerator) | number }} {{ a / b }} {{ x * 100 }}"
+           "{{ left - 6 }}")
+    assert template_arithmetic(old) == ["Sub", "Div"]

@@ -190,21 +190,23 @@ def all_breakdowns(ledger: Ledger, flags: pd.DataFrame | None = None) -> dict[st
 
 def monthly_counts(ledger: Ledger) -> pd.DataFrame:
     """The home page's trend: per month, from the first month an issue was raised to as_of's month,
-    ``raised`` (issues_raised of the issues raised that month: the month breakdown) and ``resolved``
-    (issues_resolved of the issues whose resolved_on falls in that month)."""
+    ``raised`` (issues_raised of the issues whose raised_on falls in that month) and ``resolved``
+    (issues_resolved of the issues whose resolved_on falls in it), from the registry's per-issue terms."""
     issues = ledger.issues
-    raised_months = issues["month"].dropna()
-    if raised_months.empty:
-        return pd.DataFrame(columns=["month", "raised", "resolved"])
-    months = [str(p) for p in pd.period_range(raised_months.min(), ledger.as_of.to_period("M"), freq="M")]
     flags = issue_flags(ledger, issues)
-    raised = breakdown_figures(ledger, "month", months, flags=flags)
-    codes, resolved_months = pd.factorize(month_text(issues["resolved_on"]))
-    positions = np.flatnonzero(codes >= 0)
-    resolved = _grouped(flags, positions, codes[positions], list(resolved_months))
+    by_month = {}
+    for column in ("raised_on", "resolved_on"):
+        codes, found = pd.factorize(month_text(issues[column]))
+        positions = np.flatnonzero(codes >= 0)
+        by_month[column] = _grouped(flags, positions, codes[positions], list(found))
+    if not by_month["raised_on"]:
+        return pd.DataFrame(columns=["month", "raised", "resolved"])
+    months = [str(p) for p in pd.period_range(min(by_month["raised_on"]), ledger.as_of.to_period("M"), freq="M")]
+    empty = empty_figures()
     return pd.DataFrame({"month": months,
-                         "raised": [raised[m]["issues_raised"].value for m in months],
-                         "resolved": [(resolved.get(m) or empty_figures())["issues_resolved"].value for m in months]})
+                         "raised": [(by_month["raised_on"].get(m) or empty)["issues_raised"].value for m in months],
+                         "resolved": [(by_month["resolved_on"].get(m) or empty)["issues_resolved"].value
+                                      for m in months]})
 
 
 def escalated_issues(ledger: Ledger) -> pd.DataFrame:

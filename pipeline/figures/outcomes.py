@@ -166,6 +166,11 @@ class EvaluationRow:
     negative: Metric
     rectified: Metric
 
+    @property
+    def unrectified(self) -> int:
+        """差评 not rectified: negative_rectified_rate's denominator less its numerator."""
+        return self.rectified.denominator - self.rectified.numerator
+
 
 def evaluation_row(part: Part) -> EvaluationRow:
     ledger = part.ledger
