@@ -65,3 +65,14 @@ def test_review_age_copies_the_review_overdue_rule(tiny_ledger):
                                                                 tiny_ledger.as_of - pd.Timedelta(days=366))
     ledger = replace(tiny_ledger, frames={**tiny_ledger.frames, "devolved_items": items})
     assert review_overdue_ids(ledger) == ["D1", "D2"] and METRICS["items_review_overdue"].fn(ledger).value == 2
+
+
+def test_index_status_counts_copy_active_items(tiny_ledger, monkeypatch):
+    """The items index's 在用/已收回/未生效 counts are the metric's item states, 在用 = items_devolved."""
+    from pipeline.figures.items import status_counts
+
+    assert status_counts(tiny_ledger) == {"active": 3, "revoked": 1, "pending": 0}  # D3 revoked 2026-02-01
+    assert status_counts(tiny_ledger)["active"] == METRICS["items_devolved"].fn(tiny_ledger).value
+    monkeypatch.setattr(metrics, "item_status", lambda items, as_of: pd.Series("pending", index=items.index))
+    assert status_counts(tiny_ledger) == {"active": 0, "revoked": 0, "pending": 4}
+    assert METRICS["items_devolved"].fn(tiny_ledger).value == 0

@@ -2,7 +2,8 @@
 compute, templates only format).
 
 An AST check over every module under pipeline/render/ for the four ways a figure gets computed:
-  aggregate   a pandas/numpy aggregation (.sum(), .mean(), .median(), .value_counts(), .groupby() …)
+  aggregate   a pandas/numpy aggregation (.sum(), .mean(), .median(), .value_counts(), .groupby() …) or a
+              collections.Counter tally
   metric      a figure made by hand: Metric(…), rate(…), count(…) or wilson_interval(…), or importing
               the metric module's rate/count helpers
   divide      a true division of two values that are not both layout (``a / b``)
@@ -40,6 +41,7 @@ ALLOWED = {
      "np.bincount((hashes % count).astype(np.intp), weights=sizes, minlength=count)"): "shard sizing: bytes per shard",
     ("issues_lookup.py", "aggregate", "np.bincount(shard, minlength=self.count)"): "shard offsets: records per shard",
     ("issues_search.py", "aggregate", "*"): "the search index: each issue's officers joined as one filter value",
+    ("items_catalogue.py", "aggregate", "*"): "the catalogue filter's options: how many listed records each offers",
     ("issues_search.py", "divide", "self.total / ROWS_PER_CHUNK"): "chunk sizing: list records per file",
     ("issues_search.py", "divide", "self.grams.pairs / PASS_PAIRS"): "index build passes bounded in memory",
     ("issues_search.py", "divide", "size / BUCKET_TARGET"): "bucket sizing: bytes per posting file",
@@ -61,7 +63,7 @@ def computations(source: str) -> list[tuple[str, str]]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call):
             name = _name(node.func)
-            if isinstance(node.func, ast.Attribute) and name in AGGREGATIONS:
+            if (isinstance(node.func, ast.Attribute) and name in AGGREGATIONS) or name == "Counter":
                 found.append((node.lineno, "aggregate", ast.unparse(node)))
             elif name in MAKERS:
                 found.append((node.lineno, "metric", ast.unparse(node)))
@@ -126,6 +128,7 @@ def _figures(row):
 A_RATE = '''
 share = issues["done"].sum() / len(issues)
 escalated = {"done": int(escalated["done"].sum())}
+statuses = Counter(r["status"] for r in records)
 satisfied = evaluations["rating"] >= 3
 '''
 
@@ -143,7 +146,8 @@ satisfied = evaluations["rating"] >= 3
                        ("metric", "Metric(_plain(row['days_median']), None, row['days_n'])"),
                        ("metric", "_plain(row['days_median'])")]),
     (A_RATE, [("aggregate", "issues['done'].sum()"), ("divide", "issues['done'].sum() / len(issues)"),
-              ("aggregate", "escalated['done'].sum()"), ("predicate", "evaluations['rating'] >= 3")]),
+              ("aggregate", "escalated['done'].sum()"), ("predicate", "evaluations['rating'] >= 3"),
+              ("aggregate", "Counter((r['status'] for r in records))")]),
 ], ids=["home-trend", "grouped-figures", "a-rate"])
 def test_the_check_finds_what_render_used_to_compute(source, want):
     assert sorted(computations(source)) == sorted(want)

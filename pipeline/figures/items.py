@@ -195,6 +195,14 @@ def review_age_days(ledger: Ledger) -> dict[str, int]:
     return {str(k): int(v) for k, v in zip(items["id"], m.review_age_days(items, ledger.as_of))}
 
 
+def status_counts(ledger: Ledger) -> dict[str, int]:
+    """How many catalogue items (one per id) are active (在用, the items items_devolved counts), revoked
+    (已收回) and pending (未生效) at as_of."""
+    items = ledger.devolved_items.dropna(subset=["id"]).drop_duplicates("id")
+    states = m.item_status(items, ledger.as_of)
+    return {state: int(states.eq(state).sum()) for state in ("active", "revoked", "pending")}
+
+
 def item_townships(ledger: Ledger) -> dict[str, list[str]]:
     """Item id → the codes of the townships (streets) it is devolved to, sorted; items devolved nowhere are absent."""
     townships = ledger.devolutions.groupby("item_id")["region_code"].apply(lambda s: sorted(set(s.dropna())))
