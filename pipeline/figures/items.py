@@ -21,7 +21,7 @@ from pipeline.core.ledger import Ledger
 from pipeline.figures import metrics as m
 from pipeline.figures.metrics import METRICS, Metric, active_items, rate
 
-# The only frames and columns the item metrics, the item scopes (aggregate.COLUMNS) and these pages read.
+# The only frames and columns the item metrics, the item scopes (scope.COLUMNS) and these pages read.
 ITEM_COLUMNS = {
     "devolved_items": ["id", "from_department", "power_type", "effective_on", "revoked_on", "last_reviewed_on",
                        "statutory_limit", "promised_limit", "limit_unit"],
@@ -105,13 +105,13 @@ def per_devolution(ledger: Ledger, names: list[str] = CASE_METRICS) -> dict[tupl
 
 
 def uptake(ledger: Ledger, names: list[str] = UPTAKE, **filters: str) -> dict[str, Metric]:
-    """The uptake metrics of a part of the ledger (no filter: the whole ledger), by ``aggregate.metric_for``."""
+    """The uptake metrics of a part of the ledger (no filter: the whole ledger), by ``scope.metric_for``."""
     part = item_ledger(ledger)
     return {name: metric_for(part, name, **filters) for name in names}
 
 
 def table(ledger: Ledger, dimension: str, values: list[str], names: list[str] = UPTAKE) -> dict[str, dict[str, Metric]]:
-    """value → {name → Metric}: what ``aggregate.breakdown`` gives, with one scope per value shared by all
+    """value → {name → Metric}: what ``scope.breakdown`` gives, with one scope per value shared by all
     the metrics of the row (a test pins the equality with ``breakdown``)."""
     refused = [name for name in names if dimension not in METRICS[name].dims]
     if refused:
