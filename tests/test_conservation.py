@@ -238,7 +238,7 @@ def _placed_by(ledger, key: str, frame: pd.DataFrame) -> pd.Series:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=mutations().map(lambda s: [x for x in s if x[1] in ("evaluations", "inspections")]))
 def test_outcome_tables_hold_every_placeable_row_once(tiny_ledger, steps):
-    from pipeline.render.outcomes_data import dimensions
+    from pipeline.figures.outcomes import dimensions
 
     ledger = mutate(tiny_ledger, steps)
     for dim in dimensions(ledger):
@@ -252,7 +252,7 @@ def test_outcome_tables_hold_every_placeable_row_once(tiny_ledger, steps):
 @PROFILE
 @given(steps=mutations().map(lambda s: [x for x in s if x[1] == "issues"]))
 def test_home_trend_counts_every_issue(tiny_ledger, steps):
-    from pipeline.render.home import monthly_counts
+    from pipeline.figures.breakdowns import monthly_counts
 
     ledger = mutate(tiny_ledger, steps)
     counts = monthly_counts(ledger)

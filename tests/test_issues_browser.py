@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.figures.metrics import compute_all
 from pipeline.render.env import percent
-from pipeline.render.issues_groups import breakdown_figures
+from pipeline.figures.breakdowns import breakdown_figures
 from pipeline.render.issues_pages import PAGE_LEVELS
 from pipeline.render.issues_records import Names, timing
 from tests.browser import PageWatch, open_page, screenshot, serve

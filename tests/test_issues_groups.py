@@ -1,9 +1,11 @@
 """The issues pages' grouped figures are exactly the metric functions' output.
 
-``issues_groups`` computes breakdowns with one groupby per dimension for speed;
-here every group is checked against ``aggregate.metric_for`` (on the tiny
-package, against the full ledger; on the 600-issue demo, against a ledger that
-keeps only the issues, which is all the issue metrics read, so scoping is fast).
+``figures.breakdowns`` totals, per group in one pass, the per-issue terms the issue metrics count and
+applies each metric's own formula (``metrics.ISSUE_TERMS`` / ``ISSUE_COMBINE``); here every group is
+checked against ``scope.metric_for``, which reaches the group another way (scoping the ledger, regions
+with everything below them): on the tiny package against the full ledger, on the 600-issue demo against
+a ledger that keeps only the issues, which is all the issue metrics read, so scoping is fast. A
+row-by-row recomputation from the written definitions is in tests/test_figures_registry.py.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import pytest
 
 from pipeline.figures.scope import metric_for, scope
 from pipeline.figures.metrics import METRICS, Metric
-from pipeline.render.issues_groups import (DIMENSIONS, ISSUE_METRICS, all_breakdowns, breakdown_figures,
-                                           dimension_values, issue_figures, league_window, region_cross)
+from pipeline.figures.breakdowns import (DIMENSIONS, ISSUE_METRICS, all_breakdowns, breakdown_figures,
+                                       dimension_values, issue_figures, league_window, region_cross)
 
 
 def issues_only(ledger):

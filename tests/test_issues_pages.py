@@ -15,7 +15,7 @@ import pytest
 from pipeline.figures.metrics import compute_all
 from pipeline.render import issues
 from pipeline.render.env import percent
-from pipeline.render.issues_groups import league_window
+from pipeline.figures.breakdowns import league_window
 from pipeline.render.issues_league import MIN_CASES, league_rows
 from pipeline.render.issues_pages import Context, child_rows
 from pipeline.validate import validate

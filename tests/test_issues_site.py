@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.figures.metrics import compute_all
 from pipeline.render.env import percent
-from pipeline.render.issues_groups import ISSUE_METRICS
+from pipeline.figures.breakdowns import ISSUE_METRICS
 from pipeline.render.issues_lookup import SHARD_LIMIT
 
 MAX_PAGE = 200 * 1024

@@ -13,9 +13,9 @@ import pytest
 
 from pipeline.figures.scope import breakdown, metric_for, scope
 from pipeline.figures.metrics import METRICS, Metric
-from pipeline.render.items_data import (CASE_METRICS, UPTAKE, TimeSaved, case_months, item_ledger, last_case_month,
-                                        per_devolution, per_item, review_age_days, review_overdue_ids, table,
-                                        time_saved, township_regions, zero_use_ids)
+from pipeline.figures.items import (CASE_METRICS, UPTAKE, TimeSaved, case_months, item_ledger, last_case_month,
+                                    per_devolution, per_item, review_age_days, review_overdue_ids, table,
+                                    time_saved, township_regions, zero_use_ids)
 from pipeline.validate import validate
 from tests.test_items_rules import append_row, set_cells
 

@@ -20,7 +20,7 @@ import pytest
 from pipeline.render import items as section
 from pipeline.render import items_catalogue
 from pipeline.render.items_catalogue import item_records
-from pipeline.render.items_data import township_regions
+from pipeline.figures.items import township_regions
 from pipeline.validate import validate
 from tests.test_items_rules import set_cells
 

@@ -19,7 +19,7 @@ from pipeline.figures.scope import metric_for
 from pipeline.figures.metrics import compute_all
 from pipeline.render import outcomes
 from pipeline.render.env import percent
-from pipeline.render.outcomes_data import quarter_label, quarter_months, quarter_of, quarters
+from pipeline.figures.outcomes import quarter_label, quarter_months, quarter_of, quarters
 from pipeline.figures.stats import wilson_interval
 from tests.golden import check_golden
 

@@ -20,7 +20,7 @@ from pipeline.figures.metrics import compute_all
 from pipeline.render import SECTIONS
 from pipeline.render import issues
 from pipeline.render import places
-from pipeline.render.issues_groups import breakdown_figures, meetings_by_region
+from pipeline.figures.breakdowns import breakdown_figures, meetings_by_region
 from pipeline.render.issues_lookup import fnv1a
 from pipeline.validate import validate
 from tests.conftest import make_tiny

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.build import BuildConfig, build
 from pipeline.render.env import fraction, percent
-from pipeline.render.issues_groups import breakdown_figures, meetings_by_region
+from pipeline.figures.breakdowns import breakdown_figures, meetings_by_region
 from tests.browser import ARTIFACTS, PageWatch, open_page, screenshot, serve
 from tests.conftest import make_tiny
 

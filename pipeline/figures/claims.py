@@ -2,7 +2,7 @@
 
 A claim names a metric of the vocabulary, a region and a period. Its verdict
 comes from the same metric function that every page uses, applied to the
-ledger scoped to the claim's region (``aggregate.scope``) and period
+ledger scoped to the claim's region (``scope.scope``) and period
 (``period_scope`` below). Numbers are compared exactly (``fractions``), never
 as floats: 29.5 % against 29 / 100 differs by exactly 0.5 points, although
 ``29.5 - 29 / 100 * 100`` is 0.5000000000000036.

@@ -73,13 +73,25 @@ def scope(ledger: Ledger, **filters: str) -> Ledger:
 
 # --- the ledger as metrics read it ----------------------------------------------------------
 
-# The large frames' columns that the metric functions read, besides those placing a row in a dimension.
-METRIC_COLUMNS: dict[str, list[str]] = {
-    "issues": ["done", "withdrawn", "raised_on", "resolved_on", "due", "resolved_at_level", "escalated"],
-    "meetings": ["persons_received", "departments"],
-    "evaluations": ["rating", "rectified_on"],
-    "inspections": ["verdict", "issue_id"],
-}
+LARGE = ("issues", "meetings", "evaluations", "inspections")  # the frames that grow with the records
+# Columns a scope reads besides those of COLUMNS: a meeting's departments (_mask).
+SCOPE_READS = {"meetings": ("departments",)}
+
+
+def metric_columns() -> dict[str, list[str]]:
+    """The large frames' columns that the metric functions read (their registry ``reads``) or a scope
+    reads, besides those placing a row in a dimension."""
+    found: dict[str, dict[str, None]] = {resource: {} for resource in LARGE}
+    for spec in METRICS.values():
+        for resource, columns in spec.reads.items():
+            if resource in found:
+                found[resource].update(dict.fromkeys(columns))
+    for resource, columns in SCOPE_READS.items():
+        found[resource].update(dict.fromkeys(columns))
+    return {resource: list(columns) for resource, columns in found.items()}
+
+
+METRIC_COLUMNS: dict[str, list[str]] = metric_columns()
 # The dates a claim's period is taken by (pipeline.figures.claims.PERIOD_COLUMN; a test pins that they agree).
 PERIOD_COLUMNS = {"issues": "raised_on", "meetings": "held_on", "evaluations": "evaluated_on",
                   "inspections": "inspected_on"}

@@ -6,11 +6,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
 from pipeline.demo.manifest import MANIFEST
 from pipeline.core.ledger import Ledger
+from pipeline.figures.breakdowns import monthly_counts
 from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.charts import Series, bar_chart
 from pipeline.render.env import render
@@ -37,33 +35,14 @@ def headline_cards(metrics: dict[str, Metric]) -> list[Card]:
             for name in HEADLINE]
 
 
-def year_month(dates: pd.Series) -> pd.Series:
-    """Each date as YYYY-MM (missing stays missing), formatted once per distinct date, not per row."""
-    codes, days = pd.factorize(dates, use_na_sentinel=True)
-    months = np.append(pd.DatetimeIndex(days).strftime("%Y-%m").to_numpy(dtype=object), None)
-    return pd.Series(months[codes], index=dates.index, dtype=object)
-
-
-def monthly_counts(ledger: Ledger) -> pd.DataFrame:
-    """Issues raised and resolved per month (by raised_on and resolved_on), every month in the period."""
-    issues = ledger.issues
-    raised = year_month(issues["raised_on"]).value_counts()
-    resolved = year_month(issues.loc[issues["done"], "resolved_on"]).value_counts()
-    if raised.empty:
-        return pd.DataFrame(columns=["month", "raised", "resolved"])
-    months = pd.period_range(min(raised.index), ledger.as_of.to_period("M"), freq="M").astype(str)
-    return pd.DataFrame({"month": months,
-                         "raised": [int(raised.get(m, 0)) for m in months],
-                         "resolved": [int(resolved.get(m, 0)) for m in months]})
-
-
 def trend_block(ledger: Ledger) -> str:
-    table = monthly_counts(ledger)
-    chart = bar_chart("每月提出与办结的问题数", list(table["month"].str[2:]),
-                      [Series("提出", list(table["raised"]), "bar-a"), Series("办结", list(table["resolved"]), "bar-b")],
+    rows = monthly_counts(ledger).to_dict("records")
+    chart = bar_chart("每月提出与办结的问题数", [r["month"][2:] for r in rows],
+                      [Series("提出", [r["raised"] for r in rows], "bar-a"),
+                       Series("办结", [r["resolved"] for r in rows], "bar-b")],
                       chart_id="trend-monthly", unit="件")
-    busiest = table.loc[table["raised"].idxmax()] if len(table) else None
-    return render("block_trend.html.j2", chart=chart, rows=table.to_dict("records"), busiest=busiest)
+    busiest = max(rows, key=lambda r: r["raised"]) if rows else None  # the first of the busiest months
+    return render("block_trend.html.j2", chart=chart, rows=rows, busiest=busiest)
 
 
 def headline_block(ledger: Ledger, metrics: dict[str, Metric]) -> str:

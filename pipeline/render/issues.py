@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import Metric
 from pipeline.render.env import render
-from pipeline.render.issues_groups import DIMENSIONS, ISSUE_METRICS, Figures, league_window, with_frames
+from pipeline.figures.breakdowns import DIMENSIONS, ISSUE_METRICS, Figures, league_window, with_frames
 from pipeline.render.issues_league import MIN_CASES, departments_page, overdue_csv, overdue_page
 from pipeline.render.issues_lookup import API_DIR, Shards
 from pipeline.render.issues_pages import Context, overview_page, region_pages

@@ -18,7 +18,7 @@ from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import Metric
 from pipeline.render.charts import hbar_chart
 from pipeline.render.env import render
-from pipeline.render.issues_groups import Figures, breakdown_figures, league_window
+from pipeline.figures.breakdowns import Figures, breakdown_figures, league_window
 from pipeline.render.issues_pages import Context
 from pipeline.render.issues_records import Names, open_issue_rows
 

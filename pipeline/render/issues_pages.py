@@ -1,7 +1,7 @@
 """问题办理 overview and one page per county and township/street.
 
 Each page's figures are the metric functions' output for that place (through
-``issues_groups``); Python passes data, the templates own the markup. Lists of
+``figures.breakdowns``); Python passes data, the templates own the markup. Lists of
 issues and meetings are bounded, so page size grows with regions, not issues.
 """
 
@@ -14,12 +14,12 @@ from functools import cached_property
 import numpy as np
 
 from pipeline.core.ledger import Ledger
-from pipeline.figures.metrics import METRICS, Metric
+from pipeline.figures.metrics import METRICS, Metric, is_open
 from pipeline.render.charts import Series, bar_chart, hbar_chart
 from pipeline.render.env import render
-from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns, by_region,
-                                           empty_figures, issue_figures, issue_flags, meetings_by_region, months,
-                                           region_cross, region_rows)
+from pipeline.figures.breakdowns import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns, by_region,
+                                       empty_figures, escalated_issues, issue_figures, issue_flags, issue_states,
+                                       meetings_by_region, months, region_cross, region_rows)
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
 
 PAGE_LEVELS = ("county", "township", "street")  # a region of these levels gets its own page
@@ -162,11 +162,10 @@ def child_rows(ctx: Context, code: str, href_prefix: str, village_href: str | No
 
 
 def escalations(ctx: Context) -> dict:
-    issues = ctx.ledger.issues
-    escalated = issues[issues["escalated"]]
-    return {"total": len(escalated), "done": int(escalated["done"].sum()),
-            "withdrawn": int(escalated["withdrawn"].sum()),
-            "open_total": int((~escalated["done"] & ~escalated["withdrawn"]).sum()),
+    escalated = escalated_issues(ctx.ledger)
+    states = issue_states(ctx.ledger, escalated)
+    return {"total": states["total"], "done": states["done"], "withdrawn": states["withdrawn"],
+            "open_total": states["open"],
             "open": open_issue_rows(ctx.ledger, escalated, ctx.names, below=ctx.root_below(), limit=ESCALATED_LIMIT),
             "figures": issue_figures(ctx.ledger, escalated)}
 
@@ -190,8 +189,8 @@ def region_page(ctx: Context, code: str) -> str:
     ledger, names = ctx.ledger, ctx.names
     # Only the region's open issues become a frame: the page lists a few of them and counts the rest.
     rows = region_rows(ledger, ctx.issue_groups, code)
-    is_open = ~(ledger.issues["done"].to_numpy()[rows] | ledger.issues["withdrawn"].to_numpy()[rows])
-    open_issues = ledger.issues.iloc[rows[is_open]]
+    still_open = is_open(ledger.issues[["done", "withdrawn"]].iloc[rows]).to_numpy(dtype=bool)
+    open_issues = ledger.issues.iloc[rows[still_open]]
     meetings = ledger.meetings.iloc[region_rows(ledger, ctx.meeting_groups, code)]
     figures = {**ctx.breakdowns["region"][code], **ctx.meetings[code]}
     chain = names.chain(code)

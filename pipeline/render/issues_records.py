@@ -1,19 +1,19 @@
 """One issue as the public reads it: names instead of codes, and where it stands against its deadline.
 
-Timing is counted at as_of, never at build time. Days late and days overdue are
-calendar days: ``resolved_on − due`` for an issue resolved after its due date,
-``as_of − due`` for an open issue whose due date is before as_of (the same test
-as the ``overdue_open`` metric).
+Timing is counted at as_of, never at build time, by ``pipeline.figures.timing``
+(the same per-issue tests as the ``on_time_rate`` and ``overdue_open`` metrics);
+this module words it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import is_open
+from pipeline.figures.timing import timing
 
 TIMING_ZH = {
     "on_time": "按期办结",
@@ -24,20 +24,6 @@ TIMING_ZH = {
     "withdrawn": "已撤回",
     "no_due": "无办结期限",
 }
-
-
-def timing(issues: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """``state`` (a key of TIMING_ZH) and ``days`` (late or overdue, else 0) for each issue."""
-    done, withdrawn, due = issues["done"], issues["withdrawn"], issues["due"]
-    open_ = ~done & ~withdrawn
-    latet_days = (issues["resolved_on"] - due).dt.days
-    overduet_days = (as_of - due).dt.days
-    conditions = [withdrawn, done & due.isna(), done & (issues["resolved_on"] <= due), done,
-                  open_ & due.isna(), open_ & (due < as_of)]
-    states = ["withdrawn", "no_due", "on_time", "late", "unassigned", "overdue"]
-    state = np.select(conditions, states, default="open")
-    days = np.select([state == "late", state == "overdue"], [latet_days.fillna(0), overduet_days.fillna(0)], default=0)
-    return pd.DataFrame({"state": state, "days": days.astype(int)}, index=issues.index)
 
 
 def timing_text(state: str, days: int, unit: str = "天") -> str:
@@ -103,7 +89,7 @@ def open_issue_rows(ledger: Ledger, issues: pd.DataFrame, names: Names, *, below
                     overdue_only: bool = False, limit: int | None = None) -> list[dict]:
     """Open issues (neither done nor withdrawn), most overdue first, for a page's bounded list."""
     # Ordered on the few columns the order needs; the text columns are read for the listed rows only.
-    open_ = issues.loc[~issues["done"] & ~issues["withdrawn"], ["id", "done", "withdrawn", "due", "resolved_on"]]
+    open_ = issues.loc[is_open(issues), ["id", "done", "withdrawn", "due", "resolved_on"]]
     when = timing(open_, ledger.as_of)
     open_ = open_.assign(t_state=when["state"], t_days=when["days"])
     if overdue_only:

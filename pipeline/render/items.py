@@ -4,20 +4,19 @@ and the JSON chunks the catalogue's filter loads on demand.
 "放得下、接得住、管得好": was an item devolved (catalogue, dates, decision), can the
 township handle it (cases, within-promise rate), is it used and evaluated
 (零办件, 评估逾期). Every figure comes from a metric function of
-``pipeline.figures.metrics`` through ``items_data``.
+``pipeline.figures.metrics`` through ``pipeline.figures.items``.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import Metric
 from pipeline.render.env import render
 from pipeline.render.items_catalogue import STATUS_ZH, api_files, department_names, item_records
-from pipeline.render.items_data import (CASE_METRICS, item_ledger, per_devolution, per_item, table, time_saved,
-                                        township_regions, uptake)
+from pipeline.figures.items import (CASE_METRICS, item_ledger, per_devolution, per_item, status_counts, table,
+                                   time_saved, township_regions, uptake)
 from pipeline.render.items_pages import department_page, figures, monthly, township_page
 from pipeline.render.section import File, Part, Rendered, as_files, collect
 
@@ -28,7 +27,7 @@ def index_page(ledger: Ledger, records: list[dict], towns: list[dict], departmen
     present = {r["power_type"] for r in records}
     type_codes = [code for code in types if code in present]
     town_rows = table(part, "region", [t["code"] for t in towns])
-    statuses = Counter(r["status"] for r in records)
+    statuses = status_counts(ledger)
     return render(
         "items_index.md.j2",
         figures=figures(uptake(part)), total=len(records),

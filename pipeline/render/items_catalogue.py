@@ -13,9 +13,10 @@ from collections import Counter
 import pandas as pd
 
 from pipeline.core.ledger import Ledger
+from pipeline.figures.items import (CASE_METRICS, UNIT_ZH, item_townships, last_case_month, per_item, review_age_days,
+                                   review_overdue_ids, saved_days, zero_use_ids)
+from pipeline.figures import metrics
 from pipeline.figures.metrics import SMALL_SAMPLE, Metric
-from pipeline.render.items_data import (CASE_METRICS, UNIT_ZH, last_case_month, per_item, review_age_days, review_overdue_ids,
-                                        saved_days, zero_use_ids)
 
 API = "api/v1/items"
 CHUNK_SIZE = 60  # items per JSON chunk: a department with more is split
@@ -31,15 +32,6 @@ def _int(value: object) -> int | None:
 
 def _text(value: object) -> str | None:
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def status(item: pd.Series, as_of: pd.Timestamp) -> str:
-    """active (在用) · revoked (已收回) · pending (未生效), at as_of — as metrics.active_items decides."""
-    if item["effective_on"] > as_of:
-        return "pending"
-    if not pd.isna(item["revoked_on"]) and item["revoked_on"] <= as_of:
-        return "revoked"
-    return "active"
 
 
 STATUS_ZH = {"active": "在用", "revoked": "已收回", "pending": "未生效"}
@@ -59,9 +51,10 @@ def item_records(ledger: Ledger, uptake: dict[str, dict[str, Metric]] | None = N
     uptake = per_item(ledger, CASE_METRICS) if uptake is None else uptake
     zero, overdue, last_used = set(zero_use_ids(ledger)), set(review_overdue_ids(ledger)), last_case_month(ledger)
     ages = review_age_days(ledger)
-    townships = ledger.devolutions.groupby("item_id")["region_code"].apply(lambda s: sorted(set(s.dropna())))
+    townships = item_townships(ledger)
+    statuses = metrics.item_status(items, ledger.as_of)  # active · revoked · pending, as metrics.active_items decides
     records = []
-    for _, item in items.iterrows():
+    for index, item in items.iterrows():
         item_id = item["id"]
         records.append({
             "id": item_id, "name": _text(item["name"]),
@@ -71,7 +64,7 @@ def item_records(ledger: Ledger, uptake: dict[str, dict[str, Metric]] | None = N
             "list_name": _text(item["list_name"]), "legal_basis": _text(item["legal_basis"]),
             "decision_ref": _text(item["decision_ref"]),
             "effective_on": _date(item["effective_on"]), "revoked_on": _date(item["revoked_on"]),
-            "status": status(item, ledger.as_of),
+            "status": statuses[index],
             "statutory_limit": _int(item["statutory_limit"]), "promised_limit": _int(item["promised_limit"]),
             "limit_unit": _text(item["limit_unit"]), "limit_unit_zh": UNIT_ZH.get(item["limit_unit"]),
             "saved": saved_days(item), "last_reviewed_on": _date(item["last_reviewed_on"]),

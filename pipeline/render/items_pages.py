@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.figures.scope import scope
 from pipeline.core.ledger import Ledger
+from pipeline.figures.items import CASE_METRICS, case_months, item_ledger, table, time_saved, uptake, zero_use_ids
 from pipeline.figures.metrics import METRICS, Metric
+from pipeline.figures.scope import scope
 from pipeline.render.charts import Series, bar_chart
 from pipeline.render.env import render
-from pipeline.render.items_data import CASE_METRICS, case_months, item_ledger, table, time_saved, uptake, zero_use_ids
 
 
 @dataclass(frozen=True)

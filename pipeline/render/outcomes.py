@@ -1,7 +1,7 @@
 """满意度与核查: third-party evaluations and surveys, 差评 rectification, experience-officer inspections.
 
 Pages under ``outcomes/`` and the API document ``api/v1/outcomes.json``.
-Rates come from the metric functions over scoped ledgers (``outcomes_data``);
+Rates come from the metric functions over scoped ledgers (``pipeline.figures.outcomes``);
 records come from ``outcomes_lists``; templates own the markup.
 """
 
@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from pipeline.core.ledger import Ledger
+from pipeline.figures import outcomes as od
 from pipeline.figures.metrics import METRICS, SMALL_SAMPLE, Metric
-from pipeline.render import outcomes_data as od
 from pipeline.render.env import render
 from pipeline.render.home import Card
 from pipeline.render.outcomes_lists import LIST_LIMIT, disputed_rows, negative_rows, places
 from pipeline.render.section import File, Part, Rendered, collect
-from pipeline.figures.stats import GRADES, Z95, wilson_interval
+from pipeline.figures.stats import GRADES, Z95
 
 # From /outcomes/ the issue page is ../issue/; from /outcomes/<page>/ it is ../../issue/.
 ISSUE_FROM_INDEX = "../issue/"
@@ -44,30 +44,24 @@ def cards(metrics: dict[str, Metric]) -> list[Card]:
     out = []
     for name in CARDS:
         metric, spec = metrics[name], METRICS[name]
-        interval = None
-        if name == "survey_satisfaction_rate" and metric.denominator:
-            interval = wilson_interval(metric.numerator, metric.denominator)
+        interval = od.survey_interval(metric) if name == "survey_satisfaction_rate" else None
         out.append(Card(name, spec.title_zh, spec.definition_zh, spec.kind, metric, interval))
     return out
 
 
 def survey_list(ledger: Ledger) -> list[SurveyListRow]:
-    """Each survey on its own, its rate from the same metric function over that one survey."""
-    slim = od.outcome_ledger(ledger)
-    surveys = slim.surveys.sort_values(["period_end", "id"], kind="stable")
+    """Each survey on its own with its row (``outcomes.each_survey``) and where, who, what and how."""
     where = places(ledger)
     departments = dict(zip(ledger.departments["code"], ledger.departments["name"]))
     mechanisms = ledger.labels("issues", "mechanism")
     subjects = ledger.labels("surveys", "subject")
     methods = ledger.labels("surveys", "method")
     rows = []
-    for index in surveys.index:
-        one = replace(slim, frames={**slim.frames, "surveys": surveys.loc[[index]]})
-        rec = surveys.loc[index]
+    for rec, row in od.each_survey(ledger):
         ref = rec["subject_ref"] if isinstance(rec["subject_ref"], str) else ""
         subject = subjects.get(rec["subject"], "—")
         named = departments.get(ref) or mechanisms.get(ref) or ref
-        rows.append(SurveyListRow(od.survey_row(od.Part(rec["id"], rec["id"], "", one)), rec["surveyor"],
+        rows.append(SurveyListRow(row, rec["surveyor"],
                                   rec["period_start"], rec["period_end"], where.get(rec["region_code"], "—"),
                                   f"{subject}：{named}" if named else subject, methods.get(rec["method"], "—")))
     return rows

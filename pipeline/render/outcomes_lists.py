@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.core.ledger import Ledger
-from pipeline.figures.stats import GRADES, NEGATIVE_RATINGS
+from pipeline.figures import metrics
+from pipeline.figures.stats import GRADES
 
 # A list longer than this is cut (the rest is in the downloadable CSV): pages stay small at any scale.
 LIST_LIMIT = 150  # rows per list page: keeps every page under 200 KB at a million issues; the CSV has all
@@ -83,7 +84,7 @@ class NegativeRow:
 def negative_rows(ledger: Ledger) -> list[NegativeRow]:
     """Every 差评: not yet rectified first (longest waiting first), then rectified (latest rating first)."""
     e = ledger.evaluations
-    negative = e[e["rating"].isin(NEGATIVE_RATINGS).fillna(False).astype(bool)]
+    negative = e[metrics.is_negative(e)]  # the 差评 negative_count counts
     titles = issue_titles(ledger, negative["issue_id"])
     departments = _department_names(ledger)
     methods = ledger.labels("evaluations", "method")
@@ -142,7 +143,7 @@ class DisputedRow:
 def disputed_rows(ledger: Ledger) -> list[DisputedRow]:
     """Each issue an officer found not resolved (the issues ``issues_disputed`` counts), latest dispute first."""
     i = ledger.inspections
-    disputed_ids = i.loc[i["verdict"].eq("not_resolved").fillna(False), "issue_id"].dropna().unique()
+    disputed_ids = i.loc[metrics.is_dispute(i), "issue_id"].dropna().unique()
     titles = issue_titles(ledger, pd.Series(disputed_ids))
     departments = _department_names(ledger)
     verdicts = ledger.labels("inspections", "verdict")

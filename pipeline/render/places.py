@@ -9,7 +9,7 @@ the village's document (its figures, its open issues and recent meetings, each
 list bounded) from a small JSON shard, ``api/v1/places/<fnv1a(code) % shards>.json``,
 placed as the issue lookup places issues, so the page count never grows with
 villages. Figures come from the same breakdown functions the township page's
-village table uses (``issues_groups``), formatted by the same filters, so the
+village table uses (``figures.breakdowns``), formatted by the same filters, so the
 two always show the same numbers (tests/test_places.py).
 """
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.env import fraction, number, percent, render
-from pipeline.render.issues_groups import (ISSUE_METRICS, MEETING_METRICS, Figures, breakdown_figures, by_region,
-                                           issue_flags, meetings_by_region, region_rows)
+from pipeline.figures.breakdowns import (ISSUE_METRICS, MEETING_METRICS, Figures, breakdown_figures, by_region,
+                                       issue_flags, meetings_by_region, open_by_region, region_rows)
 from pipeline.render.issues_lookup import fnv1a, shard_count
 from pipeline.render.issues_pages import PAGE_LEVELS, VILLAGE_LEVELS
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
@@ -171,8 +171,8 @@ class Villages:
     def documents(self) -> Iterator[tuple[str, dict]]:
         """(code, document) of every village, in the order of regions.csv."""
         ledger, names = self.ledger, self.names
-        issue_groups, meeting_groups = by_region(ledger.issues), by_region(ledger.meetings)
-        is_open = ~(ledger.issues["done"].to_numpy() | ledger.issues["withdrawn"].to_numpy())
+        meeting_groups = by_region(ledger.meetings)
+        open_counts = open_by_region(ledger, list(self.codes))
         levels = ledger.labels("regions", "level")
         open_lists, meeting_lists = self.listed()
         for code in self.codes:
@@ -181,7 +181,7 @@ class Villages:
                 "code": code, "name": names.regions[code],
                 "level": levels.get(names.levels[code], names.levels[code]), "places": self.places(code, levels),
                 "figures": [figure(name, figures[name]) for name in ISSUE_METRICS + MEETING_METRICS],
-                "open": {"total": int(is_open[region_rows(ledger, issue_groups, code)].sum()),
+                "open": {"total": open_counts[code],
                          "overdue": figures["overdue_open"].value, "limit": OPEN_LIMIT, "listed": open_lists[code]},
                 "meetings": {"total": len(region_rows(ledger, meeting_groups, code)), "limit": MEETING_LIMIT,
                              "listed": meeting_lists[code]},

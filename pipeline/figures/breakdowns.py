@@ -1,14 +1,15 @@
 """Issue metrics broken down by region, department, mechanism, category, tier and month.
 
-``aggregate.metric_for`` scopes the whole ledger once per group and metric, and
+``scope.metric_for`` scopes the whole ledger once per group and metric, and
 a metric function costs a few milliseconds of pandas overhead however small the
 group; a site with thousands of groups (regions × months) cannot afford that.
-So a breakdown here is ONE groupby per dimension that computes the eight issue
-metrics for every group at once, building each ``Metric`` with the metric
-module's own ``rate``/``count``. ``tests/test_issues_groups.py`` proves that every
-group equals ``metric_for(ledger, name, **{dimension: value})`` (also for groups
-within a region), so this cannot drift from the vocabulary's functions. Single
-groups (a page's own figures) call the metric functions themselves.
+So a breakdown here is ONE pass per dimension that totals, per group, the per-issue
+terms the issue metrics count (``metrics.ISSUE_TERMS``) and makes each figure with
+that metric's own ``combine`` (``metrics.ISSUE_COMBINE``): the tests of what an issue
+counts toward and how the totals make a rate exist once, in ``metrics``.
+``tests/test_issues_groups.py`` checks every group against ``metric_for`` and against
+an independent recomputation. Single groups (a page's own figures) call the metric
+functions themselves.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from pipeline.core.ledger import Ledger
-from pipeline.figures.metrics import METRICS, Metric, _plain, count, last_twelve_months, rate
+from pipeline.core.ledger import Ledger, month_text
+from pipeline.figures.metrics import (ISSUE_COMBINE, ISSUE_TERMS, METRICS, IssueTotals, Metric, days_to_resolve,
+                                      is_open, issue_term, issue_totals, last_twelve_months)
 
-ISSUE_METRICS = ("issues_raised", "issues_resolved", "resolution_rate", "on_time_rate", "overdue_open",
-                 "median_days_to_resolve", "township_resolution_share", "escalated_count")
+ISSUE_METRICS = tuple(ISSUE_COMBINE)  # issues_raised … escalated_count, in the registry's order
 MEETING_METRICS = ("meetings_held", "persons_received")
 DIMENSIONS = ("region", "department", "mechanism", "category", "tier", "month")
-# The issues column that places an issue in a dimension (as in aggregate.COLUMNS).
+# The issues column that places an issue in a dimension (as in scope.COLUMNS).
 ISSUE_COLUMN = {"department": "lead_department", "mechanism": "mechanism", "category": "category",
                 "tier": "tier", "month": "month"}
 
@@ -61,15 +62,9 @@ def by_region(frame: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def region_rows(ledger: Ledger, groups: dict[str, np.ndarray], code: str) -> np.ndarray:
-    """Positions of a region's rows, everything below it included (as ``aggregate.scope`` does), in row order."""
+    """Positions of a region's rows, everything below it included (as ``scope.scope`` does), in row order."""
     parts = [groups[c] for c in ledger.region_codes(code) if c in groups]
     return np.sort(np.concatenate(parts)) if parts else np.array([], dtype=np.intp)
-
-
-def split_by_region(ledger: Ledger, frame: pd.DataFrame, codes: list[str]) -> dict[str, pd.DataFrame]:
-    """Each region's rows, everything below it included (as ``aggregate.scope`` does)."""
-    groups = by_region(frame)
-    return {code: frame.iloc[region_rows(ledger, groups, code)] for code in codes}
 
 
 def months(ledger: Ledger) -> list[str]:
@@ -93,34 +88,18 @@ def dimension_values(ledger: Ledger, dimension: str) -> list[str]:
 
 
 def issue_flags(ledger: Ledger, issues: pd.DataFrame) -> pd.DataFrame:
-    """Per issue, what each metric counts (the same tests as pipeline.figures.metrics)."""
-    done = issues["done"]
-    days = (issues["resolved_on"] - issues["raised_on"]).dt.days.where(done)
-    return pd.DataFrame({
-        "done": done, "withdrawn": issues["withdrawn"],
-        "on_time": done & (issues["resolved_on"] <= issues["due"]),
-        "overdue": ~done & ~issues["withdrawn"] & (issues["due"] < ledger.as_of),
-        "township": done & issues["resolved_at_level"].eq("township").fillna(False).astype(bool),
-        "escalated": issues["escalated"], "days": days.astype("float64")}, index=issues.index)
+    """Per issue, each term of ``metrics.ISSUE_TERMS`` (whether it counts toward it) and its days to resolve."""
+    flags = {term: issue_term(issues, ledger.as_of, term) for term in ISSUE_TERMS}
+    return pd.DataFrame({**flags, "days": days_to_resolve(issues)}, index=issues.index)
 
 
-EMPTY = {"rows": 0, "done": 0, "withdrawn": 0, "on_time": 0, "overdue": 0, "township": 0, "escalated": 0,
-         "days_n": 0, "days_median": float("nan")}
+COUNTED = tuple(ISSUE_TERMS)
+EMPTY: IssueTotals = {"raised": 0, **dict.fromkeys(COUNTED, 0), "days_n": 0, "days_median": float("nan")}
 
 
-def _figures(row: dict) -> Figures:
-    n, done, withdrawn = row["rows"], row["done"], row["withdrawn"]
-    days_n, median = int(row["days_n"]), row["days_median"]
-    return {
-        "issues_raised": count(n), "issues_resolved": count(done),
-        "resolution_rate": rate(done, n - withdrawn), "on_time_rate": rate(row["on_time"], done),
-        "overdue_open": count(row["overdue"]),
-        "median_days_to_resolve": Metric(_plain(median) if days_n else None, None, days_n),
-        "township_resolution_share": rate(row["township"], done), "escalated_count": count(row["escalated"]),
-    }
-
-
-COUNTED = ("done", "withdrawn", "on_time", "overdue", "township", "escalated")
+def _figures(totals: IssueTotals) -> Figures:
+    """A group's issue metrics from its totals, by each metric's own ``combine``."""
+    return {name: ISSUE_COMBINE[name](totals) for name in ISSUE_METRICS}
 
 
 def _grouped(flags: pd.DataFrame, positions: np.ndarray, codes: np.ndarray, keys: list) -> dict[object, Figures]:
@@ -128,7 +107,7 @@ def _grouped(flags: pd.DataFrame, positions: np.ndarray, codes: np.ndarray, keys
     counts in group ``codes[i]``, whose key is ``keys[codes[i]]`` (a position may repeat: an issue counts
     in every region above it). Groups without rows are left out.
 
-    Integer group codes and one ``bincount`` per count: a million (issue, region) pairs stay fast.
+    Integer group codes and one ``bincount`` per term: a million (issue, region) pairs stay fast.
     """
     codes = np.asarray(codes, dtype=np.intp)
     rows = np.bincount(codes, minlength=len(keys))
@@ -140,7 +119,7 @@ def _grouped(flags: pd.DataFrame, positions: np.ndarray, codes: np.ndarray, keys
     medians = pd.Series(days[known]).groupby(codes[known], sort=False).median()
     median = np.full(len(keys), np.nan)
     median[medians.index.to_numpy(dtype=np.intp)] = medians.to_numpy()
-    return {keys[code]: _figures({"rows": int(rows[code]), **{name: sums[name][code] for name in COUNTED},
+    return {keys[code]: _figures({"raised": int(rows[code]), **{name: sums[name][code] for name in COUNTED},
                                   "days_n": int(days_n[code]), "days_median": median[code]})
             for code in np.flatnonzero(rows).tolist()}
 
@@ -207,6 +186,47 @@ def region_cross(ledger: Ledger, dimension: str, flags: pd.DataFrame | None = No
 def all_breakdowns(ledger: Ledger, flags: pd.DataFrame | None = None) -> dict[str, dict[str, Figures]]:
     flags = issue_flags(ledger, ledger.issues) if flags is None else flags
     return {dimension: breakdown_figures(ledger, dimension, flags=flags) for dimension in DIMENSIONS}
+
+
+def monthly_counts(ledger: Ledger) -> pd.DataFrame:
+    """The home page's trend: per month, from the first month an issue was raised to as_of's month,
+    ``raised`` (issues_raised of the issues whose raised_on falls in that month) and ``resolved``
+    (issues_resolved of the issues whose resolved_on falls in it), from the registry's per-issue terms."""
+    issues = ledger.issues
+    flags = issue_flags(ledger, issues)
+    by_month = {}
+    for column in ("raised_on", "resolved_on"):
+        codes, found = pd.factorize(month_text(issues[column]))
+        positions = np.flatnonzero(codes >= 0)
+        by_month[column] = _grouped(flags, positions, codes[positions], list(found))
+    if not by_month["raised_on"]:
+        return pd.DataFrame(columns=["month", "raised", "resolved"])
+    months = [str(p) for p in pd.period_range(min(by_month["raised_on"]), ledger.as_of.to_period("M"), freq="M")]
+    empty = empty_figures()
+    return pd.DataFrame({"month": months,
+                         "raised": [(by_month["raised_on"].get(m) or empty)["issues_raised"].value for m in months],
+                         "resolved": [(by_month["resolved_on"].get(m) or empty)["issues_resolved"].value
+                                      for m in months]})
+
+
+def escalated_issues(ledger: Ledger) -> pd.DataFrame:
+    """The issues escalated_count counts (督办)."""
+    issues = ledger.issues
+    return issues[issue_term(issues, ledger.as_of, "escalated")]
+
+
+def issue_states(ledger: Ledger, issues: pd.DataFrame) -> dict[str, int]:
+    """How many of ``issues`` there are, are resolved, withdrawn and still open (by the metrics' terms)."""
+    totals = issue_totals(issues, ledger.as_of, ("done", "withdrawn"))
+    return {"total": int(totals["raised"]), "done": int(totals["done"]), "withdrawn": int(totals["withdrawn"]),
+            "open": int(is_open(issues).sum())}
+
+
+def open_by_region(ledger: Ledger, codes: list[str]) -> dict[str, int]:
+    """Region code → its open issues (everything below it included), for each of ``codes``."""
+    open_ = is_open(ledger.issues).to_numpy(dtype=bool)
+    groups = by_region(ledger.issues)
+    return {code: int(open_[region_rows(ledger, groups, code)].sum()) for code in codes}
 
 
 def meetings_by_region(ledger: Ledger, codes: list[str]) -> dict[str, Figures]:

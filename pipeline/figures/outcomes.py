@@ -1,8 +1,9 @@
 """满意度与核查: the tables behind the outcome pages, as plain data.
 
 Every rate here is a metric function of ``pipeline.figures.metrics`` applied to a part
-of the ledger (``aggregate.scope`` for region, department and mechanism; a
-quarter scope for quarters); the grade counts come from ``pipeline.figures.stats``.
+of the ledger (``scope.scope`` for region, department and mechanism; a quarter
+scope for quarters); the grade counts and the Wilson interval come from
+``pipeline.figures.stats``; who measured and how is tallied here.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ VERDICTS = ("confirmed", "partly", "not_resolved")
 
 def outcome_ledger(ledger: Ledger) -> Ledger:
     """The ledger without issue, meeting and case rows, its outcome frames narrowed to what metrics read
-    (``aggregate.metric_ledger``): scoping it stays cheap at a million issues."""
+    (``scope.metric_ledger``): scoping it stays cheap at a million issues."""
     narrow = metric_ledger(ledger, OUTCOME_FRAMES)
     return replace(narrow, frames={name: narrow.frames[name] for name in OUTCOME_FRAMES})
 
@@ -165,6 +166,11 @@ class EvaluationRow:
     negative: Metric
     rectified: Metric
 
+    @property
+    def unrectified(self) -> int:
+        """差评 not rectified: negative_rectified_rate's denominator less its numerator."""
+        return self.rectified.denominator - self.rectified.numerator
+
 
 def evaluation_row(part: Part) -> EvaluationRow:
     ledger = part.ledger
@@ -184,12 +190,30 @@ class SurveyRow:
     interval: tuple[float, float] | None
 
 
+def survey_interval(rate: Metric) -> tuple[float, float] | None:
+    """The 95 % Wilson interval of a survey_satisfaction_rate (None without answers)."""
+    return wilson_interval(rate.numerator, rate.denominator) if rate.denominator else None
+
+
 def survey_row(part: Part) -> SurveyRow:
     ledger = part.ledger
     rate = m.survey_satisfaction_rate(ledger)
-    interval = wilson_interval(rate.numerator, rate.denominator) if rate.denominator else None
+    interval = survey_interval(rate)
     return SurveyRow(part.key, part.label, part.parent, survey_distribution(ledger.surveys.to_dict("records")),
                      len(ledger.surveys), rate, interval)
+
+
+def each_survey(ledger: Ledger) -> list[tuple[pd.Series, SurveyRow]]:
+    """Each survey on its own (by period_end, then id) with its row: the same metric function over a
+    ledger holding that one survey."""
+    slim = outcome_ledger(ledger)
+    surveys = slim.surveys.sort_values(["period_end", "id"], kind="stable")
+    out = []
+    for index in surveys.index:
+        one = replace(slim, frames={**slim.frames, "surveys": surveys.loc[[index]]})
+        record = surveys.loc[index]
+        out.append((record, survey_row(Part(record["id"], record["id"], "", one))))
+    return out
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,12 @@
 
 The uptake metrics (items_devolved, items_zero_use, cases_handled,
 within_promise_rate, items_review_overdue) live in ``pipeline.figures.metrics``; this
-module only applies them to parts of the ledger, and names the item ids behind
-the two counts that the pages list (零办件, 评估逾期) by the same selection the
-metric functions make. Everything here is pure: a ledger in, data out.
+module only applies them to parts of the ledger (per item, per devolution, per
+breakdown value), and names the item ids behind the two counts that the pages list
+(零办件, 评估逾期) by the very selections the metric functions count
+(``metrics.zero_use_items``, ``metrics.review_overdue_items``). The time saved by
+promised limits is computed here too (described on the methodology page).
+Everything here is pure: a ledger in, data out.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import pandas as pd
 
 from pipeline.figures.scope import metric_for, scope
 from pipeline.core.ledger import Ledger
-from pipeline.figures.metrics import METRICS, Metric, active_items, last_twelve_months, rate
+from pipeline.figures import metrics as m
+from pipeline.figures.metrics import METRICS, Metric, active_items, rate
 
-# The only frames and columns the item metrics, the item scopes (aggregate.COLUMNS) and these pages read.
+# The only frames and columns the item metrics, the item scopes (scope.COLUMNS) and these pages read.
 ITEM_COLUMNS = {
     "devolved_items": ["id", "from_department", "power_type", "effective_on", "revoked_on", "last_reviewed_on",
                        "statutory_limit", "promised_limit", "limit_unit"],
@@ -29,7 +33,6 @@ ITEM_COLUMNS = {
 UPTAKE = ["items_devolved", "items_zero_use", "items_review_overdue", "cases_handled", "within_promise_rate"]
 CASE_METRICS = ["cases_handled", "within_promise_rate"]
 UNIT_ZH = {"working_days": "工作日", "calendar_days": "自然日"}
-REVIEW_DAYS = 365
 
 
 def item_ledger(ledger: Ledger) -> Ledger:
@@ -45,19 +48,13 @@ def item_ledger(ledger: Ledger) -> Ledger:
 # --- the ids behind the counts -------------------------------------------------------
 
 def zero_use_ids(ledger: Ledger) -> list[str]:
-    """Active items with no case anywhere in the 12 months ending with as_of's month (= items_zero_use)."""
-    first, last = last_twelve_months(ledger.as_of)
-    cases = ledger.item_cases
-    recent = cases[(cases["month"] >= first) & (cases["month"] <= last) & (cases["cases"].fillna(0) > 0)]
-    active = active_items(ledger)
-    return sorted(active.loc[~active["id"].isin(set(recent["item_id"])), "id"])
+    """The ids of the items ``items_zero_use`` counts, sorted."""
+    return sorted(m.zero_use_items(ledger)["id"])
 
 
 def review_overdue_ids(ledger: Ledger) -> list[str]:
-    """Active items last evaluated (else effective) more than 365 days before as_of (= items_review_overdue)."""
-    items = active_items(ledger)
-    reviewed = items["last_reviewed_on"].fillna(items["effective_on"])
-    return sorted(items.loc[(ledger.as_of - reviewed).dt.days > REVIEW_DAYS, "id"])
+    """The ids of the items ``items_review_overdue`` counts, sorted."""
+    return sorted(m.review_overdue_items(ledger)["id"])
 
 
 def last_case_month(ledger: Ledger) -> dict[str, str]:
@@ -108,13 +105,13 @@ def per_devolution(ledger: Ledger, names: list[str] = CASE_METRICS) -> dict[tupl
 
 
 def uptake(ledger: Ledger, names: list[str] = UPTAKE, **filters: str) -> dict[str, Metric]:
-    """The uptake metrics of a part of the ledger (no filter: the whole ledger), by ``aggregate.metric_for``."""
+    """The uptake metrics of a part of the ledger (no filter: the whole ledger), by ``scope.metric_for``."""
     part = item_ledger(ledger)
     return {name: metric_for(part, name, **filters) for name in names}
 
 
 def table(ledger: Ledger, dimension: str, values: list[str], names: list[str] = UPTAKE) -> dict[str, dict[str, Metric]]:
-    """value → {name → Metric}: what ``aggregate.breakdown`` gives, with one scope per value shared by all
+    """value → {name → Metric}: what ``scope.breakdown`` gives, with one scope per value shared by all
     the metrics of the row (a test pins the equality with ``breakdown``)."""
     refused = [name for name in names if dimension not in METRICS[name].dims]
     if refused:
@@ -195,5 +192,18 @@ def township_regions(ledger: Ledger) -> list[dict]:
 def review_age_days(ledger: Ledger) -> dict[str, int]:
     """Active item id → days from its last evaluation (else its effective date) to as_of."""
     items = active_items(ledger)
-    reviewed = items["last_reviewed_on"].fillna(items["effective_on"])
-    return {str(k): int(v) for k, v in zip(items["id"], (ledger.as_of - reviewed).dt.days)}
+    return {str(k): int(v) for k, v in zip(items["id"], m.review_age_days(items, ledger.as_of))}
+
+
+def status_counts(ledger: Ledger) -> dict[str, int]:
+    """How many catalogue items (one per id) are active (在用, the items items_devolved counts), revoked
+    (已收回) and pending (未生效) at as_of."""
+    items = ledger.devolved_items.dropna(subset=["id"]).drop_duplicates("id")
+    states = m.item_status(items, ledger.as_of)
+    return {state: int(states.eq(state).sum()) for state in ("active", "revoked", "pending")}
+
+
+def item_townships(ledger: Ledger) -> dict[str, list[str]]:
+    """Item id → the codes of the townships (streets) it is devolved to, sorted; items devolved nowhere are absent."""
+    townships = ledger.devolutions.groupby("item_id")["region_code"].apply(lambda s: sorted(set(s.dropna())))
+    return dict(townships.items())
