@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from typing import TYPE_CHECKING
 
 from pipeline.figures import metrics
+
+if TYPE_CHECKING:
+    from pipeline.core.ledger import Ledger
 
 
 def timing(issues: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -28,3 +35,19 @@ def timing(issues: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     state = np.select(conditions, states, default="open")
     days = np.select([state == "late", state == "overdue"], [late_days.fillna(0), overdue_days.fillna(0)], default=0)
     return pd.DataFrame({"state": state, "days": days.astype(int)}, index=issues.index)
+
+
+def newest_resolved(ledger: Ledger, issues: pd.DataFrame) -> pd.DataFrame:
+    """The issues resolved by as_of, newest first (then by id): their sort keys, region and row position.
+
+    Sorted once for every feed: a feed's rows, picked from this order, are in the order a sort of
+    them alone would give (the sort is stable), so each feed takes its first LIMIT; only those rows'
+    text is ever copied."""
+    done = issues["done"] & issues["resolved_on"].notna() & (issues["resolved_on"] <= ledger.as_of)
+    positions = np.flatnonzero(done.to_numpy(dtype=bool))
+    keys = pa.table({"resolved_on": pa.array(issues["resolved_on"].to_numpy()[positions]),
+                     "id": pa.array(issues["id"]).take(positions)})
+    # Arrow's sort is stable (as pandas' kind="stable") and needs no Python object per id
+    order = pc.sort_indices(keys, sort_keys=[("resolved_on", "descending"), ("id", "ascending")]).to_numpy()
+    return pd.DataFrame({"region_code": issues["region_code"].take(positions[order]).reset_index(drop=True),
+                         "_position": positions[order]})

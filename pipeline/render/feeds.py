@@ -17,12 +17,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipeline.core.ledger import Ledger
+from pipeline.figures.timing import newest_resolved
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -119,22 +117,6 @@ def _names(ledger: Ledger, resource: str) -> dict[str, str]:
 
 RESOLVED_COLUMNS = ["id", "title", "summary", "region_code", "category", "lead_department", "raised_on",
                     "resolved_on"]
-
-
-def newest_resolved(ledger: Ledger, issues: pd.DataFrame) -> pd.DataFrame:
-    """The issues resolved by as_of, newest first (then by id): their sort keys, region and row position.
-
-    Sorted once for every feed: a feed's rows, picked from this order, are in the order a sort of
-    them alone would give (the sort is stable), so each feed takes its first LIMIT; only those rows'
-    text is ever copied."""
-    done = issues["done"] & issues["resolved_on"].notna() & (issues["resolved_on"] <= ledger.as_of)
-    positions = np.flatnonzero(done.to_numpy(dtype=bool))
-    keys = pa.table({"resolved_on": pa.array(issues["resolved_on"].to_numpy()[positions]),
-                     "id": pa.array(issues["id"]).take(positions)})
-    # Arrow's sort is stable (as pandas' kind="stable") and needs no Python object per id
-    order = pc.sort_indices(keys, sort_keys=[("resolved_on", "descending"), ("id", "ascending")]).to_numpy()
-    return pd.DataFrame({"region_code": issues["region_code"].take(positions[order]).reset_index(drop=True),
-                         "_position": positions[order]})
 
 
 def resolved_entries(ledger: Ledger, issues: pd.DataFrame) -> list[Entry]:
