@@ -5,8 +5,12 @@
 so that the package can be regenerated and compared byte for byte; a package
 of real data has no such file): fictional regions (codes beginning with 99), city
 departments, the official rest days, meetings, issues (one file per year of
-``raised_on``), devolved items with their take-up, third-party evaluations and
-surveys, inspections and a few published claims to check against the records.
+``raised_on``) with their handling events (issue_events), devolved items with
+their take-up, every township's and street's duty lists (duty_items), third-party
+evaluations with the requesters' callback answers, surveys, inspections and a few
+published claims to check against the records. The modules: common (shared
+helpers), issues (meetings, issues, outcomes), history (events and callbacks),
+items (devolved items), duties (duty lists), claims (surveys and claims).
 
 The data obeys the table schema and every cross-field rule of the data
 standard, so the site and the validator can be exercised end to end.
@@ -17,7 +21,7 @@ Design notes:
   does not reshuffle the others); iteration is over lists and insertion-ordered
   dicts only.
 - Streaming: issues are generated day by day and written at once, together
-  with their evaluations and inspections; memory holds one month of meetings
+  with their evaluations, inspections and events; memory holds one month of meetings
   and a few counters, so a million issues take flat memory.
 """
 
@@ -34,6 +38,7 @@ from pipeline.core.workdays import WorkCalendar, official_rest_days
 from pipeline.core.csv_write import write_csv
 from pipeline.demo.claims import REPORTED_CLAIMS, build_claims, build_surveys
 from pipeline.demo.common import DAY, DEADLINE_RULES, START, World
+from pipeline.demo.duties import build_duty_items
 from pipeline.demo.issues import write_meetings_and_issues
 from pipeline.demo.items import build_devolutions, build_item_cases, build_items
 from pipeline.demo.manifest import MANIFEST, check_target, write_manifest
@@ -114,6 +119,8 @@ def generate(out_dir: Path, *, issues: int = 3000, seed: int = 20261031,
     counts["devolutions"] = write_csv(out_dir / "devolutions.csv", fields["devolutions"], devolutions)
     counts["item_cases"] = write_csv(out_dir / "item_cases.csv", fields["item_cases"],
                                      build_item_cases(rng, items, devolutions, as_of))
+    counts["duty_items"] = write_csv(out_dir / "duty_items.csv", fields["duty_items"],
+                                     build_duty_items(random.Random(f"{seed}:duties"), units, items, devolutions, as_of))
     counts["surveys"] = write_csv(out_dir / "surveys.csv", fields["surveys"],
                                   build_surveys(random.Random(f"{seed}:surveys"), world))
     counts["claims"] = write_csv(out_dir / "claims.csv", fields["claims"], build_claims(world, items))

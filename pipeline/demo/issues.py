@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.demo import text as T
+from pipeline.demo.history import issue_history
 from pipeline.demo.common import (DAY, START, Sink, World, apportion, county_of, month_days, months_between,
                                   pick, round_random)
 
@@ -156,7 +157,8 @@ def make_issue(rng: random.Random, world: World, issue_id: str, raised: dt.date,
            "category": category, "tier": tier, "lead_department": lead, "co_departments": co,
            "status": status, "assigned_on": life["assigned_on"], "due_on": life["due_on"],
            "resolved_on": life.get("resolved_on"),
-           "escalated": rng.random() < {"stuck": 0.35, "late": 0.12}.get(fate, 0.02)}
+           "escalated": rng.random() < {"stuck": 0.35, "late": 0.12}.get(fate, 0.02),
+           "_due": life["due"], "_fate": fate}  # for its history (pipeline/demo/history.py); not written
     evaluations, inspections = [], []
     if status == "resolved":
         row["resolved_at_level"] = pick(rng, LEVELS if tier != "difficult" else {"township": 50, "county": 38, "city": 12})
@@ -215,8 +217,10 @@ def make_plan(rng_meetings: random.Random, rng_issues: random.Random, issues: in
 class Stream:
     """The files written during the single pass: meetings, issue years, evaluations, inspections."""
 
-    def __init__(self, out: Path, fields: dict, world: World, plan: Plan):
+    def __init__(self, out: Path, fields: dict, world: World, plan: Plan, seed: int):
         self.out, self.fields, self.world = out, fields, world
+        self.rngs = (random.Random(f"{seed}:events"), random.Random(f"{seed}:callbacks"))
+        self.events = Sink(out / "issue_events.csv", fields["issue_events"])
         self.meetings = Sink(out / "meetings.csv", fields["meetings"])
         self.evaluations = Sink(out / "evaluations.csv", fields["evaluations"])
         self.inspections = Sink(out / "inspections.csv", fields["inspections"])
@@ -244,6 +248,8 @@ class Stream:
         if year not in self.issue_years:
             self.issue_years[year] = Sink(self.out / "issues" / f"{year}.csv", self.fields["issues"])
         self.issue_years[year].write(row)
+        for event in issue_history(self.rngs, self.world, row, evaluations, inspections):
+            self.events.write(event)
         for evaluation in evaluations:
             evaluation["id"] = f"E-{self.evaluations.count + 1:0{self.widths['E']}d}"
             self.evaluations.write(evaluation)
@@ -255,10 +261,11 @@ class Stream:
             self.inspections.write(inspection)
 
     def close(self) -> dict:
-        for sink in [self.meetings, self.evaluations, self.inspections, *self.issue_years.values()]:
+        for sink in [self.meetings, self.evaluations, self.inspections, self.events, *self.issue_years.values()]:
             sink.close()
         return {"meetings": self.meetings.count, "issues": sum(s.count for s in self.issue_years.values()),
                 "evaluations": self.evaluations.count, "inspections": self.inspections.count,
+                "issue_events": self.events.count,
                 "issue_paths": [f"issues/{year}.csv" for year in sorted(self.issue_years)]}
 
 
@@ -266,7 +273,7 @@ def write_meetings_and_issues(out: Path, fields: dict, world: World, issues: int
     """Month by month: the month's meetings, then its issues day by day with their outcomes."""
     rng_m, rng_i = random.Random(f"{seed}:meetings"), random.Random(f"{seed}:issues")
     plan = make_plan(rng_m, rng_i, issues, world.as_of)
-    stream = Stream(out, fields, world, plan)
+    stream = Stream(out, fields, world, plan, seed)
     for (y, m), n_month, counts in zip(plan.months, plan.issues, plan.meetings):
         days = month_days(y, m, world.as_of)
         by_day: dict[dt.date, list] = {}
