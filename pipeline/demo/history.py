@@ -86,11 +86,15 @@ def returned(events: list[dict]) -> bool:
     return any(e["event"] == "returned" for e in events)
 
 
-def callbacks(rng: random.Random, evaluations: list[dict], late: bool, bounced: bool) -> None:
+def callbacks(rng: random.Random, as_of: dt.date, evaluations: list[dict], late: bool, bounced: bool) -> None:
     """The requester's answers on each evaluation: rating (worse after a return), contact, solved view."""
     for evaluation in evaluations:
         if bounced:
-            evaluation["rating"] = min(evaluation["rating"], pick(rng, RATINGS_RETURNED))
+            was = evaluation["rating"]
+            evaluation["rating"] = min(was, pick(rng, RATINGS_RETURNED))
+            if was >= 3 and evaluation["rating"] <= 2 and rng.random() < 0.75:  # a new 差评, mostly rectified
+                rectified = evaluation["evaluated_on"] + DAY * rng.randint(2, 30)
+                evaluation["rectified_on"] = rectified if rectified <= as_of else None
         rating = evaluation["rating"]
         if rng.random() < 0.92:
             chance = 0.97 - 0.08 * late - 0.10 * bounced - (0.15 if rating <= 2 else 0.0)
@@ -131,6 +135,6 @@ def issue_history(rngs: tuple[random.Random, random.Random], world: World, issue
     rng_events, rng_callbacks = rngs
     fate, due = issue["_fate"], issue["_due"]
     events = handling_events(rng_events, world, issue, due, fate)
-    callbacks(rng_callbacks, evaluations, fate == "late", returned(events))
+    callbacks(rng_callbacks, world.as_of, evaluations, fate == "late", returned(events))
     events += reopenings(rng_events, world, issue, evaluations, inspections)
     return numbered(issue["id"], events)
