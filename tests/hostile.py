@@ -58,14 +58,17 @@ FREE_TEXT = {
     "evaluations": ["evaluator"],
     "surveys": ["surveyor"],
     "inspections": ["note"],
+    "issue_events": ["note"],
+    "duty_items": ["name", "source_ref"],
     "claims": ["region_name", "subject", "unit", "source_title", "source_publisher", "quote"],
 }
 
 
 # Ids without a pattern in the standard (any text is valid) → the fields that refer to them.
 FREE_IDS = {
-    "devolved_items": [("devolutions.csv", "item_id"), ("item_cases.csv", "item_id")],
-    "claims": [], "evaluations": [], "surveys": [], "inspections": [],
+    "devolved_items": [("devolutions.csv", "item_id"), ("item_cases.csv", "item_id"),
+                       ("duty_items.csv", "devolved_item_id")],  # an optional reference: empty stays empty
+    "claims": [], "evaluations": [], "surveys": [], "inspections": [], "duty_items": [],
 }
 ID_PAYLOADS = ('"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>", "</script><script>alert(1)</script>",
                " {{ 7*7 }}", "/../../x", "=HYPERLINK(\"http://evil\",\"x\")", "#frag ment?q=1")
@@ -148,7 +151,8 @@ def make_hostile(folder: Path) -> dict[str, int]:
         for rel in _paths(descriptor, resource):
             rewrite(folder, rel, rename)
         for rel, field in references:
-            rewrite(folder, rel, lambda n, row, field=field, renamed=renamed: row.update({field: renamed[row[field]]}))
+            rewrite(folder, rel, lambda n, row, field=field, renamed=renamed: row.update(
+                {field: renamed[row[field]] if row[field] else ""}))
         counts[resource] += len(renamed)
     rewrite(folder, "claims.csv", lambda n, row: row.update(value=NEGATIVE) if n == 1 else None)
     make_hostile_descriptor(folder)

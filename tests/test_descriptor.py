@@ -24,8 +24,8 @@ def demo_descriptor(bundled_demo) -> dict:
 
 def test_every_resource_of_the_standard_is_present():
     assert list(RESOURCES) == ["regions", "departments", "holidays", "deadline_rules", "meetings", "issues",
-                               "devolved_items", "devolutions", "item_cases", "evaluations", "surveys",
-                               "inspections", "claims"]
+                               "issue_events", "devolved_items", "devolutions", "item_cases", "duty_items",
+                               "evaluations", "surveys", "inspections", "claims"]
 
 
 def test_package_metadata(demo_descriptor):

@@ -117,8 +117,8 @@ def test_rating_by_its_chinese_label(package, tmp_path):
     source.write_text("评价编号,问题编号,评价机构,评价日期,评价方式,评分\nE-1,Q-1,示例中心,2026/3/5,电话回访,满意\n"
                       "E-2,Q-2,示例中心,2026/3/6,sms,2\n", encoding="utf-8")
     assert import_file(source, package, "evaluations") == (
-        "id,issue_id,evaluator,evaluated_on,method,rating,rectified_on\n"
-        "E-1,Q-1,示例中心,2026-03-05,phone,4,\nE-2,Q-2,示例中心,2026-03-06,sms,2,\n", 2)
+        "id,issue_id,evaluator,evaluated_on,method,rating,rectified_on,contacted,resolved_view\n"
+        "E-1,Q-1,示例中心,2026-03-05,phone,4,,,\nE-2,Q-2,示例中心,2026-03-06,sms,2,,,\n", 2)
 
 
 def test_header_only_gives_no_rows(package, tmp_path):

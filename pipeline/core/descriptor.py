@@ -7,7 +7,9 @@ is the reviewed data standard. The descriptor may set only what the data owns:
   issue year files grow every year; paths are checked in package.py);
 - the package's own metadata: ``name``, ``title``, ``description``,
   ``version``, ``licenses``, ``keywords``, ``sources``, ``contributors``,
-  ``homepage`` (checked here: text of bounded size, URLs http(s) only).
+  ``homepage`` (checked here: text of bounded size, URLs http(s) only);
+- ``scoring``: how the jurisdiction weighs its units in the rankings (checked
+  here; keys it leaves out keep the standard's defaults).
 
 Everything else — which resources exist, their names, titles, schemas (fields,
 types, constraints, keys, missingValues), dialect and encoding — is the
@@ -44,7 +46,9 @@ TEXT_KEYS = ("name", "title", "description", "version", "homepage")
 LIST_KEYS = {"licenses": ("name", "title", "path"), "sources": ("title", "path", "email"),
              "contributors": ("title", "path", "email", "role", "organization"), "keywords": None}
 URL_KEYS = ("path", "homepage")
-OWNED = ("as_of",) + TEXT_KEYS + tuple(LIST_KEYS)
+OWNED = ("as_of",) + TEXT_KEYS + tuple(LIST_KEYS) + ("scoring",)
+SCORING_WEIGHTS = ("response", "solved", "satisfied")
+SCORING_PERIODS = ("month", "quarter")
 
 ASPECTS = {  # key → how a maintainer calls it
     "type": "类型", "format": "格式", "constraints": "约束", "title": "中文名", "description": "说明",
@@ -314,6 +318,46 @@ def metadata_findings(descriptor: dict) -> Iterator[fd.Finding]:
                         yield from _text(item[part], f"{where}.{part}", url=part in URL_KEYS)
 
 
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value \
+        and value not in (float("inf"), float("-inf"))
+
+
+def _scoring_problem(scoring: object) -> tuple[str, str] | None:
+    """Why a descriptor's ``scoring`` cannot be used (where, what it should be), or None."""
+    if not isinstance(scoring, dict):
+        return "scoring", "应为对象（{…}），可含 weights、basic_satisfied_weight、min_callbacks、period"
+    for key in scoring:
+        if key not in ("weights", "basic_satisfied_weight", "min_callbacks", "period"):
+            return f"scoring.{key}", "不是数据标准中的评分设置；只能有 weights、basic_satisfied_weight、min_callbacks、period"
+    weights = scoring.get("weights", {"response": 0.1, "solved": 0.5, "satisfied": 0.4})
+    if not isinstance(weights, dict) or sorted(weights) != sorted(SCORING_WEIGHTS):
+        return "scoring.weights", "应为对象，恰好含 response、solved、satisfied 三个权重"
+    if not all(_number(weights[k]) and weights[k] >= 0 for k in SCORING_WEIGHTS):
+        return "scoring.weights", "三个权重都应为不小于 0 的数"
+    if abs(sum(weights[k] for k in SCORING_WEIGHTS) - 1) > 1e-9:
+        return "scoring.weights", "三个权重之和应为 1"
+    basic = scoring.get("basic_satisfied_weight", 0.9)
+    if not _number(basic) or not 0 <= basic <= 1:
+        return "scoring.basic_satisfied_weight", "应为 0 到 1 之间的数"
+    least = scoring.get("min_callbacks", 10)
+    if not isinstance(least, int) or isinstance(least, bool) or not 1 <= least <= 1_000_000:
+        return "scoring.min_callbacks", "应为 1 到 1000000 之间的整数"
+    if scoring.get("period", "month") not in SCORING_PERIODS:
+        return "scoring.period", "应为 month（按月）或 quarter（按季度）"
+    return None
+
+
+def scoring_findings(descriptor: dict) -> Iterator[fd.Finding]:
+    """The descriptor's own ``scoring``, if it has one: a shape the rankings can use."""
+    if "scoring" not in descriptor:
+        return
+    problem = _scoring_problem(descriptor["scoring"])
+    if problem:
+        yield fd.make("scoring-invalid", path=DESCRIPTOR, field=problem[0], where=problem[0], detail=problem[1],
+                      value=shown(descriptor["scoring"], 200))
+
+
 def _text(value: object, where: str, url: bool = False) -> Iterator[fd.Finding]:
     if not isinstance(value, str) or len(value) > MAX_TEXT:
         yield _error(f"{where} 应为不超过 {MAX_TEXT} 个字符的文字", field=where)
@@ -330,6 +374,7 @@ def check(descriptor: object, standard: dict) -> list[fd.Finding]:
     found = list(resource_findings(descriptor, standard))
     found += list(difference_findings(descriptor, standard))
     found += list(metadata_findings(descriptor))
+    found += list(scoring_findings(descriptor))
     return found
 
 
@@ -339,6 +384,8 @@ def effective(descriptor: dict, standard: dict) -> dict:
     for key in OWNED:
         if key in descriptor:
             result[key] = copy.deepcopy(descriptor[key])
+    if isinstance(descriptor.get("scoring"), dict):  # the keys it leaves out keep the standard's defaults
+        result["scoring"] = copy.deepcopy(standard.get("scoring", {})) | copy.deepcopy(descriptor["scoring"])
     paths = {res["name"]: res["path"] for res in descriptor["resources"]}
     for res in result["resources"]:
         res["path"] = copy.deepcopy(paths[res["name"]])

@@ -80,7 +80,7 @@ def emit(frame: pd.DataFrame, mask: pd.Series, code: str, resource: str, field: 
 # --- snapshot date ----------------------------------------------------------
 
 # Dates that may lie after the snapshot: announced holidays and future deadlines.
-FUTURE_ALLOWED = {("holidays", "date"), ("issues", "due_on")}
+FUTURE_ALLOWED = {("holidays", "date"), ("issues", "due_on"), ("issue_events", "new_due_on")}
 
 
 def _date_fields(package) -> dict[str, tuple[str, ...]]:
