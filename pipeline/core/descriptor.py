@@ -225,6 +225,45 @@ def load_standard() -> dict:
     return json.loads(STANDARD.read_text(encoding="utf-8"))
 
 
+# Version 2 of the standard only adds (data-standard.md, "Version 2 additions"): a package written to
+# version 1 — without these resources and these evaluations fields — stays valid, and is held to the
+# standard without them. A package with some of them is held to version 2 whole.
+VERSION_2_RESOURCES = ("issue_events", "duty_items")
+VERSION_2_FIELDS = {"evaluations": ("contacted", "resolved_view")}
+
+
+def is_version_1(descriptor: object) -> bool:
+    """No resource and no evaluations field that version 2 added (a descriptor of any shape: False)."""
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        return False
+    resources = [res for res in descriptor["resources"] if isinstance(res, dict)]
+    if any(res.get("name") in VERSION_2_RESOURCES for res in resources):
+        return False
+    for res in resources:
+        added = VERSION_2_FIELDS.get(res.get("name"))
+        schema = res.get("schema")
+        if added and isinstance(schema, dict) and isinstance(schema.get("fields"), list):
+            names = {f.get("name") for f in schema["fields"] if isinstance(f, dict)}
+            if names & set(added):
+                return False
+    return True
+
+
+def version_1(standard: dict) -> dict:
+    """The standard without what version 2 added."""
+    result = copy.deepcopy(standard)
+    result["resources"] = [res for res in result["resources"] if res["name"] not in VERSION_2_RESOURCES]
+    for res in result["resources"]:
+        added = VERSION_2_FIELDS.get(res["name"], ())
+        res["schema"]["fields"] = [f for f in res["schema"]["fields"] if f["name"] not in added]
+    return result
+
+
+def standard_for(descriptor: object, standard: dict) -> dict:
+    """The standard a descriptor is held to: version 1 for a version-1 package, else the whole standard."""
+    return version_1(standard) if is_version_1(descriptor) else standard
+
+
 def _error(detail: str, **where: object) -> fd.Finding:
     return fd.make("package-error", path=DESCRIPTOR, detail=detail, **where)
 

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from pipeline.core import values
 from pipeline.core.workdays import WorkCalendar
+from pipeline.core.descriptor import VERSION_2_FIELDS, VERSION_2_RESOURCES, load_standard
 from pipeline.core.package import DataPackage
 from pipeline.core.csv_read import TEXT, read_text_table
 
@@ -253,6 +254,23 @@ def attach(frame: pd.DataFrame, key: str, table: pd.DataFrame, table_key: str, c
     return frame.assign(**added)
 
 
+def with_version_2_parts(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A version-1 package (pipeline/core/descriptor.py) lacks what version 2 added: the figures see those
+    resources without rows and those fields empty, so that every page can say there is no such data."""
+    standard = {res["name"]: res for res in load_standard()["resources"]}
+    frames = dict(frames)
+    for name in VERSION_2_RESOURCES:
+        if name not in frames:
+            frames[name] = located_concat([], standard[name]["schema"]["fields"])
+    for name, added in VERSION_2_FIELDS.items():
+        missing = [f for f in standard[name]["schema"]["fields"] if f["name"] in added and f["name"] not in frames[name]]
+        if missing:
+            text = pd.DataFrame({f["name"]: pd.Series([""] * len(frames[name]), dtype=TEXT) for f in missing})
+            typed = typed_frame(text, missing).set_axis(frames[name].index)
+            frames[name] = pd.concat([frames[name], typed], axis=1)
+    return frames
+
+
 def build_ledger(package: DataPackage, frames: dict[str, pd.DataFrame] | None = None) -> Ledger:
     """Every resource typed, with the derived columns (done, due, issue attributes …).
 
@@ -262,6 +280,7 @@ def build_ledger(package: DataPackage, frames: dict[str, pd.DataFrame] | None = 
     for name in package.resource_names:
         if name not in frames:
             frames[name] = read_resource(package, name)
+    frames = with_version_2_parts(frames)
     calendar = calendar_of(frames["holidays"])
     issues = frames["issues"]
     issues["done"] = issues["status"].isin(DONE)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline.core import findings as fd
-from pipeline.core.descriptor import DIFFERS, check, effective, load_standard
+from pipeline.core.descriptor import DIFFERS, check, effective, load_standard, standard_for
 
 DESCRIPTOR = "datapackage.json"
 MAX_DESCRIPTOR_BYTES = 16 * 1024 * 1024
@@ -104,6 +104,7 @@ def load(root: Path, standard: dict | None = None) -> DataPackage:
     """
     standard = standard if standard is not None else load_standard()
     descriptor = _read_descriptor(root)
+    standard = standard_for(descriptor, standard)  # a version-1 package stays valid
     problems = check(descriptor, standard)
     if any(f.code == "package-error" for f in problems):
         raise PackageError(problems)

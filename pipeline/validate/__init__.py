@@ -24,7 +24,7 @@ from pipeline.core.csv_read import TEXT, read_text_table
 from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural_findings
 from pipeline.validate.files import STILL_READ, FileFacts, check_files, with_record_counts
 from pipeline.validate.records import with_record_ids
-from pipeline.validate.rules import RULES, consequences_dropped, failed_cells, run_rule, run_rules
+from pipeline.validate.rules import RULES, consequences_dropped, failed_cells, rules_for, run_rule, run_rules
 from pipeline.validate import rules_v2  # noqa: F401  (registers the version 2 rules in RULES)
 from pipeline.validate.stages import KEYS, StageCache
 from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_finding,
@@ -119,7 +119,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
 
     if ledger_needed:
         ledger()
-    for spec in RULES:
+    for spec in rules_for(package):
         stored = stages.through(spec.name, base_columns(spec.columns(package)),
                                 lambda spec=spec: [f.to_dict() for f in run_rule(spec, ledger())])
         findings += consequences_dropped(spec, [fd.Finding(**item) for item in stored], failed, package)

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core import findings as fd
+from pipeline.core.descriptor import VERSION_2_FIELDS, VERSION_2_RESOURCES
 from pipeline.core.ledger import DONE, Ledger, base_columns, positions_in
 from pipeline.core.csv_read import TEXT
 
@@ -386,6 +387,22 @@ def run_rule(spec: RuleSpec, ledger: Ledger) -> list[fd.Finding]:
     return list(spec.check(ledger.view(spec.columns(ledger.package))))
 
 
+def applies(spec: RuleSpec, package) -> bool:
+    """False for a rule reading what version 2 added when a version-1 package lacks it (there is
+    nothing for it to check: pipeline/core/descriptor.py)."""
+    for resource, columns in spec.columns(package).items():
+        if resource in VERSION_2_RESOURCES and resource not in package.resource_names:
+            return False
+        added = set(VERSION_2_FIELDS.get(resource, ())) & set(columns)
+        if added and not added <= {f["name"] for f in package.fields(resource)}:
+            return False
+    return True
+
+
+def rules_for(package) -> list[RuleSpec]:
+    return [spec for spec in RULES if applies(spec, package)]
+
+
 def run_rules(ledger: Ledger, failed: set[tuple[str, int, str]] = frozenset()) -> Iterator[fd.Finding]:
-    for spec in RULES:
+    for spec in rules_for(ledger.package):
         yield from consequences_dropped(spec, run_rule(spec, ledger), failed, ledger.package)
