@@ -29,7 +29,8 @@
   var waitText = (params.get("wait") || "").trim();
   var wait = /^\d{1,5}$/.test(waitText) ? parseInt(waitText, 10) : 0;
   if (!town) {
-    return; // no township chosen: the list of townships is the page
+    message("在下表选择乡镇（街道），查看它的清单。"); // no township chosen: the list of townships is the page
+    return;
   }
 
   var siteName = (function () {
@@ -184,7 +185,7 @@
     if (!rows.length) {
       return section;
     }
-    var headers = ["编号", "问题", "村（社区）", "牵头部门", "办结日期", "等待", "核查记录", "备注"];
+    var headers = ["编号", "问题", "地点", "牵头部门", "办结日期", "等待", "核查记录", "备注"];
     section.appendChild(markNotes(D.table(headers, rows.map(function (d) {
       return [issueLink(d.id), d.title, d.place, d.lead, D.dateZh(d.resolved_on), daysText(d.days),
               checksNode(d.checks), noteCell()];
@@ -200,7 +201,7 @@
     section.appendChild(el("h2", "已办结、尚未核查的问题"));
     var count = el("p", null, "officer-count");
     section.appendChild(count);
-    var headers = ["编号", "问题", "村（社区）", "牵头部门", "办结日期", "等待", "备注"];
+    var headers = ["编号", "问题", "地点", "牵头部门", "办结日期", "等待", "备注"];
     var body = el("div", null, "officer-rows");
     section.appendChild(body);
     var more = el("button", null, "officer-more");
@@ -280,11 +281,12 @@
     var c = doc.counts;
     root.appendChild(el("p", "已办结 " + c.resolved + " 件，其中已核查 " + c.inspected + " 件、尚未核查 " +
       c.uninspected + " 件；仍存疑 " + c.disputed + " 件。数据截止日：" + D.dateZh(asOf) + "。", "officer-summary"));
-    root.appendChild(filterForm(doc));
+    var form = filterForm(doc);
     var print = el("button", "打印工作单", "officer-print");
     print.type = "button";
     print.addEventListener("click", function () { window.print(); });
-    root.appendChild(print);
+    form.appendChild(print);
+    root.appendChild(form);
     root.appendChild(disputedSection(doc));
     var waiting = uninspectedSection(doc);
     root.appendChild(waiting);
