@@ -14,6 +14,7 @@ import pytest
 
 from pipeline.figures import inspections as fi
 from tests.browser import open_page, screenshot, serve
+from tests.test_a11y import axe, serious  # noqa: F401 (axe is a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -157,4 +158,15 @@ def test_unknown_township_says_so(chromium, site):
     page, watch = open_page(chromium, site, "/officers/?town=<b>x", PHONE)
     assert page.locator(".officer-error").inner_text() == "“<b>x”不是乡镇（街道）的区划代码（12 位数字）。请在下表中选择。"
     assert page.locator(".officer-error b").count() == 0  # text, never markup
+    page.close()
+
+
+@pytest.mark.parametrize("viewport,name", VIEWPORTS)
+def test_list_and_township_table_have_no_serious_accessibility_violation(chromium, site, axe, disputed_town,
+                                                                         viewport, name):
+    page, watch = open_list(chromium, site, f"town={disputed_town}&officer=TYG-001", viewport)
+    assert serious(axe, page) == []
+    page.goto(f"{site}/officers/", wait_until="networkidle")
+    assert serious(axe, page) == []
+    assert_clean(page, watch, viewport)
     page.close()
