@@ -170,3 +170,56 @@ def test_list_and_township_table_have_no_serious_accessibility_violation(chromiu
     assert serious(axe, page) == []
     assert_clean(page, watch, viewport)
     page.close()
+
+
+@pytest.fixture(scope="module")
+def small_chunk_site(demo_dir, tmp_path_factory):
+    """The small demo built with 20 not-yet-inspected issues to a file, so every township has several."""
+    from pipeline.build import BuildConfig, build
+    from pipeline.render import officers
+
+    out = tmp_path_factory.mktemp("officers-chunks") / "public"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(officers, "CHUNK", 20)
+        build(BuildConfig(data=demo_dir, out=out))
+    with serve(out) as base:
+        yield base
+
+
+def test_more_button_loads_further_chunks_oldest_first(chromium, small_chunk_site, lists):
+    waiting, _ = lists
+    town = waiting["town"].value_counts().index[0]
+    mine = waiting.loc[waiting["town"].eq(town), "id"].tolist()
+    assert len(mine) > 40
+    page, watch = open_list(chromium, small_chunk_site, f"town={town}", PHONE)
+    assert cell_texts(page, "uninspected", "编号") == mine[:20]
+    more = page.locator("#uninspected .officer-more")
+    while more.is_visible():
+        shown = len(cell_texts(page, "uninspected", "编号"))
+        more.click()
+        page.locator("#uninspected tbody tr").nth(shown).wait_for()  # the page's CSP allows no eval
+    assert cell_texts(page, "uninspected", "编号") == mine
+    assert_clean(page, watch, PHONE)
+    page.close()
+
+
+def test_waiting_filter_fetches_no_chunk_that_cannot_match(chromium, small_chunk_site, lists):
+    """The list is oldest first, so "at least N days" is a prefix: chunks past it are never requested."""
+    waiting, _ = lists
+    town = waiting["town"].value_counts().index[0]
+    mine = waiting[waiting["town"].eq(town)]
+    wait = int(mine["waiting_days"].iloc[25]) + 1  # the first 20 and a few of the next chunk match
+    expected = mine.loc[mine["waiting_days"] >= wait, "id"].tolist()
+    assert 20 < len(expected) < 40
+    page = chromium.new_page(viewport=DESKTOP)
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url.rsplit("/officers/", 1)[1]) if "/api/v1/officers/" in r.url else None)
+    page.goto(f"{small_chunk_site}/officers/?town={town}&wait={wait}", wait_until="networkidle")
+    page.wait_for_selector("#officer-list[data-ready='1']")
+    page.locator("#uninspected .officer-more").click()
+    page.locator("#uninspected tbody tr").nth(len(expected) - 1).wait_for()
+    page.wait_for_load_state("networkidle")
+    assert cell_texts(page, "uninspected", "编号") == expected
+    assert page.locator("#uninspected .officer-more").is_hidden()
+    assert fetched == [f"{town}/index.json", f"{town}/0.json", f"{town}/1.json"]
+    page.close()
