@@ -26,7 +26,7 @@ from dataclasses import asdict
 
 import pandas as pd
 
-from pipeline.core.ledger import Ledger
+from pipeline.core.ledger import Ledger, positions_in
 from pipeline.figures import inspections as fi
 from pipeline.figures.metrics import Metric
 from pipeline.render.env import render
@@ -50,26 +50,37 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) and value else "—"
 
 
-def issue_texts(ledger: Ledger, ids: pd.Series) -> dict[str, tuple[str, str]]:
-    """Issue id → (title, lead department code), for the ``ids`` listed only."""
-    issues = ledger.issues
-    rows = issues.loc[issues["id"].isin(ids), ["id", "title", "lead_department"]].drop_duplicates("id")
-    return {i: (t, d) for i, t, d in zip(rows["id"], rows["title"], rows["lead_department"])}
+def _dates(values: pd.Series) -> list[str | None]:
+    """YYYY-MM-DD of each date, formatted once per distinct date (a million rows hold a few hundred)."""
+    codes, uniques = pd.factorize(values)
+    texts = [iso(u) for u in uniques] + [None]  # code -1 (missing) takes the None
+    return [texts[c] for c in codes]
 
 
-def entries(ledger: Ledger, frame: pd.DataFrame, names: Names, town: str) -> list[dict]:
-    """Rows of ``fi.uninspected``/``fi.disputed`` as the page shows them (names instead of codes)."""
-    texts = issue_texts(ledger, frame["id"])
-    out = []
-    for rec in frame.to_dict("records"):
-        title, lead = texts.get(rec["id"], (None, None))
-        entry = {"id": rec["id"], "title": _text(title), "place": names.place(rec["region_code"], town),
-                 "lead": names.department(lead), "resolved_on": iso(rec["resolved_on"]),
-                 "days": _days(rec["waiting_days"])}
-        if "disputed_on" in rec:
-            entry["disputed_on"] = iso(rec["disputed_on"])
-        out.append(entry)
-    return out
+class Entries:
+    """Rows of ``fi.uninspected``/``fi.disputed`` as the page shows them (names instead of codes): the columns
+    are read once for the whole frame, names and dates looked up once per distinct value; ``at(positions)``
+    makes the dicts of a few rows only (a million rows of dicts would cost hundreds of MB)."""
+
+    def __init__(self, ledger: Ledger, frame: pd.DataFrame, names: Names):
+        issues = ledger.issues
+        found = positions_in(frame["id"], issues["id"])
+        titles = issues["title"].array.take(found, allow_fill=True).tolist()
+        leads = issues["lead_department"].array.take(found, allow_fill=True).tolist()
+        lead_names = {code: names.department(code) for code in set(leads)}
+        regions, towns = frame["region_code"].tolist(), frame["town"].tolist()
+        places = {(r, t): names.place(r, t) for r, t in set(zip(regions, towns))}
+        self.columns = {
+            "id": frame["id"].tolist(), "title": [_text(t) for t in titles],
+            "place": [places[pair] for pair in zip(regions, towns)], "lead": [lead_names[c] for c in leads],
+            "resolved_on": _dates(frame["resolved_on"]),
+            "days": [None if pd.isna(d) else int(d) for d in frame["waiting_days"].tolist()],
+        }
+        if "disputed_on" in frame:
+            self.columns["disputed_on"] = _dates(frame["disputed_on"])
+
+    def at(self, positions: object) -> list[dict]:
+        return [{name: values[p] for name, values in self.columns.items()} for p in positions]
 
 
 def check_entries(ledger: Ledger, checks: list[dict]) -> list[dict]:
@@ -88,14 +99,15 @@ def town_documents(ledger: Ledger, waiting: pd.DataFrame, still: pd.DataFrame,
     officers = fi.officers_by_town(ledger)
     waiting_rows, still_rows = fi.by_town(waiting), fi.by_town(still)
     checks = fi.checks_of(ledger, still["id"])
+    waiting_entries, still_entries = Entries(ledger, waiting, names), Entries(ledger, still, names)
     for town in fi.towns(ledger):
-        listed = waiting.iloc[waiting_rows.get(town, [])]
-        disputes = entries(ledger, still.iloc[still_rows.get(town, [])], names, town)
+        listed = waiting_rows.get(town, [])
+        disputes = still_entries.at(still_rows.get(town, []))
         for entry in disputes:
             entry["checks"] = check_entries(ledger, checks.get(entry["id"], []))
         chunks = []
         for n, start in enumerate(range(0, len(listed), CHUNK)):
-            part = entries(ledger, listed.iloc[start:start + CHUNK], names, town)
+            part = waiting_entries.at(listed[start:start + CHUNK])
             days = [e["days"] for e in part if e["days"] is not None]
             chunks.append({"file": f"{n}.json", "count": len(part),
                            "most_days": max(days) if days else None, "least_days": min(days) if days else None})
