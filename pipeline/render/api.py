@@ -111,7 +111,7 @@ ENDPOINTS: list[Endpoint] = [
              "以及尚未核查问题各分块的件数和等待天数。{code} 为12位区划代码。",
              "pipeline.render.officers", lambda ledger: _officer_file(ledger, "index")),
     Endpoint(f"{API}/officers/{{code}}/{{n}}.json", "体验官待核查清单分块",
-             "已办结、尚未核查的问题，办结最早的在前，每块最多500件；{n} 从 0 起。",
+             "已办结、尚未核查的问题，办结最早的在前，每块最多200件；{n} 从 0 起。",
              "pipeline.render.officers", lambda ledger: _officer_file(ledger, "0")),
     Endpoint(f"{API}/outcomes.json", "满意度与核查", "第三方评价、满意度调查和体验官核查的汇总（调查满意率附 Wilson 区间）。",
              "pipeline.render.outcomes", _fixed(f"{API}/outcomes.json")),
