@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from pipeline.figures.scope import scope
 from pipeline.core.ledger import Ledger
+from pipeline.figures.inspections import uninspected
 from pipeline.figures.metrics import METRICS
 
 API = "api/v1"
@@ -50,6 +51,11 @@ def _first_region(ledger: Ledger) -> str | None:
 def _first_department(ledger: Ledger) -> str | None:
     codes = sorted(c for c in ledger.departments["code"].dropna())
     return f"{API}/departments/{codes[0]}.json" if codes else None
+
+
+def _officer_file(ledger: Ledger, name: str) -> str | None:
+    towns = uninspected(ledger)["town"]
+    return f"{API}/officers/{towns.iloc[0]}/{name}.json" if len(towns) else None
 
 
 def _first_item_chunk(ledger: Ledger) -> str | None:
@@ -100,6 +106,13 @@ ENDPOINTS: list[Endpoint] = [
              "pipeline.render.items", _first_item_chunk),
     Endpoint(f"{API}/claims.json", "报道核对", "每条公开报道的数字与台账记录的对照结果。",
              "pipeline.render.claims", _fixed(f"{API}/claims.json")),
+    Endpoint(f"{API}/officers/{{code}}/index.json", "体验官待核查清单（一个乡镇、街道）",
+             "该乡镇（街道）已办结、尚未核查和仍存疑的问题数，核查过的体验官代码，仍存疑问题及其全部核查记录，"
+             "以及尚未核查问题各分块的件数和等待天数。{code} 为12位区划代码。",
+             "pipeline.render.officers", lambda ledger: _officer_file(ledger, "index")),
+    Endpoint(f"{API}/officers/{{code}}/{{n}}.json", "体验官待核查清单分块",
+             "已办结、尚未核查的问题，办结最早的在前，每块最多200件；{n} 从 0 起。",
+             "pipeline.render.officers", lambda ledger: _officer_file(ledger, "0")),
     Endpoint(f"{API}/outcomes.json", "满意度与核查", "第三方评价、满意度调查和体验官核查的汇总（调查满意率附 Wilson 区间）。",
              "pipeline.render.outcomes", _fixed(f"{API}/outcomes.json")),
 ]

@@ -1,0 +1,148 @@
+"""体验官待核查清单: per township/street, the issues reform experience officers have left to check.
+
+One static page, ``officers/?town=CODE[&officer=TYG-…][&wait=DAYS]``, reads the township's JSON
+documents under ``api/v1/officers/<code>/``, as ``place/?code=`` and ``issue/?id=`` read theirs:
+
+- ``index.json``: the township's counts, the officer codes seen in it, every still-disputed issue
+  with all its checks, and the chunks of the not-yet-inspected list (with each chunk's waiting days);
+- ``<n>.json``: the not-yet-inspected issues, CHUNK to a file, oldest resolution first.
+
+Why not a page per township: township pages are allowed by the page-count rule, but a township's
+lists grow with its issues (the demo at 200,000 issues has 165,546 never inspected, 14,000 per
+township), so a generated page would break the 200 KB page limit, and its officer and waiting-time
+filters would still need the script. Chunks keep each request small: the page loads the index and
+the first chunk; a waiting-time filter keeps a prefix of the list (it is oldest first), so the script
+fetches further chunks only while they can still hold a match.
+
+Without JavaScript the page still lists every township with its counts (it grows with townships
+only). The figures come from ``pipeline.figures.inspections``; templates and officer-list.js own the markup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict
+
+import pandas as pd
+
+from pipeline.core.ledger import Ledger, positions_in
+from pipeline.figures import inspections as fi
+from pipeline.figures.metrics import Metric
+from pipeline.render.env import render
+from pipeline.render.issues_records import Names, iso
+from pipeline.render.section import File, Part, Rendered, collect
+
+PAGE = "officers/index.md"
+API_DIR = "api/v1/officers"
+CHUNK = 200  # not-yet-inspected issues per file: about 35 KB, as the lookup shards (32–50 KB)
+
+
+def dump(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+
+
+def _days(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) and value else "—"
+
+
+def _dates(values: pd.Series) -> list[str | None]:
+    """YYYY-MM-DD of each date, formatted once per distinct date (a million rows hold a few hundred)."""
+    codes, uniques = pd.factorize(values)
+    texts = [iso(u) for u in uniques] + [None]  # code -1 (missing) takes the None
+    return [texts[c] for c in codes]
+
+
+class Entries:
+    """Rows of ``fi.uninspected``/``fi.disputed`` as the page shows them (names instead of codes): the columns
+    are read once for the whole frame, names and dates looked up once per distinct value; ``at(positions)``
+    makes the dicts of a few rows only (a million rows of dicts would cost hundreds of MB)."""
+
+    def __init__(self, ledger: Ledger, frame: pd.DataFrame, names: Names):
+        issues = ledger.issues
+        found = positions_in(frame["id"], issues["id"])
+        titles = issues["title"].array.take(found, allow_fill=True).tolist()
+        leads = issues["lead_department"].array.take(found, allow_fill=True).tolist()
+        lead_names = {code: names.department(code) for code in set(leads)}
+        regions, towns = frame["region_code"].tolist(), frame["town"].tolist()
+        places = {(r, t): names.place(r, t) for r, t in set(zip(regions, towns))}
+        self.columns = {
+            "id": frame["id"].tolist(), "title": [_text(t) for t in titles],
+            "place": [places[pair] for pair in zip(regions, towns)], "lead": [lead_names[c] for c in leads],
+            "resolved_on": _dates(frame["resolved_on"]),
+            "days": [None if pd.isna(d) else int(d) for d in frame["waiting_days"].tolist()],
+        }
+        if "disputed_on" in frame:
+            self.columns["disputed_on"] = _dates(frame["disputed_on"])
+
+    def at(self, positions: object) -> list[dict]:
+        return [{name: values[p] for name, values in self.columns.items()} for p in positions]
+
+
+def check_entries(ledger: Ledger, checks: list[dict]) -> list[dict]:
+    verdicts = ledger.labels("inspections", "verdict")
+    return [{"date": iso(c["inspected_on"]), "officer": _text(c["officer"]), "verdict": c["verdict"],
+             "label": verdicts.get(c["verdict"], "—"), "note": c["note"] if isinstance(c["note"], str) else ""}
+            for c in checks]
+
+
+def town_documents(ledger: Ledger, waiting: pd.DataFrame, still: pd.DataFrame,
+                   counts: dict[str, fi.TownCounts]) -> Iterator[tuple[str, str]]:
+    """(path, JSON) of every township's index and chunks, townships in the order of regions.csv;
+    ``waiting``, ``still`` and ``counts``: ``fi.uninspected``, ``fi.disputed`` and ``fi.town_counts``."""
+    names = Names.of(ledger)
+    as_of = ledger.as_of.strftime("%Y-%m-%d")
+    officers = fi.officers_by_town(ledger)
+    waiting_rows, still_rows = fi.by_town(waiting), fi.by_town(still)
+    checks = fi.checks_of(ledger, still["id"])
+    waiting_entries, still_entries = Entries(ledger, waiting, names), Entries(ledger, still, names)
+    for town in fi.towns(ledger):
+        listed = waiting_rows.get(town, [])
+        disputes = still_entries.at(still_rows.get(town, []))
+        for entry in disputes:
+            entry["checks"] = check_entries(ledger, checks.get(entry["id"], []))
+        chunks = []
+        for n, start in enumerate(range(0, len(listed), CHUNK)):
+            part = waiting_entries.at(listed[start:start + CHUNK])
+            days = [e["days"] for e in part if e["days"] is not None]
+            chunks.append({"file": f"{n}.json", "count": len(part),
+                           "most_days": max(days) if days else None, "least_days": min(days) if days else None})
+            yield f"{API_DIR}/{town}/{n}.json", dump({"as_of": as_of, "town": town, "chunk": n, "issues": part})
+        parent = names.parents.get(town)
+        yield f"{API_DIR}/{town}/index.json", dump({
+            "as_of": as_of, "code": town, "name": names.regions.get(town, town),
+            "level": ledger.labels("regions", "level").get(names.levels.get(town), ""),
+            "county": names.regions.get(parent, "") if parent else "", "region_page": f"issues/region/{town}/",
+            "counts": asdict(counts[town]), "officers": officers.get(town, []), "disputed": disputes,
+            "uninspected": {"total": counts[town].uninspected, "chunk_size": CHUNK, "chunks": chunks},
+        })
+
+
+def chooser(ledger: Ledger, counts: dict[str, fi.TownCounts]) -> list[dict]:
+    """Counties → their townships/streets with counts: the page's list without JavaScript."""
+    names = Names.of(ledger)
+    counties: dict[str, dict] = {}
+    for town in fi.towns(ledger):
+        parent = names.parents.get(town, "")
+        county = counties.setdefault(parent, {"code": parent, "name": names.regions.get(parent, "—"), "towns": []})
+        county["towns"].append({"code": town, "name": names.regions.get(town, town), **asdict(counts[town])})
+    return list(counties.values())
+
+
+def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
+    as_of = ledger.as_of.strftime("%Y-%m-%d")
+    waiting, still = fi.uninspected(ledger), fi.disputed(ledger)
+    counts = fi.town_counts(ledger, waiting, still)
+    yield File(PAGE, render("officers_page.md.j2", as_of=as_of, counties=chooser(ledger, counts), root="../",
+                            api=f"../{API_DIR}/", chunk=CHUNK))
+    # Only the page's script reads the documents (no page links one): verbatim, past mkdocs.
+    for path, content in town_documents(ledger, waiting, still, counts):
+        yield File(path, content, verbatim=True)
+
+
+def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+    return collect(stream(ledger, metrics), __name__)
