@@ -26,7 +26,8 @@ from pipeline.validate.files import STILL_READ, FileFacts, check_files, with_rec
 from pipeline.validate.rules import RULES, run_rule, run_rules
 from pipeline.validate.stages import KEYS, StageCache
 from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_finding,
-                                    personal_findings, personal_numbers, plan_files, validated_digests, work_files)
+                                    Planner, personal_findings, personal_numbers, plan_files, validated_digests,
+                                    work_files)
 from pipeline.validate.structural import check_headers, run_frictionless
 
 
@@ -58,11 +59,15 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
 
 def validate_package(package: DataPackage, engine: str, cache: FileCache,
                      ledger_needed: bool) -> tuple[list[fd.Finding], Ledger | None]:
-    file_findings, facts = check_files(package)
-    encoding, plans = plan_files(package, facts, cache if engine == "fast" else FileCache(None))
+    # Each file is opened once: its size and first bytes, its cut and SHA-256, its header and (fast
+    # engine) the work on its records take the same bytes (``Planner.held``, scan.py).
+    planner = Planner(package, cache if engine == "fast" else FileCache(None))
+    file_findings, facts = check_files(package, planner.held)
+    encoding, plans = plan_files(package, facts, planner)
     unreadable = {f.path for f in encoding}
     readable = {name: [f for f in items if f.file.rel not in unreadable] for name, items in facts.items()}
-    file_findings += encoding + list(check_headers(package, readable))
+    file_findings += encoding + list(check_headers(package, readable, planner.held.read))
+    planner.held.forget()  # each plan holds its file's bytes until the file is worked on
     if any(f.code not in STILL_READ for f in file_findings):
         return file_findings, None
     findings, ledger = _checked_records(package, engine, cache, ledger_needed, facts, plans)
