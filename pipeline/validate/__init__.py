@@ -76,11 +76,12 @@ def validate_package(package: DataPackage, engine: str, cache: FileCache,
 
 def _checked_records(package: DataPackage, engine: str, cache: FileCache, ledger_needed: bool,
                      facts: dict, plans: dict) -> tuple[list[fd.Finding], Ledger | None]:
-    if engine == "frictionless":
-        findings = list(run_frictionless(package, with_record_counts(facts)))
+    if engine == "frictionless":  # the reference: frictionless and the ledger read the files themselves
+        held = {plan.file.rel: plan.data for items in plans.values() for plan in items if plan.data is not None}
+        findings = list(run_frictionless(package, with_record_counts(facts, held)))
         ledger = build_ledger(package)
         ledger.validated = validated_digests(plans)
-        findings += list(text_personal_findings(package))
+        findings += list(text_personal_findings(package, held))
         findings += list(run_rules(ledger))
         return findings, ledger
     try:
@@ -181,11 +182,13 @@ def personal_values_masked(findings: list[fd.Finding]) -> list[fd.Finding]:
         for i, f in enumerate(findings)]
 
 
-def text_personal_findings(package: DataPackage) -> Iterator[fd.Finding]:
-    """Personal numbers in every cell of every file, as written (the frictionless engine's path)."""
+def text_personal_findings(package: DataPackage, held: dict[str, bytes] | None = None) -> Iterator[fd.Finding]:
+    """Personal numbers in every cell of every file, as written (the frictionless engine's path), from
+    the bytes validation read (``held``: file → bytes) where it has them."""
+    held = held or {}
     for name in package.resource_names:
         names = [f["name"] for f in package.fields(name)]
         for file in package.files(name):
-            text = read_text_table(file.abs, names).frame
+            text = read_text_table(held.get(file.rel, file.abs), names).frame
             for column, index, kind, masked in personal_numbers(text, names):
                 yield personal_finding(name, file.rel, index + 2, column, kind, masked)

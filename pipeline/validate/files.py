@@ -165,14 +165,19 @@ def _looks_gb18030(sample: bytes) -> bool:
     return True
 
 
-def with_record_counts(facts: dict[str, list[FileFacts]]) -> dict[str, list[FileFacts]]:
-    """Count the records of every file (the frictionless engine needs them to map row positions)."""
-    return {name: [FileFacts(f.file, count_records(f.file)) for f in items] for name, items in facts.items()}
+def with_record_counts(facts: dict[str, list[FileFacts]],
+                       held: dict[str, bytes] | None = None) -> dict[str, list[FileFacts]]:
+    """Count the records of every file (the frictionless engine needs them to map row positions), from
+    the bytes validation read (``held``: file → bytes) where it has them."""
+    held = held or {}
+    return {name: [FileFacts(f.file, count_records(f.file, held.get(f.file.rel))) for f in items]
+            for name, items in facts.items()}
 
 
-def count_records(file: ResourceFile) -> int:
+def count_records(file: ResourceFile, data: bytes | None = None) -> int:
     """Records after the header, counted the way a CSV parser (and frictionless) counts rows."""
-    with file.abs.open("r", encoding="utf-8-sig", newline="") as handle:
+    raw = io.BytesIO(data) if data is not None else file.abs.open("rb")
+    with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
         return sum(1 for _ in reader)
