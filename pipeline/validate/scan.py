@@ -7,13 +7,16 @@ constraints), typed by the schema and scanned for personal numbers. What spans
 rows of several segments — keys, references, cross-field rules — is checked
 later on the whole package, from the cached key columns and typed rows.
 
-An unchanged file is recognised without reading it: the size, modification and
-change times and inode recorded with its cut point at the same segments, as git
+An unchanged file is recognised without reading its records: the size, modification
+and change times and inode recorded with its cut point at the same segments, as git
 does for its index (pipeline/validate/scan_store.py: what is recorded for a file
-and a segment, and how a record is recalled and checked).
+and a segment, and how a record is recalled and checked); only its header is read
+(``Planner``).
 
-Each file's SHA-256 as validation read it (or as recorded with its cut) goes
-into the plan: later stages check the bytes they publish against it.
+Each file is opened once (pipeline/validate/files.py's ``FileBytes``): the bytes the
+file checks looked at are cut, hashed, checked for UTF-8 and worked on, and let go
+once the file is worked on. Each file's SHA-256 as validation read it (or as recorded
+with its cut) goes into the plan: later stages check the bytes they publish against it.
 
 Every entry is sealed by this machine (pipeline/core/cache.py) and checked for the
 shape its reader expects (scan_store.py); one that is not sound is worked on again,
@@ -218,13 +221,13 @@ def _work_again(package: DataPackage, name: str, plan: FilePlan, cache: FileCach
 
     The bytes are those the plan read and cut; only a segment whose stored work turns out unsound after
     that (or whose cut was recalled) reads the file again, and is checked against its digest."""
-    data = plan.data
     segments = [plan.cut.segments[index] for index in indexes]
+    data = plan.data  # the bytes the cut was made from
     if data is None:
         data = plan.file.abs.read_bytes()
-    if data is not plan.data and any(_sha(data, s) != s.digest for s in segments):
-        raise EncodingProblem(fd.make("package-error", path=plan.file.rel, resource=name,
-                                      detail="文件在校验过程中被修改了，请重新运行校验"))
+        if any(_sha(data, s) != s.digest for s in segments):
+            raise EncodingProblem(fd.make("package-error", path=plan.file.rel, resource=name,
+                                          detail="文件在校验过程中被修改了，请重新运行校验"))
     _check_utf8(plan.file, data, [(s.start, s.stop) for i, s in zip(indexes, segments) if i not in plan.checked])
     works = dict(zip(indexes, _work_segments(package, name, data, segments, key_names)))
     for index, work in works.items():
