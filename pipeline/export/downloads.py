@@ -6,11 +6,12 @@ and SHA-256, is what the downloads page, the dictionary pages,
 ``api/v1/downloads.json``, ``downloads/SHA256SUMS`` and the DCAT catalogue
 ``data.json`` are rendered from (pipeline/render/downloads_pages.py).
 
-The data files are read once, as they are copied into the downloads, and each
-copy's SHA-256 is compared with the one validation recorded as it read the
-file (``Ledger.validated``): a file changed since stops the build, and every
-other format, the package descriptor and the ZIP are made from those checked
-copies, never from the data folder again.
+The data files are read once more (validation read them once), as they are copied
+into the downloads, and each copy's SHA-256 is compared with the one validation
+recorded as it read the file (``Ledger.validated``): a file changed since stops the
+build, the manifest takes that SHA-256 for the copy, and every other format, the
+package descriptor and the ZIP are made from those checked copies, never from the
+data folder again.
 
 Memory stays bounded whatever the number of rows: each resource is read by
 pyarrow a block of rows at a time (``tables.Table.blocks``), and that one
@@ -116,7 +117,7 @@ def write_downloads(package: DataPackage, docs: Path, validated: dict[str, str] 
         raise
     packaging.close()
     with timed("checksums"):
-        result.downloads = manifest(package, tables, docs, stem)
+        result.downloads = manifest(package, tables, docs, stem, validated)
     log.info("downloads_written files=%d bytes=%d seconds=%s", len(result.downloads),
              sum(d.bytes for d in result.downloads), result.seconds)
     return result
@@ -215,8 +216,12 @@ class ResourceWriters:
                 writer.close()
 
 
-def manifest(package: DataPackage, tables: list[Table], docs: Path, stem: str) -> list[Download]:
-    """Every written file with its size and sha256, in the order the pages list them."""
+def manifest(package: DataPackage, tables: list[Table], docs: Path, stem: str,
+             validated: dict[str, str] | None = None) -> list[Download]:
+    """Every written file with its size and sha256, in the order the pages list them.
+
+    A copy of a data file checked against ``validated`` (``checked_copies``) has the SHA-256 recorded
+    there: it is not hashed again."""
     out = docs / DOWNLOADS
     total = sum(t.rows for t in tables)
     files = [(out / DESCRIPTOR, "descriptor", None, None)]
@@ -228,8 +233,16 @@ def manifest(package: DataPackage, tables: list[Table], docs: Path, stem: str) -
     for fmt, folder, ext in PER_RESOURCE:
         for table in tables:
             files.append((out / folder / f"{table.name}.{ext}", fmt, table.name, table.rows))
+    known = {out / rel: digest for rel, digest in (validated or {}).items()}
+
+    def described(path: Path, fmt: str, resource: str | None, rows: int | None) -> Download:
+        if fmt == "source" and path in known:
+            return Download(path=path.relative_to(docs).as_posix(), format=fmt, resource=resource, rows=rows,
+                            bytes=path.stat().st_size, sha256=known[path])
+        return describe(docs, path, fmt, resource, rows)
+
     with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL: two files at a time
-        return list(pool.map(lambda spec: describe(docs, *spec), files))
+        return list(pool.map(lambda spec: described(*spec), files))
 
 
 def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None,

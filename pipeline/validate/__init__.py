@@ -28,7 +28,8 @@ from pipeline.validate.rules import RULES, consequences_dropped, failed_cells, r
 from pipeline.validate import rules_v2  # noqa: F401  (registers the version 2 rules in RULES)
 from pipeline.validate.stages import KEYS, StageCache
 from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_finding,
-                                    personal_findings, personal_numbers, plan_files, validated_digests, work_files)
+                                    Planner, personal_findings, personal_numbers, plan_files, validated_digests,
+                                    work_files)
 from pipeline.validate.structural import check_headers, run_frictionless
 
 
@@ -60,11 +61,15 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
 
 def validate_package(package: DataPackage, engine: str, cache: FileCache,
                      ledger_needed: bool) -> tuple[list[fd.Finding], Ledger | None]:
-    file_findings, facts = check_files(package)
-    encoding, plans = plan_files(package, facts, cache if engine == "fast" else FileCache(None))
+    # Each file is opened once: its size and first bytes, its cut and SHA-256, its header and (fast
+    # engine) the work on its records take the same bytes (``Planner.held``, scan.py).
+    planner = Planner(package, cache if engine == "fast" else FileCache(None))
+    file_findings, facts = check_files(package, planner.held)
+    encoding, plans = plan_files(package, facts, planner)
     unreadable = {f.path for f in encoding}
     readable = {name: [f for f in items if f.file.rel not in unreadable] for name, items in facts.items()}
-    file_findings += encoding + list(check_headers(package, readable))
+    file_findings += encoding + list(check_headers(package, readable, planner.held.read))
+    planner.held.forget()  # each plan holds its file's bytes until the file is worked on
     if any(f.code not in STILL_READ for f in file_findings):
         return file_findings, None
     findings, ledger = _checked_records(package, engine, cache, ledger_needed, facts, plans)
@@ -73,12 +78,13 @@ def validate_package(package: DataPackage, engine: str, cache: FileCache,
 
 def _checked_records(package: DataPackage, engine: str, cache: FileCache, ledger_needed: bool,
                      facts: dict, plans: dict) -> tuple[list[fd.Finding], Ledger | None]:
-    if engine == "frictionless":
-        findings = list(run_frictionless(package, with_record_counts(facts)))
+    if engine == "frictionless":  # the reference: frictionless and the ledger read the files themselves
+        held = {plan.file.rel: plan.data for items in plans.values() for plan in items if plan.data is not None}
+        findings = list(run_frictionless(package, with_record_counts(facts, held)))
         ledger = build_ledger(package)
         ledger.validated = validated_digests(plans)
         failed = failed_cells(findings)
-        findings += list(text_personal_findings(package))
+        findings += list(text_personal_findings(package, held))
         findings += list(run_rules(ledger, failed))
         return with_record_ids(package, findings), ledger
     try:
@@ -180,11 +186,13 @@ def personal_values_masked(findings: list[fd.Finding]) -> list[fd.Finding]:
         for i, f in enumerate(findings)]
 
 
-def text_personal_findings(package: DataPackage) -> Iterator[fd.Finding]:
-    """Personal numbers in every cell of every file, as written (the frictionless engine's path)."""
+def text_personal_findings(package: DataPackage, held: dict[str, bytes] | None = None) -> Iterator[fd.Finding]:
+    """Personal numbers in every cell of every file, as written (the frictionless engine's path), from
+    the bytes validation read (``held``: file → bytes) where it has them."""
+    held = held or {}
     for name in package.resource_names:
         names = [f["name"] for f in package.fields(name)]
         for file in package.files(name):
-            text = read_text_table(file.abs, names).frame
+            text = read_text_table(held.get(file.rel, file.abs), names).frame
             for column, index, kind, masked in personal_numbers(text, names):
                 yield personal_finding(name, file.rel, index + 2, column, kind, masked)

@@ -2,15 +2,19 @@
 push to a git host), not empty,
 not UTF-16, no byte-order mark. (Whether the bytes are UTF-8 is checked as they are read, segment
 by segment: pipeline/validate/scan.py.)
+
+Validation opens each data file once (``FileBytes``): these checks, the file's cut and SHA-256
+(scan.py), its header (structural.py) and the work on its records all take the same bytes.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
 
 import pyarrow as pa
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pipeline.core import findings as fd
@@ -28,19 +32,60 @@ class FileFacts:
     records: int | None  # CSV records after the header (a multi-line quoted cell is one record), once counted
 
 
-def check_files(package: DataPackage) -> tuple[list[fd.Finding], dict[str, list[FileFacts]]]:
+class FileBytes:
+    """Each data file's bytes as validation holds them, every file opened at most once.
+
+    A file is read whole, unless ``head_end`` gives where its header record ends: then only that much
+    is read (scan.py asks for this when the file's cut is recorded under its stat facts and every
+    segment's work is stored, so no record needs its bytes). A file that starts with a byte-order
+    mark is read whole all the same, from the same open file: its bytes are checked here.
+    """
+
+    def __init__(self, head_end: Callable[[ResourceFile], int | None] | None = None):
+        self._head_end = head_end or (lambda file: None)
+        self._held: dict[str, tuple[bytes, bool]] = {}  # file → (bytes, whole)
+
+    def read(self, file: ResourceFile) -> bytes:
+        """The file's bytes: whole, or its head up to the end of its header record (``whole`` says which)."""
+        if file.rel not in self._held:
+            end = self._head_end(file)
+            if end is None:
+                self._held[file.rel] = (file.abs.read_bytes(), True)
+            else:
+                with file.abs.open("rb") as handle:
+                    data = handle.read(end)
+                    whole = len(data) < end
+                    if data.startswith(codecs.BOM_UTF8) and not whole:
+                        data, whole = data + handle.read(), True
+                self._held[file.rel] = (data, whole)
+        return self._held[file.rel][0]
+
+    def whole(self, file: ResourceFile) -> bool:
+        return self._held[file.rel][1] if file.rel in self._held else False
+
+    def forget(self) -> None:
+        """Let go of every file's bytes (whoever took them keeps them only as long as it needs them)."""
+        self._held.clear()
+
+
+def check_files(package: DataPackage, held: FileBytes | None = None
+                ) -> tuple[list[fd.Finding], dict[str, list[FileFacts]]]:
+    """Findings on every file's size and first bytes, and the files whose records can be read.
+
+    The bytes come from ``held`` (a fresh ``FileBytes``, reading whole files, if None)."""
+    held = held or FileBytes()
     findings: list[fd.Finding] = []
     facts: dict[str, list[FileFacts]] = {}
     for name in package.resource_names:
         for file in package.files(name):
-            problems = list(_check_one(file))
+            problems = list(_check_one(file, held))
             findings.extend(problems)
             if all(problem.code in STILL_READ for problem in problems):
                 facts.setdefault(name, []).append(FileFacts(file, None))
     return findings, facts
 
 
-def _check_one(file: ResourceFile) -> Iterator[fd.Finding]:
+def _check_one(file: ResourceFile, held: FileBytes) -> Iterator[fd.Finding]:
     if not file.abs.is_file():
         yield fd.make("missing-file", path=file.rel, resource=file.resource, value=file.rel)
         return
@@ -54,16 +99,15 @@ def _check_one(file: ResourceFile) -> Iterator[fd.Finding]:
     if size == 0:
         yield fd.make("empty-file", path=file.rel, resource=file.resource)
         return
-    with file.abs.open("rb") as handle:
-        head = handle.read(4)
+    data = held.read(file)
+    head = data[:4]
     if head.startswith(codecs.BOM_UTF8):
         yield fd.make("bom-present", path=file.rel, row=1, resource=file.resource)
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         yield fd.make("encoding-error", path=file.rel, row=1, resource=file.resource,
                       detail="文件是 UTF-16 编码（Excel 的“Unicode 文本”）")
         return
-    if head.startswith(codecs.BOM_UTF8):  # not read further, so its bytes are checked here
-        data = file.abs.read_bytes()
+    if head.startswith(codecs.BOM_UTF8):  # not read further, so its bytes are checked here (held whole)
         problem = utf8_problem(file, data, 0, len(data))
         if problem is not None:
             yield problem
@@ -121,14 +165,19 @@ def _looks_gb18030(sample: bytes) -> bool:
     return True
 
 
-def with_record_counts(facts: dict[str, list[FileFacts]]) -> dict[str, list[FileFacts]]:
-    """Count the records of every file (the frictionless engine needs them to map row positions)."""
-    return {name: [FileFacts(f.file, count_records(f.file)) for f in items] for name, items in facts.items()}
+def with_record_counts(facts: dict[str, list[FileFacts]],
+                       held: dict[str, bytes] | None = None) -> dict[str, list[FileFacts]]:
+    """Count the records of every file (the frictionless engine needs them to map row positions), from
+    the bytes validation read (``held``: file → bytes) where it has them."""
+    held = held or {}
+    return {name: [FileFacts(f.file, count_records(f.file, held.get(f.file.rel))) for f in items]
+            for name, items in facts.items()}
 
 
-def count_records(file: ResourceFile) -> int:
+def count_records(file: ResourceFile, data: bytes | None = None) -> int:
     """Records after the header, counted the way a CSV parser (and frictionless) counts rows."""
-    with file.abs.open("r", encoding="utf-8-sig", newline="") as handle:
+    raw = io.BytesIO(data) if data is not None else file.abs.open("rb")
+    with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
         return sum(1 for _ in reader)

@@ -7,13 +7,16 @@ constraints), typed by the schema and scanned for personal numbers. What spans
 rows of several segments — keys, references, cross-field rules — is checked
 later on the whole package, from the cached key columns and typed rows.
 
-An unchanged file is recognised without reading it: the size, modification and
-change times and inode recorded with its cut point at the same segments, as git
+An unchanged file is recognised without reading its records: the size, modification
+and change times and inode recorded with its cut point at the same segments, as git
 does for its index (pipeline/validate/scan_store.py: what is recorded for a file
-and a segment, and how a record is recalled and checked).
+and a segment, and how a record is recalled and checked); only its header is read
+(``Planner``).
 
-Each file's SHA-256 as validation read it (or as recorded with its cut) goes
-into the plan: later stages check the bytes they publish against it.
+Each file is opened once (pipeline/validate/files.py's ``FileBytes``): the bytes the
+file checks looked at are cut, hashed, checked for UTF-8 and worked on, and let go
+once the file is worked on. Each file's SHA-256 as validation read it (or as recorded
+with its cut) goes into the plan: later stages check the bytes they publish against it.
 
 Every entry is sealed by this machine (pipeline/core/cache.py) and checked for the
 shape its reader expects (scan_store.py); one that is not sound is worked on again,
@@ -25,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -40,7 +43,7 @@ from pipeline.core.package import DataPackage, ResourceFile
 from pipeline.validate.segments import Cut, Segment, cut
 from pipeline.core.csv_read import read_text_table
 from pipeline.validate.fast import key_field_names, local_errors
-from pipeline.validate.files import FileFacts, utf8_problem
+from pipeline.validate.files import FileBytes, FileFacts, utf8_problem
 from pipeline.validate.scan_store import (SegmentWork, cut_key, recall_cut, recall_segment, remember_cut,
                                           store_segment)
 
@@ -87,6 +90,7 @@ class FilePlan:
     stat_key: str | None  # where the file's cut is recorded under its stat facts
     sha256: str  # the file's bytes as validation read them (recalled: as they were when recorded)
     checked: frozenset[int] = frozenset()  # segments whose bytes were checked for UTF-8 in this run
+    data: bytes | None = field(default=None, repr=False)  # the bytes cut and hashed, held until worked on
 
 
 class EncodingProblem(Exception):
@@ -110,34 +114,70 @@ def segment_key(salt: str, segment: Segment) -> str:
 
 # --- phase 1: which segments, and are their bytes UTF-8 -------------------------------------
 
+class Planner:
+    """What validation knows of each file before it reads it, and the bytes it reads (``held``).
+
+    A file whose cut is recorded under its stat facts, with every segment's work stored, is read only
+    up to the end of its header (its checks need no more); any other file is read whole, once, and
+    those bytes are cut, hashed, checked and worked on (``FilePlan.data``)."""
+
+    def __init__(self, package: DataPackage, cache: FileCache):
+        self.package, self.cache = package, cache
+        self.held = FileBytes(self.head_end)
+        self._salts: dict[str, str] = {}
+        self._recalled: dict[str, tuple[str | None, tuple[Cut, str] | None]] = {}
+
+    def salt(self, name: str) -> str:
+        if name not in self._salts:
+            self._salts[name] = resource_salt(self.package, name)
+        return self._salts[name]
+
+    def recall(self, file: ResourceFile) -> tuple[str | None, tuple[Cut, str] | None]:
+        """Where the file's cut is recorded, and the cut and SHA-256 recorded there when every segment's
+        work is stored too (asked once per file: its answer decides how much of the file is read)."""
+        if file.rel not in self._recalled:
+            salt = self.salt(file.resource)
+            stat_key = cut_key(file, salt) if self.cache.root is not None else None
+            recalled = recall_cut(self.cache.get_json(stat_key, "cut.json"))
+            if recalled is not None and not all(self.cache.has(segment_key(salt, s), "segment.json")
+                                                for s in recalled[0].segments):
+                recalled = None  # a segment to work on again: the file is read whole, once
+            self._recalled[file.rel] = (stat_key, recalled)
+        return self._recalled[file.rel]
+
+    def head_end(self, file: ResourceFile) -> int | None:
+        """Where the header record ends, when only that much of the file need be read; else None."""
+        _, recalled = self.recall(file)
+        return recalled[0].header[1] if recalled is not None and recalled[0].header[1] > 0 else None
+
+
 def plan_files(package: DataPackage, facts: dict[str, list[FileFacts]],
-               cache: FileCache) -> tuple[list[fd.Finding], dict[str, list[FilePlan]]]:
+               planner: Planner) -> tuple[list[fd.Finding], dict[str, list[FilePlan]]]:
     """Cut every file (or recall its cut) and check the bytes nobody checked before are UTF-8."""
     findings: list[fd.Finding] = []
     plans: dict[str, list[FilePlan]] = {}
     for name, file_facts in facts.items():
-        salt = resource_salt(package, name)
         for fact in file_facts:
             try:
-                plans.setdefault(name, []).append(_plan_file(fact.file, salt, cache))
+                plans.setdefault(name, []).append(_plan_file(fact.file, planner))
             except EncodingProblem as problem:
                 findings.append(problem.finding)
     return findings, plans
 
 
-def _plan_file(file: ResourceFile, salt: str, cache: FileCache) -> FilePlan:
-    stat_key = cut_key(file, salt) if cache.root is not None else None
-    recalled = recall_cut(cache.get_json(stat_key, "cut.json"))
+def _plan_file(file: ResourceFile, planner: Planner) -> FilePlan:
+    salt, cache = planner.salt(file.resource), planner.cache
+    stat_key, recalled = planner.recall(file)
     if recalled is not None:
         file_cut, sha256 = recalled
         return FilePlan(file, file_cut, [segment_key(salt, s) for s in file_cut.segments], stat_key, sha256)
-    data = file.abs.read_bytes()
+    data = planner.held.read(file)  # whole: the bytes the file checks looked at
     file_cut = cut(data)
     keys = [segment_key(salt, s) for s in file_cut.segments]
     checked = frozenset(i for i, key in enumerate(keys) if not cache.has(key, "segment.json"))  # cached: checked
     _check_utf8(file, data, [file_cut.header] + [(s.start, s.stop) for i, s in enumerate(file_cut.segments)
                                                  if i in checked])  # when first worked on
-    return FilePlan(file, file_cut, keys, stat_key, hashlib.sha256(data).hexdigest(), checked)
+    return FilePlan(file, file_cut, keys, stat_key, hashlib.sha256(data).hexdigest(), checked, data)
 
 
 def validated_digests(plans: dict[str, list[FilePlan]]) -> dict[str, str]:
@@ -170,18 +210,24 @@ def _work_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache
         for index, work in _work_again(package, name, plan, cache, key_names, missed).items():
             works[index] = work
     remember_cut(cache, plan.stat_key, plan.file, plan.cut, plan.sha256)
+    plan.data = None  # worked on: a segment worked on again later reads the file again
     return FileWork(plan.file, works,  # type: ignore[arg-type]
                     lambda index: _work_again(package, name, plan, cache, key_names, [index])[index])
 
 
 def _work_again(package: DataPackage, name: str, plan: FilePlan, cache: FileCache, key_names: list[str],
                 indexes: list[int]) -> dict[int, SegmentWork]:
-    """The segments at ``indexes`` worked on from the file's bytes (which must still be those planned), stored."""
-    data = plan.file.abs.read_bytes()
+    """The segments at ``indexes`` worked on from the file's bytes (which must still be those planned), stored.
+
+    The bytes are those the plan read and cut; only a segment whose stored work turns out unsound after
+    that (or whose cut was recalled) reads the file again, and is checked against its digest."""
     segments = [plan.cut.segments[index] for index in indexes]
-    if any(_sha(data, s) != s.digest for s in segments):
-        raise EncodingProblem(fd.make("package-error", path=plan.file.rel, resource=name,
-                                      detail="文件在校验过程中被修改了，请重新运行校验"))
+    data = plan.data  # the bytes the cut was made from
+    if data is None:
+        data = plan.file.abs.read_bytes()
+        if any(_sha(data, s) != s.digest for s in segments):
+            raise EncodingProblem(fd.make("package-error", path=plan.file.rel, resource=name,
+                                          detail="文件在校验过程中被修改了，请重新运行校验"))
     _check_utf8(plan.file, data, [(s.start, s.stop) for i, s in zip(indexes, segments) if i not in plan.checked])
     works = dict(zip(indexes, _work_segments(package, name, data, segments, key_names)))
     for index, work in works.items():

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import csv
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
 
 from pipeline.core import findings as fd
 from pipeline.core.package import DataPackage, ResourceFile
@@ -19,15 +20,17 @@ from pipeline.validate.files import FileFacts
 from pipeline.validate.translate import RowMapper, key_is_unique_field, translate
 
 
-def check_headers(package: DataPackage, facts: dict[str, list[FileFacts]]) -> Iterator[fd.Finding]:
+def check_headers(package: DataPackage, facts: dict[str, list[FileFacts]],
+                  read: Callable[[ResourceFile], bytes]) -> Iterator[fd.Finding]:
+    """The header of every file, from the bytes validation already read (``read``: at least the header record)."""
     for name, file_facts in facts.items():
         expected = [f["name"] for f in package.fields(name)]
         for fact in file_facts:
-            yield from _header_findings(fact.file, _read_header(fact.file), expected)
+            yield from _header_findings(fact.file, _read_header(read(fact.file)), expected)
 
 
-def _read_header(file: ResourceFile) -> list[str]:
-    with file.abs.open("r", encoding="utf-8", newline="") as handle:
+def _read_header(data: bytes) -> list[str]:
+    with io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="") as handle:
         return next(csv.reader(handle), [])
 
 
