@@ -26,7 +26,7 @@ from pipeline.core import values
 from pipeline.core.package import DataPackage
 from pipeline.core.csv_read import TextTable, read_text_table
 from pipeline.validate.files import FileFacts
-from pipeline.validate.translate import RowMapper, key_is_unique_field, translate
+from pipeline.validate.translate import RowMapper, foreign_keys, key_is_unique_field, primary_key, translate
 
 # --- type readers: frictionless' value readers, for one text cell -------------------------
 
@@ -288,7 +288,7 @@ def _isin(values: pa.Array, value_set: pa.Array) -> np.ndarray:
 
 
 def foreign_key_errors(name: str, fk: dict, typed: dict[str, dict[str, pd.Series]], text: ResourceText) -> list[dict]:
-    source = fk["reference"]["resource"] or name
+    source = fk["reference"]["resource"]
     source_key, target_key = fk["reference"]["fields"], fk["fields"]
     source_frame = pd.DataFrame({k: typed[source][k] for k in source_key})
     source_frame = source_frame[~source_frame.isna().all(axis=1)]
@@ -345,12 +345,12 @@ def key_field_names(package: DataPackage, name: str) -> set[str]:
     """Fields whose values other rows or resources look at: unique, primary and foreign keys."""
     schema = package.resource(name)["schema"]
     names = {f["name"] for f in schema["fields"] if f.get("constraints", {}).get("unique")}
-    names.update(schema.get("primaryKey", []))
-    for fk in schema.get("foreignKeys", []):
+    names.update(primary_key(package, name))
+    for fk in foreign_keys(package, name):
         names.update(fk["fields"])
     for other in package.resource_names:
-        for fk in package.resource(other)["schema"].get("foreignKeys", []):
-            if (fk["reference"]["resource"] or other) == name:
+        for fk in foreign_keys(package, other):
+            if fk["reference"]["resource"] == name:
                 names.update(fk["reference"]["fields"])
     return names
 
@@ -367,7 +367,7 @@ def key_errors(package: DataPackage, text: ResourceText) -> tuple[list[dict], di
         typed[spec["name"]] = typed_values(text.frame[spec["name"]], spec)[0]
         if spec.get("constraints", {}).get("unique"):
             errors += unique_errors(text, spec, number, typed[spec["name"]])
-    primary = package.resource(text.name)["schema"].get("primaryKey", [])
+    primary = primary_key(package, text.name)
     if primary and not key_is_unique_field(package, text.name):
         errors += primary_key_errors(text, primary, typed, [f["name"] for f in fields])
     return errors, typed
@@ -380,7 +380,7 @@ def key_check_errors(package: DataPackage, texts: dict[str, ResourceText]) -> di
     for name, text in texts.items():
         found[name], typed[name] = key_errors(package, text)
     for name, text in texts.items():
-        for fk in package.resource(name)["schema"].get("foreignKeys", []):
+        for fk in foreign_keys(package, name):
             found[name] += foreign_key_errors(name, fk, typed, text)
     return found
 

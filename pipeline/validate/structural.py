@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import copy
 import csv
+from decimal import Decimal
 from collections.abc import Iterator
 
 from pipeline.core import findings as fd
+from pipeline.core import values
 from pipeline.core.package import DataPackage, ResourceFile
 from pipeline.validate.fast import value_check_errors
 from pipeline.validate.files import FileFacts
@@ -51,8 +53,9 @@ def _header_findings(file: ResourceFile, header: list[str], expected: list[str])
 
 
 def run_frictionless(package: DataPackage, facts: dict[str, list[FileFacts]]) -> Iterator[fd.Finding]:
-    from frictionless import Package  # heavy import: only when validation runs
+    from frictionless import Package, system  # heavy import: only when validation runs
 
+    system.register("sunshine-ledger", _plugin())  # sNaN read as the fast engine reads it (idempotent)
     # The package's descriptor, not the file: its schemas are the standard's (pipeline/core/descriptor.py);
     # whole_value_patterns works on a copy.
     report = Package(whole_value_patterns(package.descriptor), basepath=str(package.root)).validate()
@@ -72,6 +75,28 @@ def run_frictionless(package: DataPackage, facts: dict[str, list[FileFacts]]) ->
             if error.get("type") == "primary-key" and key_is_unique_field(package, name):
                 continue  # the unique-error on the same row already says it, with the field
             yield translate(package, name, mappers[name], error)
+
+
+def _plugin():
+    """A frictionless plugin whose number fields read ``sNaN`` as NaN (``values.read_number``): stock
+    frictionless reads it as a signaling Decimal NaN and crashes comparing it with a minimum or maximum."""
+    from frictionless import Plugin, fields
+
+    class QuietNumberField(fields.NumberField):
+        def create_value_reader(self):
+            read = super().create_value_reader()
+
+            def value_reader(cell):
+                value = read(cell)
+                return values.quiet(value) if isinstance(value, Decimal) else value
+
+            return value_reader
+
+    class QuietNumbers(Plugin):
+        def select_field_class(self, type=None):
+            return QuietNumberField if type == "number" else None
+
+    return QuietNumbers()
 
 
 def whole_value_patterns(descriptor: dict) -> dict:
