@@ -13,6 +13,7 @@ tests/test_engines.py runs both on every fixture and on generated broken data.
 from __future__ import annotations
 
 import re
+from decimal import Context, Decimal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -229,31 +230,64 @@ def _previous_positions(keys: pd.DataFrame, positions: pd.Series) -> pd.Series:
 
 
 def unique_errors(text: ResourceText, spec: dict, number: int, typed: pd.Series) -> list[dict]:
-    present = typed.notna().astype(bool)
+    present = ~_missing(typed)
     keys = (typed[present].map(_hashable) if typed.dtype == object else typed[present]).to_frame("k")
     previous = _previous_positions(keys, text.frame.loc[present, "_pos"])
     errors = []
     for index in previous.index[previous.notna().to_numpy()]:
         errors.append(_error("unique-error", text.frame.at[index, "_pos"], fieldName=spec["name"], fieldNumber=number,
-                             cell=str(text.frame.at[index, spec["name"]]),
+                             cell=_typed_text(typed[index], spec),
                              note=f"the same as in the row at position {int(previous[index])}"))
     return errors
+
+
+def _typed_text(value: object, spec: dict) -> str:
+    """A value as frictionless shows it in a unique-error: ``str`` of the value read (``2025-01-01`` for
+    ``2025-1-1``, ``3`` for ``03``), a year-month as its named tuple."""
+    if spec.get("type") == "yearmonth" and isinstance(value, tuple):
+        return "yearmonth(year=%d, month=%d)" % value
+    return str(value)
 
 
 def _hashable(value: object) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _key_values(column: pd.Series) -> pd.Series:
-    """Values to group or match keys on: text as it is; other typed values by repr (tuples, None)."""
+def _missing(column: pd.Series) -> pd.Series:
+    """Cells with no value (empty or unreadable). Not NaN: a number field's NaN is a value (pandas'
+    ``isna`` would take a Decimal NaN for missing; frictionless does not)."""
     if column.dtype != object:
+        return column.isna().astype(bool)
+    return pd.Series([v is None or v is pd.NA or (isinstance(v, float) and v != v) for v in column],
+                     index=column.index, dtype=bool)
+
+
+def _key_values(column: pd.Series) -> pd.Series:
+    """Values to group or match keys on, equal where frictionless' values are equal (Python ``==``):
+    text as it is; numbers by value (``1``, ``1.0``, ``1.00`` and an integer 1 are one key, a NaN equals
+    nothing), other typed values by repr (dates, tuples), all apart from text ("\0" first)."""
+    if column.dtype != object and pd.api.types.is_string_dtype(column.dtype):
         return column.fillna("\0None")
-    return column.map(repr)
+    return pd.Series([_comparable(v, i) for i, v in zip(column.index, column)], index=column.index, dtype=object)
+
+
+def _comparable(value: object, index: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "\0None"
+    if isinstance(value, (bool, int, Decimal)):
+        number = Decimal(int(value) if isinstance(value, bool) else value)
+        if number.is_nan():
+            return f"\0nan {index}"  # NaN is not equal to itself: no two rows share it
+        if number.is_zero():
+            return "\0n 0"
+        exact = Context(prec=max(28, len(number.as_tuple().digits)))  # normalize rounds to the context
+        return f"\0n {number.normalize(context=exact)}"
+    return f"\0{value!r}"
 
 
 def primary_key_errors(text: ResourceText, keys: list[str], typed: dict[str, pd.Series], names: list[str]) -> list[dict]:
     frame = pd.DataFrame({k: typed[k].map(_hashable) if typed[k].dtype == object else typed[k] for k in keys})
-    all_none = frame.isna().all(axis=1)
+    all_none = pd.concat([_missing(frame[k]) for k in keys], axis=1).all(axis=1)
     errors = [_error("primary-key", text.frame.at[i, "_pos"], cells=_cells(text, i, names),
                      note='cells composing the primary keys are all "None"') for i in frame.index[all_none.to_numpy()]]
     previous = _previous_positions(frame[~all_none], text.frame.loc[~all_none, "_pos"])
@@ -282,6 +316,10 @@ def _joined_key(frame: pd.DataFrame) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
+def _all_missing(frame: pd.DataFrame) -> pd.Series:
+    return pd.concat([_missing(frame[c]) for c in frame.columns], axis=1).all(axis=1)
+
+
 def _isin(values: pa.Array, value_set: pa.Array) -> np.ndarray:
     # pyarrow's hash lookup: pandas' isin on Arrow strings is ~50x slower for large sets.
     return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
@@ -291,9 +329,9 @@ def foreign_key_errors(name: str, fk: dict, typed: dict[str, dict[str, pd.Series
     source = fk["reference"]["resource"]
     source_key, target_key = fk["reference"]["fields"], fk["fields"]
     source_frame = pd.DataFrame({k: typed[source][k] for k in source_key})
-    source_frame = source_frame[~source_frame.isna().all(axis=1)]
+    source_frame = source_frame[~_all_missing(source_frame)]
     target = pd.DataFrame({k: typed[name][k] for k in target_key})
-    target = target[~target.isna().all(axis=1)]
+    target = target[~_all_missing(target)]
     # Match on comparable keys: a partly empty key matches only the same partly empty key.
     missing = ~_isin(_joined_key(target), _joined_key(source_frame))
     errors = []
