@@ -58,6 +58,73 @@ def reader_for(spec: dict) -> Callable[[str], object] | None:
     return None
 
 
+# --- what the fast engine implements; a resource using anything else goes to frictionless ------------
+
+# Table Schema as this engine reads it (README, "The two engines"): these types with their default
+# format, these constraints, boolean true/false words, list fields of strings; the CSV dialect of RFC 4180
+# as pipeline/standard.json states it; "" as the only missing value; UTF-8 CSV files.
+FAST_TYPES = ("string", "integer", "number", "date", "yearmonth", "boolean", "list")
+FAST_CONSTRAINTS = {"required": FAST_TYPES, "unique": FAST_TYPES, "enum": FAST_TYPES,
+                    "minLength": ("string", "list"), "maxLength": ("string", "list"), "pattern": ("string",),
+                    "minimum": ("integer", "number", "date", "yearmonth"),
+                    "maximum": ("integer", "number", "date", "yearmonth")}
+FAST_FIELD_KEYS = {"name", "type", "title", "description", "example", "categories", "categoriesOrdered",
+                   "constraints", "rdfType", "format"}
+FAST_TYPE_KEYS = {"boolean": {"trueValues", "falseValues"}, "list": {"delimiter", "itemType"}}
+FAST_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "skipInitialSpace": False, "header": True}
+FAST_DIALECT_FREE = {"lineTerminator", "caseSensitiveHeader"}  # a reader of RFC 4180 takes either line end
+
+
+def unimplemented_feature(package: DataPackage, name: str) -> str | None:
+    """The first Table Schema feature of a resource that this engine does not implement, in words, or None."""
+    resource = package.resource(name)
+    if str(resource.get("encoding", "utf-8")).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return f'encoding "{resource["encoding"]}"'
+    for key in ("format", "compression"):
+        if resource.get(key, "csv" if key == "format" else None) not in ("csv", None):
+            return f'{key} "{resource[key]}"'
+    dialect = resource.get("dialect", {})
+    for key, value in (dialect.items() if isinstance(dialect, dict) else [("dialect", dialect)]):
+        if key not in FAST_DIALECT_FREE and (key not in FAST_DIALECT or value != FAST_DIALECT[key]):
+            return f"dialect {key}={value!r}"
+    schema = resource["schema"]
+    if schema.get("missingValues", [""]) != [""]:
+        return f"missingValues {schema['missingValues']!r}"
+    for spec in schema["fields"]:
+        ftype = spec.get("type", "string")
+        where = f'field "{spec.get("name")}"'
+        if ftype not in FAST_TYPES:
+            return f'{where}: type "{ftype}"'
+        if spec.get("format", "default") != "default":
+            return f'{where}: format "{spec["format"]}"'
+        extra = set(spec) - FAST_FIELD_KEYS - FAST_TYPE_KEYS.get(ftype, set())
+        if extra:
+            return f'{where}: {sorted(extra)[0]}'
+        if ftype == "list" and spec.get("itemType", "string") != "string":
+            return f'{where}: itemType "{spec["itemType"]}"'
+        for key in spec.get("constraints", {}):
+            if ftype not in FAST_CONSTRAINTS.get(key, ()):
+                return f'{where}: constraint "{key}" on type "{ftype}"'
+    return None
+
+
+def handed_to_frictionless(package: DataPackage) -> dict[str, str]:
+    """Resources the fast engine leaves to frictionless → why (the feature; or the foreign key that ties
+    it to such a resource: keys are checked on both sides by one engine)."""
+    handed = {name: why for name in package.resource_names if (why := unimplemented_feature(package, name))}
+    changed = bool(handed)
+    while changed:
+        changed = False
+        for name in package.resource_names:
+            for fk in foreign_keys(package, name):
+                pair = (name, fk["reference"]["resource"])
+                for one, other in (pair, pair[::-1]):
+                    if one not in handed and other in handed:
+                        handed[one] = f'foreign key to "{other}"' if one == name else f'foreign key from "{other}"'
+                        changed = True
+    return handed
+
+
 # --- the resource as the global checks see it -----------------------------------------------
 
 @dataclass
@@ -243,9 +310,11 @@ def unique_errors(text: ResourceText, spec: dict, number: int, typed: pd.Series)
 
 def _typed_text(value: object, spec: dict) -> str:
     """A value as frictionless shows it in a unique-error: ``str`` of the value read (``2025-01-01`` for
-    ``2025-1-1``, ``3`` for ``03``), a year-month as its named tuple."""
+    ``2025-1-1``, ``3`` for ``03``), a year-month as its named tuple, a list as a Python list."""
     if spec.get("type") == "yearmonth" and isinstance(value, tuple):
         return "yearmonth(year=%d, month=%d)" % value
+    if spec.get("type") == "list":  # text here; frictionless holds the list of items
+        return str(str(value).split(spec.get("delimiter", ",")))
     return str(value)
 
 
