@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.core import findings as fd
 from pipeline.core.cache import FileCache
 from pipeline.core.package import load
 from pipeline.validate import _report, first_positions, key_texts
@@ -239,5 +241,98 @@ def test_string_key_referencing_an_integer_key(tmp_path):
                             {"fields": "self", "reference": {"resource": "", "fields": "self"}}]}},
     ], {"a.csv": "id\n1\n2\n", "b1.csv": "a_id,n,self\n1,1.00,1\n", "b2.csv": "a_id,n,self\n,NaN,3\n"})
     assert [(path, row, field, value) for path, row, field, code, value, _ in same(tmp_path, standard)
-            if code == "foreign-key"] == [
-        ("b1.csv", 2, "a_id", "1"), ("b2.csv", 2, "n", "NaN"), ("b2.csv", 2, "self", "3")]
+            if code == "foreign-key"] == [("b1.csv", 2, "a_id", "1"), ("b2.csv", 2, "n", "NaN")]
+
+
+# --- a corpus from the Table Schema spec and frictionless' documented behaviour -------------------------
+
+TWO = [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]
+
+
+def test_blank_rows_rows_of_spaces_extra_and_missing_cells(tmp_path):
+    """A row of empty cells is blank; a row of spaces is not (its cells hold text); cells beyond the
+    header are extra, cells short of it missing."""
+    found = one_table(tmp_path, TWO, "id,name\n1,a\n,\n \" \"\n2,b,c\n3\n", primaryKey=["id"])
+    assert [(row, field, code, value) for _, row, field, code, value, _ in found] == [
+        (3, None, "blank-row", None), (4, "id", "constraint-error", ""), (4, "id", "type-error", ' " "'),
+        (4, "name", "missing-cell", ""), (5, None, "extra-cell", "c"), (6, "name", "missing-cell", "")]
+
+
+def test_space_before_a_quoted_cell(tmp_path):
+    """With the dialect stated (skipInitialSpace false) both engines read `` "a"`` as written."""
+    fields = [{"name": "code", "type": "string", "constraints": {"enum": ["a"]}}, {"name": "n", "type": "string"}]
+    found = one_table(tmp_path, fields, 'code,n\n"a", "b"\n')
+    assert found == []
+    found = one_table(tmp_path / "2", list(reversed(fields)), 'n,code\n"b", "a"\n')
+    assert [(row, code, value) for _, row, _, code, value, _ in found] == [(2, "constraint-error", ' "a"')]
+
+
+def test_duplicate_and_blank_headers(tmp_path):
+    found = one_table(tmp_path, TWO + [{"name": "x", "type": "string"}], "id,id,\n1,a,b\n")
+    assert [(row, field, code, value) for _, row, field, code, value, _ in found] == [
+        (1, "name", "duplicate-label", "id"), (1, "x", "blank-label", None)]
+
+
+@pytest.mark.parametrize("ftype,cell,valid", [
+    ("integer", " 5 ", True), ("integer", "+5", True), ("integer", "05", True), ("integer", "１２", True),
+    ("integer", "1e3", False), ("integer", "1.0", False), ("integer", "1,000", False),
+    ("number", "-1E-2", True), ("number", ".5", True), ("number", "1,5", False), ("number", "١٢", True),
+    ("date", "2026-02-30", False), ("date", "2026-3-5", True), ("date", "2026/03/05", False),
+    ("date", " 2026-03-05", False), ("yearmonth", "2026-13", False), ("yearmonth", "2026-1", True),
+    ("boolean", "TRUE", True), ("boolean", "yes", False), ("boolean", " true", False),
+])
+def test_every_type_with_odd_values(tmp_path, ftype, cell, valid):
+    found = one_table(tmp_path, [{"name": "v", "type": ftype}], csv_text([["v"], [cell]]))
+    assert [code for *_, code, _, _ in found] == ([] if valid else ["type-error"])
+
+
+def test_missing_values_go_to_frictionless(tmp_path):
+    """``missingValues`` other than "" is a feature the fast engine leaves to frictionless, and says so."""
+    fields = [{"name": "n", "type": "integer", "constraints": {"required": True}}, {"name": "s", "type": "string"}]
+    found = one_table(tmp_path, fields, "n,s\n-,x\nNA,y\n5,z\n", missingValues=["", "-", "NA"])
+    assert found == [
+        ("datapackage.json", None, None, "engine-handoff", None,
+         "资源 t 用到了快速校验没有实现的 Table Schema 功能（missingValues ['', '-', 'NA']），这个资源的类型、约束和主外键"
+         "改由 frictionless 校验，结果相同，只是慢一些。"),
+        ("t.csv", 2, "n", "constraint-error", "", "字段 n 的值“”不符合要求：必填字段不能为空。"),
+        ("t.csv", 3, "n", "constraint-error", "", "字段 n 的值“”不符合要求：必填字段不能为空。")]
+
+
+def test_custom_date_format_goes_to_frictionless_and_says_so_in_text(tmp_path):
+    fields = [{"name": "d", "type": "date", "format": "%d/%m/%Y"}]
+    found = one_table(tmp_path, fields, "d\n05/03/2026\n2026-03-05\n")
+    assert [(row, code, value) for _, row, _, code, value, _ in found] == [
+        (None, "engine-handoff", None), (3, "type-error", "2026-03-05")]
+    text = fd.to_text(fd.Report.of(structural_findings_of(tmp_path)))
+    assert '资源 t 用到了快速校验没有实现的 Table Schema 功能（field "d": format "%d/%m/%Y"）' in text
+
+
+def structural_findings_of(root: Path) -> list[fd.Finding]:
+    standard = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    package = load(root, {k: v for k, v in standard.items() if k != "as_of"})
+    _, facts = check_files(package)
+    counted = with_record_counts(facts)
+    return list(handed_over_findings(package, handed_to_frictionless(package), counted))
+
+
+def test_foreign_key_ties_a_resource_to_one_handed_over(tmp_path):
+    """Keys are checked on both sides by one engine: a resource referencing a handed-over one goes too."""
+    standard = write_case(tmp_path, [
+        {"name": "a", "path": "a.csv", "schema": {"fields": [{"name": "t", "type": "time"}], "primaryKey": "t"}},
+        {"name": "b", "path": "b.csv", "schema": {"fields": [{"name": "t", "type": "string"}],
+                                                   "foreignKeys": [{"fields": "t", "reference": {"resource": "a",
+                                                                                                  "fields": "t"}}]}},
+    ], {"a.csv": "t\n12:00:00\n", "b.csv": "t\n12:00:00\n13:00:00\n"})
+    found = same(tmp_path, standard)
+    assert [(path, row, code, value) for path, row, _, code, value, _ in found] == [
+        ("b.csv", 2, "foreign-key", "12:00:00"), ("b.csv", 3, "foreign-key", "13:00:00"),
+        ("datapackage.json", None, "engine-handoff", None), ("datapackage.json", None, "engine-handoff", None)]
+
+
+def test_descriptor_frictionless_rejects(tmp_path):
+    """``exclusiveMinimum`` is Table Schema v2: frictionless 5.21 rejects it in this descriptor; both
+    engines report that (in Chinese) instead of crashing."""
+    fields = [{"name": "n", "type": "integer", "constraints": {"exclusiveMinimum": 0}}]
+    found = one_table(tmp_path, fields, "n\n0\n")
+    assert [code for *_, code, _, _ in found] == ["engine-handoff", "package-error"]
+    assert found[1][5].startswith("数据包描述文件 datapackage.json 无法使用：frictionless 不接受这个描述文件（")

@@ -85,6 +85,8 @@ def run_frictionless(package: DataPackage, facts: dict[str, list[FileFacts]],
         for error in errors:
             if error.get("type") != "blank-row" and error.get("rowNumber") in blank:
                 continue
+            if error.get("type", "").endswith("-label"):
+                continue  # the header of every file is checked by check_headers, as in the fast engine
             if error.get("type") == "primary-key" and key_is_unique_field(package, name):
                 continue  # the unique-error on the same row already says it, with the field
             yield translate(package, name, mappers[name], error)
