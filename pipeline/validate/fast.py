@@ -322,13 +322,29 @@ def _hashable(value: object) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
+class KeyNaN:
+    """A number field's NaN in a key: a value (frictionless does not take it for missing, as pandas' ``isna``
+    would a Decimal NaN), equal to nothing, not even itself in another row; shown as read."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Decimal):
+        self.value = value
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def _key_typed(column: pd.Series, spec: dict) -> pd.Series:
+    typed = typed_values(column, spec)[0]
+    if spec.get("type") == "number":
+        typed = typed.map(lambda v: KeyNaN(v) if isinstance(v, Decimal) and v.is_nan() else v)
+    return typed
+
+
 def _missing(column: pd.Series) -> pd.Series:
-    """Cells with no value (empty or unreadable). Not NaN: a number field's NaN is a value (pandas'
-    ``isna`` would take a Decimal NaN for missing; frictionless does not)."""
-    if column.dtype != object:
-        return column.isna().astype(bool)
-    return pd.Series([v is None or v is pd.NA or (isinstance(v, float) and v != v) for v in column],
-                     index=column.index, dtype=bool)
+    """Cells with no value (empty or unreadable)."""
+    return column.isna().astype(bool)  # a NaN number is held as a KeyNaN, which is not missing
 
 
 def _key_values(column: pd.Series) -> pd.Series:
@@ -343,10 +359,10 @@ def _key_values(column: pd.Series) -> pd.Series:
 def _comparable(value: object, index: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return "\0None"
+    if isinstance(value, KeyNaN):
+        return f"\0nan {index}"  # NaN is not equal to itself: no two rows share it
     if isinstance(value, (bool, int, Decimal)):
         number = Decimal(int(value) if isinstance(value, bool) else value)
-        if number.is_nan():
-            return f"\0nan {index}"  # NaN is not equal to itself: no two rows share it
         if number.is_zero():
             return "\0n 0"
         exact = Context(prec=max(28, len(number.as_tuple().digits)))  # normalize rounds to the context
@@ -471,7 +487,7 @@ def key_errors(package: DataPackage, text: ResourceText) -> tuple[list[dict], di
     for number, spec in enumerate(fields, start=1):
         if spec["name"] not in keys:
             continue
-        typed[spec["name"]] = typed_values(text.frame[spec["name"]], spec)[0]
+        typed[spec["name"]] = _key_typed(text.frame[spec["name"]], spec)
         if spec.get("constraints", {}).get("unique"):
             errors += unique_errors(text, spec, number, typed[spec["name"]])
     primary = primary_key(package, text.name)
