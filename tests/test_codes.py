@@ -63,6 +63,6 @@ def test_codes_block_escapes_examples_and_turns_backticks_into_code():
     assert "资源路径写成了 &#34;../问题台账.csv&#34; 或一个网址" in html
     assert "用 <code>ledger import</code> 转换，或用文本编辑器另存为“UTF-8（无 BOM）”。" in html
     assert "`" not in html
-    assert html.count("警告：可以发布") == 2  # calendar-year-missing and rectified-not-negative
+    assert html.count("警告：可以发布") == 3  # calendar-year-missing, rectified-not-negative and engine-handoff
     assert ('<td><strong>缺少节假日安排</strong> <code>calendar-year-missing</code> '
             '<span class="items-flag items-flag-review">警告：可以发布，请尽快处理</span></td>') in html
