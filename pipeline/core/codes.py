@@ -211,6 +211,15 @@ _ENTRIES = [
              "先在被引用的表中添加这条记录，或改正这里的编号/代码。",
              "Add the referenced record first, or correct the code here.",
              group="编号与引用", example_zh="牵头部门填了“交通局”或 jtys，部门表里没有这个代码"),
+    CodeInfo("engine-handoff", "交给 frictionless 校验的资源",
+             "资源 {resource} 用到了快速校验没有实现的 Table Schema 功能（{feature}），这个资源的类型、约束和主外键"
+             "改由 frictionless 校验，结果相同，只是慢一些。",
+             "Resource {resource} uses a Table Schema feature the fast engine does not implement ({feature}); "
+             "frictionless checks its types, constraints and keys instead: the same findings, more slowly.",
+             "不必修改数据。如要更快，数据标准 pipeline/standard.json 只用 README“两种校验引擎”一节列出的功能。",
+             "Nothing to fix in the data. For speed, use only the features the README's engines section lists.",
+             severity="warning", group="格式与取值",
+             example_zh="数据标准给某个字段写了 \"type\": \"datetime\"，快速校验不读这种类型"),
     CodeInfo("frictionless-error", "结构校验错误",
              "结构校验发现问题（{type}）：{detail}",
              "Structural check failed ({type}): {detail}",

@@ -43,10 +43,18 @@ def read_integer(text: str) -> int | None:
 
 
 def read_number(text: str) -> Decimal | None:
+    """A ``Decimal``; a signaling NaN (``sNaN``) is read as the quiet NaN it stands for, since comparing
+    it raises (frictionless is given the same reader: ``structural.QuietNumberField``)."""
     try:
-        return Decimal(text.strip())
+        value = Decimal(text.strip())
     except ArithmeticError:
         return None
+    return quiet(value)
+
+
+def quiet(value: Decimal) -> Decimal:
+    """``value``, with a signaling NaN made quiet (same sign)."""
+    return Decimal("-NaN" if value.is_signed() else "NaN") if value.is_snan() else value
 
 
 def read_date(text: str) -> dt.date | None:

@@ -21,7 +21,8 @@ from pipeline.core.cache import FileCache
 from pipeline.core.ledger import Ledger, base_columns, build_ledger, located, located_concat
 from pipeline.core.package import DataPackage, PackageError, load
 from pipeline.core.csv_read import TEXT, read_text_table
-from pipeline.validate.fast import ResourceText, key_check_errors, key_field_names, structural_findings
+from pipeline.validate.fast import (ResourceText, handed_to_frictionless, key_check_errors, key_field_names,
+                                   structural_findings)
 from pipeline.validate.files import STILL_READ, FileFacts, check_files, with_record_counts
 from pipeline.validate.records import with_record_ids
 from pipeline.validate.rules import RULES, consequences_dropped, failed_cells, rules_for, run_rule, run_rules
@@ -30,7 +31,7 @@ from pipeline.validate.stages import KEYS, StageCache
 from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_finding,
                                     Planner, personal_findings, personal_numbers, plan_files, validated_digests,
                                     work_files)
-from pipeline.validate.structural import check_headers, run_frictionless
+from pipeline.validate.structural import check_headers, handed_over_findings, run_frictionless
 
 
 ENGINES = ("fast", "frictionless")
@@ -112,9 +113,11 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
             blank[name] |= found_blank
     every_key = {name: {KEYS} for name in works}
     keyed = stages.through(KEYS, every_key, lambda: key_check_errors(package, key_texts(package, works, starts)))
-    errors = {name: local[name] + keyed.get(name, []) for name in works}
+    handed = handed_to_frictionless(package)  # resources using a feature the fast engine lacks
+    errors = {name: local[name] + keyed.get(name, []) for name in works if name not in handed}
     facts = {name: [FileFacts(work.file, work.records) for work in items] for name, items in works.items()}
     findings = list(structural_findings(package, errors, blank, facts))
+    findings += handed_over_findings(package, handed, facts)
     failed = failed_cells(findings)
     built: list[Ledger] = []
 

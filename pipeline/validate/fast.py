@@ -13,6 +13,7 @@ tests/test_engines.py runs both on every fixture and on generated broken data.
 from __future__ import annotations
 
 import re
+from decimal import Context, Decimal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ from pipeline.core import values
 from pipeline.core.package import DataPackage
 from pipeline.core.csv_read import TextTable, read_text_table
 from pipeline.validate.files import FileFacts
-from pipeline.validate.translate import RowMapper, key_is_unique_field, translate
+from pipeline.validate.translate import RowMapper, foreign_keys, key_is_unique_field, primary_key, translate
 
 # --- type readers: frictionless' value readers, for one text cell -------------------------
 
@@ -55,6 +56,73 @@ def reader_for(spec: dict) -> Callable[[str], object] | None:
         mapping.update({v: False for v in spec.get("falseValues", ["false", "False", "FALSE", "0"])})
         return mapping.get
     return None
+
+
+# --- what the fast engine implements; a resource using anything else goes to frictionless ------------
+
+# Table Schema as this engine reads it (README, "The two engines"): these types with their default
+# format, these constraints, boolean true/false words, list fields of strings; the CSV dialect of RFC 4180
+# as pipeline/standard.json states it; "" as the only missing value; UTF-8 CSV files.
+FAST_TYPES = ("string", "integer", "number", "date", "yearmonth", "boolean", "list")
+FAST_CONSTRAINTS = {"required": FAST_TYPES, "unique": FAST_TYPES, "enum": FAST_TYPES,
+                    "minLength": ("string", "list"), "maxLength": ("string", "list"), "pattern": ("string",),
+                    "minimum": ("integer", "number", "date", "yearmonth"),
+                    "maximum": ("integer", "number", "date", "yearmonth")}
+FAST_FIELD_KEYS = {"name", "type", "title", "description", "example", "categories", "categoriesOrdered",
+                   "constraints", "rdfType", "format"}
+FAST_TYPE_KEYS = {"boolean": {"trueValues", "falseValues"}, "list": {"delimiter", "itemType"}}
+FAST_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "skipInitialSpace": False, "header": True}
+FAST_DIALECT_FREE = {"lineTerminator", "caseSensitiveHeader"}  # a reader of RFC 4180 takes either line end
+
+
+def unimplemented_feature(package: DataPackage, name: str) -> str | None:
+    """The first Table Schema feature of a resource that this engine does not implement, in words, or None."""
+    resource = package.resource(name)
+    if str(resource.get("encoding", "utf-8")).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return f'encoding "{resource["encoding"]}"'
+    for key in ("format", "compression"):
+        if resource.get(key, "csv" if key == "format" else None) not in ("csv", None):
+            return f'{key} "{resource[key]}"'
+    dialect = resource.get("dialect", {})
+    for key, value in (dialect.items() if isinstance(dialect, dict) else [("dialect", dialect)]):
+        if key not in FAST_DIALECT_FREE and (key not in FAST_DIALECT or value != FAST_DIALECT[key]):
+            return f"dialect {key}={value!r}"
+    schema = resource["schema"]
+    if schema.get("missingValues", [""]) != [""]:
+        return f"missingValues {schema['missingValues']!r}"
+    for spec in schema["fields"]:
+        ftype = spec.get("type", "string")
+        where = f'field "{spec.get("name")}"'
+        if ftype not in FAST_TYPES:
+            return f'{where}: type "{ftype}"'
+        if spec.get("format", "default") != "default":
+            return f'{where}: format "{spec["format"]}"'
+        extra = set(spec) - FAST_FIELD_KEYS - FAST_TYPE_KEYS.get(ftype, set())
+        if extra:
+            return f'{where}: {sorted(extra)[0]}'
+        if ftype == "list" and spec.get("itemType", "string") != "string":
+            return f'{where}: itemType "{spec["itemType"]}"'
+        for key in spec.get("constraints", {}):
+            if ftype not in FAST_CONSTRAINTS.get(key, ()):
+                return f'{where}: constraint "{key}" on type "{ftype}"'
+    return None
+
+
+def handed_to_frictionless(package: DataPackage) -> dict[str, str]:
+    """Resources the fast engine leaves to frictionless → why (the feature; or the foreign key that ties
+    it to such a resource: keys are checked on both sides by one engine)."""
+    handed = {name: why for name in package.resource_names if (why := unimplemented_feature(package, name))}
+    changed = bool(handed)
+    while changed:
+        changed = False
+        for name in package.resource_names:
+            for fk in foreign_keys(package, name):
+                pair = (name, fk["reference"]["resource"])
+                for one, other in (pair, pair[::-1]):
+                    if one not in handed and other in handed:
+                        handed[one] = f'foreign key to "{other}"' if one == name else f'foreign key from "{other}"'
+                        changed = True
+    return handed
 
 
 # --- the resource as the global checks see it -----------------------------------------------
@@ -229,31 +297,82 @@ def _previous_positions(keys: pd.DataFrame, positions: pd.Series) -> pd.Series:
 
 
 def unique_errors(text: ResourceText, spec: dict, number: int, typed: pd.Series) -> list[dict]:
-    present = typed.notna().astype(bool)
+    present = ~_missing(typed)
     keys = (typed[present].map(_hashable) if typed.dtype == object else typed[present]).to_frame("k")
     previous = _previous_positions(keys, text.frame.loc[present, "_pos"])
     errors = []
     for index in previous.index[previous.notna().to_numpy()]:
         errors.append(_error("unique-error", text.frame.at[index, "_pos"], fieldName=spec["name"], fieldNumber=number,
-                             cell=str(text.frame.at[index, spec["name"]]),
+                             cell=_typed_text(typed[index], spec),
                              note=f"the same as in the row at position {int(previous[index])}"))
     return errors
+
+
+def _typed_text(value: object, spec: dict) -> str:
+    """A value as frictionless shows it in a unique-error: ``str`` of the value read (``2025-01-01`` for
+    ``2025-1-1``, ``3`` for ``03``), a year-month as its named tuple, a list as a Python list."""
+    if spec.get("type") == "yearmonth" and isinstance(value, tuple):
+        return "yearmonth(year=%d, month=%d)" % value
+    if spec.get("type") == "list":  # text here; frictionless holds the list of items
+        return str(str(value).split(spec.get("delimiter", ",")))
+    return str(value)
 
 
 def _hashable(value: object) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
+class KeyNaN:
+    """A number field's NaN in a key: a value (frictionless does not take it for missing, as pandas' ``isna``
+    would a Decimal NaN), equal to nothing, not even itself in another row; shown as read."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Decimal):
+        self.value = value
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def _key_typed(column: pd.Series, spec: dict) -> pd.Series:
+    typed = typed_values(column, spec)[0]
+    if spec.get("type") == "number":
+        typed = typed.map(lambda v: KeyNaN(v) if isinstance(v, Decimal) and v.is_nan() else v)
+    return typed
+
+
+def _missing(column: pd.Series) -> pd.Series:
+    """Cells with no value (empty or unreadable)."""
+    return column.isna().astype(bool)  # a NaN number is held as a KeyNaN, which is not missing
+
+
 def _key_values(column: pd.Series) -> pd.Series:
-    """Values to group or match keys on: text as it is; other typed values by repr (tuples, None)."""
-    if column.dtype != object:
+    """Values to group or match keys on, equal where frictionless' values are equal (Python ``==``):
+    text as it is; numbers by value (``1``, ``1.0``, ``1.00`` and an integer 1 are one key, a NaN equals
+    nothing), other typed values by repr (dates, tuples), all apart from text ("\0" first)."""
+    if column.dtype != object and pd.api.types.is_string_dtype(column.dtype):
         return column.fillna("\0None")
-    return column.map(repr)
+    return pd.Series([_comparable(v, i) for i, v in zip(column.index, column)], index=column.index, dtype=object)
+
+
+def _comparable(value: object, index: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "\0None"
+    if isinstance(value, KeyNaN):
+        return f"\0nan {index}"  # NaN is not equal to itself: no two rows share it
+    if isinstance(value, (bool, int, Decimal)):
+        number = Decimal(int(value) if isinstance(value, bool) else value)
+        if number.is_zero():
+            return "\0n 0"
+        exact = Context(prec=max(28, len(number.as_tuple().digits)))  # normalize rounds to the context
+        return f"\0n {number.normalize(context=exact)}"
+    return f"\0{value!r}"
 
 
 def primary_key_errors(text: ResourceText, keys: list[str], typed: dict[str, pd.Series], names: list[str]) -> list[dict]:
     frame = pd.DataFrame({k: typed[k].map(_hashable) if typed[k].dtype == object else typed[k] for k in keys})
-    all_none = frame.isna().all(axis=1)
+    all_none = pd.concat([_missing(frame[k]) for k in keys], axis=1).all(axis=1)
     errors = [_error("primary-key", text.frame.at[i, "_pos"], cells=_cells(text, i, names),
                      note='cells composing the primary keys are all "None"') for i in frame.index[all_none.to_numpy()]]
     previous = _previous_positions(frame[~all_none], text.frame.loc[~all_none, "_pos"])
@@ -282,18 +401,22 @@ def _joined_key(frame: pd.DataFrame) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
+def _all_missing(frame: pd.DataFrame) -> pd.Series:
+    return pd.concat([_missing(frame[c]) for c in frame.columns], axis=1).all(axis=1)
+
+
 def _isin(values: pa.Array, value_set: pa.Array) -> np.ndarray:
     # pyarrow's hash lookup: pandas' isin on Arrow strings is ~50x slower for large sets.
     return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
 
 
 def foreign_key_errors(name: str, fk: dict, typed: dict[str, dict[str, pd.Series]], text: ResourceText) -> list[dict]:
-    source = fk["reference"]["resource"] or name
+    source = fk["reference"]["resource"]
     source_key, target_key = fk["reference"]["fields"], fk["fields"]
     source_frame = pd.DataFrame({k: typed[source][k] for k in source_key})
-    source_frame = source_frame[~source_frame.isna().all(axis=1)]
+    source_frame = source_frame[~_all_missing(source_frame)]
     target = pd.DataFrame({k: typed[name][k] for k in target_key})
-    target = target[~target.isna().all(axis=1)]
+    target = target[~_all_missing(target)]
     # Match on comparable keys: a partly empty key matches only the same partly empty key.
     missing = ~_isin(_joined_key(target), _joined_key(source_frame))
     errors = []
@@ -345,12 +468,12 @@ def key_field_names(package: DataPackage, name: str) -> set[str]:
     """Fields whose values other rows or resources look at: unique, primary and foreign keys."""
     schema = package.resource(name)["schema"]
     names = {f["name"] for f in schema["fields"] if f.get("constraints", {}).get("unique")}
-    names.update(schema.get("primaryKey", []))
-    for fk in schema.get("foreignKeys", []):
+    names.update(primary_key(package, name))
+    for fk in foreign_keys(package, name):
         names.update(fk["fields"])
     for other in package.resource_names:
-        for fk in package.resource(other)["schema"].get("foreignKeys", []):
-            if (fk["reference"]["resource"] or other) == name:
+        for fk in foreign_keys(package, other):
+            if fk["reference"]["resource"] == name:
                 names.update(fk["reference"]["fields"])
     return names
 
@@ -364,10 +487,10 @@ def key_errors(package: DataPackage, text: ResourceText) -> tuple[list[dict], di
     for number, spec in enumerate(fields, start=1):
         if spec["name"] not in keys:
             continue
-        typed[spec["name"]] = typed_values(text.frame[spec["name"]], spec)[0]
+        typed[spec["name"]] = _key_typed(text.frame[spec["name"]], spec)
         if spec.get("constraints", {}).get("unique"):
             errors += unique_errors(text, spec, number, typed[spec["name"]])
-    primary = package.resource(text.name)["schema"].get("primaryKey", [])
+    primary = primary_key(package, text.name)
     if primary and not key_is_unique_field(package, text.name):
         errors += primary_key_errors(text, primary, typed, [f["name"] for f in fields])
     return errors, typed
@@ -380,7 +503,7 @@ def key_check_errors(package: DataPackage, texts: dict[str, ResourceText]) -> di
     for name, text in texts.items():
         found[name], typed[name] = key_errors(package, text)
     for name, text in texts.items():
-        for fk in package.resource(name)["schema"].get("foreignKeys", []):
+        for fk in foreign_keys(package, name):
             found[name] += foreign_key_errors(name, fk, typed, text)
     return found
 

@@ -45,8 +45,29 @@ class RowMapper:
         return self.files[index], position - self.starts[index] + 2
 
 
+def key_names(value: object) -> list[str]:
+    """A key's field names: Table Schema writes one field as a string (``"primaryKey": "code"``) or a list."""
+    if isinstance(value, str):
+        return [value]
+    return list(value) if isinstance(value, list) else []
+
+
+def primary_key(package: DataPackage, resource: str) -> list[str]:
+    return key_names(package.resource(resource)["schema"].get("primaryKey"))
+
+
+def foreign_keys(package: DataPackage, resource: str) -> list[dict]:
+    """The resource's foreign keys with list-form fields and the referenced resource named (itself if "")."""
+    keys = []
+    for fk in package.resource(resource)["schema"].get("foreignKeys", []):
+        reference = fk.get("reference", {})
+        keys.append({"fields": key_names(fk.get("fields")), "reference": {
+            "resource": reference.get("resource") or resource, "fields": key_names(reference.get("fields"))}})
+    return keys
+
+
 def key_is_unique_field(package: DataPackage, resource: str) -> bool:
-    keys = package.resource(resource)["schema"].get("primaryKey", [])
+    keys = primary_key(package, resource)
     return len(keys) == 1 and package.field(resource, keys[0]).get("constraints", {}).get("unique", False)
 
 
@@ -73,7 +94,7 @@ def translate(package: DataPackage, resource: str, mapper: RowMapper, error: dic
         first = _FIRST_ROW.search(error.get("note", ""))
         first_row = mapper.locate(int(first.group(1)))[1] if first else "?"
         if kind == "primary-key":
-            keys = package.resource(resource)["schema"].get("primaryKey", [])
+            keys = primary_key(package, resource)
             cells = error.get("cells") or []
             if not first:  # the key cells are empty: frictionless says "all None"
                 return fd.make("constraint-error", **where, field="+".join(keys), value="",
