@@ -279,6 +279,7 @@
         "延期后的期限 " + dateZh(extended) + " 仅列在旁边供参考。", "issue-when-note"));
     }
     if (issue.events && issue.events.length) {
+      article.appendChild(el("h4", "办理环节（按发生顺序）", "issue-events-title"));
       article.appendChild(table("办理过程记录", ["日期", "环节", "部门", "延期至", "说明"],
         issue.events.map(function (e) {
           return [dateZh(e.on), e.event, e.department, e.new_due_on ? dateZh(e.new_due_on) : null, e.note];
