@@ -30,8 +30,9 @@ from tests.hostile import make_hostile
 # sha256 over "path\0content\0" of every file under api/v1/issues/ except breakdowns.json, paths sorted:
 # the 600-issue demo (seed 7) as the per-issue-dict implementation writes it (re-pinned when the records
 # gained region_page, lead_code, each inspection's verdict_code and 自然日 in the timing text; and when
-# the demo's callbacks rated returned issues less kindly: their evaluations' ratings changed).
-DEMO_SHARDS_SHA256 = "bf6c9ba376601ae7e22663e0cc712b29c17deb552e6cb1be83281b57defb8c56"
+# the demo's callbacks rated returned issues less kindly: their evaluations' ratings changed; and when the
+# records gained each issue's events, 办理过程, in seq order).
+DEMO_SHARDS_SHA256 = "fd107ea5579e4a70ba099fc235319168757f5f92fb6839599725e654b6910f72"
 
 
 def reference_records(ledger) -> dict[str, dict]:
@@ -52,6 +53,8 @@ def reference_records(ledger) -> dict[str, dict]:
 
     evaluations = grouped(ledger.evaluations, ["evaluated_on", "id"])
     inspections = grouped(ledger.inspections, ["inspected_on", "id"])
+    events = grouped(ledger.issue_events, ["seq"])
+    kinds = ledger.labels("issue_events", "event")
     when = timing(issues, ledger.as_of)
 
     def label(field, code):
@@ -87,6 +90,9 @@ def reference_records(ledger) -> dict[str, dict]:
                              "verdict": verdicts.get(i.verdict, text(i.verdict)), "verdict_code": text(i.verdict),
                              "note": text(i.note)}
                             for i in inspections.get(row.id, [])],
+            "events": [{"on": iso(e.on), "event": kinds.get(e.event, text(e.event)), "code": text(e.event),
+                        "department": names.department(e.department) if isinstance(e.department, str) else None,
+                        "new_due_on": iso(e.new_due_on), "note": text(e.note)} for e in events.get(row.id, [])],
         }
     return records
 

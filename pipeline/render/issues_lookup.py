@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core.ledger import Ledger
+from pipeline.figures.events import issue_events
 from pipeline.render.issues_json import Column, Table, arrow_text, choose, dump, group_lists, offsets, slices
 from pipeline.render.issues_pages import PAGE_LEVELS
 from pipeline.render.issues_records import Names, iso, timing, timing_text
@@ -112,6 +113,22 @@ def inspection_lists(ledger: Ledger) -> tuple[pd.Index, pa.Array]:
     return group_lists(table, rows["issue_id"])
 
 
+def event_lists(ledger: Ledger, names: Names) -> tuple[pd.Index, pa.Array]:
+    """(issue ids, JSON list of each one's events in ``seq`` order: 办理过程 as it ran).
+
+    ``event`` is the Chinese label and ``code`` the enum value the page tells 延期 and 重办 by; the
+    department is its Chinese name; ``new_due_on`` is null except for 延期."""
+    kinds = ledger.labels("issue_events", "event") if "issue_events" in ledger.package.resource_names else {}
+    rows = issue_events(ledger)
+    table = Table({
+        "on": Column.of(rows["on"], iso), "event": Column.of(rows["event"], lambda e: kinds.get(e, text(e))),
+        "code": Column.of(rows["event"], text),
+        "department": Column.of(rows["department"], lambda d: names.department(d) if isinstance(d, str) else None),
+        "new_due_on": Column.of(rows["new_due_on"], iso), "note": Column.text(rows["note"]),
+    }, len(rows))
+    return group_lists(table, rows["issue_id"])
+
+
 def meeting_record(ledger: Ledger, names: Names):
     """Meeting id → what an issue's record says about its meeting (a repeated id: the last row), or None.
 
@@ -185,6 +202,7 @@ def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
         "escalated": column("escalated", bool),
         "evaluations": Column.lookup(issues["id"], *evaluation_lists(ledger), b"[]"),
         "inspections": Column.lookup(issues["id"], *inspection_lists(ledger), b"[]"),
+        "events": Column.lookup(issues["id"], *event_lists(ledger, names), b"[]"),
     }
     # Keyed by id: a shard is an object of "id":{record} members.
     return issues, Table(columns, len(issues), key=columns["id"])

@@ -20,6 +20,7 @@ from pipeline.render.env import render
 from pipeline.figures.breakdowns import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns, by_region,
                                        empty_figures, escalated_issues, issue_figures, issue_flags, issue_states,
                                        meetings_by_region, months, region_cross, region_rows)
+from pipeline.render.duties import duty_context
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
 
 PAGE_LEVELS = ("county", "township", "street")  # a region of these levels gets its own page
@@ -208,7 +209,7 @@ def region_page(ctx: Context, code: str) -> str:
         open_rows=open_issue_rows(ledger, open_issues, names, below=code, limit=OPEN_LIMIT),
         open_total=len(open_issues), open_limit=OPEN_LIMIT,
         meetings=meeting_rows(ledger, meetings, names, below=code, limit=MEETING_LIMIT),
-        meeting_total=len(meetings), root="../../../")
+        meeting_total=len(meetings), duties=duty_context(ledger, names, code, ctx.linked), root="../../../")
 
 
 def region_pages(ctx: Context) -> Iterator[tuple[str, str]]:

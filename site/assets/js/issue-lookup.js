@@ -8,7 +8,9 @@
  * The record opens with where the issue stands (including an experience officer's
  * 未解决 verdict and a 差评 not yet rectified), links to its place's and lead
  * department's pages, writes every date as 2025年3月22日 and every count of days
- * as 自然日, and ends with a QR code of its own address, painted on a canvas by
+ * as 自然日, lists 办理过程 (issue_events: 回退, 改派, 延期, 催办, 督办, 重办) in the
+ * order it ran, with the extended due date beside the first one (按期 is judged
+ * against the first), shows 重办 at the top of a reopened issue, and ends with a QR code of its own address, painted on a canvas by
  * vendor/qrcode-generator-2.0.4.js (npm "qrcode-generator" 2.0.4, MIT, copied
  * unchanged; licence in vendor/LICENSE-qrcode-generator.txt; no eval, no request).
  * A print-out starts with the site's name, the page's address and the data's
@@ -122,10 +124,26 @@
     return out;
   }
 
+  // The events of one kind, in the order they happened.
+  function eventsOf(issue, code) {
+    return (issue.events || []).filter(function (e) { return e.code === code; });
+  }
+
+  // The due date in force after approved extensions: the last 延期's new date (each is later than the one before).
+  function extendedDue(issue) {
+    var extended = eventsOf(issue, "extended").filter(function (e) { return e.new_due_on; });
+    return extended.length ? extended[extended.length - 1].new_due_on : null;
+  }
+
   function stateBlock(issue) {
     var box = el("div", null, "issue-state");
     var badges = el("p", null, "issue-badges");
     badges.appendChild(el("span", issue.status, "issue-badge issue-status"));
+    var reopened = eventsOf(issue, "reopened");
+    if (reopened.length) {
+      badges.appendChild(el("span", reopened.length > 1 ? "重办 " + reopened.length + " 次" : "重办",
+        "issue-badge issue-reopened"));
+    }
     badges.appendChild(el("span", issue.timing.text, "issue-badge issue-timing issue-" + issue.timing.state));
     if (issue.escalated) {
       badges.appendChild(el("span", "督办", "issue-badge issue-escalated"));
@@ -229,6 +247,10 @@
     } else if (issue.due && issue.due_provisional) {
       due += "（暂定：该年度放假安排尚未公布）";
     }
+    var extended = extendedDue(issue);
+    if (issue.due && extended) {
+      due += "；经批准延期至 " + dateZh(extended);
+    }
     var took = calendarDays(issue.raised_on, issue.resolved_on);
     var steps = [
       ["提出", issue.raised_on],
@@ -252,6 +274,17 @@
       when += "（截至数据截止日 " + dateZh(asOf) + "）";
     }
     article.appendChild(el("p", "是否按期：" + when, "issue-when"));
+    if (extended) {
+      article.appendChild(el("p", "是否按期以首次确定的办结期限 " + dateZh(issue.due) + " 计算，经批准的延期不改变这一判断；" +
+        "延期后的期限 " + dateZh(extended) + " 仅列在旁边供参考。", "issue-when-note"));
+    }
+    if (issue.events && issue.events.length) {
+      article.appendChild(el("h4", "办理环节（按发生顺序）", "issue-events-title"));
+      article.appendChild(table("办理过程记录", ["日期", "环节", "部门", "延期至", "说明"],
+        issue.events.map(function (e) {
+          return [dateZh(e.on), e.event, e.department, e.new_due_on ? dateZh(e.new_due_on) : null, e.note];
+        })));
+    }
 
     article.appendChild(el("h3", "第三方满意度评价"));
     if (issue.evaluations.length) {
