@@ -41,29 +41,37 @@ def read_text_table(source: Path | bytes, names: list[str], header: bool = True)
 
     ``source`` is a file or the bytes of whole records (a segment of a file, see pipeline/validate/segments.py).
     """
+    table = arrow_text(source, names, header=header)
+    if table is None:
+        return _read_with_csv_module(source, names, header)
+    # Arrow-backed strings: no per-cell Python objects for a million rows.
+    frame = table.to_pandas(types_mapper={pa.string(): TEXT}.get)
+    return TextTable(frame=frame)
+
+
+def arrow_text(source: Path | bytes, names: list[str], include: list[str] | None = None,
+               header: bool = True) -> pa.Table | None:
+    """The ``include`` columns (default: all) as Arrow text, read by pyarrow's parser; None when any record
+    has the wrong number of cells or Arrow cannot parse the file (the csv module then says which)."""
     malformed: list[int] = []
 
     def on_invalid(row) -> str:
         malformed.append(row.actual_columns)
         return "skip"
 
+    wanted = names if include is None else include
     try:
         table = pacsv.read_csv(
             pa.BufferReader(source) if isinstance(source, bytes) else source,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if header else 0, encoding="utf8"),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            convert_options=pacsv.ConvertOptions(include_columns=wanted, column_types={n: pa.string() for n in wanted},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowKeyError):
-        malformed.append(-1)
-        table = None
-    if malformed or table is None:
-        return _read_with_csv_module(source, names, header)
-    # Arrow-backed strings: no per-cell Python objects for a million rows.
-    frame = table.to_pandas(types_mapper={pa.string(): TEXT}.get)
-    return TextTable(frame=frame)
+        return None
+    return None if malformed else table
 
 
 def _read_with_csv_module(source: Path | bytes, names: list[str], header: bool) -> TextTable:

@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from pipeline.core import findings as fd
-from pipeline.core.csv_read import read_text_table
+from pipeline.core.csv_read import arrow_text, read_text_table
 from pipeline.core.package import DataPackage
 from pipeline.validate import privacy
 
@@ -64,22 +63,8 @@ def _record_ids(package: DataPackage, name: str, file, key: list[str], rows: set
 def _key_text(path, names: list[str], key: list[str]) -> pa.Table:
     """The key columns' text of every record; only those columns are converted (a file of a million
     rows is read in a fraction of a second). A file with malformed rows is read as validation reads it."""
-    malformed: list[int] = []
-
-    def on_invalid(row) -> str:
-        malformed.append(row.actual_columns)
-        return "skip"
-
-    try:
-        table = pacsv.read_csv(
-            path, read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding="utf8"),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(include_columns=key, column_types={n: pa.string() for n in key},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowKeyError):
-        table = None
-    if malformed or table is None:
+    table = arrow_text(path, names, include=key)
+    if table is None:
         frame = read_text_table(path, names).frame[key]
         return pa.Table.from_pydict({k: pa.array(frame[k].astype(object).where(frame[k].notna(), None).tolist(),
                                                  type=pa.string()) for k in key})
