@@ -411,12 +411,16 @@ def satisfied_rate(ledger: Ledger) -> Metric:
         "（默认 0.1、0.5、0.4）；三个比率有一个无法计算（分母为0）时为空。分母列给出评价数，分子不适用。", "score",
         OUTCOME_DIMS, reads={"evaluations": ("contacted", "resolved_view", "rating")})
 def composite_score(ledger: Ledger) -> Metric:
-    weights = scoring(ledger)["weights"]
     parts = {"response": response_rate(ledger), "solved": solved_rate(ledger), "satisfied": satisfied_rate(ledger)}
-    n = len(ledger.evaluations)
+    return composite_of(parts, scoring(ledger)["weights"], len(ledger.evaluations))
+
+
+def composite_of(parts: dict[str, Metric], weights: dict[str, float], evaluations: int) -> Metric:
+    """composite_score from its three rates (keys response, solved, satisfied): the rankings compute the rates
+    once and make the score here."""
     if any(part.value is None for part in parts.values()):
-        return Metric(None, None, n)
-    return Metric(100 * sum(weights[key] * part.value for key, part in parts.items()), None, n)
+        return Metric(None, None, evaluations)
+    return Metric(100 * sum(weights[key] * part.value for key, part in parts.items()), None, evaluations)
 
 
 # --- the lifecycle (issue_events): an issue metric counts the events of the issues in its ledger, so it breaks
