@@ -31,6 +31,7 @@ SECTIONS = [
     "pipeline.render.claims",
     "pipeline.render.items",
     "pipeline.render.outcomes",
+    "pipeline.render.rankings",
     "pipeline.render.excel_templates",
 ]
 # Renders from the export's manifest: ``stream(ledger, manifest)``.

@@ -1,0 +1,71 @@
+"""排名: a page and an API document per period, the index of periods, and the home page's link to the latest.
+
+Pages ``rankings/<period>.md`` and ``rankings/index.md``; documents ``api/v1/rankings/<period>.json`` and
+``api/v1/rankings/index.json``. The figures come from ``pipeline.figures.rankings``; templates own the markup.
+A period's page and document say nothing that changes with the snapshot date unless the period is still
+running (the one holding as_of), so a published period stays the same until its data changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipeline.core.ledger import Ledger
+from pipeline.figures.metrics import METRICS, Metric, scoring
+from pipeline.figures.rankings import Ranking, rankings
+from pipeline.render.api import API, dump
+from pipeline.render.env import render
+from pipeline.render.section import Block, File, Part, Rendered, collect
+
+RATE_NAMES = ("response_rate", "solved_rate", "satisfied_rate")
+
+
+def running(ranking: Ranking, ledger: Ledger) -> bool:
+    """Whether the period is still running at as_of (its last day is after it)."""
+    return ranking.last_day > ledger.as_of.strftime("%Y-%m-%d")
+
+
+def document(ranking: Ranking, ledger: Ledger) -> dict:
+    payload = {"period": ranking.period, "first_day": ranking.first_day, "last_day": ranking.last_day,
+               "scoring": scoring(ledger), "units": [row.to_dict() for row in ranking.rows]}
+    if running(ranking, ledger):
+        payload["as_of"] = ledger.as_of.strftime("%Y-%m-%d")  # the running period: counted up to as_of
+    return payload
+
+
+def index_document(ledger: Ledger, tables: list[Ranking]) -> dict:
+    return {"as_of": ledger.as_of.strftime("%Y-%m-%d"), "scoring": scoring(ledger),
+            "periods": [{"period": r.period, "path": f"{API}/rankings/{r.period}.json",
+                         "page": f"rankings/{r.period}/", "ranked": sum(row.rank is not None for row in r.rows)}
+                        for r in reversed(tables)]}
+
+
+def titles() -> dict[str, str]:
+    return {name: METRICS[name].title_zh for name in (*RATE_NAMES, "composite_score")}
+
+
+def page(ranking: Ranking, ledger: Ledger, before: Ranking | None, after: Ranking | None) -> str:
+    return render("rankings_period.md.j2", ranking=ranking, before=before, after=after, scoring=scoring(ledger),
+                  running=running(ranking, ledger), as_of=ledger.as_of.strftime("%Y-%m-%d"), titles=titles(),
+                  rate_names=RATE_NAMES, definitions={n: METRICS[n].definition_zh for n in titles()})
+
+
+def index_page(ledger: Ledger, tables: list[Ranking]) -> str:
+    return render("rankings_index.md.j2", tables=list(reversed(tables)), scoring=scoring(ledger),
+                  as_of=ledger.as_of.strftime("%Y-%m-%d"), titles=titles())
+
+
+def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
+    tables = rankings(ledger)
+    yield Block("rankings-latest", render("rankings_latest.html.j2", latest=tables[-1] if tables else None))
+    yield File("rankings/index.md", index_page(ledger, tables))
+    yield File(f"{API}/rankings/index.json", dump(index_document(ledger, tables)))
+    for i, ranking in enumerate(tables):
+        before = tables[i - 1] if i else None
+        after = tables[i + 1] if i + 1 < len(tables) else None
+        yield File(f"rankings/{ranking.period}.md", page(ranking, ledger, before, after))
+        yield File(f"{API}/rankings/{ranking.period}.json", dump(document(ranking, ledger)))
+
+
+def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
+    return collect(stream(ledger, metrics), __name__)
