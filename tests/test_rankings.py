@@ -1,0 +1,198 @@
+"""排名 and the nine callback, lifecycle and duty-list metrics of the standard's version 2.
+
+The published figures of a built site are recomputed here from the package's CSV files by an independent
+implementation of the data standard's text ("New metrics", "Rankings"): the csv module and plain Python,
+nothing imported from pipeline. Golden files pin one ranking page and its JSON document.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.figures.metrics import METRICS
+from tests.golden import check_golden
+from tests.test_build import bundled_site  # noqa: F401  (the session's build of the bundled demo)
+
+NEW_METRICS = ("response_rate", "solved_rate", "satisfied_rate", "composite_score", "returned_rate",
+               "reopened_rate", "extended_rate", "duty_items_active", "duty_shared_share")
+DEFAULTS = {"weights": {"response": 0.1, "solved": 0.5, "satisfied": 0.4}, "basic_satisfied_weight": 0.9,
+            "min_callbacks": 10, "period": "month"}
+DONE = {"resolved", "evaluated", "archived"}
+
+
+# --- an independent reading of the package -----------------------------------------------------------
+
+def rows(folder: Path, resource: str) -> list[dict]:
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    paths = next(r["path"] for r in descriptor["resources"] if r["name"] == resource)
+    out = []
+    for rel in [paths] if isinstance(paths, str) else paths:
+        with open(folder / rel, encoding="utf-8", newline="") as handle:
+            out.extend(csv.DictReader(handle))
+    return out
+
+
+def settings(folder: Path) -> tuple[dict, str]:
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    return {**DEFAULTS, **descriptor.get("scoring", {})}, descriptor["as_of"]
+
+
+def rate(numerator, denominator) -> dict:
+    return {"value": numerator / denominator if denominator else None, "numerator": numerator,
+            "denominator": denominator}
+
+
+def callback_rates(evaluations: list[dict], scoring: dict) -> dict[str, dict]:
+    """响应率, 解决率, 满意率 and 综合成绩 of some evaluations, as the standard defines them."""
+    given = [e for e in evaluations if e["contacted"] in ("true", "false")]
+    viewed = [e for e in evaluations if e["resolved_view"] != ""]
+    rated = [int(e["rating"]) for e in evaluations if e["rating"] != ""]
+    high, basic = sum(r >= 4 for r in rated), sum(r == 3 for r in rated)
+    out = {"response_rate": rate(sum(e["contacted"] == "true" for e in given), len(given)),
+           "solved_rate": rate(sum(e["resolved_view"] == "resolved" for e in viewed), len(viewed)),
+           "satisfied_rate": rate(high + scoring["basic_satisfied_weight"] * basic, len(rated))}
+    w = scoring["weights"]
+    parts = [out["response_rate"]["value"], out["solved_rate"]["value"], out["satisfied_rate"]["value"]]
+    score = None if None in parts else 100 * (w["response"] * parts[0] + w["solved"] * parts[1]
+                                               + w["satisfied"] * parts[2])
+    out["composite_score"] = {"value": score, "numerator": None, "denominator": len(evaluations)}
+    return out
+
+
+def recompute_metrics(folder: Path) -> dict[str, dict]:
+    scoring, as_of = settings(folder)
+    out = callback_rates(rows(folder, "evaluations"), scoring)
+    issues = rows(folder, "issues")
+    events = rows(folder, "issue_events")
+    having = {kind: {e["issue_id"] for e in events if e["event"] == kind} for kind in ("returned", "reopened", "extended")}
+    assigned = [i for i in issues if i["assigned_on"] != ""]
+    done = [i for i in issues if i["status"] in DONE]
+    out["returned_rate"] = rate(sum(i["id"] in having["returned"] for i in assigned), len(assigned))
+    out["reopened_rate"] = rate(sum(i["id"] in having["reopened"] for i in done), len(done))
+    out["extended_rate"] = rate(sum(i["id"] in having["extended"] for i in assigned), len(assigned))
+    active = [d for d in rows(folder, "duty_items")
+              if d["effective_on"] <= as_of and not (d["removed_on"] and d["removed_on"] <= as_of)]
+    out["duty_items_active"] = {"value": len(active), "numerator": len(active), "denominator": None}
+    out["duty_shared_share"] = rate(sum(d["list_type"] in ("cooperative", "returned_up") for d in active), len(active))
+    return out
+
+
+def period_key(day: str, period: str) -> str:
+    year, month = int(day[:4]), int(day[5:7])
+    return f"{year}-Q{(month - 1) // 3 + 1}" if period == "quarter" else day[:7]
+
+
+def recompute_ranking(folder: Path, period: str, previous: str | None) -> list[dict]:
+    """The ranking of one period, as the standard's "Rankings" section says."""
+    scoring, as_of = settings(folder)
+    regions = {r["code"]: r for r in rows(folder, "regions")}
+
+    def unit(code: str) -> str | None:
+        while code in regions:
+            if regions[code]["level"] in ("township", "street"):
+                return code
+            code = regions[code]["parent_code"]
+        return None
+
+    issue_unit = {i["id"]: unit(i["region_code"]) for i in rows(folder, "issues")}
+    evaluations = [e for e in rows(folder, "evaluations") if e["evaluated_on"] <= as_of]
+
+    def table(key: str) -> dict[str, dict]:
+        out = {}
+        for code in sorted(c for c, r in regions.items() if r["level"] in ("township", "street")):
+            mine = [e for e in evaluations
+                    if issue_unit.get(e["issue_id"]) == code and period_key(e["evaluated_on"], scoring["period"]) == key]
+            figures = callback_rates(mine, scoring)
+            out[code] = {"region_code": code, "name": regions[code]["name"], "evaluations": len(mine),
+                         **{k: figures[k] for k in ("response_rate", "solved_rate", "satisfied_rate")},
+                         "composite_score": figures["composite_score"]["value"]}
+        eligible = [r for r in out.values() if r["evaluations"] >= scoring["min_callbacks"]
+                    and r["composite_score"] is not None]
+        eligible.sort(key=lambda r: (-round(r["composite_score"], 9), -r["evaluations"], r["region_code"]))
+        for code, one in out.items():
+            one["rank"] = next((n for n, r in enumerate(eligible, 1) if r["region_code"] == code), None)
+        return out
+
+    now = table(period)
+    before = table(previous) if previous else {}
+    for code, one in now.items():
+        old = before.get(code, {}).get("rank")
+        one["rank_change"] = old - one["rank"] if one["rank"] is not None and old is not None else None
+    return sorted(now.values(), key=lambda r: (r["rank"] is None, r["rank"] or 0, r["region_code"]))
+
+
+def same(published: dict, expected: dict) -> None:
+    """Equal, floats to 1e-9 relative."""
+    for key, value in expected.items():
+        got = published[key]
+        if isinstance(value, dict):
+            same(got, value)
+        elif isinstance(value, float) and got is not None:
+            assert got == pytest.approx(value, rel=1e-9), key
+        else:
+            assert got == value, key
+
+
+# --- the tests -------------------------------------------------------------------------------------
+
+def test_new_metrics_missing_from_the_registry():
+    """The nine metrics of the standard's version 2 are registered, each with a definition and its columns."""
+    for name in NEW_METRICS:
+        spec = METRICS[name]
+        assert spec.title_zh and spec.definition_zh and spec.reads, name
+    assert METRICS["composite_score"].kind == "score"
+    assert METRICS["duty_items_active"].kind == "count"
+
+
+@pytest.mark.slow
+def test_new_metrics_in_summary_differ_from_an_independent_recomputation(bundled_demo, bundled_site):  # noqa: F811
+    summary = json.loads((bundled_site / "api/v1/summary.json").read_text(encoding="utf-8"))["metrics"]
+    expected = recompute_metrics(bundled_demo)
+    for name in NEW_METRICS:
+        same(summary[name], expected[name])
+    assert summary["duty_items_active"]["value"] > 0 and summary["returned_rate"]["numerator"] > 0
+
+
+@pytest.mark.slow
+def test_latest_ranking_differs_from_an_independent_recomputation(bundled_demo, bundled_site):  # noqa: F811
+    index = json.loads((bundled_site / "api/v1/rankings/index.json").read_text(encoding="utf-8"))
+    latest, previous = index["periods"][0]["period"], index["periods"][1]["period"]
+    document = json.loads((bundled_site / f"api/v1/rankings/{latest}.json").read_text(encoding="utf-8"))
+    expected = recompute_ranking(bundled_demo, latest, previous)
+    assert [u["region_code"] for u in document["units"]] == [u["region_code"] for u in expected]
+    for published, mine in zip(document["units"], expected):
+        same(published, mine)
+    ranked = [u for u in expected if u["rank"] is not None]
+    assert ranked and len(ranked) < len(expected)  # both kinds of row are exercised
+    assert any(u["rank_change"] not in (None, 0) for u in ranked)
+
+
+@pytest.mark.slow
+def test_every_period_missing_a_page_or_document(bundled_demo, bundled_site):  # noqa: F811
+    """Every month from the first evaluation to as_of has a page and a document; home links the latest."""
+    months = sorted({e["evaluated_on"][:7] for e in rows(bundled_demo, "evaluations")})
+    first, last = months[0], settings(bundled_demo)[1][:7]
+    index = json.loads((bundled_site / "api/v1/rankings/index.json").read_text(encoding="utf-8"))
+    periods = [p["period"] for p in index["periods"]]
+    assert periods[0] == last and periods[-1] == first
+    assert len(periods) == (int(last[:4]) - int(first[:4])) * 12 + int(last[5:]) - int(first[5:]) + 1
+    for period in periods:
+        assert (bundled_site / f"rankings/{period}/index.html").is_file()
+        assert (bundled_site / f"api/v1/rankings/{period}.json").is_file()
+    home = (bundled_site / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="rankings/{last}/">最新一期（{last}）排名</a>' in home
+
+
+def test_ranking_page_and_document_golden(bundled_demo):
+    from pipeline.render.rankings import render_section
+    from pipeline.validate import validate
+
+    _, ledger = validate(bundled_demo)
+    files = render_section(ledger, {}).files
+    check_golden("rankings_2026-09.md", files["rankings/2026-09.md"])
+    check_golden("rankings_2026-09.json", files["api/v1/rankings/2026-09.json"])
