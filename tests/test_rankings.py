@@ -196,3 +196,74 @@ def test_ranking_page_and_document_golden(bundled_demo):
     files = render_section(ledger, {}).files
     check_golden("rankings_2026-09.md", files["rankings/2026-09.md"])
     check_golden("rankings_2026-09.json", files["api/v1/rankings/2026-09.json"])
+
+
+# --- the ranking rules on a hand-made set of callbacks ------------------------------------------------
+
+A, B = "990121001000", "990121002000"  # the tiny package's two townships (甲镇, 乙镇)
+
+
+def callbacks(tiny_ledger, answers: list[tuple[str, str, bool, str, int]], **settings):
+    """The tiny ledger with ``answers`` (evaluated_on, region, contacted, resolved_view, rating) as its evaluations
+    and ``settings`` laid over the standard's scoring."""
+    import dataclasses
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"evaluated_on": pd.to_datetime([a[0] for a in answers]),
+                          "issue_region_code": [a[1] for a in answers],
+                          "contacted": pd.array([a[2] for a in answers], dtype="boolean"),
+                          "resolved_view": [a[3] for a in answers],
+                          "rating": pd.array([a[4] for a in answers], dtype="Int64")})
+    descriptor = {**tiny_ledger.package.descriptor, "scoring": {**DEFAULTS, **settings}}
+    package = dataclasses.replace(tiny_ledger.package, descriptor=descriptor)
+    return dataclasses.replace(tiny_ledger, package=package, frames={**tiny_ledger.frames, "evaluations": frame})
+
+
+def test_ranking_tie_not_broken_by_evaluations_then_code(tiny_ledger):
+    """Equal composite scores: more evaluations first; equal again, the lower region code first."""
+    from pipeline.figures.rankings import rankings
+
+    same_answers = [("2026-03-02", A, True, "resolved", 5)] * 3 + [("2026-03-02", B, True, "resolved", 5)] * 3
+    (march, april) = rankings(callbacks(tiny_ledger, same_answers + [("2026-04-01", B, True, "resolved", 5)] * 4
+                                        + [("2026-04-01", A, True, "resolved", 5)] * 3, min_callbacks=3))
+    assert [(r.region_code, r.rank, r.composite_score) for r in march.rows] == [(A, 1, 100.0), (B, 2, 100.0)]
+    assert [(r.region_code, r.rank, r.rank_change) for r in april.rows] == [(B, 1, 1), (A, 2, -1)]
+
+
+def test_ranking_ranks_a_unit_below_min_callbacks(tiny_ledger):
+    """Fewer than min_callbacks evaluations: listed with its rates, rank null, no rank change."""
+    from pipeline.figures.rankings import rankings
+
+    answers = [("2026-03-02", A, True, "resolved", 5)] * 3 + [("2026-03-02", B, False, "partly", 3)] * 2
+    (march,) = [r for r in rankings(callbacks(tiny_ledger, answers, min_callbacks=3)) if r.period == "2026-03"]
+    assert [(r.region_code, r.evaluations, r.rank) for r in march.rows] == [(A, 3, 1), (B, 2, None)]
+    b = march.rows[1]
+    assert b.rates["satisfied_rate"].to_dict() == {"value": 0.9, "numerator": 1.8, "denominator": 2}
+    assert b.rates["solved_rate"].to_dict() == {"value": 0.0, "numerator": 0, "denominator": 2}
+    assert b.composite_score == pytest.approx(100 * 0.4 * 0.9) and b.rank_change is None
+
+
+def test_quarter_period_labelled_as_months(tiny_ledger):
+    """scoring.period = quarter: one ranking per calendar quarter, labelled YYYY-Qn, from the first callback's."""
+    from pipeline.figures.rankings import rankings
+
+    answers = [("2025-12-31", A, True, "resolved", 4), ("2026-01-01", A, True, "resolved", 4),
+               ("2026-03-31", A, False, "not_resolved", 1)]
+    tables = rankings(callbacks(tiny_ledger, answers, period="quarter", min_callbacks=1))
+    assert [(t.period, t.first_day, t.last_day) for t in tables] == [
+        ("2025-Q4", "2025-10-01", "2025-12-31"), ("2026-Q1", "2026-01-01", "2026-03-31"),
+        ("2026-Q2", "2026-04-01", "2026-06-30")]
+    assert [r.evaluations for r in tables[1].rows] == [2, 0]
+    assert tables[1].rows[0].rates["response_rate"].to_dict() == {"value": 0.5, "numerator": 1, "denominator": 2}
+    assert tables[1].rows[0].rank_change == 0 and tables[2].rows[0].rank is None
+
+
+def test_composite_score_ignores_scoring_weights(tiny_ledger):
+    """The descriptor's weights and 基本满意 credit make the score, not the defaults."""
+    from pipeline.figures.metrics import composite_score
+
+    answers = [("2026-03-02", A, True, "not_resolved", 3), ("2026-03-02", A, False, "resolved", 5)]
+    ledger = callbacks(tiny_ledger, answers, weights={"response": 0.5, "solved": 0.0, "satisfied": 0.5},
+                       basic_satisfied_weight=0.5)
+    assert composite_score(ledger).value == pytest.approx(100 * (0.5 * 0.5 + 0.5 * 0.75))
