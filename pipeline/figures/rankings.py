@@ -50,6 +50,15 @@ class Ranking:
     last_day: str
     rows: list[Row]  # ranked units by rank, then the unranked by region code
 
+    @property
+    def ranked(self) -> int:
+        """How many units were ranked (the others: 样本不足)."""
+        return sum(row.rank is not None for row in self.rows)
+
+    def running(self, as_of: pd.Timestamp) -> bool:
+        """Whether the period is still running at as_of (its last day is after it)."""
+        return self.last_day > as_of.strftime("%Y-%m-%d")
+
 
 def period_of(dates: pd.Series, period: str) -> pd.Series:
     """Each date's period label: YYYY-MM or YYYY-Qn."""

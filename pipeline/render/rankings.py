@@ -20,15 +20,10 @@ from pipeline.render.section import Block, File, Part, Rendered, collect
 RATE_NAMES = ("response_rate", "solved_rate", "satisfied_rate")
 
 
-def running(ranking: Ranking, ledger: Ledger) -> bool:
-    """Whether the period is still running at as_of (its last day is after it)."""
-    return ranking.last_day > ledger.as_of.strftime("%Y-%m-%d")
-
-
 def document(ranking: Ranking, ledger: Ledger) -> dict:
     payload = {"period": ranking.period, "first_day": ranking.first_day, "last_day": ranking.last_day,
                "scoring": scoring(ledger), "units": [row.to_dict() for row in ranking.rows]}
-    if running(ranking, ledger):
+    if ranking.running(ledger.as_of):
         payload["as_of"] = ledger.as_of.strftime("%Y-%m-%d")  # the running period: counted up to as_of
     return payload
 
@@ -36,7 +31,7 @@ def document(ranking: Ranking, ledger: Ledger) -> dict:
 def index_document(ledger: Ledger, tables: list[Ranking]) -> dict:
     return {"as_of": ledger.as_of.strftime("%Y-%m-%d"), "scoring": scoring(ledger),
             "periods": [{"period": r.period, "path": f"{API}/rankings/{r.period}.json",
-                         "page": f"rankings/{r.period}/", "ranked": sum(row.rank is not None for row in r.rows)}
+                         "page": f"rankings/{r.period}/", "ranked": r.ranked}
                         for r in reversed(tables)]}
 
 
@@ -46,7 +41,7 @@ def titles() -> dict[str, str]:
 
 def page(ranking: Ranking, ledger: Ledger, before: Ranking | None, after: Ranking | None) -> str:
     return render("rankings_period.md.j2", ranking=ranking, before=before, after=after, scoring=scoring(ledger),
-                  running=running(ranking, ledger), as_of=ledger.as_of.strftime("%Y-%m-%d"), titles=titles(),
+                  running=ranking.running(ledger.as_of), as_of=ledger.as_of.strftime("%Y-%m-%d"), titles=titles(),
                   rate_names=RATE_NAMES, definitions={n: METRICS[n].definition_zh for n in titles()})
 
 
