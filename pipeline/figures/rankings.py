@@ -126,3 +126,18 @@ def rankings(ledger: Ledger) -> list[Ranking]:
         out.append(Ranking(name, period.start_time.strftime("%Y-%m-%d"), period.end_time.strftime("%Y-%m-%d"), table))
         previous = ranks
     return out
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    period: str
+    row: Row
+
+
+def history(tables: list[Ranking]) -> dict[str, list[HistoryPoint]]:
+    """Each unit's row in every period, oldest first: its score and rank over time."""
+    out: dict[str, list[HistoryPoint]] = {}
+    for table in tables:
+        for row in table.rows:
+            out.setdefault(row.region_code, []).append(HistoryPoint(table.period, row))
+    return out

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import METRICS, Metric, scoring
-from pipeline.figures.rankings import Ranking, rankings
+from pipeline.figures.rankings import HistoryPoint, Ranking, history, rankings
 from pipeline.render.api import API, dump
+from pipeline.render.charts import Series, bar_chart
 from pipeline.render.env import render
 from pipeline.render.section import Block, File, Part, Rendered, collect
 
@@ -50,6 +51,16 @@ def index_page(ledger: Ledger, tables: list[Ranking]) -> str:
                   as_of=ledger.as_of.strftime("%Y-%m-%d"), titles=titles())
 
 
+def unit_page(ledger: Ledger, code: str, points: list[HistoryPoint]) -> str:
+    """rankings/unit/<code>.md: a unit's composite score in every period it was ranked, and its rank."""
+    ranked = [p for p in points if p.row.rank is not None]
+    chart = bar_chart(f"{points[0].row.name}历次综合成绩", [p.period for p in ranked],
+                      [Series("综合成绩", [round(p.row.composite_score, 2) for p in ranked], "bar-a")],
+                      chart_id=f"ranking-history-{code}", unit="分") if ranked else ""
+    return render("rankings_unit.md.j2", name=points[0].row.name, code=code, chart=chart,
+                  points=list(reversed(points)), scoring=scoring(ledger))
+
+
 def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     tables = rankings(ledger)
     yield Block("rankings-latest", render("rankings_latest.html.j2", latest=tables[-1] if tables else None))
@@ -60,6 +71,8 @@ def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
         after = tables[i + 1] if i + 1 < len(tables) else None
         yield File(f"rankings/{ranking.period}.md", page(ranking, ledger, before, after))
         yield File(f"{API}/rankings/{ranking.period}.json", dump(document(ranking, ledger)))
+    for code, points in history(tables).items():
+        yield File(f"rankings/unit/{code}.md", unit_page(ledger, code, points))
 
 
 def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
