@@ -267,3 +267,29 @@ def test_composite_score_ignores_scoring_weights(tiny_ledger):
     ledger = callbacks(tiny_ledger, answers, weights={"response": 0.5, "solved": 0.0, "satisfied": 0.5},
                        basic_satisfied_weight=0.5)
     assert composite_score(ledger).value == pytest.approx(100 * (0.5 * 0.5 + 0.5 * 0.75))
+
+
+@pytest.mark.slow
+def test_ranking_feed_missing_for_a_township(bundled_demo, bundled_site):  # noqa: F811
+    """Every township and street has an Atom feed of its rankings: an entry per period (newest first, ids that
+    name the period and the unit, dated by the period's last day), listed on the API page."""
+    import xml.etree.ElementTree as ET
+
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    units = [r for r in rows(bundled_demo, "regions") if r["level"] in ("township", "street")]
+    periods = json.loads((bundled_site / "api/v1/rankings/index.json").read_text(encoding="utf-8"))["periods"]
+    api_page = (bundled_site / "data/api/index.html").read_text(encoding="utf-8")
+    for unit in units:
+        path = f"feeds/rankings-{unit['code']}.xml"
+        assert f"<code>{path}</code>" in api_page
+        feed = ET.parse(bundled_site / path).getroot()
+        entries = feed.findall("a:entry", ns)
+        assert [e.find("a:id", ns).text for e in entries] == [
+            f"tag:sunshine-ledger,2026:ranking/{p['period']}/{unit['code']}" for p in periods]
+        latest = json.loads((bundled_site / periods[0]["path"]).read_text(encoding="utf-8"))
+        row = next(u for u in latest["units"] if u["region_code"] == unit["code"])
+        title = entries[0].find("a:title", ns).text
+        assert title == (f"{unit['name']} {periods[0]['period']} 回访排名：" +
+                         ("样本不足，未排名" if row["rank"] is None
+                          else f"第 {row['rank']} 名，综合成绩 {row['composite_score']:.2f}"))
+        assert entries[0].find("a:updated", ns).text == "2026-10-31T00:00:00+08:00"

@@ -131,6 +131,7 @@ def rankings(ledger: Ledger) -> list[Ranking]:
 @dataclass(frozen=True)
 class HistoryPoint:
     period: str
+    last_day: str
     row: Row
 
 
@@ -139,5 +140,5 @@ def history(tables: list[Ranking]) -> dict[str, list[HistoryPoint]]:
     out: dict[str, list[HistoryPoint]] = {}
     for table in tables:
         for row in table.rows:
-            out.setdefault(row.region_code, []).append(HistoryPoint(table.period, row))
+            out.setdefault(row.region_code, []).append(HistoryPoint(table.period, table.last_day, row))
     return out

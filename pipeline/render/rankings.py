@@ -8,13 +8,15 @@ running (the one holding as_of), so a published period stays the same until its 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import METRICS, Metric, scoring
-from pipeline.figures.rankings import HistoryPoint, Ranking, history, rankings
+from pipeline.figures.rankings import HistoryPoint, Ranking, history, periods, rankings, units
 from pipeline.render.api import API, dump
 from pipeline.render.charts import Series, bar_chart
+from pipeline.render.feeds import AUTHOR, Entry, atom, newest, tag
 from pipeline.render.env import render
 from pipeline.render.section import Block, File, Part, Rendered, collect
 
@@ -57,8 +59,35 @@ def unit_page(ledger: Ledger, code: str, points: list[HistoryPoint]) -> str:
     chart = bar_chart(f"{points[0].row.name}历次综合成绩", [p.period for p in ranked],
                       [Series("综合成绩", [round(p.row.composite_score, 2) for p in ranked], "bar-a")],
                       chart_id=f"ranking-history-{code}", unit="分") if ranked else ""
-    return render("rankings_unit.md.j2", name=points[0].row.name, code=code, chart=chart,
+    return render("rankings_unit.md.j2", name=points[0].row.name, code=code, chart=chart, feed=feed_path(code),
                   points=list(reversed(points)), scoring=scoring(ledger))
+
+
+def ranked_units(ledger: Ledger) -> list[tuple[str, str]]:
+    """(code, name) of the units with a ranking feed: every township and street, when there is a ranking."""
+    return [(u.code, u.name) for u in units(ledger).itertuples()] if periods(ledger) else []
+
+
+def feed_path(code: str) -> str:
+    return f"feeds/rankings-{code}.xml"
+
+
+def unit_feed(ledger: Ledger, code: str, points: list[HistoryPoint]) -> bytes:
+    """feeds/rankings-<code>.xml: an entry per period, dated by its last day (as_of for the running one)."""
+    as_of = ledger.as_of.strftime("%Y-%m-%d")
+    entries = []
+    for p in points:
+        row = p.row
+        standing = "样本不足，未排名" if row.rank is None else f"第 {row.rank} 名，综合成绩 {row.composite_score:.2f}"
+        rates = "，".join(f"{titles()[n].split('（')[0]} {m.value * 100:.1f}%（{m.numerator:g}/{m.denominator:g}）"
+                         for n, m in row.rates.items() if m.value is not None)
+        entries.append(Entry(id=tag(ledger, f"ranking/{p.period}/{code}"), title=f"{row.name} {p.period} 回访排名：{standing}",
+                             updated=dt.date.fromisoformat(min(p.last_day, as_of)),
+                             content=f"回访评价 {row.evaluations} 条。{rates}。", link=f"../rankings/{p.period}/"))
+    title = ledger.package.descriptor.get("title") or AUTHOR
+    name = points[0].row.name
+    return atom(ledger, f"rankings/{code}", f"{title}：{name}回访排名", f"{name}每期的回访排名，最新的在前",
+                f"rankings-{code}.xml", f"../rankings/unit/{code}/", newest(entries))
 
 
 def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
@@ -73,6 +102,7 @@ def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
         yield File(f"{API}/rankings/{ranking.period}.json", dump(document(ranking, ledger)))
     for code, points in history(tables).items():
         yield File(f"rankings/unit/{code}.md", unit_page(ledger, code, points))
+        yield File(feed_path(code), unit_feed(ledger, code, points))
 
 
 def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
