@@ -293,3 +293,44 @@ def test_ranking_feed_missing_for_a_township(bundled_demo, bundled_site):  # noq
                          ("样本不足，未排名" if row["rank"] is None
                           else f"第 {row['rank']} 名，综合成绩 {row['composite_score']:.2f}"))
         assert entries[0].find("a:updated", ns).text == "2026-10-31T00:00:00+08:00"
+
+
+@pytest.mark.slow
+def test_new_metrics_of_a_township_differ_from_an_independent_recomputation(bundled_demo, bundled_site):  # noqa: F811
+    """Broken down like the others: a township's document (api/v1/regions/<code>.json) holds the new metrics
+    over its own records (issues placed in it or its villages, their evaluations and events, its duty items)."""
+    import shutil
+    import tempfile
+
+    regions = {r["code"]: r for r in rows(bundled_demo, "regions")}
+
+    def inside(code: str, town: str) -> bool:
+        while code in regions:
+            if code == town:
+                return True
+            code = regions[code]["parent_code"]
+        return False
+
+    town = sorted(c for c, r in regions.items() if r["level"] == "township")[0]
+    with tempfile.TemporaryDirectory() as folder:
+        part = Path(folder)
+        shutil.copy(bundled_demo / "datapackage.json", part / "datapackage.json")
+        issues = [i for i in rows(bundled_demo, "issues") if inside(i["region_code"], town)]
+        ids = {i["id"] for i in issues}
+        kept = {"issues": issues, "evaluations": [e for e in rows(bundled_demo, "evaluations") if e["issue_id"] in ids],
+                "issue_events": [e for e in rows(bundled_demo, "issue_events") if e["issue_id"] in ids],
+                "duty_items": [d for d in rows(bundled_demo, "duty_items") if inside(d["region_code"], town)]}
+        descriptor = json.loads((part / "datapackage.json").read_text(encoding="utf-8"))
+        for resource in descriptor["resources"]:
+            if resource["name"] in kept:
+                resource["path"] = f"{resource['name']}.csv"
+                with open(part / resource["path"], "w", encoding="utf-8", newline="") as handle:
+                    writer = csv.DictWriter(handle, fieldnames=list(kept[resource["name"]][0]))
+                    writer.writeheader()
+                    writer.writerows(kept[resource["name"]])
+        (part / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+        expected = recompute_metrics(part)
+    published = json.loads((bundled_site / f"api/v1/regions/{town}.json").read_text(encoding="utf-8"))["metrics"]
+    for name in NEW_METRICS:
+        same(published[name], expected[name])
+    assert published["duty_items_active"]["value"] > 0
