@@ -55,6 +55,11 @@ class Ranking:
         """How many units were ranked (the others: 样本不足)."""
         return sum(row.rank is not None for row in self.rows)
 
+    @property
+    def unranked(self) -> int:
+        """How many units were not ranked (样本不足)."""
+        return len(self.rows) - self.ranked
+
     def running(self, as_of: pd.Timestamp) -> bool:
         """Whether the period is still running at as_of (its last day is after it)."""
         return self.last_day > as_of.strftime("%Y-%m-%d")
