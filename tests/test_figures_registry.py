@@ -33,7 +33,7 @@ def test_narrowed_ledger_columns_drift_from_the_registry():
         declared = {c for spec in METRICS.values() for c in spec.reads.get(resource, ())}
         assert declared <= set(columns), resource
     assert METRIC_COLUMNS["issues"] == ["done", "withdrawn", "resolved_on", "due", "raised_on", "resolved_at_level",
-                                        "escalated"]
+                                        "escalated", "id", "assigned_on"]  # id, assigned_on: the lifecycle rates
     assert METRIC_COLUMNS["meetings"] == ["persons_received", "departments"]  # departments: the department scope
 
 

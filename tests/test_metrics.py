@@ -38,6 +38,18 @@ EXPECTED = {
     "survey_satisfaction_rate": Metric(39 / 45, 39, 45),  # (10+20+5) + (1+2+1) over 40 + 5
     "inspections_confirmed_rate": Metric(1 / 4, 1, 4),
     "issues_disputed": Metric(1, 1, None),  # Q-002, inspected twice
+    # Callbacks: contacted true, false, (empty), true; resolved_view resolved, not_resolved, (empty), partly.
+    "response_rate": Metric(2 / 3, 2, 3),
+    "solved_rate": Metric(1 / 3, 1, 3),  # partly is not resolved
+    "satisfied_rate": Metric(1.9 / 4, 1.9, 4),  # ratings 5, 2, 1, 3: one 4–5 plus 0.9 × one 3
+    "composite_score": Metric(100 * (0.1 * 2 / 3 + 0.5 * 1 / 3 + 0.4 * 1.9 / 4), None, 4),
+    # Events: Q-002 returned, reassigned, extended; Q-008 reopened. Ever assigned: all but.
+    "returned_rate": Metric(1 / 6, 1, 6),
+    "reopened_rate": Metric(1 / 4, 1, 4),  # of the four done issues
+    "extended_rate": Metric(1 / 6, 1, 6),
+    # Duty items: 乙镇's J001 removed 2026-03-31, before as_of; 甲镇's four are in force (S001 from 2026-02-01).
+    "duty_items_active": Metric(4, 4, None),
+    "duty_shared_share": Metric(2 / 4, 2, 4),  # P001 cooperative, S001 returned_up
 }
 
 

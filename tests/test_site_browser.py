@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-SECTIONS = ["首页", "问题办理", "查询问题", "赋权事项", "报道核对", "满意度与核查", "数据下载", "方法说明", "参与贡献", "关于"]
+SECTIONS = ["首页", "问题办理", "查询问题", "赋权事项", "报道核对", "满意度与核查", "排名", "数据下载", "方法说明", "参与贡献", "关于"]
 
 
 @pytest.fixture(scope="module")

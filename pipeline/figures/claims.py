@@ -47,6 +47,9 @@ RESOURCE = {
     "negative_count": "evaluations", "negative_rectified_rate": "evaluations",
     "survey_satisfaction_rate": "surveys", "inspections_confirmed_rate": "inspections",
     "issues_disputed": "inspections",
+    "response_rate": "evaluations", "solved_rate": "evaluations", "satisfied_rate": "evaluations",
+    "composite_score": "evaluations", "returned_rate": "issues", "reopened_rate": "issues", "extended_rate": "issues",
+    "duty_items_active": "duty_items", "duty_shared_share": "duty_items",
 }
 # Dated rows fall in a period by this column.
 PERIOD_COLUMN = {"issues": "raised_on", "meetings": "held_on", "evaluations": "evaluated_on",
@@ -61,13 +64,15 @@ PERIOD_MEANING = {
     "item_cases": "所属月份在统计期间起止日所在月份之间（含首尾两个月，不足一月的按整月）的办件量记录",
     "surveys": "调查期间完全落在统计期间之内的调查",
     "devolved_items": "统计期间最后一天的状态：把它当作截止日计算；期间起始日不起作用",
+    "duty_items": "统计期间最后一天的状态：把它当作截止日计算；期间起始日不起作用",
 }
 # Metrics that describe a state on a day: computed at the period's last day.
-STATE_AT_END = frozenset({"items_devolved", "items_zero_use"})
+STATE_AT_END = frozenset({"items_devolved", "items_zero_use", "duty_items_active", "duty_shared_share"})
 # States the records keep only for the snapshot date (no history of statuses or reviews).
 LATEST_STATE_ONLY = frozenset({"overdue_open", "items_review_overdue"})
 RESOURCE_ZH = {"issues": "问题", "meetings": "会议与夜访", "devolved_items": "赋权事项", "item_cases": "办件量",
-               "evaluations": "第三方评价", "surveys": "满意度调查", "inspections": "体验官核查"}
+               "evaluations": "第三方评价", "surveys": "满意度调查", "inspections": "体验官核查",
+               "duty_items": "履职事项"}
 
 # A published rate and the published counts it derives from, in the same source:
 # rate claim id → (numerator claim id, denominator claim id).
@@ -208,7 +213,7 @@ def claim_scope(ledger: Ledger, claim: Claim) -> Ledger:
 
 def record_count(scoped: Ledger, resource: str) -> int:
     frame = scoped.frames[resource]
-    if resource == "devolved_items":  # items that had taken effect by the day the state is taken
+    if resource in ("devolved_items", "duty_items"):  # items that had taken effect by the day the state is taken
         return int((frame["effective_on"] <= scoped.as_of).sum())
     return len(frame)
 

@@ -19,7 +19,7 @@ from pipeline.figures.metrics import METRICS, Metric
 COLUMNS: dict[str, dict[str, str]] = {
     "region": {"issues": "region_code", "meetings": "region_code", "devolutions": "region_code",
                "item_cases": "region_code", "evaluations": "issue_region_code",
-               "inspections": "issue_region_code", "surveys": "region_code"},
+               "inspections": "issue_region_code", "surveys": "region_code", "duty_items": "region_code"},
     "department": {"issues": "lead_department", "devolved_items": "from_department",
                    "devolutions": "item_from_department", "item_cases": "item_from_department",
                    "evaluations": "issue_lead_department", "inspections": "issue_lead_department"},

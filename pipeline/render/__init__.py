@@ -32,6 +32,7 @@ SECTIONS = [
     "pipeline.render.items",
     "pipeline.render.outcomes",
     "pipeline.render.officers",
+    "pipeline.render.rankings",
     "pipeline.render.excel_templates",
 ]
 # Renders from the export's manifest: ``stream(ledger, manifest)``.

@@ -18,6 +18,7 @@ from pipeline.figures.scope import scope
 from pipeline.core.ledger import Ledger
 from pipeline.figures.inspections import uninspected
 from pipeline.figures.metrics import METRICS
+from pipeline.figures.rankings import label, periods
 
 API = "api/v1"
 REGION_LEVELS = ("city", "county", "township", "street")  # the levels the site has pages for
@@ -61,6 +62,11 @@ def _officer_file(ledger: Ledger, name: str) -> str | None:
 def _first_item_chunk(ledger: Ledger) -> str | None:
     departments = sorted(d for d in ledger.devolved_items["from_department"].dropna())
     return f"{API}/items/chunks/{departments[0]}-1.json" if departments else None
+
+
+def _first_ranking(ledger: Ledger) -> str | None:
+    found = periods(ledger)
+    return f"{API}/rankings/{label(found[0])}.json" if found else None
 
 
 ENDPOINTS: list[Endpoint] = [
@@ -115,6 +121,11 @@ ENDPOINTS: list[Endpoint] = [
              "pipeline.render.officers", lambda ledger: _officer_file(ledger, "0")),
     Endpoint(f"{API}/outcomes.json", "满意度与核查", "第三方评价、满意度调查和体验官核查的汇总（调查满意率附 Wilson 区间）。",
              "pipeline.render.outcomes", _fixed(f"{API}/outcomes.json")),
+    Endpoint(f"{API}/rankings/index.json", "排名期次目录", "各期乡镇（街道）回访排名的期次、文件地址和评分设置（scoring）。",
+             "pipeline.render.rankings", _fixed(f"{API}/rankings/index.json")),
+    Endpoint(f"{API}/rankings/{{period}}.json", "一期回访排名",
+             "该期每个乡镇（街道）的评价数、响应率、解决率、满意率（各附分子和分母）、综合成绩、名次（样本不足为 null）和较上期的名次变化。"
+             "{period} 为 YYYY-MM（按月）或 YYYY-Qn（按季度）。", "pipeline.render.rankings", _first_ranking),
 ]
 
 

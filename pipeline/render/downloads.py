@@ -16,6 +16,7 @@ from pipeline.contribute.changelog import load_releases
 from pipeline.core import project
 from pipeline.render.api import ENDPOINTS, api_files
 from pipeline.render.feeds import LIMIT, feed_files, township_codes
+from pipeline.render.rankings import feed_path, ranked_units
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import Metric
 from pipeline.render.env import render
@@ -53,6 +54,7 @@ def api_page(ledger: Ledger, files: dict[str, str | bytes]) -> str:
         ("feeds/resolved.xml", "最近办结的问题（全部）"), ("feeds/items.xml", "赋权事项的下放与收回"),
         ("feeds/claims.xml", "公开报道的数据"))]
     towns = [{"path": f"feeds/resolved-{code}.xml", "title": name} for code, name in township_codes(ledger)]
+    towns += [{"path": feed_path(code), "title": f"{name}：回访排名"} for code, name in ranked_units(ledger)]
     return render("api_page.md.j2", endpoints=endpoints, feeds=feeds, towns=towns, limit=LIMIT,
                   as_of=ledger.as_of.strftime("%Y-%m-%d"))
 
