@@ -22,7 +22,7 @@ from pipeline.core.package import load
 from pipeline.validate import _report, first_positions, key_texts
 from pipeline.validate.fast import handed_to_frictionless, key_check_errors, structural_findings
 from pipeline.validate.files import FileFacts, check_files, with_record_counts
-from pipeline.validate.scan import local_file_errors, plan_files, work_files
+from pipeline.validate.scan import Planner, local_file_errors, plan_files, work_files
 from pipeline.validate.structural import check_headers, handed_over_findings, run_frictionless
 
 
@@ -42,8 +42,9 @@ def structural(root: Path, standard: dict, engine: str) -> list[tuple]:
     """The structural findings of one engine, as full tuples, in report order."""
     package = load(root, standard)
     found, facts = check_files(package)
-    encoding, plans = plan_files(package, facts, FileCache(None))
-    found += encoding + list(check_headers(package, facts))
+    planner = Planner(package, FileCache(None))
+    encoding, plans = plan_files(package, facts, planner)
+    found += encoding + list(check_headers(package, facts, planner.held.read))
     if engine == "frictionless":
         found += run_frictionless(package, with_record_counts(facts))
     else:
