@@ -257,16 +257,3 @@ def typed_value(cell: str, field: dict) -> object:
     if ftype == "list":
         return cell.split(field.get("delimiter", ","))
     return cell
-
-
-def text_of(value: object, field: dict) -> str:
-    """The canonical text of a typed value (the inverse of ``typed_value`` for tests and CSV)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return field.get("delimiter", ",").join(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)

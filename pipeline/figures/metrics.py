@@ -370,9 +370,5 @@ def is_dispute(inspections: pd.DataFrame) -> pd.Series:
     return inspections["verdict"].eq("not_resolved").fillna(False).astype(bool)
 
 
-def compute(name: str, ledger: Ledger) -> Metric:
-    return METRICS[name].fn(ledger)
-
-
 def compute_all(ledger: Ledger) -> dict[str, Metric]:
     return {name: spec.fn(ledger) for name, spec in METRICS.items()}
