@@ -157,10 +157,10 @@ def test_an_f_string_counts_for_the_codes_it_can_make(tmp_path):
 # --- exit codes ------------------------------------------------------------------------------
 
 def exit_codes_in_code() -> set[int]:
-    """Every exit code pipeline/cli.py can end with: sys.exit(N) and each exception's exit_code."""
-    tree = ast.parse((ROOT / "pipeline" / "cli.py").read_text(encoding="utf-8"))
+    """Every exit code the modules of pipeline/cli/ can end with: sys.exit(N) and each exception's exit_code."""
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in sorted((ROOT / "pipeline" / "cli").glob("*.py"))]
     found = {0}  # sys.exit(code) of a command that returned normally
-    for node in ast.walk(tree):
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if isinstance(node, ast.Call) and ast.unparse(node.func) == "sys.exit" and node.args \
                 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, int):
             found.add(node.args[0].value)

@@ -20,7 +20,8 @@ from pipeline.core import findings as fd
 from pipeline.core.cache import FileCache
 from pipeline.core.package import load
 from pipeline.validate import _report, first_positions, key_texts
-from pipeline.validate.fast import handed_to_frictionless, key_check_errors, structural_findings
+from pipeline.validate.fast import handed_to_frictionless, structural_findings
+from pipeline.validate.keys import key_check_errors
 from pipeline.validate.files import FileFacts, check_files, with_record_counts
 from pipeline.validate.scan import Planner, local_file_errors, plan_files, work_files
 from pipeline.validate.structural import check_headers, handed_over_findings, run_frictionless

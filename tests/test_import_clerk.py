@@ -222,7 +222,7 @@ def test_untouched_records_keep_their_bytes(case):
 @given(existing=st.lists(st.from_regex(r"Q-20[0-9]{2}-[0-9]{5}", fullmatch=True), min_size=1, max_size=20,
                          unique=True), pick=st.data())
 def test_likely_typos_flag_case_and_padding_never_the_next_number(existing, pick):
-    from pipeline.contribute.merge import likely_typos
+    from pipeline.contribute.typos import likely_typos
 
     base = pick.draw(st.sampled_from(existing))
     numbered = f"{base[:-5]}{(int(base[-5:]) + 1) % 100000:05d}"

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from pipeline.render import issues_lookup
-from pipeline.render.issues_json import Column, Table, dump, grouped_lists
+from pipeline.render.issues_json import Column, JsonRecords, dump, grouped_lists
 from pipeline.render.issues_lookup import API_DIR, Shards, fnv1a, shard_count, text
 from pipeline.render.issues_pages import PAGE_LEVELS
 from pipeline.render.issues_records import Names, iso, timing, timing_text
@@ -173,7 +173,7 @@ def test_column_json_is_json_dumps():
     frame = pd.DataFrame({"a": pd.Series(["x", None, 'q"\\\n\x01\u2028😀', "x", ""], dtype="str"),
                           "b": pd.Series([1, None, 3, 1, 2], dtype="Int64"),
                           "d": pd.to_datetime(["2026-01-02", None, "1999-12-31", "2026-01-02", None])})
-    table = Table({"text": Column.of(frame["a"], text),
+    table = JsonRecords({"text": Column.of(frame["a"], text),
                    "n": Column.of(frame["b"], lambda v: None if v is None else int(v)),
                    "on": Column.of(frame["d"], iso), "list": Column.of(frame["a"], lambda v: [v, {"k": v}]),
                    "row": Column.each(range(len(frame)))}, len(frame))
@@ -191,7 +191,7 @@ def test_column_json_is_json_dumps():
 
 def test_grouped_lists_keep_row_order_and_skip_rows_without_a_group():
     keys = pd.Series(["B", "A", None, "B", "A"], dtype="str")
-    table = Table({"n": Column.each(range(5))}, 5)
+    table = JsonRecords({"n": Column.each(range(5))}, 5)
     assert grouped_lists(table, keys) == {"B": b'[{"n":0},{"n":3}]', "A": b'[{"n":1},{"n":4}]'}
 
 
@@ -211,5 +211,5 @@ def test_text_columns_are_json_dumps_of_each_cell_also_across_chunks():
     assert column.lengths().tolist() == [len(e) for e in expected]
     order = [5, 2, 0, 1, 4, 3, 2]
     assert column.take(pd.Series(order).to_numpy()).to_pylist() == [expected[n] for n in order]
-    table = Table({"t": column}, len(cells))
+    table = JsonRecords({"t": column}, len(cells))
     assert table.rows(pd.RangeIndex(len(cells)).to_numpy()) == [b'{"t":' + e + b"}" for e in expected]

@@ -23,7 +23,7 @@ from pipeline.render import SECTIONS
 from pipeline.render import issues
 from pipeline.render import issues_lookup
 from pipeline.render import render_all
-from pipeline.render.issues_json import Table
+from pipeline.render.issues_json import JsonRecords
 from pipeline.render.section import Block, Clash, File, collect
 from tests.conftest import REPO
 
@@ -81,14 +81,14 @@ def test_shards_are_written_chunk_by_chunk(monkeypatch, demo_ledger):
     """While shards are written, at most one chunk of them has been built and not yet written."""
     monkeypatch.setattr(issues_lookup, "CHUNK_ROWS", 50)  # 600 issues: several chunks
     built = {"chunks": 0}
-    real_joined = Table.joined
+    real_joined = JsonRecords.joined
 
     def counting_joined(self, *args, **kwargs):
         if self.key is not None:  # the shard table, not the evaluation and inspection lists
             built["chunks"] += 1
         return real_joined(self, *args, **kwargs)
 
-    monkeypatch.setattr(Table, "joined", counting_joined)
+    monkeypatch.setattr(JsonRecords, "joined", counting_joined)
     chunks_when_written = []
     for part in issues.stream(demo_ledger, compute_all(demo_ledger)):
         if isinstance(part, File) and re.fullmatch(rf"{issues_lookup.API_DIR}/\d+\.json", part.path):

@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.core import findings as fd
-from pipeline.core.descriptor import effective, load_standard, scoring_findings
+from pipeline.core.descriptor import effective, load_standard
+from pipeline.core.descriptor_checks import scoring_findings
 from pipeline.validate import validate
 from tests.conftest import make_tiny
 from tests.test_validate import edit_cell

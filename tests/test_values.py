@@ -31,7 +31,7 @@ from pipeline.export.downloads import write_downloads
 from pipeline.export.json_export import JsonWriter
 from pipeline.export.parquet_export import ParquetWriter, arrow_schema
 from pipeline.export.sqlite_export import sql_values
-from pipeline.export.tables import Table
+from pipeline.export.tables import ExportTable
 from pipeline.core.ledger import convert
 from pipeline.core.package import load
 from pipeline.core.csv_read import TEXT
@@ -304,7 +304,7 @@ def accepted(cells: list[str], spec: dict) -> tuple[list[str], list[object]]:
     return [cells[i] for i in column.index if keep[i]], [typed[i] for i in column.index if keep[i]]
 
 
-def write_all(writer, table: Table) -> None:
+def write_all(writer, table: ExportTable) -> None:
     """``table``'s blocks through one of the writers the downloads use."""
     try:
         for batch in table.blocks():
@@ -333,7 +333,7 @@ def test_every_accepted_integer_number_and_date_reads_back_equal(tmp_path_factor
     assert ([h.date() for h in held] if ftype == "date" else held) == expect
     # Every download writes it without error, in canonical text, and it reads back equal.
     folder = tmp_path_factory.mktemp("values")
-    table = Table(name="t", title="t", fields=[spec], text=pd.DataFrame({"x": pd.Series(cells, dtype=TEXT)}))
+    table = ExportTable(name="t", title="t", fields=[spec], text=pd.DataFrame({"x": pd.Series(cells, dtype=TEXT)}))
     write_all(CsvWriter(folder / "t.csv", table.fields), table)
     write_all(JsonWriter(folder / "t.json", table.fields), table)
     write_all(ParquetWriter(folder / "t.parquet", table.fields, arrow_schema(table.fields, "t", "t", "2026-04-30")), table)

@@ -28,9 +28,7 @@ from __future__ import annotations
 import bisect
 import csv
 import io
-import itertools
-import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +36,7 @@ import numpy as np
 from pipeline.core import findings as fd
 from pipeline.core.csv_write import csv_text
 from pipeline.contribute.importer import Imported, ImportFailed
+from pipeline.contribute.typos import Suspect, likely_typos
 from pipeline.validate.segments import record_ends
 from pipeline.core.csv_read import TextTable, read_text_table
 
@@ -57,15 +56,6 @@ class Change:
     sheet_row: int  # the imported row, as the sheet numbers it
     file_row: int  # the record in the existing file (header = 1)
     fields: tuple[tuple[str, str, str], ...]  # (field, old value, new value)
-
-
-@dataclass(frozen=True)
-class Suspect:
-    """A new id that is probably a typo of an existing one."""
-    key: str
-    sheet_row: int
-    existing: str  # the existing id it is close to
-    why: str  # in Chinese: 只差大小写 / 只差开头补零 / 只差一个字符
 
 
 @dataclass(frozen=True)
@@ -282,76 +272,6 @@ def _removed(remove: Collection[tuple[str, ...]], holders: dict[tuple[str, ...],
             raise RemoveRefused(f"--remove {shown}：已有文件中没有这条记录（编号须与文件中的完全一致）")
         gone.update(holders[row_key])
     return gone
-
-
-# --- likely typos of an existing id --------------------------------------------------------------
-
-_DIGITS = re.compile(r"\d+")
-
-
-def _paddings(text: str, most: int = 4) -> Iterable[str]:
-    """``text`` with the leading zeros of its digit runs taken away or added (up to ``most`` per run)."""
-    pieces = _DIGITS.split(text)
-    runs = _DIGITS.findall(text)
-    options = [sorted({"0" * n + (run.lstrip("0") or "0")
-                       for n in range(most + 1)} | {run.lstrip("0") or "0"}) for run in runs[:4]]
-    options += [[run] for run in runs[4:]]  # more than four numbers in an id: the rest as typed
-    for combination in itertools.product(*options):
-        candidate = "".join(piece + digits for piece, digits in zip(pieces, combination)) + pieces[-1]
-        if candidate != text:
-            yield candidate
-
-
-def likely_typos(new: Iterable[tuple[str, int]], existing: Iterable[str]) -> list[Suspect]:
-    """New ids (with their sheet rows) that differ from an existing id only by case, by zero-padding,
-    or by one character that is not one digit for another (Q-2026-00105 beside Q-2026-00104 is the
-    next record; Q-2026-O0105, Q-2026-0105 and q-2026-00105 beside Q-2026-00105 are typos).
-
-    A digit added or dropped counts only where every existing id has the same length (a fixed-width
-    scheme): S121 beside S12 is the next survey.
-    """
-    ids = [value for value in existing if value]
-    if not ids:
-        return []
-    known = set(ids)
-    folded: dict[str, str] = {}
-    for value in ids:
-        folded.setdefault(value.casefold(), value)
-    alphabet = sorted({char for value in ids for char in value})
-    fixed = len({len(value) for value in ids}) == 1
-    found = []
-    for value, row in new:
-        hit = _near(value, known, folded, alphabet, fixed)
-        if hit is not None:
-            found.append(Suspect(value, row, *hit))
-    return found
-
-
-def _near(value: str, known: set[str], folded: dict[str, str], alphabet: list[str],
-          fixed: bool) -> tuple[str, str] | None:
-    if value.casefold() in folded:
-        return folded[value.casefold()], "只差字母大小写"
-    for padded in _paddings(value.casefold()):
-        if padded in folded:
-            return folded[padded], "只差数字开头补的 0"
-    for i, char in enumerate(value):
-        dropped = value[:i] + value[i + 1:]
-        if dropped in known and (not char.isdigit() or fixed):
-            return dropped, f"多了一个字符“{char}”"
-        for other in alphabet:
-            if other == char or (other.isdigit() and char.isdigit()):
-                continue
-            swapped = value[:i] + other + value[i + 1:]
-            if swapped in known:
-                return swapped, f"只差一个字符（“{char}”与“{other}”）"
-    for i in range(len(value) + 1):
-        for other in alphabet:
-            if other.isdigit() and not fixed:
-                continue
-            longer = value[:i] + other + value[i:]
-            if longer in known:
-                return longer, f"少了一个字符“{other}”"
-    return None
 
 
 def _disagreement(data: bytes, body: list[Record], table: TextTable, names: list[str]) -> int | None:

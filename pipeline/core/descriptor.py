@@ -7,9 +7,9 @@ is the reviewed data standard. The descriptor may set only what the data owns:
   issue year files grow every year; paths are checked in package.py);
 - the package's own metadata: ``name``, ``title``, ``description``,
   ``version``, ``licenses``, ``keywords``, ``sources``, ``contributors``,
-  ``homepage`` (checked here: text of bounded size, URLs http(s) only);
+  ``homepage`` (checked in descriptor_checks.py: text of bounded size, URLs http(s) only);
 - ``scoring``: how the jurisdiction weighs its units in the rankings (checked
-  here; keys it leaves out keep the standard's defaults).
+  there; keys it leaves out keep the standard's defaults).
 
 Everything else — which resources exist, their names, titles, schemas (fields,
 types, constraints, keys, missingValues), dialect and encoding — is the
@@ -26,29 +26,17 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core import findings as fd
-
-DESCRIPTOR = "datapackage.json"
-DIFFERS = "descriptor-differs"
 STANDARD = Path(__file__).resolve().parent.parent / "standard.json"
-NAME = re.compile(r"[a-z0-9._-]{1,100}")  # the Data Package name pattern, with a length cap
-SAFE_URL = re.compile(r"https?://[^\s<>\"'\\`]+", re.IGNORECASE)
-MAX_TEXT = 2000  # characters of one metadata text
-MAX_ITEMS = 100  # entries of one metadata list
 
 # The package metadata the data owns: key → its shape.
 TEXT_KEYS = ("name", "title", "description", "version", "homepage")
 LIST_KEYS = {"licenses": ("name", "title", "path"), "sources": ("title", "path", "email"),
              "contributors": ("title", "path", "email", "role", "organization"), "keywords": None}
-URL_KEYS = ("path", "homepage")
 OWNED = ("as_of",) + TEXT_KEYS + tuple(LIST_KEYS) + ("scoring",)
-SCORING_WEIGHTS = ("response", "solved", "satisfied")
-SCORING_PERIODS = ("month", "quarter")
 
 ASPECTS = {  # key → how a maintainer calls it
     "type": "类型", "format": "格式", "constraints": "约束", "title": "中文名", "description": "说明",
@@ -219,7 +207,7 @@ def changes(before: dict, after: dict, everything: bool = False) -> list[Change]
     return found
 
 
-# --- The descriptor's checks --------------------------------------------------------------------------
+# --- The standard, its versions, and the descriptor validation uses ---------------------------------
 
 def load_standard() -> dict:
     return json.loads(STANDARD.read_text(encoding="utf-8"))
@@ -262,159 +250,6 @@ def version_1(standard: dict) -> dict:
 def standard_for(descriptor: object, standard: dict) -> dict:
     """The standard a descriptor is held to: version 1 for a version-1 package, else the whole standard."""
     return version_1(standard) if is_version_1(descriptor) else standard
-
-
-def _error(detail: str, **where: object) -> fd.Finding:
-    return fd.make("package-error", path=DESCRIPTOR, detail=detail, **where)
-
-
-def shape_findings(descriptor: object) -> list[fd.Finding]:
-    """Shapes the checks below rely on; any finding here means nothing else can be read."""
-    if not isinstance(descriptor, dict):
-        return [_error("顶层应为 JSON 对象（{…}）")]
-    resources = descriptor.get("resources")
-    if not isinstance(resources, list) or not resources:
-        return [_error("缺少 resources 列表")]
-    found = []
-    for position, res in enumerate(resources, start=1):
-        if not isinstance(res, dict):
-            found.append(_error(f"resources 的第 {position} 项应为对象（{{…}}）"))
-        elif not isinstance(res.get("name"), str):
-            found.append(_error(f"resources 的第 {position} 项缺少字符串 name（资源名）"))
-        elif not (isinstance(res.get("path"), str) or (isinstance(res.get("path"), list) and res["path"])):
-            found.append(_error("path 应为文件路径，或由文件路径组成的非空列表", resource=res["name"]))
-    return found
-
-
-def name_problem(name: str) -> tuple[str, str] | None:
-    """Why a resource or package name is not allowed (Chinese, English), or None."""
-    if not NAME.fullmatch(name):
-        return ("只能由小写字母、数字、点、横线和下划线组成，最长 100 个字符",
-                "only lower-case letters, digits, '.', '-' and '_', at most 100 characters")
-    if set(name) <= {"."}:
-        return "不能只由点组成", "not dots only"
-    return None
-
-
-def resource_findings(descriptor: dict, standard: dict) -> Iterator[fd.Finding]:
-    """Resource names: well-formed, known to the standard, none twice, none missing."""
-    known = {res["name"]: res for res in standard["resources"]}
-    seen: set[str] = set()
-    for res in descriptor["resources"]:
-        name = res["name"]
-        why = name_problem(name)
-        if why:
-            yield fd.make("resource-name", path=DESCRIPTOR, value=name, detail=why[0], detail_en=why[1])
-        elif name not in known:
-            yield fd.make("unknown-resource", path=DESCRIPTOR, value=name)
-        elif name in seen:
-            yield fd.make("resource-name", path=DESCRIPTOR, value=name, detail="同一个资源名出现了两次",
-                          detail_en="the name appears twice")
-        seen.add(name)
-    for name, res in known.items():
-        if name not in seen:
-            yield fd.make("missing-resource", path=DESCRIPTOR, resource=name, title=res.get("title", name))
-
-
-def difference_findings(descriptor: dict, standard: dict) -> Iterator[fd.Finding]:
-    """Everything the standard fixes and the descriptor changes, one finding per difference."""
-    known = {res["name"] for res in standard["resources"]}
-    mine = {k: v for k, v in descriptor.items() if k != "resources"} | {
-        "resources": [res for res in descriptor["resources"] if res["name"] in known]}
-    theirs = {k: v for k, v in standard.items() if k != "resources"} | {
-        "resources": [res for res in standard["resources"] if res["name"] in {r["name"] for r in mine["resources"]}]}
-    for change in changes(theirs, mine):
-        yield fd.make(DIFFERS, path=DESCRIPTOR, resource=change.resource, field=change.field,
-                      value=None if change.after is ABSENT_VALUE else shown(change.after, 200),
-                      where=change.where_zh, where_en=change.where_en, what=change.what_zh, what_en=change.what_en,
-                      expected=shown(change.before), actual=shown(change.after))
-
-
-def metadata_findings(descriptor: dict) -> Iterator[fd.Finding]:
-    """The package metadata the data owns: the right shapes, bounded text, http(s) URLs only."""
-    for key in TEXT_KEYS:
-        if key in descriptor:
-            yield from _text(descriptor[key], key, url=key in URL_KEYS)
-    name = descriptor.get("name")
-    if isinstance(name, str) and name_problem(name):
-        yield _error(f"数据包名称 name {name_problem(name)[0]}", field="name", value=name)
-    for key, parts in LIST_KEYS.items():
-        if key not in descriptor:
-            continue
-        items = descriptor[key]
-        if not isinstance(items, list) or len(items) > MAX_ITEMS:
-            yield _error(f"{key} 应为不超过 {MAX_ITEMS} 项的列表", field=key)
-            continue
-        for position, item in enumerate(items):
-            where = f"{key}[{position}]"
-            if parts is None:
-                yield from _text(item, where)
-            elif not isinstance(item, dict):
-                yield _error(f"{where} 应为对象（{{…}}）", field=where)
-            else:
-                for part in parts:
-                    if part in item:
-                        yield from _text(item[part], f"{where}.{part}", url=part in URL_KEYS)
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value \
-        and value not in (float("inf"), float("-inf"))
-
-
-def _scoring_problem(scoring: object) -> tuple[str, str] | None:
-    """Why a descriptor's ``scoring`` cannot be used (where, what it should be), or None."""
-    if not isinstance(scoring, dict):
-        return "scoring", "应为对象（{…}），可含 weights、basic_satisfied_weight、min_callbacks、period"
-    for key in scoring:
-        if key not in ("weights", "basic_satisfied_weight", "min_callbacks", "period"):
-            return f"scoring.{key}", "不是数据标准中的评分设置；只能有 weights、basic_satisfied_weight、min_callbacks、period"
-    weights = scoring.get("weights", {"response": 0.1, "solved": 0.5, "satisfied": 0.4})
-    if not isinstance(weights, dict) or sorted(weights) != sorted(SCORING_WEIGHTS):
-        return "scoring.weights", "应为对象，恰好含 response、solved、satisfied 三个权重"
-    if not all(_number(weights[k]) and weights[k] >= 0 for k in SCORING_WEIGHTS):
-        return "scoring.weights", "三个权重都应为不小于 0 的数"
-    if abs(sum(weights[k] for k in SCORING_WEIGHTS) - 1) > 1e-9:
-        return "scoring.weights", "三个权重之和应为 1"
-    basic = scoring.get("basic_satisfied_weight", 0.9)
-    if not _number(basic) or not 0 <= basic <= 1:
-        return "scoring.basic_satisfied_weight", "应为 0 到 1 之间的数"
-    least = scoring.get("min_callbacks", 10)
-    if not isinstance(least, int) or isinstance(least, bool) or not 1 <= least <= 1_000_000:
-        return "scoring.min_callbacks", "应为 1 到 1000000 之间的整数"
-    if scoring.get("period", "month") not in SCORING_PERIODS:
-        return "scoring.period", "应为 month（按月）或 quarter（按季度）"
-    return None
-
-
-def scoring_findings(descriptor: dict) -> Iterator[fd.Finding]:
-    """The descriptor's own ``scoring``, if it has one: a shape the rankings can use."""
-    if "scoring" not in descriptor:
-        return
-    problem = _scoring_problem(descriptor["scoring"])
-    if problem:
-        yield fd.make("scoring-invalid", path=DESCRIPTOR, field=problem[0], where=problem[0], detail=problem[1],
-                      value=shown(descriptor["scoring"], 200))
-
-
-def _text(value: object, where: str, url: bool = False) -> Iterator[fd.Finding]:
-    if not isinstance(value, str) or len(value) > MAX_TEXT:
-        yield _error(f"{where} 应为不超过 {MAX_TEXT} 个字符的文字", field=where)
-    elif url and not SAFE_URL.fullmatch(value):
-        yield fd.make("unsafe-url", path=DESCRIPTOR, field=where, value=value)
-
-
-def check(descriptor: object, standard: dict) -> list[fd.Finding]:
-    """Every finding of the descriptor against the standard (empty: :func:`effective` may be used)."""
-    found = shape_findings(descriptor)
-    if found:
-        return found
-    assert isinstance(descriptor, dict)
-    found = list(resource_findings(descriptor, standard))
-    found += list(difference_findings(descriptor, standard))
-    found += list(metadata_findings(descriptor))
-    found += list(scoring_findings(descriptor))
-    return found
 
 
 def effective(descriptor: dict, standard: dict) -> dict:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline.core import findings as fd
-from pipeline.core.descriptor import DIFFERS, check, effective, load_standard, standard_for
+from pipeline.core.descriptor import effective, load_standard, standard_for
+from pipeline.core.descriptor_checks import DIFFERS, check
 
 DESCRIPTOR = "datapackage.json"
 MAX_DESCRIPTOR_BYTES = 16 * 1024 * 1024

@@ -101,7 +101,6 @@ def date_value(text: str) -> dt.date | None:
 
 
 VALUE_OF = {"integer": integer_value, "number": number_value, "date": date_value}
-CANONICAL_TYPES = tuple(VALUE_OF)  # types whose cells the downloads rewrite in their canonical form
 
 
 def canonical_text(text: str, ftype: str) -> str:

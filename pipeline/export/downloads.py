@@ -14,7 +14,7 @@ package descriptor and the ZIP are made from those checked copies, never from th
 data folder again.
 
 Memory stays bounded whatever the number of rows: each resource is read by
-pyarrow a block of rows at a time (``tables.Table.blocks``), and that one
+pyarrow a block of rows at a time (``tables.ExportTable.blocks``), and that one
 reading feeds every format, formatted by Arrow's kernels (``columns``). Work
 that runs without the GIL goes to background lanes (``lanes``): the package
 ZIP, the database's inserts and the workbook's DEFLATE, so both cores work.
@@ -43,7 +43,7 @@ from pipeline.export.manifest import DOWNLOADS, PER_RESOURCE, Download, Manifest
 from pipeline.export.lanes import Lane
 from pipeline.export.parquet_export import ParquetWriter, arrow_schema
 from pipeline.export.sqlite_export import SqliteWriter
-from pipeline.export.tables import Table, source_table
+from pipeline.export.tables import ExportTable, source_table
 from pipeline.export.xlsx_export import Workbook
 from pipeline.core.package import DESCRIPTOR, DataPackage, resource_paths
 
@@ -151,7 +151,7 @@ def write_package(package: DataPackage, out: Path, stem: str) -> None:
     package_zip.write_zip(package, descriptor, out / f"{stem}.zip")
 
 
-def write_formats(package: DataPackage, tables: list[Table], out: Path, stem: str,
+def write_formats(package: DataPackage, tables: list[ExportTable], out: Path, stem: str,
                   timed: Stopwatch) -> dict[str, list[str]]:
     """One reading of each resource's rows feeds its CSV, Excel CSV, JSON and Parquet files, the workbook
     and the database; returns resource → its sheets in the workbook.
@@ -192,7 +192,7 @@ def write_formats(package: DataPackage, tables: list[Table], out: Path, stem: st
 class ResourceWriters:
     """A resource's four files, each written as the blocks come."""
 
-    def __init__(self, table: Table, out: Path, as_of: str):
+    def __init__(self, table: ExportTable, out: Path, as_of: str):
         self.csv = CsvWriter(out / "csv" / f"{table.name}.csv", table.fields)
         self.excel = CsvWriter(out / "csv-excel" / f"{table.name}.csv", table.fields, for_excel=True)
         self.json = JsonWriter(out / "json" / f"{table.name}.json", table.fields)
@@ -216,7 +216,7 @@ class ResourceWriters:
                 writer.close()
 
 
-def manifest(package: DataPackage, tables: list[Table], docs: Path, stem: str,
+def manifest(package: DataPackage, tables: list[ExportTable], docs: Path, stem: str,
              validated: dict[str, str] | None = None) -> list[Download]:
     """Every written file with its size and sha256, in the order the pages list them.
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -62,17 +61,6 @@ def descriptor_bytes(descriptor: dict) -> bytes:
 def package_files(package: DataPackage) -> list[str]:
     """Every data file of the package, sorted (descriptor excluded)."""
     return sorted({rel for res in package.descriptor["resources"] for rel in resource_paths(res)})
-
-
-def write_package_folder(package: DataPackage, descriptor: bytes, target: Path) -> list[str]:
-    """The unzipped package inside the downloads (frictionless can validate it by URL)."""
-    target.mkdir(parents=True, exist_ok=True)
-    (target / DESCRIPTOR).write_bytes(descriptor)
-    files = package_files(package)
-    for rel in files:
-        (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(package.root / rel, target / rel)
-    return files
 
 
 def folder_name(package: DataPackage) -> str:

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from pipeline.core.dictionary import dictionary_rows
 from pipeline.export.columns import empty, map_distinct
-from pipeline.export.tables import Table, typed_value
+from pipeline.export.tables import ExportTable, typed_value
 from pipeline.core.package import DataPackage
 
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
@@ -130,7 +130,7 @@ class SqliteWriter:
         for statement in index_sql(resource):
             self.db.execute(statement)
 
-    def close(self, package: DataPackage, tables: list[Table]) -> None:
+    def close(self, package: DataPackage, tables: list[ExportTable]) -> None:
         try:
             _write_dictionary(self.db, package, tables)
             self.db.execute("COMMIT")
@@ -144,7 +144,7 @@ class SqliteWriter:
         self.tmp.unlink(missing_ok=True)
 
 
-def _write_dictionary(db: sqlite3.Connection, package: DataPackage, tables: list[Table]) -> None:
+def _write_dictionary(db: sqlite3.Connection, package: DataPackage, tables: list[ExportTable]) -> None:
     db.execute(f"CREATE TABLE {quote(DICTIONARY)} (resource TEXT NOT NULL, position INTEGER NOT NULL, "
                "field TEXT NOT NULL, title TEXT, type TEXT, required INTEGER, constraints TEXT, categories TEXT, "
                "description TEXT, PRIMARY KEY (resource, field))")

@@ -40,7 +40,7 @@ READ_BYTES = 1 << 20  # the parser's block: its read-ahead holds about twenty (8
 
 
 @dataclass(frozen=True)
-class Table:
+class ExportTable:
     name: str
     title: str
     fields: list[dict]
@@ -72,7 +72,7 @@ class Table:
         return pa.chunked_array([b.column(name) for b in self.blocks()], type=pa.string())
 
 
-def read_table(package: DataPackage, name: str) -> Table:
+def read_table(package: DataPackage, name: str) -> ExportTable:
     """All files of a resource as text in memory, in file and row order."""
     resource = package.resource(name)
     fields = resource["schema"]["fields"]
@@ -81,11 +81,11 @@ def read_table(package: DataPackage, name: str) -> Table:
              for file in package.files(name)]
     whole = pa.concat_tables(parts) if parts else text_schema(names).empty_table()
     text = whole.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
-    return Table(name=name, title=resource.get("title") or name, fields=fields, text=text,
+    return ExportTable(name=name, title=resource.get("title") or name, fields=fields, text=text,
                  part_rows=tuple(part.num_rows for part in parts))
 
 
-def source_table(package: DataPackage, name: str) -> Table:
+def source_table(package: DataPackage, name: str) -> ExportTable:
     """A resource to be read block by block; one pass now counts its rows and measures its text."""
     resource = package.resource(name)
     fields = resource["schema"]["fields"]
@@ -98,7 +98,7 @@ def source_table(package: DataPackage, name: str) -> Table:
             rows += batch.num_rows
             text_bytes += escaped_bytes(canonical_batch(batch, fields))  # what the writers will write
         counts.append(rows)
-    return Table(name=name, title=resource.get("title") or name, fields=fields, part_rows=tuple(counts),
+    return ExportTable(name=name, title=resource.get("title") or name, fields=fields, part_rows=tuple(counts),
                  paths=paths, text_bytes=text_bytes)
 
 
@@ -257,16 +257,3 @@ def typed_value(cell: str, field: dict) -> object:
     if ftype == "list":
         return cell.split(field.get("delimiter", ","))
     return cell
-
-
-def text_of(value: object, field: dict) -> str:
-    """The canonical text of a typed value (the inverse of ``typed_value`` for tests and CSV)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return field.get("delimiter", ",").join(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)

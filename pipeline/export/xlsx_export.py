@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from pipeline.core.dictionary import dictionary_rows, header_titles
 from pipeline.export.columns import data_bytes, escaped_bytes, map_distinct
-from pipeline.export.tables import Table
+from pipeline.export.tables import ExportTable
 from pipeline.export.xlsx_rows import row_markup
 from pipeline.export.xlsx_writer import (BOOL, DATE, NUMBER, STYLE_HEADER, TEXT, XlsxWriter,
                                          sheet_bytes_bound)
@@ -48,7 +48,7 @@ def sheet_name(title: str, suffix: str, taken: set[str]) -> str:
     return name
 
 
-def parts(table: Table, max_rows: int) -> list[tuple[str, Sequence[int]]]:
+def parts(table: ExportTable, max_rows: int) -> list[tuple[str, Sequence[int]]]:
     """(sheet suffix, row positions): one part, or one per year when the rows do not fit a sheet."""
     if table.rows <= max_rows:
         return [("", range(table.rows))]
@@ -71,7 +71,7 @@ def parts(table: Table, max_rows: int) -> list[tuple[str, Sequence[int]]]:
     return result
 
 
-def write_xlsx(package: DataPackage, tables: list[Table], path: Path, *,
+def write_xlsx(package: DataPackage, tables: list[ExportTable], path: Path, *,
                max_rows: int = EXCEL_MAX_ROWS - 1) -> dict[str, list[str]]:
     """Write the workbook; return resource → its sheet names. ``max_rows``: data rows per sheet."""
     with Workbook(package, tables, path, max_rows=max_rows) as book:
@@ -88,7 +88,7 @@ class Workbook:
     table in order), so that one reading of the rows can serve every format. A resource split into
     several sheets is not fed: ``begin`` says so, and ``end`` writes its sheets, reading it once a sheet."""
 
-    def __init__(self, package: DataPackage, tables: list[Table], path: Path, *,
+    def __init__(self, package: DataPackage, tables: list[ExportTable], path: Path, *,
                  max_rows: int = EXCEL_MAX_ROWS - 1, background: bool = False):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.package = package
@@ -121,7 +121,7 @@ class Workbook:
     def __exit__(self, kind, error, trace) -> None:
         self.book.__exit__(kind, error, trace)
 
-    def begin(self, table: Table) -> bool:
+    def begin(self, table: ExportTable) -> bool:
         """Open the table's sheet; False when the table is split (then ``end`` writes it)."""
         sheets = self.plan[table.name]
         if len(sheets) != 1 or sheets[0][1] != range(table.rows):
@@ -134,7 +134,7 @@ class Workbook:
         for start in range(0, block.num_rows, CHUNK_ROWS):
             self._rows(block.slice(start, CHUNK_ROWS))
 
-    def end(self, table: Table) -> None:
+    def end(self, table: ExportTable) -> None:
         if self.sheet is None:  # split: each sheet takes its rows in a reading of its own
             for name, positions in self.plan[table.name]:
                 self.sheet = self._open(table, name, positions)
@@ -142,7 +142,7 @@ class Workbook:
                     self._rows(block)
         self.sheet = None
 
-    def _open(self, table: Table, name: str, positions: Sequence[int]):
+    def _open(self, table: ExportTable, name: str, positions: Sequence[int]):
         self.table = table
         self.kinds = [KINDS.get(f.get("type", "string"), TEXT) for f in table.fields]
         if table.text_bytes is None and table.name not in self.bounds:  # measured once for all its sheets
@@ -163,7 +163,7 @@ class Workbook:
         self.book.close()
 
 
-def _blocks_at(table: Table, positions: Sequence[int]) -> Iterator[pa.RecordBatch]:
+def _blocks_at(table: ExportTable, positions: Sequence[int]) -> Iterator[pa.RecordBatch]:
     """The table's rows at ``positions`` (ascending), in blocks of at most CHUNK_ROWS rows."""
     if isinstance(positions, range) and positions == range(table.rows):
         yield from table.blocks(CHUNK_ROWS)
@@ -177,12 +177,12 @@ def _blocks_at(table: Table, positions: Sequence[int]) -> Iterator[pa.RecordBatc
         offset += batch.num_rows
 
 
-def _text_bytes(table: Table) -> int:
+def _text_bytes(table: ExportTable) -> int:
     """An upper bound of the escaped UTF-8 bytes of every cell (a split sheet is bounded by its whole table)."""
     return sum(escaped_bytes(batch) for batch in table.blocks(SCAN_ROWS))
 
 
-def readme_rows(package: DataPackage, plan: list[tuple[Table, list[tuple[str, Sequence[int]]]]]) -> list[list]:
+def readme_rows(package: DataPackage, plan: list[tuple[ExportTable, list[tuple[str, Sequence[int]]]]]) -> list[list]:
     """The 说明 sheet: what the workbook is, its sheets, and every column's meaning."""
     descriptor = package.descriptor
     licence = (descriptor.get("licenses") or [{}])[0]

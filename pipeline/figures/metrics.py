@@ -479,9 +479,5 @@ def duty_shared_share(ledger: Ledger) -> Metric:
     return rate(active["list_type"].isin(("cooperative", "returned_up")).sum(), len(active))
 
 
-def compute(name: str, ledger: Ledger) -> Metric:
-    return METRICS[name].fn(ledger)
-
-
 def compute_all(ledger: Ledger) -> dict[str, Metric]:
     return {name: spec.fn(ledger) for name, spec in METRICS.items()}

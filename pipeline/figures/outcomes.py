@@ -254,18 +254,19 @@ def total_part(ledger: Ledger) -> Part:
 
 
 @dataclass(frozen=True)
-class Table:
+class BreakdownTable:
+    """One table of a breakdown: a dimension (key, title) and the rows of its parts."""
     key: str
     title: str
     rows: list
 
 
 def tables(dims: list[Dimension], kind: str, *, keep_empty: frozenset[str] = frozenset(),
-           size=lambda r: r.n) -> list[Table]:
+           size=lambda r: r.n) -> list[BreakdownTable]:
     """One table per dimension of the ``kind`` rows (evaluation | survey | inspection); parts without
     records are left out unless their dimension is in ``keep_empty``."""
     out = []
     for dim in dims:
         rows = [getattr(part, kind) for part in dim.parts]
-        out.append(Table(dim.key, dim.title, [r for r in rows if dim.key in keep_empty or size(r) > 0]))
+        out.append(BreakdownTable(dim.key, dim.title, [r for r in rows if dim.key in keep_empty or size(r) > 0]))
     return out

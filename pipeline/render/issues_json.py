@@ -4,7 +4,7 @@ A record is ``{"a":…,"b":…}`` with sorted keys and no spaces, exactly what
 ``json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``
 writes. Instead of a dict per row, each field is a ``Column``: the UTF-8 JSON
 of every distinct value (an Arrow binary array) and, per row, which one it
-takes. A ``Table`` joins, for many rows at once, each field's ``{"key":`` or
+takes. A ``JsonRecords`` joins, for many rows at once, each field's ``{"key":`` or
 ``,"key":`` and value and the closing brace, in Arrow's C++ kernels.
 
 So a per-value function runs once per distinct value (a date, a label, a
@@ -184,7 +184,7 @@ class TextColumn:
         return pc.fill_null(quoted, _scalar(b"null"))
 
 
-class Table:
+class JsonRecords:
     """Records with the same fields: each row's JSON and its size, for many rows at once.
 
     With a ``key`` column, a record is ``"key":{record}``: a member of an object keyed by it.
@@ -244,7 +244,7 @@ def slices(records: pa.Array, bounds: np.ndarray) -> Iterator[bytes]:
         yield data[ends[first]:ends[last]].tobytes()
 
 
-def group_lists(table: Table, groups: pd.Series) -> tuple[pd.Index, pa.Array]:
+def group_lists(table: JsonRecords, groups: pd.Series) -> tuple[pd.Index, pa.Array]:
     """(group keys, JSON list of each group's records in row order); rows with no group are left out."""
     codes, uniques = pd.factorize(groups, use_na_sentinel=True)
     order = np.argsort(codes, kind="stable")  # rows of a group together, in their original order
@@ -264,7 +264,7 @@ def group_lists(table: Table, groups: pd.Series) -> tuple[pd.Index, pa.Array]:
     return pd.Index(uniques).take(grouped[starts]), lists
 
 
-def grouped_lists(table: Table, groups: pd.Series) -> dict[object, bytes]:
+def grouped_lists(table: JsonRecords, groups: pd.Series) -> dict[object, bytes]:
     """Group key → JSON list of that group's records, in row order (rows with no group are left out)."""
     keys, lists = group_lists(table, groups)
     return dict(zip(keys.tolist(), lists.to_pylist()))

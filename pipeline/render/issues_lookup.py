@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from pipeline.core.ledger import Ledger
 from pipeline.figures.events import issue_events
-from pipeline.render.issues_json import Column, Table, arrow_text, choose, dump, group_lists, offsets, slices
+from pipeline.render.issues_json import Column, JsonRecords, arrow_text, choose, dump, group_lists, offsets, slices
 from pipeline.render.issues_pages import PAGE_LEVELS
 from pipeline.render.issues_records import Names, iso, timing, timing_text
 
@@ -88,7 +88,7 @@ def evaluation_lists(ledger: Ledger) -> tuple[pd.Index, pa.Array]:
     methods = ledger.labels("evaluations", "method")
     ratings = ledger.labels("evaluations", "rating")
     rows = ledger.evaluations[EVALUATION_COLUMNS].sort_values(["evaluated_on", "id"], kind="stable")
-    table = Table({
+    table = JsonRecords({
         "id": Column.text(rows["id"]), "evaluator": Column.of(rows["evaluator"], text),
         "evaluated_on": Column.of(rows["evaluated_on"], iso),
         "method": Column.of(rows["method"], lambda m: methods.get(m, text(m))),
@@ -103,7 +103,7 @@ def inspection_lists(ledger: Ledger) -> tuple[pd.Index, pa.Array]:
     """(issue ids, JSON list of each one's inspections, oldest first — id breaks ties)."""
     verdicts = ledger.labels("inspections", "verdict")
     rows = ledger.inspections[INSPECTION_COLUMNS].sort_values(["inspected_on", "id"], kind="stable")
-    table = Table({
+    table = JsonRecords({
         "id": Column.text(rows["id"]), "officer": Column.of(rows["officer"], text),
         "inspected_on": Column.of(rows["inspected_on"], iso),
         "verdict": Column.of(rows["verdict"], lambda v: verdicts.get(v, text(v))),
@@ -120,7 +120,7 @@ def event_lists(ledger: Ledger, names: Names) -> tuple[pd.Index, pa.Array]:
     department is its Chinese name; ``new_due_on`` is null except for 延期."""
     kinds = ledger.labels("issue_events", "event") if "issue_events" in ledger.package.resource_names else {}
     rows = issue_events(ledger)
-    table = Table({
+    table = JsonRecords({
         "on": Column.of(rows["on"], iso), "event": Column.of(rows["event"], lambda e: kinds.get(e, text(e))),
         "code": Column.of(rows["event"], text),
         "department": Column.of(rows["department"], lambda d: names.department(d) if isinstance(d, str) else None),
@@ -165,7 +165,7 @@ def timing_column(issues: pd.DataFrame, as_of: pd.Timestamp) -> Column:
     return Column.of(pairs, value)
 
 
-def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
+def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, JsonRecords]:
     """(the issues published, one per id — a repeated id keeps its last row; their records)."""
     issues = ledger.issues
     keep = issues["id"].notna() & ~issues["id"].duplicated(keep="last")
@@ -205,7 +205,7 @@ def issue_table(ledger: Ledger, names: Names) -> tuple[pd.DataFrame, Table]:
         "events": Column.lookup(issues["id"], *event_lists(ledger, names), b"[]"),
     }
     # Keyed by id: a shard is an object of "id":{record} members.
-    return issues, Table(columns, len(issues), key=columns["id"])
+    return issues, JsonRecords(columns, len(issues), key=columns["id"])
 
 
 def shard_count(sizes: dict[str, int]) -> int:

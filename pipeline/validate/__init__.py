@@ -21,8 +21,8 @@ from pipeline.core.cache import FileCache
 from pipeline.core.ledger import Ledger, base_columns, build_ledger, located, located_concat
 from pipeline.core.package import DataPackage, PackageError, load
 from pipeline.core.csv_read import TEXT, read_text_table
-from pipeline.validate.fast import (ResourceText, handed_to_frictionless, key_check_errors, key_field_names,
-                                   structural_findings)
+from pipeline.validate.fast import ResourceText, handed_to_frictionless, structural_findings
+from pipeline.validate.keys import key_check_errors, key_field_names
 from pipeline.validate.files import STILL_READ, FileFacts, check_files, with_record_counts
 from pipeline.validate.records import with_record_ids
 from pipeline.validate.rules import RULES, consequences_dropped, failed_cells, rules_for, run_rule, run_rules

@@ -268,7 +268,6 @@ def inspection_rules(ledger: Ledger) -> Iterator[fd.Finding]:
     yield from _after_resolution(ledger.inspections, "inspections", "inspected_on", "体验官核查", "an inspection")
 
 
-SURVEY_REF = {"mechanism": "mechanism", "department": "department"}
 SURVEY_COUNTS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
 
 

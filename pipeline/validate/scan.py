@@ -42,7 +42,8 @@ from pipeline.core.ledger import typed_frame
 from pipeline.core.package import DataPackage, ResourceFile
 from pipeline.validate.segments import Cut, Segment, cut
 from pipeline.core.csv_read import read_text_table
-from pipeline.validate.fast import key_field_names, local_errors
+from pipeline.validate.fast import local_errors
+from pipeline.validate.keys import key_field_names
 from pipeline.validate.files import FileBytes, FileFacts, utf8_problem
 from pipeline.validate.scan_store import (SegmentWork, cut_key, recall_cut, recall_segment, remember_cut,
                                           store_segment)

@@ -11,107 +11,15 @@ every other failure is a one-line message that says what to do next.
 
 from __future__ import annotations
 
-import errno
 import sys
 from pathlib import Path
 
 import click
 
+from pipeline.cli.errors import InvalidDataExit, Refusal, debug_hint, fault, fault_text, is_debug, one_line, unreadable
+from pipeline.cli.options import (DEBUG_HELP, DEFAULT_DATA, DEFAULT_OUT, LedgerGroup, cache_option, data_option,
+                                  make_cache, package_with)
 from pipeline.core import findings as fd
-
-DEFAULT_DATA = Path("data")
-DEFAULT_OUT = Path("public")
-
-
-class InvalidDataExit(click.ClickException):
-    exit_code = 1
-
-
-class Refusal(click.ClickException):
-    """Exit 2: the command refused, or the machine stopped it (full disk, no permission); nothing was changed."""
-
-    exit_code = 2
-
-
-def one_line(text: object) -> str:
-    return " ".join(str(text).split())
-
-
-def debug_hint(command: str | None = None) -> str:
-    """Where the details are: the same command again with --debug."""
-    if command is None:
-        ctx = click.get_current_context(silent=True)
-        command = ctx.info_name if ctx is not None and ctx.parent is not None else None
-    return f"详情请运行 ledger --debug {command + ' ' if command else ''}…"
-
-
-def fault_text(exc: BaseException) -> str | None:
-    """A full disk or a folder the command may not write, in one Chinese sentence; None for anything else."""
-    if not isinstance(exc, OSError):
-        return None
-    where = exc.filename if exc.filename is not None else "目标文件夹"
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"磁盘空间不足，无法写入 {where}：请腾出空间后重试"
-    if exc.errno == errno.EROFS:
-        return f"{where} 在只读的磁盘上，无法写入：请换一个可写的文件夹"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"没有权限读写 {where}：请检查文件夹权限或换一个文件夹"
-    return None
-
-
-def is_debug() -> bool:
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx is not None and (ctx.find_object(dict) or {}).get("debug"))
-
-
-def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-    if value:
-        ctx.ensure_object(dict)["debug"] = True
-    return value
-
-
-DEBUG_HELP = "出错时显示完整的 Python 调用栈（放在命令名之前或之后都可以）。"
-
-
-class LedgerGroup(click.Group):
-    """Every command also takes --debug after its name: `ledger build --debug` as `ledger --debug build`."""
-
-    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
-        if not any(param.name == "debug" for param in cmd.params):
-            cmd.params.append(click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_debug,
-                                           help=DEBUG_HELP))
-        super().add_command(cmd, name)
-
-
-def cache_option(fn):
-    return click.option("--no-cache", is_flag=True,
-                        help="不使用缓存，全部重新校验（缓存目录：用户缓存文件夹中的 sunshine-ledger/cache，或环境变量 LEDGER_CACHE_DIR）。")(fn)
-
-
-def make_cache(no_cache: bool):
-    from pipeline.core.cache import FileCache
-
-    return FileCache(None) if no_cache else FileCache.from_env()
-
-
-def package_with(data_dir: Path, resource: str):
-    """The data package in ``data_dir``, which must have ``resource``; usage errors otherwise."""
-    from pipeline.core.package import PackageError, load
-
-    try:
-        package = load(data_dir)
-    except PackageError as exc:
-        click.echo(fd.to_text(fd.Report.of(exc.findings)), err=True, nl=False)
-        raise click.UsageError(f"无法读取 {data_dir}/datapackage.json") from None
-    if resource not in package.resource_names:
-        raise click.BadParameter(f"没有名为 {resource!r} 的资源；可选：{', '.join(package.resource_names)}",
-                                 param_hint="--resource")
-    return package
-
-
-def data_option(fn):
-    return click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA,
-                        show_default=True, help="数据包所在的文件夹（含 datapackage.json）。")(fn)
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -421,20 +329,6 @@ def demo(out_dir: Path, issue_count: int, seed: int) -> None:
         raise Refusal(str(exc)) from None
     rows = sum(v for v in counts.values() if isinstance(v, int))
     click.echo(f"已生成示例数据包到 {out_dir}：{rows} 行。Wrote a demo package to {out_dir}: {rows} rows.")
-
-
-def unreadable(exc: Exception, data_dir: Path, command: str) -> click.ClickException:
-    """The validator stopped on a data package it could not read (in practice a malformed descriptor): exit 1."""
-    if fault_text(exc):
-        return fault(exc, "")
-    return InvalidDataExit(f"无法校验 {data_dir}：数据包不符合数据标准（多半是 datapackage.json 的结构有误："
-                           f"{exc.__class__.__name__}: {one_line(exc)}），没有发布任何内容；"
-                           f"请对照 pipeline/standard.json 修正，{debug_hint(command)}")
-
-
-def fault(exc: Exception, context: str) -> Refusal:
-    """A full disk or a folder that may not be written, as a one-line message (exit 2)."""
-    return Refusal(f"{context}{fault_text(exc)}。{debug_hint()}")
 
 
 def _command_name(args: list[str]) -> str | None:
