@@ -22,7 +22,7 @@ def manifest(built_demo_site) -> list[dict]:
 
 
 def test_manifest_states_every_file_truly(built_demo_site, manifest):
-    assert len(manifest) == 4 + 14 + 4 * 13  # whole-package files, source files, 4 formats × 13 resources
+    assert len(manifest) == 4 + 16 + 4 * 15  # whole-package files, source files, 4 formats × 15 resources
     for item in manifest:
         data = (built_demo_site / item["path"]).read_bytes()
         assert item["bytes"] == len(data) and item["sha256"] == hashlib.sha256(data).hexdigest(), item["path"]
