@@ -13,73 +13,14 @@ denominator has no value.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from pipeline.core.ledger import Ledger
 from pipeline.figures.stats import NEGATIVE_RATINGS
-
-SMALL_SAMPLE = 10  # a rate over fewer cases is shown as 样本不足
-
-
-@dataclass(frozen=True)
-class Metric:
-    value: float | int | None
-    numerator: float | int | None = None
-    denominator: float | int | None = None
-
-    def to_dict(self) -> dict:
-        return {"value": self.value, "numerator": self.numerator, "denominator": self.denominator}
-
-    @property
-    def small_sample(self) -> bool:
-        return self.denominator is not None and self.denominator < SMALL_SAMPLE
-
-
-def count(n: int) -> Metric:
-    return Metric(int(n), int(n), None)
-
-
-def rate(numerator: float, denominator: float) -> Metric:
-    numerator, denominator = _plain(numerator), _plain(denominator)
-    return Metric(numerator / denominator if denominator else None, numerator, denominator)
-
-
-def _plain(number: object) -> int | float:
-    """numpy/pandas scalars → Python numbers, so JSON output is stable."""
-    number = 0 if pd.isna(number) else number
-    as_float = float(number)
-    return int(as_float) if as_float.is_integer() else as_float
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    name: str
-    title_zh: str
-    definition_zh: str
-    kind: str  # count | rate | days | sum
-    dims: frozenset[str]  # the breakdowns that mean something for this metric
-    fn: Callable[[Ledger], Metric]
-    reads: dict[str, tuple[str, ...]]  # resource → the columns the function reads (a test runs it on only those)
-
-
-METRICS: dict[str, MetricSpec] = {}
-
-ISSUE_DIMS = frozenset({"region", "department", "mechanism", "month", "category", "tier"})
-MEETING_DIMS = frozenset({"region", "department", "mechanism", "month"})
-ITEM_DIMS = frozenset({"region", "department", "power_type"})
-CASE_DIMS = frozenset({"region", "department", "power_type", "month"})
-OUTCOME_DIMS = frozenset({"region", "department", "mechanism", "month", "category", "tier"})
-SURVEY_DIMS = frozenset({"region", "department", "mechanism", "month"})
-
-
-def metric(title_zh: str, definition_zh: str, kind: str, dims: frozenset[str], reads: dict[str, tuple[str, ...]]):
-    def register(fn: Callable[[Ledger], Metric]) -> Callable[[Ledger], Metric]:
-        METRICS[fn.__name__] = MetricSpec(fn.__name__, title_zh, definition_zh, kind, dims, fn, reads)
-        return fn
-    return register
+from pipeline.figures.registry import (  # noqa: F401  (the registry's names, used from here by many)
+    SMALL_SAMPLE, Metric, count, rate, _plain, MetricSpec, METRICS, ISSUE_DIMS, MEETING_DIMS, ITEM_DIMS, CASE_DIMS, OUTCOME_DIMS, SURVEY_DIMS, metric)
 
 
 # --- issues --------------------------------------------------------------------
@@ -371,112 +312,9 @@ def is_dispute(inspections: pd.DataFrame) -> pd.Series:
     return inspections["verdict"].eq("not_resolved").fillna(False).astype(bool)
 
 
-# --- callbacks (回访): the requester's own answers, and the composite score of the rankings ----------------
-
-DEFAULT_SCORING = {"weights": {"response": 0.1, "solved": 0.5, "satisfied": 0.4},
-                   "basic_satisfied_weight": 0.9, "min_callbacks": 10, "period": "month"}
-
-
-def scoring(ledger: Ledger) -> dict:
-    """The descriptor's ``scoring`` (the standard's defaults for what it leaves out)."""
-    return DEFAULT_SCORING | ledger.package.descriptor.get("scoring", {})
-
-
-@metric("响应率", "回访中回答了“是否联系过您”的评价中，回答“是”（已联系）的评价数 ÷ 回答了该问题的评价数。", "rate",
-        OUTCOME_DIMS, reads={"evaluations": ("contacted",)})
-def response_rate(ledger: Ledger) -> Metric:
-    contacted = ledger.evaluations["contacted"]
-    return rate(contacted.eq(True).fillna(False).sum(), contacted.notna().sum())
-
-
-@metric("解决率", "回访中回答了“问题是否解决”的评价中，回答“已解决”的评价数 ÷ 回答了该问题的评价数（“部分解决”不计入分子）。",
-        "rate", OUTCOME_DIMS, reads={"evaluations": ("resolved_view",)})
-def solved_rate(ledger: Ledger) -> Metric:
-    view = ledger.evaluations["resolved_view"]
-    return rate(view.eq("resolved").fillna(False).sum(), view.notna().sum())
-
-
-@metric("满意率（回访计分）",
-        "（评分为4–5分的评价数 + 基本满意折算系数 × 评分为3分的评价数）÷ 评价数；折算系数取数据包 scoring.basic_satisfied_weight"
-        "（默认 0.9）。与“满意率”（3–5分一律计入）不同，这是排名所用的满意率。", "rate", OUTCOME_DIMS,
-        reads={"evaluations": ("rating",)})
-def satisfied_rate(ledger: Ledger) -> Metric:
-    ratings = ledger.evaluations["rating"]
-    basic = scoring(ledger)["basic_satisfied_weight"]
-    credited = round(_plain((ratings >= 4).sum()) + basic * _plain((ratings == 3).sum()), 9)  # no float noise in JSON
-    return rate(credited, ratings.notna().sum())
-
-
-@metric("综合成绩",
-        "100 ×（响应权重 × 响应率 + 解决权重 × 解决率 + 满意权重 × 满意率（回访计分）），权重取数据包 scoring.weights"
-        "（默认 0.1、0.5、0.4）；三个比率有一个无法计算（分母为0）时为空。分母列给出评价数，分子不适用。", "score",
-        OUTCOME_DIMS, reads={"evaluations": ("contacted", "resolved_view", "rating")})
-def composite_score(ledger: Ledger) -> Metric:
-    parts = {"response": response_rate(ledger), "solved": solved_rate(ledger), "satisfied": satisfied_rate(ledger)}
-    return composite_of(parts, scoring(ledger)["weights"], len(ledger.evaluations))
-
-
-def composite_of(parts: dict[str, Metric], weights: dict[str, float], evaluations: int) -> Metric:
-    """composite_score from its three rates (keys response, solved, satisfied): the rankings compute the rates
-    once and make the score here."""
-    if any(part.value is None for part in parts.values()):
-        return Metric(None, None, evaluations)
-    return Metric(100 * sum(weights[key] * part.value for key, part in parts.items()), None, evaluations)
-
-
-# --- the lifecycle (issue_events): an issue metric counts the events of the issues in its ledger, so it breaks
-# down by every dimension of an issue.
-
-def _issues_with(ledger: Ledger, event: str) -> pd.Series:
-    """Per issue of the ledger: whether it has at least one ``event`` in issue_events."""
-    events = ledger.issue_events
-    return ledger.issues["id"].isin(set(events.loc[events["event"].eq(event), "issue_id"]))
-
-
-@metric("回退率", "交办日期不为空、且至少有一次“回退”办理过程记录的问题数 ÷ 交办日期不为空的问题数（曾交办的问题）。", "rate",
-        ISSUE_DIMS, reads={"issues": ("id", "assigned_on"), "issue_events": ("issue_id", "event")})
-def returned_rate(ledger: Ledger) -> Metric:
-    assigned = ledger.issues["assigned_on"].notna()
-    return rate((assigned & _issues_with(ledger, "returned")).sum(), assigned.sum())
-
-
-@metric("重办率", "至少有一次“重办”办理过程记录的已办结问题数 ÷ 已办结问题数。", "rate",
-        ISSUE_DIMS, reads={"issues": ("id", "done"), "issue_events": ("issue_id", "event")})
-def reopened_rate(ledger: Ledger) -> Metric:
-    done = ledger.issues["done"]
-    return rate((done & _issues_with(ledger, "reopened")).sum(), done.sum())
-
-
-@metric("延期率", "交办日期不为空、且至少有一次“延期”办理过程记录的问题数 ÷ 交办日期不为空的问题数。按期办结率仍以最初确定的办结期限计算。",
-        "rate", ISSUE_DIMS, reads={"issues": ("id", "assigned_on"), "issue_events": ("issue_id", "event")})
-def extended_rate(ledger: Ledger) -> Metric:
-    assigned = ledger.issues["assigned_on"].notna()
-    return rate((assigned & _issues_with(ledger, "extended")).sum(), assigned.sum())
-
-
-# --- duty lists (履职事项清单) --------------------------------------------------------------------
-
-DUTY_DIMS = frozenset({"region"})
-
-
-def active_duties(ledger: Ledger) -> pd.DataFrame:
-    """Duty items in force at as_of: effective on or before it, and not removed on or before it."""
-    duties = ledger.duty_items
-    removed = (duties["removed_on"] <= ledger.as_of).fillna(False).astype(bool)
-    return duties[(duties["effective_on"] <= ledger.as_of).fillna(False).astype(bool) & ~removed]
-
-
-@metric("在用履职事项数", "生效日期不晚于数据截止日、且未在截止日或之前移除（移除日期为空或晚于截止日）的履职事项数。", "count",
-        DUTY_DIMS, reads={"duty_items": ("effective_on", "removed_on")})
-def duty_items_active(ledger: Ledger) -> Metric:
-    return count(len(active_duties(ledger)))
-
-
-@metric("配合与收回事项占比", "在用履职事项中，清单类型为“配合履职事项”或“上级部门收回事项”的事项数 ÷ 在用履职事项数。", "rate",
-        DUTY_DIMS, reads={"duty_items": ("effective_on", "removed_on", "list_type")})
-def duty_shared_share(ledger: Ledger) -> Metric:
-    active = active_duties(ledger)
-    return rate(active["list_type"].isin(("cooperative", "returned_up")).sum(), len(active))
+# The version 2 metrics, registered after these (the methodology's order).
+from pipeline.figures.callbacks import (  # noqa: E402,F401
+    DEFAULT_SCORING, DUTY_DIMS, active_duties, composite_of, composite_score, duty_items_active, duty_shared_share, extended_rate, reopened_rate, response_rate, returned_rate, satisfied_rate, scoring, solved_rate)
 
 
 def compute_all(ledger: Ledger) -> dict[str, Metric]:

@@ -32,6 +32,12 @@ API_PLACES = 6  # decimals of computed values and differences in the API
 
 # --- numbers as text -------------------------------------------------------------------
 
+def where_defined(metric: str) -> str:
+    """The dotted name of the function that computes a metric (its module moves with the code)."""
+    fn = METRICS[metric].fn
+    return f"{fn.__module__}.{fn.__name__}"
+
+
 def decimal_text(value: Fraction | float | int, places: int | None = None, sign: bool = False) -> str:
     """A number with thousands separators; rounded half away from zero to ``places`` decimals
     (trailing zeros dropped) or, with ``places`` None, exactly as written (floats by their shortest text)."""
@@ -173,7 +179,7 @@ def claim_document(check: Check, internal: InternalCheck | None) -> dict:
     }
     if check.computed is not None:
         document["computed"] = {
-            "function": f"pipeline.figures.metrics.{claim.metric}", "region_code": claim.region_code,
+            "function": where_defined(claim.metric), "region_code": claim.region_code,
             "period_start": None if claim.metric in STATE_AT_END else claim.period_start,
             "period_end": claim.period_end, "state_on": check.as_of, "resource": check.resource,
             "records": check.records, **check.computed.to_dict(),
