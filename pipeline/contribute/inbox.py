@@ -128,8 +128,12 @@ def identify(path: Path, shown: str, package: DataPackage) -> Upload | fd.Findin
         rows = read_sheet(path).rows
     except Unreadable:
         rows = []  # import_table names the problem itself
-    best = sorted(((header_row(rows, package.fields(name))[1], name) for name in package.resource_names), reverse=True)
-    if not best or best[0][0] == 0:
+    # A resource is a candidate when its header row holds at least half of its columns (and two): one
+    # word such as 内容 that happens to be a column's title does not make a sheet a template.
+    matched = ((header_row(rows, package.fields(name))[1], name) for name in package.resource_names)
+    best = sorted(((n, name) for n, name in matched
+                   if n >= 2 and 2 * n >= len(package.fields(name))), reverse=True)
+    if not best:
         return _which(shown, path, f"前 {HEADER_ROWS} 行里没有填报模板的表头", "no row holds the template's headers")
     if len(best) > 1 and best[1][0] == best[0][0]:
         return _which(shown, path, f"表头同样符合“{best[0][1]}”和“{best[1][1]}”两个资源",
