@@ -91,6 +91,14 @@ class PageWatch:
         page.route("**/*", route)
 
 
+def assert_clean(watch: PageWatch, page=None, viewport: dict | None = None) -> None:
+    """No request to another host, no console error; with a page and viewport, no sideways scroll."""
+    if page is not None and viewport is not None:
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert watch.outside_requests == []
+    assert watch.console_errors == []
+
+
 def open_page(chromium, base: str, path: str, viewport: dict, **options):
     """A new page at ``base + path``, loaded until the network is idle, with its PageWatch."""
     page = chromium.new_page(viewport=viewport, **options)

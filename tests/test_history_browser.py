@@ -10,7 +10,7 @@ import csv
 
 import pytest
 
-from tests.browser import open_page, screenshot, serve
+from tests.browser import assert_clean, open_page, screenshot, serve
 
 pytestmark = pytest.mark.browser
 
@@ -27,10 +27,6 @@ def site(built_demo_site):
     with serve(built_demo_site) as base:
         yield base
 
-
-def assert_clean(watch):
-    assert watch.outside_requests == []
-    assert watch.console_errors == []
 
 
 def first_with(ledger, event: str) -> str:

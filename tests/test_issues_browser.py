@@ -16,7 +16,7 @@ from pipeline.render.env import percent
 from pipeline.figures.breakdowns import breakdown_figures
 from pipeline.render.issues_pages import PAGE_LEVELS
 from pipeline.render.issues_records import Names, timing
-from tests.browser import PageWatch, open_page, screenshot, serve
+from tests.browser import assert_clean, open_page, PageWatch, screenshot, serve
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +38,6 @@ def site(built_demo_site):
     with serve(built_demo_site) as base:
         yield base
 
-
-def assert_clean(watch):
-    assert watch.outside_requests == []
-    assert watch.console_errors == []
 
 
 @pytest.mark.parametrize("viewport,name", VIEWPORTS)

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.render.issues_records import timing
 from tests import browser
-from tests.browser import PageWatch, screenshot, serve
+from tests.browser import assert_clean, PageWatch, screenshot, serve
 
 pytestmark = pytest.mark.browser
 
@@ -51,10 +51,6 @@ def shown_ids(page) -> list[str]:
     return [href.split("?id=")[1] for href in page.eval_on_selector_all(
         ".search-results a", "links => links.map(a => a.getAttribute('href'))")]
 
-
-def assert_clean(watch):
-    assert watch.outside_requests == []
-    assert watch.console_errors == []
 
 
 def in_township(demo_ledger, frame, code=TOWNSHIP):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.figures import inspections as fi
-from tests.browser import open_page, screenshot, serve
+from tests.browser import assert_clean, open_page, screenshot, serve
 from tests.test_a11y import axe, serious  # noqa: F401 (axe is a fixture)
 
 pytestmark = pytest.mark.browser
@@ -41,11 +41,6 @@ def disputed_town(lists) -> str:
     assert len(still) > 0
     return still["town"].iloc[0]
 
-
-def assert_clean(page, watch, viewport):
-    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-    assert watch.outside_requests == []
-    assert watch.console_errors == []
 
 
 def open_list(chromium, site, query: str, viewport):
@@ -76,7 +71,7 @@ def test_township_list_shows_disputed_and_uninspected_oldest_first(chromium, sit
     link = page.locator("#disputed td[data-label='编号'] a").first
     assert link.get_attribute("href").startswith("../issue/?id=")
     screenshot(page, f"officers-list-{name}")
-    assert_clean(page, watch, viewport)
+    assert_clean(watch, page, viewport)
     page.close()
 
 
@@ -95,13 +90,13 @@ def test_officer_filter_is_a_shareable_url_parameter(chromium, site, demo_ledger
     assert page.locator("#officer-code").input_value() == officer
     assert page.locator(".officer-check-mine").count() >= 1
     screenshot(page, f"officers-filter-{name}")
-    assert_clean(page, watch, viewport)
+    assert_clean(watch, page, viewport)
     page.close()
     # Another officer who never checked that issue: the shared link lists no disputed issue of it.
     other, watch = open_list(chromium, site, f"town={disputed_town}&officer=ZZ-999", viewport)
     assert issue not in cell_texts(other, "disputed", "编号")
     assert other.locator("#disputed .officer-count").inner_text().startswith("共 0 件")
-    assert_clean(other, watch, viewport)
+    assert_clean(watch, other, viewport)
     other.close()
 
 
@@ -111,7 +106,7 @@ def test_waiting_filter_keeps_issues_waiting_at_least_that_long(chromium, site, 
     page, watch = open_list(chromium, site, f"town={disputed_town}&wait=365", PHONE)
     assert cell_texts(page, "uninspected", "编号") == mine.loc[mine["waiting_days"] >= 365, "id"].tolist()
     assert page.locator("#officer-wait").input_value() == "365"
-    assert_clean(page, watch, PHONE)
+    assert_clean(watch, page, PHONE)
     page.close()
 
 
@@ -147,7 +142,7 @@ def test_list_is_linked_from_township_page_and_inspections_page(chromium, site, 
     page.wait_for_load_state("networkidle")
     assert page.locator(f".officer-towns a[href='./?town={disputed_town}']").count() == 1
     screenshot(page, f"officers-towns-{name}")
-    assert_clean(page, watch, viewport)
+    assert_clean(watch, page, viewport)
     page.close()
 
 
@@ -168,7 +163,7 @@ def test_list_and_township_table_have_no_serious_accessibility_violation(chromiu
     assert serious(axe, page) == []
     page.goto(f"{site}/officers/", wait_until="networkidle")
     assert serious(axe, page) == []
-    assert_clean(page, watch, viewport)
+    assert_clean(watch, page, viewport)
     page.close()
 
 
@@ -199,7 +194,7 @@ def test_more_button_loads_further_chunks_oldest_first(chromium, small_chunk_sit
         more.click()
         page.locator("#uninspected tbody tr").nth(shown).wait_for()  # the page's CSP allows no eval
     assert cell_texts(page, "uninspected", "编号") == mine
-    assert_clean(page, watch, PHONE)
+    assert_clean(watch, page, PHONE)
     page.close()
 
 

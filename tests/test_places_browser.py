@@ -12,7 +12,7 @@ import pytest
 from pipeline.build import BuildConfig, build
 from pipeline.render.env import fraction, percent
 from pipeline.figures.breakdowns import breakdown_figures, meetings_by_region
-from tests.browser import ARTIFACTS, PageWatch, open_page, screenshot, serve
+from tests.browser import ARTIFACTS, assert_clean, open_page, PageWatch, screenshot, serve
 from tests.conftest import make_tiny
 
 pytestmark = pytest.mark.browser
@@ -27,11 +27,6 @@ def site(built_demo_site):
     with serve(built_demo_site) as base:
         yield base
 
-
-def assert_clean(page, watch, viewport):
-    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # no sideways scroll
-    assert watch.outside_requests == []
-    assert watch.console_errors == []
 
 
 def in_view(locator, viewport) -> bool:
@@ -61,7 +56,7 @@ def test_two_taps_from_home_reach_a_township(chromium, site, demo_ledger, viewpo
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(f"/issues/region/{TOWNSHIP}/")
     assert page.locator("h1").first.inner_text() == "青山镇 问题办理"
-    assert_clean(page, watch, viewport)
+    assert_clean(watch, page, viewport)
     page.close()
 
 
@@ -82,7 +77,7 @@ def test_every_township_is_two_taps_away_on_a_phone_without_scrolling(chromium, 
             assert in_view(link, PHONE), town
             assert link.bounding_box()["height"] >= 44, town
             measured += 1
-        assert_clean(page, watch, PHONE)
+        assert_clean(watch, page, PHONE)
         page.close()
     assert measured == regions["level"].isin(["township", "street"]).sum() == 12
 
@@ -134,7 +129,7 @@ def test_home_to_village_page_shows_the_villages_figures(chromium, site, demo_le
     crumbs = page.locator(".place-crumbs a")
     assert crumbs.all_inner_texts() == ["示例县", "青山镇"]
     screenshot(page, f"places-village-{name}")
-    assert_clean(page, watch, viewport)
+    assert_clean(watch, page, viewport)
     first = links.first.inner_text()
     links.first.click()  # the issue's own record
     page.wait_for_selector(".issue-record")
@@ -161,7 +156,7 @@ def test_a_village_code_that_does_not_exist_says_so_in_chinese(chromium, site, c
     assert page.locator("#place-view b").count() == 0  # shown as text, never as markup
     if code == "990199999999":
         screenshot(page, "places-unknown-phone")
-    assert_clean(page, watch, PHONE)
+    assert_clean(watch, page, PHONE)
     page.close()
 
 
@@ -193,7 +188,7 @@ def test_names_with_markup_are_text_on_the_picker_and_the_village_page(chromium,
         assert page.locator("article h1").inner_text() == '<img src=x onerror=alert(1)>"&'
         assert page.locator(".place-crumbs a").all_inner_texts() == ["示例县", "<b>甲镇</b>"]
         assert page.locator("article img, article b").count() == 0
-        assert_clean(page, watch, PHONE)
+        assert_clean(watch, page, PHONE)
         page.close()
     assert dialogs == []
 
@@ -216,5 +211,5 @@ def test_open_picker_and_village_page_have_no_serious_accessibility_violation(ch
     page.goto(f"{site}/place/?code=990121001001", wait_until="networkidle")
     page.wait_for_selector(".place-cards")
     assert serious(axe, page) == []
-    assert_clean(page, watch, viewport)
+    assert_clean(watch, page, viewport)
     page.close()
