@@ -334,3 +334,64 @@ def test_new_metrics_of_a_township_differ_from_an_independent_recomputation(bund
     for name in NEW_METRICS:
         same(published[name], expected[name])
     assert published["duty_items_active"]["value"] > 0
+
+
+@pytest.mark.slow
+def test_an_older_ranking_differs_from_an_independent_recomputation(bundled_demo, bundled_site):  # noqa: F811
+    """Every period, not only the latest: older pages stay at their URLs, so each must stay right."""
+    index = json.loads((bundled_site / "api/v1/rankings/index.json").read_text(encoding="utf-8"))
+    periods = [p["period"] for p in reversed(index["periods"])]  # oldest first
+    assert len(periods) > 12
+    for previous, period in zip([None, *periods], periods):
+        document = json.loads((bundled_site / f"api/v1/rankings/{period}.json").read_text(encoding="utf-8"))
+        expected = recompute_ranking(bundled_demo, period, previous)
+        assert [u["region_code"] for u in document["units"]] == [u["region_code"] for u in expected], period
+        for published, mine in zip(document["units"], expected):
+            same(published, mine)
+
+
+@pytest.mark.slow
+def test_township_page_missing_its_ranking(bundled_demo, bundled_site):  # noqa: F811
+    """A township's page carries its score chart, its latest periods and a link to its whole history."""
+    index = json.loads((bundled_site / "api/v1/rankings/index.json").read_text(encoding="utf-8"))
+    latest = index["periods"][0]["period"]
+    document = json.loads((bundled_site / f"api/v1/rankings/{latest}.json").read_text(encoding="utf-8"))
+    for unit in document["units"]:
+        code, name = unit["region_code"], unit["name"]
+        page = (bundled_site / f"issues/region/{code}/index.html").read_text(encoding="utf-8")
+        assert '<h2 id="ranking">回访排名' in page, code
+        assert f'<a href="../../../rankings/unit/{code}/">历次排名（{len(index["periods"])} 期）</a>' in page
+        assert f'<a href="../../../feeds/rankings-{code}.xml">' in page
+        if unit["rank"] is None:
+            sentence = f'回访评价 {unit["evaluations"]} 条，少于 10 条，样本不足，未排名。'
+        else:
+            sentence = f'排第 {unit["rank"]} 名，综合成绩 {unit["composite_score"]:.2f}（'
+        assert f'{name}在最近一期（<a href="../../../rankings/{latest}/">{latest}</a>）{sentence}' in page
+        history = (bundled_site / f"rankings/unit/{code}/index.html").read_text(encoding="utf-8")
+        ranked_ever = 'id="ranking-history-' in history
+        assert (f'id="ranking-{code}"' in page) is ranked_ever  # the same chart as the history page, or none
+    assert any(u["rank"] is None for u in document["units"]) and any(u["rank"] for u in document["units"])
+
+
+def test_two_metrics_share_a_title():
+    """满意率 (ratings 3–5 all count) and the ranking's 回访满意率 (基本满意 counts 0.9) once had one title."""
+    stems = [m.title_zh.split("（")[0] for m in METRICS.values()]  # a note in brackets is lost in a table header
+    assert sorted(s for s in stems if stems.count(s) > 1) == []
+    assert METRICS["satisfied_rate"].title_zh == "回访满意率"
+
+
+def test_rankings_computed_again_for_the_township_pages(tiny_ledger, monkeypatch):
+    """The 排名 section and every township page read one computation per ledger."""
+    from dataclasses import replace
+
+    from pipeline.figures import rankings as module
+
+    calls = []
+    original = module._rank_every_period
+    monkeypatch.setattr(module, "_rank_every_period", lambda ledger: calls.append(1) or original(ledger))
+    fresh = replace(tiny_ledger)  # a ledger of its own, not yet ranked
+    first = module.rankings(fresh)
+    assert module.rankings(fresh) is first
+    assert len(calls) == 1
+    other = replace(tiny_ledger)
+    assert module.rankings(other) == first and len(calls) == 2  # another ledger is ranked afresh

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.browser import open_page, screenshot, serve
+from tests.browser import assert_clean, open_page, screenshot, serve
 from tests.test_build import bundled_site  # noqa: F401  (the session's build of the bundled demo)
 
 pytestmark = pytest.mark.browser
@@ -72,3 +72,31 @@ def test_unit_history_missing_its_score_chart(bundled_site, chromium, viewport, 
         page.close()
     assert watch.outside_requests == []
     assert watch.console_errors == []
+
+
+@pytest.mark.parametrize("viewport,name", [({"width": 390, "height": 844}, "township-ranking-phone"),
+                                           ({"width": 1366, "height": 900}, "township-ranking-desktop")])
+def test_township_page_hides_its_ranking(bundled_site, chromium, viewport, name):  # noqa: F811
+    """A township's own page shows its latest standing, the score chart and recent periods; 历次排名 opens
+    the whole history."""
+    index = json.loads((bundled_site / "api/v1/rankings/index.json").read_text(encoding="utf-8"))
+    histories = {}
+    for period in index["periods"]:
+        for unit in json.loads((bundled_site / period["path"]).read_text(encoding="utf-8"))["units"]:
+            histories.setdefault(unit["region_code"], []).append(unit["rank"])
+    code = next(c for c, ranks in sorted(histories.items()) if any(ranks))  # a unit ranked at least once
+    with serve(bundled_site) as base:
+        page, watch = open_page(chromium, base, f"/issues/region/{code}/", viewport)
+        section = page.locator("h2#ranking")
+        assert section.inner_text().startswith("回访排名")
+        section.scroll_into_view_if_needed()
+        assert page.locator(f"svg#ranking-{code} rect.bar-a title").count() == \
+            sum(r is not None for r in histories[code])
+        cells = page.locator('#ranking-recent tbody td[data-label="排名"]').all_inner_texts()
+        assert cells == ["样本不足" if r is None else str(r) for r in histories[code][:6]]
+        screenshot(page, name)
+        page.get_by_role("link", name="历次排名").first.click()
+        page.wait_for_load_state("networkidle")
+        assert page.url == f"{base}/rankings/unit/{code}/"
+        assert_clean(watch, page, viewport)
+        page.close()

@@ -37,9 +37,9 @@ def solved_rate(ledger: Ledger) -> Metric:
     return rate(view.eq("resolved").fillna(False).sum(), view.notna().sum())
 
 
-@metric("满意率（回访计分）",
+@metric("回访满意率",
         "（评分为4–5分的评价数 + 基本满意折算系数 × 评分为3分的评价数）÷ 评价数；折算系数取数据包 scoring.basic_satisfied_weight"
-        "（默认 0.9）。与“满意率”（3–5分一律计入）不同，这是排名所用的满意率。", "rate", OUTCOME_DIMS,
+        "（默认 0.9）。与“满意率”（3–5分一律计为满意）不同，这是排名所用的满意率。", "rate", OUTCOME_DIMS,
         reads={"evaluations": ("rating",)})
 def satisfied_rate(ledger: Ledger) -> Metric:
     ratings = ledger.evaluations["rating"]
@@ -49,7 +49,7 @@ def satisfied_rate(ledger: Ledger) -> Metric:
 
 
 @metric("综合成绩",
-        "100 ×（响应权重 × 响应率 + 解决权重 × 解决率 + 满意权重 × 满意率（回访计分）），权重取数据包 scoring.weights"
+        "100 ×（响应权重 × 响应率 + 解决权重 × 解决率 + 满意权重 × 回访满意率），权重取数据包 scoring.weights"
         "（默认 0.1、0.5、0.4）；三个比率有一个无法计算（分母为0）时为空。分母列给出评价数，分子不适用。", "score",
         OUTCOME_DIMS, reads={"evaluations": ("contacted", "resolved_view", "rating")})
 def composite_score(ledger: Ledger) -> Metric:

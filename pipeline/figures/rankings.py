@@ -13,6 +13,7 @@ unit was ranked in both.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -101,8 +102,25 @@ def unit_of_region(ledger: Ledger) -> dict[str, str]:
     return out
 
 
+_computed: dict[int, tuple[weakref.ref, list[Ranking]]] = {}  # id(ledger) → its rankings, while it lives
+
+
 def rankings(ledger: Ledger) -> list[Ranking]:
-    """One ranking per period, oldest first."""
+    """One ranking per period, oldest first.
+
+    Two sections read them (排名 and each township page); they are computed once per ledger. A ledger is
+    unhashable (it holds frames), so the memo is keyed by identity and dropped when the ledger is.
+    """
+    hit = _computed.get(id(ledger))
+    if hit is not None and hit[0]() is ledger:
+        return hit[1]
+    out = _rank_every_period(ledger)
+    _computed[id(ledger)] = (weakref.ref(ledger), out)
+    weakref.finalize(ledger, _computed.pop, id(ledger), None)
+    return out
+
+
+def _rank_every_period(ledger: Ledger) -> list[Ranking]:
     settings = scoring(ledger)
     least = settings["min_callbacks"]
     evaluations = ledger.evaluations

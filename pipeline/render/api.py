@@ -124,7 +124,7 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint(f"{API}/rankings/index.json", "排名期次目录", "各期乡镇（街道）回访排名的期次、文件地址和评分设置（scoring）。",
              "pipeline.render.rankings", _fixed(f"{API}/rankings/index.json")),
     Endpoint(f"{API}/rankings/{{period}}.json", "一期回访排名",
-             "该期每个乡镇（街道）的评价数、响应率、解决率、满意率（各附分子和分母）、综合成绩、名次（样本不足为 null）和较上期的名次变化。"
+             "该期每个乡镇（街道）的评价数、响应率、解决率、回访满意率（各附分子和分母）、综合成绩、名次（样本不足为 null）和较上期的名次变化。"
              "{period} 为 YYYY-MM（按月）或 YYYY-Qn（按季度）。", "pipeline.render.rankings", _first_ranking),
 ]
 

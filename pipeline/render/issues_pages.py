@@ -21,6 +21,8 @@ from pipeline.figures.breakdowns import (ISSUE_METRICS, MEETING_METRICS, Figures
                                        empty_figures, escalated_issues, issue_figures, issue_flags, issue_states,
                                        meetings_by_region, months, region_cross, region_rows)
 from pipeline.render.duties import duty_context
+from pipeline.figures.rankings import HistoryPoint, history, rankings
+from pipeline.render.rankings import township_ranking
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
 
 PAGE_LEVELS = ("county", "township", "street")  # a region of these levels gets its own page
@@ -64,6 +66,11 @@ class Context:
     def issue_groups(self) -> dict[str, np.ndarray]:
         """Region → positions of the issues placed at exactly it (one groupby, shared by every page)."""
         return by_region(self.ledger.issues)
+
+    @cached_property
+    def ranking_history(self) -> dict[str, list[HistoryPoint]]:
+        """Township or street → its row in every ranking period (the 排名 section computes the same)."""
+        return history(rankings(self.ledger))
 
     @cached_property
     def meeting_groups(self) -> dict[str, np.ndarray]:
@@ -209,7 +216,8 @@ def region_page(ctx: Context, code: str) -> str:
         open_rows=open_issue_rows(ledger, open_issues, names, below=code, limit=OPEN_LIMIT),
         open_total=len(open_issues), open_limit=OPEN_LIMIT,
         meetings=meeting_rows(ledger, meetings, names, below=code, limit=MEETING_LIMIT),
-        meeting_total=len(meetings), duties=duty_context(ledger, names, code, ctx.linked), root="../../../")
+        meeting_total=len(meetings), duties=duty_context(ledger, names, code, ctx.linked),
+        ranking=township_ranking(ledger, code, ctx.ranking_history.get(code)), root="../../../")
 
 
 def region_pages(ctx: Context) -> Iterator[tuple[str, str]]:

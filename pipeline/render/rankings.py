@@ -53,14 +53,31 @@ def index_page(ledger: Ledger, tables: list[Ranking]) -> str:
                   as_of=ledger.as_of.strftime("%Y-%m-%d"), titles=titles())
 
 
+RECENT_ON_TOWNSHIP_PAGE = 6  # periods in the township page's table; the unit page lists them all
+
+
+def history_chart(code: str, points: list[HistoryPoint], chart_id: str) -> str:
+    """A unit's composite score in every period it was ranked (empty when it never was)."""
+    ranked = [p for p in points if p.row.rank is not None]
+    return bar_chart(f"{points[0].row.name}历次综合成绩", [p.period for p in ranked],
+                     [Series("综合成绩", [round(p.row.composite_score, 2) for p in ranked], "bar-a")],
+                     chart_id=chart_id, unit="分") if ranked else ""
+
+
 def unit_page(ledger: Ledger, code: str, points: list[HistoryPoint]) -> str:
     """rankings/unit/<code>.md: a unit's composite score in every period it was ranked, and its rank."""
-    ranked = [p for p in points if p.row.rank is not None]
-    chart = bar_chart(f"{points[0].row.name}历次综合成绩", [p.period for p in ranked],
-                      [Series("综合成绩", [round(p.row.composite_score, 2) for p in ranked], "bar-a")],
-                      chart_id=f"ranking-history-{code}", unit="分") if ranked else ""
-    return render("rankings_unit.md.j2", name=points[0].row.name, code=code, chart=chart, feed=feed_path(code),
+    return render("rankings_unit.md.j2", name=points[0].row.name, code=code,
+                  chart=history_chart(code, points, f"ranking-history-{code}"), feed=feed_path(code),
                   points=list(reversed(points)), scoring=scoring(ledger))
+
+
+def township_ranking(ledger: Ledger, code: str, points: list[HistoryPoint] | None) -> dict | None:
+    """The 回访排名 part of a township's page: its score chart and its latest periods, newest first."""
+    if not points:
+        return None
+    return {"chart": history_chart(code, points, f"ranking-{code}"), "feed": feed_path(code),
+            "recent": list(reversed(points[-RECENT_ON_TOWNSHIP_PAGE:])), "periods": len(points),
+            "scoring": scoring(ledger)}
 
 
 def ranked_units(ledger: Ledger) -> list[tuple[str, str]]:
@@ -79,7 +96,7 @@ def unit_feed(ledger: Ledger, code: str, points: list[HistoryPoint]) -> bytes:
     for p in points:
         row = p.row
         standing = "样本不足，未排名" if row.rank is None else f"第 {row.rank} 名，综合成绩 {row.composite_score:.2f}"
-        rates = "，".join(f"{titles()[n].split('（')[0]} {m.value * 100:.1f}%（{m.numerator:g}/{m.denominator:g}）"
+        rates = "，".join(f"{titles()[n]} {m.value * 100:.1f}%（{m.numerator:g}/{m.denominator:g}）"
                          for n, m in row.rates.items() if m.value is not None)
         entries.append(Entry(id=tag(ledger, f"ranking/{p.period}/{code}"), title=f"{row.name} {p.period} 回访排名：{standing}",
                              updated=dt.date.fromisoformat(min(p.last_day, as_of)),
