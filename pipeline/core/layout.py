@@ -1,0 +1,259 @@
+"""Files within the host's limit (data standard, "Files at scale"): how a resource's file is split.
+
+A git host warns at 50 MB and refuses 100 MB, so no data file may exceed ``HOST_FILE_BYTES``. A file
+over it is split one level at a time, by the month of the resource's date (``SPLIT_BY``), into files
+of the same header, each of them at most ``SPLIT_SHARE`` of the limit (room for later edits):
+
+- a year file ``issues/2026.csv`` → its months ``issues/2026/2026-01.csv`` … ``issues/2026/2026-12.csv``;
+- a single file ``evaluations.csv`` → its years ``evaluations/2025.csv`` …, and a year still too
+  large → its months ``evaluations/2026/2026-03.csv`` …;
+- a month still too large → parts in row order ``issues/2026/2026-03-1.csv``, ``…-2.csv``;
+- a resource without a date (regions, …) → parts ``regions/regions-1.csv`` ….
+
+Each row goes to the file of its own month; within a file the rows keep their order (a stable
+partition: the files read one after the other give the rows in the original order when the file was
+in date order, as issues are). The resource's ``path`` lists the new files, in order, where the old
+one stood. Records are moved as bytes (a quoted cell may span lines): nothing in a row changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from pipeline.core.package import HOST_FILE_BYTES
+
+# The date whose month places a row, per resource (a required field of each).
+SPLIT_BY = {"meetings": "held_on", "issues": "raised_on", "issue_events": "on", "evaluations": "evaluated_on",
+            "inspections": "inspected_on", "claims": "source_date", "surveys": "period_start",
+            "holidays": "date", "devolved_items": "effective_on", "duty_items": "effective_on"}
+SPLIT_SHARE = 0.9  # a file made by a split is at most 90% of the limit, so that edits fit
+YEAR, MONTH, PART = re.compile(r"^\d{4}$"), re.compile(r"^\d{4}-\d{2}$"), re.compile(r"^(\d{4}-\d{2}|.+)-\d+$")
+DATE = re.compile(rb"^\d{4}-\d{2}-\d{2}$")
+
+
+class LayoutError(Exception):
+    """A file cannot be split as the layout says (the message, in Chinese, says why and what to do)."""
+
+
+@dataclass(frozen=True)
+class Piece:
+    rel: str
+    rows: int
+    bytes: int
+
+
+def kind(rel: str, resource: str) -> str:
+    """What a data file is in the layout: ``year``, ``month``, ``part`` or ``whole``."""
+    stem = PurePosixPath(rel).stem
+    if YEAR.match(stem):
+        return "year"
+    if MONTH.match(stem):
+        return "month"
+    parent = PurePosixPath(rel).parent.name
+    if PART.match(stem) and (MONTH.match(stem.rsplit("-", 1)[0]) or stem.rsplit("-", 1)[0] == parent):
+        return "part"
+    return "whole"
+
+
+def split_names(rel: str, resource: str) -> str:
+    """The names a split of ``rel`` gives, as the finding shows them."""
+    path = PurePosixPath(rel)
+    folder = "" if str(path.parent) == "." else f"{path.parent}/"
+    stem, what = path.stem, kind(rel, resource)
+    if what == "year":
+        return f"{folder}{stem}/{stem}-01.csv … {folder}{stem}/{stem}-12.csv"
+    if what == "month":
+        return f"{folder}{stem}-1.csv、{folder}{stem}-2.csv …"
+    if what == "whole" and resource in SPLIT_BY:
+        return f"{folder}{stem}/2025.csv、{folder}{stem}/2026.csv …（每年一个；一年仍超过上限时按月：{folder}{stem}/2026/2026-01.csv …）"
+    return f"{folder}{stem}/{stem}-1.csv、{folder}{stem}/{stem}-2.csv …"
+
+
+def records(handle) -> Iterator[bytes]:
+    """The CSV records of a binary file as bytes, each with its line end (a quoted cell may hold line ends)."""
+    pending: list[bytes] = []
+    quotes = 0
+    for line in handle:
+        pending.append(line)
+        quotes += line.count(b'"')
+        if quotes % 2 == 0:
+            yield b"".join(pending) if len(pending) > 1 else line
+            pending, quotes = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+def _cell(record: bytes, index: int) -> bytes:
+    if b'"' not in record:
+        cells = record.rstrip(b"\r\n").split(b",")
+        return cells[index] if index < len(cells) else b""
+    row = next(csv.reader([record.decode("utf-8")]), [])
+    return row[index].encode("utf-8") if index < len(row) else b""
+
+
+class _Router:
+    """Which new file each record of ``rel`` goes to (``target``), once the sizes are known."""
+
+    def __init__(self, rel: str, resource: str, header: bytes, limit: int):
+        path = PurePosixPath(rel)
+        self.folder = "" if str(path.parent) == "." else f"{path.parent}/"
+        self.stem, self.kind, self.resource = path.stem, kind(rel, resource), resource
+        self.rel, self.header, self.target_bytes = rel, header, int(limit * SPLIT_SHARE)
+        if self.kind == "part":
+            raise LayoutError(f"{rel} 已是按大小切出的分片，不能再拆：请把这个月的分片合并成一个文件后重新拆分。")
+        names = next(csv.reader([header.decode("utf-8-sig")]), [])
+        field = SPLIT_BY.get(resource) if self.kind in ("year", "whole") else None
+        if field is not None and field not in names:
+            raise LayoutError(f"{rel} 的表头中没有 {field} 列，无法按月拆分：请先改正表头。")
+        self.index = names.index(field) if field is not None else None
+        self.field = field
+        self.years: dict[str, int] = {}
+        self.months: dict[str, int] = {}
+        self.parts: dict[str, list[int]] = {}  # group → [part number, bytes in it]
+
+    def month(self, record: bytes, row: int) -> str | None:
+        if self.index is None:
+            return None
+        value = _cell(record, self.index)
+        if not DATE.match(value):
+            raise LayoutError(f"{self.rel} 第 {row} 行的 {self.field} 不是 YYYY-MM-DD 格式的日期"
+                              f"（“{value.decode('utf-8', 'replace')[:40]}”），无法确定它属于哪个月："
+                              "请先改正这一行（ledger validate 会指出），再拆分。")
+        month = value[:7].decode("ascii")
+        if self.kind == "year" and month[:4] != self.stem:
+            raise LayoutError(f"{self.rel} 第 {row} 行的 {self.field} 是 {value.decode()}，不在 {self.stem} 年："
+                              f"请把这一行移到 {month[:4]} 年的文件，再拆分。")
+        return month
+
+    def count(self, month: str | None, size: int) -> None:
+        if month is not None:
+            self.years[month[:4]] = self.years.get(month[:4], 0) + size
+            self.months[month] = self.months.get(month, 0) + size
+
+    def fits(self, size: int) -> bool:
+        return len(self.header) + size <= self.target_bytes
+
+    def group(self, month: str | None) -> tuple[str, bool]:
+        """The file (without ``.csv``) of a record's month, and whether it must be cut into parts."""
+        if month is None:  # no date (a month file, or a resource without one): parts
+            base = self.folder + self.stem if self.kind == "month" else f"{self.folder}{self.stem}/{self.stem}"
+            return base, True
+        if self.kind == "year":
+            return f"{self.folder}{self.stem}/{month}", not self.fits(self.months[month])
+        if self.fits(self.years[month[:4]]):
+            return f"{self.folder}{self.stem}/{month[:4]}", False
+        return f"{self.folder}{self.stem}/{month[:4]}/{month}", not self.fits(self.months[month])
+
+    def target(self, month: str | None, size: int) -> str:
+        base, cut = self.group(month)
+        if not cut:
+            return f"{base}.csv"
+        part = self.parts.setdefault(base, [1, 0])
+        if part[1] and len(self.header) + part[1] + size > self.target_bytes:
+            part[0], part[1] = part[0] + 1, 0
+        part[1] += size
+        return f"{base}-{part[0]}.csv"
+
+
+def split_file(root: Path, rel: str, resource: str, limit: int = HOST_FILE_BYTES) -> list[Piece]:
+    """Write the files a split of ``root/rel`` gives (the file itself is left as it is); return them in order.
+
+    Two passes over the file, holding no records: the first measures every month, the second writes.
+    The new files are written under temporary names and renamed only once every one is complete and
+    read back (rows and bytes equal to the source's); an existing file of a new name is refused."""
+    source = root / rel
+    with source.open("rb") as handle:
+        stream = records(handle)
+        header = next(stream, b"")
+        router = _Router(rel, resource, header, limit)
+        for row, record in enumerate(stream, 2):
+            router.count(router.month(record, row), len(record))
+    pieces: dict[str, list[int]] = {}
+    handles: dict[str, object] = {}
+    try:
+        with source.open("rb") as handle:
+            stream = records(handle)
+            next(stream, b"")
+            for row, record in enumerate(stream, 2):
+                if not record.endswith(b"\n"):
+                    record += b"\n"
+                name = router.target(router.month(record, row), len(record))
+                if name not in handles:
+                    if (root / name).exists() or name == rel:
+                        raise LayoutError(f"拆分 {rel} 要写出 {name}，但这个文件已经存在：没有改动任何文件。"
+                                          "请先查看它是不是别的数据，移走后再拆分。")
+                    (root / name).parent.mkdir(parents=True, exist_ok=True)
+                    handles[name] = _partial(root / name).open("wb")
+                    handles[name].write(header)
+                    pieces[name] = [0, len(header)]
+                handles[name].write(record)
+                pieces[name][0] += 1
+                pieces[name][1] += len(record)
+        for out in handles.values():
+            out.close()
+        order = sorted(pieces, key=_order_key)
+        _check_read_back(root, rel, order, pieces)
+    except BaseException:
+        for name, out in handles.items():
+            out.close()
+            _partial(root / name).unlink(missing_ok=True)
+        raise
+    for name in order:
+        _partial(root / name).replace(root / name)
+    return [Piece(name, *pieces[name]) for name in order]
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(f".{path.name}.partial")
+
+
+def _order_key(name: str) -> list:
+    # Parts in number order (…-2 before …-10); everything else by name (years, then months, in time order).
+    return [int(piece) if piece.isdigit() else piece for piece in re.split(r"(\d+)", name)]
+
+
+def _check_read_back(root: Path, rel: str, order: list[str], pieces: dict[str, list[int]]) -> None:
+    """The new files hold exactly the source's records: as many rows, and every record's bytes once."""
+    with (root / rel).open("rb") as handle:
+        stream = records(handle)
+        header = next(stream, b"")
+        total_rows, total_bytes = 0, 0
+        for record in stream:
+            total_rows += 1
+            total_bytes += len(record) + (0 if record.endswith(b"\n") else 1)
+    rows = bytes_ = 0
+    for name in order:
+        with _partial(root / name).open("rb") as handle:
+            stream = records(handle)
+            if next(stream, b"") != header:
+                raise LayoutError(f"拆分 {rel} 时写出的 {name} 表头与原文件不同：没有改动任何文件。")
+            for record in stream:
+                rows += 1
+                bytes_ += len(record)
+    if (rows, bytes_) != (total_rows, total_bytes):
+        raise LayoutError(f"拆分 {rel} 后读回 {rows} 行，原文件有 {total_rows} 行：没有改动任何文件。")
+
+
+def replace_path(paths: str | list[str], rel: str, pieces: list[Piece]) -> list[str]:
+    """The resource's path list with ``rel`` replaced, where it stood, by the new files in order."""
+    listed = [paths] if isinstance(paths, str) else list(paths)
+    at = listed.index(rel)
+    return listed[:at] + [piece.rel for piece in pieces] + listed[at + 1:]
+
+
+def within_limit(root: Path, resource: str, paths: str | list[str], limit: int = HOST_FILE_BYTES) -> str | list[str]:
+    """Split every file of the resource over ``limit`` (removing it once its pieces are written); return the
+    resource's new path (unchanged, as given, when no file is over the limit). For ``ledger demo``."""
+    listed = [paths] if isinstance(paths, str) else list(paths)
+    changed = False
+    for rel in list(listed):
+        if (root / rel).stat().st_size > limit:
+            pieces = split_file(root, rel, resource, limit)
+            listed = replace_path(listed, rel, pieces)
+            (root / rel).unlink()
+            changed = True
+    return listed if changed else paths
