@@ -331,6 +331,42 @@ def demo(out_dir: Path, issue_count: int, seed: int) -> None:
     click.echo(f"已生成示例数据包到 {out_dir}：{rows} 行。Wrote a demo package to {out_dir}: {rows} rows.")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[FILE]...")
+@data_option
+def split(paths: tuple[str, ...], data_dir: Path) -> None:
+    """把超过 50 MB 的数据文件按月拆开（代码托管平台拒收大文件）。
+
+    Split data files over the git host's 50 MB by month (by default every file over it; or the FILEs
+    named, relative to the data folder): a year of issues into issues/YYYY/YYYY-MM.csv, a month still
+    too large into parts. The new files are written and read back, datapackage.json is replaced with
+    their paths, and only then is the old file removed.
+
+    \b
+    例 / Example:
+      ledger split
+      ledger split issues/2026.csv --data data
+    """
+    from pipeline.core.layout import LayoutError, split_package
+
+    try:
+        done = split_package(data_dir, list(paths) or None)
+    except LayoutError as exc:
+        raise Refusal(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        if fault_text(exc):
+            raise
+        raise Refusal(f"无法读取 {data_dir}/datapackage.json（{one_line(exc)}）：没有改动任何文件。") from None
+    if not done:
+        click.echo(f"{data_dir} 中没有超过 50 MB 的数据文件，无需拆分。No file over 50 MB: nothing to split.")
+    for item in done:
+        rows = sum(piece.rows for piece in item.pieces)
+        names = [piece.rel for piece in item.pieces]
+        shown = "、".join(names) if len(names) <= 3 else f"{names[0]} … {names[-1]}"
+        click.echo(f"已把 {item.rel} 拆成 {len(names)} 个文件（{shown}，共 {rows} 行），datapackage.json 已更新，"
+                   f"原文件已删除。Split {item.rel} into {len(names)} files ({rows} rows).")
+
+
 def _command_name(args: list[str]) -> str | None:
     return next((arg for arg in args if not arg.startswith("-")), None)
 

@@ -19,12 +19,13 @@ one stood. Records are moved as bytes (a quoted cell may span lines): nothing in
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipeline.core.package import HOST_FILE_BYTES
+from pipeline.core.package import DESCRIPTOR, HOST_FILE_BYTES, PackageError, load, resource_paths
 
 # The date whose month places a row, per resource (a required field of each).
 SPLIT_BY = {"meetings": "held_on", "issues": "raised_on", "issue_events": "on", "evaluations": "evaluated_on",
@@ -159,12 +160,13 @@ class _Router:
         return f"{base}-{part[0]}.csv"
 
 
-def split_file(root: Path, rel: str, resource: str, limit: int = HOST_FILE_BYTES) -> list[Piece]:
+def split_file(root: Path, rel: str, resource: str, limit: int | None = None) -> list[Piece]:
     """Write the files a split of ``root/rel`` gives (the file itself is left as it is); return them in order.
 
     Two passes over the file, holding no records: the first measures every month, the second writes.
     The new files are written under temporary names and renamed only once every one is complete and
     read back (rows and bytes equal to the source's); an existing file of a new name is refused."""
+    limit = limit or HOST_FILE_BYTES
     source = root / rel
     with source.open("rb") as handle:
         stream = records(handle)
@@ -245,9 +247,10 @@ def replace_path(paths: str | list[str], rel: str, pieces: list[Piece]) -> list[
     return listed[:at] + [piece.rel for piece in pieces] + listed[at + 1:]
 
 
-def within_limit(root: Path, resource: str, paths: str | list[str], limit: int = HOST_FILE_BYTES) -> str | list[str]:
+def within_limit(root: Path, resource: str, paths: str | list[str], limit: int | None = None) -> str | list[str]:
     """Split every file of the resource over ``limit`` (removing it once its pieces are written); return the
     resource's new path (unchanged, as given, when no file is over the limit). For ``ledger demo``."""
+    limit = limit or HOST_FILE_BYTES
     listed = [paths] if isinstance(paths, str) else list(paths)
     changed = False
     for rel in list(listed):
@@ -257,3 +260,71 @@ def within_limit(root: Path, resource: str, paths: str | list[str], limit: int =
             (root / rel).unlink()
             changed = True
     return listed if changed else paths
+
+
+@dataclass(frozen=True)
+class Split:
+    resource: str
+    rel: str  # the file that was split (and removed)
+    pieces: tuple[Piece, ...]
+
+
+def split_package(root: Path, rels: list[str] | None = None, limit: int | None = None) -> list[Split]:
+    """``ledger split``: split the named data files (default: every file over ``limit``) of the package in
+    ``root``, one file at a time, each safely: its new files are written and read back (same header,
+    every record once: pipeline/core/layout.py ``split_file``), then ``datapackage.json`` is replaced
+    atomically with the new paths in place of the old one and must still load, and only then is the old
+    file removed — the one file the command deletes, which it has just replaced. A crash leaves either
+    the old layout, or the new one beside an unlisted old file: never a row lost."""
+    limit = limit or HOST_FILE_BYTES
+    descriptor_path = root / DESCRIPTOR
+    descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+    listed = {rel: res["name"] for res in descriptor.get("resources", []) for rel in resource_paths(res)}
+    if rels is None:
+        rels = [rel for rel in listed if (root / rel).is_file() and (root / rel).stat().st_size > limit]
+    for rel in rels:
+        if rel not in listed:
+            raise LayoutError(f"{rel} 不在 {DESCRIPTOR} 的任何资源的 path 中：只拆分数据包列出的文件"
+                              "（路径相对于数据文件夹，例如 issues/2026.csv）。")
+        if not (root / rel).is_file():
+            raise LayoutError(f"找不到 {root / rel}：没有改动任何文件。")
+    done = []
+    for rel in rels:
+        resource = listed[rel]
+        pieces = split_file(root, rel, resource, limit)
+        if len(pieces) == 1:  # a file within the limit, whose rows all fall into one new file
+            _remove(root, pieces)
+            raise LayoutError(f"{rel} 拆分后仍只有一个文件（{pieces[0].rel}）：它不超过上限，无需拆分；没有改动任何文件。")
+        over = [p.rel for p in pieces if p.bytes > limit]
+        if over:  # a single record larger than the limit: the layout cannot help
+            _remove(root, pieces)
+            raise LayoutError(f"拆分 {rel} 后 {over[0]} 仍超过上限（其中有一行本身就很大）：没有改动任何文件。")
+        before = descriptor_path.read_bytes()
+        for res in descriptor["resources"]:
+            if res.get("name") == resource:
+                res["path"] = replace_path(res["path"], rel, pieces)
+        _write_atomically(descriptor_path, json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n")
+        try:
+            load(root)
+        except PackageError as exc:
+            _write_atomically(descriptor_path, before.decode("utf-8"))
+            _remove(root, pieces)
+            raise LayoutError(f"拆分 {rel} 后 {DESCRIPTOR} 无法读取（{exc}）：已恢复原样。") from None
+        (root / rel).unlink()
+        done.append(Split(resource, rel, tuple(pieces)))
+    return done
+
+
+def _remove(root: Path, pieces: list[Piece]) -> None:
+    for piece in pieces:
+        (root / piece.rel).unlink(missing_ok=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = _partial(path)
+    try:
+        partial.write_text(text, encoding="utf-8", newline="\n")
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

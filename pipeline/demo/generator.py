@@ -40,7 +40,6 @@ from pipeline.demo import text as T
 from pipeline.core.workdays import WorkCalendar, official_rest_days
 from pipeline.core.csv_write import write_csv
 from pipeline.core.layout import within_limit
-from pipeline.core.package import HOST_FILE_BYTES
 from pipeline.demo.claims import REPORTED_CLAIMS, build_claims, build_surveys
 from pipeline.demo.common import DAY, DEADLINE_RULES, START, World
 from pipeline.demo.duties import build_duty_items
@@ -87,7 +86,7 @@ def build_holidays(as_of: dt.date) -> list[dict]:
 # --- the package ---------------------------------------------------------------------
 
 def generate(out_dir: Path, *, issues: int = 3000, seed: int = 20261031,
-             as_of: dt.date = dt.date(2026, 10, 31), limit: int = HOST_FILE_BYTES) -> dict:
+             as_of: dt.date = dt.date(2026, 10, 31), limit: int | None = None) -> dict:
     """Write the demo data package into ``out_dir``; return the row count of every resource.
 
     A file over ``limit`` (the git host's 50 MB; smaller only in tests) is split by month
