@@ -8,12 +8,14 @@ of the same header, each of them at most ``SPLIT_SHARE`` of the limit (room for 
 - a single file ``evaluations.csv`` → its years ``evaluations/2025.csv`` …, and a year still too
   large → its months ``evaluations/2026/2026-03.csv`` …;
 - a month still too large → parts in row order ``issues/2026/2026-03-1.csv``, ``…-2.csv``;
-- a resource without a date (regions, …) → parts ``regions/regions-1.csv`` ….
+- a resource without a date (regions, …), or whose rows are not in month order (evaluations and
+  issue_events follow their issues, not their own dates), or a year file holding a row of another
+  year → parts in row order: ``evaluations/evaluations-1.csv`` …, ``issues/2026/2026-1.csv`` ….
 
-Each row goes to the file of its own month; within a file the rows keep their order (a stable
-partition: the files read one after the other give the rows in the original order when the file was
-in date order, as issues are). The resource's ``path`` lists the new files, in order, where the old
-one stood. Records are moved as bytes (a quoted cell may span lines): nothing in a row changes.
+A split never reorders rows: the new files, read one after the other in the order ``path`` lists
+them (where the old file stood), give the old file's rows in its order. Records are moved as bytes
+(a quoted cell may span lines): nothing in a row changes. Deterministic: the same file gives the
+same files.
 """
 
 from __future__ import annotations
@@ -108,39 +110,35 @@ class _Router:
             raise LayoutError(f"{rel} 已是按大小切出的分片，不能再拆：请把这个月的分片合并成一个文件后重新拆分。")
         names = next(csv.reader([header.decode("utf-8-sig")]), [])
         field = SPLIT_BY.get(resource) if self.kind in ("year", "whole") else None
-        if field is not None and field not in names:
-            raise LayoutError(f"{rel} 的表头中没有 {field} 列，无法按月拆分：请先改正表头。")
-        self.index = names.index(field) if field is not None else None
-        self.field = field
+        self.index = names.index(field) if field in names else None
+        self.field, self.ordered, self.last = field, self.index is not None, ""
         self.years: dict[str, int] = {}
         self.months: dict[str, int] = {}
         self.parts: dict[str, list[int]] = {}  # group → [part number, bytes in it]
 
-    def month(self, record: bytes, row: int) -> str | None:
-        if self.index is None:
+    def month(self, record: bytes) -> str | None:
+        """The record's month (YYYY-MM), once the rows are known to be in month order; None otherwise."""
+        if self.index is None or not self.ordered:
             return None
         value = _cell(record, self.index)
-        if not DATE.match(value):
-            raise LayoutError(f"{self.rel} 第 {row} 行的 {self.field} 不是 YYYY-MM-DD 格式的日期"
-                              f"（“{value.decode('utf-8', 'replace')[:40]}”），无法确定它属于哪个月："
-                              "请先改正这一行（ledger validate 会指出），再拆分。")
-        month = value[:7].decode("ascii")
-        if self.kind == "year" and month[:4] != self.stem:
-            raise LayoutError(f"{self.rel} 第 {row} 行的 {self.field} 是 {value.decode()}，不在 {self.stem} 年："
-                              f"请把这一行移到 {month[:4]} 年的文件，再拆分。")
-        return month
+        return value[:7].decode("ascii") if DATE.match(value) else None
 
-    def count(self, month: str | None, size: int) -> None:
-        if month is not None:
-            self.years[month[:4]] = self.years.get(month[:4], 0) + size
-            self.months[month] = self.months.get(month, 0) + size
+    def count(self, record: bytes) -> None:
+        """First pass: every month's bytes, and whether the rows are in month order (else: parts)."""
+        month = self.month(record)
+        if month is None or month < self.last or (self.kind == "year" and month[:4] != self.stem):
+            self.ordered = False  # a split by month would reorder the rows: cut into parts in row order
+            return
+        self.last = month
+        self.years[month[:4]] = self.years.get(month[:4], 0) + len(record)
+        self.months[month] = self.months.get(month, 0) + len(record)
 
     def fits(self, size: int) -> bool:
         return len(self.header) + size <= self.target_bytes
 
     def group(self, month: str | None) -> tuple[str, bool]:
         """The file (without ``.csv``) of a record's month, and whether it must be cut into parts."""
-        if month is None:  # no date (a month file, or a resource without one): parts
+        if month is None:  # a month file, a resource without a date, rows not in month order: parts
             base = self.folder + self.stem if self.kind == "month" else f"{self.folder}{self.stem}/{self.stem}"
             return base, True
         if self.kind == "year":
@@ -172,18 +170,18 @@ def split_file(root: Path, rel: str, resource: str, limit: int | None = None) ->
         stream = records(handle)
         header = next(stream, b"")
         router = _Router(rel, resource, header, limit)
-        for row, record in enumerate(stream, 2):
-            router.count(router.month(record, row), len(record))
+        for record in stream:
+            router.count(record)
     pieces: dict[str, list[int]] = {}
     handles: dict[str, object] = {}
     try:
         with source.open("rb") as handle:
             stream = records(handle)
             next(stream, b"")
-            for row, record in enumerate(stream, 2):
+            for record in stream:
                 if not record.endswith(b"\n"):
                     record += b"\n"
-                name = router.target(router.month(record, row), len(record))
+                name = router.target(router.month(record), len(record))
                 if name not in handles:
                     if (root / name).exists() or name == rel:
                         raise LayoutError(f"拆分 {rel} 要写出 {name}，但这个文件已经存在：没有改动任何文件。"
