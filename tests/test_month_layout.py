@@ -236,3 +236,92 @@ def test_month_layout_builds_the_same_site_as_the_year_layout(built_demo_site, t
     year_paths = paths(built_demo_site / "downloads")
     for name, rels in paths(out / "downloads").items():
         assert rows_of(out / "downloads", rels) == rows_of(built_demo_site / "downloads", year_paths[name]), name
+
+
+# --- ledger import into the layout ------------------------------------------------------------------
+
+def import_rows(folder: Path, rel: str, count: int, month: str, tmp: Path) -> tuple[Path, list[list[str]]]:
+    """A CSV of ``count`` new issues copied from the first of ``rel`` (new ids, raised in ``month``)."""
+    with (folder / rel).open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header, first = next(reader), next(reader)
+    rows = []
+    for n in range(count):
+        row = list(first)
+        row[header.index("id")] = f"ZZ-IMPORT-{n:04d}"
+        for field in ("raised_on", "assigned_on"):
+            if row[header.index(field)]:
+                row[header.index(field)] = f"{month}-01"
+        rows.append(row)
+    source = tmp / "import.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return source, rows
+
+
+@pytest.fixture
+def month_package(demo_copy):
+    """The small demo with its issues split by month (a limit of 30 KB for the split only)."""
+    (demo_copy / "demo.json").unlink()
+    layout.split_package(demo_copy, ["issues/2025.csv", "issues/2026.csv"], 30_000)
+    return demo_copy
+
+
+def test_import_of_a_row_of_another_month_into_a_month_file_is_refused(month_package, tmp_path):
+    source, _ = import_rows(month_package, "issues/2026/2026-03.csv", 1, "2026-04", tmp_path)
+    before = (month_package / "issues/2026/2026-03.csv").read_bytes()
+    result = CliRunner().invoke(cli, ["import", str(source), "--resource", "issues", "--data", str(month_package),
+                                      "--out", str(month_package / "issues/2026/2026-03.csv")])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: 没有写出任何文件：import.csv 第 2 行的 raised_on（提出日期）是 2026-04-01，不属于 issues/2026/2026-03.csv"
+        "（2026-03 月的文件）：按月拆分的数据，每行导入到它所在月份的文件，这一行应导入到 issues/2026/2026-04.csv。")
+    assert (month_package / "issues/2026/2026-03.csv").read_bytes() == before
+
+
+def test_import_onto_a_year_file_the_layout_replaced_is_refused(month_package, tmp_path):
+    source, _ = import_rows(month_package, "issues/2026/2026-03.csv", 1, "2026-03", tmp_path)
+    result = CliRunner().invoke(cli, ["import", str(source), "--resource", "issues", "--data", str(month_package),
+                                      "--out", str(month_package / "issues/2026.csv")])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: 没有写出任何文件：issues/2026.csv 已按月拆分（datapackage.json 列出的是 issues/2026/2026-01.csv … "
+        "issues/2026/2026-10.csv），不能再导入到它：请用 --out 指向这些行所在月份的文件，例如 issues/2026/2026-10.csv。")
+    assert not (month_package / "issues/2026.csv").exists()
+
+
+def test_import_into_its_month_file_merges_there(month_package, tmp_path):
+    source, rows = import_rows(month_package, "issues/2026/2026-03.csv", 2, "2026-03", tmp_path)
+    before = rows_of(month_package, ["issues/2026/2026-03.csv"])
+    result = CliRunner().invoke(cli, ["import", str(source), "--resource", "issues", "--data", str(month_package),
+                                      "--out", str(month_package / "issues/2026/2026-03.csv")])
+    assert result.exit_code == 0, result.output
+    assert rows_of(month_package, ["issues/2026/2026-03.csv"]) == before + rows
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(count=st.integers(min_value=1, max_value=40))
+def test_import_that_takes_a_file_over_the_limit_splits_it_and_loses_no_row(demo_dir, tmp_path_factory,
+                                                                            monkeypatch, count):
+    """Import then read back: the package's issues are the old rows then the new ones, in order, now in
+    month files within the limit, listed in the descriptor; the year file the import rewrote is gone."""
+    folder = tmp_path_factory.mktemp("import") / "data"
+    shutil.copytree(demo_dir, folder)
+    (folder / "demo.json").unlink()
+    size = (folder / "issues/2026.csv").stat().st_size
+    monkeypatch.setattr(layout, "HOST_FILE_BYTES", size + 10)  # one more row crosses it
+    before = rows_of(folder, paths(folder)["issues"])
+    source, rows = import_rows(folder, "issues/2026.csv", count, "2026-10", tmp_path_factory.mktemp("src"))
+    result = CliRunner().invoke(cli, ["import", str(source), "--resource", "issues", "--data", str(folder),
+                                      "--out", str(folder / "issues/2026.csv")])
+    assert result.exit_code == 0, result.output
+    listed = paths(folder)["issues"]
+    assert listed[0] == "issues/2025.csv" and listed[1:3] == ["issues/2026/2026-01.csv", "issues/2026/2026-02.csv"]
+    assert rows_of(folder, listed) == before + rows
+    assert not (folder / "issues/2026.csv").exists()
+    assert max((folder / rel).stat().st_size for rel in listed[1:]) <= size + 10
+    assert result.output.splitlines()[-1] == (
+        f"issues/2026.csv 超过 50 MB，已按月拆成 10 个文件（issues/2026/2026-01.csv … issues/2026/2026-10.csv），"
+        "datapackage.json 已更新，原文件已删除。Over 50 MB: split into 10 files.")

@@ -184,8 +184,10 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
       ledger import 问题台账.xlsx --resource issues --out data/issues/2026.csv --replace
       ledger import 问题台账.xlsx --resource issues --out data/issues/2026.csv --remove Q-2026-1901
     """
+    from pipeline.contribute import placement
     from pipeline.contribute.importer import ImportFailed, import_table
     from pipeline.contribute.merge import RemoveRefused, describe_changes, merge, typo_findings
+    from pipeline.core.layout import LayoutError
 
     if out_path is None and (replace or remove):
         raise click.UsageError(f"{'--replace' if replace else '--remove'} 只能与 --out 一起使用。"
@@ -198,6 +200,8 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
     key = [key] if isinstance(key, str) else key
     try:
         table = import_table(source, package, resource)
+        if out_path is not None and (refused := placement.refusal(package, resource, out_path, table)):
+            raise Refusal(f"没有写出任何文件：{refused}。")
         merged = None
         if out_path is not None and out_path.exists():
             merged = merge(out_path.read_bytes(), table, key, path=str(out_path), source=source.name,
@@ -243,6 +247,14 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
     else:
         rows = len(table.rows)
         click.echo(f"已写出 {rows} 行到 {out_path}。Wrote {rows} rows to {out_path}.", err=True)
+    try:
+        done = placement.split_after(package, resource, out_path)
+    except LayoutError as exc:
+        raise Refusal(f"{out_path} 已写出，但超过 50 MB，无法自动拆分：{exc}") from None
+    if done is not None:
+        click.echo(f"{done.rel} 超过 50 MB，已按月拆成 {len(done.pieces)} 个文件（{done.pieces[0].rel} … "
+                   f"{done.pieces[-1].rel}），datapackage.json 已更新，原文件已删除。Over 50 MB: split into "
+                   f"{len(done.pieces)} files.", err=True)
 
 
 @cli.command()
