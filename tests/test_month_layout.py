@@ -325,3 +325,17 @@ def test_import_that_takes_a_file_over_the_limit_splits_it_and_loses_no_row(demo
     assert result.output.splitlines()[-1] == (
         f"issues/2026.csv 超过 50 MB，已按月拆成 10 个文件（issues/2026/2026-01.csv … issues/2026/2026-10.csv），"
         "datapackage.json 已更新，原文件已删除。Over 50 MB: split into 10 files.")
+
+
+def test_month_layout_is_read_once_by_validation(tmp_path):
+    """Month files are data files like any other: validation opens each once (tests/test_read_once.py)."""
+    from tests.test_read_once import age, counted_opens, every_csv
+
+    folder = tmp_path / "data"
+    generate(folder, issues=120, seed=11, limit=8_000)
+    age(folder)
+    assert len(paths(folder)["issues"]) == 22
+    with counted_opens(folder) as opens:
+        report, _ = validate(folder, cache=FileCache(None))
+    assert report.valid, [f.message_en for f in report.errors]
+    assert dict(opens) == every_csv(folder, 1) and len(opens) > 40
