@@ -339,3 +339,22 @@ def test_month_layout_is_read_once_by_validation(tmp_path):
         report, _ = validate(folder, cache=FileCache(None))
     assert report.valid, [f.message_en for f in report.errors]
     assert dict(opens) == every_csv(folder, 1) and len(opens) > 40
+
+
+def test_import_that_takes_a_part_over_the_limit_is_refused(month_package, tmp_path, monkeypatch):
+    layout.split_package(month_package, ["issues/2026/2026-03.csv"], 8_000)
+    listed = paths(month_package)["issues"]
+    last = [rel for rel in listed if rel.startswith("issues/2026/2026-03-")][-1]
+    assert last == "issues/2026/2026-03-2.csv"
+    before = {p: p.read_bytes() for p in month_package.rglob("*") if p.is_file()}
+    monkeypatch.setattr(layout, "HOST_FILE_BYTES", (month_package / last).stat().st_size + 10)
+    source, _ = import_rows(month_package, last, 2, "2026-03", tmp_path)
+    result = CliRunner().invoke(cli, ["import", str(source), "--resource", "issues", "--data", str(month_package),
+                                      "--out", str(month_package / last)])
+    assert result.exit_code == 2
+    size = len((month_package / last).read_bytes()) + len(source.read_bytes().split(b"\n", 1)[1])
+    assert result.output.splitlines()[-1] == (
+        f"Error: 没有写出任何文件：合并后 issues/2026/2026-03-2.csv 将有 {size} 字节，超过 50 MB；它已是按大小切出的"
+        "分片，不再拆分：请把新增的行另存为 issues/2026/2026-03-3.csv 导入（--out），并在 datapackage.json 中 "
+        "issues/2026/2026-03-2.csv 之后列出它。")
+    assert {p: p.read_bytes() for p in month_package.rglob("*") if p.is_file()} == before

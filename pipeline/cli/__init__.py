@@ -229,10 +229,13 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
             raise InvalidDataExit(f"没有写出任何文件：导入会修改上面列出的 {len(merged.changes)} 条已有记录；"
                                   "确认无误后加 --replace 重新运行。Nothing was written: add --replace to change "
                                   "these records.")
+    text = merged.text if merged else table.csv()
+    if refused := placement.part_overflow(package, resource, out_path, len(text.encode("utf-8"))):
+        raise Refusal(f"没有写出任何文件：{refused}。")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial")  # a crash mid-write never leaves half a file
     try:
-        partial.write_text(merged.text if merged else table.csv(), encoding="utf-8", newline="")
+        partial.write_text(text, encoding="utf-8", newline="")
         partial.replace(out_path)
     except BaseException:  # a full disk: no half file left beside the untouched --out
         partial.unlink(missing_ok=True)

@@ -85,3 +85,14 @@ def split_after(package: DataPackage, resource: str, out_path: Path) -> Split | 
         return None
     (done,) = split_package(package.root, [rel])
     return done
+
+
+def part_overflow(package: DataPackage, resource: str, out_path: Path, size: int) -> str | None:
+    """Why a merge of ``size`` bytes may not be written into ``out_path``: it is a part of a month (which
+    is not cut again) and would go over the host's limit. None when it may."""
+    rel = relative(package, out_path)
+    if rel is None or size <= layout.HOST_FILE_BYTES or kind(rel, resource) != "part":
+        return None
+    base, number = rel.removesuffix(".csv").rsplit("-", 1)
+    return (f"合并后 {rel} 将有 {size} 字节，超过 50 MB；它已是按大小切出的分片，不再拆分：请把新增的行另存为 "
+            f"{base}-{int(number) + 1}.csv 导入（--out），并在 datapackage.json 中 {rel} 之后列出它")

@@ -71,6 +71,10 @@ def split_names(rel: str, resource: str) -> str:
         return f"{folder}{stem}/{stem}-01.csv … {folder}{stem}/{stem}-12.csv"
     if what == "month":
         return f"{folder}{stem}-1.csv、{folder}{stem}-2.csv …"
+    if what == "part":
+        base, number = f"{folder}{stem}".rsplit("-", 1)
+        return (f"{folder}{stem}.csv、{base}-{int(number) + 1}.csv（它已是分片，ledger split 不再拆：把后面的行移到"
+                "新的分片，它之后的分片依次改号）")
     if what == "whole" and resource in SPLIT_BY:
         return f"{folder}{stem}/2025.csv、{folder}{stem}/2026.csv …（每年一个；一年仍超过上限时按月：{folder}{stem}/2026/2026-01.csv …）"
     return f"{folder}{stem}/{stem}-1.csv、{folder}{stem}/{stem}-2.csv …"
