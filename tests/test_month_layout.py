@@ -358,3 +358,12 @@ def test_import_that_takes_a_part_over_the_limit_is_refused(month_package, tmp_p
         "分片，不再拆分：请把新增的行另存为 issues/2026/2026-03-3.csv 导入（--out），并在 datapackage.json 中 "
         "issues/2026/2026-03-2.csv 之后列出它。")
     assert {p: p.read_bytes() for p in month_package.rglob("*") if p.is_file()} == before
+
+
+def test_ledger_split_of_a_file_with_only_its_header_is_refused(demo_copy):
+    header = (demo_copy / "claims.csv").read_bytes().split(b"\n", 1)[0] + b"\n"
+    (demo_copy / "claims.csv").write_bytes(header)
+    before = {p: p.read_bytes() for p in demo_copy.rglob("*") if p.is_file()}
+    result = CliRunner().invoke(cli, ["split", "--data", str(demo_copy), "claims.csv"])
+    assert (result.exit_code, result.output) == (2, "Error: claims.csv 只有表头、没有数据行，无需拆分；没有改动任何文件。\n")
+    assert {p: p.read_bytes() for p in demo_copy.rglob("*") if p.is_file()} == before

@@ -98,7 +98,7 @@ def _cell(record: bytes, index: int) -> bytes:
     if b'"' not in record:
         cells = record.rstrip(b"\r\n").split(b",")
         return cells[index] if index < len(cells) else b""
-    row = next(csv.reader([record.decode("utf-8")]), [])
+    row = next(csv.reader([record.decode("utf-8", "replace")]), [])  # only a date is looked for
     return row[index].encode("utf-8") if index < len(row) else b""
 
 
@@ -279,6 +279,11 @@ def split_package(root: Path, rels: list[str] | None = None, limit: int | None =
     file removed — the one file the command deletes, which it has just replaced. A crash leaves either
     the old layout, or the new one beside an unlisted old file: never a row lost."""
     limit = limit or HOST_FILE_BYTES
+    try:
+        load(root)
+    except PackageError as exc:
+        raise LayoutError(f"{root / DESCRIPTOR} 有问题（{exc}）：请先按 ledger validate 的提示改正，再拆分；"
+                          "没有改动任何文件。") from None
     descriptor_path = root / DESCRIPTOR
     descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
     listed = {rel: res["name"] for res in descriptor.get("resources", []) for rel in resource_paths(res)}
@@ -290,31 +295,42 @@ def split_package(root: Path, rels: list[str] | None = None, limit: int | None =
                               "（路径相对于数据文件夹，例如 issues/2026.csv）。")
         if not (root / rel).is_file():
             raise LayoutError(f"找不到 {root / rel}：没有改动任何文件。")
-    done = []
+    done: list[Split] = []
     for rel in rels:
-        resource = listed[rel]
-        pieces = split_file(root, rel, resource, limit)
-        if len(pieces) == 1:  # a file within the limit, whose rows all fall into one new file
-            _remove(root, pieces)
-            raise LayoutError(f"{rel} 拆分后仍只有一个文件（{pieces[0].rel}）：它不超过上限，无需拆分；没有改动任何文件。")
-        over = [p.rel for p in pieces if p.bytes > limit]
-        if over:  # a single record larger than the limit: the layout cannot help
-            _remove(root, pieces)
-            raise LayoutError(f"拆分 {rel} 后 {over[0]} 仍超过上限（其中有一行本身就很大）：没有改动任何文件。")
-        before = descriptor_path.read_bytes()
-        for res in descriptor["resources"]:
-            if res.get("name") == resource:
-                res["path"] = replace_path(res["path"], rel, pieces)
-        _write_atomically(descriptor_path, json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n")
         try:
-            load(root)
-        except PackageError as exc:
-            _write_atomically(descriptor_path, before.decode("utf-8"))
-            _remove(root, pieces)
-            raise LayoutError(f"拆分 {rel} 后 {DESCRIPTOR} 无法读取（{exc}）：已恢复原样。") from None
-        (root / rel).unlink()
-        done.append(Split(resource, rel, tuple(pieces)))
+            done.append(_split_one(root, descriptor, rel, listed[rel], limit))
+        except LayoutError as exc:
+            if done:
+                raise LayoutError(f"{exc}（在此之前已拆分 {'、'.join(d.rel for d in done)}，这些改动已保存）") from None
+            raise
     return done
+
+
+def _split_one(root: Path, descriptor: dict, rel: str, resource: str, limit: int) -> Split:
+    descriptor_path = root / DESCRIPTOR
+    pieces = split_file(root, rel, resource, limit)
+    if not pieces:
+        raise LayoutError(f"{rel} 只有表头、没有数据行，无需拆分；没有改动任何文件。")
+    if len(pieces) == 1:  # a file within the limit, whose rows all fall into one new file
+        _remove(root, pieces)
+        raise LayoutError(f"{rel} 拆分后仍只有一个文件（{pieces[0].rel}）：它不超过上限，无需拆分；没有改动任何文件。")
+    over = [p.rel for p in pieces if p.bytes > limit]
+    if over:  # a single record larger than the limit: the layout cannot help
+        _remove(root, pieces)
+        raise LayoutError(f"拆分 {rel} 后 {over[0]} 仍超过上限（其中有一行本身就很大）：没有改动任何文件。")
+    before = descriptor_path.read_bytes()
+    for res in descriptor["resources"]:
+        if res.get("name") == resource:
+            res["path"] = replace_path(res["path"], rel, pieces)
+    _write_atomically(descriptor_path, json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n")
+    try:
+        load(root)
+    except PackageError as exc:
+        _write_atomically(descriptor_path, before.decode("utf-8"))
+        _remove(root, pieces)
+        raise LayoutError(f"拆分 {rel} 后 {DESCRIPTOR} 无法读取（{exc}）：已恢复原样。") from None
+    (root / rel).unlink()  # the one file removed: its rows are now in the pieces, listed in its place
+    return Split(resource, rel, tuple(pieces))
 
 
 def _remove(root: Path, pieces: list[Piece]) -> None:
