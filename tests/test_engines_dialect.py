@@ -106,9 +106,11 @@ def test_older_descriptor_reads_as_a_difference(tiny, change):
 
 
 @pytest.mark.parametrize("key,value,message", [
-    ("skipInitialSpace", True, "资源“regions”的分隔符后的空格（dialect.skipInitialSpace）与数据标准不同：标准为 false，这里为 true。"),
+    ("skipInitialSpace", True,
+     "资源“regions”的分隔符后的空格（dialect.skipInitialSpace）与数据标准不同：标准为 false，这里为 true。"),
     ("headerRows", [2], "资源“regions”的表头所在行（dialect.headerRows）与数据标准不同：标准为 [1]，这里为 [2]。"),
-    ("lineTerminator", "\r", '资源“regions”的换行符（dialect.lineTerminator）与数据标准不同：标准为 "\\n"，这里为 "\\r"。'),
+    ("lineTerminator", "\r",
+     '资源“regions”的换行符（dialect.lineTerminator）与数据标准不同：标准为 "\\n"，这里为 "\\r"。'),
 ])
 def test_dialect_stated_otherwise_goes_unnamed(tiny, key, value, message):
     descriptor = read(tiny)
