@@ -162,7 +162,7 @@ def flat(report) -> list[tuple]:
     return [(f.path, f.row, f.field, f.code, f.value, f.message_zh) for f in report.findings]
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                 HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(case=variations())
 def test_a_package_both_engines_accept_fails_to_build(tmp_path_factory, case):
