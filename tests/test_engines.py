@@ -8,6 +8,7 @@ same findings — same code, file, row, field, value and message.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -112,3 +113,69 @@ def test_engines_agree_on_generated_broken_data(tmp_path_factory, edits):
     write_descriptor(folder, "2026-04-30", ["issues/2026.csv"])
     apply(folder, edits)
     assert_same(folder)
+
+
+# --- a corpus after the issue's list, through the command line: whole JSON reports and exit codes ----------
+
+def _blank_row(folder: Path) -> None:
+    with (folder / "inspections.csv").open("a", encoding="utf-8", newline="") as handle:
+        handle.write(",,,,,\n")
+
+
+def _row_of_spaces(folder: Path) -> None:
+    with (folder / "inspections.csv").open("a", encoding="utf-8", newline="") as handle:
+        handle.write(" , , , , , \n")
+
+
+def _year_files(folder: Path, evaluation_issue: str) -> None:
+    """issues in two year files; an evaluation refers to an issue of the other file (a foreign key across
+    the files of a multipart resource)."""
+    lines = (folder / "issues" / "2026.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "issues" / "2025.csv").write_text(lines[0] + "\n" + lines[1].replace("Q-001", "Q-2025-9").replace(
+        "2026-03-", "2025-03-") + "\n", encoding="utf-8")
+    write_descriptor(folder, "2026-04-30", ["issues/2025.csv", "issues/2026.csv"])
+    edit_cell(folder, "evaluations.csv", 3, "issue_id", evaluation_issue)
+
+
+CORPUS = {
+    "full-width-digits": (lambda f: edit_cell(f, "evaluations.csv", 2, "rating", "５"), []),
+    "exponent-in-integer": (lambda f: edit_cell(f, "surveys.csv", 2, "satisfied", "2e1"),
+                            [("type-error", "surveys.csv", 2, "satisfied", "2e1")]),
+    "exponent-in-number": (lambda f: edit_cell(f, "claims.csv", 2, "value", "4e0"), []),
+    "infinity-in-number": (lambda f: edit_cell(f, "claims.csv", 2, "value", "-Infinity"),
+                           [("number-out-of-range", "claims.csv", 2, "value", "-Infinity")]),
+    "impossible-date": (lambda f: edit_cell(f, "inspections.csv", 2, "inspected_on", "2026-02-30"),
+                        [("type-error", "inspections.csv", 2, "inspected_on", "2026-02-30")]),
+    "leap-day-of-a-common-year": (lambda f: (f / "holidays.csv").write_text("date,kind,name\n2025-02-29,holiday,春节\n",
+                                                                             encoding="utf-8"),
+                                  [("type-error", "holidays.csv", 2, "date", "2025-02-29")]),
+    "blank-row": (_blank_row, [("blank-row", "inspections.csv", 6, None, None)]),
+    "row-of-spaces": (_row_of_spaces, [  # not blank: its cells hold text, read as written
+        ("invisible-value", "inspections.csv", 6, "id", "U+0020"), ("type-error", "inspections.csv", 6, "inspected_on", " "),
+        ("foreign-key", "inspections.csv", 6, "issue_id", " "), ("invisible-value", "inspections.csv", 6, "issue_id", "U+0020"),
+        ("constraint-error", "inspections.csv", 6, "officer", " "), ("constraint-error", "inspections.csv", 6, "verdict", " ")]),
+    "foreign-key-across-year-files": (lambda f: _year_files(f, "Q-2025-9"), []),
+    "foreign-key-to-no-year-file": (lambda f: _year_files(f, "Q-2024-9"),
+                                    [("foreign-key", "evaluations.csv", 3, "issue_id", "Q-2024-9")]),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(CORPUS))
+def test_engines_disagree_in_exit_code_or_report(tiny, defect):
+    """`ledger validate --format json` with either engine: the same exit code and the same whole report
+    (every key of every finding: code, path, row, field, record, value, messages and fixes)."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    plant, expected = CORPUS[defect]
+    plant(tiny)
+    results = {engine: CliRunner().invoke(cli, ["validate", "--data", str(tiny), "--format", "json", "--no-cache",
+                                                "--engine", engine]) for engine in ("fast", "frictionless")}
+    assert results["fast"].exit_code == results["frictionless"].exit_code
+    assert results["fast"].output == results["frictionless"].output
+    report = json.loads(results["fast"].output)
+    errors = [(f["code"], f["path"], f["row"], f["field"], f["value"]) for f in report["findings"]
+              if f["severity"] == "error"]
+    assert errors == expected
+    assert results["fast"].exit_code == (1 if errors else 0)

@@ -46,6 +46,9 @@ ASPECTS = {  # key → how a maintainer calls it
     "falseValues": "“否”的写法", "required": "必填", "unique": "不重复", "pattern": "格式规则", "enum": "可选值",
     "minLength": "最短长度", "maxLength": "最长长度", "minimum": "最小值", "maximum": "最大值",
     "delimiter": "分隔符", "header": "表头行", "quoteChar": "引号",
+    "lineTerminator": "换行符", "doubleQuote": "引号转义（两个引号）", "skipInitialSpace": "分隔符后的空格",
+    "headerRows": "表头所在行", "headerJoin": "多行表头的连接符", "commentRows": "注释行", "commentChar": "注释符",
+    "headerCase": "表头区分大小写", "skipBlankRows": "跳过空行", "escapeChar": "转义符", "nullSequence": "空值写法",
 }
 ABSENT = "（无）"
 

@@ -7,6 +7,7 @@ URLs http(s) only) and ``scoring``. No third-party import, like descriptor.py.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 
@@ -76,8 +77,38 @@ def resource_findings(descriptor: dict, standard: dict) -> Iterator[fd.Finding]:
             yield fd.make("missing-resource", path=DESCRIPTOR, resource=name, title=res.get("title", name))
 
 
+# Table Dialect's defaults: how frictionless 5.21 reads a property a descriptor leaves out. The standard states
+# every one (so that no engine guesses); a descriptor may leave out those whose default is the standard's.
+DIALECT_DEFAULTS = {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "doubleQuote": True,
+                    "skipInitialSpace": False, "header": True, "headerRows": [1], "headerJoin": " ", "commentRows": [],
+                    "headerCase": True, "skipBlankRows": False}
+LINE_ENDS = ("\n", "\r\n")  # every reader (Python's csv, pyarrow) takes either: naming one changes no reading
+
+
+def as_read(descriptor: dict) -> dict:
+    """``descriptor`` (a copy) as a reader takes it: each CSV dialect in full (a property left out has its
+    default; either line end as LF), each numeric ``example`` as the text it stands for (the profiles want
+    text; ``3`` and ``"3"`` show the same example)."""
+    result = copy.deepcopy(descriptor)
+    for res in result["resources"]:
+        dialect = res.get("dialect", {})
+        if res.get("format", "csv") == "csv" and isinstance(dialect, dict):
+            res["dialect"] = DIALECT_DEFAULTS | dialect
+            if res["dialect"]["lineTerminator"] in LINE_ENDS:
+                res["dialect"]["lineTerminator"] = "\n"
+        schema = res.get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        for spec in fields if isinstance(fields, list) else []:
+            example = spec.get("example") if isinstance(spec, dict) else None
+            if isinstance(example, (int, float)) and not isinstance(example, bool):
+                spec["example"] = str(example)
+    return result
+
+
 def difference_findings(descriptor: dict, standard: dict) -> Iterator[fd.Finding]:
-    """Everything the standard fixes and the descriptor changes, one finding per difference."""
+    """Everything the standard fixes and the descriptor changes, one finding per difference (in what a
+    reader takes from them: see :func:`as_read`)."""
+    descriptor, standard = as_read(descriptor), as_read(standard)
     known = {res["name"] for res in standard["resources"]}
     mine = {k: v for k, v in descriptor.items() if k != "resources"} | {
         "resources": [res for res in descriptor["resources"] if res["name"] in known]}

@@ -70,8 +70,11 @@ FAST_CONSTRAINTS = {"required": FAST_TYPES, "unique": FAST_TYPES, "enum": FAST_T
 FAST_FIELD_KEYS = {"name", "type", "title", "description", "example", "categories", "categoriesOrdered",
                    "constraints", "rdfType", "format"}
 FAST_TYPE_KEYS = {"boolean": {"trueValues", "falseValues"}, "list": {"delimiter", "itemType"}}
-FAST_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "skipInitialSpace": False, "header": True}
-FAST_DIALECT_FREE = {"lineTerminator", "caseSensitiveHeader"}  # a reader of RFC 4180 takes either line end
+FAST_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "skipInitialSpace": False, "header": True,
+                "headerRows": [1], "commentRows": [], "skipBlankRows": False}
+# a reader of RFC 4180 takes either line end; header labels are checked by our own code in both engines; headerJoin
+# joins several header rows, and there is one
+FAST_DIALECT_FREE = {"lineTerminator", "caseSensitiveHeader", "headerCase", "headerJoin"}
 
 
 def unimplemented_feature(package: DataPackage, name: str) -> str | None:

@@ -27,13 +27,30 @@ def check_headers(package: DataPackage, facts: dict[str, list[FileFacts]],
     """The header of every file, from the bytes validation already read (``read``: at least the header record)."""
     for name, file_facts in facts.items():
         expected = [f["name"] for f in package.fields(name)]
+        dialect = package.resource(name).get("dialect")
+        if isinstance(dialect, dict) and dialect.get("header") is False:
+            continue  # no header row: frictionless reads the fields by position, and so do we
+        options = csv_options(dialect)
         for fact in file_facts:
-            yield from _header_findings(fact.file, _read_header(read(fact.file)), expected)
+            yield from _header_findings(fact.file, _read_header(read(fact.file), **options), expected)
 
 
-def _read_header(data: bytes) -> list[str]:
+def csv_options(dialect: object) -> dict:
+    """Python csv's reading options for a resource's CSV dialect, as frictionless reads it (RFC 4180 where it
+    is silent, or where it states what csv cannot take: frictionless rejects that descriptor)."""
+    stated = dialect if isinstance(dialect, dict) else {}
+    options = {"delimiter": stated.get("delimiter", ","), "quotechar": stated.get("quoteChar", '"'),
+               "doublequote": stated.get("doubleQuote", True), "skipinitialspace": stated.get("skipInitialSpace", False)}
+    try:
+        csv.reader([], **options)
+    except (TypeError, csv.Error):
+        return {}
+    return options
+
+
+def _read_header(data: bytes, **options) -> list[str]:
     with io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="") as handle:
-        return next(csv.reader(handle), [])
+        return next(csv.reader(handle, **options), [])
 
 
 def _header_findings(file: ResourceFile, header: list[str], expected: list[str]) -> Iterator[fd.Finding]:
