@@ -31,6 +31,11 @@ from pipeline.validate.scan_store import error_shape
 KEYS = "keys"  # the digest of a segment's key text, among its column digests
 
 
+def is_key_stage(name: str) -> bool:
+    """The key checks' stages: "keys:<resource>" (unique and primary keys) and "keys:<resource>:fk<n>"."""
+    return name == KEYS or name.startswith(KEYS + ":")
+
+
 class StageCache:
     """Stored results of the checks of one package state."""
 
@@ -58,7 +63,7 @@ class StageCache:
         """The stored result of check ``name``, or ``compute()``'s, stored."""
         key = self.key(name, columns)
         stored = self.cache.get_json(key, "stage.json")
-        if stored is not None and (self.errors_shape(stored) if name == KEYS else findings_shape(stored)):
+        if stored is not None and (self.errors_shape(stored) if is_key_stage(name) else findings_shape(stored)):
             return stored
         value = compute()
         self.cache.put_json(key, "stage.json", value)
