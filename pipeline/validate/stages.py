@@ -1,8 +1,8 @@
 """Checks across rows, files and resources, reused when exactly what they read is unchanged.
 
 After the per-segment work (scan.py) two kinds of checks remain that no segment
-can do alone: the key checks (unique and primary keys, foreign keys, on the key
-text of every resource) and the cross-field rules (rules.py, each on the ledger
+can do alone: the key checks (each resource's unique and primary keys on its key
+text, each foreign key on its two resources' key text: ``validate.key_checks``) and the cross-field rules (rules.py, each on the ledger
 columns it declares; derived columns count as the columns they come from,
 frames.DERIVED). Each result is stored under a key made of the tool version,
 the descriptor, the snapshot date, the check's name and the digests of the
