@@ -22,7 +22,7 @@ from pipeline.core.ledger import Ledger, base_columns, build_ledger, located, lo
 from pipeline.core.package import DataPackage, PackageError, load
 from pipeline.core.csv_read import TEXT, read_text_table
 from pipeline.validate.fast import ResourceText, handed_to_frictionless, structural_findings
-from pipeline.validate.keys import key_check_errors, key_field_names
+from pipeline.validate.keys import foreign_key_errors, key_errors, key_field_names, key_typed_values
 from pipeline.validate.files import STILL_READ, FileFacts, check_files, with_record_counts
 from pipeline.validate.records import with_record_ids
 from pipeline.validate.rules import RULES, consequences_dropped, failed_cells, rules_for, run_rule, run_rules
@@ -32,6 +32,7 @@ from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors
                                     Planner, personal_findings, personal_numbers, plan_files, validated_digests,
                                     work_files)
 from pipeline.validate.structural import check_headers, handed_over_findings, run_frictionless
+from pipeline.validate.translate import foreign_keys
 
 
 ENGINES = ("fast", "frictionless")
@@ -111,8 +112,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
             found, found_blank = local_file_errors(work, start)
             local[name] += found
             blank[name] |= found_blank
-    every_key = {name: {KEYS} for name in works}
-    keyed = stages.through(KEYS, every_key, lambda: key_check_errors(package, key_texts(package, works, starts)))
+    keyed = key_checks(package, works, starts, stages)
     handed = handed_to_frictionless(package)  # resources using a feature the fast engine lacks
     errors = {name: local[name] + keyed.get(name, []) for name in works if name not in handed}
     facts = {name: [FileFacts(work.file, work.records) for work in items] for name, items in works.items()}
@@ -133,6 +133,48 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
                                 lambda spec=spec: [f.to_dict() for f in run_rule(spec, ledger())])
         findings += consequences_dropped(spec, [fd.Finding(**item) for item in stored], failed, package)
     return findings, built[0] if built else None
+
+
+def key_checks(package: DataPackage, works: dict[str, list[FileWork]], starts: dict[str, list[int]],
+               stages: StageCache) -> dict[str, list[dict]]:
+    """Unique, primary-key and foreign-key errors of every resource, each check recalled or computed.
+
+    A resource's unique and primary-key checks read its own key text only; a foreign key reads the
+    key text of its resource and of the resource it refers to. Each is a stage of its own, so a pull
+    request that adds issues re-checks the issue ids and the references to and from issues, not the
+    primary key of the events (three million rows at a million issues). Within one resource the
+    checks need every row at once (a duplicate may sit in any other segment): they are not per segment.
+    Errors come back in the order ``key_check_errors`` gives them: per resource, its unique and
+    primary-key errors, then each foreign key's in the schema's order.
+    """
+    texts: dict[str, ResourceText] = {}
+    typed: dict[str, dict[str, pd.Series]] = {}
+
+    def text(name: str) -> ResourceText:  # read once, and only for a check computed again
+        if name not in texts:
+            texts[name] = key_texts(package, {name: works[name]}, starts)[name]
+        return texts[name]
+
+    def key_typed(name: str) -> dict[str, pd.Series]:
+        if name not in typed:
+            typed[name] = key_typed_values(package, text(name))
+        return typed[name]
+
+    found: dict[str, list[dict]] = {}
+    for name in works:
+        own = stages.through(f"{KEYS}:{name}", {name: {KEYS}},
+                             lambda name=name: {name: key_errors(package, text(name))[0]})
+        found[name] = list(own.get(name, []))
+    for name in works:
+        for number, fk in enumerate(foreign_keys(package, name)):
+            source = fk["reference"]["resource"]
+            if source not in works:
+                continue
+            reads = {name: {KEYS}, source: {KEYS}}
+            errors = stages.through(f"{KEYS}:{name}:fk{number}", reads, lambda name=name, fk=fk, source=source: {
+                name: foreign_key_errors(name, fk, {name: key_typed(name), source: key_typed(source)}, text(name))})
+            found[name] += errors.get(name, [])
+    return found
 
 
 def first_positions(items: list[FileWork]) -> list[int]:

@@ -281,14 +281,20 @@ def _constraint_checks(spec: dict, column: pd.Series, typed: pd.Series, valid: p
         elif key == "enum":
             if ftype == "string":
                 bad = ~column[valid].isin(constraints[key]).astype(bool)
-            else:
+            else:  # each distinct text read once: its value is the typed cell's
                 allowed = [reader(str(v)) for v in constraints[key]]
-                bad = ~typed[valid].map(lambda v, a=allowed: v in a).astype(bool)
+                yield key, _distinct_mask(column, valid, lambda text, a=allowed: reader(text) not in a)
+                continue
         else:
             bound = reader(str(constraints[key]))
             # NaN is within no bound (as frictionless has it); comparing it would raise
-            bad = typed[valid].map(lambda v, b=bound, k=key: v != v or (v < b if k == "minimum" else v > b)).astype(bool)
+            yield key, _distinct_mask(column, valid, lambda text, b=bound, k=key: _out_of_bound(reader(text), b, k))
+            continue
         yield key, bad.reindex(column.index, fill_value=False)
+
+
+def _out_of_bound(value, bound, key: str) -> bool:
+    return value != value or (value < bound if key == "minimum" else value > bound)
 
 
 def local_errors(package: DataPackage, name: str, table: TextTable, start: int) -> tuple[list[dict], set[int]]:

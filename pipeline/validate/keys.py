@@ -81,7 +81,19 @@ def _key_values(column: pd.Series) -> pd.Series:
     nothing), other typed values by repr (dates, tuples), all apart from text ("\0" first)."""
     if column.dtype != object and pd.api.types.is_string_dtype(column.dtype):
         return column.fillna("\0None")
-    return pd.Series([_comparable(v, i) for i, v in zip(column.index, column)], index=column.index, dtype=object)
+    # Each distinct value once: values pandas' hash table takes for equal are equal to Python (``==``
+    # and ``hash`` agree: 1, 1.0, Decimal("1.00") and True are one value), and so are their texts here;
+    # each KeyNaN is its own value (it is equal to nothing), missing values come back as code -1.
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    if not len(uniques):
+        return pd.Series("\0None", index=column.index, dtype=object)
+    texts = np.array([None if isinstance(u, KeyNaN) else _comparable(u, None) for u in uniques] + ["\0None"],
+                     dtype=object)
+    found = texts[codes]  # code -1: the last, "\0None"
+    nans = np.flatnonzero(found == None)  # noqa: E711  (elementwise)
+    if len(nans):  # each row's NaN is its own value
+        found[nans] = [_comparable(column.iat[i], column.index[i]) for i in nans]
+    return pd.Series(found, index=column.index, dtype=object)
 
 
 def _comparable(value: object, index: object) -> str:
@@ -173,17 +185,20 @@ def key_field_names(package: DataPackage, name: str) -> set[str]:
     return names
 
 
+def key_typed_values(package: DataPackage, text: ResourceText) -> dict[str, pd.Series]:
+    """The typed values of a resource's key fields (``key_field_names``), in the schema's order."""
+    keys = key_field_names(package, text.name)
+    return {spec["name"]: _key_typed(text.frame[spec["name"]], spec) for spec in package.fields(text.name)
+            if spec["name"] in keys}
+
+
 def key_errors(package: DataPackage, text: ResourceText) -> tuple[list[dict], dict[str, pd.Series]]:
     """Unique and primary-key errors of a resource, and its key fields' typed values."""
     fields = package.fields(text.name)
     errors: list[dict] = []
-    typed: dict[str, pd.Series] = {}
-    keys = key_field_names(package, text.name)
+    typed = key_typed_values(package, text)
     for number, spec in enumerate(fields, start=1):
-        if spec["name"] not in keys:
-            continue
-        typed[spec["name"]] = _key_typed(text.frame[spec["name"]], spec)
-        if spec.get("constraints", {}).get("unique"):
+        if spec["name"] in typed and spec.get("constraints", {}).get("unique"):
             errors += unique_errors(text, spec, number, typed[spec["name"]])
     primary = primary_key(package, text.name)
     if primary and not key_is_unique_field(package, text.name):

@@ -6,6 +6,27 @@ the row's own file and spreadsheet row. Values that failed their type check
 are missing here (already reported), and a rule's findings that read such a
 cell are dropped (``consequences_dropped``): one root cause, one finding — a
 date typed 2026/1/1 is a type error, not also "status resolved needs a date".
+
+Per row, per segment or whole (issue #21). Each rule's findings are stored under the digests of
+the columns it reads, segment by segment (validate/stages.py), and recomputed on the whole ledger
+when any of those segments changed. By meaning:
+
+- Row-local — a finding depends on its own row only (and on small whole tables: the calendar and
+  deadline rules behind ``due``, the code lists): ``issue_status_fields``, ``issue_date_order``,
+  ``issue_due_after_assigned``, ``dates_not_after_as_of``, ``devolved_item_rules``, ``survey_rules``,
+  ``region_code_shape``, ``claim_urls``, ``event_fields_by_type``. These could run on the changed
+  segments' rows alone; they still run whole, because the rules that read the same columns across
+  rows (below) need the whole ledger built in the same run anyway, and running them is the small part.
+- Lookups into another resource — the finding depends on its row and on the row it refers to:
+  ``issue_meeting_consistent``, ``department_lists_exist``, ``devolution_rules``, ``item_case_rules``,
+  ``evaluation_rules``, ``inspection_rules``, ``supervised_is_escalated``, ``duty_item_rules``. Not per
+  segment: an edit to an issue changes the findings of the evaluations, inspections and events of
+  that issue, wherever they are in their files.
+- Across rows of one resource: ``event_dates_in_order`` and ``event_extension_later`` (an event
+  against the previous event of its issue, by seq, in any segment) and ``calendar_coverage`` (a
+  count per year over every issue). Not per segment; ``calendar_coverage`` could be kept as counts
+  per segment and summed.
+Keys (unique, primary, foreign) are per resource and per foreign key: ``validate.key_checks``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Checks across rows, files and resources, reused when exactly what they read is unchanged.
 
 After the per-segment work (scan.py) two kinds of checks remain that no segment
-can do alone: the key checks (unique and primary keys, foreign keys, on the key
-text of every resource) and the cross-field rules (rules.py, each on the ledger
+can do alone: the key checks (each resource's unique and primary keys on its key
+text, each foreign key on its two resources' key text: ``validate.key_checks``) and the cross-field rules (rules.py, each on the ledger
 columns it declares; derived columns count as the columns they come from,
 frames.DERIVED). Each result is stored under a key made of the tool version,
 the descriptor, the snapshot date, the check's name and the digests of the
@@ -29,6 +29,11 @@ from pipeline.validate.scan import FileWork
 from pipeline.validate.scan_store import error_shape
 
 KEYS = "keys"  # the digest of a segment's key text, among its column digests
+
+
+def is_key_stage(name: str) -> bool:
+    """The key checks' stages: "keys:<resource>" (unique and primary keys) and "keys:<resource>:fk<n>"."""
+    return name == KEYS or name.startswith(KEYS + ":")
 
 
 class StageCache:
@@ -58,7 +63,7 @@ class StageCache:
         """The stored result of check ``name``, or ``compute()``'s, stored."""
         key = self.key(name, columns)
         stored = self.cache.get_json(key, "stage.json")
-        if stored is not None and (self.errors_shape(stored) if name == KEYS else findings_shape(stored)):
+        if stored is not None and (self.errors_shape(stored) if is_key_stage(name) else findings_shape(stored)):
             return stored
         value = compute()
         self.cache.put_json(key, "stage.json", value)
