@@ -200,3 +200,8 @@ def filter_options(rows: list[Cut], kinds: dict[str, str]) -> tuple[list[Option]
     dept_options = [Option(k or NONE_VALUE, label, n) for k, (label, n) in
                     sorted(dept_counts.items(), key=lambda kv: (kv[0] == "", -kv[1][1], kv[1][0], kv[0]))]
     return kind_options, dept_options
+
+
+def latest_reported(series: list[MonthLoad]) -> MonthLoad | None:
+    """The newest month of a series that has reports (None when none has)."""
+    return next((m for m in reversed(series) if m.reports), None)

@@ -20,6 +20,7 @@ from pipeline.render.env import render
 from pipeline.figures.breakdowns import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns, by_region,
                                        empty_figures, escalated_issues, issue_figures, issue_flags, issue_states,
                                        meetings_by_region, months, region_cross, region_rows)
+from pipeline.render.burden import town_trends
 from pipeline.render.duties import duty_context
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
 
@@ -64,6 +65,11 @@ class Context:
     def issue_groups(self) -> dict[str, np.ndarray]:
         """Region → positions of the issues placed at exactly it (one groupby, shared by every page)."""
         return by_region(self.ledger.issues)
+
+    @cached_property
+    def burden(self) -> dict[str, dict]:
+        """Township (street) → its 基层减负 trend (none without burden data)."""
+        return town_trends(self.ledger, sorted(self.linked))
 
     @cached_property
     def meeting_groups(self) -> dict[str, np.ndarray]:
@@ -209,7 +215,7 @@ def region_page(ctx: Context, code: str) -> str:
         open_rows=open_issue_rows(ledger, open_issues, names, below=code, limit=OPEN_LIMIT),
         open_total=len(open_issues), open_limit=OPEN_LIMIT,
         meetings=meeting_rows(ledger, meetings, names, below=code, limit=MEETING_LIMIT),
-        meeting_total=len(meetings), duties=duty_context(ledger, names, code, ctx.linked), root="../../../")
+        meeting_total=len(meetings), duties=duty_context(ledger, names, code, ctx.linked), burden=ctx.burden.get(code), root="../../../")
 
 
 def region_pages(ctx: Context) -> Iterator[tuple[str, str]]:
