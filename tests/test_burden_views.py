@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.figures.burden_views import (Cut, Demander, MonthLoad, Option, cut_list, demanders, filter_options,
-                                           month_span, monthly_series, town_series)
+                                           month_span, monthly_series, town_series,
+                                           latest_reported, uneven_coverage)
 
 AS_OF = pd.Timestamp("2026-03-15")
 KINDS = {"certificate": "证明事项", "report_form": "报表", "app": "政务应用程序", "work_group": "工作群",
@@ -71,6 +72,17 @@ def test_town_series_share_the_jurisdiction_span():
     assert series["990102"] == [MonthLoad("2026-01", None, None, None, 0), MonthLoad("2026-02", 5, 2, 1, 1),
                                 MonthLoad("2026-03", None, None, None, 0)]
     assert [m.reports for m in series["990103"]] == [0, 0, 0]
+
+
+def test_sum_over_changing_number_of_reports_is_flagged():
+    """A month summing two townships next to months summing one is not a rise in load: flagged."""
+    even = monthly_series(reports([("990101", "2026-01", 1, 1, 1), ("990101", "2026-03", 1, 1, 1)]), AS_OF)
+    uneven = monthly_series(reports([("990101", "2026-01", 1, 1, 1), ("990101", "2026-02", 1, 1, 1),
+                                     ("990102", "2026-02", 1, 1, 1)]), AS_OF)
+    assert (uneven_coverage(even), uneven_coverage(uneven)) == (False, True)
+    assert latest_reported(even) == MonthLoad("2026-03", 1, 1, 1, 1)
+    assert latest_reported(uneven) == MonthLoad("2026-02", 2, 2, 2, 2)
+    assert latest_reported([MonthLoad("2026-01", None, None, None, 0)]) is None
 
 
 CUTS = cuts([

@@ -205,3 +205,9 @@ def filter_options(rows: list[Cut], kinds: dict[str, str]) -> tuple[list[Option]
 def latest_reported(series: list[MonthLoad]) -> MonthLoad | None:
     """The newest month of a series that has reports (None when none has)."""
     return next((m for m in reversed(series) if m.reports), None)
+
+
+def uneven_coverage(series: list[MonthLoad]) -> bool:
+    """Whether the months with reports differ in how many reports they sum (their totals are then not
+    comparable month to month: a township that starts or stops reporting moves the sum)."""
+    return len({m.reports for m in series if m.reports}) > 1

@@ -24,7 +24,7 @@ import pandas as pd
 
 from pipeline.core.ledger import Ledger
 from pipeline.figures.burden_views import (NONE_VALUE, MonthLoad, cut_list, demanders, filter_options, latest_reported,
-                                           monthly_series, town_series)
+                                           monthly_series, town_series, uneven_coverage)
 from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.charts import Line, hbar_chart, line_chart
 from pipeline.render.env import render
@@ -77,7 +77,7 @@ def trend(series: list[MonthLoad], chart_id: str, title: str) -> dict | None:
                        chart_id=chart_id)
     return {"chart": chart, "rows": series, "first": series[0].month, "last": series[-1].month,
             "months": len(series), "latest": latest_reported(series),
-            "missing": [m.month for m in series if not m.reports]}
+            "missing": [m.month for m in series if not m.reports], "uneven": uneven_coverage(series)}
 
 
 def town_rows(ledger: Ledger, series: dict[str, list[MonthLoad]]) -> list[dict]:
