@@ -15,6 +15,7 @@ from pipeline.render.charts import Line, line_chart
 from pipeline.render.issues_pages import Context, region_page
 from pipeline.validate import validate
 from tests.conftest import make_tiny
+from tests.golden import check_golden
 from tests.test_burden_version import without_burden_package
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -130,3 +131,9 @@ def test_month_without_report_breaks_the_line():
     (path,) = re.findall(r'<path class="line-a" d="([^"]+)"/>', svg)
     assert [part[0] for part in path.split(" ") if part[0].isalpha()] == ["M", "M", "L"]
     assert svg.count("<circle") == 3
+
+
+@pytest.mark.parametrize("path", ["burden/index.md", "feeds/burden-cuts.xml"])
+def test_rendered_file_matches_golden(section, path):
+    content = section[path]
+    check_golden(f"burden_tiny/{path}", content.decode("utf-8") if isinstance(content, bytes) else content)
