@@ -39,7 +39,7 @@ def test_cut_list_newest_first_with_filter_keys(section):
     assert [re.search(r'data-kind="([^"]+)" data-department="([^"]+)"', r).groups() for r in rows] == [
         ("meeting", "-"), ("work_group", "-"), ("report_form", "jtj"), ("certificate", "zrzyj")]
     assert '<td data-label="提出要求的部门">示例市交通运输局</td>' in rows[2]
-    assert '<td data-label="范围">甲镇</td>' in rows[1]
+    assert '<td class="burden-nowrap" data-label="范围">甲镇</td>' in rows[1]
 
 
 def test_cut_filter_is_hidden_without_script(section):
@@ -137,3 +137,9 @@ def test_month_without_report_breaks_the_line():
 def test_rendered_file_matches_golden(section, path):
     content = section[path]
     check_golden(f"burden_tiny/{path}", content.decode("utf-8") if isinstance(content, bytes) else content)
+
+
+def test_line_chart_axis_has_whole_numbers():
+    """A top of 50 split in quarters would label the axis 12.5 and 37.5 (counts are whole)."""
+    svg = line_chart("t", ["a", "b"], [Line("文件", [31, 48], "line-a")], chart_id="x")
+    assert re.findall(r'text-anchor="end">([^<]+)</text>', svg) == ["0", "10", "20", "30", "40", "50"]

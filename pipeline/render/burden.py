@@ -122,7 +122,7 @@ def section_page(ledger: Ledger, metrics: dict[str, Metric]) -> str:
     ranking = demanders(ledger.burden_cuts, ledger.as_of, departments, kinds)
     charted = ranking.rows[:DEMANDERS_CHARTED]
     chart = hbar_chart("减负清单中各部门被列为提出要求方的事项数", [r.name for r in charted], [r.cuts for r in charted],
-                       chart_id="burden-demanders", unit="项") if charted else ""
+                       chart_id="burden-demanders-chart", unit="项") if charted else ""
     series = town_series(ledger.burden_reports, ledger.as_of, towns(ledger))
     return render("burden_index.md.j2", available=True, as_of=as_of, feed=FEED, root="../", cards=cards(metrics),
                   trend=trend(monthly_series(ledger.burden_reports, ledger.as_of), "burden-trend",

@@ -120,8 +120,10 @@ def line_chart(title: str, labels: list[str], lines: list[Line], *, chart_id: st
     every = max(1, math.ceil(len(labels) / 12))
     ticks = [{"x": round(MARGIN_LEFT + i * step + step / 2, 2), "label": label}
              for i, label in enumerate(labels) if i % every == 0]
-    grid = [{"y": round(MARGIN_TOP + plot_h - plot_h * k / 4, 2), "label": f"{top * k / 4:g}"} for k in range(5)]
-    legend = [{"x": MARGIN_LEFT + i * 150, "name": s.name, "css": s.css_class} for i, s in enumerate(lines)]
+    parts = 5 if f"{top:g}"[0] == "5" else 4  # 50 → 10, 20 …; 100 → 25, 50 …: whole numbers on the axis
+    grid = [{"y": round(MARGIN_TOP + plot_h - plot_h * k / parts, 2), "label": f"{top * k / parts:g}"}
+            for k in range(parts + 1)]
+    legend = [{"x": 8 + i * 105, "name": s.name, "css": s.css_class} for i, s in enumerate(lines)]  # seen on a phone
     return render("chart_lines.svg.j2", title=title, chart_id=chart_id, width=WIDTH, height=HEIGHT, lines=drawn,
                   ticks=ticks, grid=grid, legend=legend, left=MARGIN_LEFT, right=WIDTH - MARGIN_RIGHT,
                   baseline=MARGIN_TOP + plot_h)
