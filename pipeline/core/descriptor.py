@@ -222,6 +222,9 @@ VERSION_2_FIELDS = {"evaluations": ("contacted", "resolved_view")}
 # version-2 package that names neither burden resource is held to the standard without them, and one
 # that names either is held to both.
 BURDEN_RESOURCES = ("burden_reports", "burden_cuts")
+# … and the burden metrics a claim may name (claims.metric): not in the vocabulary of a package without them.
+BURDEN_METRICS = ("documents_received_12m", "meetings_attended_12m", "report_forms_12m", "burden_change_rate",
+                  "burden_cuts_count")
 
 
 def is_version_1(descriptor: object) -> bool:
@@ -243,7 +246,7 @@ def is_version_1(descriptor: object) -> bool:
 
 def version_1(standard: dict) -> dict:
     """The standard without what version 2 added."""
-    result = copy.deepcopy(standard)
+    result = without_burden(standard)
     result["resources"] = [res for res in result["resources"] if res["name"] not in VERSION_2_RESOURCES]
     for res in result["resources"]:
         added = VERSION_2_FIELDS.get(res["name"], ())
@@ -252,9 +255,15 @@ def version_1(standard: dict) -> dict:
 
 
 def without_burden(standard: dict) -> dict:
-    """The standard without the burden resources (a version-2 package from before issue #22)."""
+    """The standard without the burden resources and metrics (a package from before issue #22)."""
     result = copy.deepcopy(standard)
     result["resources"] = [res for res in result["resources"] if res["name"] not in BURDEN_RESOURCES]
+    for res in result["resources"]:
+        for spec in res["schema"]["fields"] if res["name"] == "claims" else ():
+            if spec["name"] == "metric" and "enum" in spec.get("constraints", {}):
+                spec["constraints"]["enum"] = [v for v in spec["constraints"]["enum"] if v not in BURDEN_METRICS]
+                if isinstance(spec.get("categories"), list):
+                    spec["categories"] = [c for c in spec["categories"] if c.get("value") not in BURDEN_METRICS]
     return result
 
 

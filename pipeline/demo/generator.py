@@ -124,12 +124,12 @@ def generate(out_dir: Path, *, issues: int = 3000, seed: int = 20261031,
     counts["duty_items"] = write_csv(out_dir / "duty_items.csv", fields["duty_items"],
                                      build_duty_items(random.Random(f"{seed}:duties"), units, items, devolutions, as_of))
     cuts = build_burden_cuts(random.Random(f"{seed}:burden-cuts"), units, as_of)
-    counts["burden_reports"] = write_csv(out_dir / "burden_reports.csv", fields["burden_reports"],
-                                         build_burden_reports(random.Random(f"{seed}:burden-reports"), units, cuts, as_of))
+    reports = build_burden_reports(random.Random(f"{seed}:burden-reports"), units, cuts, as_of)
+    counts["burden_reports"] = write_csv(out_dir / "burden_reports.csv", fields["burden_reports"], reports)
     counts["burden_cuts"] = write_csv(out_dir / "burden_cuts.csv", fields["burden_cuts"], cuts)
     counts["surveys"] = write_csv(out_dir / "surveys.csv", fields["surveys"],
                                   build_surveys(random.Random(f"{seed}:surveys"), world))
-    counts["claims"] = write_csv(out_dir / "claims.csv", fields["claims"], build_claims(world, items))
+    counts["claims"] = write_csv(out_dir / "claims.csv", fields["claims"], build_claims(world, items, reports, cuts))
 
     descriptor["as_of"] = as_of.isoformat()
     for resource in descriptor["resources"]:
