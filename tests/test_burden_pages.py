@@ -143,3 +143,34 @@ def test_line_chart_axis_has_whole_numbers():
     """A top of 50 split in quarters would label the axis 12.5 and 37.5 (counts are whole)."""
     svg = line_chart("t", ["a", "b"], [Line("文件", [31, 48], "line-a")], chart_id="x")
     assert re.findall(r'text-anchor="end">([^<]+)</text>', svg) == ["0", "10", "20", "30", "40", "50"]
+
+
+def test_section_metrics_link_their_definitions(section, tiny_ledger):
+    page = section["burden/index.md"]
+    metrics = compute_all(tiny_ledger)
+    for name in burden.METRIC_NAMES:
+        card = page.split(f'id="burden-{name}"', 1)[1].split("</section>", 1)[0]
+        assert f'<a href="../methodology/#def-{name}">定义</a>' in card
+    change = metrics["burden_change_rate"]
+    assert (change.numerator, change.denominator) == (837, 232)
+    card = page.split('id="burden-burden_change_rate"', 1)[1].split("</section>", 1)[0]
+    assert '<p class="ledger-value">+260.8%</p>' in card and '<p class="ledger-fraction">837 ÷ 232 − 1</p>' in card
+    card = page.split('id="burden-burden_cuts_count"', 1)[1].split("</section>", 1)[0]
+    assert metrics["burden_cuts_count"].value == 4 and '<p class="ledger-value">4</p>' in card
+
+
+def test_home_shows_burden_metrics_linking_to_the_section(tiny_ledger):
+    block = home.headline_block(tiny_ledger, compute_all(tiny_ledger))
+    part = block.split('id="home-burden"', 1)[1]
+    assert re.findall(r'<section class="ledger-card" id="home-burden-([a-z_0-9]+)"', part) == list(burden.METRIC_NAMES)
+    assert '<a href="methodology/#def-burden_change_rate">定义</a>' in part
+    assert '<p class="ledger-fraction">837 ÷ 232 − 1</p>' in part
+    assert '<a href="burden/">基层减负</a>' in part
+
+
+def test_bundled_section_matches_golden(bundled_demo):
+    """The section for the bundled demo (12 townships and streets over 24 months, 98 cuts)."""
+    _, ledger = validate(bundled_demo)
+    files = burden.render_section(ledger, compute_all(ledger)).files
+    check_golden("burden_bundled/burden/index.md", files["burden/index.md"])
+    check_golden("burden_bundled/feeds/burden-cuts.xml", files["feeds/burden-cuts.xml"].decode("utf-8"))
