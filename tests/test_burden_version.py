@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.core.cache import FileCache
-from pipeline.core.descriptor import BURDEN_RESOURCES, load_standard, names_burden, standard_for
+from pipeline.core.descriptor import (BURDEN_METRICS, BURDEN_RESOURCES, load_standard, names_burden,
+                                       standard_for, without_burden)
 from pipeline.validate import validate
 from tests.conftest import make_tiny
 
@@ -20,8 +21,9 @@ def without_burden_package(folder: Path, keep: tuple[str, ...] = ()) -> Path:
     it has after all)."""
     make_tiny(folder)
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["resources"] = [res for res in descriptor["resources"]
-                               if res["name"] not in BURDEN_RESOURCES or res["name"] in keep]
+    before = without_burden(load_standard())  # the standard as it was: no burden resources nor metrics
+    descriptor["resources"] = [res for res in before["resources"] if res["name"] != "issues"] + [
+        res for res in descriptor["resources"] if res["name"] == "issues" or res["name"] in keep]
     for name in BURDEN_RESOURCES:
         if name not in keep:
             (folder / f"{name}.csv").unlink()
@@ -61,3 +63,17 @@ def test_which_standard_a_descriptor_is_held_to(descriptor, expected):
     held = [res["name"] for res in standard_for(descriptor, load_standard())["resources"]]
     assert [name for name in held if name in BURDEN_RESOURCES] == expected
     assert names_burden(descriptor) is bool(set(BURDEN_RESOURCES) & {r["name"] for r in descriptor["resources"]})
+
+
+def test_claims_of_a_package_without_burden_cannot_name_burden_metrics(tmp_path):
+    folder = without_burden_package(tmp_path / "v2")
+    lines = (folder / "claims.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("metric")] = "burden_cuts_count"
+    (folder / "claims.csv").write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    report, _ = validate(folder, cache=FileCache(None))
+    assert [(f.path, f.row, f.field, f.code) for f in report.findings] == [("claims.csv", 2, "metric", "constraint-error")]
+    enum = next(f for res in load_standard()["resources"] if res["name"] == "claims"
+                for f in res["schema"]["fields"] if f["name"] == "metric")["constraints"]["enum"]
+    assert enum[-6:] == [*BURDEN_METRICS, "other"]

@@ -125,3 +125,21 @@ def test_bundled_burden_files_are_what_the_demo_writes(bundled):
                                             "documents_received": "48", "meetings_attended": "20",
                                             "report_forms": "23", "inspections_received": "",
                                             "work_groups": "27"}
+
+
+def test_burden_claims_hold_against_the_rows_or_not(bundled):
+    """C-009 the county's own cuts so far (agrees), C-010 the district's cuts of 2025 (overstated by six),
+    C-011 the city's load of the last 12 months against the 12 before, in % to one place (agrees)."""
+    claims = {c["id"]: c for c in bundled["claims"]}
+    cuts = bundled["burden_cuts"]
+    county = sum(1 for c in cuts if c["region_code"][:6] == "990121")
+    district_2025 = sum(1 for c in cuts if c["region_code"][:6] == "990102" and c["cut_on"][:4] == "2025")
+    assert [(claims[i]["metric"], float(claims[i]["value"])) for i in ("C-009", "C-010")] == [
+        ("burden_cuts_count", county), ("burden_cuts_count", district_2025 + 6)]
+    by_month = totals_by_month(bundled["burden_reports"])
+    now = sum(by_month[m] for m in months("2025-11", "2026-10"))
+    before = sum(by_month[m] for m in months("2024-11", "2025-10"))
+    assert claims["C-011"]["metric"] == "burden_change_rate" and claims["C-011"]["unit"] == "%"
+    assert float(claims["C-011"]["value"]) == round(100 * (now / before - 1), 1) < 0
+    assert claims["C-011"]["value"] in claims["C-011"]["quote"]
+    assert claims["R-C-02"]["metric"] == "burden_cuts_count" and claims["R-C-02"]["region_code"] == ""

@@ -90,7 +90,7 @@ def build_claims(world: World, items: list[dict], reports: list[dict] = (), cuts
                      "metric": metric, "value": value, "unit": unit, "period_start": first, "period_end": last,
                      "source_title": title, "source_publisher": "示例日报",
                      "source_date": min(last + DAY * 20, as_of) if last else as_of - DAY * 10,
-                     "source_url": None, "quote": quote.format(value=value, magnitude=abs(value or 0))})
+                     "source_url": None, "quote": quote.format(value=value)})
     return rows + reported_claims()
 
 
