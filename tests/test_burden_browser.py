@@ -13,6 +13,7 @@ import pytest
 from pipeline.build import BuildConfig, build
 from tests.browser import assert_clean, open_page, screenshot, serve
 from tests.conftest import make_tiny
+from tests.test_a11y import axe, serious  # noqa: F401  (the axe-core fixture and its filter)
 
 pytestmark = pytest.mark.browser
 
@@ -92,3 +93,14 @@ def test_township_trend_unreachable(tiny_site, chromium, viewport, name):
         screenshot(page, f"burden-town-{name}")
         assert_clean(watch, page, viewport)
         page.close()
+
+
+@pytest.mark.parametrize("viewport,name", VIEWPORTS)
+def test_burden_pages_inaccessible(tiny_site, chromium, axe, viewport, name):  # noqa: F811
+    """axe-core finds no serious or critical violation on the section and a township's trend."""
+    with serve(tiny_site) as base:
+        for path in ("/burden/", f"/issues/region/{JIA}/"):
+            page, watch = open_page(chromium, base, path, viewport)
+            assert serious(axe, page) == [], path
+            assert_clean(watch, page, viewport)
+            page.close()
