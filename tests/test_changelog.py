@@ -18,7 +18,7 @@ from tests.test_validate import edit_cell
 
 TINY_ROWS = {"regions": 6, "departments": 2, "holidays": 0, "deadline_rules": 3, "meetings": 3, "issues": 8,
              "issue_events": 4, "devolved_items": 4, "devolutions": 5, "item_cases": 4, "duty_items": 5,
-             "evaluations": 4, "surveys": 2, "inspections": 4, "claims": 1}
+             "evaluations": 4, "surveys": 2, "inspections": 4, "claims": 1, "burden_reports": 22, "burden_cuts": 4}
 
 
 def _changed(tiny: Path, tmp_path: Path) -> tuple[Path, str]:

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 ROWS = "#claims-table tbody tr"
 SHOWN = "#claims-table tbody tr:not([hidden])"
-TOTAL = 67  # 8 demo claims + 59 real ones
+TOTAL = 70  # 11 demo claims + 59 real ones
 
 
 def shown_ids(page) -> list[str]:
@@ -29,8 +29,8 @@ def test_filter_by_verdict_region_and_source(built_demo_site, chromium):
         assert page.locator("#claims-filter-status").inner_text() == f"显示 {TOTAL} / {TOTAL} 个报道数字"
 
         page.select_option("select[data-key=verdict]", "inconsistent")
-        assert shown_ids(page) == ["C-005", "C-006", "C-007"]
-        assert page.locator("#claims-filter-status").inner_text() == f"显示 3 / {TOTAL} 个报道数字"
+        assert shown_ids(page) == ["C-005", "C-006", "C-007", "C-010"]
+        assert page.locator("#claims-filter-status").inner_text() == f"显示 4 / {TOTAL} 个报道数字"
         assert page.url.endswith("/claims/?verdict=inconsistent")
         row = page.locator("#claim-C-005")
         assert "报道 − 台账 = +" in row.inner_text() and "pipeline." not in row.inner_text()
@@ -61,8 +61,8 @@ def test_a_filtered_address_opens_filtered_on_a_phone(built_demo_site, chromium)
         page = chromium.new_page(viewport={"width": 390, "height": 844})
         watch = PageWatch(page, base)
         page.goto(f"{base}/claims/?verdict=consistent", wait_until="networkidle")
-        expect(page.locator(SHOWN)).to_have_count(4)  # the script filters once it has run: wait for it, not for a tick
-        assert shown_ids(page) == ["C-001", "C-002", "C-003", "C-004"]
+        expect(page.locator(SHOWN)).to_have_count(6)  # the script filters once it has run: wait for it, not for a tick
+        assert shown_ids(page) == ["C-001", "C-002", "C-003", "C-004", "C-009", "C-011"]
         assert page.locator("select[data-key=verdict]").input_value() == "consistent"
         # On a phone every row is a card: no horizontal scrolling of the page.
         width = page.evaluate("document.documentElement.scrollWidth")

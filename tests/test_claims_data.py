@@ -117,14 +117,15 @@ def test_verdicts_in_the_demo_package(demo_dir):
     report, ledger = validate(demo_dir)
     assert report.valid
     checks = {c.claim.id: c for c in check_claims(ledger)}
-    assert len(checks) == 8 + 59
+    assert len(checks) == 11 + 59
     expected = {"C-001": "consistent", "C-002": "consistent", "C-003": "consistent", "C-004": "consistent",
-                "C-005": "inconsistent", "C-006": "inconsistent", "C-007": "inconsistent", "C-008": "no_value"}
+                "C-005": "inconsistent", "C-006": "inconsistent", "C-007": "inconsistent", "C-008": "no_value",
+                "C-009": "consistent", "C-010": "inconsistent", "C-011": "consistent"}  # C-009…011: 基层减负
     assert {k: checks[k].verdict for k in expected} == expected
     real = {k: c.verdict for k, c in checks.items() if k.startswith("R-")}
     assert {k for k, v in real.items() if v == "no_value"} == NO_VALUE
     assert {v for k, v in real.items() if k not in NO_VALUE} == {"unverifiable"}
-    assert verdict_counts(list(checks.values())) == {"consistent": 4, "inconsistent": 3, "unverifiable": 54,
+    assert verdict_counts(list(checks.values())) == {"consistent": 6, "inconsistent": 4, "unverifiable": 54,
                                                      "no_value": 6}
     internal = internal_checks(claims_of(ledger))
     assert {k: v.verdict for k, v in internal.items()} == {"R-C-11": "consistent", "R-C-15": "consistent"}
@@ -138,4 +139,6 @@ def test_other_metric_shown_as_other(demo_dir):
     assert checks["R-A-03"].reason == "“问责处理”在台账中没有对应的记录，无法核对。"
     assert checks["R-B-02"].reason == "“向基层下沉编制”在台账中没有对应的记录，无法核对。"
     assert checks["R-C-08"].reason == "“盖章证明 精简后”在台账中没有对应的记录，无法核对。"
-    assert sum(1 for c in checks.values() if c.reason.endswith("在台账中没有对应的记录，无法核对。")) == 46
+    # 45 of the 46 (R-C-02 累计为基层减负 names burden_cuts_count since issue #22: unverifiable for its place)
+    assert sum(1 for c in checks.values() if c.reason.endswith("在台账中没有对应的记录，无法核对。")) == 45
+    assert checks["R-C-02"].reason == "该地区不在本台账的区划表中（没有区划代码），台账中没有它的记录。"

@@ -400,7 +400,7 @@ def test_claims_hold_against_the_records_or_not(default_package):
     p = default_package
     demo_claims = [c for c in p["claims"] if c["id"].startswith("C-")]
     claims = {c["metric"]: c for c in demo_claims}
-    assert 6 <= len(demo_claims) <= 10
+    assert 6 <= len(demo_claims) <= 12  # three of them on burden reduction since issue #22 (tests/test_demo_burden.py)
     assert sum(1 for c in demo_claims if c["value"] == "") == 1
     in_2025 = [i for i in p["issues"] if i["raised_on"][:4] == "2025"]
     assert float(claims["issues_resolved"]["value"]) == sum(1 for i in in_2025 if i["status"] in DONE)

@@ -25,7 +25,7 @@ def demo_descriptor(bundled_demo) -> dict:
 def test_every_resource_of_the_standard_is_present():
     assert list(RESOURCES) == ["regions", "departments", "holidays", "deadline_rules", "meetings", "issues",
                                "issue_events", "devolved_items", "devolutions", "item_cases", "duty_items",
-                               "evaluations", "surveys", "inspections", "claims"]
+                               "evaluations", "surveys", "inspections", "claims", "burden_reports", "burden_cuts"]
 
 
 def test_package_metadata(demo_descriptor):

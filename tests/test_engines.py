@@ -57,13 +57,15 @@ def test_unknown_engine_is_refused(tiny):
 
 TABLES = ["regions.csv", "departments.csv", "meetings.csv", "issues/2026.csv", "issue_events.csv", "devolved_items.csv",
           "devolutions.csv", "item_cases.csv", "duty_items.csv", "evaluations.csv", "surveys.csv", "inspections.csv",
-          "claims.csv"]
+          "claims.csv", "burden_reports.csv", "burden_cuts.csv"]
 NASTY = st.sampled_from(["", " ", "0", "-1", "1.5", "1e3", "１２", "2026-02-30", "2026-3-5", "2026/03/05", "2026-13",
                          "true", "TRUE", "yes", "Q-001", "M-001", "jtj", "990121001000", "resolved", "已办结",
                          "x" * 130, "a;b", "jtj;;zrzyj", "\n", "路灯坏了", "TYG-01", "tyg-01", "None",
                          # version 2: event kinds, list types and dates that break their cross-field rules
                          "extended", "supervised", "reassigned", "cooperative", "returned_up", "village", "Q-004",
                          "2026-03-01", "2026-03-06", "2025-01-01",
+                         # burden: a month after as_of's, a village's code, a kind
+                         "2026-05", "990121001001", "certificate",
                          # values that validated and then broke (pipeline/core/values.py)
                          "NaN", "-Infinity", "1e309", "12345678901234567890", "١٢", "1_000", "+5", "05",
                          "TYG-01\n", "990121001000\n", "\u200b", "\u3000", "\ufeff\u2060"])

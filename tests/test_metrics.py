@@ -50,6 +50,13 @@ EXPECTED = {
     # Duty items: 乙镇's J001 removed 2026-03-31, before as_of; 甲镇's four are in force (S001 from 2026-02-01).
     "duty_items_active": Metric(4, 4, None),
     "duty_shared_share": Metric(2 / 4, 2, 4),  # P001 cooperative, S001 returned_up
+    # Burden reports 2025-05…2026-04: 甲镇 312 documents, 122 meetings, 205 forms; 乙镇 (from 2025-11) 99, 39, 60.
+    # The 12 months before (2024-05…2025-04): 甲镇's 2025-01…04 only, 112 + 45 + 75. All four cuts by as_of.
+    "documents_received_12m": Metric(411, 411, None),
+    "meetings_attended_12m": Metric(161, 161, None),
+    "report_forms_12m": Metric(265, 265, None),
+    "burden_change_rate": Metric(837 / 232 - 1, 837, 232),
+    "burden_cuts_count": Metric(4, 4, None),
 }
 
 

@@ -110,7 +110,7 @@ def test_a_cold_build_opens_each_data_file_five_times(demo_copy, tmp_path):
     """Once for validation (file checks, cut, hash, header, records), once for the export's checked copy."""
     with counted_opens(demo_copy) as opens:
         build(BuildConfig(data=demo_copy, out=tmp_path / "public", cache=FileCache(None)))
-    assert len(opens) == len(every_csv(demo_copy, 2)) == 16 and "issues/2026.csv" in opens  # 16: with version 2
+    assert len(opens) == len(every_csv(demo_copy, 2)) == 18 and "issues/2026.csv" in opens  # 18: with version 2 and burden
     assert dict(opens) == every_csv(demo_copy, 2)
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-SECTIONS = ["首页", "问题办理", "查询问题", "赋权事项", "报道核对", "满意度与核查", "排名", "数据下载", "方法说明", "参与贡献", "关于"]
+SECTIONS = ["首页", "问题办理", "查询问题", "赋权事项", "报道核对", "满意度与核查", "排名", "基层减负", "数据下载", "方法说明", "参与贡献", "关于"]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,8 @@ def _smallest_chart_text_px(page, selector: str) -> float:
     }""", selector)
 
 
-@pytest.mark.parametrize("path,chart", [("/", "svg#trend-monthly"), ("/items/", "figure.ledger-figure svg")])
+@pytest.mark.parametrize("path,chart", [("/", "svg#trend-monthly"), ("/items/", "figure.ledger-figure svg"),
+                                        ("/burden/", "svg#burden-trend")])
 def test_chart_text_is_at_least_11px_on_a_phone(chromium, site, path, chart):
     page, watch = open_page(chromium, site, path, PHONE)
     page.locator(chart).first.scroll_into_view_if_needed()

@@ -54,7 +54,7 @@ def test_a_version_1_package_was_refused_after_version_2(tmp_path, engine):
 
 def test_what_version_2_added_is_there_without_rows_for_the_figures(tmp_path):
     report, ledger = validate(version_1_package(tmp_path / "v1"), cache=FileCache(None))
-    assert [len(ledger.frames[name]) for name in VERSION_2_RESOURCES] == [0, 0]
+    assert [len(ledger.frames[name]) for name in VERSION_2_RESOURCES] == [0, 0, 0, 0]
     assert {"issue_id", "seq", "event", "on"} <= set(ledger.frames["issue_events"].columns)
     evaluations = ledger.frames["evaluations"]
     assert len(evaluations) > 0

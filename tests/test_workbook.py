@@ -161,7 +161,7 @@ def test_section_writes_every_template_and_lists_them(tiny_ledger):
     lists = code_lists(tiny_ledger.package, tiny_ledger.departments, tiny_ledger.regions)
     assert rendered.files["downloads/templates/issues.xlsx"] == template_bytes(tiny_ledger.package, "issues", lists)
     block = rendered.blocks["template-downloads"]
-    assert block.count("<li>") == 15  # one per resource of the standard
+    assert block.count("<li>") == 17  # one per resource of the standard
     size = round(len(rendered.files["downloads/templates/issues.xlsx"]) / 1024)
     assert (f'<li><a href="../downloads/templates/issues.xlsx" download>问题填报模板</a>'
             f"（<code>issues</code>：19 列，必填 9 列；{size} KB）</li>") in block

@@ -422,6 +422,13 @@ _ENTRIES = [
              "移出日期不得早于生效日期：改正其中有误的一个。",
              "An item cannot leave the list before it took effect: correct one of the dates.",
              group="跨字段规则", example_zh="生效日期 2025-06-30，移出日期却是 2025-03-01"),
+    CodeInfo("burden-level", "负担监测不属于乡镇（街道）",
+             "基层负担监测的{field_zh}（{field}）{value} 是{level_zh}，负担监测每行只记一个乡镇或街道。",
+             "Burden report field {field} is {value}, a {level}: burden reports are kept per township or street.",
+             "填写被监测的乡镇或街道的区划代码（以 000 结尾的 12 位代码）；县、村、社区的数字不单独成行。",
+             "Give the code of the township or street the month's load fell on; counties, villages and "
+             "communities have no rows of their own.",
+             group="跨字段规则", example_zh="把甲一村的文件数单列一行，区划代码写成了村的代码 990121001001"),
     CodeInfo("unreadable-file", "无法打开文件",
              "无法打开文件：{detail}",
              "The file cannot be opened: {detail}",

@@ -219,8 +219,15 @@ def load_standard() -> dict:
 # Version 2 of the standard only adds (data-standard.md, "Version 2 additions"): a package written to
 # version 1 — without these resources and these evaluations fields — stays valid, and is held to the
 # standard without them. A package with some of them is held to version 2 whole.
-VERSION_2_RESOURCES = ("issue_events", "duty_items")
+VERSION_2_RESOURCES = ("issue_events", "duty_items", "burden_reports", "burden_cuts")
 VERSION_2_FIELDS = {"evaluations": ("contacted", "resolved_view")}
+# Burden reduction (基层减负, issue #22) came to version 2 after forks had taken up the rest of it: a
+# version-2 package that names neither burden resource is held to the standard without them, and one
+# that names either is held to both.
+BURDEN_RESOURCES = ("burden_reports", "burden_cuts")
+# … and the burden metrics a claim may name (claims.metric): not in the vocabulary of a package without them.
+BURDEN_METRICS = ("documents_received_12m", "meetings_attended_12m", "report_forms_12m", "burden_change_rate",
+                  "burden_cuts_count")
 
 
 def is_version_1(descriptor: object) -> bool:
@@ -242,7 +249,7 @@ def is_version_1(descriptor: object) -> bool:
 
 def version_1(standard: dict) -> dict:
     """The standard without what version 2 added."""
-    result = copy.deepcopy(standard)
+    result = without_burden(standard)
     result["resources"] = [res for res in result["resources"] if res["name"] not in VERSION_2_RESOURCES]
     for res in result["resources"]:
         added = VERSION_2_FIELDS.get(res["name"], ())
@@ -250,9 +257,32 @@ def version_1(standard: dict) -> dict:
     return result
 
 
+def without_burden(standard: dict) -> dict:
+    """The standard without the burden resources and metrics (a package from before issue #22)."""
+    result = copy.deepcopy(standard)
+    result["resources"] = [res for res in result["resources"] if res["name"] not in BURDEN_RESOURCES]
+    for res in result["resources"]:
+        for spec in res["schema"]["fields"] if res["name"] == "claims" else ():
+            if spec["name"] == "metric" and "enum" in spec.get("constraints", {}):
+                spec["constraints"]["enum"] = [v for v in spec["constraints"]["enum"] if v not in BURDEN_METRICS]
+                if isinstance(spec.get("categories"), list):
+                    spec["categories"] = [c for c in spec["categories"] if c.get("value") not in BURDEN_METRICS]
+    return result
+
+
+def names_burden(descriptor: object) -> bool:
+    """True when the descriptor names either burden resource (a descriptor of any shape: False)."""
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    return isinstance(resources, list) and any(
+        isinstance(res, dict) and res.get("name") in BURDEN_RESOURCES for res in resources)
+
+
 def standard_for(descriptor: object, standard: dict) -> dict:
-    """The standard a descriptor is held to: version 1 for a version-1 package, else the whole standard."""
-    return version_1(standard) if is_version_1(descriptor) else standard
+    """The standard a descriptor is held to: version 1 for a version-1 package; version 2 without the
+    burden resources for a package that names neither of them; else the whole standard."""
+    if is_version_1(descriptor):
+        return version_1(standard)
+    return standard if names_burden(descriptor) or not isinstance(descriptor, dict) else without_burden(standard)
 
 
 def effective(descriptor: dict, standard: dict) -> dict:

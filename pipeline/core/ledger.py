@@ -26,7 +26,7 @@ DONE = ("resolved", "evaluated", "archived")
 ISSUE_ATTRIBUTES = ["region_code", "lead_department", "mechanism", "status", "resolved_on", "category", "tier"]
 ITEM_ATTRIBUTES = ["from_department", "power_type", "effective_on", "revoked_on"]
 MONTH_OF = {"issues": "raised_on", "meetings": "held_on", "evaluations": "evaluated_on",
-            "inspections": "inspected_on", "surveys": "period_end"}
+            "inspections": "inspected_on", "surveys": "period_end", "burden_cuts": "cut_on"}
 EVERY = "*"  # every column of a resource
 
 # What each column build_ledger adds is computed from: (resource, column) → {resource: columns}.
@@ -296,7 +296,7 @@ def build_ledger(package: DataPackage, frames: dict[str, pd.DataFrame] | None = 
     # Uptake is broken down by the item's department and power type.
     for name in ("devolutions", "item_cases"):
         frames[name] = attach(frames[name], "item_id", frames["devolved_items"], "id", ITEM_ATTRIBUTES, "item_")
-    # The month a row counts in, for monthly breakdowns (item_cases has its own).
+    # The month a row counts in, for monthly breakdowns (item_cases and burden_reports have their own).
     for name, column in MONTH_OF.items():
         if name != "issues":
             frames[name]["month"] = month_text(frames[name][column])

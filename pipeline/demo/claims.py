@@ -57,7 +57,7 @@ def reported_claims() -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def build_claims(world: World, items: list[dict]) -> list[dict]:
+def build_claims(world: World, items: list[dict], reports: list[dict] = (), cuts: list[dict] = ()) -> list[dict]:
     """Published figures: the demo's own (texts in demo_text.CLAIMS), some agreeing with the records and
     some not, then every real figure of pipeline/reported_claims.csv (real places: no region_code)."""
     as_of = world.as_of
@@ -80,11 +80,12 @@ def build_claims(world: World, items: list[dict]) -> list[dict]:
         "items_devolved": len(items),
         "satisfaction_rate": 99.3 if actual < 98 else round(actual - 3, 1),
     }
+    burden = burden_values(reports, cuts, periods, county, district, as_of)
     rows = []
     for number, (region, subject, metric, unit, period, title, quote) in enumerate(T.CLAIMS, 1):
         code, name = regions.get(region, ("", region))
         first, last = periods[period]
-        value = values.get(metric)
+        value = burden[(region, metric)] if (region, metric) in burden else values.get(metric)
         rows.append({"id": f"C-{number:03d}", "region_name": name, "region_code": code or None, "subject": subject,
                      "metric": metric, "value": value, "unit": unit, "period_start": first, "period_end": last,
                      "source_title": title, "source_publisher": "示例日报",
@@ -92,3 +93,22 @@ def build_claims(world: World, items: list[dict]) -> list[dict]:
                      "source_url": None, "quote": quote.format(value=value)})
     return rows + reported_claims()
 
+
+
+def burden_values(reports: list[dict], cuts: list[dict], periods: dict, county: str, district: str,
+                  as_of: dt.date) -> dict[tuple[str, str], float | int]:
+    """The burden claims' figures: the county's own cuts so far (agreeing), the district's cuts of the first
+    year overstated by six, and the city's load of the last 12 months against the 12 before, in % to one place."""
+    first, last = periods["year"]
+    own = sum(1 for c in cuts if c["region_code"] and c["region_code"][:6] == county[:6] and c["cut_on"] <= as_of)
+    district_year = sum(1 for c in cuts if c["region_code"] and c["region_code"][:6] == district[:6]
+                        and first <= c["cut_on"] <= last)
+    index = as_of.year * 12 + as_of.month - 1
+    month = lambda back: f"{(index - back) // 12:04d}-{(index - back) % 12 + 1:02d}"  # noqa: E731
+    recent, earlier = {month(b) for b in range(12)}, {month(b) for b in range(12, 24)}
+    load = ("documents_received", "meetings_attended", "report_forms")
+    now = sum(r[c] for r in reports if r["month"] in recent for c in load)
+    before = sum(r[c] for r in reports if r["month"] in earlier for c in load)
+    change = round(100 * (now / before - 1), 1) if before else None
+    return {("county", "burden_cuts_count"): own, ("district", "burden_cuts_count"): district_year + 6,
+            ("city", "burden_change_rate"): change}

@@ -6,11 +6,12 @@ so that the package can be regenerated and compared byte for byte; a package
 of real data has no such file): fictional regions (codes beginning with 99), city
 departments, the official rest days, meetings, issues (one file per year of
 ``raised_on``) with their handling events (issue_events), devolved items with
-their take-up, every township's and street's duty lists (duty_items), third-party
+their take-up, every township's and street's duty lists (duty_items) and monthly burden reports
+with the list of burden cuts (burden_reports, burden_cuts), third-party
 evaluations with the requesters' callback answers, surveys, inspections and a few
 published claims to check against the records. The modules: common (shared
 helpers), issues (meetings, issues, outcomes), history (events and callbacks),
-items (devolved items), duties (duty lists), claims (surveys and claims).
+items (devolved items), duties (duty lists), burden (burden reports and cuts), claims (surveys and claims).
 
 The data obeys the table schema and every cross-field rule of the data
 standard, so the site and the validator can be exercised end to end.
@@ -40,6 +41,7 @@ from pipeline.demo import text as T
 from pipeline.core.workdays import WorkCalendar, official_rest_days
 from pipeline.core.csv_write import write_csv
 from pipeline.core.layout import within_limit
+from pipeline.demo.burden import build_burden_cuts, build_burden_reports
 from pipeline.demo.claims import REPORTED_CLAIMS, build_claims, build_surveys
 from pipeline.demo.common import DAY, DEADLINE_RULES, START, World
 from pipeline.demo.duties import build_duty_items
@@ -128,9 +130,13 @@ def generate(out_dir: Path, *, issues: int = 3000, seed: int = 20261031,
                                      build_item_cases(rng, items, devolutions, as_of))
     counts["duty_items"] = write_csv(out_dir / "duty_items.csv", fields["duty_items"],
                                      build_duty_items(random.Random(f"{seed}:duties"), units, items, devolutions, as_of))
+    cuts = build_burden_cuts(random.Random(f"{seed}:burden-cuts"), units, as_of)
+    reports = build_burden_reports(random.Random(f"{seed}:burden-reports"), units, cuts, as_of)
+    counts["burden_reports"] = write_csv(out_dir / "burden_reports.csv", fields["burden_reports"], reports)
+    counts["burden_cuts"] = write_csv(out_dir / "burden_cuts.csv", fields["burden_cuts"], cuts)
     counts["surveys"] = write_csv(out_dir / "surveys.csv", fields["surveys"],
                                   build_surveys(random.Random(f"{seed}:surveys"), world))
-    counts["claims"] = write_csv(out_dir / "claims.csv", fields["claims"], build_claims(world, items))
+    counts["claims"] = write_csv(out_dir / "claims.csv", fields["claims"], build_claims(world, items, reports, cuts))
 
     descriptor["as_of"] = as_of.isoformat()
     for resource in descriptor["resources"]:

@@ -221,4 +221,11 @@ CLAIMS = [
      "第三方回访显示，示例县群众满意率达{value}%。"),
     ("示例市部分乡镇", "群众满意度", "survey_satisfaction_rate", None, None, "示例市部分乡镇治理见闻（示例）",
      "示例市部分乡镇群众满意度明显提升，基层治理效能持续增强。"),
+    # 基层减负: the county's own cuts, agreeing; the district's 2025 cuts, overstated; the city's load against the year before.
+    ("county", "累计为基层减负", "burden_cuts_count", "项", None, "示例县持续为基层减负（示例）",
+     "示例县坚持“无必要、不需报”，累计为基层减负{value}项。"),
+    ("district", "为基层减负", "burden_cuts_count", "项", "year", "示例区整治形式主义为基层减负（示例）",
+     "示例区全年精简证明、报表、政务APP和工作群等，为基层减负{value}项。"),
+    ("city", "乡镇（街道）收到文件、参加会议、填报报表合计同比变化", "burden_change_rate", "%", None,
+     "示例市发文开会动态监测通报（示例）", "全市乡镇（街道）近一年收到的文件、参加的会议和填报的报表合计同比{value}%，基层负担明显减轻。"),
 ]

@@ -50,10 +50,12 @@ RESOURCE = {
     "response_rate": "evaluations", "solved_rate": "evaluations", "satisfied_rate": "evaluations",
     "composite_score": "evaluations", "returned_rate": "issues", "reopened_rate": "issues", "extended_rate": "issues",
     "duty_items_active": "duty_items", "duty_shared_share": "duty_items",
+    "documents_received_12m": "burden_reports", "meetings_attended_12m": "burden_reports",
+    "report_forms_12m": "burden_reports", "burden_change_rate": "burden_reports", "burden_cuts_count": "burden_cuts",
 }
 # Dated rows fall in a period by this column.
 PERIOD_COLUMN = {"issues": "raised_on", "meetings": "held_on", "evaluations": "evaluated_on",
-                 "inspections": "inspected_on"}
+                 "inspections": "inspected_on", "burden_cuts": "cut_on"}
 # What the period of a claim means for each resource (shown on the claims and methodology pages: Chinese
 # words only, no column names — readers do not know them; the data dictionary maps titles to columns).
 PERIOD_MEANING = {
@@ -65,14 +67,18 @@ PERIOD_MEANING = {
     "surveys": "调查期间完全落在统计期间之内的调查",
     "devolved_items": "统计期间最后一天的状态：把它当作截止日计算；期间起始日不起作用",
     "duty_items": "统计期间最后一天的状态：把它当作截止日计算；期间起始日不起作用",
+    "burden_reports": "统计期间最后一天所在月份及之前的12个自然月（变化率再比较此前12个月）：把它当作截止日计算；期间起始日不起作用",
+    "burden_cuts": "取消日期在统计期间内的减负事项",
 }
 # Metrics that describe a state on a day: computed at the period's last day.
 STATE_AT_END = frozenset({"items_devolved", "items_zero_use", "duty_items_active", "duty_shared_share"})
+# Metrics over the 12 months ending with the month of the day figures are taken: computed at the period's last day.
+WINDOW_AT_END = frozenset({"documents_received_12m", "meetings_attended_12m", "report_forms_12m", "burden_change_rate"})
 # States the records keep only for the snapshot date (no history of statuses or reviews).
 LATEST_STATE_ONLY = frozenset({"overdue_open", "items_review_overdue"})
 RESOURCE_ZH = {"issues": "问题", "meetings": "会议与夜访", "devolved_items": "赋权事项", "item_cases": "办件量",
                "evaluations": "第三方评价", "surveys": "满意度调查", "inspections": "体验官核查",
-               "duty_items": "履职事项"}
+               "duty_items": "履职事项", "burden_reports": "基层负担监测", "burden_cuts": "减负事项"}
 
 # A published rate and the published counts it derives from, in the same source:
 # rate claim id → (numerator claim id, denominator claim id).
@@ -207,7 +213,7 @@ def period_scope(ledger: Ledger, start: str | None, end: str | None) -> Ledger:
 
 def claim_scope(ledger: Ledger, claim: Claim) -> Ledger:
     """The claim's region (with everything below it) and period."""
-    start = None if claim.metric in STATE_AT_END else claim.period_start
+    start = None if claim.metric in STATE_AT_END | WINDOW_AT_END else claim.period_start
     return period_scope(scope(ledger, region=claim.region_code), start, claim.period_end)
 
 
@@ -215,6 +221,8 @@ def record_count(scoped: Ledger, resource: str) -> int:
     frame = scoped.frames[resource]
     if resource in ("devolved_items", "duty_items"):  # items that had taken effect by the day the state is taken
         return int((frame["effective_on"] <= scoped.as_of).sum())
+    if resource == "burden_reports":  # the monthly reports up to the month of the day figures are taken
+        return int((frame["month"].fillna("9999-99") <= scoped.as_of.strftime("%Y-%m")).sum())
     return len(frame)
 
 
@@ -256,6 +264,9 @@ def compare(claim: Claim, computed: Metric) -> tuple[str, Fraction, Fraction]:
     if kind == "rate":
         value = rate_points(computed.numerator, computed.denominator)
         return ("consistent" if within_tolerance(claimed, value) else "inconsistent"), value, claimed - value
+    if kind == "change":  # a change published in % (−20 % = a fifth less), compared like a rate
+        value = rate_points(computed.numerator, computed.denominator) - 100
+        return ("consistent" if within_tolerance(claimed, value) else "inconsistent"), value, claimed - value
     value = exact(computed.value)
     if kind == "days":  # a median is compared at the precision the source printed
         same = round_half_up(value, decimals(claim.value)) == claimed
@@ -283,13 +294,13 @@ def check_claim(ledger: Ledger, claim: Claim) -> Check:
     if claim.metric in LATEST_STATE_ONLY and claim.period_end and claim.period_end < as_of:
         return Check(claim, "unverifiable", f"台账只保存数据截止日的状态，无法还原 {claim.period_end} 当天的状态。",
                      region_name=name)
-    if METRICS[claim.metric].kind == "rate" and claim.unit != "%":
+    if METRICS[claim.metric].kind in ("rate", "change") and claim.unit != "%":
         return Check(claim, "unverifiable", "比率应以百分数（单位 %）报道，才能与台账比较。", region_name=name)
     scoped = claim_scope(ledger, claim)
     resource = RESOURCE[claim.metric]
     records = record_count(scoped, resource)
     # Item states are taken at the period's end; issue statuses are those at the snapshot date.
-    state_day = scoped.as_of.strftime("%Y-%m-%d") if claim.metric in STATE_AT_END else as_of
+    state_day = scoped.as_of.strftime("%Y-%m-%d") if claim.metric in STATE_AT_END | WINDOW_AT_END else as_of
     if records == 0:
         return Check(claim, "unverifiable", f"该地区在统计期间内没有{RESOURCE_ZH[resource]}记录。",
                      region_name=name, as_of=state_day, records=0)

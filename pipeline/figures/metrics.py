@@ -315,6 +315,9 @@ def is_dispute(inspections: pd.DataFrame) -> pd.Series:
 # The version 2 metrics, registered after these (the methodology's order).
 from pipeline.figures.callbacks import (  # noqa: E402,F401
     DEFAULT_SCORING, DUTY_DIMS, active_duties, composite_of, composite_score, duty_items_active, duty_shared_share, extended_rate, reopened_rate, response_rate, returned_rate, satisfied_rate, scoring, solved_rate)
+# The burden metrics (基层减负), registered after those.
+from pipeline.figures.burden import (  # noqa: E402,F401
+    burden_change_rate, burden_cuts_count, documents_received_12m, meetings_attended_12m, report_forms_12m)
 
 
 def compute_all(ledger: Ledger) -> dict[str, Metric]:

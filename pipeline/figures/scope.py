@@ -19,10 +19,12 @@ from pipeline.figures.metrics import METRICS, Metric
 COLUMNS: dict[str, dict[str, str]] = {
     "region": {"issues": "region_code", "meetings": "region_code", "devolutions": "region_code",
                "item_cases": "region_code", "evaluations": "issue_region_code",
-               "inspections": "issue_region_code", "surveys": "region_code", "duty_items": "region_code"},
+               "inspections": "issue_region_code", "surveys": "region_code", "duty_items": "region_code",
+               "burden_reports": "region_code", "burden_cuts": "region_code"},
     "department": {"issues": "lead_department", "devolved_items": "from_department",
                    "devolutions": "item_from_department", "item_cases": "item_from_department",
-                   "evaluations": "issue_lead_department", "inspections": "issue_lead_department"},
+                   "evaluations": "issue_lead_department", "inspections": "issue_lead_department",
+                   "burden_cuts": "department"},
     "mechanism": {"issues": "mechanism", "meetings": "mechanism", "evaluations": "issue_mechanism",
                   "inspections": "issue_mechanism"},
     "month": {"issues": "month", "meetings": "month", "item_cases": "month", "evaluations": "month",
@@ -49,7 +51,10 @@ def _mask(ledger: Ledger, resource: str, dimension: str, value: str) -> pd.Serie
     if column is None:
         return None
     if dimension == "region":
-        return frame[column].isin(ledger.region_codes(value))
+        inside = frame[column].isin(ledger.region_codes(value))
+        if resource == "burden_cuts" and value in set(ledger.regions.loc[ledger.regions["parent_code"].isna(), "code"]):
+            inside |= frame[column].isna()  # a cut without a region is the whole jurisdiction's
+        return inside
     return frame[column].eq(value)
 
 
@@ -94,7 +99,7 @@ def metric_columns() -> dict[str, list[str]]:
 METRIC_COLUMNS: dict[str, list[str]] = metric_columns()
 # The dates a claim's period is taken by (pipeline.figures.claims.PERIOD_COLUMN; a test pins that they agree).
 PERIOD_COLUMNS = {"issues": "raised_on", "meetings": "held_on", "evaluations": "evaluated_on",
-                  "inspections": "inspected_on"}
+                  "inspections": "inspected_on", "burden_cuts": "cut_on"}
 CODED = ["resolved_at_level", "verdict"]  # codes compared with eq/isin only, besides the dimension columns
 
 

@@ -33,6 +33,7 @@ SECTIONS = [
     "pipeline.render.outcomes",
     "pipeline.render.officers",
     "pipeline.render.rankings",
+    "pipeline.render.burden",
     "pipeline.render.excel_templates",
 ]
 # Renders from the export's manifest: ``stream(ledger, manifest)``.

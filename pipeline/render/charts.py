@@ -87,3 +87,43 @@ def hbar_chart(title: str, labels: list[str], values: list[float], *, chart_id: 
                      "value_x": round(label_w + w + 4, 2), "value": shown, "tip": f"{label}：{shown}"})
     return render("chart_hbars.svg.j2", title=title, chart_id=chart_id, width=width, height=height, rows=rows,
                   css=css_class, label_x=round(label_w - 6, 2))
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    values: list[float | None]  # None: no data for that label (the line breaks there, never drops to 0)
+    css_class: str  # line-a, line-b, line-c: colour and dash pattern from the stylesheet
+
+
+def line_chart(title: str, labels: list[str], lines: list[Line], *, chart_id: str, unit: str = "") -> str:
+    """One line per series over the labels (months), each point marked and titled with its value.
+
+    A missing value breaks the line; the series differ in dash pattern as well as colour."""
+    top = nice_ceiling(max((v for s in lines for v in s.values if v is not None), default=0))
+    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    step = plot_w / max(len(labels), 1)
+    drawn = []
+    for s in lines:
+        points, path, pen_down = [], [], False
+        for index, value in enumerate(s.values):
+            if value is None:
+                pen_down = False
+                continue
+            x = round(MARGIN_LEFT + index * step + step / 2, 2)
+            y = round(MARGIN_TOP + plot_h - plot_h * value / top, 2)
+            path.append(f"{'L' if pen_down else 'M'}{x} {y}")
+            pen_down = True
+            points.append({"x": x, "y": y, "tip": f"{labels[index]} {s.name}：{value:g}{unit}"})
+        drawn.append({"css": s.css_class, "d": " ".join(path), "points": points})
+    every = max(1, math.ceil(len(labels) / 12))
+    ticks = [{"x": round(MARGIN_LEFT + i * step + step / 2, 2), "label": label}
+             for i, label in enumerate(labels) if i % every == 0]
+    parts = 5 if f"{top:g}"[0] == "5" else 4  # 50 → 10, 20 …; 100 → 25, 50 …: whole numbers on the axis
+    grid = [{"y": round(MARGIN_TOP + plot_h - plot_h * k / parts, 2), "label": f"{top * k / parts:g}"}
+            for k in range(parts + 1)]
+    legend = [{"x": 8 + i * 105, "name": s.name, "css": s.css_class} for i, s in enumerate(lines)]  # seen on a phone
+    return render("chart_lines.svg.j2", title=title, chart_id=chart_id, width=WIDTH, height=HEIGHT, lines=drawn,
+                  ticks=ticks, grid=grid, legend=legend, left=MARGIN_LEFT, right=WIDTH - MARGIN_RIGHT,
+                  baseline=MARGIN_TOP + plot_h)

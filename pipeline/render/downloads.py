@@ -15,6 +15,7 @@ from pipeline.figures.scope import metric_ledger
 from pipeline.contribute.changelog import load_releases
 from pipeline.core import project
 from pipeline.render.api import ENDPOINTS, api_files
+from pipeline.render.burden import FEED as BURDEN_FEED, available as burden_available
 from pipeline.render.feeds import LIMIT, feed_files, township_codes
 from pipeline.render.rankings import feed_path, ranked_units
 from pipeline.core.ledger import Ledger
@@ -53,6 +54,8 @@ def api_page(ledger: Ledger, files: dict[str, str | bytes]) -> str:
     feeds = [{"path": path, "title": title} for path, title in (
         ("feeds/resolved.xml", "最近办结的问题（全部）"), ("feeds/items.xml", "赋权事项的下放与收回"),
         ("feeds/claims.xml", "公开报道的数据"))]
+    if burden_available(ledger):
+        feeds.append({"path": BURDEN_FEED, "title": "基层减负清单"})
     towns = [{"path": f"feeds/resolved-{code}.xml", "title": name} for code, name in township_codes(ledger)]
     towns += [{"path": feed_path(code), "title": f"{name}：回访排名"} for code, name in ranked_units(ledger)]
     return render("api_page.md.j2", endpoints=endpoints, feeds=feeds, towns=towns, limit=LIMIT,

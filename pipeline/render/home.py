@@ -10,6 +10,7 @@ from pipeline.demo.manifest import MANIFEST
 from pipeline.core.ledger import Ledger
 from pipeline.figures.breakdowns import monthly_counts
 from pipeline.figures.metrics import METRICS, Metric
+from pipeline.render.burden import home_context
 from pipeline.render.charts import Series, bar_chart
 from pipeline.render.env import render
 from pipeline.render.section import Block, File, Part, Rendered, collect
@@ -47,7 +48,7 @@ def trend_block(ledger: Ledger) -> str:
 
 def headline_block(ledger: Ledger, metrics: dict[str, Metric]) -> str:
     return render("block_headline.html.j2", cards=headline_cards(metrics), as_of=ledger.as_of.strftime("%Y-%m-%d"),
-                  title=ledger.package.descriptor.get("title", ""))
+                  title=ledger.package.descriptor.get("title", ""), burden=home_context(ledger, metrics))
 
 
 def demo_notice_block(ledger: Ledger) -> str:

@@ -20,6 +20,7 @@ from pipeline.render.env import render
 from pipeline.figures.breakdowns import (ISSUE_METRICS, MEETING_METRICS, Figures, all_breakdowns, by_region,
                                        empty_figures, escalated_issues, issue_figures, issue_flags, issue_states,
                                        meetings_by_region, months, region_cross, region_rows)
+from pipeline.render.burden import town_trends
 from pipeline.render.duties import duty_context
 from pipeline.figures.rankings import HistoryPoint, history, rankings
 from pipeline.render.rankings import township_ranking
@@ -71,6 +72,11 @@ class Context:
     def ranking_history(self) -> dict[str, list[HistoryPoint]]:
         """Township or street → its row in every ranking period (the 排名 section computes the same)."""
         return history(rankings(self.ledger))
+
+    @cached_property
+    def burden(self) -> dict[str, dict]:
+        """Township (street) → its 基层减负 trend (none without burden data)."""
+        return town_trends(self.ledger, sorted(self.linked))
 
     @cached_property
     def meeting_groups(self) -> dict[str, np.ndarray]:
@@ -217,7 +223,8 @@ def region_page(ctx: Context, code: str) -> str:
         open_total=len(open_issues), open_limit=OPEN_LIMIT,
         meetings=meeting_rows(ledger, meetings, names, below=code, limit=MEETING_LIMIT),
         meeting_total=len(meetings), duties=duty_context(ledger, names, code, ctx.linked),
-        ranking=township_ranking(ledger, code, ctx.ranking_history.get(code)), root="../../../")
+        ranking=township_ranking(ledger, code, ctx.ranking_history.get(code)), burden=ctx.burden.get(code),
+        root="../../../")
 
 
 def region_pages(ctx: Context) -> Iterator[tuple[str, str]]:
