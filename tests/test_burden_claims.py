@@ -41,7 +41,8 @@ def test_burden_claim_of_a_place_without_cuts_is_unverifiable(tiny_ledger):
 def test_burden_claim_without_a_region_code_is_unverifiable(tiny_ledger):
     # 青海省税务系统 累计为基层减负 25 项 (R-C-02): the metric matches, the place is not in the ledger
     check = check_claim(tiny_ledger, claim("burden_cuts_count", 25, None))
-    assert check.verdict == "unverifiable" and check.computed is None
+    assert (check.verdict, check.reason) == ("unverifiable", "该地区不在本台账的区划表中（没有区划代码），台账中没有它的记录。")
+    assert check.resource == "burden_cuts" and check.computed is None
 
 
 def test_twelve_month_claim_is_taken_at_the_period_end(tiny_ledger):

@@ -22,7 +22,7 @@ def test_contributing_page_lists_templates_and_every_code(built_demo_site, chrom
         page.goto(f"{base}/contributing/", wait_until="networkidle")
         assert page.locator("h1").first.inner_text() == "参与贡献：从 Excel 表格到公开数据"
         links = page.locator("ul.ledger-templates a")
-        assert links.count() == 15  # one per resource a clerk fills, version 2's issue_events and duty_items included
+        assert links.count() == 17  # one per resource a clerk fills, version 2's issue_events, duty_items, burden_reports and burden_cuts included
         assert links.nth(5).inner_text() == "问题填报模板"
         href = links.nth(5).get_attribute("href")
         with urllib.request.urlopen(f"{base}/contributing/{href}") as response:  # the link resolves to the workbook

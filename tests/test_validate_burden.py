@@ -48,6 +48,8 @@ def flat(findings: list[fd.Finding]) -> list[tuple]:
 
 def test_the_tiny_burden_rows_are_valid(tiny):
     assert both(tiny) == []
+    _, ledger = validate(tiny, engine="fast")
+    assert (len(ledger.frames["burden_reports"]), len(ledger.frames["burden_cuts"])) == (22, 4)
 
 
 def test_every_defect_has_its_test():
