@@ -152,14 +152,19 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path) -> int:
     return sum(1 for _ in site_out.rglob("*.html"))
 
 
-def site_stage_key(config: BuildConfig, ledger: Ledger) -> str:
+def site_stage_key(config: BuildConfig, ledger: Ledger) -> str | None:
     """What the built site depends on: the descriptor, the data files' SHA-256s as validation read them,
-    whether the package is demo output, the site sources, mkdocs.yml and the code
-    (pipeline/core/stage_cache.py). The same key, the same bytes."""
+    whether the package is demo output, the site sources, mkdocs.yml, the code (pipeline/core/stage_cache.py)
+    and the stage functions this build runs. The same key, the same bytes. None (no reuse) without a
+    cache or without the digests of a real validation."""
+    if config.cache is None or config.cache.root is None or not isinstance(ledger, Ledger) or not ledger.validated:
+        return None
+    stages = " ".join(f"{fn.__module__}.{fn.__qualname__}" for fn in
+                      (compute_all, export_downloads, render_all, inject_blocks, run_mkdocs))
     descriptor = json.dumps(ledger.package.descriptor, sort_keys=True, ensure_ascii=False)
     files = json.dumps(sorted(ledger.validated.items()), ensure_ascii=False)
     demo = ledger.package.root / DEMO_MANIFEST  # its presence shows the demo-data notice on the home page
-    return stage_cache.key("site", stage_cache.code_digest(), descriptor, ledger.package.as_of.isoformat(), files,
+    return stage_cache.key("site", stage_cache.code_digest(), stages, descriptor, ledger.package.as_of.isoformat(), files,
                            f"demo {demo.is_file()}", stage_cache.folder_digest(config.site),
                            stage_cache.file_sha256(config.mkdocs_yml))
 

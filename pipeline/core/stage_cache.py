@@ -107,7 +107,7 @@ def file_sha256(path: Path) -> str:
 
 # --- trees: a stage's whole output folder -------------------------------------------------------------
 
-def restore_tree(cache: FileCache | None, kind: str, entry_key: str, target: Path) -> bool:
+def restore_tree(cache: FileCache | None, kind: str, entry_key: str | None, target: Path) -> bool:
     """The tree stored under ``entry_key`` linked into the empty or missing folder ``target``; False (and
     ``target`` left empty) when there is no sound entry."""
     folder = None if cache is None else cache.folder(entry_key, f"stages/{kind}")
@@ -136,7 +136,7 @@ def restore_tree(cache: FileCache | None, kind: str, entry_key: str, target: Pat
     return True
 
 
-def store_tree(cache: FileCache | None, kind: str, entry_key: str, source: Path) -> None:
+def store_tree(cache: FileCache | None, kind: str, entry_key: str | None, source: Path) -> None:
     """Keep ``source``'s files (linked where the file system allows) under a sealed record, replacing the
     older entry of ``kind``. A failure to store is not an error: the next run does the work again."""
     folder = None if cache is None else cache.folder(entry_key, f"stages/{kind}")
