@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -121,11 +122,15 @@ def restore_tree(cache: FileCache | None, kind: str, entry_key: str | None, targ
     if not _record_shape(record):
         return False
     files = record["files"]
+
+    def intact(item: list) -> bool:
+        stored = folder / "tree" / item[0]  # type: ignore[operator]
+        return (not stored.is_symlink() and stored.is_file() and stored.stat().st_size == item[1]
+                and file_sha256(stored) == item[2])
+
     try:
-        for rel, size, sha256 in files:
-            stored = folder / "tree" / rel
-            if stored.is_symlink() or not stored.is_file() or stored.stat().st_size != size \
-                    or file_sha256(stored) != sha256:
+        with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL: two files at a time
+            if not all(pool.map(intact, files)):
                 return False
         for rel, _, _ in files:
             _place(folder / "tree" / rel, target / rel)
@@ -145,11 +150,14 @@ def store_tree(cache: FileCache | None, kind: str, entry_key: str | None, source
     temporary = folder.parent / f".{folder.name}.{os.getpid()}.tmp"
     try:
         shutil.rmtree(temporary, ignore_errors=True)
+        paths = sorted(p for p in source.rglob("*") if p.is_file() and not p.is_symlink())
+        with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL: two files at a time
+            digests = list(pool.map(file_sha256, paths))
         files = []
-        for path in sorted(p for p in source.rglob("*") if p.is_file() and not p.is_symlink()):
+        for path, sha256 in zip(paths, digests):
             rel = path.relative_to(source).as_posix()
             _place(path, temporary / "tree" / rel)
-            files.append([rel, path.stat().st_size, file_sha256(path)])
+            files.append([rel, path.stat().st_size, sha256])
         cache.write_sealed(temporary / RECORD, entry_key, RECORD,  # type: ignore[union-attr]
                            json.dumps({"files": files}, ensure_ascii=False).encode("utf-8"))
         for old in folder.parent.iterdir():  # one entry of a kind at a time: entries are large
