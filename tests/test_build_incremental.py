@@ -64,7 +64,9 @@ def test_realistic_pull_request_rebuilds_incrementally_to_the_bytes_of_a_cold_bu
     assert changed == {"resolved": 8, "retiered": 1, "added": 10}
     small_blocks.calls = 0
     build(BuildConfig(data=demo_copy, out=tmp_path / "incremental", cache=cache))
-    assert small_blocks.calls == 1  # the newest block only: the ten new issues come first
+    # The two newest blocks only: 610 texts cut from the oldest leave a first block of 10 (issues of the
+    # newest day) and a block of 100 that now holds the ten new ones; the five older blocks are recalled.
+    assert small_blocks.calls == 2
     # --- the same edited data, built cold into another folder without any cache ---
     build(BuildConfig(data=demo_copy, out=tmp_path / "cold"))
     assert_same_tree(tmp_path / "incremental", tmp_path / "cold")
