@@ -31,6 +31,7 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as dt
+import json
 import logging
 import os
 import re
@@ -42,10 +43,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core import findings as fd
-from pipeline.core import project
+from pipeline.core import project, stage_cache
 from pipeline.core.cache import FileCache
 from pipeline.core.errors import BuildError
 from pipeline.core.ledger import Ledger
+from pipeline.demo.manifest import MANIFEST as DEMO_MANIFEST
 from pipeline.export.manifest import Manifest
 from pipeline.figures.metrics import compute_all
 from pipeline.render import render_all
@@ -62,6 +64,7 @@ SITE_MARKER_TEXT = ("阳光台账 Sunshine Ledger：本文件夹由 ledger build
 # are recognised (and removed by the next build) without touching a folder a person named alike.
 TEMP_MARKER = ".sunshine-ledger-temporary"
 LOCK_TEXT = "sunshine-ledger build lock\n"
+SITE_STAGE = "site"  # the stage cache's kind for a whole built site
 
 
 class Refused(BuildError):
@@ -109,28 +112,61 @@ def build(config: BuildConfig) -> BuildResult:
         # --- 1. Load and validate: any error stops here, before anything is written ---
         validated = _validated(config)
         ledger = validated.ledger
-        # --- 2. Figures: every metric of the registry ---
-        metrics = compute_all(ledger)
         staging = temporary_folder(out, "staging")
         try:
-            docs = staging / "docs"
-            shutil.copytree(config.site, docs)  # a staging copy of the hand-written sources
-            generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
-            # --- 3. Export: every download, beside the docs (verbatim), and their manifest ---
-            manifest = export_downloads(ledger, generated.verbatim, config.cache)
-            # --- 4. Render: each file is written as soon as it is rendered; the download pages from the manifest ---
-            blocks = render_all(ledger, generated.write, metrics=metrics, manifest=manifest)
-            inject_blocks(docs, blocks, generated.hand_written_pages())
-            # --- 5. mkdocs build --strict, with timestamps from the data, not the clock ---
+            # --- Reuse: a site built from these same inputs by this same code, if the cache holds one ---
+            site_key = site_stage_key(config, ledger)
             site_out = staging / "site"
-            run_mkdocs(config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of))
-            generated.move_verbatim_into(site_out)
-            pages = sum(1 for _ in site_out.rglob("*.html"))
-            (site_out / SITE_MARKER).write_text(SITE_MARKER_TEXT, encoding="utf-8", newline="\n")
+            if stage_cache.restore_tree(config.cache, SITE_STAGE, site_key, site_out):
+                log.info("site_reused files=%d", sum(1 for _ in site_out.rglob("*")))
+                pages = sum(1 for _ in site_out.rglob("*.html"))
+                swap_into(site_out, out)
+                return BuildResult(config.out, validated.report, pages, time.monotonic() - started)
+            shutil.rmtree(site_out, ignore_errors=True)
+            with stage_cache.using(config.cache):
+                pages = _built(config, ledger, staging)
+            stage_cache.store_tree(config.cache, SITE_STAGE, site_key, site_out)
             swap_into(site_out, out)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return BuildResult(config.out, validated.report, pages, time.monotonic() - started)
+
+
+def _built(config: BuildConfig, ledger: Ledger, staging: Path) -> int:
+    """Stages 2 to 5 into ``staging/site``; returns the number of pages."""
+    # --- 2. Figures: every metric of the registry ---
+    metrics = compute_all(ledger)
+    docs = staging / "docs"
+    shutil.copytree(config.site, docs)  # a staging copy of the hand-written sources
+    generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
+    # --- 3. Export: every download, beside the docs (verbatim), and their manifest ---
+    manifest = export_downloads(ledger, generated.verbatim, config.cache)
+    # --- 4. Render: each file is written as soon as it is rendered; the download pages from the manifest ---
+    blocks = render_all(ledger, generated.write, metrics=metrics, manifest=manifest)
+    inject_blocks(docs, blocks, generated.hand_written_pages())
+    # --- 5. mkdocs build --strict, with timestamps from the data, not the clock ---
+    site_out = staging / "site"
+    run_mkdocs(config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of))
+    generated.move_verbatim_into(site_out)
+    (site_out / SITE_MARKER).write_text(SITE_MARKER_TEXT, encoding="utf-8", newline="\n")
+    return sum(1 for _ in site_out.rglob("*.html"))
+
+
+def site_stage_key(config: BuildConfig, ledger: Ledger) -> str | None:
+    """What the built site depends on: the descriptor, the data files' SHA-256s as validation read them,
+    whether the package is demo output, the site sources, mkdocs.yml, the code (pipeline/core/stage_cache.py)
+    and the stage functions this build runs. The same key, the same bytes. None (no reuse) without a
+    cache or without the digests of a real validation."""
+    if config.cache is None or config.cache.root is None or not isinstance(ledger, Ledger) or not ledger.validated:
+        return None
+    stages = " ".join(f"{fn.__module__}.{fn.__qualname__}" for fn in
+                      (compute_all, export_downloads, render_all, inject_blocks, run_mkdocs))
+    descriptor = json.dumps(ledger.package.descriptor, sort_keys=True, ensure_ascii=False)
+    files = json.dumps(sorted(ledger.validated.items()), ensure_ascii=False)
+    demo = ledger.package.root / DEMO_MANIFEST  # its presence shows the demo-data notice on the home page
+    return stage_cache.key("site", stage_cache.code_digest(), stages, descriptor, ledger.package.as_of.isoformat(), files,
+                           f"demo {demo.is_file()}", stage_cache.folder_digest(config.site),
+                           stage_cache.file_sha256(config.mkdocs_yml))
 
 
 def _validated(config: BuildConfig) -> Validated:

@@ -10,15 +10,27 @@ of some term buckets), so the index is written a share of its buckets at a time.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Callable
 
 import numpy as np
+import pyarrow as pa
+
+from pipeline.core import stage_cache
+from pipeline.core.cache import FileCache
 
 TEXT_ROWS = 20_000  # texts cut into grams at once; offsets within a block fit in 2 bytes
 GRAM = 1 << 21  # above every code point: a bigram's term is (first + 1)·GRAM + second, a unigram's its code point
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
 MASK = 0xFFFFFFFF
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` of a 1-d integer array, by sorting: numpy 2's hash-based ``np.unique``
+    takes about ten times as long on the millions of (term, text) pairs of a block."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
 def normalise(text: str) -> str:
@@ -64,19 +76,19 @@ class Grams:
     def __init__(self, texts: list[str]):
         self.blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
         self.pairs = 0
-        for start in range(0, len(texts), TEXT_ROWS):
-            joined = "\n".join(normalise(t).replace("\n", " ") for t in texts[start:start + TEXT_ROWS]) + "\n"
-            cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-            row = np.r_[0, np.cumsum(cps[:-1] == 10)]  # the text (within the block) each code point belongs to
-            distinct = np.unique(cps)
-            blank = np.array([chr(c).isspace() for c in distinct.tolist()])[np.searchsorted(distinct, cps)]
-            pair = ~blank[:-1] & ~blank[1:]
-            terms = np.r_[cps[~blank], (cps[:-1][pair] + 1) * GRAM + cps[1:][pair]]
-            rows = np.r_[row[~blank], row[:-1][pair]]
-            both = np.unique(terms * TEXT_ROWS + rows)  # (term, text) once each, by term then text
-            terms, offsets = both // TEXT_ROWS, (both % TEXT_ROWS).astype(np.uint16)
-            firsts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if len(terms) else np.zeros(0, np.int64)
-            self.blocks.append((start, terms[firsts], np.r_[firsts, len(terms)].astype(np.int64), offsets))
+        cache = stage_cache.current()
+        # Blocks are cut from the end (the oldest issues): the newest come first, so a pull request that
+        # adds issues changes the first block or two, and every other block's texts (its cache key) stay
+        # the same. The posting lists do not depend on where the blocks are cut.
+        first = len(texts) % TEXT_ROWS
+        for start in ([0] if first else []) + list(range(first, len(texts), TEXT_ROWS)):
+            block = texts[start:(first if start == 0 and first else start + TEXT_ROWS)]
+            found = _cached(cache, block)
+            if found is None:
+                found = block_grams(block)
+                _store(cache, block, found)
+            terms, bounds, offsets = found
+            self.blocks.append((start, terms, bounds, offsets))
             self.pairs += len(offsets)
 
     def postings(self, keep: Callable[[np.ndarray], np.ndarray] | None = None) -> Postings:
@@ -94,6 +106,60 @@ class Grams:
         terms, rows = terms[order], rows[order]
         firsts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if len(terms) else np.zeros(0, np.int64)
         return Postings([term_key(t) for t in terms[firsts].tolist()], np.r_[firsts, len(terms)].astype(np.int64), rows)
+
+
+def block_grams(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One block's grams: its distinct terms (sorted), each term's bounds in ``offsets``, and the offsets
+    in the block of the texts holding each term (by term, then text)."""
+    joined = "\n".join(normalise(t).replace("\n", " ") for t in texts) + "\n"
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    row = np.r_[0, np.cumsum(cps[:-1] == 10)]  # the text (within the block) each code point belongs to
+    distinct = sorted_unique(cps)
+    blank = np.array([chr(c).isspace() for c in distinct.tolist()])[np.searchsorted(distinct, cps)]
+    pair = ~blank[:-1] & ~blank[1:]
+    terms = np.r_[cps[~blank], (cps[:-1][pair] + 1) * GRAM + cps[1:][pair]]
+    rows = np.r_[row[~blank], row[:-1][pair]]
+    both = sorted_unique(terms * TEXT_ROWS + rows)  # (term, text) once each, by term then text
+    terms, offsets = both // TEXT_ROWS, (both % TEXT_ROWS).astype(np.uint16)
+    firsts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if len(terms) else np.zeros(0, np.int64)
+    return terms[firsts], np.r_[firsts, len(terms)].astype(np.int64), offsets
+
+
+def _block_key(texts: list[str]) -> str:
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
+    return stage_cache.key("search-grams", stage_cache.code_digest(), str(TEXT_ROWS), digest.hexdigest())
+
+
+PARTS = (("grams-terms", np.int64), ("grams-bounds", np.int64), ("grams-offsets", np.uint16))
+
+
+def _cached(cache: FileCache | None, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A block's grams from an earlier build of the same texts by the same code, or None (then computed)."""
+    if cache is None:
+        return None
+    key, found = _block_key(texts), []
+    for part, dtype in PARTS:
+        table = cache.get_table(key, part)
+        if table is None or table.column_names != ["values"] or table.column(0).null_count:
+            return None
+        values = table.column(0).to_numpy()
+        if values.dtype != dtype:
+            return None
+        found.append(values)
+    terms, bounds, offsets = found
+    if len(bounds) != len(terms) + 1 or bounds[0] != 0 or bounds[-1] != len(offsets):
+        return None
+    return terms, bounds, offsets
+
+
+def _store(cache: FileCache | None, texts: list[str], grams: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    if cache is None:
+        return
+    key = _block_key(texts)
+    for (part, _), values in zip(PARTS, grams):
+        cache.put_table(key, part, pa.table({"values": values}))
 
 
 def text_postings(texts: list[str]) -> Postings:
