@@ -3,6 +3,8 @@ the same data, and redoes only the stages (and parts) whose inputs changed (pipe
 
 from __future__ import annotations
 
+import functools
+
 import csv
 import io
 import shutil
@@ -38,6 +40,7 @@ class Counted:
 
     def __init__(self, fn):
         self.fn, self.calls = fn, 0
+        functools.update_wrapper(self, fn)  # the same name: the site's key names its stage functions
 
     def __call__(self, *args, **kwargs):
         self.calls += 1
