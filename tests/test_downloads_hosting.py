@@ -46,7 +46,8 @@ def test_downloads_url_and_threshold_are_read_and_checked():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=60))
+@given(st.one_of(st.text(max_size=60), st.builds("https://{}".format, st.text(max_size=40)),
+                 st.builds("https://example.org/{}".format, st.text(max_size=40))))
 def test_downloads_url_never_anything_but_https(url):
     try:
         hosting = Hosting.of({"ledger": {"downloads_url": url}})

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pipeline.export.manifest import DOWNLOADS, Manifest
 
-HTTPS_BASE = re.compile(r"https://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?\Z")
+HTTPS_BASE = re.compile(r"https://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~%!$&()*+,;=:@/-]*)?\Z")
 RELEASE_MARKER = ".sunshine-ledger-release"
 
 
