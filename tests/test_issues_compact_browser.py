@@ -55,3 +55,15 @@ def test_compact_lookup_loads_the_index_and_one_shard(chromium, site, demo_ledge
     assert "index.json" in shards and len(shards) <= 3  # the index, then the shard of each spelling tried
     assert all(url.startswith(site) for url in loaded)
     page.close()
+
+
+def test_lighthouse_finds_an_issue_in_compact_shards(built_demo_site):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "lighthouse_bench", Path(__file__).resolve().parents[1] / "benchmarks" / "lighthouse.py")
+    lighthouse = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lighthouse)
+    shard = json.loads((built_demo_site / "api/v1/issues/0.json").read_text(encoding="utf-8"))
+    assert lighthouse.first_issue_id(built_demo_site) == min(row[0] for row in shard["issues"])
