@@ -108,6 +108,7 @@ def test_hosted_downloads_leave_the_site_for_the_release_folder(tiny_data, tmp_p
             assert (out / d["path"]).is_file()
     page = (out / "data/index.html").read_text(encoding="utf-8")
     assert all(f'href="{d["url"]}"' in page for d in away)
+    assert [p for p in (out / "downloads").rglob("*") if p.is_dir() and not any(p.iterdir())] == []
     # Built again without the address: everything is back in the site, the old release folder stays.
     monkeypatch.delenv("LEDGER_DOWNLOADS_URL")
     build(BuildConfig(data=tiny_data, out=out))
@@ -130,3 +131,19 @@ def test_downloads_url_over_http_refuses_the_build(tiny_data, tmp_path, monkeypa
     with pytest.raises(Refused, match="downloads_url"):
         build(BuildConfig(data=tiny_data, out=tmp_path / "public"))
     assert not (tmp_path / "public").exists()
+
+
+def test_moving_every_year_file_leaves_no_empty_folder(tmp_path):
+    from pipeline.export.hosting import move_hosted
+
+    root = tmp_path / "verbatim"
+    files = {"downloads/issues/2025.csv": 20, "downloads/issues/2026.csv": 30, "downloads/csv/regions.csv": 5}
+    for path, size in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(b"x" * size)
+    listed = Manifest(tuple(Download(p, "source", "issues", 1, n, "0" * 64) for p, n in files.items()), {}, "demo")
+    move_hosted(hosted(listed, Hosting(BASE, 10)), root, tmp_path / "public-release")
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == [
+        "downloads", "downloads/csv", "downloads/csv/regions.csv"]
+    assert sorted(p.name for p in (tmp_path / "public-release").iterdir()) == [
+        RELEASE_MARKER, "issues-2025.csv", "issues-2026.csv"]

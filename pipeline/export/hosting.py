@@ -106,3 +106,7 @@ def move_hosted(manifest: Manifest, files_root: Path, release: Path) -> None:
         source = files_root / item.path
         assert item.path.startswith(DOWNLOADS + "/") and source.is_file(), f"{item.path} was not exported"
         os.replace(source, release / asset_name(item.path))
+        folder = source.parent  # a folder left empty (downloads/issues/ of year files) goes too
+        while folder != files_root / DOWNLOADS and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
