@@ -204,11 +204,13 @@ def run_lighthouse(url: str, chrome: str, output: Path) -> dict:
 
 def first_issue_id(site: Path) -> str:
     """An issue id that exists in the built site: the first one in the first issue shard."""
-    shards = sorted((site / "api" / "v1" / "issues").glob("*.json"), key=lambda p: (len(p.stem), p.stem))
+    shards = sorted((site / "api" / "v1" / "issues").glob("[0-9]*.json"), key=lambda p: (len(p.stem), p.stem))
     for shard in shards:
         document = json.loads(shard.read_text(encoding="utf-8"))
         records = document.get("issues", document) if isinstance(document, dict) else document
-        ids = sorted(records) if isinstance(records, dict) else sorted(r["id"] for r in records)
+        # Compact shards (rows-v2): each record an array, the id first.
+        ids = sorted(records) if isinstance(records, dict) else sorted(
+            r[0] if isinstance(r, list) else r["id"] for r in records)
         if ids:
             return ids[0]
     sys.exit(f"{site} 里没有问题分片（api/v1/issues/*.json）。 No issue shard in the site.")

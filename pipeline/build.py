@@ -48,6 +48,7 @@ from pipeline.core.cache import FileCache
 from pipeline.core.errors import BuildError
 from pipeline.core.ledger import Ledger
 from pipeline.demo.manifest import MANIFEST as DEMO_MANIFEST
+from pipeline.export.hosting import RELEASE_MARKER, Hosting, HostingError, hosted, move_hosted, release_folder
 from pipeline.export.manifest import Manifest
 from pipeline.figures.metrics import compute_all
 from pipeline.render import render_all
@@ -109,13 +110,15 @@ def build(config: BuildConfig) -> BuildResult:
     with output_lock(out):
         check_output(out, config)  # once more, now that no other build can be changing it
         remove_leftovers(out)
+        hosting = downloads_hosting(config.mkdocs_yml, release_folder(out))  # before anything is written
         # --- 1. Load and validate: any error stops here, before anything is written ---
         validated = _validated(config)
         ledger = validated.ledger
         staging = temporary_folder(out, "staging")
         try:
-            # --- Reuse: a site built from these same inputs by this same code, if the cache holds one ---
-            site_key = site_stage_key(config, ledger)
+            # --- Reuse: a site built from these same inputs by this same code, if the cache holds one. Not with
+            # downloads hosted elsewhere: a reused site would come without its release folder. ---
+            site_key = site_stage_key(config, ledger) if hosting.base_url is None else None
             site_out = staging / "site"
             if stage_cache.restore_tree(config.cache, SITE_STAGE, site_key, site_out):
                 log.info("site_reused files=%d", sum(1 for _ in site_out.rglob("*")))
@@ -124,7 +127,7 @@ def build(config: BuildConfig) -> BuildResult:
                 return BuildResult(config.out, validated.report, pages, time.monotonic() - started)
             shutil.rmtree(site_out, ignore_errors=True)
             with stage_cache.using(config.cache):
-                pages = _built(config, ledger, staging)
+                pages = _built(config, ledger, staging, hosting, release_folder(out))
             stage_cache.store_tree(config.cache, SITE_STAGE, site_key, site_out)
             swap_into(site_out, out)
         finally:
@@ -132,21 +135,23 @@ def build(config: BuildConfig) -> BuildResult:
     return BuildResult(config.out, validated.report, pages, time.monotonic() - started)
 
 
-def _built(config: BuildConfig, ledger: Ledger, staging: Path) -> int:
-    """Stages 2 to 5 into ``staging/site``; returns the number of pages."""
+def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting, release: Path) -> int:
+    """Stages 2 to 5 into ``staging/site`` (downloads hosted elsewhere into ``release``); returns the number of pages."""
     # --- 2. Figures: every metric of the registry ---
     metrics = compute_all(ledger)
     docs = staging / "docs"
     shutil.copytree(config.site, docs)  # a staging copy of the hand-written sources
     generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
     # --- 3. Export: every download, beside the docs (verbatim), and their manifest ---
-    manifest = export_downloads(ledger, generated.verbatim, config.cache)
+    manifest = hosted(export_downloads(ledger, generated.verbatim, config.cache), hosting)
     # --- 4. Render: each file is written as soon as it is rendered; the download pages from the manifest ---
     blocks = render_all(ledger, generated.write, metrics=metrics, manifest=manifest)
     inject_blocks(docs, blocks, generated.hand_written_pages())
     # --- 5. mkdocs build --strict, with timestamps from the data, not the clock ---
     site_out = staging / "site"
     run_mkdocs(config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of))
+    if hosting.base_url is not None:  # downloads hosted elsewhere leave the site for <out>-release
+        move_hosted(manifest, generated.verbatim, release)
     generated.move_verbatim_into(site_out)
     (site_out / SITE_MARKER).write_text(SITE_MARKER_TEXT, encoding="utf-8", newline="\n")
     return sum(1 for _ in site_out.rglob("*.html"))
@@ -368,6 +373,24 @@ def export_downloads(ledger: Ledger, files_root: Path, cache: FileCache | None) 
     exported = pipeline.export.publish(ledger, files_root, cache)
     log.info("export_done seconds=%s", exported.seconds)
     return exported.manifest
+
+
+def downloads_hosting(config_file: Path, release: Path) -> Hosting:
+    """mkdocs.yml's extra.ledger.downloads_url and downloads_over (pipeline/export/hosting.py); a wrong
+    value, or a release folder the build did not write, refuses the build before anything is written."""
+    from mkdocs.utils.yaml import yaml_load
+
+    with config_file.open(encoding="utf-8") as handle:
+        extra = (yaml_load(handle) or {}).get("extra")
+    try:
+        hosting = Hosting.of(extra)
+        if hosting.base_url is not None and release.exists() and (
+                release.is_symlink() or not release.is_dir() or
+                (any(release.iterdir()) and not (release / RELEASE_MARKER).is_file())):
+            raise HostingError(f"{release} 已有其他文件，不是 ledger build 写出的发布文件夹：请移走或删除后再构建。")
+    except HostingError as exc:
+        raise Refused(str(exc)) from None
+    return hosting
 
 
 def as_of_epoch(as_of: dt.date) -> str:

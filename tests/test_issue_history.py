@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.figures.events import extended_due, reopened_issues
-from pipeline.render.issues_lookup import Shards
+from pipeline.render.issues_lookup import Shards, decode_records
 from pipeline.render.issues_records import Names
 from pipeline.validate import validate
 
@@ -29,10 +29,11 @@ Q002 = [
 
 
 def records(ledger) -> dict[str, dict]:
+    files = dict(Shards(ledger, Names.of(ledger)).files(ledger.as_of.strftime("%Y-%m-%d")))
+    index = json.loads(files.pop("api/v1/issues/index.json"))
     out = {}
-    for path, content in Shards(ledger, Names.of(ledger)).files(ledger.as_of.strftime("%Y-%m-%d")):
-        if not path.endswith("index.json"):
-            out.update(json.loads(content)["issues"])
+    for content in files.values():
+        out.update(decode_records(index, json.loads(content)))
     return out
 
 

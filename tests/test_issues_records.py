@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from pipeline.render.issues_lookup import SHARD_LIMIT, Shards, fnv1a, fnv1a_many, shard_count
+from pipeline.render.issues_lookup import SHARD_LIMIT, Shards, decode_records, fnv1a, fnv1a_many, shard_count
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows, timing
 from pipeline.validate import validate
 
@@ -22,8 +22,9 @@ def names(tiny_ledger):
 
 def published(files: dict) -> dict[str, dict]:
     """Issue id → its record, read back from the shards as the lookup page reads them."""
+    index = json.loads(files["api/v1/issues/index.json"])
     return {key: record for path, content in files.items() if not path.endswith("index.json")
-            for key, record in json.loads(content)["issues"].items()}
+            for key, record in decode_records(index, json.loads(content)).items()}
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +182,6 @@ def test_every_demo_issue_is_in_the_shard_its_hash_names(demo_dir):
         text = files[f"api/v1/issues/{n}.json"]
         assert isinstance(text, bytes) and len(text) <= SHARD_LIMIT
         shard = json.loads(text)  # strict JSON: no NaN
-        assert all(fnv1a(key) % count == n for key in shard["issues"])
+        assert all(fnv1a(row[0]) % count == n for row in shard["issues"])
         found += len(shard["issues"])
     assert found == 600

@@ -1,12 +1,15 @@
-"""The lookup shards are byte for byte what a dict per issue and ``json.dumps`` would write.
+"""The compact lookup shards decode to exactly the records a dict per issue would give.
 
-The shards are built column by column for speed (pipeline/render/issues_json.py).
-``reference_files`` below is the simple, slow version they replaced (one dict per
-issue, one ``json.dumps`` per shard), kept as the oracle: on the 600-issue demo,
-on the hostile package (quotes, control characters, markup and long text in every
-free-text cell) and on the tiny package with a repeated id, both must give the
-same bytes. ``DEMO_SHARDS_SHA256`` pins the demo's shards as the old code wrote
-them; if the demo generator changes, re-pin it only after the oracle test passes.
+The shards are built column by column for speed (pipeline/render/issues_json.py) in
+the compact format (``rows-v2``: a record is an array, dates are days before as_of,
+repeated names are entries of index.json's tables). ``reference_records`` below is the
+simple, slow version of the records (one dict per issue), kept as the oracle: on the
+600-issue demo, on the hostile package (quotes, control characters, markup and long
+text in every free-text cell) and on the tiny package with a repeated id, the shards
+decoded by ``decode_records`` (what issue-lookup.js does) must give the same records,
+each shard must be what ``json.dumps`` writes, and the shard count the smallest that
+keeps each under the limit. ``DEMO_SHARDS_SHA256`` pins the demo's shards; if the demo
+generator changes, re-pin it only after the oracle test passes.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import pytest
 
 from pipeline.render import issues_lookup
 from pipeline.render.issues_json import Column, JsonRecords, dump, grouped_lists
-from pipeline.render.issues_lookup import API_DIR, Shards, fnv1a, shard_count, text
+from pipeline.render.issues_lookup import API_DIR, Shards, decode_records, fnv1a, shard_count, text
 from pipeline.render.issues_pages import PAGE_LEVELS
 from pipeline.render.issues_records import Names, iso, timing, timing_text
 from pipeline.validate import validate
@@ -31,8 +34,9 @@ from tests.hostile import make_hostile
 # the 600-issue demo (seed 7) as the per-issue-dict implementation writes it (re-pinned when the records
 # gained region_page, lead_code, each inspection's verdict_code and 自然日 in the timing text; and when
 # the demo's callbacks rated returned issues less kindly: their evaluations' ratings changed; and when the
-# records gained each issue's events, 办理过程, in seq order).
-DEMO_SHARDS_SHA256 = "fd107ea5579e4a70ba099fc235319168757f5f92fb6839599725e654b6910f72"
+# records gained each issue's events, 办理过程, in seq order; and when the shards became compact
+# rows-v2: 8 shards of 186,451 bytes in all instead of 32 of about 666,000).
+DEMO_SHARDS_SHA256 = "1bd50536f2b173f589d1fdcaf184de149406f62725d15b0f8760e54327708b00"
 
 
 def reference_records(ledger) -> dict[str, dict]:
@@ -97,21 +101,8 @@ def reference_records(ledger) -> dict[str, dict]:
     return records
 
 
-def reference_files(ledger, as_of: str) -> dict[str, str]:
-    def dumps(payload):
-        return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
-
-    records = reference_records(ledger)
-    count = shard_count({key: len(dumps(r).encode("utf-8")) + len(key) + 4 for key, r in records.items()})
-    shards: dict[int, dict] = {n: {} for n in range(count)}
-    for key in sorted(records):
-        shards[fnv1a(key) % count][key] = records[key]
-    files = {f"{API_DIR}/{n}.json": dumps({"as_of": as_of, "issues": part}) for n, part in shards.items()}
-    files[f"{API_DIR}/index.json"] = json.dumps(
-        {"as_of": as_of, "hash": "fnv1a-32 over the UTF-8 bytes of the id, modulo shards",
-         "path": f"{API_DIR}/<hash % shards>.json", "shards": count, "issues": len(records)},
-        ensure_ascii=False, sort_keys=True, indent=2) + "\n"
-    return files
+def dumps(payload) -> str:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def shard_bytes(ledger) -> dict[str, bytes]:
@@ -121,12 +112,31 @@ def shard_bytes(ledger) -> dict[str, bytes]:
 
 
 def assert_same(ledger) -> dict[str, bytes]:
+    """The compact shards, decoded as the page decodes them, are the reference records; each shard is
+    what json.dumps writes, holds the ids its hash names in sorted order, and the count is the smallest
+    that keeps every shard under the limit."""
     new = shard_bytes(ledger)
-    old = {path: content.encode("utf-8") for path, content in
-           reference_files(ledger, ledger.as_of.strftime("%Y-%m-%d")).items()}
-    assert sorted(new) == sorted(old)
-    for path in old:
-        assert new[path] == old[path], path
+    as_of = ledger.as_of.strftime("%Y-%m-%d")
+    index = json.loads(new[f"{API_DIR}/index.json"])
+    records = reference_records(ledger)
+    count = index["shards"]
+    assert {k: v for k, v in index.items() if k not in ("fields",)} == {
+        "as_of": as_of, "hash": "fnv1a-32 over the UTF-8 bytes of the id, modulo shards",
+        "path": f"{API_DIR}/<hash % shards>.json", "shards": count, "issues": len(records),
+        "format": "rows-v2"}
+    assert sorted(new) == sorted([f"{API_DIR}/{n}.json" for n in range(count)] + [f"{API_DIR}/index.json"])
+    decoded, sizes = {}, {}
+    for n in range(count):
+        content = new[f"{API_DIR}/{n}.json"]
+        shard = json.loads(content)
+        assert content == dumps(shard).encode("utf-8")
+        assert shard["as_of"] == as_of
+        ids = [row[0] for row in shard["issues"]]
+        assert ids == sorted(ids) and all(fnv1a(i) % count == n for i in ids)
+        sizes.update({row[0]: len(dumps(row).encode("utf-8")) for row in shard["issues"]})  # "\n" for ","
+        decoded.update(decode_records(index, shard))
+    assert decoded == records
+    assert count == shard_count(sizes)
     return new
 
 
@@ -139,7 +149,7 @@ def digest(files: dict[str, bytes]) -> str:
 
 def test_demo_shards_are_the_reference_bytes(demo_ledger):
     files = assert_same(demo_ledger)
-    assert len(files) == 33  # 32 shards and index.json
+    assert len(files) == 9  # 8 shards and index.json
     assert digest(files) == DEMO_SHARDS_SHA256
 
 
@@ -149,14 +159,15 @@ def test_demo_shards_do_not_depend_on_the_chunk_size(demo_ledger, monkeypatch):
     assert shard_bytes(demo_ledger) == whole
 
 
-def test_hostile_shards_are_the_reference_bytes(demo_dir, tmp_path):
+def test_hostile_shards_are_the_reference_bytes(demo_dir, demo_ledger, tmp_path):
     folder = tmp_path / "data"
     shutil.copytree(demo_dir, folder)
     make_hostile(folder)
     report, ledger = validate(folder)
     assert report.valid
     files = assert_same(ledger)
-    assert len(files) > 33  # the payloads make records long: more shards
+    # The payloads make records long: more bytes than the demo's shards.
+    assert sum(map(len, files.values())) > sum(map(len, shard_bytes(demo_ledger).values()))
 
 
 def test_a_repeated_id_publishes_its_last_row(tiny_ledger):
@@ -166,7 +177,7 @@ def test_a_repeated_id_publishes_its_last_row(tiny_ledger):
     files = assert_same(ledger)
     index = json.loads(files[f"{API_DIR}/index.json"])
     assert index["issues"] == 8
-    assert json.loads(files[f"{API_DIR}/0.json"])["issues"]["Q-002"]["title"] == "后一行的标题"
+    assert decode_records(index, json.loads(files[f"{API_DIR}/0.json"]))["Q-002"]["title"] == "后一行的标题"
 
 
 def test_column_json_is_json_dumps():
@@ -198,7 +209,7 @@ def test_grouped_lists_keep_row_order_and_skip_rows_without_a_group():
 def test_no_issues_one_empty_shard(tiny_ledger):
     ledger = replace(tiny_ledger, frames={**tiny_ledger.frames, "issues": tiny_ledger.issues.iloc[:0]})
     files = assert_same(ledger)
-    assert files[f"{API_DIR}/0.json"] == b'{"as_of":"2026-04-30","issues":{}}\n' and len(files) == 2
+    assert files[f"{API_DIR}/0.json"] == b'{"as_of":"2026-04-30","issues":[]}\n' and len(files) == 2
 
 
 def test_text_columns_are_json_dumps_of_each_cell_also_across_chunks():

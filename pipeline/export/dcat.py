@@ -36,7 +36,7 @@ def _date(value: str) -> dict:
 
 
 def distribution(item: Download, licence: dict | None) -> dict:
-    href = item.path  # relative to the site root, where data.json lives
+    href = item.url or item.path  # hosted elsewhere, or relative to the site root, where data.json lives
     result = {
         "@id": f"{href}#distribution",
         "@type": "dcat:Distribution",

@@ -36,6 +36,7 @@ class Download:
     rows: int | None  # data rows (all resources for a whole-package file)
     bytes: int
     sha256: str
+    url: str | None = None  # hosted elsewhere (pipeline/export/hosting.py): its address; None: in the site
 
     @property
     def label(self) -> str:
@@ -50,8 +51,9 @@ class Download:
         return self.path.rsplit("/", 1)[-1]
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "format": self.format, "label": self.label, "media_type": self.media_type,
-                "resource": self.resource, "rows": self.rows, "bytes": self.bytes, "sha256": self.sha256}
+        out = {"path": self.path, "format": self.format, "label": self.label, "media_type": self.media_type,
+               "resource": self.resource, "rows": self.rows, "bytes": self.bytes, "sha256": self.sha256}
+        return out if self.url is None else {**out, "url": self.url}
 
 
 @dataclass(frozen=True)

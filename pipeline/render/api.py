@@ -87,9 +87,11 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint(f"{API}/downloads.json", "下载文件清单", "每个下载文件的地址、格式、资源、行数、字节数和 SHA-256。",
              "pipeline.render.downloads_pages", _fixed(f"{API}/downloads.json")),
     Endpoint(f"{API}/issues/index.json", "问题查询索引",
-             "问题查询分片的数量和定位方法：编号的 FNV-1a 32 位散列值对分片数取余。",
+             "问题查询分片的数量和定位方法：编号的 FNV-1a 32 位散列值对分片数取余；fields 说明分片中每个问题数组各位置的含义"
+             "（日期为数据截止日之前的天数，重复的名称为表中的序号）。",
              "pipeline.render.issues", _fixed(f"{API}/issues/index.json")),
-    Endpoint(f"{API}/issues/{{n}}.json", "问题查询分片", "一组问题的完整记录（状态、期限、评价、核查）。{n} 由索引中的方法算出。",
+    Endpoint(f"{API}/issues/{{n}}.json", "问题查询分片", "一组问题的完整记录（状态、期限、评价、核查），紧凑格式：每个问题一个数组，按索引的 fields 解码。"
+             "{n} 由索引中的方法算出。",
              "pipeline.render.issues", _fixed(f"{API}/issues/0.json")),
     Endpoint(f"{API}/places/index.json", "村（社区）查询索引",
              "村（社区）分片的数量和定位方法：区划代码的 FNV-1a 32 位散列值对分片数取余。",

@@ -42,7 +42,7 @@ SHORT = {"csv": "CSV", "csv-excel": "CSV（Excel）", "json": "JSON", "parquet":
 
 def row(item: Download) -> dict:
     return {**item.to_dict(), "name": item.name, "size": human_size(item.bytes), "note": NOTES.get(item.format, ""),
-            "short": SHORT.get(item.format, item.label)}
+            "short": SHORT.get(item.format, item.label), "url": item.url}
 
 
 def index_page(ledger: Ledger, manifest: Manifest) -> str:

@@ -231,6 +231,41 @@ class JsonRecords:
         return self.joined(np.asarray(positions)).to_pylist()
 
 
+class ArrayRecords:
+    """Records as JSON arrays ``[v1,v2,…]``, the columns in the order given (no keys repeated per row):
+    the same ``sizes``, ``joined`` and ``rows`` as ``JsonRecords``."""
+
+    def __init__(self, columns: list[Column | TextColumn], length: int):
+        self.length = length
+        self.columns = columns
+        for n, column in enumerate(columns):
+            if len(column) != length:
+                raise ValueError(f"column {n} has {len(column)} rows, not {length}")
+
+    def sizes(self) -> np.ndarray:
+        """Bytes of each row's JSON array, without building it."""
+        total = np.full(self.length, 2 + max(len(self.columns) - 1, 0), dtype=np.int64)
+        for column in self.columns:
+            total += column.lengths()
+        return total
+
+    def joined(self, positions: np.ndarray, before: pa.Array | bytes = b"", after: pa.Array | bytes = b"") -> pa.Array:
+        """The JSON arrays of the rows at ``positions`` in that order, each between ``before`` and ``after``."""
+        def part(value: pa.Array | bytes) -> pa.Array | pa.Scalar:
+            return _scalar(value) if isinstance(value, bytes) else value
+
+        parts: list = [part(before), _scalar(b"[")]
+        for n, column in enumerate(self.columns):
+            parts += ([_scalar(b",")] if n else []) + [column.take(positions)]
+        parts += [_scalar(b"]"), part(after)]
+        if all(isinstance(p, pa.Scalar) for p in parts):  # no column: one (empty) array per row
+            parts.append(choose(np.zeros(len(positions), dtype=bool), b"", b""))
+        return pc.binary_join_element_wise(*parts, _scalar(b""))
+
+    def rows(self, positions: np.ndarray) -> list[bytes]:
+        return self.joined(np.asarray(positions)).to_pylist()
+
+
 def choose(flags: np.ndarray, when_false: bytes, when_true: bytes) -> pa.Array:
     """One of two byte strings per row."""
     return _binary([when_false, when_true]).take(pa.array(flags.astype(np.int8)))
@@ -244,7 +279,7 @@ def slices(records: pa.Array, bounds: np.ndarray) -> Iterator[bytes]:
         yield data[ends[first]:ends[last]].tobytes()
 
 
-def group_lists(table: JsonRecords, groups: pd.Series) -> tuple[pd.Index, pa.Array]:
+def group_lists(table: JsonRecords | ArrayRecords, groups: pd.Series) -> tuple[pd.Index, pa.Array]:
     """(group keys, JSON list of each group's records in row order); rows with no group are left out."""
     codes, uniques = pd.factorize(groups, use_na_sentinel=True)
     order = np.argsort(codes, kind="stable")  # rows of a group together, in their original order

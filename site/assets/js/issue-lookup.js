@@ -2,7 +2,8 @@
  *
  * The shard is api/v1/issues/<fnv1a32(id) % shards>.json; the shard count is in
  * the page (data-shards), written by pipeline/render/issues_lookup.py, which uses
- * the same hash. Text is set with textContent only: nothing from the data is
+ * the same hash. The shard is compact (rows-v2): api/v1/issues/index.json, read
+ * beside it, says how to decode its rows. Text is set with textContent only: nothing from the data is
  * ever parsed as HTML. No request leaves the site.
  *
  * The record opens with where the issue stands (including an experience officer's
@@ -18,6 +19,58 @@
  */
 (function () {
   "use strict";
+
+  // The shards' compact format (rows-v2, pipeline/render/issues_lookup.py): a shard's "issues" is a
+  // list of arrays, one per issue, whose slots index.json's "fields" describes: a value as is, a date as
+  // days before as_of, an entry of a table of repeated names, the timing as one integer. Decoded here
+  // into the record the page shows; decode_records in Python does the same (tests compare both).
+  function dayIso(epoch, n) {
+    return new Date(epoch - n * 86400000).toISOString().slice(0, 10);
+  }
+  function decodeRecord(slots, row, epoch) {
+    var out = {};
+    slots.forEach(function (slot, i) {
+      var kind = slot[0], name = slot[1], v = row[i];
+      if (kind === "value") {
+        out[name] = v;
+      } else if (kind === "date") {
+        out[name] = v === null ? null : dayIso(epoch, v);
+      } else if (kind === "dict") {
+        name.forEach(function (field, k) { out[field] = slot[2][v][k]; });
+      } else if (kind === "dicts") {
+        out[name] = v.map(function (code) { return slot[2][code]; });
+      } else if (kind === "timing") {
+        var n = slot[2].states.length, state = v % n, days = (v - state) / n + slot[2].low;
+        out[name] = { state: slot[2].states[state], days: days, text: slot[2].text[state].split("{days}").join(String(days)) };
+      } else if (kind === "list") {
+        out[name] = v.map(function (item) { return decodeRecord(slot[2], item, epoch); });
+      } else { // object
+        out[name] = v === null ? null : decodeRecord(slot[2], v, epoch);
+      }
+    });
+    return out;
+  }
+  function epochOf(index) {
+    var p = index.as_of.split("-");
+    return Date.UTC(Number(p[0]), Number(p[1]) - 1, Number(p[2]));
+  }
+  // The record of the row whose id is "wanted" (or null), decoding that row only.
+  function findIssue(index, shard, wanted) {
+    for (var r = 0; r < shard.issues.length; r++) {
+      if (shard.issues[r][0] === wanted) {
+        return decodeRecord(index.fields, shard.issues[r], epochOf(index));
+      }
+    }
+    return null;
+  }
+  // Every record of a shard by id (for tests and for anyone reading the API in a browser).
+  window.IssueRecords = {
+    decode: function (index, shard) {
+      var out = {}, epoch = epochOf(index);
+      shard.issues.forEach(function (row) { out[row[0]] = decodeRecord(index.fields, row, epoch); });
+      return out;
+    }
+  };
 
   var root = document.getElementById("issue-lookup");
   if (!root || !window.fetch || !window.TextEncoder || !window.LedgerDom) {
@@ -336,19 +389,29 @@
   var candidates = [id, id.toUpperCase(), id.toLowerCase()].filter(function (c, i, all) {
     return all.indexOf(c) === i;
   });
-  function inShard(shard, wanted) {
-    if (Object.prototype.hasOwnProperty.call(shard.issues, wanted)) {
-      return shard.issues[wanted];
+  function inShard(index, shard, wanted) {
+    var found = findIssue(index, shard, wanted);
+    if (found) {
+      return found;
     }
     var folded = wanted.toUpperCase();
-    var keys = Object.keys(shard.issues).sort();
+    var keys = shard.issues.map(function (row) { return row[0]; }).sort();
     for (var k = 0; k < keys.length; k++) {
       if (keys[k].toUpperCase() === folded) {
-        return shard.issues[keys[k]];
+        return findIssue(index, shard, keys[k]);
       }
     }
     return null;
   }
+  function getJson(path) {
+    return fetch(path, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) {
+        throw new Error("HTTP " + response.status);
+      }
+      return response.json();
+    });
+  }
+  var indexRead = null; // index.json, read once, beside the first shard
   function next(index) {
     if (index >= candidates.length) {
       message(notFound, "issue-message issue-not-found");
@@ -359,15 +422,10 @@
       return next(index + 1);
     }
     tried.push(number);
-    return fetch(api + number + ".json", { credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error("HTTP " + response.status);
-        }
-        return response.json();
-      })
-      .then(function (shard) {
-        var issue = inShard(shard, candidates[index]);
+    indexRead = indexRead || getJson(api + "index.json");
+    return Promise.all([indexRead, getJson(api + number + ".json")])
+      .then(function (both) {
+        var issue = inShard(both[0], both[1], candidates[index]);
         if (issue) {
           show(issue);
           return null;
