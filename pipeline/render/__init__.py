@@ -34,6 +34,7 @@ SECTIONS = [
     "pipeline.render.officers",
     "pipeline.render.rankings",
     "pipeline.render.excel_templates",
+    "pipeline.render.site_search",
 ]
 # Renders from the export's manifest: ``stream(ledger, manifest)``.
 DOWNLOAD_PAGES = "pipeline.render.downloads_pages"
