@@ -121,7 +121,7 @@ def search_words(config) -> None:
     names whole (青山镇, not 青 | 山镇)."""
     import jieba
 
-    path = Path(config.docs_dir) / site_search.PATH
+    path = Path(config.docs_dir).joinpath(site_search.PATH)
     _Jieba.names = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     _Jieba.build = _tokenizer(_Jieba.names.get("words", []))
     jieba.cut = _Jieba.build.cut
@@ -141,8 +141,8 @@ def search_pages(config) -> None:
     import jieba
 
     site = Path(config.site_dir)
-    index_path = site / SEARCH_INDEX
-    names_path = site / site_search.PATH
+    index_path = site.joinpath(SEARCH_INDEX)
+    names_path = site.joinpath(site_search.PATH)
     if names_path.is_file():
         names_path.unlink()
     if not index_path.is_file() or _Jieba.build is None:
@@ -159,6 +159,6 @@ def search_pages(config) -> None:
     words = {w: max(freq.get(w) or 0, 1) for w in sorted(vocabulary)}
     pages = {"config": index["config"], "docs": docs, "total": _Jieba.build.total, "words": words,
              "places": _Jieba.names.get("places", {}), "names": _Jieba.names.get("names", [])}
-    (site / SEARCH_PAGES).write_text(json.dumps(pages, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    site.joinpath(SEARCH_PAGES).write_text(json.dumps(pages, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     index_path.write_text(json.dumps({"config": index["config"], "docs": []}, separators=(",", ":")), encoding="utf-8")
     jieba.cut = jieba.dt.cut

@@ -39,8 +39,11 @@ def names_document(ledger: Ledger) -> dict:
     names = dict(zip(regions["code"], regions["name"].str.strip()))
     parents = dict(zip(regions["code"], regions["parent_code"]))
     words = set(names.values())
-    shared = regions["name"].str.strip().value_counts()
-    places = {name: code for code, name in names.items() if shared[name] == 1}
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for name in names.values():
+        (shared if name in seen else seen).add(name)
+    places = {name: code for code, name in names.items() if name not in shared}
     docs = []
     for code, level in zip(regions["code"], regions["level"]):
         if level not in VILLAGE_LEVELS:
