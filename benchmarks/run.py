@@ -8,7 +8,8 @@ recorded. Results go to benchmarks/results.md and benchmarks/results.json.
 Targets (issue "Scale"): validate ≤ 0.25× frictionless (aim 0.1×); build ≤ 1.5×
 frictionless validate (aim 1.0×); one-row revalidation ≤ 0.2× cold (aim 0.05×);
 peak memory ≤ 2 GB; every HTML page ≤ 200 KB. Also recorded: the issue search index's size and the
-bytes the search page loads for the first page of a few fixed queries (``search_bytes``).
+bytes the search page loads for the first page of a few fixed queries — title words, place filters,
+browsing — and an id lookup loads (``search_bytes``; target < 2 MB a query).
 """
 
 from __future__ import annotations
@@ -66,20 +67,38 @@ def largest_page(out: Path) -> tuple[str, int, int]:
 
 
 def search_queries(manifest: dict) -> dict[str, dict[str, str]]:
-    """The fixed queries measured: words, a township's officer lists, a department's overdue issues, browsing.
-    Places and departments are the manifest's first township and department, so any build has them."""
+    """The fixed queries measured: title words, a place filter (a township's officer lists, a village),
+    a department's overdue issues, browsing. Places and departments are the manifest's first township,
+    village and department, so any build has them."""
     township = next((p[0] for p in manifest["places"] if p[2] in ("township", "street")), manifest["places"][0][0])
+    village = next((p[0] for p in manifest["places"] if p[2] in ("village", "community")), township)
     department = manifest["departments"][0][0] if manifest["departments"] else "none"
     return {"words 补贴": {"words": "补贴"}, "words 残疾人补贴": {"words": "残疾人补贴"},
-            "words 村 排查": {"words": "村 排查"},
+            "words 村 排查": {"words": "村 排查"}, "words 道路 维修": {"words": "道路 维修"},
+            "place (village)": {"place": village}, "place (village), words 道路": {"place": village, "words": "道路"},
             "township, resolved not inspected": {"place": township, "uninspected": "1"},
             "township, disputed": {"place": township, "disputed": "1"},
             "department, overdue": {"lead": department, "overdue": "1"}, "browse, page 1": {}}
 
 
+def lookup_bytes(out: Path) -> dict:
+    """Bytes issue/?id=… loads for one issue: the shard its id hashes to (issue-lookup.js also tries the
+    id's upper and lower case, each in its own shard, only when the id as typed is not found)."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from pipeline.render.issues_lookup import API_DIR, fnv1a
+
+    index = json.loads((out / API_DIR / "index.json").read_text(encoding="utf-8"))
+    first = json.loads((out / API_DIR / "0.json").read_text(encoding="utf-8"))["issues"]
+    issue = sorted(first)[0]
+    shard = out / API_DIR / f"{fnv1a(issue) % index['shards']}.json"
+    return {"id": issue, "files": 1, "bytes": shard.stat().st_size, "shards": index["shards"]}
+
+
 def search_bytes(out: Path) -> dict:
     """Bytes the search page's script loads for the first page of each fixed query (the manifest, the
-    term buckets, the row chunks), from the built site's files; and the whole index's size."""
+    term buckets, the row chunks), from the built site's files; the bytes of an id lookup; and the
+    whole index's size."""
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     from pipeline.render.issues_search import SEARCH_DIR, query_files
@@ -95,7 +114,8 @@ def search_bytes(out: Path) -> dict:
                          "bytes": sum((out / f).stat().st_size for f in files)}
     index = [p for p in (out / SEARCH_DIR).rglob("*.json")]
     return {"manifest_bytes": (out / SEARCH_DIR / "index.json").stat().st_size,
-            "index_bytes": sum(p.stat().st_size for p in index), "index_files": len(index), "queries": queries}
+            "index_bytes": sum(p.stat().st_size for p in index), "index_files": len(index), "queries": queries,
+            "id_lookup": lookup_bytes(out)}
 
 
 def main() -> None:
@@ -171,6 +191,12 @@ def render_markdown(s: dict) -> str:
                   f"(manifest {q['manifest_bytes']:,} bytes). First page of a query:", "",
                   "| query | found | files | bytes loaded |", "|---|---:|---:|---:|"]
         lines += [f"| {name} | {r['found']:,} | {r['files']} | {r['bytes']:,} |" for name, r in q["queries"].items()]
+        if "id_lookup" in q:
+            lookup = q["id_lookup"]
+            lines.append(f"| id lookup `issue/?id={lookup['id']}` (one of {lookup['shards']:,} shards) | 1 | "
+                         f"{lookup['files']} | {lookup['bytes']:,} |")
+        worst = max([r["bytes"] for r in q["queries"].values()] + [q.get("id_lookup", {}).get("bytes", 0)])
+        lines += ["", f"Largest query: {worst:,} bytes (target < 2 MB)."]
         lines.append("")
     lines.append(f"One-row change: {s['changed']}.")
     return "\n".join(lines) + "\n"

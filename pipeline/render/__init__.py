@@ -35,6 +35,7 @@ SECTIONS = [
     "pipeline.render.rankings",
     "pipeline.render.burden",
     "pipeline.render.excel_templates",
+    "pipeline.render.site_search",
 ]
 # Renders from the export's manifest: ``stream(ledger, manifest)``.
 DOWNLOAD_PAGES = "pipeline.render.downloads_pages"

@@ -1,14 +1,19 @@
-"""MkDocs hooks (mkdocs.yml ``hooks:``): checks of the site's own settings and the 404 page's links.
+"""MkDocs hooks (mkdocs.yml ``hooks:``): checks of the site's own settings, the 404 page's links and
+site search (render/site_search.py says what the search needs from the data).
 
-Kept tiny: every page's content is rendered by the sections before mkdocs runs.
+Kept small: every page's content is rendered by the sections before mkdocs runs.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from html import escape
+from pathlib import Path
 
 from mkdocs.exceptions import ConfigurationError
+
+from pipeline.render import site_search
 
 SAFE_URL = re.compile(r"(?:https?://[^\s\"'<>]+|mailto:[^\s\"'<>]+)\Z", re.IGNORECASE)
 # href="/x" and src="/x", never protocol-relative "//host"
@@ -17,7 +22,9 @@ _CONFIG_ROOT = re.compile(r'"(search)": "/(?!/)')
 
 
 def on_config(config):
-    """The footer's links come from the config: only http(s) and mailto: addresses are accepted."""
+    """The footer's links come from the config: only http(s) and mailto: addresses are accepted.
+    Site search cuts Chinese with the data's names kept whole (search_words)."""
+    search_words(config)
     links = (config.extra or {}).get("ledger") or {}
     for key, title in (("repository", "代码仓库地址"), ("corrections", "纠错渠道地址")):
         value = links.get(key) or ""
@@ -59,6 +66,99 @@ def on_page_markdown(markdown: str, page, config, files):
 
 
 def on_post_template(output_content: str, template_name: str, config):
+    output_content = search_worker(output_content)
     if template_name == "404.html" and not config.site_url:
         return relative_404(output_content)
     return output_content
+
+
+def on_post_page(output: str, page, config):
+    return search_worker(output)
+
+
+def on_post_build(config):
+    search_pages(config)
+
+
+# --- Site search ----------------------------------------------------------------------------------
+# Material's search plugin writes search/search_index.json, which Material's script fetches on every
+# page load. Here the whole index moves to search/pages.json, with the words of the browser's cut and
+# the place names, and search_index.json keeps only the configuration: the worker
+# (site/overrides/assets/javascripts/workers/ledger-search.js, set in the page config below) fetches
+# pages.json on the first query, so a page that is only read loads no index.
+
+SEARCH_INDEX = "search/search_index.json"
+SEARCH_PAGES = "search/pages.json"
+_WORKER = re.compile(r'"search": "([^"]*?)assets/javascripts/workers/(search\.[0-9a-f]+\.min\.js)"')
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+class _Jieba:
+    """jieba's default dictionary, loaded once per process; each build cuts with a copy that also holds
+    the data's names, so one build's names never change another's index."""
+
+    base = None
+    build = None
+    names: dict = {}
+
+
+def _tokenizer(words: list[str]):
+    import jieba
+
+    if _Jieba.base is None:
+        _Jieba.base = jieba.Tokenizer()
+        _Jieba.base.initialize()
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(_Jieba.base.FREQ), _Jieba.base.total, True
+    for word in words:
+        if _HAN.search(word) and " " not in word:
+            tokenizer.add_word(word)
+    return tokenizer
+
+
+def search_words(config) -> None:
+    """The search plugin cuts with ``jieba.cut``: for this build, a tokenizer that keeps the data's
+    names whole (青山镇, not 青 | 山镇)."""
+    import jieba
+
+    path = Path(config.docs_dir).joinpath(site_search.PATH)
+    _Jieba.names = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    _Jieba.build = _tokenizer(_Jieba.names.get("words", []))
+    jieba.cut = _Jieba.build.cut
+
+
+def search_worker(html: str) -> str:
+    """Material's page config names its search worker: ours loads it (see SEARCH_PAGES above)."""
+    return _WORKER.sub(r'"search": "\1assets/javascripts/workers/ledger-search.js?material=\2"', html)
+
+
+def _segment(text: str) -> str:
+    """As the search plugin cuts (material/plugins/search/plugin.py, _segment_chinese)."""
+    return _HAN.sub(lambda m: "\u200b" + "\u200b".join(_Jieba.build.cut(m.group(0))) + "\u200b", text).strip("\u200b")
+
+
+def search_pages(config) -> None:
+    import jieba
+
+    site = Path(config.site_dir)
+    index_path = site.joinpath(SEARCH_INDEX)
+    names_path = site.joinpath(site_search.PATH)
+    if names_path.is_file():
+        names_path.unlink()
+    if not index_path.is_file() or _Jieba.build is None:
+        return
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    docs = index["docs"] + [dict(doc, title=_segment(doc["title"]), text=_segment(doc["text"]))
+                            for doc in _Jieba.names.get("docs", [])]
+    separator = re.compile(index["config"]["separator"])
+    vocabulary = set()
+    for doc in docs:
+        for field in (doc["title"], doc["text"]):
+            vocabulary.update(w for part in separator.split(field) for w in _HAN.findall(part))
+    freq = _Jieba.build.FREQ
+    words = {w: max(freq.get(w) or 0, 1) for w in sorted(vocabulary)}
+    pages = {"config": index["config"], "docs": docs, "total": _Jieba.build.total, "words": words,
+             "places": _Jieba.names.get("places", {}), "names": _Jieba.names.get("names", [])}
+    site.joinpath(SEARCH_PAGES).write_text(json.dumps(pages, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    index_path.write_text(json.dumps({"config": index["config"], "docs": []}, separators=(",", ":")), encoding="utf-8")
+    jieba.cut = jieba.dt.cut
