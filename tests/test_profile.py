@@ -183,7 +183,7 @@ def _validate(folder: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.mark.parametrize("defect", ["dialect-header-not-boolean", "missing-resource-name"])
+@pytest.mark.parametrize("defect", ["dialect-header-not-boolean", "missing-resource-name", "list-item-type-unknown"])
 def test_validate_reports_a_descriptor_the_profile_rejects(tmp_path, defect):
     folder = make_tiny(tmp_path / "tiny")
     path = folder / "datapackage.json"
@@ -195,7 +195,10 @@ def test_validate_reports_a_descriptor_the_profile_rejects(tmp_path, defect):
     expected = {"dialect-header-not-boolean": "[错误] datapackage.json [descriptor-differs]\n"
                                               '  资源“regions”的表头行（dialect.header）与数据标准不同：标准为 true，这里为 "yes"。\n',
                 "missing-resource-name": "[错误] datapackage.json [package-error]\n"
-                                         "  数据包描述文件 datapackage.json 无法使用：resources 的第 1 项缺少字符串 name（资源名）\n"}
+                                         "  数据包描述文件 datapackage.json 无法使用：resources 的第 1 项缺少字符串 name（资源名）\n",
+                "list-item-type-unknown": "[错误] datapackage.json，字段 departments [descriptor-differs]\n"
+                                          "  资源“meetings”的字段“departments”（参会部门）的设置（itemType）与数据标准不同："
+                                          '标准为 "string"，这里为 "code"。\n'}
     assert code == 1 and output.startswith(expected[defect]), output
     assert output.endswith("数据无效，不能发布：1 个错误，0 个警告。 (invalid: 1 errors, 0 warnings)\n")
 
