@@ -222,6 +222,10 @@ def _package_profile(d):
     d["profile"] = "data-package"
 
 
+def _package_schema(d):
+    d["$schema"] = "https://datapackage.org/profiles/1.0/datapackage.json"
+
+
 DIFFERENCES = {
     "type-changed": (_change_type, ("escalated", "issues"),
                      '资源“issues”的字段“escalated”（是否督办）的类型（type）与数据标准不同：标准为 "boolean"，这里为 "string"。'),
@@ -245,7 +249,10 @@ DIFFERENCES = {
     "header-one-for-true": (_header_one, (None, "regions"),
                             "资源“regions”的表头行（dialect.header）与数据标准不同：标准为 true，这里为 1。"),
     "package-profile-changed": (_package_profile, (None, None),
-                                '数据包的规范（profile）与数据标准不同：标准为 "tabular-data-package"，这里为 "data-package"。'),
+                                '数据包的规范（profile）与数据标准不同：标准为 （无），这里为 "data-package"。'),
+    "package-schema-changed": (_package_schema, (None, None),
+                               '数据包的规范（$schema）与数据标准不同：标准为 "https://datapackage.org/profiles/2.0/datapackage.json"，'
+                               '这里为 "https://datapackage.org/profiles/1.0/datapackage.json"。'),
 }
 
 

@@ -42,7 +42,7 @@ ASPECTS = {  # key → how a maintainer calls it
     "type": "类型", "format": "格式", "constraints": "约束", "title": "中文名", "description": "说明",
     "example": "示例", "categories": "可选值标签", "missingValues": "缺失值写法", "primaryKey": "主键",
     "foreignKeys": "外键", "fields": "字段", "schema": "表结构", "dialect": "文件格式", "encoding": "编码",
-    "mediatype": "媒体类型", "profile": "规范", "name": "名称", "trueValues": "“是”的写法",
+    "mediatype": "媒体类型", "profile": "规范", "$schema": "规范", "name": "名称", "trueValues": "“是”的写法",
     "falseValues": "“否”的写法", "required": "必填", "unique": "不重复", "pattern": "格式规则", "enum": "可选值",
     "minLength": "最短长度", "maxLength": "最长长度", "minimum": "最小值", "maximum": "最大值",
     "delimiter": "分隔符", "header": "表头行", "quoteChar": "引号",

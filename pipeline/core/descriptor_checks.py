@@ -83,13 +83,24 @@ DIALECT_DEFAULTS = {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"'
                     "skipInitialSpace": False, "header": True, "headerRows": [1], "headerJoin": " ", "commentRows": [],
                     "headerCase": True, "skipBlankRows": False}
 LINE_ENDS = ("\n", "\r\n")  # every reader (Python's csv, pyarrow) takes either: naming one changes no reading
+# The standard declares Data Package v2 (``$schema``). A package written before declares v1 (``profile``:
+# tabular-data-package, each resource tabular-data-resource); frictionless 5.21 reads our packages the same
+# either way (README, "The descriptor"), so a descriptor declaring v1 in full reads as declaring v2.
+PROFILE_V2 = "https://datapackage.org/profiles/2.0/datapackage.json"
+PROFILE_V1 = ("tabular-data-package", "tabular-data-resource")
 
 
 def as_read(descriptor: dict) -> dict:
     """``descriptor`` (a copy) as a reader takes it: each CSV dialect in full (a property left out has its
     default; either line end as LF), each numeric ``example`` as the text it stands for (the profiles want
-    text; ``3`` and ``"3"`` show the same example)."""
+    text; ``3`` and ``"3"`` show the same example), and a Data Package v1 declaration as the v2 one."""
     result = copy.deepcopy(descriptor)
+    if result.get("profile") == PROFILE_V1[0] and "$schema" not in result \
+            and all(res.get("profile", PROFILE_V1[1]) == PROFILE_V1[1] for res in result["resources"]):
+        del result["profile"]
+        result = {"$schema": PROFILE_V2} | result
+        for res in result["resources"]:
+            res.pop("profile", None)
     for res in result["resources"]:
         dialect = res.get("dialect", {})
         if res.get("format", "csv") == "csv" and isinstance(dialect, dict):
