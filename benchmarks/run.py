@@ -92,7 +92,8 @@ def search_bytes(out: Path) -> dict:
 
 
 HOST_FILE_LIMIT = 50 * 1024 * 1024
-PAGES_LIMIT = 1024 ** 3  # GitHub Pages publishes at most 1 GB
+PAGES_LIMIT = 1_000_000_000  # GitHub Pages publishes at most 1 GB
+RELEASE_URL = "https://example.invalid/releases/download/site-bench/"  # downloads as release assets
 
 
 def largest_data_file(data: Path) -> dict:
@@ -119,11 +120,12 @@ def main() -> None:
     parser.add_argument("--skip-frictionless", action="store_true",
                         help="do not run stock frictionless (at 10M it takes about 20 minutes); ratios to it are left out")
     parser.add_argument("--tag", default="", help="write results-<tag>.md/json instead of results.md/json")
+    parser.add_argument("--cold-only", action="store_true",
+                        help="generate, validate and build once each (the megacity run); no pull request")
     args = parser.parse_args()
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     from benchmarks.realistic_pr import apply_realistic_pr
-    from benchmarks.site_size import site_size
 
     data = args.work / "data"
     shutil.rmtree(args.work, ignore_errors=True)
@@ -135,29 +137,45 @@ def main() -> None:
     if not args.skip_frictionless:
         results.append(measure("frictionless validate",
                                [str(BIN / "frictionless"), "validate", str(data / "datapackage.json")]))
-    warm = {"LEDGER_CACHE_DIR": str(args.work / "cache")}  # the caches a pull request's second run finds
-    fresh = {"LEDGER_CACHE_DIR": str(args.work / "cache-cold")}  # the cold runs after the edit
+    # Downloads go to release assets, as the deploy workflow publishes them; the caches are the ones a pull
+    # request's second run finds (warm) or none (fresh, the cold runs after the edit).
+    hosting = {"LEDGER_DOWNLOADS_URL": RELEASE_URL}
+    warm = {**hosting, "LEDGER_CACHE_DIR": str(args.work / "cache")}
+    warm_build = {**hosting, "LEDGER_CACHE_DIR": str(args.work / "cache-build")}  # empty for the cold build
+    fresh = {**hosting, "LEDGER_CACHE_DIR": str(args.work / "cache-cold")}
     results.append(measure("ledger validate (cold)", [*ledger, "validate", "--data", str(data)], warm))
-    results.append(measure("ledger validate (nothing changed)", [*ledger, "validate", "--data", str(data)], warm))
-    page = search = size = None
+    page = search = size = changed = identical = None
+    if not args.cold_only:
+        results.append(measure("ledger validate (nothing changed)", [*ledger, "validate", "--data", str(data)], warm))
     if not args.skip_build:
         results.append(measure("ledger build (cold)", [*ledger, "build", "--data", str(data), "--out",
-                                                       str(args.work / "public")], warm))
+                                                       str(args.work / "public")], warm_build))
+    if args.cold_only:
+        return finish(args, data, rows, biggest, results, None, None)
     changed = apply_realistic_pr(data, seed=1)
     results.append(measure("ledger validate (realistic PR)", [*ledger, "validate", "--data", str(data)], warm))
     if not args.skip_build:
         results.append(measure("ledger build (realistic PR)", [*ledger, "build", "--data", str(data), "--out",
-                                                              str(args.work / "public")], warm))
+                                                              str(args.work / "public")], warm_build))
     results.append(measure("ledger validate (cold, after the PR)", [*ledger, "validate", "--data", str(data)], fresh))
-    identical = None
     if not args.skip_build:
         results.append(measure("ledger build (cold, after the PR)", [*ledger, "build", "--data", str(data), "--out",
                                                                     str(args.work / "public-cold")], fresh))
         identical = differing_files(args.work / "public", args.work / "public-cold")
-        page = largest_page(args.work / "public")
-        search = search_bytes(args.work / "public")
-        size = site_size(args.work / "public")
+        identical += [f"release: {name}" for name in differing_files(args.work / "public-release",
+                                                                     args.work / "public-cold-release")]
+    finish(args, data, rows, biggest, results, changed, identical)
 
+
+def finish(args, data: Path, rows: int, biggest: dict, results: list[dict], changed, identical) -> None:
+    from benchmarks.site_size import site_size
+
+    page = search = size = None
+    out = args.work / "public"
+    if not args.skip_build:
+        page, search = largest_page(out), search_bytes(out)
+        size = site_size(out)
+        size["release_bytes"] = sum(p.stat().st_size for p in (args.work / "public-release").rglob("*") if p.is_file())
     by_name = {r["name"]: r for r in results}
     seconds = {name: r["seconds"] for name, r in by_name.items()}
     reference = seconds.get("frictionless validate")
@@ -175,14 +193,16 @@ def main() -> None:
     ratios = summary["ratios"]
     if reference:
         ratios["validate_vs_frictionless"] = round(seconds["ledger validate (cold)"] / reference, 3)
-    ratios["pr_validate_vs_cold"] = round(seconds["ledger validate (realistic PR)"]
-                                          / seconds["ledger validate (cold, after the PR)"], 3)
+    if changed is not None:
+        ratios["pr_validate_vs_cold"] = round(seconds["ledger validate (realistic PR)"]
+                                              / seconds["ledger validate (cold, after the PR)"], 3)
     if not args.skip_build:
         if reference:
             ratios["build_vs_frictionless"] = round(seconds["ledger build (cold)"] / reference, 3)
-        ratios["pr_build_vs_cold"] = round(seconds["ledger build (realistic PR)"]
-                                           / seconds["ledger build (cold, after the PR)"], 3)
-        summary["incremental_equals_cold"] = {"identical": not identical, "differing": identical[:20]}
+        if changed is not None:
+            ratios["pr_build_vs_cold"] = round(seconds["ledger build (realistic PR)"]
+                                               / seconds["ledger build (cold, after the PR)"], 3)
+            summary["incremental_equals_cold"] = {"identical": not identical, "differing": identical[:20]}
         summary["largest_page"] = {"path": page[0], "bytes": page[1]}
         summary["html_pages"] = page[2]
         summary["search"] = search
@@ -224,24 +244,29 @@ def render_markdown(s: dict) -> str:
               f"≤ 50 MB | {verdict(big['bytes'] <= HOST_FILE_LIMIT)} |"]
     if "site" in s:
         site = s["site"]
-        hosted = site["hosted_bytes"]
-        lines += [f"| pages + API + shards | {hosted / 2**20:,.1f} MB | ≤ 1,024 MB | {verdict(hosted <= PAGES_LIMIT)} |",
+        hosted = site["published_bytes"]
+        lines += [f"| pages + API + shards | {hosted / 1e6:,.1f} MB | ≤ 1,000 MB | {verdict(hosted <= PAGES_LIMIT)} |",
                   f"| largest HTML page ({s['html_pages']:,} pages) | {s['largest_page']['bytes']:,} bytes "
                   f"(`{s['largest_page']['path']}`) | ≤ 200 KB | {verdict(s['largest_page']['bytes'] <= 200_000)} |",
-                  f"| incremental site = cold site of the same data | "
-                  f"{'byte-identical' if s['incremental_equals_cold']['identical'] else 'differs: ' + ', '.join(s['incremental_equals_cold']['differing'][:5])} "
-                  f"| byte-identical | {verdict(s['incremental_equals_cold']['identical'])} |",
-                  "", f"Downloads: {site['downloads_bytes'] / 2**20:,.1f} MB (hosted as release assets when "
-                  "`downloads_base_url` is set). Site by folder:", "", "| folder | MB |", "|---|---:|"]
-        lines += [f"| {folder} | {size / 2**20:,.1f} |" for folder, size in site["by_folder"].items()]
+                  ]
+        if "incremental_equals_cold" in s:
+            same = s["incremental_equals_cold"]
+            lines.append(f"| incremental site = cold site of the same data | "
+                         f"{'byte-identical' if same['identical'] else 'differs: ' + ', '.join(same['differing'][:5])} "
+                         f"| byte-identical | {verdict(same['identical'])} |")
+        lines += ["", f"Downloads left in the site: {site['downloads_bytes'] / 1e6:,.1f} MB; moved to release assets "
+                  f"(`LEDGER_DOWNLOADS_URL` set, as the deploy workflow does): {site['release_bytes'] / 1e6:,.1f} MB. "
+                  f"Lookup shards {site['lookup_shards_bytes'] / 1e6:,.1f} MB, search shards "
+                  f"{site['search_shards_bytes'] / 1e6:,.1f} MB. Site by folder:", "", "| folder | MB |", "|---|---:|"]
+        lines += [f"| {folder} | {size / 1e6:,.1f} |" for folder, size in site["by_folder"].items()]
     if "search" in s:
         q = s["search"]
         lines += ["", f"Issue search index: {q['index_bytes']:,} bytes in {q['index_files']:,} files "
                   f"(manifest {q['manifest_bytes']:,} bytes). First page of a query:", "",
                   "| query | found | files | bytes loaded |", "|---|---:|---:|---:|"]
         lines += [f"| {name} | {r['found']:,} | {r['files']} | {r['bytes']:,} |" for name, r in q["queries"].items()]
-    pr = s["realistic_pr"]
-    lines += ["", "Realistic pull request: " + json.dumps(pr, ensure_ascii=False) + "."]
+    if s["realistic_pr"] is not None:
+        lines += ["", "Realistic pull request: " + json.dumps(s["realistic_pr"], ensure_ascii=False) + "."]
     return "\n".join(lines) + "\n"
 
 
