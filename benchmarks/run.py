@@ -125,7 +125,6 @@ def main() -> None:
     args = parser.parse_args()
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    from benchmarks.realistic_pr import apply_realistic_pr
 
     data = args.work / "data"
     shutil.rmtree(args.work, ignore_errors=True)
@@ -152,6 +151,8 @@ def main() -> None:
                                                        str(args.work / "public")], warm_build))
     if args.cold_only:
         return finish(args, data, rows, biggest, results, None, None)
+    from benchmarks.realistic_pr import apply_realistic_pr
+
     changed = apply_realistic_pr(data, seed=1)
     results.append(measure("ledger validate (realistic PR)", [*ledger, "validate", "--data", str(data)], warm))
     if not args.skip_build:
