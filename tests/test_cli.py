@@ -25,7 +25,7 @@ def all_commands():
 
 
 def test_the_contract_commands_exist():
-    assert all_commands() == ["build", "demo", "diff", "import", "serve", "template", "validate"]
+    assert all_commands() == ["build", "demo", "diff", "import", "serve", "split", "template", "validate"]
 
 
 @pytest.mark.parametrize("name", all_commands())

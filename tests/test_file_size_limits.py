@@ -13,7 +13,8 @@ import pytest
 from pipeline.core.cache import FileCache
 from pipeline.core.package import HOST_FILE_BYTES, MAX_FILE_BYTES, load
 from pipeline.validate import validate
-from pipeline.validate.files import check_files, month_split_example
+from pipeline.core.layout import split_names
+from pipeline.validate.files import check_files
 from tests.conftest import make_tiny
 
 HEADER = "id,region_name,region_code,subject,metric,value,unit,period_start,period_end,source_title,source_publisher,source_date,source_url,quote\n"
@@ -37,8 +38,10 @@ def test_a_file_a_git_host_would_refuse_is_an_error_saying_how_to_split_it(tmp_p
     assert finding.code == "file-over-host-limit" and finding.severity == "error" and finding.row is None
     assert finding.message_zh == (f"文件大小 {size} 字节，超过 52428800 字节（50 MB）：代码托管平台在 50 MB 时警告、"
                                   "100 MB 时拒收，这个文件无法推送。")
-    assert finding.fix_zh == ("把它按月拆成结构相同的几个文件，例如 claims/claims-2026-01.csv（每月一个），"
-                              "并在 datapackage.json 中这个资源的 path 里逐一列出。")
+    assert finding.fix_zh == ("运行 ledger split claims.csv（数据文件夹不是 data 时加 --data 文件夹）：它按每行 "
+                              "source_date（发布日期）的月份把这个文件拆成表头相同、每个不超过 45 MB 的 claims/2025.csv、"
+                              "claims/2026.csv …（每年一个；一年仍超过上限时按月：claims/2026/2026-01.csv …），"
+                              "并在 datapackage.json 中这个资源的 path 里用它们替换 claims.csv；手工拆分时也照此命名。")
     assert not report.valid
 
 
@@ -76,14 +79,15 @@ def test_a_file_too_large_to_read_is_not_read(tmp_path):
     assert "claims" not in facts
 
 
-@pytest.mark.parametrize(("rel", "example"), [
-    ("issues/2026.csv", "issues/2026/2026-01.csv"),
-    ("issues/1999.csv", "issues/1999/1999-01.csv"),
-    ("claims.csv", "claims/claims-2026-01.csv"),
-    ("more/surveys.csv", "more/surveys/surveys-2026-01.csv"),
+@pytest.mark.parametrize(("rel", "resource", "example"), [
+    ("issues/2026.csv", "issues", "issues/2026/2026-01.csv … issues/2026/2026-12.csv"),
+    ("issues/1999.csv", "issues", "issues/1999/1999-01.csv … issues/1999/1999-12.csv"),
+    ("issues/2026/2026-03.csv", "issues", "issues/2026/2026-03-1.csv、issues/2026/2026-03-2.csv …"),
+    ("claims.csv", "claims", "claims/2025.csv、claims/2026.csv …（每年一个；一年仍超过上限时按月：claims/2026/2026-01.csv …）"),
+    ("more/regions.csv", "regions", "more/regions/regions-1.csv、more/regions/regions-2.csv …"),
 ])
-def test_the_split_example_names_a_month_file_beside_the_big_one(rel, example):
-    assert month_split_example(rel) == example
+def test_the_split_example_names_the_files_of_the_split(rel, resource, example):
+    assert split_names(rel, resource) == example
 
 
 def test_a_cell_over_128_kib_does_not_crash_the_csv_reader():

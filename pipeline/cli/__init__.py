@@ -184,8 +184,10 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
       ledger import 问题台账.xlsx --resource issues --out data/issues/2026.csv --replace
       ledger import 问题台账.xlsx --resource issues --out data/issues/2026.csv --remove Q-2026-1901
     """
+    from pipeline.contribute import placement
     from pipeline.contribute.importer import ImportFailed, import_table
     from pipeline.contribute.merge import RemoveRefused, describe_changes, merge, typo_findings
+    from pipeline.core.layout import LayoutError
 
     if out_path is None and (replace or remove):
         raise click.UsageError(f"{'--replace' if replace else '--remove'} 只能与 --out 一起使用。"
@@ -198,6 +200,8 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
     key = [key] if isinstance(key, str) else key
     try:
         table = import_table(source, package, resource)
+        if out_path is not None and (refused := placement.refusal(package, resource, out_path, table)):
+            raise Refusal(f"没有写出任何文件：{refused}。")
         merged = None
         if out_path is not None and out_path.exists():
             merged = merge(out_path.read_bytes(), table, key, path=str(out_path), source=source.name,
@@ -225,10 +229,13 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
             raise InvalidDataExit(f"没有写出任何文件：导入会修改上面列出的 {len(merged.changes)} 条已有记录；"
                                   "确认无误后加 --replace 重新运行。Nothing was written: add --replace to change "
                                   "these records.")
+    text = merged.text if merged else table.csv()
+    if refused := placement.part_overflow(package, resource, out_path, len(text.encode("utf-8"))):
+        raise Refusal(f"没有写出任何文件：{refused}。")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial")  # a crash mid-write never leaves half a file
     try:
-        partial.write_text(merged.text if merged else table.csv(), encoding="utf-8", newline="")
+        partial.write_text(text, encoding="utf-8", newline="")
         partial.replace(out_path)
     except BaseException:  # a full disk: no half file left beside the untouched --out
         partial.unlink(missing_ok=True)
@@ -243,6 +250,14 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
     else:
         rows = len(table.rows)
         click.echo(f"已写出 {rows} 行到 {out_path}。Wrote {rows} rows to {out_path}.", err=True)
+    try:
+        done = placement.split_after(package, resource, out_path)
+    except LayoutError as exc:
+        raise Refusal(f"{out_path} 已写出，但超过 50 MB，无法自动拆分：{exc}") from None
+    if done is not None:
+        click.echo(f"{done.rel} 超过 50 MB，已按月拆成 {len(done.pieces)} 个文件（{done.pieces[0].rel} … "
+                   f"{done.pieces[-1].rel}），datapackage.json 已更新，原文件已删除。Over 50 MB: split into "
+                   f"{len(done.pieces)} files.", err=True)
 
 
 @cli.command()
@@ -329,6 +344,42 @@ def demo(out_dir: Path, issue_count: int, seed: int) -> None:
         raise Refusal(str(exc)) from None
     rows = sum(v for v in counts.values() if isinstance(v, int))
     click.echo(f"已生成示例数据包到 {out_dir}：{rows} 行。Wrote a demo package to {out_dir}: {rows} rows.")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[FILE]...")
+@data_option
+def split(paths: tuple[str, ...], data_dir: Path) -> None:
+    """把超过 50 MB 的数据文件按月拆开（代码托管平台拒收大文件）。
+
+    Split data files over the git host's 50 MB by month (by default every file over it; or the FILEs
+    named, relative to the data folder): a year of issues into issues/YYYY/YYYY-MM.csv, a month still
+    too large into parts. The new files are written and read back, datapackage.json is replaced with
+    their paths, and only then is the old file removed.
+
+    \b
+    例 / Example:
+      ledger split
+      ledger split issues/2026.csv --data data
+    """
+    from pipeline.core.layout import LayoutError, split_package
+
+    try:
+        done = split_package(data_dir, list(paths) or None)
+    except LayoutError as exc:
+        raise Refusal(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        if fault_text(exc):
+            raise
+        raise Refusal(f"无法读取 {data_dir}/datapackage.json（{one_line(exc)}）：没有改动任何文件。") from None
+    if not done:
+        click.echo(f"{data_dir} 中没有超过 50 MB 的数据文件，无需拆分。No file over 50 MB: nothing to split.")
+    for item in done:
+        rows = sum(piece.rows for piece in item.pieces)
+        names = [piece.rel for piece in item.pieces]
+        shown = "、".join(names) if len(names) <= 3 else f"{names[0]} … {names[-1]}"
+        click.echo(f"已把 {item.rel} 拆成 {len(names)} 个文件（{shown}，共 {rows} 行），datapackage.json 已更新，"
+                   f"原文件已删除。Split {item.rel} into {len(names)} files ({rows} rows).")
 
 
 def _command_name(args: list[str]) -> str | None:

@@ -109,10 +109,12 @@ _ENTRIES = [
              "这个文件无法推送。",
              "The file is {value} bytes, over {limit} bytes (50 MB): a git host warns at 50 MB and refuses "
              "100 MB, so this file cannot be pushed.",
-             "把它按月拆成结构相同的几个文件，例如 {split}（每月一个），并在 datapackage.json 中这个资源的 "
-             "path 里逐一列出。",
-             "Split it by month into files of the same schema, for example {split} (one a month), and list "
-             "each in this resource's path in datapackage.json.",
+             "运行 ledger split {path}（数据文件夹不是 data 时加 --data 文件夹）：它按{how}把这个文件拆成表头相同、"
+             "每个不超过 45 MB 的 {split}，并在 datapackage.json 中这个资源的 path 里用它们替换 {path}；"
+             "手工拆分时也照此命名。",
+             "Run ledger split {path} (add --data DIR unless the data folder is data): it splits the file by "
+             "{how_en} into files of the same header, each at most 45 MB, named {split}, and puts them in place "
+             "of {path} in this resource's path in datapackage.json; split by hand the same way.",
              group="文件与编码", example_zh="一个城市一年的热线记录（160 MB）放在 issues/2026.csv 里"),
     CodeInfo("encoding-error", "文件编码不是 UTF-8",
              "文件不是 UTF-8 编码：第 {row} 行有无法识别的字节（{detail}）。",

@@ -23,6 +23,9 @@ Design notes:
 - Streaming: issues are generated day by day and written at once, together
   with their evaluations, inspections and events; memory holds one month of meetings
   and a few counters, so a million issues take flat memory.
+- Within the host's limit: a file over 50 MB is then split by month (a year of issues into
+  ``issues/YYYY/YYYY-MM.csv``, see pipeline/core/layout.py); smaller packages keep one file per
+  resource and one per year of issues.
 """
 
 
@@ -36,6 +39,7 @@ from pathlib import Path
 from pipeline.demo import text as T
 from pipeline.core.workdays import WorkCalendar, official_rest_days
 from pipeline.core.csv_write import write_csv
+from pipeline.core.layout import within_limit
 from pipeline.demo.claims import REPORTED_CLAIMS, build_claims, build_surveys
 from pipeline.demo.common import DAY, DEADLINE_RULES, START, World
 from pipeline.demo.duties import build_duty_items
@@ -82,8 +86,11 @@ def build_holidays(as_of: dt.date) -> list[dict]:
 # --- the package ---------------------------------------------------------------------
 
 def generate(out_dir: Path, *, issues: int = 3000, seed: int = 20261031,
-             as_of: dt.date = dt.date(2026, 10, 31)) -> dict:
-    """Write the demo data package into ``out_dir``; return the row count of every resource."""
+             as_of: dt.date = dt.date(2026, 10, 31), limit: int | None = None) -> dict:
+    """Write the demo data package into ``out_dir``; return the row count of every resource.
+
+    A file over ``limit`` (the git host's 50 MB; smaller only in tests) is split by month
+    (pipeline/core/layout.py), and the descriptor lists the files that were written."""
     if as_of < START + DAY * 90 or issues < 1:
         raise ValueError("the demo needs at least one issue and an as_of three months after 2025-01-01")
     out_dir = Path(out_dir)
@@ -129,6 +136,7 @@ def generate(out_dir: Path, *, issues: int = 3000, seed: int = 20261031,
     for resource in descriptor["resources"]:
         if resource["name"] == "issues":
             resource["path"] = issue_paths
+        resource["path"] = within_limit(out_dir, resource["name"], resource["path"], limit)
     (out_dir / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8", newline="\n")
     write_manifest(out_dir, {"issues": issues, "seed": seed, "as_of": as_of.isoformat()})

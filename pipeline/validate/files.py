@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pipeline.core import findings as fd
+from pipeline.core.layout import SPLIT_BY, kind, split_names
 from pipeline.core.package import HOST_FILE_BYTES, MAX_FILE_BYTES, DataPackage, ResourceFile
 
 CHUNK = 1 << 20
@@ -78,14 +79,14 @@ def check_files(package: DataPackage, held: FileBytes | None = None
     facts: dict[str, list[FileFacts]] = {}
     for name in package.resource_names:
         for file in package.files(name):
-            problems = list(_check_one(file, held))
+            problems = list(_check_one(file, held, split_how(package, name, file.rel)))
             findings.extend(problems)
             if all(problem.code in STILL_READ for problem in problems):
                 facts.setdefault(name, []).append(FileFacts(file, None))
     return findings, facts
 
 
-def _check_one(file: ResourceFile, held: FileBytes) -> Iterator[fd.Finding]:
+def _check_one(file: ResourceFile, held: FileBytes, how: tuple[str, str]) -> Iterator[fd.Finding]:
     if not file.abs.is_file():
         yield fd.make("missing-file", path=file.rel, resource=file.resource, value=file.rel)
         return
@@ -95,7 +96,7 @@ def _check_one(file: ResourceFile, held: FileBytes) -> Iterator[fd.Finding]:
         return
     if size > HOST_FILE_BYTES:
         yield fd.make("file-over-host-limit", path=file.rel, resource=file.resource, value=size,
-                      limit=HOST_FILE_BYTES, split=month_split_example(file.rel))
+                      limit=HOST_FILE_BYTES, split=split_names(file.rel, file.resource), how=how[0], how_en=how[1])
     if size == 0:
         yield fd.make("empty-file", path=file.rel, resource=file.resource)
         return
@@ -113,14 +114,15 @@ def _check_one(file: ResourceFile, held: FileBytes) -> Iterator[fd.Finding]:
             yield problem
 
 
-def month_split_example(rel: str) -> str:
-    """Where the first month of a too-large file would go: ``issues/2026.csv`` → ``issues/2026/2026-01.csv``."""
-    folder, _, name = rel.rpartition("/")
-    stem = name.removesuffix(".csv")
-    prefix = f"{folder}/" if folder else ""
-    if stem.isdigit() and len(stem) == 4:
-        return f"{prefix}{stem}/{stem}-01.csv"
-    return f"{prefix}{stem}/{stem}-2026-01.csv"
+def split_how(package: DataPackage, resource: str, rel: str) -> tuple[str, str]:
+    """How the file ``rel`` of ``resource`` is split (pipeline/core/layout.py), in Chinese and English."""
+    field = SPLIT_BY.get(resource)
+    if kind(rel, resource) in ("month", "part"):
+        return "行的顺序（已是一个月的文件）", "the order of its rows (it holds one month)"
+    if field is None:
+        return "行的顺序（这个资源没有日期列）", "the order of its rows (the resource has no date)"
+    title = package.field(resource, field).get("title", field)
+    return f"每行 {field}（{title}）的月份", f"the month of each row's {field}"
 
 
 def utf8_problem(file: ResourceFile, data: bytes, start: int, stop: int) -> fd.Finding | None:
