@@ -91,7 +91,7 @@ def test_total_too_large_names_the_total_and_the_row_with_the_largest_value(tiny
     with_defect(tiny, "item_cases_total_over_2_53")
     report, _ = validate(tiny)
     (finding,) = report.findings
-    assert finding.message_zh == ("cases（办件量） 在全部数据中的合计为 9007199254740995，超过 9007199254740991（2⁵³−1）："
+    assert finding.message_zh == ("cases（办件量）在全部数据中的合计为 9007199254740995，超过 9007199254740991（2⁵³−1）："
                                   "网站的脚本和多数 JSON 读取程序无法精确表示这么大的整数，公布的合计会是错的。"
                                   "本行的 cases（办件量）为 4503599627370496，是其中最大的值。")
     assert finding.fix_zh.startswith("核对该行的数值：")
@@ -103,7 +103,7 @@ def test_survey_grades_total_over_2_53_counts_all_five_grades(tiny):
     report, _ = validate(tiny)
     (finding,) = report.findings
     assert "very_satisfied（非常满意）、satisfied（满意）、basic（基本满意）、dissatisfied（不满意）、" \
-           "very_dissatisfied（非常不满意） 在全部数据中的合计为 9007199254741007" in finding.message_zh
+           "very_dissatisfied（非常不满意）在全部数据中的合计为 9007199254741007" in finding.message_zh
 
 
 # --- defence in depth: the figures never wrap ---------------------------------------------------

@@ -364,7 +364,7 @@ _ENTRIES = [
              "A survey needs at least one response; leave out surveys without any.",
              group="跨字段规则", example_zh="五个满意度等级的人数都填了 0"),
     CodeInfo("total-too-large", "合计太大，无法精确公布",
-             "{what_zh} 在全部数据中的合计为 {total}，超过 9007199254740991（2⁵³−1）：网站的脚本和多数 JSON 读取程序"
+             "{what_zh}在全部数据中的合计为 {total}，超过 9007199254740991（2⁵³−1）：网站的脚本和多数 JSON 读取程序"
              "无法精确表示这么大的整数，公布的合计会是错的。本行的 {field}（{title}）为 {value}，是其中最大的值。",
              "The total of {what_en} over the package is {total}, above 9007199254740991 (2^53-1): the site's scripts "
              "and most JSON readers cannot represent it exactly, so the published total would be wrong. This row's "
