@@ -114,10 +114,12 @@ def test_twenty_digit_integer_is_out_of_range_not_a_crash(tiny):
     ]
 
 
-def test_the_largest_64_bit_integer_is_valid_and_read_back(tiny):
+def test_the_largest_64_bit_integer_is_read_back_and_refused(tiny):
+    """Read back exactly, but not publishable exactly (above 2⁵³−1): issue #15, tests/test_totals.py."""
     edit_cell(tiny, "surveys.csv", 2, "satisfied", "9223372036854775807")
     report, ledger = validate(tiny)
-    assert list(report.findings) == []
+    assert [(f.path, f.row, f.field, f.code, f.value) for f in report.findings] == [
+        ("surveys.csv", 2, "satisfied", "integer-too-large", "9223372036854775807")]
     assert ledger.surveys["satisfied"].tolist() == [9223372036854775807, 2]
 
 

@@ -236,6 +236,15 @@ _ENTRIES = [
              "检查是否多输入了数字，或把编号、证件号等误填进了这一列；整数最多 19 位。",
              "Look for extra digits, or an identifier typed into this column; an integer has at most 19 digits.",
              group="格式与取值", example_zh="接待人次填成了 12345678901234567890"),
+    CodeInfo("integer-too-large", "整数太大，无法精确公布",
+             "字段 {field}（{title}）的值 {value} 超过 9007199254740991（2⁵³−1）：网站的脚本和多数 JSON 读取程序"
+             "无法精确表示这么大的整数，公布出来的数字会是错的。",
+             "The value {value} of field {field} ({title}) is above 9007199254740991 (2^53-1): the site's scripts and "
+             "most JSON readers cannot represent it exactly, so the published number would be wrong.",
+             "核对该行的数值：是否多输入了数字，或把编号、证件号等误填进了这一列；人次、件数不会这么大。",
+             "Check this row's value: look for extra digits, or an identifier typed into this column; "
+             "no count of persons or cases is this large.",
+             group="格式与取值", example_zh="办件量填成了 12345678901234567（17 位数字）"),
     CodeInfo("number-out-of-range", "不是可用的数字",
              "字段 {field}（{title}）的值“{value}”不是可用的数字：{reason_zh}。",
              "The value '{value}' of field {field} ({title}) is not a usable number: {reason_en}.",
@@ -354,6 +363,17 @@ _ENTRIES = [
              "至少要有一个回答；没有回答的调查不要填报。",
              "A survey needs at least one response; leave out surveys without any.",
              group="跨字段规则", example_zh="五个满意度等级的人数都填了 0"),
+    CodeInfo("total-too-large", "合计太大，无法精确公布",
+             "{what_zh}在全部数据中的合计为 {total}，超过 9007199254740991（2⁵³−1）：网站的脚本和多数 JSON 读取程序"
+             "无法精确表示这么大的整数，公布的合计会是错的。本行的 {field}（{title}）为 {value}，是其中最大的值。",
+             "The total of {what_en} over the package is {total}, above 9007199254740991 (2^53-1): the site's scripts "
+             "and most JSON readers cannot represent it exactly, so the published total would be wrong. This row's "
+             "{field} ({title}) is {value}, the largest of them.",
+             "核对该行的数值：是否多输入了几位数字，或把编号、金额等误填进了这一列；改正后重新校验，"
+             "其余行的数值也一并核对。",
+             "Check this row's value: look for extra digits, or an identifier or amount typed into this column; "
+             "correct it, check the other rows too, and validate again.",
+             group="跨字段规则", example_zh="两行办件量各填了 9000000000000000（多输了十几位 0），合计超出范围"),
     CodeInfo("rectified-not-negative", "非差评填写了整改日期",
              "评分为 {rating}，不是差评，不应填写整改完成日期。",
              "Rating {rating} is not negative, so it should have no rectification date.",

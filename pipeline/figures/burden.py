@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.core.ledger import Ledger
-from pipeline.figures.registry import Metric, _plain, count, metric
+from pipeline.figures.registry import Metric, _plain, count, exact_sum, metric
 
 REPORT_DIMS = frozenset({"region"})
 CUT_DIMS = frozenset({"region", "department"})
@@ -37,8 +37,8 @@ def reports_in(ledger: Ledger, months: tuple[str, str]) -> pd.DataFrame:
     return reports[(month >= months[0]) & (month <= months[1]) & reports["month"].notna()]
 
 
-def load_total(reports: pd.DataFrame, columns: tuple[str, ...] = LOAD) -> int | float:
-    return _plain(sum(_plain(reports[column].sum()) for column in columns))
+def load_total(reports: pd.DataFrame, columns: tuple[str, ...] = LOAD) -> int:
+    return exact_sum(reports, "burden_reports", *columns)
 
 
 @metric("近12个月收到文件数",

@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.figures.scope import metric_for, scope
 from pipeline.core.ledger import Ledger
 from pipeline.figures import metrics as m
-from pipeline.figures.metrics import METRICS, Metric, active_items, rate
+from pipeline.figures.metrics import METRICS, Metric, active_items, exact_sum, rate
 
 # The only frames and columns the item metrics, the item scopes (scope.COLUMNS) and these pages read.
 ITEM_COLUMNS = {
@@ -164,7 +164,8 @@ def time_saved(ledger: Ledger) -> list[TimeSaved]:
     for unit in UNIT_ZH:
         part = both[both["limit_unit"].eq(unit)]
         if len(part):
-            out.append(TimeSaved(unit, len(part), int(part["statutory_limit"].sum()), int(part["promised_limit"].sum())))
+            out.append(TimeSaved(unit, len(part), exact_sum(part, "devolved_items", "statutory_limit"),
+                                 exact_sum(part, "devolved_items", "promised_limit")))
     return out
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from pipeline.core.ledger import Ledger
 from pipeline.figures.stats import NEGATIVE_RATINGS
 from pipeline.figures.registry import (  # noqa: F401  (the registry's names, used from here by many)
-    SMALL_SAMPLE, Metric, count, rate, _plain, MetricSpec, METRICS, ISSUE_DIMS, MEETING_DIMS, ITEM_DIMS, CASE_DIMS, OUTCOME_DIMS, SURVEY_DIMS, metric)
+    SMALL_SAMPLE, Metric, count, exact_sum, rate, _plain, MetricSpec, METRICS, ISSUE_DIMS, MEETING_DIMS, ITEM_DIMS, CASE_DIMS, OUTCOME_DIMS, SURVEY_DIMS, metric)
 
 
 # --- issues --------------------------------------------------------------------
@@ -158,7 +158,7 @@ def meetings_held(ledger: Ledger) -> Metric:
 @metric("接待群众人次", "会议与夜访记录中接待人次的合计（未填写的不计）。", "sum", MEETING_DIMS,
         reads={"meetings": ("persons_received",)})
 def persons_received(ledger: Ledger) -> Metric:
-    return count(ledger.meetings["persons_received"].sum())
+    return count(exact_sum(ledger.meetings, "meetings", "persons_received"))
 
 
 # --- devolved items ------------------------------------------------------------------
@@ -208,15 +208,15 @@ def zero_use_items(ledger: Ledger) -> pd.DataFrame:
 @metric("办件量", "办件量记录中各月“办件量”的合计。", "sum", CASE_DIMS,
         reads={"item_cases": ("cases",)})
 def cases_handled(ledger: Ledger) -> Metric:
-    return count(ledger.item_cases["cases"].sum())
+    return count(exact_sum(ledger.item_cases, "item_cases", "cases"))
 
 
 @metric("承诺时限内办结率", "在填写了承诺时限内办结件数的记录中：承诺时限内办结件数合计 ÷ 办件量合计。", "rate", CASE_DIMS,
         reads={"item_cases": ("cases", "within_promise")})
 def within_promise_rate(ledger: Ledger) -> Metric:
     cases = ledger.item_cases
-    given = cases["within_promise"].notna()
-    return rate(cases.loc[given, "within_promise"].sum(), cases.loc[given, "cases"].sum())
+    given = cases[cases["within_promise"].notna()]
+    return rate(exact_sum(given, "item_cases", "within_promise"), exact_sum(given, "item_cases", "cases"))
 
 
 @metric("评估逾期事项数", "在用事项中，最近评估日期（未评估的用生效日期）早于截止日超过365天的事项数。", "count", ITEM_DIMS,
@@ -288,8 +288,8 @@ SURVEY_GRADES = ["very_satisfied", "satisfied", "basic", "dissatisfied", "very_d
         "rate", SURVEY_DIMS,
         reads={"surveys": tuple(SURVEY_GRADES)})
 def survey_satisfaction_rate(ledger: Ledger) -> Metric:
-    totals = ledger.surveys[SURVEY_GRADES].sum()
-    return rate(totals[SURVEY_GRADES[:3]].sum(), totals.sum())
+    surveys = ledger.surveys
+    return rate(exact_sum(surveys, "surveys", *SURVEY_GRADES[:3]), exact_sum(surveys, "surveys", *SURVEY_GRADES))
 
 
 @metric("体验官确认解决率", "核查结论为确认解决的核查数 ÷ 核查数。", "rate", OUTCOME_DIMS,

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.core.errors import BuildError
 from pipeline.core.ledger import Ledger
+from pipeline.validate.rules_totals import SAFE_INTEGER, exact_total
 
 SMALL_SAMPLE = 10  # a rate over fewer cases is shown as 样本不足
 
@@ -31,6 +33,18 @@ class Metric:
 
 def count(n: int) -> Metric:
     return Metric(int(n), int(n), None)
+
+
+def exact_sum(frame: pd.DataFrame, resource: str, *fields: str) -> int:
+    """The exact total of integer ``fields`` of ``frame`` (missing cells add nothing), or a BuildError: a
+    total that int64 would wrap or a double would round is never published (validation refuses such data
+    first: total-too-large, pipeline/validate/rules_totals.py)."""
+    total = sum(exact_total(frame[field]) for field in fields)
+    if not 0 <= total <= SAFE_INTEGER:
+        named = "、".join(f"{resource}.{field}" for field in fields)
+        raise BuildError(f"{named} 的合计 {total} 超出能精确公布的范围（0 至 {SAFE_INTEGER}），未发布任何内容；"
+                         "请运行 ledger validate，按提示核对这些数值后重新构建。")
+    return total
 
 
 def rate(numerator: float, denominator: float) -> Metric:

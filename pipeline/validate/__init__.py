@@ -28,6 +28,7 @@ from pipeline.validate.records import with_record_ids
 from pipeline.validate.rules import RULES, consequences_dropped, failed_cells, rules_for, run_rule, run_rules
 from pipeline.validate import rules_v2  # noqa: F401  (registers the version 2 rules in RULES)
 from pipeline.validate import rules_burden  # noqa: F401  (registers the burden rules in RULES)
+from pipeline.validate import rules_totals  # noqa: F401  (registers the publishable-integer rules in RULES)
 from pipeline.validate.stages import KEYS, StageCache
 from pipeline.validate.scan import (EncodingProblem, FileWork, local_file_errors, personal_finding,
                                     Planner, personal_findings, personal_numbers, plan_files, validated_digests,

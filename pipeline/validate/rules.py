@@ -368,6 +368,8 @@ FAILED_TYPE = ("type-error",)
 CELLS_READ: dict[tuple[str | None, str], tuple[str, ...]] = {
     (None, "date-after-as-of"): (),
     (None, "unknown-code"): (),
+    (None, "integer-too-large"): (),
+    (None, "total-too-large"): (),  # a column's total: only its own cell of the row is read
     ("issues", "status-missing-field"): ("status",),
     ("issues", "status-extra-field"): ("status",),
     ("issues", "due-before-assigned"): ("assigned_on",),
