@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.core.ledger import Ledger
-from pipeline.figures.registry import Metric, _plain, count, exact_sum, metric
+from pipeline.figures.registry import Metric, count, exact_sum, metric
 
 REPORT_DIMS = frozenset({"region"})
 CUT_DIMS = frozenset({"region", "department"})
