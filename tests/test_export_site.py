@@ -22,7 +22,11 @@ def manifest(built_demo_site) -> list[dict]:
 
 
 def test_manifest_states_every_file_truly(built_demo_site, manifest):
-    assert len(manifest) == 4 + 16 + 4 * 15  # whole-package files, source files, 4 formats × 15 resources
+    resources = json.loads((built_demo_site / "downloads/datapackage.json").read_text(encoding="utf-8"))["resources"]
+    sources = [rel for r in resources for rel in ([r["path"]] if isinstance(r["path"], str) else r["path"])]
+    # whole-package files (ZIP, XLSX, SQLite, descriptor), the source files, 4 formats × each resource
+    assert len(manifest) == 4 + len(sources) + 4 * len(resources)
+    assert (len(resources), len(sources)) == (17, 18)  # the demo: 15 resources + burden_reports, burden_cuts
     for item in manifest:
         data = (built_demo_site / item["path"]).read_bytes()
         assert item["bytes"] == len(data) and item["sha256"] == hashlib.sha256(data).hexdigest(), item["path"]

@@ -202,7 +202,8 @@ def test_file_over_host_limit_names_the_month_files_of_a_year_of_issues(demo_cop
 
 NAMING = {  # built files that list the data files by name: the only ones that may differ
     "api/v1/downloads.json", "data.json", "data/index.html", "downloads/SHA256SUMS", "downloads/datapackage.json",
-    "downloads/sunshine-ledger.zip", "search/search_index.json",
+    "downloads/sunshine-ledger.zip",
+    "search/pages.json",  # the pages' text (search_index.json now holds only the search configuration)
     *(f"data/dictionary/{name}/index.html" for name in ("devolved_items", "duty_items", "evaluations", "issues",
                                                         "item_cases")),
     *(f"downloads/templates/{name}.xlsx" for name in ("devolved_items", "duty_items", "evaluations", "issues",

@@ -23,7 +23,6 @@ from pipeline.render import SECTIONS
 from pipeline.render import issues
 from pipeline.render import issues_lookup
 from pipeline.render import render_all
-from pipeline.render.issues_json import JsonRecords
 from pipeline.render.section import Block, Clash, File, collect
 from tests.conftest import REPO
 
@@ -81,14 +80,21 @@ def test_shards_are_written_chunk_by_chunk(monkeypatch, demo_ledger):
     """While shards are written, at most one chunk of them has been built and not yet written."""
     monkeypatch.setattr(issues_lookup, "CHUNK_ROWS", 50)  # 600 issues: several chunks
     built = {"chunks": 0}
-    real_joined = JsonRecords.joined
+    real_init = issues_lookup.Shards.__init__
 
-    def counting_joined(self, *args, **kwargs):
-        if self.key is not None:  # the shard table, not the evaluation and inspection lists
+    def counting_init(self, *args, **kwargs):
+        """Count the chunks the shard table builds (not the evaluation and inspection lists), whatever
+        the table's class (compact shards use ArrayRecords, not JsonRecords)."""
+        real_init(self, *args, **kwargs)
+        real_joined = self.table.joined
+
+        def counting_joined(*args, **kwargs):
             built["chunks"] += 1
-        return real_joined(self, *args, **kwargs)
+            return real_joined(*args, **kwargs)
 
-    monkeypatch.setattr(JsonRecords, "joined", counting_joined)
+        self.table.joined = counting_joined
+
+    monkeypatch.setattr(issues_lookup.Shards, "__init__", counting_init)
     chunks_when_written = []
     for part in issues.stream(demo_ledger, compute_all(demo_ledger)):
         if isinstance(part, File) and re.fullmatch(rf"{issues_lookup.API_DIR}/\d+\.json", part.path):
