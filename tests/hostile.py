@@ -61,6 +61,7 @@ FREE_TEXT = {
     "issue_events": ["note"],
     "duty_items": ["name", "source_ref"],
     "claims": ["region_name", "subject", "unit", "source_title", "source_publisher", "quote"],
+    "burden_cuts": ["name", "source_ref"],
 }
 
 
@@ -68,7 +69,7 @@ FREE_TEXT = {
 FREE_IDS = {
     "devolved_items": [("devolutions.csv", "item_id"), ("item_cases.csv", "item_id"),
                        ("duty_items.csv", "devolved_item_id")],  # an optional reference: empty stays empty
-    "claims": [], "evaluations": [], "surveys": [], "inspections": [], "duty_items": [],
+    "claims": [], "evaluations": [], "surveys": [], "inspections": [], "duty_items": [], "burden_cuts": [],
 }
 ID_PAYLOADS = ('"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>", "</script><script>alert(1)</script>",
                " {{ 7*7 }}", "/../../x", "=HYPERLINK(\"http://evil\",\"x\")", "#frag ment?q=1")

@@ -99,7 +99,8 @@ def test_the_hostile_package_is_valid(hostile_data):
     assert list(report.findings) == []
     titles = set(ledger.issues["title"])
     assert {"<script>alert(1)</script>", "{{ 7*7 }}", '=HYPERLINK("http://evil","x")', "\r=1+1"} <= titles
-    assert ledger.claims["value"].min() == float(NEGATIVE)
+    # The second claim's value (the demo's own claims hold real decreases too, e.g. burden_change_rate).
+    assert ledger.claims["value"].iloc[1] == float(NEGATIVE)
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)",

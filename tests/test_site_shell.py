@@ -51,8 +51,9 @@ def test_footer_link_settings_refuse_non_http_urls(url):
     assert str(caught.value) == f"mkdocs.yml 中 extra.ledger.repository（代码仓库地址）只能是 http(s):// 或 mailto: 地址，现在是“{url}”。"
 
 
-def test_footer_link_settings_accept_http_and_mailto():
-    config = _Config(extra={"ledger": {"repository": "https://git.example.gov.cn/ledger", "corrections": "mailto:gbj@example.gov.cn"}})
+def test_footer_link_settings_accept_http_and_mailto(tmp_path):
+    config = _Config(docs_dir=str(tmp_path),  # site search reads its names from the docs folder (none here)
+                     extra={"ledger": {"repository": "https://git.example.gov.cn/ledger", "corrections": "mailto:gbj@example.gov.cn"}})
     assert site_hooks.on_config(config) is config
 
 

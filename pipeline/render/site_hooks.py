@@ -23,14 +23,14 @@ _CONFIG_ROOT = re.compile(r'"(search)": "/(?!/)')
 
 def on_config(config):
     """The footer's links come from the config: only http(s) and mailto: addresses are accepted.
-    Site search cuts Chinese with the data's names kept whole (search_words)."""
-    search_words(config)
+    Site search cuts Chinese with the data's names kept whole (search_words), once the settings are checked."""
     links = (config.extra or {}).get("ledger") or {}
     for key, title in (("repository", "代码仓库地址"), ("corrections", "纠错渠道地址")):
         value = links.get(key) or ""
         if value and not SAFE_URL.match(value):
             raise ConfigurationError(
                 f"mkdocs.yml 中 extra.ledger.{key}（{title}）只能是 http(s):// 或 mailto: 地址，现在是“{value}”。")
+    search_words(config)
     return config
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from html import escape
 
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import Metric
@@ -54,8 +55,9 @@ def names_document(ledger: Ledger) -> dict:
             up = parents.get(up)
         above = " › ".join(reversed(trail))
         kind = "社区" if level == "community" else "村"
-        docs.append({"location": f"place/?code={code}", "title": names[code],
-                     "text": f"{above} › {names[code]}：这个{kind}的问题办理、未办结问题和最近的会议。",
+        # Material's index holds HTML (its own entries are escaped text): a name is text, never markup.
+        docs.append({"location": f"place/?code={code}", "title": escape(names[code], quote=False),
+                     "text": escape(f"{above} › {names[code]}：这个{kind}的问题办理、未办结问题和最近的会议。", quote=False),
                      "boost": VILLAGE_BOOST})
     others = set()
     for frame in (ledger.departments, getattr(ledger, "devolved_items", None)):

@@ -94,6 +94,10 @@
   // --- the link to the issue list -------------------------------------------------------------------
   var pending = null; // the query whose result comes next, and its words
 
+  function escapeHtml(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
   function issueLink(query, found) {
     var place = null, rest = [];
     found.forEach(function (w) {
@@ -111,13 +115,14 @@
       params.set("place", places[place]);
     }
     params.set("words", rest.join(" "));
-    var what = "“" + rest.join(" ") + "”";
+    // Material shows a result's title as HTML: a typed word or a place name is text, never markup.
+    var what = "“" + escapeHtml(rest.join(" ")) + "”";
     return {
       // A place and more words ask for issues; a department's or an item's whole name asks for its page.
       first: Boolean(place) && !Object.prototype.hasOwnProperty.call(names, query.replace(/[\s\u3000]+/g, "")),
       item: {
         location: "issues/search/?" + params.toString(),
-        title: place ? "在" + place + "的问题中查找" + what : "在全部问题中查找" + what,
+        title: place ? "在" + escapeHtml(place) + "的问题中查找" + what : "在全部问题中查找" + what,
         text: "问题的标题和摘要中含有这些词的问题，可再按地点、部门、状态筛选。",
         score: 0,
         terms: {}
