@@ -22,7 +22,7 @@ FIRST = {
     "道路": "items/department/jtj/",
     "超期未办结": "issues/overdue/",
     "报道核对": "claims/",
-    "基层减负": "claims/",
+    "基层减负": "burden/",
     "青山镇道路": f"issues/search/?place={TOWNSHIP}&words={quote('道路')}",
 }
 VIEWPORTS = [({"width": 390, "height": 844}, "phone"), ({"width": 1366, "height": 900}, "desktop")]
