@@ -42,7 +42,7 @@ QUERIES = {  # (tests/test_site_search_query.py holds the same list)
     "道路": "items/department/jtj/",
     "超期未办结": "issues/overdue/",
     "报道核对": "claims/",
-    "基层减负": "claims/",
+    "基层减负": "burden/",
     "青山镇道路": "issues/search/?place=990121001000&words=%E9%81%93%E8%B7%AF",  # 青山镇's issues with 道路
 }
 # Material's blocks left out of its index (data-search-exclude), for Pagefind's --exclude-selectors
