@@ -45,10 +45,12 @@ def test_cut_list_newest_first_with_filter_keys(section):
 def test_cut_filter_is_hidden_without_script(section):
     """Without JavaScript the form stays hidden and every row is shown: the full list."""
     page = section["burden/index.md"]
-    assert '<form class="claims-filter" id="burden-filter" hidden>' in page
+    assert ('<form class="claims-filter" id="burden-filter" data-filter-table="burden-cut-table" '
+            'data-filter-status="burden-filter-status" data-filter-unit="项" '
+            'data-filter-links="#burden-demanders-table a[href^=\'?\']" hidden>') in page
     assert " hidden" not in page.split('id="burden-cut-table"', 1)[1]
     assert '<option value="-">未注明（2）</option>' in page
-    assert '<script src="../assets/js/burden-filter.js"></script>' in page
+    assert '<script src="../assets/js/table-filter.js"></script>' in page
 
 
 def test_demanders_ranking_states_its_caveat(section):

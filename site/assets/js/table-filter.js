@@ -1,18 +1,20 @@
-/* 基层减负: filter the complete cut list by kind and department.
-   The list is readable without this script; the script only hides rows.
-   DOM APIs only; no outside request. Filters are mirrored in the URL (?kind=…&department=…). */
+/* Filters a complete table by the selects of a form (报道核对's claims, 基层减负's cut list).
+   The table is readable without this script; the script only hides rows. Each
+   <form data-filter-table="TABLE_ID" data-filter-status="OUTPUT_ID" data-filter-unit="项"> filters the
+   rows whose data-KEY equals its select[data-key=KEY]; data-filter-links names in-page links (?KEY=…)
+   that filter in place. DOM APIs only; no outside request. Filters are mirrored in the URL. */
 (function () {
   "use strict";
 
-  function init() {
-    var form = document.getElementById("burden-filter");
-    var table = document.getElementById("burden-cut-table");
-    if (!form || !table || !table.tBodies.length) {
+  function attach(form) {
+    var table = document.getElementById(form.getAttribute("data-filter-table"));
+    if (!table || !table.tBodies.length) {
       return;
     }
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
     var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-key]"));
-    var status = document.getElementById("burden-filter-status");
+    var status = document.getElementById(form.getAttribute("data-filter-status"));
+    var unit = form.getAttribute("data-filter-unit") || "项";
 
     function hasOption(select, value) {
       return Array.prototype.some.call(select.options, function (option) { return option.value === value; });
@@ -30,7 +32,7 @@
         }
       });
       if (status) {
-        status.textContent = "显示 " + shown + " / " + rows.length + " 项";
+        status.textContent = "显示 " + shown + " / " + rows.length + " " + unit;
       }
       var params = new URLSearchParams();
       selects.forEach(function (select) {
@@ -61,17 +63,23 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
     });
-    // The demanders table's links (?department=…) filter in place instead of reloading.
-    Array.prototype.forEach.call(document.querySelectorAll("#burden-demanders-table a[href^='?']"), function (link) {
-      link.addEventListener("click", function (event) {
-        choose(new URLSearchParams(link.getAttribute("href").split("#")[0]));
-        event.preventDefault();
-        apply();
-        form.scrollIntoView();
+    var links = form.getAttribute("data-filter-links");
+    if (links) {
+      Array.prototype.forEach.call(document.querySelectorAll(links), function (link) {
+        link.addEventListener("click", function (event) {
+          choose(new URLSearchParams(link.getAttribute("href").split("#")[0]));
+          event.preventDefault();
+          apply();
+          form.scrollIntoView();
+        });
       });
-    });
+    }
     form.hidden = false;
     apply();
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-filter-table]"), attach);
   }
 
   if (document.readyState === "loading") {
