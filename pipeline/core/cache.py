@@ -35,6 +35,7 @@ import logging
 import mmap
 import os
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -259,3 +260,13 @@ def _pandas_types(arrow_type: pa.DataType):
     if arrow_type in (pa.string(), pa.large_string()):
         return TEXT
     return {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}.get(arrow_type)
+
+
+def place_file(source: Path, target: Path) -> None:
+    """``target`` as a hard link to ``source`` (no copy), or a copy across file systems: how the caches hand stored files back."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from pipeline.core.cache import FileCache, tool_version
+from pipeline.core.cache import FileCache, place_file, tool_version
 
 FORMAT = 1  # bump when what is stored, or how a key is made, changes
 RECORD = "stage.json"
@@ -133,7 +133,7 @@ def restore_tree(cache: FileCache | None, kind: str, entry_key: str | None, targ
             if not all(pool.map(intact, files)):
                 return False
         for rel, _, _ in files:
-            _place(folder / "tree" / rel, target / rel)
+            place_file(folder / "tree" / rel, target / rel)
     except OSError:
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True, exist_ok=True)
@@ -156,7 +156,7 @@ def store_tree(cache: FileCache | None, kind: str, entry_key: str | None, source
         files = []
         for path, sha256 in zip(paths, digests):
             rel = path.relative_to(source).as_posix()
-            _place(path, temporary / "tree" / rel)
+            place_file(path, temporary / "tree" / rel)
             files.append([rel, path.stat().st_size, sha256])
         cache.write_sealed(temporary / RECORD, entry_key, RECORD,  # type: ignore[union-attr]
                            json.dumps({"files": files}, ensure_ascii=False).encode("utf-8"))
@@ -180,12 +180,3 @@ def _safe(rel: object) -> bool:
     return (isinstance(rel, str) and bool(rel) and "\\" not in rel and not PurePosixPath(rel).is_absolute()
             and all(part not in ("", ".", "..") for part in rel.split("/")))
 
-
-def _place(source: Path, target: Path) -> None:
-    """``target`` as a hard link to ``source`` (no copy), or a copy across file systems."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.unlink(missing_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)

@@ -33,7 +33,7 @@ from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from pipeline.core.cache import FileCache, tool_version
+from pipeline.core.cache import FileCache, place_file, tool_version
 from pipeline.export.manifest import FORMATS, Download, file_sha256
 from pipeline.core.package import DataPackage, resource_paths
 
@@ -160,7 +160,7 @@ def restore(cache: FileCache | None, key: str | None, docs: Path,
     placed = []
     try:
         for item in downloads:
-            _place(folder / item.path, docs / item.path)
+            place_file(folder / item.path, docs / item.path)
             placed.append(docs / item.path)
     except OSError:  # the entry went away meanwhile: no link to it may stay, the writers would write through it
         for path in placed:
@@ -181,7 +181,7 @@ def store(cache: FileCache | None, key: str | None, docs: Path, downloads: list[
     try:
         shutil.rmtree(temporary, ignore_errors=True)
         for item in downloads:
-            _place(docs / item.path, temporary / item.path)
+            place_file(docs / item.path, temporary / item.path)
         record = {"downloads": [_fields(d) for d in downloads], "sheets": sheets, "sources": validated,
                   "code": code_version()}
         cache.write_sealed(temporary / RECORD, key, RECORD,  # type: ignore[union-attr, arg-type]
@@ -220,12 +220,3 @@ def _fields(item: Download) -> dict:
 def _intact(path: Path, item: Download) -> bool:
     return path.is_file() and path.stat().st_size == item.bytes
 
-
-def _place(source: Path, target: Path) -> None:
-    """``target`` as a hard link to ``source`` (no copy), or a copy across file systems."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.unlink(missing_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import pandas as pd
@@ -29,6 +28,7 @@ from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.charts import Line, hbar_chart, line_chart
 from pipeline.render.env import render
 from pipeline.render.feeds import AUTHOR, Entry, atom, newest, tag
+from pipeline.render.cards import Card
 from pipeline.render.duties import TOWN_LEVELS, towns_of
 from pipeline.render.section import File, Part, Rendered, collect
 
@@ -53,19 +53,9 @@ def _names(frame: pd.DataFrame) -> dict[str, str]:
     return dict(zip(frame["code"], frame["name"]))
 
 
-@dataclass(frozen=True)
-class Card:
-    name: str
-    title: str
-    definition: str
-    kind: str
-    metric: Metric
-    href: str  # its methodology entry, from the site root
-
-
 def cards(metrics: dict[str, Metric]) -> list[Card]:
     return [Card(name, METRICS[name].title_zh, METRICS[name].definition_zh, METRICS[name].kind, metrics[name],
-                 f"methodology/#def-{name}") for name in METRIC_NAMES if name in metrics and name in METRICS]
+                 href=f"methodology/#def-{name}") for name in METRIC_NAMES if name in metrics and name in METRICS]
 
 
 def trend(series: list[MonthLoad], chart_id: str, title: str) -> dict | None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from pipeline.demo.manifest import MANIFEST
 from pipeline.core.ledger import Ledger
 from pipeline.figures.breakdowns import monthly_counts
 from pipeline.figures.metrics import METRICS, Metric
 from pipeline.render.burden import home_context
+from pipeline.render.cards import Card
 from pipeline.render.charts import Series, bar_chart
 from pipeline.render.env import render
 from pipeline.render.section import Block, File, Part, Rendered, collect
@@ -20,15 +20,6 @@ HEADLINE = ["issues_raised", "issues_resolved", "resolution_rate", "on_time_rate
             "persons_received", "items_devolved", "items_zero_use", "satisfaction_rate",
             "inspections_confirmed_rate", "issues_disputed"]
 
-
-@dataclass(frozen=True)
-class Card:
-    name: str
-    title: str
-    definition: str
-    kind: str
-    metric: Metric
-    interval: tuple[float, float] | None = None  # a 95 % Wilson interval, for survey rates
 
 
 def headline_cards(metrics: dict[str, Metric]) -> list[Card]:

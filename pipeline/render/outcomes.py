@@ -15,7 +15,7 @@ from pipeline.core.ledger import Ledger
 from pipeline.figures import outcomes as od
 from pipeline.figures.metrics import METRICS, SMALL_SAMPLE, Metric
 from pipeline.render.env import render
-from pipeline.render.home import Card
+from pipeline.render.cards import Card
 from pipeline.render.outcomes_lists import LIST_LIMIT, disputed_rows, negative_rows, places
 from pipeline.render.section import File, Part, Rendered, collect
 from pipeline.figures.stats import GRADES, Z95
