@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import METRICS, Metric
+from pipeline.figures.callbacks import LIFECYCLE_EVENTS, event_column, issues_with  # noqa: I001 (after metrics: it registers v2)
 
 # Which column of each resource places a row in a dimension.
 COLUMNS: dict[str, dict[str, str]] = {
@@ -122,6 +123,9 @@ def metric_ledger(ledger: Ledger, resources: Iterable[str] = tuple(METRIC_COLUMN
         kept = list(dict.fromkeys([*reads, *dims, PERIOD_COLUMNS[resource]]))
         codes = [c for c in kept if (c in dims and c != "month") or c in CODED]  # never month: it is compared by order
         frames[resource] = frame[kept].astype({c: "category" for c in codes})
+        if resource == "issues" and "issue_events" in frames:
+            frames[resource] = frames[resource].assign(**{
+                event_column(event): issues_with(frame, frames["issue_events"], event) for event in LIFECYCLE_EVENTS})
     return replace(ledger, frames=frames)
 
 
