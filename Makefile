@@ -45,9 +45,10 @@ serve: deps
 validate: deps
 	$(BIN)/ledger validate --data $(DATA)
 
-## The whole test suite, including a real build of the bundled data and browser tests.
+## The whole test suite, including a real build of the bundled data and browser tests, on every core
+## (pytest-xdist; an idle worker takes tests queued for a busy one, so no long file holds up the end).
 test: deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 ## Regenerate the bundled synthetic demo data (deterministic).
 demo-data: deps

@@ -352,3 +352,23 @@ def test_an_output_inside_the_data_folder_is_allowed(quick_build, data):
     out = build(BuildConfig(data=data, out=data / "public")).out
     assert (out / MARKER).read_text(encoding="utf-8") == MARKER_TEXT
     assert (data / "issues.csv").read_text(encoding="utf-8") == "id\n1\n"
+
+
+def test_a_build_leaves_nothing_in_the_system_temporary_folder(tiny, tmp_path):
+    """jieba (the search's word cutter) keeps its dictionary cache in the system temporary folder and loads
+    any jieba.cache it finds there; a build makes it in a folder of its own and removes it."""
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    planted = system_temp / "jieba.cache"
+    env = {**os.environ, "TMPDIR": str(system_temp), "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "pipeline", "build", "--data", str(tiny), "--out", str(tmp_path / "site"),
+                             "--no-cache"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in system_temp.iterdir()) == []
+    assert "Loading model from cache" not in result.stderr
+    planted.write_bytes(b"not a dictionary")  # a planted cache is neither read nor replaced
+    result = subprocess.run([sys.executable, "-m", "pipeline", "build", "--data", str(tiny), "--out", str(tmp_path / "site"),
+                             "--no-cache"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in system_temp.iterdir()) == ["jieba.cache"]
+    assert planted.read_bytes() == b"not a dictionary"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from html import escape
 from pathlib import Path
 
@@ -106,8 +107,14 @@ def _tokenizer(words: list[str]):
     import jieba
 
     if _Jieba.base is None:
-        _Jieba.base = jieba.Tokenizer()
-        _Jieba.base.initialize()
+        base = jieba.Tokenizer()
+        # jieba keeps its prefix dictionary in <system temp>/jieba.cache and loads any file of that name it
+        # finds there: a folder every user can write to, and not ours. It builds it in a folder of the
+        # build's own instead (a second or two a process), removed at once.
+        with tempfile.TemporaryDirectory(prefix="sunshine-ledger-jieba-") as folder:
+            base.tmp_dir = folder
+            base.initialize()
+        _Jieba.base = base
     tokenizer = jieba.Tokenizer()
     tokenizer.FREQ, tokenizer.total, tokenizer.initialized = dict(_Jieba.base.FREQ), _Jieba.base.total, True
     for word in words:
