@@ -33,6 +33,16 @@ def nice_ceiling(value: float) -> float:
     return 10 * magnitude
 
 
+def axis_grid(top: float, plot_top: float, plot_h: float) -> list[dict]:
+    """The value axis's grid lines and labels from 0 to ``top``, in as many equal steps (4, else 5, 2 or 1) as
+    keep every label whole: 100 reads 25, 50 …; 50 reads 10, 20 …; 10 reads 2, 4 …; 2 reads 1, 2 (counts are
+    whole, so never 12.5 or 2.5). A top below 1 (a share) is cut in quarters, or fifths of a 5 × 10ⁿ top."""
+    parts = next((n for n in (4, 5, 2, 1) if top >= 1 and float(top / n).is_integer()),
+                 5 if f"{top:e}"[0] == "5" else 4)
+    return [{"y": round(plot_top + plot_h - plot_h * k / parts, 2), "label": f"{top * k / parts:g}"}
+            for k in range(parts + 1)]
+
+
 def bar_chart(title: str, labels: list[str], series: list[Series], *, chart_id: str, unit: str = "") -> str:
     """Grouped vertical bars, one group per label; labels thinned so they never overlap."""
     top = nice_ceiling(max((v for s in series for v in s.values), default=0))
@@ -50,7 +60,7 @@ def bar_chart(title: str, labels: list[str], series: list[Series], *, chart_id: 
     every = max(1, math.ceil(len(labels) / 12))
     ticks = [{"x": round(MARGIN_LEFT + i * group_w + group_w / 2, 2), "label": label}
              for i, label in enumerate(labels) if i % every == 0]
-    grid = [{"y": round(MARGIN_TOP + plot_h - plot_h * k / 4, 2), "label": f"{top * k / 4:g}"} for k in range(5)]
+    grid = axis_grid(top, MARGIN_TOP, plot_h)
     legend = [{"x": MARGIN_LEFT + i * 140, "name": s.name, "css": s.css_class} for i, s in enumerate(series)]
     return render("chart_bars.svg.j2", title=title, chart_id=chart_id, width=WIDTH, height=HEIGHT, bars=bars,
                   ticks=ticks, grid=grid, legend=legend, left=MARGIN_LEFT, right=WIDTH - MARGIN_RIGHT,
@@ -120,9 +130,7 @@ def line_chart(title: str, labels: list[str], lines: list[Line], *, chart_id: st
     every = max(1, math.ceil(len(labels) / 12))
     ticks = [{"x": round(MARGIN_LEFT + i * step + step / 2, 2), "label": label}
              for i, label in enumerate(labels) if i % every == 0]
-    parts = 5 if f"{top:g}"[0] == "5" else 4  # 50 → 10, 20 …; 100 → 25, 50 …: whole numbers on the axis
-    grid = [{"y": round(MARGIN_TOP + plot_h - plot_h * k / parts, 2), "label": f"{top * k / parts:g}"}
-            for k in range(parts + 1)]
+    grid = axis_grid(top, MARGIN_TOP, plot_h)
     legend = [{"x": 8 + i * 105, "name": s.name, "css": s.css_class} for i, s in enumerate(lines)]  # seen on a phone
     return render("chart_lines.svg.j2", title=title, chart_id=chart_id, width=WIDTH, height=HEIGHT, lines=drawn,
                   ticks=ticks, grid=grid, legend=legend, left=MARGIN_LEFT, right=WIDTH - MARGIN_RIGHT,
