@@ -36,6 +36,7 @@ import mmap
 import os
 import secrets
 import shutil
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -191,7 +192,8 @@ class FileCache:
     def write_sealed(self, path: Path, key: str, part: str, content) -> None:
         """``content`` (bytes or any buffer) sealed into ``path``, which readers see whole or not at all."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+        # pid and thread: two threads may store the same entry (identical segments of two files)
+        temporary = path.with_name(path.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
         with temporary.open("wb") as handle:
             handle.write(self._seal(key, part, content))
             handle.write(content)

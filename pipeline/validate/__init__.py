@@ -8,6 +8,7 @@ every check runs and all findings come back together.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -114,13 +115,6 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
             found, found_blank = local_file_errors(work, start)
             local[name] += found
             blank[name] |= found_blank
-    keyed = key_checks(package, works, starts, stages)
-    handed = handed_to_frictionless(package)  # resources using a feature the fast engine lacks
-    errors = {name: local[name] + keyed.get(name, []) for name in works if name not in handed}
-    facts = {name: [FileFacts(work.file, work.records) for work in items] for name, items in works.items()}
-    findings = list(structural_findings(package, errors, blank, facts))
-    findings += handed_over_findings(package, handed, facts)
-    failed = failed_cells(findings)
     built: list[Ledger] = []
 
     def ledger() -> Ledger:  # built at most once, and only when something needs it
@@ -128,11 +122,27 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
             built.append(build_ledger(package, typed_frames(package, works)))
         return built[0]
 
-    if ledger_needed:
-        ledger()
-    for spec in rules_for(package):
-        stored = stages.through(spec.name, base_columns(spec.columns(package)),
-                                lambda spec=spec: [f.to_dict() for f in run_rule(spec, ledger())])
+    def rule_results() -> list[tuple]:
+        if ledger_needed:
+            ledger()
+        return [(spec, stages.through(spec.name, base_columns(spec.columns(package)),
+                                      lambda spec=spec: [f.to_dict() for f in run_rule(spec, ledger())]))
+                for spec in rules_for(package)]
+
+    # The rules read the typed rows, the key checks the key text: neither reads what the other makes,
+    # so they run side by side (the Arrow and pandas kernels of each release the GIL); only dropping a
+    # rule's findings that follow from a failed cell waits for both.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ruled = pool.submit(rule_results)
+        keyed = key_checks(package, works, starts, stages)
+        handed = handed_to_frictionless(package)  # resources using a feature the fast engine lacks
+        errors = {name: local[name] + keyed.get(name, []) for name in works if name not in handed}
+        facts = {name: [FileFacts(work.file, work.records) for work in items] for name, items in works.items()}
+        findings = list(structural_findings(package, errors, blank, facts))
+        findings += handed_over_findings(package, handed, facts)
+        results = ruled.result()
+    failed = failed_cells(findings)
+    for spec, stored in results:
         findings += consequences_dropped(spec, [fd.Finding(**item) for item in stored], failed, package)
     return findings, built[0] if built else None
 
