@@ -47,12 +47,19 @@ def shown_lists(page: str) -> dict[str, int]:
     return {label: int(n) for label, n in re.findall(r"<summary>(\S+事项)（(\d+) 项）</summary>", page)}
 
 
+def linked_lists(page: str) -> dict[str, int]:
+    """List label → the count a township page shows, each linked to the list on the township's lists page."""
+    return {label: int(n) for kind, label, n in
+            re.findall(r'<li><a href="duties/#duties-(\w+)">(\S+事项)（(\d+) 项）</a></li>', page)
+            if LABELS[kind] == label}
+
+
 def shown_county(page: str) -> dict[str, list[int]]:
     """Township code → the numbers of its row in the county's comparison table."""
     table = page[page.index('class="ledger-table issues-table duty-compare"'):]
     table = table[:table.index("</table>")]
     return {code: [int(n) for n in re.findall(r"<td>(\d+)</td>", cells)]
-            for code, cells in re.findall(r'<tr><th scope="row"><a href="\.\./(\d+)/#duties">[^<]*</a></th>(.*?)</tr>',
+            for code, cells in re.findall(r'<tr><th scope="row"><a href="\.\./(\d+)/duties/">[^<]*</a></th>(.*?)</tr>',
                                           table)}
 
 
@@ -69,10 +76,13 @@ def test_duty_counts_shown_recompute_from_the_csv(demo_dir):
     towns = {code for code, _ in lists}
     assert len(towns) >= 5  # the demo gives every township and street a list
     for town in towns:
-        page = files[f"issues/region/{town}.md"]
-        assert shown_lists(page) == {LABELS[t]: lists[town, t] for t in LABELS}, town
+        page, lists_page = files[f"issues/region/{town}.md"], files[f"issues/region/{town}/duties.md"]
+        expected = {LABELS[t]: lists[town, t] for t in LABELS}
+        assert linked_lists(page) == expected and shown_lists(lists_page) == expected, town
+        assert "duty-details" not in page and "<table class=\"ledger-table issues-list duty-list\">" not in page  # on their own page
         total = sum(lists[town, t] for t in LABELS)
-        assert f"履职事项清单共 {total:,} 项" in page and f"其中 {devolved[town]:,} 项依托上级下放的赋权事项" in page
+        for shown in (page, lists_page):
+            assert f"履职事项清单共 {total:,} 项" in shown and f"其中 {devolved[town]:,} 项依托上级下放的赋权事项" in shown
     compared = {}
     for path, page in files.items():
         if path.endswith(".md") and "duty-compare" in page:
@@ -84,12 +94,17 @@ def test_duty_counts_shown_recompute_from_the_csv(demo_dir):
 
 
 def test_township_page_lacks_duty_lists(tiny_ledger):
-    page = issues.render_section(tiny_ledger, compute_all(tiny_ledger)).files[f"issues/region/{JIA}.md"]
-    check_golden(f"duties_tiny/issues/region/{JIA}.md", page)
+    files = issues.render_section(tiny_ledger, compute_all(tiny_ledger)).files
+    check_golden(f"duties_tiny/issues/region/{JIA}.md", files[f"issues/region/{JIA}.md"])
+    check_golden(f"duties_tiny/issues/region/{JIA}/duties.md", files[f"issues/region/{JIA}/duties.md"])
+    assert linked_lists(files[f"issues/region/{JIA}.md"]) == {"基本履职事项": 2, "配合履职事项": 1, "上级部门收回事项": 1}
+    page = files[f"issues/region/{JIA}/duties.md"]
     assert shown_lists(page) == {"基本履职事项": 2, "配合履职事项": 1, "上级部门收回事项": 1}
+    assert '<a href="../">甲镇</a> › <span aria-current="page">履职事项清单</span></nav>' in page
+    assert f"issues/region/{COUNTY}/duties.md" not in files  # a county compares its townships on its own page
     # The items resting on a devolved power link to that power's row on its department's item page.
-    assert '<a href="../../../items/department/zrzyj/#item-D1">乡村建设规划许可证核发</a>' in page
-    assert '<a href="../../../items/department/jtj/#item-D3">农村公路检查</a>' in page
+    assert '<a href="../../../../items/department/zrzyj/#item-D1">乡村建设规划许可证核发</a>' in page
+    assert '<a href="../../../../items/department/jtj/#item-D3">农村公路检查</a>' in page
     assert '<li>示例市交通运输局：1 项</li>' in page
 
 
@@ -104,8 +119,9 @@ def test_duty_items_not_in_force_are_counted(tiny, tmp_path):
     shutil.copy(FIXTURES / "duty_items_not_in_force.csv", tiny / "duty_items.csv")
     files = rendered(tiny)
     lists, _ = recount(tiny, "2026-04-30")
-    assert shown_lists(files[f"issues/region/{JIA}.md"]) == {"基本履职事项": 2, "配合履职事项": 1, "上级部门收回事项": 1}
-    assert shown_lists(files[f"issues/region/{YI}.md"]) == {"基本履职事项": 0, "配合履职事项": 1, "上级部门收回事项": 0}
+    assert shown_lists(files[f"issues/region/{JIA}/duties.md"]) == {"基本履职事项": 2, "配合履职事项": 1, "上级部门收回事项": 1}
+    assert shown_lists(files[f"issues/region/{YI}/duties.md"]) == {"基本履职事项": 0, "配合履职事项": 1, "上级部门收回事项": 0}
+    assert linked_lists(files[f"issues/region/{YI}.md"]) == {"基本履职事项": 0, "配合履职事项": 1, "上级部门收回事项": 0}
     assert lists[YI, "cooperative"] == 1 and lists[JIA, "cooperative"] == 1
     assert shown_county(files[f"issues/region/{COUNTY}.md"]) == {JIA: [2, 1, 1, 4, 2], YI: [0, 1, 0, 1, 1]}
 

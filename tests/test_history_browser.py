@@ -94,10 +94,19 @@ def test_township_duty_lists_unreadable(chromium, site, demo_dir, demo_ledger, v
     counts = recount(demo_dir, demo_ledger.as_of.strftime("%Y-%m-%d"))
     town = sorted(counts)[0]
     page, watch = open_page(chromium, site, f"/issues/region/{town}/#duties", viewport)
+    # The township page counts the lists; each count leads to its list on the lists' own page.
+    link = page.locator("ul.duty-lists a").first
+    assert link.inner_text() == f"{LABELS['basic']}（{counts[town]['basic']} 项）"
+    link.click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/issues/region/{town}/duties/#duties-basic")
+    assert page.locator("h1").inner_text() == f"{demo_ledger.regions.set_index('code').at[town, 'name']} 履职事项清单"
     for list_type, label in LABELS.items():
         details = page.locator(f"details#duties-{list_type}")
         assert details.locator("summary").inner_text() == f"{label}（{counts[town][list_type]} 项）"
-        details.locator("summary").click()
+        if list_type != "basic":  # the list the link named is open already: the browser opens the target
+            details.locator("summary").click()
+        assert details.evaluate("d => d.open")
         assert details.locator("tbody tr").count() == counts[town][list_type]
         box = details.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]  # no sideways scroll for the cards

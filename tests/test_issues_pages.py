@@ -50,15 +50,18 @@ def page_set(files: dict) -> set[str]:
 
 
 def test_pages_are_one_per_county_and_township_plus_five(tiny_files):
+    """And each township's (street's) 履职事项清单 on a page of its own."""
     assert page_set(tiny_files) == FIXED_PAGES | {f"issues/region/{c}.md" for c in
-                                                  ("990121000000", "990121001000", "990121002000")}
+                                                  ("990121000000", "990121001000", "990121002000")} | {
+        f"issues/region/{c}/duties.md" for c in ("990121001000", "990121002000")}
 
 
 def test_page_count_follows_regions_not_issues(demo_ledger):
     files = issues.render_section(demo_ledger, compute_all(demo_ledger)).files
     regions = demo_ledger.regions
     pages = regions["level"].isin(["county", "township", "street"]).sum()
-    assert len(page_set(files)) == 5 + pages == 19  # 600 issues; the bundled 3,000 give the same count
+    towns = regions["level"].isin(["township", "street"]).sum()  # each with its duty lists' page
+    assert len(page_set(files)) == 5 + pages + towns == 31  # 600 issues; the bundled 3,000 give the same count
     shards = [p for p in files if re.fullmatch(r"api/v1/issues/\d+\.json", p)]
     assert 1 < len(shards) < len(demo_ledger.issues) / 10
 

@@ -26,9 +26,10 @@ def test_issue_pages_grow_with_regions(built_demo_site, demo_ledger):
     regions = demo_ledger.regions
     expected = {"issues/index.html", "issues/departments/index.html", "issues/overdue/index.html",
                 "issue/index.html", "issues/search/index.html"} | {
-        f"issues/region/{c}/index.html" for c in regions.loc[regions["level"].isin(["county", "township", "street"]), "code"]}
+        f"issues/region/{c}/index.html" for c in regions.loc[regions["level"].isin(["county", "township", "street"]), "code"]} | {
+        f"issues/region/{c}/duties/index.html" for c in regions.loc[regions["level"].isin(["township", "street"]), "code"]}
     assert {str(p.relative_to(built_demo_site)) for p in issue_pages(built_demo_site)} == expected
-    assert len(expected) == 19
+    assert len(expected) == 31
 
 
 def test_no_page_over_200_kb_and_shards_small(built_demo_site):

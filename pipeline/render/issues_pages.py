@@ -21,7 +21,8 @@ from pipeline.figures.breakdowns import (ISSUE_METRICS, MEETING_METRICS, Figures
                                        empty_figures, escalated_issues, issue_figures, issue_flags, issue_states,
                                        meetings_by_region, months, region_cross, region_rows)
 from pipeline.render.burden import town_trends
-from pipeline.render.duties import duty_context
+from pipeline.figures.duties import town_duties
+from pipeline.render.duties import TOWN_LEVELS, duty_context
 from pipeline.figures.rankings import HistoryPoint, history, rankings
 from pipeline.render.rankings import township_ranking
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
@@ -227,6 +228,19 @@ def region_page(ctx: Context, code: str) -> str:
         root="../../../")
 
 
+def duties_page(ctx: Context, code: str, duties: dict) -> str:
+    """A township's (street's) 履职事项清单, every item: its page shows the counts and links here."""
+    names = ctx.names
+    chain = names.chain(code)
+    crumbs = [{"name": names.regions.get(c, c), "href": f"../{c}/" if c in ctx.linked else None} for c in chain[:-1]]
+    level = names.levels.get(code)
+    return render("issues_duties_page.md.j2", as_of=ctx.ledger.as_of.strftime("%Y-%m-%d"), code=code,
+                  name=names.regions[code], level=ctx.ledger.labels("regions", "level").get(level, level),
+                  crumbs=crumbs, duties=duties, root="../../../../")
+
+
 def region_pages(ctx: Context) -> Iterator[tuple[str, str]]:
     for code in sorted(ctx.linked):
         yield f"issues/region/{code}.md", region_page(ctx, code)
+        if ctx.names.levels.get(code) in TOWN_LEVELS:
+            yield f"issues/region/{code}/duties.md", duties_page(ctx, code, town_duties(ctx.ledger, code))
