@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from pipeline.core import stage_cache
@@ -70,10 +72,37 @@ class Postings:
         return self.positions[self.bounds[n]:self.bounds[n + 1]]
 
 
+class Texts(Protocol):
+    """What ``Grams`` reads: a length, and a slice of texts as a list (a list of str is one)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, rows: slice) -> list[str]: ...
+
+
+class JoinedColumns:
+    """Each row's cells of some text columns joined by a space (a missing cell as ""), made a block of rows
+    at a time when sliced: a million issues' titles and summaries held as Python strings at once cost
+    about 0.9 GB, the build's largest single allocation at that size (benchmarks/run.py's peak)."""
+
+    def __init__(self, *columns: pd.Series):
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __getitem__(self, rows: slice) -> list[str]:
+        parts = [column.iloc[rows].fillna("") for column in self.columns]
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = joined + " " + part
+        return joined.tolist()
+
+
 class Grams:
     """Every text's grams: per block, (first position, distinct terms, each term's bounds, offsets)."""
 
-    def __init__(self, texts: list[str]):
+    def __init__(self, texts: Texts):
         self.blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
         self.pairs = 0
         cache = stage_cache.current()

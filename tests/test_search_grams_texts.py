@@ -1,0 +1,65 @@
+"""The search index cuts its grams from the issues' titles and summaries a block at a time
+(``JoinedColumns``), not from a list of a million joined strings: the texts and the postings must be
+exactly those of the whole list, missing cells included."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.core.csv_read import TEXT as TEXT_DTYPE
+from pipeline.render import issues_search_grams as grams
+
+CELL = st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("问题办理 街道社区abcAB１２\n\t")), max_size=10))
+
+
+def columns(rows: list[tuple]) -> tuple[pd.Series, pd.Series]:
+    return (pd.Series([r[0] for r in rows], dtype=TEXT_DTYPE), pd.Series([r[1] for r in rows], dtype=TEXT_DTYPE))
+
+
+def whole_list(title: pd.Series, summary: pd.Series) -> list[str]:
+    """What the index read before: every text joined at once."""
+    return (title.fillna("") + " " + summary.fillna("")).tolist()
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_block():
+    """Sets the block size (TEXT_ROWS) for one example; restored when the module's tests end."""
+    original = grams.TEXT_ROWS
+
+    def set_block(rows: int) -> None:
+        grams.TEXT_ROWS = rows
+
+    yield set_block
+    grams.TEXT_ROWS = original
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(CELL, CELL), max_size=30), start=st.integers(0, 35), stop=st.integers(0, 35))
+def test_missing_cells_joined_differently_from_the_whole_list(rows, start, stop):
+    title, summary = columns(rows)
+    joined = grams.JoinedColumns(title, summary)
+    assert len(joined) == len(rows)
+    assert joined[start:stop] == whole_list(title, summary)[start:stop]
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.lists(st.tuples(CELL, CELL), max_size=40), block=st.integers(1, 9))
+def test_postings_by_blocks_differ_from_the_whole_list(monkeypatch_block, rows, block):
+    monkeypatch_block(block)
+    title, summary = columns(rows)
+    by_blocks = grams.Grams(grams.JoinedColumns(title, summary)).postings()
+    whole = grams.Grams(whole_list(title, summary)).postings()
+    assert by_blocks.keys == whole.keys
+    assert by_blocks.bounds.tolist() == whole.bounds.tolist()
+    assert by_blocks.positions.tolist() == whole.positions.tolist()
+
+
+def test_a_title_and_summary_give_one_text():
+    title = pd.Series(["道路维修", None, "路灯"], dtype=TEXT_DTYPE)
+    summary = pd.Series(["村口", "排水沟", None], dtype=TEXT_DTYPE)
+    assert grams.JoinedColumns(title, summary)[0:3] == ["道路维修 村口", " 排水沟", "路灯 "]
+    assert grams.JoinedColumns(title, summary)[1:2] == [" 排水沟"]
+
