@@ -21,8 +21,7 @@ from pipeline.figures.breakdowns import (ISSUE_METRICS, MEETING_METRICS, Figures
                                        empty_figures, escalated_issues, issue_figures, issue_flags, issue_states,
                                        meetings_by_region, months, region_cross, region_rows)
 from pipeline.render.burden import town_trends
-from pipeline.figures.duties import town_duties
-from pipeline.render.duties import TOWN_LEVELS, duty_context
+from pipeline.render.duties import duty_context
 from pipeline.figures.rankings import HistoryPoint, history, rankings
 from pipeline.render.rankings import township_ranking
 from pipeline.render.issues_records import Names, meeting_rows, open_issue_rows
@@ -200,21 +199,34 @@ def overview_page(ctx: Context, metrics: dict[str, Metric]) -> str:
         counties=counties, escalated=escalations(ctx), root="../")
 
 
-def region_page(ctx: Context, code: str) -> str:
+def crumbs_of(ctx: Context, code: str) -> list[dict]:
+    """The region's parents, top first, each linked (relative to a region page) where it has a page."""
+    names = ctx.names
+    return [{"name": names.regions.get(c, c), "href": f"../{c}/" if c in ctx.linked else None}
+            for c in names.chain(code)[:-1]]
+
+
+def level_label(ctx: Context, code: str) -> str:
+    level = ctx.names.levels.get(code)
+    return ctx.ledger.labels("regions", "level").get(level, level)
+
+
+def region_page(ctx: Context, code: str, duties: dict | None = None) -> str:
+    """``duties``: its 履职事项清单 section (render/duties.duty_context), when the caller has it already
+    (region_pages: once for this page and the lists' page); computed here when not given."""
     ledger, names = ctx.ledger, ctx.names
+    duties = duty_context(ledger, names, code, ctx.linked) if duties is None else duties
     # Only the region's open issues become a frame: the page lists a few of them and counts the rest.
     rows = region_rows(ledger, ctx.issue_groups, code)
     still_open = is_open(ledger.issues[["done", "withdrawn"]].iloc[rows]).to_numpy(dtype=bool)
     open_issues = ledger.issues.iloc[rows[still_open]]
     meetings = ledger.meetings.iloc[region_rows(ledger, ctx.meeting_groups, code)]
     figures = {**ctx.breakdowns["region"][code], **ctx.meetings[code]}
-    chain = names.chain(code)
-    crumbs = [{"name": names.regions.get(c, c), "href": f"../{c}/" if c in ctx.linked else None} for c in chain[:-1]]
     level = names.levels.get(code)
     by_mechanism = ctx.within(code, "mechanism", list(ledger.labels("issues", "mechanism")))
     return render(
         "issues_region.md.j2", as_of=ledger.as_of.strftime("%Y-%m-%d"), code=code, name=names.regions[code],
-        level=ledger.labels("regions", "level").get(level, level), is_county=level == "county", crumbs=crumbs,
+        level=level_label(ctx, code), is_county=level == "county", crumbs=crumbs_of(ctx, code),
         cards=cards(figures, definitions=False), figures=figures,
         trend=trend(ctx, ctx.within(code, "month", months(ledger)), f"trend-{code}"),
         mechanisms=[r for r in enum_rows(ctx, "mechanism", by_mechanism) if r["figures"]["issues_raised"].value],
@@ -223,24 +235,21 @@ def region_page(ctx: Context, code: str) -> str:
         open_rows=open_issue_rows(ledger, open_issues, names, below=code, limit=OPEN_LIMIT),
         open_total=len(open_issues), open_limit=OPEN_LIMIT,
         meetings=meeting_rows(ledger, meetings, names, below=code, limit=MEETING_LIMIT),
-        meeting_total=len(meetings), duties=duty_context(ledger, names, code, ctx.linked),
+        meeting_total=len(meetings), duties=duties,
         ranking=township_ranking(ledger, code, ctx.ranking_history.get(code)), burden=ctx.burden.get(code),
         root="../../../")
 
 
-def duties_page(ctx: Context, code: str, duties: dict) -> str:
+def duties_page(ctx: Context, code: str, town: dict) -> str:
     """A township's (street's) 履职事项清单, every item: its page shows the counts and links here."""
-    names = ctx.names
-    chain = names.chain(code)
-    crumbs = [{"name": names.regions.get(c, c), "href": f"../{c}/" if c in ctx.linked else None} for c in chain[:-1]]
-    level = names.levels.get(code)
     return render("issues_duties_page.md.j2", as_of=ctx.ledger.as_of.strftime("%Y-%m-%d"), code=code,
-                  name=names.regions[code], level=ctx.ledger.labels("regions", "level").get(level, level),
-                  crumbs=crumbs, duties=duties, root="../../../../")
+                  name=ctx.names.regions[code], level=level_label(ctx, code), crumbs=crumbs_of(ctx, code),
+                  duties=town, root="../../../../")
 
 
 def region_pages(ctx: Context) -> Iterator[tuple[str, str]]:
     for code in sorted(ctx.linked):
-        yield f"issues/region/{code}.md", region_page(ctx, code)
-        if ctx.names.levels.get(code) in TOWN_LEVELS:
-            yield f"issues/region/{code}/duties.md", duties_page(ctx, code, town_duties(ctx.ledger, code))
+        duties = duty_context(ctx.ledger, ctx.names, code, ctx.linked)
+        yield f"issues/region/{code}.md", region_page(ctx, code, duties)
+        if duties is not None and duties["town"] is not None:
+            yield f"issues/region/{code}/duties.md", duties_page(ctx, code, duties["town"])

@@ -60,6 +60,11 @@ def word_keys(word: str) -> list[str]:
 
 # --- Load inputs: the issues in list order --------------------------------------------------------
 
+# The issue columns the index reads: its words, filters and rows, and what the timing of each needs.
+SEARCH_COLUMNS = ("id", "title", "summary", "region_code", "lead_department", "status", "category", "raised_on",
+                  "due", "resolved_on", "done", "withdrawn")
+
+
 def ordered_issues(ledger: Ledger) -> pd.DataFrame:
     """The issues published (one per id, a repeated id keeping its last row, as the lookup does),
     newest first, id breaking ties: row n of the result is position n."""
@@ -69,10 +74,6 @@ def ordered_issues(ledger: Ledger) -> pd.DataFrame:
                         .to_numpy(dtype="datetime64[ns]").astype(np.int64)))
     return issues.iloc[order]
 
-
-# The issue columns the index reads: its words, filters and rows, and what the timing of each needs.
-SEARCH_COLUMNS = ("id", "title", "summary", "region_code", "lead_department", "status", "category", "raised_on",
-                  "due", "resolved_on", "done", "withdrawn")
 
 
 def last_inspections(ledger: Ledger, ids: pd.Series) -> pd.DataFrame:

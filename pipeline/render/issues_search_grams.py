@@ -83,7 +83,7 @@ class Texts(Protocol):
 class JoinedColumns:
     """Each row's cells of some text columns joined by a space (a missing cell as ""), made a block of rows
     at a time when sliced: a million issues' titles and summaries held as Python strings at once cost
-    about 0.9 GB, the build's largest single allocation at that size (benchmarks/run.py's peak)."""
+    about 0.9 GB, the largest single allocation of a build at that size (docs/scale.md)."""
 
     def __init__(self, *columns: pd.Series):
         self.columns = columns
