@@ -41,6 +41,19 @@ def test_report_is_sorted_by_file_then_row():
         ("holidays.csv", None), ("issues/2026.csv", 3), ("issues/2026.csv", 9)]
 
 
+def test_two_findings_on_one_cell_keep_one_order_whatever_order_they_came_in():
+    """A NaN under a minimum and over a maximum: same file, row, field, code and value; the set the
+    report dedupes through has no order of its own, so the texts decide (CI once saw the two engines
+    disagree on it)."""
+    below = fd.make("constraint-error", path="t.csv", row=2, field="n", value="NaN", constraint_zh="不能小于 0",
+                    constraint_en="at least 0")
+    above = fd.make("constraint-error", path="t.csv", row=2, field="n", value="NaN", constraint_zh="不能大于 0",
+                    constraint_en="at most 0")
+    expected = [above.message_zh, below.message_zh]
+    assert [f.message_zh for f in fd.Report.of([below, above]).findings] == expected
+    assert [f.message_zh for f in fd.Report.of([above, below]).findings] == expected
+
+
 def test_warnings_do_not_make_a_report_invalid():
     report = sample_report()
     assert len(report.errors) == 2 and len(report.warnings) == 1 and not report.valid

@@ -78,7 +78,11 @@ class Report:
 
 
 def sort_key(finding: Finding) -> tuple:
-    return (finding.path, finding.row or 0, finding.field or "", finding.code, finding.value or "")
+    """Where, then what; the texts last so that two findings on one cell (a value both under a minimum
+    and over a maximum) keep one order whatever order the checks or the set gave them."""
+    return (finding.path, finding.row or 0, finding.field or "", finding.code, finding.value or "",
+            finding.message_zh, finding.fix_zh, finding.message_en, finding.fix_en, finding.severity,
+            finding.resource or "", finding.record or "")
 
 
 # --- report formats -------------------------------------------------------
