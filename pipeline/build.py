@@ -47,6 +47,7 @@ from pipeline.core import project, stage_cache
 from pipeline.core.cache import FileCache
 from pipeline.core.errors import BuildError
 from pipeline.core.ledger import Ledger
+from pipeline.core.memory import release_freed_memory
 from pipeline.demo.manifest import MANIFEST as DEMO_MANIFEST
 from pipeline.export.hosting import RELEASE_MARKER, Hosting, HostingError, hosted, move_hosted, release_folder
 from pipeline.export.manifest import Manifest
@@ -114,6 +115,7 @@ def build(config: BuildConfig) -> BuildResult:
         # --- 1. Load and validate: any error stops here, before anything is written ---
         validated = _validated(config)
         ledger = validated.ledger
+        release_freed_memory()  # what validation freed, before the stages that follow stack on it
         staging = temporary_folder(out, "staging")
         try:
             # --- Reuse: a site built from these same inputs by this same code, if the cache holds one. Not with
@@ -144,6 +146,7 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
     generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
     # --- 3. Export: every download, beside the docs (verbatim), and their manifest ---
     manifest = hosted(export_downloads(ledger, generated.verbatim, config.cache), hosting)
+    release_freed_memory()
     # --- 4. Render: each file is written as soon as it is rendered; the download pages from the manifest ---
     blocks = render_all(ledger, generated.write, metrics=metrics, manifest=manifest)
     inject_blocks(docs, blocks, generated.hand_written_pages())

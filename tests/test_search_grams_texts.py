@@ -45,6 +45,20 @@ def test_missing_cells_joined_differently_from_the_whole_list(rows, start, stop)
     assert joined[start:stop] == whole_list(title, summary)[start:stop]
 
 
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), rows=st.lists(st.tuples(CELL, CELL), max_size=30), start=st.integers(0, 35),
+       stop=st.integers(0, 35))
+def test_columns_read_in_another_order_differ_from_a_reordered_copy(data, rows, start, stop):
+    """``rows``: the search reads the ledger's columns newest first without copying them reordered."""
+    order = data.draw(st.permutations(range(len(rows))))
+    title, summary = columns(rows)
+    title.index = summary.index = [f"r{n}" for n in range(len(rows))]  # labels that are not positions
+    joined = grams.JoinedColumns(title, summary, rows=pd.Series(order, dtype="int64").to_numpy())
+    assert len(joined) == len(rows)
+    copied = whole_list(title.iloc[list(order)].reset_index(drop=True), summary.iloc[list(order)].reset_index(drop=True))
+    assert joined[start:stop] == copied[start:stop]
+
+
 @settings(max_examples=30, deadline=None)
 @given(rows=st.lists(st.tuples(CELL, CELL), max_size=40), block=st.integers(1, 9))
 def test_postings_by_blocks_differ_from_the_whole_list(monkeypatch_block, rows, block):

@@ -16,6 +16,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from pipeline.core.ledger import Ledger
+from pipeline.core.memory import release_freed_memory
 from pipeline.figures.metrics import Metric, compute_all
 from pipeline.render.section import File, Parts
 
@@ -52,6 +53,7 @@ def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str
     parts = Parts(write)
     for name in sections:
         parts.take(name, import_module(name).stream(ledger, metrics))
+        release_freed_memory()  # a section's frames are gone: the next one starts from the ledger alone
     if manifest is not None:
         parts.take(DOWNLOAD_PAGES, import_module(DOWNLOAD_PAGES).stream(ledger, manifest))
     return parts.blocks

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 
 from pipeline.core.ledger import Ledger
+from pipeline.core.memory import release_freed_memory
 from pipeline.figures.metrics import Metric
 from pipeline.render.env import render
 from pipeline.figures.breakdowns import DIMENSIONS, ISSUE_METRICS, Figures, league_window, with_frames
@@ -74,6 +75,7 @@ def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     yield from as_files(region_pages(ctx))
     names = ctx.names
     del ctx, pages  # the pages' figures are written; the shards need only the names
+    release_freed_memory()
     shards = Shards(ledger, names)
     yield File("issue/index.md", lookup_page(ledger, shards.count))
     # Compact bytes, a chunk of shards at a time: each is written before the next chunk is built.
@@ -82,6 +84,7 @@ def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     for path, content in shards.files(ledger.as_of.strftime("%Y-%m-%d")):
         yield File(path, content, verbatim=path != f"{API_DIR}/index.json")
     del shards
+    release_freed_memory()
     index = SearchIndex(ledger, names)  # issues/search/: its page, then its chunks (only its script reads them)
     yield File("issues/search.md", search_page(index))
     for path, content in index.files():

@@ -46,7 +46,7 @@ ROWS_PER_CHUNK = 16  # list records per rows/<c>.json (about 3 KB): a page of 20
 ROW_CHUNKS_AT_ONCE = 1250  # rows files built at once (20,000 records)
 BUCKET_TARGET = 32 * 1024  # average terms/<b>.json size to aim at
 MAX_BUCKETS = 1 << 14
-PASS_PAIRS = 6_000_000  # (gram, issue) pairs turned into posting lists at once (bounds memory)
+PASS_PAIRS = 3_000_000  # (gram, issue) pairs turned into posting lists at once (bounds memory)
 PAIR_BYTES = 0.7  # about what a pair costs in a terms file (for the bucket count, before encoding)
 
 
@@ -61,19 +61,21 @@ def word_keys(word: str) -> list[str]:
 # --- Load inputs: the issues in list order --------------------------------------------------------
 
 # The issue columns the index reads: its words, filters and rows, and what the timing of each needs.
-SEARCH_COLUMNS = ("id", "title", "summary", "region_code", "lead_department", "status", "category", "raised_on",
-                  "due", "resolved_on", "done", "withdrawn")
+SEARCH_COLUMNS = ("id", "region_code", "lead_department", "status", "category", "raised_on", "due", "resolved_on",
+                  "done", "withdrawn")
+TEXTS = ("title", "summary")  # read in position order a block at a time, never reordered whole
 
 
-def ordered_issues(ledger: Ledger) -> pd.DataFrame:
+def ordered_issues(ledger: Ledger) -> tuple[pd.DataFrame, np.ndarray]:
     """The issues published (one per id, a repeated id keeping its last row, as the lookup does),
-    newest first, id breaking ties: row n of the result is position n."""
-    issues = ledger.issues[list(SEARCH_COLUMNS)]  # not a reordered copy of every column: 0.4 GB at 10⁶
-    issues = issues[issues["id"].notna() & ~issues["id"].duplicated(keep="last")]
-    order = np.lexsort((issues["id"].to_numpy(dtype=object), -issues["raised_on"].fillna(pd.Timestamp(0))
-                        .to_numpy(dtype="datetime64[ns]").astype(np.int64)))
-    return issues.iloc[order]
-
+    newest first, id breaking ties: row n of the frame is position n. Only SEARCH_COLUMNS are
+    reordered (not a copy of every column: 0.4 GB at 10⁶); the second value is the row of
+    ``ledger.issues`` each position comes from, by which the TEXTS are read."""
+    issues = ledger.issues
+    kept = np.flatnonzero((issues["id"].notna() & ~issues["id"].duplicated(keep="last")).to_numpy(dtype=bool))
+    raised = issues["raised_on"].fillna(pd.Timestamp(0)).to_numpy(dtype="datetime64[ns]").astype(np.int64)[kept]
+    rows = kept[np.lexsort((issues["id"].to_numpy(dtype=object)[kept], -raised))]
+    return issues[list(SEARCH_COLUMNS)].take(rows), rows
 
 
 def last_inspections(ledger: Ledger, ids: pd.Series) -> pd.DataFrame:
@@ -209,13 +211,13 @@ ROW_FIELDS = ("id", "title", "place", "lead", "status", "category", "raised_on",
               "timing", "days", "verdict", "officers")
 
 
-def row_columns(ledger: Ledger, issues: pd.DataFrame, checks: pd.DataFrame) -> list:
+def row_columns(ledger: Ledger, issues: pd.DataFrame, titles: pd.Series, checks: pd.DataFrame) -> list:
     """What a result line and the CSV show, per position, in ROW_FIELDS order: codes (the manifest
     names them), dates, the computed timing (state and days late or overdue) and the inspections."""
     def code(value: object) -> object:
         return value if isinstance(value, str) else None
     when = timing(issues, ledger.as_of)
-    return [Column.text(issues["id"]), Column.text(issues["title"]), Column.of(issues["region_code"], code),
+    return [Column.text(issues["id"]), Column.text(titles), Column.of(issues["region_code"], code),
             Column.of(issues["lead_department"], code), Column.of(issues["status"], code),
             Column.of(issues["category"], code), Column.of(issues["raised_on"], iso), Column.of(issues["due"], iso),
             Column.of(issues["resolved_on"], iso), Column.of(when["state"], code),
@@ -239,11 +241,11 @@ class SearchIndex:
     """The search index of a ledger; ``files`` yields its files in a fixed order."""
 
     def __init__(self, ledger: Ledger, names: Names):
-        issues = ordered_issues(ledger)
+        issues, rows = ordered_issues(ledger)
         self.total = len(issues)
         self.as_of = ledger.as_of.strftime("%Y-%m-%d")
         checks = last_inspections(ledger, issues["id"])
-        self.grams = Grams(JoinedColumns(issues["title"], issues["summary"]))  # a block of texts at a time
+        self.grams = Grams(JoinedColumns(*(ledger.issues[c] for c in TEXTS), rows=rows))  # a block at a time
         facets = facet_postings(filter_groups(ledger, issues, names, checks))
         self.facets = dict(zip(facets.keys, encoded(facets, self.total)))
         # The bucket count comes before the grams' lists are encoded (a pass at a time): from the pairs'
@@ -251,7 +253,7 @@ class SearchIndex:
         size = self.grams.pairs * PAIR_BYTES + sum(len(k) + len(v) + 6 for k, v in self.facets.items())
         self.buckets = min(1 << max(0, math.ceil(math.log2(max(1, size / BUCKET_TARGET)))), MAX_BUCKETS)
         self.passes = min(self.buckets, max(1, math.ceil(self.grams.pairs / PASS_PAIRS)))
-        self.columns = row_columns(ledger, issues, checks)
+        self.columns = row_columns(ledger, issues, ledger.issues["title"].take(rows), checks)
         self.manifest = self._manifest(ledger, names, checks)
 
     def _manifest(self, ledger: Ledger, names: Names, checks: pd.DataFrame) -> dict:

@@ -83,16 +83,20 @@ class Texts(Protocol):
 class JoinedColumns:
     """Each row's cells of some text columns joined by a space (a missing cell as ""), made a block of rows
     at a time when sliced: a million issues' titles and summaries held as Python strings at once cost
-    about 0.9 GB, the largest single allocation of a build at that size (docs/scale.md)."""
+    about 0.9 GB, the largest single allocation of a build at that size (docs/scale.md). With ``rows``,
+    text n is row ``rows[n]`` of the columns: the columns are read in that order a block at a time,
+    never copied whole in it (a reordered copy of a million summaries is 150 MB)."""
 
-    def __init__(self, *columns: pd.Series):
+    def __init__(self, *columns: pd.Series, rows: np.ndarray | None = None):
         self.columns = columns
+        self.rows = rows
 
     def __len__(self) -> int:
-        return len(self.columns[0])
+        return len(self.columns[0]) if self.rows is None else len(self.rows)
 
     def __getitem__(self, rows: slice) -> list[str]:
-        parts = [column.iloc[rows].fillna("") for column in self.columns]
+        taken = rows if self.rows is None else self.rows[rows]
+        parts = [column.iloc[taken].reset_index(drop=True).fillna("") for column in self.columns]
         joined = parts[0]
         for part in parts[1:]:
             joined = joined + " " + part

@@ -1,0 +1,39 @@
+"""Handing memory the build has freed back to the system between its stages.
+
+A build at a million issues frees hundreds of megabytes at the end of each stage (the validation's
+segment tables, a section's frames), but the C allocators keep much of it: glibc's malloc holds freed
+blocks in its arenas (one per thread that allocated: validation works on two), and Arrow's pool keeps
+its own. The next stage's allocations then stack on top, and the peak is the sum. Measured at a million
+issues (docs/scale.md): the resident size after validation fell from about 1.4 GB to 1.2 GB, and the
+build's peak from 2.34 GB to under 2 GB, once both were asked to release what they hold unused.
+Nothing here changes what the build computes; on a system without glibc the trim is skipped.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+from collections.abc import Callable
+from functools import lru_cache
+
+import pyarrow as pa
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS, Windows)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+def release_freed_memory() -> None:
+    """Collect unreachable Python objects, then ask Arrow's pool and malloc to return free pages."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
