@@ -2,11 +2,12 @@
 
     validated = validate(data)                      → Validated (report, ledger): any error stops here
     metrics   = compute_all(ledger)                 → every figure of the registry (pipeline/figures/)
-    manifest  = export_downloads(ledger, …)         → the downloads written (or reused), a Manifest of
-                                                      their paths, sizes and SHA-256s (pipeline/export/)
-    blocks    = render_all(ledger, write, metrics=metrics, manifest=manifest)
+    export    = export_downloads(ledger, …)         → the downloads written (or reused); the SQLite
+                                                      database's own process may still be writing
+    blocks    = render_all(ledger, write, metrics=metrics, manifest=…)
                                                     → pages and documents (pipeline/render/), the
-                                                      download pages among them, from the manifest
+                                                      download pages last, from the Manifest of paths,
+                                                      sizes and SHA-256s of the finished export
     run_mkdocs(…)                                   → the site, in a staging folder, swapped into --out
 
 Data flows one way: no stage imports a later one (tests/test_layout.py).
@@ -41,6 +42,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.core import findings as fd
 from pipeline.core import project, stage_cache
@@ -50,11 +52,13 @@ from pipeline.core.ledger import Ledger
 from pipeline.core.memory import release_freed_memory
 from pipeline.demo.manifest import MANIFEST as DEMO_MANIFEST
 from pipeline.export.hosting import RELEASE_MARKER, Hosting, HostingError, hosted, move_hosted, release_folder
-from pipeline.export.manifest import Manifest
 from pipeline.figures.metrics import compute_all
 from pipeline.render import render_all
 from pipeline.render.section import File, path_problem
 from pipeline.validate import validate
+
+if TYPE_CHECKING:
+    from pipeline.export.downloads import PendingDownloads
 
 MARKER = re.compile(r"<!--\s*ledger:([a-z0-9-]+)\s*-->")
 log = logging.getLogger("ledger.build")
@@ -144,11 +148,17 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
     docs = staging / "docs"
     shutil.copytree(config.site, docs)  # a staging copy of the hand-written sources
     generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
-    # --- 3. Export: every download, beside the docs (verbatim), and their manifest ---
-    manifest = hosted(export_downloads(ledger, generated.verbatim, config.cache), hosting)
+    # --- 3. Export: every download, beside the docs (verbatim); the database's process goes on meanwhile ---
+    export = export_downloads(ledger, generated.verbatim, config.cache)
     release_freed_memory()
-    # --- 4. Render: each file is written as soon as it is rendered; the download pages from the manifest ---
-    blocks = render_all(ledger, generated.write, metrics=metrics, manifest=manifest)
+    # --- 4. Render: each file is written as soon as it is rendered; the download pages last, from the
+    # manifest of the finished export ---
+    try:
+        blocks = render_all(ledger, generated.write, metrics=metrics,
+                            manifest=lambda: hosted(export.finish().manifest, hosting))
+    finally:
+        export.abort()  # nothing if it finished; else it stops the database's process before staging goes
+    manifest = hosted(export.finish().manifest, hosting)
     inject_blocks(docs, blocks, generated.hand_written_pages())
     # --- 5. mkdocs build --strict, with timestamps from the data, not the clock ---
     site_out = staging / "site"
@@ -362,10 +372,11 @@ def inject_blocks(docs: Path, blocks: dict[str, str], pages: list[Path] | None =
         raise BuildError(f"no hand-written page has the marker(s) {sorted(missing)}; the figures would not appear")
 
 
-def export_downloads(ledger: Ledger, files_root: Path, cache: FileCache | None) -> Manifest:
+def export_downloads(ledger: Ledger, files_root: Path, cache: FileCache | None) -> PendingDownloads:
     """The export stage: every download (package zip with hashes, CSV, XLSX, JSON, Parquet, SQLite) written
-    (or reused from the cache) into ``files_root`` (verbatim: moved into the site after mkdocs); returns
-    their manifest, from which the render stage makes the pages that state their sizes and checksums."""
+    (or reused from the cache) into ``files_root`` (verbatim: moved into the site after mkdocs). Returns
+    while the database's own process may still be writing; ``.finish().manifest`` waits for it and is what
+    the render stage makes the pages that state the downloads' sizes and checksums from."""
     import pipeline.export  # lazily: pandas and pyarrow's writers load only when a build exports
 
     for name in ledger.package.resource_names:  # each becomes downloads/<format>/<name>.<ext>
@@ -373,9 +384,7 @@ def export_downloads(ledger: Ledger, files_root: Path, cache: FileCache | None) 
         if problem is not None or "/" in str(name):
             raise BuildError(f"资源名 {name!r} 不能用作下载文件名：{problem or '含 / (a slash)'}。"
                              f" The resource name {name!r} cannot name a download file.")
-    exported = pipeline.export.publish(ledger, files_root, cache)
-    log.info("export_done seconds=%s", exported.seconds)
-    return exported.manifest
+    return pipeline.export.start(ledger, files_root, cache)
 
 
 def downloads_hosting(config_file: Path, release: Path) -> Hosting:

@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import build as build_module
+from pipeline.export.downloads import Exported, PendingDownloads
 from pipeline.core import findings as fd
 from pipeline.build import BuildConfig, BuildError, GeneratedFiles, build
 from pipeline.cli import cli
@@ -49,7 +50,8 @@ def quick_build(monkeypatch):
     monkeypatch.setattr(build_module, "compute_all", lambda ledger: {})
     monkeypatch.setattr(build_module, "render_all", lambda ledger, write, **stages: write(File("page.md", "# page")) or {})
     monkeypatch.setattr(build_module, "inject_blocks", lambda docs, blocks, pages=None: None)
-    monkeypatch.setattr(build_module, "export_downloads", lambda ledger, files_root, cache: None)
+    monkeypatch.setattr(build_module, "export_downloads",
+                        lambda ledger, files_root, cache: PendingDownloads(Exported(), None))
 
     def run_mkdocs(config_file, docs, site_out, epoch):
         site_out.mkdir()

@@ -33,8 +33,8 @@ def data(demo_dir, tmp_path) -> Path:
 
 def test_the_second_export_of_the_same_data_is_reused_and_identical(data, tmp_path):
     cache = FileCache(tmp_path / "cache")
-    first = written_or_reused(load(data), tmp_path / "one", cache, digests(data))
-    second = written_or_reused(load(data), tmp_path / "two", cache, digests(data))
+    first = written_or_reused(load(data), tmp_path / "one", cache, digests(data)).finish()
+    second = written_or_reused(load(data), tmp_path / "two", cache, digests(data)).finish()
     assert "reused" not in first.seconds and "reused" in second.seconds
     assert second.downloads == first.downloads and second.sheets == first.sheets
     assert files_of(tmp_path / "two") == files_of(tmp_path / "one")
@@ -43,10 +43,10 @@ def test_the_second_export_of_the_same_data_is_reused_and_identical(data, tmp_pa
 
 def test_a_changed_byte_in_the_data_writes_the_downloads_again(data, tmp_path):
     cache = FileCache(tmp_path / "cache")
-    first = written_or_reused(load(data), tmp_path / "one", cache, digests(data))
+    first = written_or_reused(load(data), tmp_path / "one", cache, digests(data)).finish()
     issues = data / "issues" / "2026.csv"
     issues.write_bytes(issues.read_bytes().replace(b"\n", b" \n", 1))  # a space at the end of the header line
-    second = written_or_reused(load(data), tmp_path / "two", cache, digests(data))
+    second = written_or_reused(load(data), tmp_path / "two", cache, digests(data)).finish()
     assert "reused" not in second.seconds
     assert files_of(tmp_path / "two") != files_of(tmp_path / "one")
     assert len(list((tmp_path / "cache" / reuse.FOLDER).iterdir())) == 1  # only the newest entry is kept
@@ -55,20 +55,20 @@ def test_a_changed_byte_in_the_data_writes_the_downloads_again(data, tmp_path):
 
 def test_a_damaged_entry_is_not_used(data, tmp_path):
     cache = FileCache(tmp_path / "cache")
-    first = written_or_reused(load(data), tmp_path / "one", cache, digests(data))
+    first = written_or_reused(load(data), tmp_path / "one", cache, digests(data)).finish()
     (entry,) = (tmp_path / "cache" / reuse.FOLDER).iterdir()
     stored = entry / "downloads" / "csv" / "regions.csv"
     data_bytes = bytearray(stored.read_bytes())
     data_bytes[-2] ^= 1  # same size, other bytes
     stored.unlink()  # a new file: the first export's hard-linked copy stays intact
     stored.write_bytes(bytes(data_bytes))
-    second = written_or_reused(load(data), tmp_path / "two", cache, digests(data))
+    second = written_or_reused(load(data), tmp_path / "two", cache, digests(data)).finish()
     assert "reused" not in second.seconds
     assert files_of(tmp_path / "two") == files_of(tmp_path / "one") and second.downloads == first.downloads
 
 
 def test_without_a_cache_nothing_is_stored(data, tmp_path):
-    exported = written_or_reused(load(data), tmp_path / "one", FileCache(None), digests(data))
+    exported = written_or_reused(load(data), tmp_path / "one", FileCache(None), digests(data)).finish()
     assert "reused" not in exported.seconds and exported.downloads
 
 
@@ -100,10 +100,10 @@ def forge_row(entry: Path) -> None:
 
 def test_a_forged_row_in_a_cached_download_is_not_published(data, tmp_path):
     cache = FileCache(tmp_path / "cache")
-    first = written_or_reused(load(data), tmp_path / "one", cache, digests(data))
+    first = written_or_reused(load(data), tmp_path / "one", cache, digests(data)).finish()
     (entry,) = (tmp_path / "cache" / reuse.FOLDER).iterdir()
     forge_row(entry)
-    second = written_or_reused(load(data), tmp_path / "two", cache, digests(data))
+    second = written_or_reused(load(data), tmp_path / "two", cache, digests(data)).finish()
     assert "reused" not in second.seconds
     assert files_of(tmp_path / "two") == files_of(tmp_path / "one") and second.downloads == first.downloads
     assert "伪造".encode("utf-8") not in (tmp_path / "two" / "downloads" / "csv" / "issues.csv").read_bytes()
@@ -111,11 +111,11 @@ def test_a_forged_row_in_a_cached_download_is_not_published(data, tmp_path):
 
 def test_a_download_cache_from_another_machine_is_not_used(data, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "machine-a"))
-    first = written_or_reused(load(data), tmp_path / "one", FileCache(tmp_path / "cache"), digests(data))
+    first = written_or_reused(load(data), tmp_path / "one", FileCache(tmp_path / "cache"), digests(data)).finish()
     (entry,) = (tmp_path / "cache" / reuse.FOLDER).iterdir()
     forge_row(entry)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "machine-b"))
-    second = written_or_reused(load(data), tmp_path / "two", FileCache(tmp_path / "cache"), digests(data))
+    second = written_or_reused(load(data), tmp_path / "two", FileCache(tmp_path / "cache"), digests(data)).finish()
     assert "reused" not in second.seconds
     assert files_of(tmp_path / "two") == files_of(tmp_path / "one") and second.downloads == first.downloads
 
@@ -132,13 +132,13 @@ def test_a_download_cache_from_another_machine_is_not_used(data, tmp_path, monke
 def test_a_download_record_of_another_shape_is_rebuilt(data, tmp_path, change):
     cache = FileCache(tmp_path / "cache")
     validated = digests(data)
-    first = written_or_reused(load(data), tmp_path / "one", cache, validated)
+    first = written_or_reused(load(data), tmp_path / "one", cache, validated).finish()
     key = reuse.export_key(load(data), validated)
     record_file = cache.folder(key, reuse.FOLDER) / reuse.RECORD
     record = json.loads(cache.read_sealed(record_file, key, reuse.RECORD))
     change(record)
     cache.write_sealed(record_file, key, reuse.RECORD, json.dumps(record).encode("utf-8"))  # sealed here, yet wrong
-    second = written_or_reused(load(data), tmp_path / "two", cache, validated)
+    second = written_or_reused(load(data), tmp_path / "two", cache, validated).finish()
     assert "reused" not in second.seconds and second.downloads == first.downloads
     assert not (tmp_path / "outside.csv").exists()
 

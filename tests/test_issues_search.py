@@ -7,6 +7,7 @@ import json
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -219,3 +220,25 @@ def test_the_index_written_a_share_of_buckets_at_a_time_is_the_same(demo_ledger,
     assert shared.passes == shared.buckets == whole.buckets > 1  # one bucket a pass
     assert sorted(in_passes) == sorted(files)
     assert [p for p in files if files[p] != in_passes[p]] == []
+
+
+def _officers_as_before(issue_ids: pd.Series, officers: pd.Series) -> pd.Series:
+    """The definition: per issue, the set of trimmed, upper-cased officers, sorted and joined."""
+    frame = pd.DataFrame({"issue_id": issue_ids, "officer": officers}).dropna(subset=["officer"])
+    return (frame.assign(officer=lambda f: f["officer"].str.strip().str.upper())
+            .groupby("issue_id")["officer"].agg(lambda s: ";".join(sorted(set(s)))))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["Q-1", "Q-2", "Q-10", "Q-3"]),
+                               st.one_of(st.none(), st.sampled_from(["a01", " A01", "b2 ", "B2", "", " ", "é9", "Z"]))),
+                     max_size=25))
+def test_officers_by_issue_is_the_sorted_set_of_each_issues_officers(rows):
+    from pipeline.core.csv_read import TEXT as TEXT_DTYPE
+    from pipeline.render.issues_search import officers_by_issue
+
+    ids = pd.Series([r[0] for r in rows], dtype=TEXT_DTYPE)
+    officers = pd.Series([r[1] for r in rows], dtype=TEXT_DTYPE)
+    got = officers_by_issue(ids, officers)
+    expected = _officers_as_before(ids, officers)
+    assert dict(zip(got.index, got.tolist())) == dict(zip(expected.index, expected.tolist()))

@@ -77,3 +77,20 @@ def test_a_title_and_summary_give_one_text():
     assert grams.JoinedColumns(title, summary)[0:3] == ["道路维修 村口", " 排水沟", "路灯 "]
     assert grams.JoinedColumns(title, summary)[1:2] == [" 排水沟"]
 
+
+
+# Full-width forms and the ideographic space (replaced before NFKC), characters NFKC changes otherwise
+# (ligature, circled digit, half-width katakana and its voicing mark, compatibility ideograph, ellipsis),
+# combining marks that compose with what the replacement leaves, and case that lower-casing changes.
+NFKC_ALPHABET = list("问题，。！（）ＡＢｚ０９　 \u3000ﬁ①ｶﾞ\uf900…\u0301\u0308\u3099eEİẞΣ\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(NFKC_ALPHABET), max_size=40) | st.text(max_size=40))
+def test_the_fast_normalisation_gives_the_code_points_of_nfkc_and_lower_case(text):
+    expected = [ord(c) for c in grams.normalise(text)]
+    assert grams.normalised_code_points(text).tolist() == expected
+
+
+def test_a_full_width_letter_with_a_combining_accent_composes_as_nfkc_does():
+    assert grams.normalised_code_points("ｅ\u0301，").tolist() == [0xE9, 0x2C]  # é and a comma

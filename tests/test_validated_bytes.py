@@ -23,14 +23,14 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 
 def change_after_validation(monkeypatch, change) -> None:
-    """Run ``change`` between validation and the export (the build calls pipeline.export.publish)."""
-    real = pipeline.export.publish
+    """Run ``change`` between validation and the export (the build calls pipeline.export.start)."""
+    real = pipeline.export.start
 
-    def publish(*args, **kwargs):
+    def start(*args, **kwargs):
         change()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline.export, "publish", publish)
+    monkeypatch.setattr(pipeline.export, "start", start)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from pipeline.core.cache import FileCache
     from pipeline.core.ledger import Ledger
-    from pipeline.export.downloads import Exported
+    from pipeline.export.downloads import Exported, PendingDownloads
 
 
 def publish(ledger: Ledger, root: Path, cache: FileCache | None = None) -> Exported:
@@ -27,6 +27,12 @@ def publish(ledger: Ledger, root: Path, cache: FileCache | None = None) -> Expor
     by the same code (pipeline/export/reuse.py). The build writes them beside the docs folder and moves
     them into the built site after mkdocs, which would copy gigabytes once more. (Imported lazily:
     pandas and pyarrow load only when a build exports.)"""
+    return start(ledger, root, cache).finish()
+
+
+def start(ledger: Ledger, root: Path, cache: FileCache | None = None) -> PendingDownloads:
+    """``publish``, returning while the SQLite database's own process may still be writing it: the build
+    renders meanwhile, and ``.finish()`` waits for it before the pages that describe the downloads."""
     from pipeline.export.downloads import written_or_reused
 
     return written_or_reused(ledger.package, root, cache, ledger.validated)

@@ -15,9 +15,11 @@ data folder again.
 
 Memory stays bounded whatever the number of rows: each resource is read by
 pyarrow a block of rows at a time (``tables.ExportTable.blocks``), and that one
-reading feeds every format, formatted by Arrow's kernels (``columns``). Work
-that runs without the GIL goes to background lanes (``lanes``): the package
-ZIP, the database's inserts and the workbook's DEFLATE, so both cores work.
+reading feeds every format but the database, formatted by Arrow's kernels
+(``columns``). The database is filled by a process of its own from the same
+checked copies (``database_process``: its inserts hold the GIL); work that runs
+without the GIL goes to background lanes (``lanes``): the package ZIP and the
+workbook's DEFLATE.
 """
 
 from __future__ import annotations
@@ -38,11 +40,11 @@ from pipeline.core.cache import FileCache
 from pipeline.core.errors import BuildError
 from pipeline.export import package_zip, reuse
 from pipeline.export.csv_export import CsvWriter
+from pipeline.export.database_process import DatabaseProcess
 from pipeline.export.json_export import JsonWriter
 from pipeline.export.manifest import DOWNLOADS, PER_RESOURCE, Download, Manifest, describe
 from pipeline.export.lanes import Lane
 from pipeline.export.parquet_export import ParquetWriter, arrow_schema
-from pipeline.export.sqlite_export import SqliteWriter
 from pipeline.export.tables import ExportTable, source_table
 from pipeline.export.xlsx_export import Workbook
 from pipeline.core.package import DESCRIPTOR, DataPackage, resource_paths
@@ -94,7 +96,44 @@ def base_name(package: DataPackage) -> str:
 
 
 def write_downloads(package: DataPackage, docs: Path, validated: dict[str, str] | None = None) -> Exported:
-    """Every format into ``docs/downloads``; returns what was written, in a fixed order.
+    """Every format into ``docs/downloads``; returns what was written, in a fixed order (``start_downloads``,
+    waited for)."""
+    return start_downloads(package, docs, validated).finish()
+
+
+class PendingDownloads:
+    """Downloads written but for the database, whose process may still be working: ``finish()`` waits for
+    it and returns what was written; ``abort()`` stops it (the build calls it when a later stage fails)."""
+
+    def __init__(self, result: Exported, database: DatabaseProcess | None,
+                 complete: Callable[[Exported], None] = lambda result: None):
+        self._result, self._database, self._complete = result, database, complete
+        self._finished = database is None
+
+    def finish(self) -> Exported:
+        if not self._finished:
+            timed = Stopwatch(self._result.seconds)
+            try:
+                with timed("waiting for the database"):
+                    timed.add("sqlite", self._database.wait())
+                self._complete(self._result)
+            except BaseException:
+                self.abort()
+                raise
+            self._finished = True
+        return self._result
+
+    def abort(self) -> None:
+        """Stop the database's process and remove its file, unless it finished."""
+        if not self._finished:
+            self._database.abort()
+        self._finished = True
+
+
+def start_downloads(package: DataPackage, docs: Path, validated: dict[str, str] | None = None,
+                    then: Callable[[Exported], None] = lambda result: None) -> PendingDownloads:
+    """Every format into ``docs/downloads``; the database by a process of its own, which may still be
+    working when this returns (the build renders meanwhile); ``then(result)`` once it is done too.
 
     The data files are copied first, each checked against ``validated`` (data file → SHA-256 as
     validation read it; None: not checked, for tools and tests), and everything else is read from
@@ -106,21 +145,27 @@ def write_downloads(package: DataPackage, docs: Path, validated: dict[str, str] 
     stem = base_name(package)
     with timed("copy"):
         package = checked_copies(package, out, validated)
+    database = DatabaseProcess(package, out / f"{stem}.db")  # the second core's work, from the copies
     packaging = Lane("zip")
     try:
         packaging.run(timed.wrap("zip", write_package), package, out, stem)
         with timed("read"):  # counts rows and measures text; the writers read the files again, block by block
             tables = [source_table(package, name) for name in package.resource_names]
         result.sheets = write_formats(package, tables, out, stem, timed)
+        packaging.close()
     except BaseException:
         packaging.abort()
+        database.abort()
         raise
-    packaging.close()
-    with timed("checksums"):
-        result.downloads = manifest(package, tables, docs, stem, validated)
-    log.info("downloads_written files=%d bytes=%d seconds=%s", len(result.downloads),
-             sum(d.bytes for d in result.downloads), result.seconds)
-    return result
+
+    def complete(result: Exported) -> None:  # the database is written: every file can be described
+        with timed("checksums"):
+            result.downloads = manifest(package, tables, docs, stem, validated)
+        log.info("downloads_written files=%d bytes=%d seconds=%s", len(result.downloads),
+                 sum(d.bytes for d in result.downloads), result.seconds)
+        then(result)
+
+    return PendingDownloads(result, database, complete)
 
 
 def checked_copies(package: DataPackage, out: Path, validated: dict[str, str] | None) -> DataPackage:
@@ -153,39 +198,25 @@ def write_package(package: DataPackage, out: Path, stem: str) -> None:
 
 def write_formats(package: DataPackage, tables: list[ExportTable], out: Path, stem: str,
                   timed: Stopwatch) -> dict[str, list[str]]:
-    """One reading of each resource's rows feeds its CSV, Excel CSV, JSON and Parquet files, the workbook
-    and the database; returns resource → its sheets in the workbook.
-
-    The database's inserts run on a lane (sqlite3 works without the GIL), the workbook compresses on
-    one, so a block is formatted while the one before is stored."""
+    """One reading of each resource's rows feeds its CSV, Excel CSV, JSON and Parquet files and the
+    workbook (the database is written by a process of its own: ``database_process``); returns
+    resource → its sheets in the workbook. The workbook compresses on a lane, so a block is
+    formatted while the one before is stored."""
     as_of = package.as_of.isoformat()
-    database = Lane("sqlite")
-    sqlite = database.call(SqliteWriter, out / f"{stem}.db")
-    try:
-        with Workbook(package, tables, out / f"{stem}.xlsx", background=True) as book:
-            for table in tables:
-                resource = package.resource(table.name)
-                database.run(timed.wrap("sqlite", sqlite.begin_table), resource)
-                writers = ResourceWriters(table, out, as_of)
-                fed = book.begin(table)
-                try:
-                    for batch in table.blocks():
-                        writers.write(batch, timed)
-                        database.run(timed.wrap("sqlite", sqlite.insert), resource, batch)
-                        if fed:
-                            with timed("xlsx"):
-                                book.write(batch)
-                finally:
-                    writers.close(timed)
-                with timed("xlsx"):
-                    book.end(table)
-                database.run(timed.wrap("sqlite", sqlite.end_table), resource)
-            database.call(timed.wrap("sqlite", sqlite.close), package, tables)
-        database.close()
-    except BaseException:
-        database.abort()
-        sqlite.abort()
-        raise
+    with Workbook(package, tables, out / f"{stem}.xlsx", background=True) as book:
+        for table in tables:
+            writers = ResourceWriters(table, out, as_of)
+            fed = book.begin(table)
+            try:
+                for batch in table.blocks():
+                    writers.write(batch, timed)
+                    if fed:
+                        with timed("xlsx"):
+                            book.write(batch)
+            finally:
+                writers.close(timed)
+            with timed("xlsx"):
+                book.end(table)
     return book.sheets
 
 
@@ -246,10 +277,10 @@ def manifest(package: DataPackage, tables: list[ExportTable], docs: Path, stem: 
 
 
 def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None,
-                      validated: dict[str, str]) -> Exported:
+                      validated: dict[str, str]) -> PendingDownloads:
     """The downloads of ``package``, whose data files validation read with the SHA-256s ``validated``:
     reused from the cache when an entry made from those bytes by this code is sound (``reuse``),
-    else written from copies checked against them."""
+    else written from copies checked against them (and stored once the database is done too)."""
     start = time.monotonic()
     for rel in package_zip.package_files(package):
         if rel not in validated:
@@ -259,8 +290,7 @@ def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None,
     if restored is not None:
         downloads, sheets = restored
         log.info("downloads_reused files=%d", len(downloads))
-        return Exported(downloads=downloads, sheets=sheets, seconds={"reused": round(time.monotonic() - start, 3)},
-                        folder=base_name(package))
-    exported = write_downloads(package, docs, validated)
-    reuse.store(cache, key, docs, exported.downloads, exported.sheets, validated)
-    return exported
+        return PendingDownloads(Exported(downloads=downloads, sheets=sheets, folder=base_name(package),
+                                         seconds={"reused": round(time.monotonic() - start, 3)}), None)
+    return start_downloads(package, docs, validated, then=lambda exported: reuse.store(
+        cache, key, docs, exported.downloads, exported.sheets, validated))

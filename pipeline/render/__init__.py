@@ -43,17 +43,20 @@ DOWNLOAD_PAGES = "pipeline.render.downloads_pages"
 
 
 def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str] = SECTIONS, *,
-               metrics: dict[str, Metric] | None = None, manifest: Manifest | None = None) -> dict[str, str]:
+               metrics: dict[str, Metric] | None = None,
+               manifest: Manifest | Callable[[], Manifest] | None = None) -> dict[str, str]:
     """Every section's files through ``write(file)``, as rendered; returns the blocks (name → HTML).
 
     ``metrics``: the figures stage's output (computed here when not given); ``manifest``: the export
-    stage's, from which the pages describing the downloads are rendered (None, as in tests of the
-    sections alone: those pages are not rendered)."""
+    stage's, from which the pages describing the downloads are rendered, or a function that returns it
+    (called after every other section: the export's database may still be written meanwhile; None, as
+    in tests of the sections alone: those pages are not rendered)."""
     metrics = compute_all(ledger) if metrics is None else metrics
     parts = Parts(write)
     for name in sections:
         parts.take(name, import_module(name).stream(ledger, metrics))
         release_freed_memory()  # a section's frames are gone: the next one starts from the ledger alone
     if manifest is not None:
+        manifest = manifest() if callable(manifest) else manifest
         parts.take(DOWNLOAD_PAGES, import_module(DOWNLOAD_PAGES).stream(ledger, manifest))
     return parts.blocks

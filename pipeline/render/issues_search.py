@@ -84,11 +84,24 @@ def last_inspections(ledger: Ledger, ids: pd.Series) -> pd.DataFrame:
     rows = ledger.inspections[["id", "issue_id", "officer", "inspected_on", "verdict"]].dropna(subset=["issue_id"])
     rows = rows.sort_values(["inspected_on", "id"], kind="stable")
     last = rows.drop_duplicates("issue_id", keep="last").set_index("issue_id")["verdict"]
-    officers = (rows.dropna(subset=["officer"]).assign(officer=lambda f: f["officer"].str.strip().str.upper())
-                .groupby("issue_id")["officer"].agg(lambda s: ";".join(sorted(set(s)))))
+    officers = officers_by_issue(rows["issue_id"], rows["officer"])
     keys = pd.Index(ids.to_numpy(dtype=object))
     return pd.DataFrame({"verdict": last.reindex(keys).to_numpy(dtype=object),
                          "officers": officers.reindex(keys).to_numpy(dtype=object)})
+
+
+def officers_by_issue(issue_ids: pd.Series, officers: pd.Series) -> pd.Series:
+    """Issue id → the distinct officers (trimmed, upper case) who inspected it, sorted and ``;``-joined.
+    One sort of the (issue, officer) pairs, then one join a group: a Python function a group through
+    groupby took 4 s for the 140 thousand inspected issues of a million."""
+    present = officers.notna().to_numpy(dtype=bool)
+    pairs = pd.DataFrame({"issue": issue_ids[present].to_numpy(dtype=object),
+                          "officer": officers[present].str.strip().str.upper().to_numpy(dtype=object)})
+    pairs = pairs.drop_duplicates().sort_values(["issue", "officer"], kind="stable")
+    issue, officer = pairs["issue"].tolist(), pairs["officer"].tolist()
+    starts = [n for n in range(len(issue)) if n == 0 or issue[n] != issue[n - 1]]
+    joined = [";".join(officer[a:b]) for a, b in zip(starts, starts[1:] + [len(issue)])]
+    return pd.Series(joined, index=pd.Index([issue[a] for a in starts], dtype=object), dtype=object)
 
 
 # --- Process data: postings -----------------------------------------------------------------------
