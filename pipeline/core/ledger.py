@@ -239,6 +239,22 @@ def positions_in(values: pd.Series, keys: pd.Series) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False)
 
 
+def text_in(values: pd.Series, keys: pd.Series | pd.api.extensions.ExtensionArray) -> np.ndarray:
+    """``values.isin(keys)`` for text keys, as a boolean array: a pyarrow hash lookup (pandas' ``isin`` on
+    Arrow-backed text turns every key into a Python object first, seconds for a million ids). As in
+    pandas, a missing value is in ``keys`` only when a key is missing too."""
+    given, keys = keys, keys if isinstance(keys, pd.Series) else pd.Series(keys)
+    if not (isinstance(values.dtype, pd.StringDtype) and _all_text(keys)):
+        return values.isin(given).to_numpy(dtype=bool)  # not text on both sides: pandas' own comparison
+    found = pc.is_in(_arrow_text(values), value_set=_arrow_text(keys.dropna()), skip_nulls=True)
+    inside = found.fill_null(False).to_numpy(zero_copy_only=False)
+    return inside | values.isna().to_numpy(dtype=bool) if keys.isna().any() else inside
+
+
+def _all_text(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.StringDtype) or pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+
+
 def _arrow_text(series: pd.Series) -> pa.Array:
     array = pa.array(series.astype(TEXT), type=pa.string())  # zero-copy for Arrow-backed text
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array

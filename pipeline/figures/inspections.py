@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.core.ledger import Ledger
+from pipeline.core.ledger import Ledger, text_in
 
 TOWN_LEVELS = ("township", "street")
 NOT_RESOLVED = "not_resolved"
@@ -66,7 +66,7 @@ def uninspected(ledger: Ledger) -> pd.DataFrame:
     oldest resolution first (a missing date last), then by id."""
     issues = ledger.issues
     inspected = ledger.inspections["issue_id"].dropna().unique()
-    rows = issues.loc[issues["done"] & ~issues["id"].isin(inspected), ["id", "region_code", "resolved_on"]]
+    rows = issues.loc[issues["done"].to_numpy(dtype=bool) & ~text_in(issues["id"], inspected), ["id", "region_code", "resolved_on"]]
     rows = _placed(ledger, rows).sort_values(["resolved_on", "id"], kind="stable", na_position="last")
     rows = rows.assign(waiting_days=waiting_days(rows["resolved_on"], ledger.as_of))
     return rows[["id", "region_code", "town", "resolved_on", "waiting_days"]].reset_index(drop=True)
@@ -78,7 +78,7 @@ def disputed(ledger: Ledger) -> pd.DataFrame:
     latest = latest_checks(ledger)
     ids = latest.index[latest["verdict"].eq(NOT_RESOLVED).fillna(False).to_numpy(dtype=bool)]
     issues = ledger.issues
-    rows = issues.loc[issues["id"].isin(ids), ["id", "region_code", "resolved_on"]].drop_duplicates("id")
+    rows = issues.loc[text_in(issues["id"], pd.Series(ids)), ["id", "region_code", "resolved_on"]].drop_duplicates("id")
     rows = _placed(ledger, rows)
     rows = rows.assign(disputed_on=latest["inspected_on"].reindex(rows["id"]).to_numpy())
     rows = rows.sort_values(["disputed_on", "id"], kind="stable", na_position="last")
@@ -89,7 +89,7 @@ def disputed(ledger: Ledger) -> pd.DataFrame:
 def checks_of(ledger: Ledger, ids: pd.Series) -> dict[str, list[dict]]:
     """Issue id → every inspection of it (``id``, ``inspected_on``, ``officer``, ``verdict``, ``note``), oldest first."""
     rows = ledger.inspections
-    rows = rows.loc[rows["issue_id"].isin(ids.dropna().unique()), ["id", "issue_id", "inspected_on", "officer",
+    rows = rows.loc[text_in(rows["issue_id"], ids.dropna().unique()), ["id", "issue_id", "inspected_on", "officer",
                                                                    "verdict", "note"]]
     rows = rows.sort_values(["inspected_on", "id"], kind="stable")
     found: dict[str, list[dict]] = {}
