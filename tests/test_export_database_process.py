@@ -7,6 +7,7 @@ leave no partial file behind, and be stopped when a later stage of the build fai
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -87,3 +88,18 @@ def test_a_render_that_fails_stops_the_database_process_and_keeps_the_old_site(t
     assert pending._database.process.returncode is not None
     assert (out / "index.html").read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".public.")] == []
+
+
+def test_a_pipeline_folder_where_the_build_runs_does_not_stand_in_for_the_code(tiny, tmp_path, monkeypatch):
+    """`python -m` looks in the working folder first: the process starts where this package is, and the
+    package's (relative) folder is still found."""
+    decoy = tmp_path / "office"
+    (decoy / "pipeline" / "export").mkdir(parents=True)
+    for init in ("pipeline/__init__.py", "pipeline/export/__init__.py"):
+        (decoy / init).write_text("raise SystemExit('the wrong pipeline was imported')\n", encoding="utf-8")
+    (decoy / "pipeline" / "export" / "database_process.py").write_text("raise SystemExit(3)\n", encoding="utf-8")
+    monkeypatch.chdir(decoy)
+    package = dataclasses.replace(load(tiny), root=Path(os.path.relpath(tiny, decoy)))
+    apart = DatabaseProcess(package, Path("out.db"))
+    apart.wait()
+    assert sqlite3.connect(decoy / "out.db").execute("SELECT count(*) FROM regions").fetchone()[0] > 0

@@ -36,12 +36,16 @@ class DatabaseProcess:
         self.started = time.monotonic()
         from pipeline.export import tables
 
-        job = {"root": str(package.root), "descriptor": package.descriptor, "as_of": package.as_of.isoformat(),
-               "target": str(target), "block_rows": tables.BLOCK_ROWS, "read_bytes": tables.READ_BYTES}
+        job = {"root": os.path.abspath(package.root), "descriptor": package.descriptor,
+               "as_of": package.as_of.isoformat(), "target": os.path.abspath(target),
+               "block_rows": tables.BLOCK_ROWS, "read_bytes": tables.READ_BYTES}
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(PACKAGE_PARENT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
+        # Started in the folder that holds this package: `-m` looks in the working folder first, and a
+        # folder named pipeline/ where the build was started must not stand in for the code that runs.
         self.process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                        cwd=PACKAGE_PARENT)
         try:  # the process reads its whole job before it does anything else
             self.process.stdin.write(json.dumps(job, ensure_ascii=False).encode("utf-8"))
             self.process.stdin.close()
