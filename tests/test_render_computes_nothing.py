@@ -40,7 +40,6 @@ ALLOWED = {
     ("issues_lookup.py", "aggregate",
      "np.bincount((hashes % count).astype(np.intp), weights=sizes, minlength=count)"): "shard sizing: bytes per shard",
     ("issues_lookup.py", "aggregate", "np.bincount(shard, minlength=self.count)"): "shard offsets: records per shard",
-    ("issues_search.py", "aggregate", "*"): "the search index: each issue's officers joined as one filter value",
     ("items_catalogue.py", "aggregate", "*"): "the catalogue filter's options: how many listed records each offers",
     ("issues_search.py", "divide", "self.total / ROWS_PER_CHUNK"): "chunk sizing: list records per file",
     ("issues_search.py", "divide", "self.grams.pairs / PASS_PAIRS"): "index build passes bounded in memory",
