@@ -59,6 +59,7 @@ from pipeline.validate import validate
 
 if TYPE_CHECKING:
     from pipeline.export.downloads import PendingDownloads
+    from pipeline.export.manifest import Manifest
 
 MARKER = re.compile(r"<!--\s*ledger:([a-z0-9-]+)\s*-->")
 log = logging.getLogger("ledger.build")
@@ -153,12 +154,14 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
     release_freed_memory()
     # --- 4. Render: each file is written as soon as it is rendered; the download pages last, from the
     # manifest of the finished export ---
+    def finished_manifest() -> Manifest:  # waits for the database's process
+        return hosted(export.finish().manifest, hosting)
+
     try:
-        blocks = render_all(ledger, generated.write, metrics=metrics,
-                            manifest=lambda: hosted(export.finish().manifest, hosting))
+        blocks = render_all(ledger, generated.write, metrics=metrics, manifest=finished_manifest)
     finally:
         export.abort()  # nothing if it finished; else it stops the database's process before staging goes
-    manifest = hosted(export.finish().manifest, hosting)
+    manifest = finished_manifest()
     inject_blocks(docs, blocks, generated.hand_written_pages())
     # --- 5. mkdocs build --strict, with timestamps from the data, not the clock ---
     site_out = staging / "site"

@@ -24,6 +24,9 @@ from pathlib import Path
 
 from pipeline.core.errors import BuildError
 from pipeline.core.package import DataPackage
+from pipeline.export import tables
+from pipeline.export.sqlite_export import SqliteWriter
+from pipeline.export.tables import ExportTable
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent  # the folder `import pipeline` needs
 
@@ -33,12 +36,10 @@ class DatabaseProcess:
 
     def __init__(self, package: DataPackage, target: Path):
         self.target = target
-        self.started = time.monotonic()
-        from pipeline.export import tables
-
         job = {"root": os.path.abspath(package.root), "descriptor": package.descriptor,
                "as_of": package.as_of.isoformat(), "target": os.path.abspath(target),
                "block_rows": tables.BLOCK_ROWS, "read_bytes": tables.READ_BYTES}
+        # PYTHONPATH too: with PYTHONSAFEPATH set, `-m` does not look in the working folder.
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(PACKAGE_PARENT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
         # Started in the folder that holds this package: `-m` looks in the working folder first, and a
@@ -61,10 +62,7 @@ class DatabaseProcess:
             detail = err.decode("utf-8", "replace").strip().splitlines()[-5:]
             raise BuildError("生成 SQLite 数据库下载文件失败。 Writing the SQLite download failed: "
                              + " | ".join(detail))
-        try:
-            return float(json.loads(out.decode("utf-8"))["seconds"])
-        except (ValueError, KeyError, TypeError):
-            return round(time.monotonic() - self.started, 3)
+        return float(json.loads(out.decode("utf-8"))["seconds"])
 
     def abort(self) -> None:
         """Stop the process (after an error elsewhere) and remove what it was writing."""
@@ -79,21 +77,18 @@ class DatabaseProcess:
 
 def write_database(package: DataPackage, target: Path) -> None:
     """Every resource of ``package`` into the database at ``target``, from its files, a block at a time."""
-    from pipeline.export.sqlite_export import SqliteWriter
-    from pipeline.export.tables import ExportTable
-
-    tables = [ExportTable(name=name, title=package.resource(name).get("title") or name, fields=package.fields(name),
-                          paths=tuple(file.abs for file in package.files(name)))
-              for name in package.resource_names]
+    resources = [ExportTable(name=name, title=package.resource(name).get("title") or name,
+                             fields=package.fields(name), paths=tuple(file.abs for file in package.files(name)))
+                 for name in package.resource_names]
     writer = SqliteWriter(target)
     try:
-        for table in tables:
+        for table in resources:
             resource = package.resource(table.name)
             writer.begin_table(resource)
             for batch in table.blocks():
                 writer.insert(resource, batch)
             writer.end_table(resource)
-        writer.close(package, tables)
+        writer.close(package, resources)
     except BaseException:
         writer.abort()
         raise
@@ -102,8 +97,6 @@ def write_database(package: DataPackage, target: Path) -> None:
 def main() -> None:
     started = time.monotonic()
     job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    from pipeline.export import tables
-
     tables.BLOCK_ROWS, tables.READ_BYTES = job["block_rows"], job["read_bytes"]  # the build's blocks (tests set them)
     package = DataPackage(root=Path(job["root"]), descriptor=job["descriptor"], as_of=dt.date.fromisoformat(job["as_of"]))
     write_database(package, Path(job["target"]))

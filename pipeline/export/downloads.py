@@ -1,6 +1,6 @@
 """Write every download, from exactly the bytes validation checked.
 
-Runs before rendering (the build driver calls ``pipeline.export.publish`` from
+Starts before rendering (the build driver calls ``pipeline.export.start`` from
 ``export_downloads``): its ``Manifest`` of the files written, with their bytes
 and SHA-256, is what the downloads page, the dictionary pages,
 ``api/v1/downloads.json``, ``downloads/SHA256SUMS`` and the DCAT catalogue

@@ -2,7 +2,7 @@
 the Atom feeds, the API page (data/api.md) and the changelog page (data/changelog.md).
 
 The downloads themselves are written before rendering, by the export stage
-(``pipeline.export.publish``); the pages that state their sizes are rendered
+(``pipeline.export.start``); the pages that state their sizes are rendered
 from its manifest (``pipeline.render.downloads_pages``).
 """
 

@@ -47,9 +47,9 @@ def normalised_code_points(text: str) -> np.ndarray:
     decompose to first (NFKC of the result is the same: the two strings have one compatibility
     decomposition); a string then left in NFKC (the quick check) needs no normalising at all."""
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    wide = (cps >= 0xFF01) & (cps <= 0xFF5E)
-    if wide.any() or (cps == 0x3000).any():
-        cps = np.where(wide, cps - np.uint32(0xFEE0), np.where(cps == 0x3000, np.uint32(0x20), cps))
+    wide, ideographic_space = (cps >= 0xFF01) & (cps <= 0xFF5E), cps == 0x3000
+    if wide.any() or ideographic_space.any():
+        cps = np.where(wide, cps - np.uint32(0xFEE0), np.where(ideographic_space, np.uint32(0x20), cps))
         text = cps.tobytes().decode("utf-32-le")
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
