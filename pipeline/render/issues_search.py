@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core.ledger import Ledger
+from pipeline.core.memory import release_freed_memory
 from pipeline.render.env import render
 from pipeline.render.issues_json import BINARY, Column, choose, dump, slices
 from pipeline.render.issues_records import TIMING_ZH, Names, iso, timing
@@ -66,16 +67,15 @@ SEARCH_COLUMNS = ("id", "region_code", "lead_department", "status", "category", 
 TEXTS = ("title", "summary")  # read in position order a block at a time, never reordered whole
 
 
-def ordered_issues(ledger: Ledger) -> tuple[pd.DataFrame, np.ndarray]:
-    """The issues published (one per id, a repeated id keeping its last row, as the lookup does),
-    newest first, id breaking ties: row n of the frame is position n. Only SEARCH_COLUMNS are
-    reordered (not a copy of every column: 0.4 GB at 10⁶); the second value is the row of
-    ``ledger.issues`` each position comes from, by which the TEXTS are read."""
+def search_order(ledger: Ledger) -> np.ndarray:
+    """Position n → the row of ``ledger.issues`` it lists: the issues published (one per id, a repeated id
+    keeping its last row, as the lookup does), newest first, id breaking ties. The columns the index
+    reads are taken in this order (only SEARCH_COLUMNS, not a copy of every column: 0.4 GB at 10⁶; the
+    TEXTS a block at a time)."""
     issues = ledger.issues
     kept = np.flatnonzero((issues["id"].notna() & ~issues["id"].duplicated(keep="last")).to_numpy(dtype=bool))
     raised = issues["raised_on"].fillna(pd.Timestamp(0)).to_numpy(dtype="datetime64[ns]").astype(np.int64)[kept]
-    rows = kept[np.lexsort((issues["id"].to_numpy(dtype=object)[kept], -raised))]
-    return issues[list(SEARCH_COLUMNS)].take(rows), rows
+    return kept[np.lexsort((issues["id"].to_numpy(dtype=object)[kept], -raised))]
 
 
 def last_inspections(ledger: Ledger, ids: pd.Series) -> pd.DataFrame:
@@ -251,44 +251,19 @@ def array_rows(columns: list, positions: np.ndarray, before: pa.Array, after: pa
 # --- Save outputs ---------------------------------------------------------------------------------
 
 class SearchIndex:
-    """The search index of a ledger; ``files`` yields its files in a fixed order."""
+    """The search index of a ledger; ``files`` yields its files in a fixed order.
+
+    Its parts are built one after another, each freed before the next, because the index is the
+    build's largest peak of memory at a million issues (and the downloads' process runs beside it):
+    the list records and the filters from a reordered copy of the issue columns the rows show, then
+    the text grams (212 MB of them), then each share of the term buckets."""
 
     def __init__(self, ledger: Ledger, names: Names):
-        issues, rows = ordered_issues(ledger)
-        self.total = len(issues)
+        self.ledger, self.names = ledger, names
+        self.rows = search_order(ledger)
+        self.total = len(self.rows)
         self.as_of = ledger.as_of.strftime("%Y-%m-%d")
-        checks = last_inspections(ledger, issues["id"])
-        self.grams = Grams(JoinedColumns(*(ledger.issues[c] for c in TEXTS), rows=rows))  # a block at a time
-        facets = facet_postings(filter_groups(ledger, issues, names, checks))
-        self.facets = dict(zip(facets.keys, encoded(facets, self.total)))
-        # The bucket count comes before the grams' lists are encoded (a pass at a time): from the pairs'
-        # count and what a pair costs, plus the filters' exact size. A function of the data only.
-        size = self.grams.pairs * PAIR_BYTES + sum(len(k) + len(v) + 6 for k, v in self.facets.items())
-        self.buckets = min(1 << max(0, math.ceil(math.log2(max(1, size / BUCKET_TARGET)))), MAX_BUCKETS)
-        self.passes = min(self.buckets, max(1, math.ceil(self.grams.pairs / PASS_PAIRS)))
-        self.columns = row_columns(ledger, issues, ledger.issues["title"].take(rows), checks)
-        self.manifest = self._manifest(ledger, names, checks)
-
-    def _manifest(self, ledger: Ledger, names: Names, checks: pd.DataFrame) -> dict:
-        regions = ledger.regions.dropna(subset=["code"])
-        roots = regions.loc[regions["parent_code"].isna(), "code"].tolist()
-        below = roots[0] if len(roots) == 1 else None
-        officers = sorted({o for cell in checks["officers"].dropna().tolist() for o in cell.split(";")})
-        return {
-            "as_of": self.as_of, "issues": self.total, "buckets": self.buckets,
-            "rows_per_chunk": ROWS_PER_CHUNK, "chunks": self.chunks(),
-            "hash": "fnv1a-32 over the key's Unicode code points, modulo buckets",
-            "terms": f"{SEARCH_DIR}/terms/<hash % buckets>.json", "rows": f"{SEARCH_DIR}/rows/<position // rows_per_chunk>.json",
-            # [code, name, level, parent, the name shown in a result line (below a single root)]
-            "places": [[c, n, lv, p if isinstance(p, str) else None, names.place(c, below)] for c, n, lv, p in
-                       sorted(zip(regions["code"], regions["name"], regions["level"], regions["parent_code"]))],
-            "departments": sorted([c, n] for c, n in names.departments.items()),
-            "statuses": [[c, label] for c, label in ledger.labels("issues", "status").items()],
-            "categories": [[c, label] for c, label in ledger.labels("issues", "category").items()],
-            "officers": officers, "fields": list(ROW_FIELDS),
-            "verdicts": [[c, label] for c, label in ledger.labels("inspections", "verdict").items()],
-            "timing": TIMING_ZH,
-        }
+        self.buckets = self.passes = 0  # set by ``files``: from the grams' count, known once they are made
 
     def chunks(self) -> int:
         return max(1, math.ceil(self.total / ROWS_PER_CHUNK))
@@ -297,21 +272,30 @@ class SearchIndex:
         return key_hash(key) % self.buckets
 
     def files(self) -> Iterator[tuple[str, bytes]]:
-        """(path, content): every terms bucket, every rows chunk, then the manifest."""
-        for share in range(self.passes):  # the buckets b with b % passes == share
-            def mine(hashes: np.ndarray, share: int = share) -> np.ndarray:
-                return (hashes % np.uint64(self.buckets)) % np.uint64(self.passes) == share
-            text = self.grams.postings(mine)
-            members: dict[int, list[tuple[str, str]]] = {}
-            for key, value in zip(text.keys, encoded(text, self.total)):
-                members.setdefault(self.bucket_of(key), []).append((key, value))
-            del text
-            for key, value in self.facets.items():
-                if self.bucket_of(key) % self.passes == share:
-                    members.setdefault(self.bucket_of(key), []).append((key, value))
-            for b in range(share, self.buckets, self.passes):
-                body = ",".join(dump(k) + ":" + dump(v) for k, v in sorted(members.get(b, [])))
-                yield f"{SEARCH_DIR}/terms/{b}.json", ("{" + body + "}\n").encode("utf-8")
+        """(path, content): every rows chunk, every terms bucket, then the manifest."""
+        ledger = self.ledger
+        issues = ledger.issues[list(SEARCH_COLUMNS)].take(self.rows)
+        checks = last_inspections(ledger, issues["id"])
+        facets = facet_postings(filter_groups(ledger, issues, self.names, checks))
+        facets = dict(zip(facets.keys, encoded(facets, self.total)))
+        officers = sorted({o for cell in checks["officers"].dropna().tolist() for o in cell.split(";")})
+        columns = row_columns(ledger, issues, ledger.issues["title"].take(self.rows), checks)
+        del issues, checks
+        yield from self.row_files(columns)
+        del columns
+        release_freed_memory()  # the reordered columns and the records: the grams come next
+        grams = Grams(JoinedColumns(*(ledger.issues[c] for c in TEXTS), rows=self.rows))  # a block at a time
+        # The bucket count comes before the grams' lists are encoded (a pass at a time): from the pairs'
+        # count and what a pair costs, plus the filters' exact size. A function of the data only.
+        size = grams.pairs * PAIR_BYTES + sum(len(k) + len(v) + 6 for k, v in facets.items())
+        self.buckets = min(1 << max(0, math.ceil(math.log2(max(1, size / BUCKET_TARGET)))), MAX_BUCKETS)
+        self.passes = min(self.buckets, max(1, math.ceil(grams.pairs / PASS_PAIRS)))
+        yield from self.term_files(grams, facets, self.passes)
+        del grams
+        yield f"{SEARCH_DIR}/index.json", (json.dumps(self.manifest(officers), ensure_ascii=False, sort_keys=True,
+                                                       separators=(",", ":")) + "\n").encode("utf-8")
+
+    def row_files(self, columns: list) -> Iterator[tuple[str, bytes]]:
         if not self.total:
             yield f"{SEARCH_DIR}/rows/0.json", b"[]\n"
         step = ROWS_PER_CHUNK * ROW_CHUNKS_AT_ONCE
@@ -320,16 +304,54 @@ class SearchIndex:
             bounds = np.r_[np.arange(0, len(positions), ROWS_PER_CHUNK), len(positions)]
             first, last = np.zeros(len(positions), dtype=bool), np.zeros(len(positions), dtype=bool)
             first[bounds[:-1]], last[bounds[1:] - 1] = True, True
-            records = array_rows(self.columns, positions, choose(first, b",", b"["), choose(last, b"", b"]\n"))
+            records = array_rows(columns, positions, choose(first, b",", b"["), choose(last, b"", b"]\n"))
             for c, content in enumerate(slices(records, bounds), start // ROWS_PER_CHUNK):
                 yield f"{SEARCH_DIR}/rows/{c}.json", content
-        yield f"{SEARCH_DIR}/index.json", (json.dumps(self.manifest, ensure_ascii=False, sort_keys=True,
-                                                       separators=(",", ":")) + "\n").encode("utf-8")
+
+    def term_files(self, grams: Grams, facets: dict[str, str], passes: int) -> Iterator[tuple[str, bytes]]:
+        for share in range(passes):  # the buckets b with b % passes == share
+            def mine(hashes: np.ndarray, share: int = share) -> np.ndarray:
+                return (hashes % np.uint64(self.buckets)) % np.uint64(passes) == share
+            text = grams.postings(mine)
+            members: dict[int, list[tuple[str, str]]] = {}
+            for key, value in zip(text.keys, encoded(text, self.total)):
+                members.setdefault(self.bucket_of(key), []).append((key, value))
+            del text
+            for key, value in facets.items():
+                if self.bucket_of(key) % passes == share:
+                    members.setdefault(self.bucket_of(key), []).append((key, value))
+            for b in range(share, self.buckets, passes):
+                body = ",".join(dump(k) + ":" + dump(v) for k, v in sorted(members.get(b, [])))
+                yield f"{SEARCH_DIR}/terms/{b}.json", ("{" + body + "}\n").encode("utf-8")
+
+    def manifest(self, officers: list[str]) -> dict:
+        return {**self.choices(), "as_of": self.as_of, "issues": self.total, "buckets": self.buckets,
+                "rows_per_chunk": ROWS_PER_CHUNK, "chunks": self.chunks(),
+                "hash": "fnv1a-32 over the key's Unicode code points, modulo buckets",
+                "terms": f"{SEARCH_DIR}/terms/<hash % buckets>.json",
+                "rows": f"{SEARCH_DIR}/rows/<position // rows_per_chunk>.json",
+                "officers": officers, "fields": list(ROW_FIELDS), "timing": TIMING_ZH}
+
+    def choices(self) -> dict:
+        """The names the form and the filter sentence need (officers aside: ``files`` finds them)."""
+        ledger, names = self.ledger, self.names
+        regions = ledger.regions.dropna(subset=["code"])
+        roots = regions.loc[regions["parent_code"].isna(), "code"].tolist()
+        below = roots[0] if len(roots) == 1 else None
+        return {
+            # [code, name, level, parent, the name shown in a result line (below a single root)]
+            "places": [[c, n, lv, p if isinstance(p, str) else None, names.place(c, below)] for c, n, lv, p in
+                       sorted(zip(regions["code"], regions["name"], regions["level"], regions["parent_code"]))],
+            "departments": sorted([c, n] for c, n in names.departments.items()),
+            "statuses": [[c, label] for c, label in ledger.labels("issues", "status").items()],
+            "categories": [[c, label] for c, label in ledger.labels("issues", "category").items()],
+            "verdicts": [[c, label] for c, label in ledger.labels("inspections", "verdict").items()],
+        }
 
 
 def search_options(index: SearchIndex) -> dict:
     """What the search form's selects offer (the template only formats them)."""
-    m = index.manifest
+    m = index.choices()
     levels = {"county": 1, "township": 2, "street": 2}
     return {"places": [{"code": c, "name": n, "depth": levels[lv]} for c, n, lv, p, _ in _tree(m["places"])
                        if lv in levels],
