@@ -149,18 +149,18 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
     docs = staging / "docs"
     shutil.copytree(config.site, docs)  # a staging copy of the hand-written sources
     generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
-    # --- 3. Export: every download, beside the docs (verbatim); the database's process goes on meanwhile ---
+    # --- 3. Export: every download, beside the docs (verbatim), by a process of its own that goes on meanwhile ---
     export = export_downloads(ledger, generated.verbatim, config.cache)
     release_freed_memory()
     # --- 4. Render: each file is written as soon as it is rendered; the download pages last, from the
     # manifest of the finished export ---
-    def finished_manifest() -> Manifest:  # waits for the database's process
+    def finished_manifest() -> Manifest:  # waits for the downloads' process
         return hosted(export.finish().manifest, hosting)
 
     try:
         blocks = render_all(ledger, generated.write, metrics=metrics, manifest=finished_manifest)
     finally:
-        export.abort()  # nothing if it finished; else it stops the database's process before staging goes
+        export.abort()  # nothing if it finished; else it stops the downloads' process before staging goes
     manifest = finished_manifest()
     inject_blocks(docs, blocks, generated.hand_written_pages())
     # --- 5. mkdocs build --strict, with timestamps from the data, not the clock ---
@@ -378,7 +378,7 @@ def inject_blocks(docs: Path, blocks: dict[str, str], pages: list[Path] | None =
 def export_downloads(ledger: Ledger, files_root: Path, cache: FileCache | None) -> PendingDownloads:
     """The export stage: every download (package zip with hashes, CSV, XLSX, JSON, Parquet, SQLite) written
     (or reused from the cache) into ``files_root`` (verbatim: moved into the site after mkdocs). Returns
-    while the database's own process may still be writing; ``.finish().manifest`` waits for it and is what
+    while the downloads' own process may still be writing; ``.finish().manifest`` waits for it and is what
     the render stage makes the pages that state the downloads' sizes and checksums from."""
     import pipeline.export  # lazily: pandas and pyarrow's writers load only when a build exports
 

@@ -1,7 +1,7 @@
-"""The SQLite download is written by a process of its own (pipeline/export/database_process.py).
+"""The downloads are written by a process of their own (pipeline/export/downloads_process.py).
 
-It must give the database the build's own thread would have given, say clearly when it fails,
-leave no partial file behind, and be stopped when a later stage of the build fails.
+It must write the files the build's own process would have written, say clearly when it fails,
+and be stopped when a later stage of the build fails.
 """
 
 from __future__ import annotations
@@ -18,53 +18,73 @@ import pipeline.build as build_module
 from pipeline.build import SITE_MARKER, SITE_MARKER_TEXT, BuildConfig, build
 from pipeline.core.errors import BuildError
 from pipeline.core.package import load
-from pipeline.export.database_process import DatabaseProcess, write_database
-from pipeline.export.downloads import start_downloads
+from pipeline.export import tables, xlsx_export
+from pipeline.export.downloads import checked_copies, start_downloads, write_downloads
+from pipeline.export.downloads_process import DownloadsProcess, exported_downloads
 
 
-def test_the_process_writes_the_database_this_process_would(tiny, tmp_path):
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_process_writes_the_files_this_process_would(tiny, tmp_path):
     package = load(tiny)
-    write_database(package, tmp_path / "here.db")
-    apart = DatabaseProcess(package, tmp_path / "apart.db")
-    assert apart.wait() > 0
-    assert (tmp_path / "apart.db").read_bytes() == (tmp_path / "here.db").read_bytes()
-    assert not (tmp_path / "apart.db.tmp").exists()
-    rows = sqlite3.connect(tmp_path / "apart.db").execute("SELECT count(*) FROM issues").fetchone()[0]
+    here = write_downloads(package, tmp_path / "here")
+    apart = start_downloads(package, tmp_path / "apart").finish()
+    assert files_of(tmp_path / "apart") == files_of(tmp_path / "here")
+    assert apart.downloads == here.downloads and apart.sheets == here.sheets and apart.folder == here.folder
+    assert not list((tmp_path / "apart").rglob("*.tmp"))
+    (database,) = [d for d in apart.downloads if d.format == "sqlite"]
+    rows = sqlite3.connect(tmp_path / "apart" / database.path).execute("SELECT count(*) FROM issues").fetchone()[0]
     assert rows == sum(1 for _ in (tiny / "issues" / "2026.csv").open(encoding="utf-8")) - 1
 
 
-def test_a_failing_process_stops_the_export_with_its_reason_and_leaves_no_file(tiny, tmp_path):
+def test_the_process_takes_the_callers_block_sizes(tiny, tmp_path, monkeypatch):
+    """Small blocks in this process are small blocks in the downloads' process too: a test that makes
+    them small tests the process as well (the files are the same either way)."""
+    package = load(tiny)
+    monkeypatch.setattr(tables, "BLOCK_ROWS", 3)
+    monkeypatch.setattr(xlsx_export, "CHUNK_ROWS", 2)
+    process = DownloadsProcess(checked_copies(package, tmp_path / "docs" / "downloads", None), tmp_path / "docs", None)
+    assert process.process.args[-1] == "pipeline.export.downloads"
+    written = process.wait()
+    assert written["sheets"] == write_downloads(package, tmp_path / "here").sheets
+    assert files_of(tmp_path / "docs") == files_of(tmp_path / "here")
+    assert {d.format for d in exported_downloads(written)} == {"descriptor", "source", "zip", "xlsx", "sqlite",
+                                                               "csv", "csv-excel", "json", "parquet"}
+
+
+def test_a_failing_process_stops_the_export_with_its_reason(tiny, tmp_path):
     package = load(tiny)
     moved = tmp_path / "data"
     shutil.copytree(tiny, moved)
     (moved / "regions.csv").unlink()  # the process cannot read a file the export copied
-    apart = DatabaseProcess(dataclasses.replace(package, root=moved), tmp_path / "apart.db")
+    apart = DownloadsProcess(dataclasses.replace(package, root=moved), tmp_path / "docs", None)
     with pytest.raises(BuildError) as info:
         apart.wait()
-    assert str(info.value).startswith("生成 SQLite 数据库下载文件失败。 Writing the SQLite download failed: ")
+    assert str(info.value).startswith("生成下载文件失败。 Writing the downloads failed: ")
     assert "regions.csv" in str(info.value)
-    assert not (tmp_path / "apart.db").exists() and not (tmp_path / "apart.db.tmp").exists()
+    assert not list((tmp_path / "docs" / "downloads").glob("*.db"))
 
 
-def test_an_aborted_export_stops_the_process_and_removes_its_file(tiny, tmp_path):
+def test_an_aborted_export_stops_the_process(tiny, tmp_path):
     pending = start_downloads(load(tiny), tmp_path / "docs")
-    process = pending._database.process
+    process = pending._process.process
     pending.abort()
     assert process.returncode is not None  # ended (killed, or done before the kill)
-    assert not list((tmp_path / "docs" / "downloads").glob("*.db.tmp"))
     pending.abort()  # twice is harmless
 
 
-def test_finish_waits_for_the_database_and_describes_it(tiny, tmp_path):
+def test_finish_waits_for_the_process_and_describes_every_file(tiny, tmp_path):
     pending = start_downloads(load(tiny), tmp_path / "docs")
     first = pending.finish()
     assert pending.finish() is first
     (database,) = [d for d in first.downloads if d.format == "sqlite"]
     assert database.bytes == (tmp_path / "docs" / database.path).stat().st_size > 0
-    assert "sqlite" in first.seconds and "waiting for the database" in first.seconds
+    assert {"copy", "waiting for the downloads", "process", "sqlite", "xlsx", "zip", "checksums"} <= set(first.seconds)
 
 
-def test_a_render_that_fails_stops_the_database_process_and_keeps_the_old_site(tiny, tmp_path, monkeypatch):
+def test_a_render_that_fails_stops_the_downloads_process_and_keeps_the_old_site(tiny, tmp_path, monkeypatch):
     out = tmp_path / "public"
     out.mkdir()
     (out / "index.html").write_text("previous", encoding="utf-8")
@@ -85,7 +105,7 @@ def test_a_render_that_fails_stops_the_database_process_and_keeps_the_old_site(t
     with pytest.raises(BuildError, match="a section failed"):
         build(BuildConfig(data=tiny, out=out))
     (pending,) = started
-    assert pending._database.process.returncode is not None
+    assert pending._process.process.returncode is not None
     assert (out / "index.html").read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".public.")] == []
 
@@ -97,9 +117,10 @@ def test_a_pipeline_folder_where_the_build_runs_does_not_stand_in_for_the_code(t
     (decoy / "pipeline" / "export").mkdir(parents=True)
     for init in ("pipeline/__init__.py", "pipeline/export/__init__.py"):
         (decoy / init).write_text("raise SystemExit('the wrong pipeline was imported')\n", encoding="utf-8")
-    (decoy / "pipeline" / "export" / "database_process.py").write_text("raise SystemExit(3)\n", encoding="utf-8")
+    (decoy / "pipeline" / "export" / "downloads.py").write_text("raise SystemExit(3)\n", encoding="utf-8")
     monkeypatch.chdir(decoy)
     package = dataclasses.replace(load(tiny), root=Path(os.path.relpath(tiny, decoy)))
-    apart = DatabaseProcess(package, Path("out.db"))
-    apart.wait()
-    assert sqlite3.connect(decoy / "out.db").execute("SELECT count(*) FROM regions").fetchone()[0] > 0
+    copies = checked_copies(package, Path("docs") / "downloads", None)
+    written = DownloadsProcess(copies, Path("docs"), None).wait()
+    (database,) = [d for d in exported_downloads(written) if d.format == "sqlite"]
+    assert sqlite3.connect(decoy / "docs" / database.path).execute("SELECT count(*) FROM regions").fetchone()[0] > 0

@@ -1,5 +1,5 @@
 """Export: every download (package zip, CSV, XLSX, JSON, Parquet, SQLite), started before rendering
-(the SQLite database is still written by a process of its own while the pages render).
+(written by a process of its own while the pages render).
 
 One module per format; ``start`` writes them all (pipeline/export/downloads.py), from exactly
 the bytes validation checked, and returns what it wrote: the ``Manifest`` of files, sizes and
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 
 
 def start(ledger: Ledger, root: Path, cache: FileCache | None = None) -> PendingDownloads:
-    """Every download under ``root/downloads``; ``.finish()`` waits for the SQLite database, whose process
-    of its own may still be writing it when this returns (the build renders meanwhile), and returns what
-    was written (``.manifest``) and the seconds spent.
+    """Every download under ``root/downloads``; ``.finish()`` waits for the downloads' process of their
+    own, which may still be writing them when this returns (the build renders meanwhile), and returns
+    what was written (``.manifest``) and the seconds spent.
 
     The downloads are made from the data files' bytes that validation read (``ledger.validated``; a
     file changed since stops the build) or, with a ``cache``, reused from a build of those same bytes

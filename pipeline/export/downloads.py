@@ -15,11 +15,12 @@ data folder again.
 
 Memory stays bounded whatever the number of rows: each resource is read by
 pyarrow a block of rows at a time (``tables.ExportTable.blocks``), and that one
-reading feeds every format but the database, formatted by Arrow's kernels
-(``columns``). The database is filled by a process of its own from the same
-checked copies (``database_process``: its inserts hold the GIL); work that runs
-without the GIL goes to background lanes (``lanes``): the package ZIP and the
-workbook's DEFLATE.
+reading feeds every per-resource format and the workbook, formatted by Arrow's
+kernels (``columns``); the database reads the blocks once more. In a build all
+of this but the copies is the work of a process of its own
+(``downloads_process``), which uses the second core while the pages render;
+within it, work that runs without the GIL goes to background lanes (``lanes``):
+the package ZIP and the workbook's DEFLATE.
 """
 
 from __future__ import annotations
@@ -38,13 +39,15 @@ import pyarrow as pa
 
 from pipeline.core.cache import FileCache
 from pipeline.core.errors import BuildError
+from pipeline.core.memory import release_freed_memory
 from pipeline.export import package_zip, reuse
 from pipeline.export.csv_export import CsvWriter
-from pipeline.export.database_process import DatabaseProcess
+from pipeline.export.downloads_process import DownloadsProcess, exported_downloads, run_job
 from pipeline.export.json_export import JsonWriter
 from pipeline.export.manifest import DOWNLOADS, PER_RESOURCE, Download, Manifest, describe
 from pipeline.export.lanes import Lane
 from pipeline.export.parquet_export import ParquetWriter, arrow_schema
+from pipeline.export.sqlite_export import write_database
 from pipeline.export.tables import ExportTable, source_table
 from pipeline.export.xlsx_export import Workbook
 from pipeline.core.package import DESCRIPTOR, DataPackage, resource_paths
@@ -96,26 +99,67 @@ def base_name(package: DataPackage) -> str:
 
 
 def write_downloads(package: DataPackage, docs: Path, validated: dict[str, str] | None = None) -> Exported:
-    """Every format into ``docs/downloads``; returns what was written, in a fixed order (``start_downloads``,
-    waited for)."""
-    return start_downloads(package, docs, validated).finish()
+    """Every format into ``docs/downloads``, in this process; returns what was written, in a fixed order.
+
+    The data files are copied first, each checked against ``validated`` (data file → SHA-256 as
+    validation read it; None: not checked, for tools and tests), and everything else is made from
+    those copies (``write_from_copies``)."""
+    seconds: dict[str, float] = {}
+    with Stopwatch(seconds)("copy"):
+        copies = checked_copies(package, docs / DOWNLOADS, validated)
+    result = write_from_copies(copies, docs, validated)
+    result.seconds = {**seconds, **result.seconds}
+    return result
+
+
+def write_from_copies(package: DataPackage, docs: Path, validated: dict[str, str] | None) -> Exported:
+    """Every download but the copies themselves, made from ``package``, whose files are the checked copies
+    in ``docs/downloads``: the descriptor and ZIP (on a lane of their own: they only copy and deflate),
+    the per-resource formats and the workbook from one reading of each resource (``write_formats``), the
+    database, then every file's size and SHA-256. What the downloads' process runs
+    (``downloads_process``), and ``write_downloads`` in the caller's own process."""
+    out = docs / DOWNLOADS
+    stem = base_name(package)
+    result = Exported(folder=stem)
+    timed = Stopwatch(result.seconds)
+    packaging = Lane("zip")
+    try:
+        packaging.run(timed.wrap("zip", write_package), package, out, stem)
+        with timed("read"):  # counts rows and measures text; the writers read the files again, block by block
+            tables = [source_table(package, name) for name in package.resource_names]
+        result.sheets = write_formats(package, tables, out, stem, timed)
+        release_freed_memory()  # the formats' blocks: the database's process runs beside the render's peak
+        with timed("sqlite"):
+            write_database(package, tables, out / f"{stem}.db")
+        packaging.close()
+    except BaseException:
+        packaging.abort()
+        raise
+    with timed("checksums"):
+        result.downloads = manifest(package, tables, docs, stem, validated)
+    return result
 
 
 class PendingDownloads:
-    """Downloads written but for the database, whose process may still be working: ``finish()`` waits for
-    it and returns what was written; ``abort()`` stops it (the build calls it when a later stage fails)."""
+    """Downloads whose process may still be working: ``finish()`` waits for it and returns what was
+    written; ``abort()`` stops it (the build calls it when a later stage fails)."""
 
-    def __init__(self, result: Exported, database: DatabaseProcess | None,
+    def __init__(self, result: Exported, process: DownloadsProcess | None,
                  complete: Callable[[Exported], None] = lambda result: None):
-        self._result, self._database, self._complete = result, database, complete
-        self._finished = database is None
+        self._result, self._process, self._complete = result, process, complete
+        self._finished = process is None
 
     def finish(self) -> Exported:
         if not self._finished:
             timed = Stopwatch(self._result.seconds)
             try:
-                with timed("waiting for the database"):
-                    timed.add("sqlite", self._database.wait())
+                with timed("waiting for the downloads"):
+                    written = self._process.wait()
+                self._result.downloads = exported_downloads(written)
+                self._result.sheets = written["sheets"]
+                self._result.seconds.update(written["seconds"])
+                log.info("downloads_written files=%d bytes=%d seconds=%s", len(self._result.downloads),
+                         sum(d.bytes for d in self._result.downloads), self._result.seconds)
                 self._complete(self._result)
             except BaseException:
                 self.abort()
@@ -124,48 +168,21 @@ class PendingDownloads:
         return self._result
 
     def abort(self) -> None:
-        """Stop the database's process and remove its file, unless it finished."""
+        """Stop the downloads' process, unless it finished."""
         if not self._finished:
-            self._database.abort()
+            self._process.abort()
         self._finished = True
 
 
 def start_downloads(package: DataPackage, docs: Path, validated: dict[str, str] | None = None,
                     then: Callable[[Exported], None] = lambda result: None) -> PendingDownloads:
-    """Every format into ``docs/downloads``; the database by a process of its own, which may still be
-    working when this returns (the build renders meanwhile); ``then(result)`` once it is done too.
-
-    The data files are copied first, each checked against ``validated`` (data file → SHA-256 as
-    validation read it; None: not checked, for tools and tests), and everything else is read from
-    those copies. The package ZIP is written on a lane of its own (it only copies and deflates the
-    files); every other format is fed by one reading of each resource (``write_formats``)."""
-    out = docs / DOWNLOADS
+    """``write_downloads``, but everything after the copies is written by a process of its own
+    (``downloads_process``), which may still be working when this returns (the build renders
+    meanwhile); ``then(result)`` once it is done."""
     result = Exported(folder=base_name(package))
-    timed = Stopwatch(result.seconds)
-    stem = base_name(package)
-    with timed("copy"):
-        package = checked_copies(package, out, validated)
-    database = DatabaseProcess(package, out / f"{stem}.db")  # the second core's work, from the copies
-    packaging = Lane("zip")
-    try:
-        packaging.run(timed.wrap("zip", write_package), package, out, stem)
-        with timed("read"):  # counts rows and measures text; the writers read the files again, block by block
-            tables = [source_table(package, name) for name in package.resource_names]
-        result.sheets = write_formats(package, tables, out, stem, timed)
-        packaging.close()
-    except BaseException:
-        packaging.abort()
-        database.abort()
-        raise
-
-    def complete(result: Exported) -> None:  # the database is written: every file can be described
-        with timed("checksums"):
-            result.downloads = manifest(package, tables, docs, stem, validated)
-        log.info("downloads_written files=%d bytes=%d seconds=%s", len(result.downloads),
-                 sum(d.bytes for d in result.downloads), result.seconds)
-        then(result)
-
-    return PendingDownloads(result, database, complete)
+    with Stopwatch(result.seconds)("copy"):
+        copies = checked_copies(package, docs / DOWNLOADS, validated)
+    return PendingDownloads(result, DownloadsProcess(copies, docs, validated), then)
 
 
 def checked_copies(package: DataPackage, out: Path, validated: dict[str, str] | None) -> DataPackage:
@@ -199,7 +216,7 @@ def write_package(package: DataPackage, out: Path, stem: str) -> None:
 def write_formats(package: DataPackage, tables: list[ExportTable], out: Path, stem: str,
                   timed: Stopwatch) -> dict[str, list[str]]:
     """One reading of each resource's rows feeds its CSV, Excel CSV, JSON and Parquet files and the
-    workbook (the database is written by a process of its own: ``database_process``); returns
+    workbook (the database is written after them: ``write_from_copies``); returns
     resource → its sheets in the workbook. The workbook compresses on a lane, so a block is
     formatted while the one before is stored."""
     as_of = package.as_of.isoformat()
@@ -280,7 +297,7 @@ def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None,
                       validated: dict[str, str]) -> PendingDownloads:
     """The downloads of ``package``, whose data files validation read with the SHA-256s ``validated``:
     reused from the cache when an entry made from those bytes by this code is sound (``reuse``),
-    else written from copies checked against them (and stored once the database is done too)."""
+    else written from copies checked against them (and stored once the downloads' process is done)."""
     start = time.monotonic()
     for rel in package_zip.package_files(package):
         if rel not in validated:
@@ -294,3 +311,7 @@ def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None,
                                          seconds={"reused": round(time.monotonic() - start, 3)}), None)
     return start_downloads(package, docs, validated, then=lambda exported: reuse.store(
         cache, key, docs, exported.downloads, exported.sheets, validated))
+
+
+if __name__ == "__main__":  # the downloads' process (downloads_process.DownloadsProcess)
+    run_job(write_from_copies)

@@ -1,50 +1,63 @@
-"""The SQLite database, written by a process of its own while the other downloads are written.
+"""The downloads, written by a process of their own while the build renders the pages.
 
-Filling a database turns every cell into a Python object and binds it, under the GIL: on a thread
-of the build it held the GIL against the formatting of every other format, and was the longest
-part of the export (34 of 41 s at a million issues). A process of its own uses the second core
-for it instead.
+Every format is made from the checked copies of the data files (``downloads.checked_copies``: the
+bytes validation read), block by block, and none of it needs the ledger the build holds. On the
+build's own process the export was a third of a cold build at a million issues (28 s), and the
+database's inserts, which bind every cell as a Python object, held the GIL against the rest. In a
+process of its own the export uses the second core while the render, which holds the GIL of the
+first, goes on; the build waits for it only before the pages that describe the downloads.
 
-The process reads the checked copies of the data files (``downloads.checked_copies``: the bytes
-validation read), block by block, exactly as the other formats do, so the database is the same
-whichever process writes it. It writes only ``<target>.tmp`` and renames it to ``<target>``; the
-build waits for it before the downloads' checksums are taken, and stops it (removing its file) if
-anything else fails. Its job comes on stdin as JSON, its seconds go back on stdout.
+The process runs ``downloads.write_from_copies`` (``python -m pipeline.export.downloads``), the very
+function ``write_downloads`` runs in the caller's process, with the block sizes of the caller (``SETTINGS``: tests change them), so the
+files are the same whichever process writes them. Its job comes on stdin as JSON; what it wrote
+(the ``Exported``: files, sizes, SHA-256s, sheets, seconds) goes back on stdout.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 from pipeline.core.errors import BuildError
 from pipeline.core.package import DataPackage
-from pipeline.export import tables
-from pipeline.export.sqlite_export import SqliteWriter
-from pipeline.export.tables import ExportTable
+from pipeline.export.manifest import Download
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent  # the folder `import pipeline` needs
+# (module, name) of the sizes that shape how the files are written, not what they hold: the process
+# takes the caller's values, so a test that makes them small tests the process too.
+SETTINGS = [("pipeline.export.tables", "BLOCK_ROWS"), ("pipeline.export.tables", "READ_BYTES"),
+            ("pipeline.export.xlsx_export", "CHUNK_ROWS"), ("pipeline.export.xlsx_export", "SCAN_ROWS"),
+            ("pipeline.export.parquet_export", "ROW_GROUP_ROWS")]
 
 
-class DatabaseProcess:
-    """``python -m pipeline.export.database_process``, fed the package whose files are the checked copies."""
+def current_settings() -> dict[str, int]:
+    return {f"{module}.{name}": getattr(importlib.import_module(module), name) for module, name in SETTINGS}
 
-    def __init__(self, package: DataPackage, target: Path):
-        self.target = target
+
+WRITER = "pipeline.export.downloads"  # the module that runs ``run_job`` when it is the main module
+
+
+class DownloadsProcess:
+    """``python -m pipeline.export.downloads``, fed the package whose files are the checked copies."""
+
+    def __init__(self, package: DataPackage, docs: Path, validated: dict[str, str] | None):
         job = {"root": os.path.abspath(package.root), "descriptor": package.descriptor,
-               "as_of": package.as_of.isoformat(), "target": os.path.abspath(target),
-               "block_rows": tables.BLOCK_ROWS, "read_bytes": tables.READ_BYTES}
+               "as_of": package.as_of.isoformat(), "docs": os.path.abspath(docs), "validated": validated,
+               "settings": current_settings()}
         # PYTHONPATH too: with PYTHONSAFEPATH set, `-m` does not look in the working folder.
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(PACKAGE_PARENT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
         # Started in the folder that holds this package: `-m` looks in the working folder first, and a
         # folder named pipeline/ where the build was started must not stand in for the code that runs.
-        self.process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+        self.process = subprocess.Popen([sys.executable, "-m", WRITER], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                         cwd=PACKAGE_PARENT)
         try:  # the process reads its whole job before it does anything else
@@ -54,54 +67,41 @@ class DatabaseProcess:
             pass  # it ended already: wait() says why
         self.process.stdin = None  # written and closed: communicate() then only reads
 
-    def wait(self) -> float:
-        """Block until the database is written; its seconds of work. A failed process stops the build."""
+    def wait(self) -> dict:
+        """Block until every download is written; what was written (``exported_json``). A failed process
+        stops the build with its reason."""
         out, err = self.process.communicate()
         if self.process.returncode != 0:
-            self._remove_partial()
             detail = err.decode("utf-8", "replace").strip().splitlines()[-5:]
-            raise BuildError("生成 SQLite 数据库下载文件失败。 Writing the SQLite download failed: "
-                             + " | ".join(detail))
-        return float(json.loads(out.decode("utf-8"))["seconds"])
+            raise BuildError("生成下载文件失败。 Writing the downloads failed: " + " | ".join(detail))
+        return json.loads(out.decode("utf-8"))
 
     def abort(self) -> None:
-        """Stop the process (after an error elsewhere) and remove what it was writing."""
+        """Stop the process (after an error elsewhere). What it had written stays in the caller's folder:
+        the build's staging folder, removed with it."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.communicate()
-        self._remove_partial()
-
-    def _remove_partial(self) -> None:
-        self.target.with_name(self.target.name + ".tmp").unlink(missing_ok=True)
 
 
-def write_database(package: DataPackage, target: Path) -> None:
-    """Every resource of ``package`` into the database at ``target``, from its files, a block at a time."""
-    resources = [ExportTable(name=name, title=package.resource(name).get("title") or name,
-                             fields=package.fields(name), paths=tuple(file.abs for file in package.files(name)))
-                 for name in package.resource_names]
-    writer = SqliteWriter(target)
-    try:
-        for table in resources:
-            resource = package.resource(table.name)
-            writer.begin_table(resource)
-            for batch in table.blocks():
-                writer.insert(resource, batch)
-            writer.end_table(resource)
-        writer.close(package, resources)
-    except BaseException:
-        writer.abort()
-        raise
+def exported_json(downloads: list[Download], sheets: dict[str, list[str]], seconds: dict[str, float]) -> dict:
+    return {"downloads": [asdict(d) for d in downloads], "sheets": sheets, "seconds": seconds}
 
 
-def main() -> None:
+def exported_downloads(result: dict) -> list[Download]:
+    return [Download(**d) for d in result["downloads"]]
+
+
+def run_job(write: Callable[[DataPackage, Path, dict[str, str] | None], object]) -> None:
+    """The process's side: read the job, take the caller's settings, ``write`` (``write_from_copies``,
+    whose module runs this: it imports this module, so this one does not import it) and say what was
+    written on stdout."""
     started = time.monotonic()
     job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    tables.BLOCK_ROWS, tables.READ_BYTES = job["block_rows"], job["read_bytes"]  # the build's blocks (tests set them)
+    for key, value in job["settings"].items():
+        module, name = key.rsplit(".", 1)
+        setattr(importlib.import_module(module), name, value)
     package = DataPackage(root=Path(job["root"]), descriptor=job["descriptor"], as_of=dt.date.fromisoformat(job["as_of"]))
-    write_database(package, Path(job["target"]))
-    sys.stdout.write(json.dumps({"seconds": round(time.monotonic() - started, 3)}))
-
-
-if __name__ == "__main__":
-    main()
+    result = write(package, Path(job["docs"]), job["validated"])
+    result.seconds["process"] = round(time.monotonic() - started, 3)
+    sys.stdout.write(json.dumps(exported_json(result.downloads, result.sheets, result.seconds), ensure_ascii=False))

@@ -155,3 +155,19 @@ def _write_dictionary(db: sqlite3.Connection, package: DataPackage, tables: list
                          "；".join(row.constraints), "、".join(f"{c} {label}" for c, label in row.categories),
                          row.description))
     db.executemany(f"INSERT INTO {quote(DICTIONARY)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def write_database(package: DataPackage, tables: list[ExportTable], target: Path) -> None:
+    """Every resource of ``package`` into the database at ``target``, from its files, a block at a time."""
+    writer = SqliteWriter(target)
+    try:
+        for table in tables:
+            resource = package.resource(table.name)
+            writer.begin_table(resource)
+            for batch in table.blocks():
+                writer.insert(resource, batch)
+            writer.end_table(resource)
+        writer.close(package, tables)
+    except BaseException:
+        writer.abort()
+        raise
