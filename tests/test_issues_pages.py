@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.figures.metrics import compute_all
-from pipeline.render import issues
+from pipeline.render import issues, issues_search
 from pipeline.render.env import percent
 from pipeline.figures.breakdowns import league_window
 from pipeline.render.issues_league import MIN_CASES, league_rows
@@ -29,9 +29,15 @@ GOLDEN_PATHS = ["issues/index.md", "issues/region/990121000000.md", "issues/regi
 FIXED_PAGES = {"issues/index.md", "issues/departments.md", "issues/overdue.md", "issue/index.md", "issues/search.md"}
 
 
+def section_files(ledger) -> dict:
+    """The 问题办理 section's files and its search's (a section of its own, rendered last)."""
+    metrics = compute_all(ledger)
+    return {**issues.render_section(ledger, metrics).files, **issues_search.render_section(ledger, metrics).files}
+
+
 @pytest.fixture(scope="module")
 def tiny_files(tiny_ledger):
-    return issues.render_section(tiny_ledger, compute_all(tiny_ledger)).files
+    return section_files(tiny_ledger)
 
 
 @pytest.mark.parametrize("path", GOLDEN_PATHS)
@@ -57,7 +63,7 @@ def test_pages_are_one_per_county_and_township_plus_five(tiny_files):
 
 
 def test_page_count_follows_regions_not_issues(demo_ledger):
-    files = issues.render_section(demo_ledger, compute_all(demo_ledger)).files
+    files = section_files(demo_ledger)
     regions = demo_ledger.regions
     pages = regions["level"].isin(["county", "township", "street"]).sum()
     towns = regions["level"].isin(["township", "street"]).sum()  # each with its duty lists' page
@@ -162,6 +168,6 @@ def test_golden_folder_has_no_stale_files():
 
 
 def test_render_is_deterministic(tiny_ledger, tiny_files):
-    again = issues.render_section(tiny_ledger, compute_all(tiny_ledger)).files
+    again = section_files(tiny_ledger)
     assert again == tiny_files
 

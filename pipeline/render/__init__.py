@@ -4,9 +4,9 @@ A section is a module with ``stream(ledger, metrics)``, a generator of blocks
 and files (``pipeline.render.section``). ``render_all`` hands each file to
 ``write`` as soon as it is rendered, so no section's files are ever all in
 memory, and fails when two sections render the same block name or file path.
-The pages describing the downloads come last, from the export stage's
-``Manifest`` (``pipeline.render.downloads_pages``): render reads what the export
-wrote, never runs it.
+The pages describing the downloads come from the export stage's ``Manifest``
+(``pipeline.render.downloads_pages``), after every section but the issue search,
+whose index is rendered last: render reads what the export wrote, never runs it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from pipeline.render.section import File, Parts
 if TYPE_CHECKING:
     from pipeline.export.manifest import Manifest
 
+# Renders from the export's manifest: ``stream(ledger, manifest)``; in SECTIONS, where it is rendered.
+DOWNLOAD_PAGES = "pipeline.render.downloads_pages"
 SECTIONS = [
     "pipeline.render.home",
     "pipeline.render.reference",
@@ -37,9 +39,11 @@ SECTIONS = [
     "pipeline.render.burden",
     "pipeline.render.excel_templates",
     "pipeline.render.site_search",
+    DOWNLOAD_PAGES,
+    # After the download pages, which wait for the downloads' process: the search index is the render's
+    # largest peak of memory, and the process runs beside every section before this one.
+    "pipeline.render.issues_search",
 ]
-# Renders from the export's manifest: ``stream(ledger, manifest)``.
-DOWNLOAD_PAGES = "pipeline.render.downloads_pages"
 
 
 def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str] = SECTIONS, *,
@@ -48,15 +52,18 @@ def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str
     """Every section's files through ``write(file)``, as rendered; returns the blocks (name → HTML).
 
     ``metrics``: the figures stage's output (computed here when not given); ``manifest``: the export
-    stage's, from which the pages describing the downloads are rendered, or a function that returns it
-    (called after every other section: the export's database may still be written meanwhile; None, as
-    in tests of the sections alone: those pages are not rendered)."""
+    stage's, from which the pages describing the downloads are rendered where ``sections`` lists
+    DOWNLOAD_PAGES (last if it is not listed), or a function that returns it (called there: the
+    downloads may still be written meanwhile); None, as in tests of the sections alone: those pages
+    are not rendered."""
     metrics = compute_all(ledger) if metrics is None else metrics
     parts = Parts(write)
-    for name in sections:
+    for name in [*sections, *([] if DOWNLOAD_PAGES in sections else [DOWNLOAD_PAGES])]:
+        if name == DOWNLOAD_PAGES:
+            if manifest is not None:
+                manifest = manifest() if callable(manifest) else manifest
+                parts.take(DOWNLOAD_PAGES, import_module(DOWNLOAD_PAGES).stream(ledger, manifest))
+            continue
         parts.take(name, import_module(name).stream(ledger, metrics))
         release_freed_memory()  # a section's frames are gone: the next one starts from the ledger alone
-    if manifest is not None:
-        manifest = manifest() if callable(manifest) else manifest
-        parts.take(DOWNLOAD_PAGES, import_module(DOWNLOAD_PAGES).stream(ledger, manifest))
     return parts.blocks

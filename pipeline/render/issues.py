@@ -1,4 +1,5 @@
-"""问题办理 section: overview, region pages, department league, overdue list, issue lookup, API.
+"""问题办理 section: overview, region pages, department league, overdue list, issue lookup, API (the
+issue search is a section of its own: pipeline/render/issues_search.py).
 
 Pages: 1 overview + 1 per county and township/street + league + overdue + lookup,
 so the page count grows with regions, never with issues. Issues themselves are
@@ -19,7 +20,6 @@ from pipeline.render.issues_league import MIN_CASES, departments_page, overdue_c
 from pipeline.render.issues_lookup import API_DIR, Shards
 from pipeline.render.issues_pages import Context, overview_page, region_pages
 from pipeline.render.issues_records import Names
-from pipeline.render.issues_search import SEARCH_DIR, SearchIndex, search_page
 from pipeline.render.section import File, Part, Rendered, as_files, collect
 
 
@@ -83,12 +83,6 @@ def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     # as they are, past mkdocs, which would copy them once more. The index stays a documented example.
     for path, content in shards.files(ledger.as_of.strftime("%Y-%m-%d")):
         yield File(path, content, verbatim=path != f"{API_DIR}/index.json")
-    del shards
-    release_freed_memory()
-    index = SearchIndex(ledger, names)  # issues/search/: its page, then its chunks (only its script reads them)
-    yield File("issues/search.md", search_page(index))
-    for path, content in index.files():
-        yield File(path, content, verbatim=path != f"{SEARCH_DIR}/index.json")
 
 
 def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:

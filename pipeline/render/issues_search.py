@@ -40,6 +40,7 @@ from pipeline.core.memory import release_freed_memory
 from pipeline.render.env import render
 from pipeline.render.issues_json import BINARY, Column, choose, dump, slices
 from pipeline.render.issues_records import TIMING_ZH, Names, iso, timing
+from pipeline.render.section import File, Part, Rendered, collect
 from pipeline.render.issues_search_grams import Grams, JoinedColumns, Postings, key_hash, normalise
 
 SEARCH_DIR = "api/v1/search"
@@ -347,6 +348,18 @@ class SearchIndex:
             "categories": [[c, label] for c, label in ledger.labels("issues", "category").items()],
             "verdicts": [[c, label] for c, label in ledger.labels("inspections", "verdict").items()],
         }
+
+
+def stream(ledger: Ledger, metrics: dict) -> Iterator[Part]:
+    """issues/search/: its page, then its chunks (only its script reads them: they pass mkdocs by)."""
+    index = SearchIndex(ledger, Names.of(ledger))
+    yield File("issues/search.md", search_page(index))
+    for path, content in index.files():
+        yield File(path, content, verbatim=path != f"{SEARCH_DIR}/index.json")
+
+
+def render_section(ledger: Ledger, metrics: dict) -> Rendered:
+    return collect(stream(ledger, metrics), __name__)
 
 
 def search_options(index: SearchIndex) -> dict:
