@@ -128,7 +128,7 @@ def write_from_copies(package: DataPackage, docs: Path, validated: dict[str, str
         with timed("read"):  # counts rows and measures text; the writers read the files again, block by block
             tables = [source_table(package, name) for name in package.resource_names]
         result.sheets = write_formats(package, tables, out, stem, timed)
-        release_freed_memory()  # the formats' blocks: the database's process runs beside the render's peak
+        release_freed_memory()  # the formats' blocks, before the database: in a build this process runs beside the render
         with timed("sqlite"):
             write_database(package, tables, out / f"{stem}.db")
         packaging.close()
