@@ -8,8 +8,8 @@ process of its own the export uses the second core while the render, which holds
 first, goes on; the build waits for it only before the pages that describe the downloads.
 
 The process runs ``downloads.write_from_copies`` (``python -m pipeline.export.downloads``), the very
-function ``write_downloads`` runs in the caller's process, with the block sizes of the caller (``SETTINGS``: tests change them), so the
-files are the same whichever process writes them. Its job comes on stdin as JSON; what it wrote
+function ``write_downloads`` runs in the caller's process, with the caller's block sizes
+(``SETTINGS``: tests change them), so the files are the same whichever process writes them. Its job comes on stdin as JSON; what it wrote
 (the ``Exported``: files, sizes, SHA-256s, sheets, seconds) goes back on stdout.
 """
 
