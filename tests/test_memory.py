@@ -43,3 +43,32 @@ def test_release_without_malloc_trim_still_runs(monkeypatch):
 def test_glibc_has_malloc_trim():
     assert memory._malloc_trim() is not None
     assert memory._malloc_trim()(0) in (0, 1)  # 1: memory was released, 0: there was none to release
+
+
+def _pool_in_a_fresh_process(env: dict[str, str]) -> str:
+    """The pool ``use_steady_pool`` leaves in a new interpreter (the test process keeps its own)."""
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"} | env
+    done = subprocess.run([sys.executable, "-c", "from pipeline.core.memory import use_steady_pool as u; print(u())"],
+                          env=clean, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_steady_pool_is_jemalloc_where_pyarrow_has_it():
+    import pyarrow as pa
+
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        expected = pa.default_memory_pool().backend_name  # the default stays
+    else:
+        expected = "jemalloc"
+    assert _pool_in_a_fresh_process({}) == expected
+
+
+def test_steady_pool_leaves_a_pool_the_environment_chose():
+    assert _pool_in_a_fresh_process({"ARROW_DEFAULT_MEMORY_POOL": "system"}) == "system"
+

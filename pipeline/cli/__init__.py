@@ -65,8 +65,10 @@ def validate(data_dir: Path, fmt: str, output: Path | None, engine: str, no_cach
     例 / Example:
       ledger validate --data data --format json
     """
+    from pipeline.core.memory import use_steady_pool
     from pipeline.validate import validate as run
 
+    use_steady_pool()
     try:
         report, _ = run(data_dir, engine=engine, cache=make_cache(no_cache), ledger_needed=False)
     except Exception as exc:
@@ -102,7 +104,9 @@ def build(data_dir: Path, out_dir: Path, no_cache: bool) -> None:
     """
     from pipeline.build import BuildConfig, BuildError, InvalidData, Refused
     from pipeline.build import build as run
+    from pipeline.core.memory import use_steady_pool
 
+    use_steady_pool()
     try:
         result = run(BuildConfig(data=data_dir.resolve(), out=out_dir.resolve(), cache=make_cache(no_cache)))
     except InvalidData as exc:
@@ -138,8 +142,10 @@ def serve(data_dir: Path, out_dir: Path, port: int, watch: bool) -> None:
       ledger serve --port 8000
     """
     from pipeline.build import Refused
+    from pipeline.core.memory import use_steady_pool
     from pipeline.serve import serve_site
 
+    use_steady_pool()
     try:
         serve_site(data_dir.resolve(), out_dir.resolve(), port=port, watch=watch)
     except Refused as exc:

@@ -73,7 +73,24 @@ def located_concat(parts: list[pd.DataFrame], fields: list[dict]) -> pd.DataFram
     if not parts:
         empty = pd.DataFrame({f["name"]: pd.Series(dtype="str") for f in fields})
         return located(typed_frame(empty, fields), "")
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return in_one_piece(pd.concat(parts, ignore_index=True)) if len(parts) > 1 else parts[0]
+
+
+def in_one_piece(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each Arrow-backed column in one piece. Concatenating files leaves a column in as many
+    pieces as files, and Arrow's take on text in pieces joins them all first, at every call: picking
+    20,000 summaries from a million in 22 pieces took 0.55 s instead of 0.01 s (docs/scale.md). Joined
+    one column at a time, so the frame is never held twice."""
+    for name in frame.columns:
+        array = frame[name].array
+        if isinstance(array, pd.arrays.ArrowExtensionArray):
+            chunked = array.__arrow_array__()  # the Arrow data itself, not a copy
+            if chunked.num_chunks > 1:
+                whole = pa.chunked_array([chunked.combine_chunks()])
+                joined = type(array)(whole, dtype=array.dtype) if isinstance(array, pd.arrays.ArrowStringArray) \
+                    else type(array)(whole)
+                frame[name] = pd.Series(joined, index=frame.index, name=name)
+    return frame
 
 
 def located(typed: pd.DataFrame, rel: str) -> pd.DataFrame:

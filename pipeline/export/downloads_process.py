@@ -27,6 +27,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from pipeline.core.errors import BuildError
+from pipeline.core.memory import use_steady_pool
 from pipeline.core.package import DataPackage
 from pipeline.export.manifest import Download
 
@@ -97,6 +98,7 @@ def run_job(write: Callable[[DataPackage, Path, dict[str, str] | None], object])
     whose module runs this: it imports this module, so this one does not import it) and say what was
     written on stdout."""
     started = time.monotonic()
+    use_steady_pool()
     job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     for key, value in job["settings"].items():
         module, name = key.rsplit(".", 1)
