@@ -212,3 +212,24 @@ def test_officers_golden(bundled_officers):
     digests = {path: hashlib.sha256(content.encode("utf-8")).hexdigest()
                for path, content in sorted(files.items())}
     check_golden("officers/files.json", json.dumps(digests, indent=1, sort_keys=True) + "\n")
+
+
+def test_uninspected_is_made_once_a_ledger_and_never_shared_with_a_narrower_one(demo_ledger, monkeypatch):
+    from dataclasses import replace
+
+    made = []
+    real = fi._uninspected
+    monkeypatch.setattr(fi, "_uninspected", lambda ledger: made.append(ledger) or real(ledger))
+    ledger = replace(demo_ledger)  # a ledger of its own: the fixture's is shared by other tests
+    first = fi.uninspected(ledger)
+    first.loc[:, "town"] = "changed by a caller"
+    again = fi.uninspected(ledger)
+    assert len(made) == 1
+    assert "changed by a caller" not in set(again["town"])
+    pd.testing.assert_frame_equal(again, real(demo_ledger))
+
+    fewer = ledger.frames["inspections"].iloc[:0]
+    narrower = replace(ledger, frames={**ledger.frames, "inspections": fewer})
+    assert narrower.tables_made == {}
+    assert len(fi.uninspected(narrower)) > len(again)  # nothing inspected: every done issue waits
+    assert len(made) == 2

@@ -8,6 +8,7 @@ spreadsheet row) so that cross-field rules can point at the source.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -153,6 +154,9 @@ class Ledger:
     calendar: WorkCalendar
     descendants: dict[str, frozenset[str]] = field(default_factory=dict)
     validated: dict[str, str] = field(default_factory=dict)  # data file → SHA-256 of the bytes validation read
+    # Tables derived from this ledger that several sections read (``remembered``). Not an argument: a view,
+    # or a ledger made by ``dataclasses.replace`` (a scope, other frames), starts with none of them.
+    tables_made: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         frames = self.__dict__.get("frames", {})
@@ -166,6 +170,12 @@ class Ledger:
         frames = {name: self.frames[name][["_path", "_row", *dict.fromkeys(names)]] for name, names in columns.items()}
         return Ledger(package=self.package, as_of=self.as_of, frames=frames, calendar=self.calendar,
                       descendants=self.descendants)
+
+    def remembered(self, name: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """``make()``'s table, made once for this ledger; each caller gets a copy of its own to change."""
+        if name not in self.tables_made:
+            self.tables_made[name] = make()
+        return self.tables_made[name].copy()
 
     def labels(self, resource: str, field_name: str) -> dict:
         """Code → Chinese label of an enum field, in the schema's order."""
