@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from pipeline.build import BuildConfig, build
 from tests.browser import assert_clean, open_page, screenshot, serve
@@ -49,7 +50,9 @@ def test_cut_filter_unusable(tiny_site, chromium, viewport, name):
         page.select_option("#burden-filter select[name=department]", "-")
         assert visible_cuts(page) == ["cut-JF-004", "cut-JF-003"]
         page.locator("#burden-filter button[type=reset]").click()
-        page.wait_for_function("document.getElementById('burden-filter-status').textContent === '显示 4 / 4 项'")
+        # expect(), not wait_for_function: its polling evaluates the string, which the site's CSP forbids
+        # (it failed whenever the reset had not yet been applied at the first check)
+        expect(page.locator("#burden-filter-status")).to_have_text("显示 4 / 4 项")
         page.locator("#burden-demanders-table a", has_text="示例市交通运输局").click()
         assert visible_cuts(page) == ["cut-JF-002"]
         assert page.locator("#burden-filter select[name=department]").input_value() == "jtj"

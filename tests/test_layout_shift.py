@@ -9,6 +9,7 @@ held here until the page has painted, so the test does not depend on the machine
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import PageWatch, serve
 
@@ -34,8 +35,8 @@ def test_issue_record_arriving_shifts_the_page(built_demo_site, chromium, viewpo
         held: list = []
         page.route("**/api/v1/issues/*.json", lambda route: held.append(route))
         page.goto(f"{base}/issue/?id={ISSUE}", wait_until="load")
-        page.wait_for_function("() => (document.querySelector('#issue-lookup .issue-message') || {}).textContent"
-                               " === '正在读取编号为 " + ISSUE + " 的问题……'")
+        # expect(), not wait_for_function: its polling evaluates a string, which the site's CSP forbids
+        expect(page.locator("#issue-lookup .issue-message").first).to_have_text(f"正在读取编号为 {ISSUE} 的问题……")
         page.evaluate(PAINTED)
         assert held and page.locator(".issue-foot, .issues-foot").first.is_visible()
         page.unroute("**/api/v1/issues/*.json")
