@@ -180,6 +180,28 @@ def test_a_repeated_id_publishes_its_last_row(tiny_ledger):
     assert decode_records(index, json.loads(files[f"{API_DIR}/0.json"]))["Q-002"]["title"] == "后一行的标题"
 
 
+def test_a_meeting_without_a_date_shows_none_and_a_repeated_meeting_its_last_row(demo_ledger):
+    meetings, named = demo_ledger.meetings, demo_ledger.issues["meeting_id"].dropna()
+    undated, twice = [m for m in meetings["id"] if m in set(named)][:2]
+    changed = meetings.copy()
+    changed.loc[changed["id"].eq(undated), "held_on"] = pd.NaT
+    later = changed[changed["id"].eq(twice)].assign(held_on=pd.Timestamp("2026-01-05"), host_level="county")
+    ledger = replace(demo_ledger, frames={**demo_ledger.frames, "meetings": pd.concat([changed, later])})
+    files = assert_same(ledger)  # the decoded records are the reference's, which takes a repeated id's last row
+    index = json.loads(files[f"{API_DIR}/index.json"])
+    records = {}
+    for n in range(index["shards"]):
+        records.update(decode_records(index, json.loads(files[f"{API_DIR}/{n}.json"])))
+    by_meeting = {r["meeting"]["id"]: r["meeting"] for r in records.values() if r["meeting"]}
+    slot = [f[1] for f in index["fields"]].index("meeting")
+    days = {row[slot][1] for n in range(index["shards"])
+            for row in json.loads(files[f"{API_DIR}/{n}.json"])["issues"] if row[slot] is not None}
+    assert None in days and all(type(d) is int for d in days - {None})  # whole days, never 12.0
+    assert by_meeting[undated]["held_on"] is None
+    assert by_meeting[twice]["held_on"] == "2026-01-05"
+    assert by_meeting[twice]["host_level"] == ledger.labels("meetings", "host_level")["county"]
+
+
 def test_column_json_is_json_dumps():
     frame = pd.DataFrame({"a": pd.Series(["x", None, 'q"\\\n\x01\u2028😀', "x", ""], dtype="str"),
                           "b": pd.Series([1, None, 3, 1, 2], dtype="Int64"),

@@ -9,9 +9,10 @@ build's peak from 2,340 MB to 1,925–2,018 MB in three builds (with the search 
 once both were asked to release what they hold unused.
 Arrow's own pool is jemalloc where pyarrow has it (``use_steady_pool``): its default, mimalloc, hands
 freed pages back to the system within milliseconds, and every page taken again is faulted in and zeroed
-by the kernel. At a million issues a cold build spent 46 s of system time, 20 s of it zeroing pages;
-with jemalloc, and the ledger's text columns in one piece (pipeline/core/ledger.py), 26 s, and its
-peak fell from 1,861 to 1,628 MB (docs/scale.md).
+by the kernel (a cold build at a million issues spent 20 of its 46 s of system time zeroing pages).
+Paired runs at that size (docs/scale.md): cold validation 0.80× the time, its system time 3.8 s
+against 9.8 s; with the ledger's text columns in one piece too (pipeline/core/ledger.py), the build's
+largest process peaked at 1,665 MiB against 1,883 MiB, in about the same time.
 Nothing here changes what the build computes; on a system without glibc the trim is skipped.
 """
 

@@ -194,7 +194,7 @@ def meeting_slot(ledger: Ledger, names: Names, s: Schema, meeting_ids: pd.Series
     row = {mid: n for n, mid in enumerate(m["id"].tolist())}
     host, region = m["host_level"].tolist(), m["region_code"].tolist()
     # Per meeting row, not per call: a million issues name about 100,000 meetings (3 s done one by one).
-    held = (s.as_of - m["held_on"]).dt.days.astype(object).where(m["held_on"].notna(), None).tolist()
+    held = [None if days != days else int(days) for days in (s.as_of - m["held_on"]).dt.days.tolist()]  # NaN: no date
     pair, _ = pd.factorize(pd.Series([f"{h!r}\x1f{r!r}" for h, r in zip(host, region)], dtype=object))
     where, sub, coded = Coder(), Schema(s.as_of), {}
     sub.slots = [["value", "id"], ["date", "held_on"], ["dict", ["host_level", "place"], where.table]]
