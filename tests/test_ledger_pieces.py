@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -56,3 +57,58 @@ def test_a_take_from_the_joined_frame_gives_the_same_rows():
     taken = joined["title"].iloc[rows].reset_index(drop=True)
     pd.testing.assert_series_equal(taken, plain["title"].iloc[rows].reset_index(drop=True))
     assert joined.loc[joined["id"] == "Q-0301", "raised_on"].tolist() == [pd.Timestamp(dt.date(2025, 1, 2))]
+
+
+# --- validation hands the ledger each resource joined once, from its segments' tables -------------
+
+def frames_validation_hands_over(folder, monkeypatch, cache) -> dict[str, pd.DataFrame]:
+    import pipeline.validate as validation
+
+    handed: dict[str, pd.DataFrame] = {}
+    build = validation.build_ledger
+
+    def keep(package, frames=None):
+        handed.update({name: frame.copy() for name, frame in frames.items()})
+        return build(package, frames)
+
+    monkeypatch.setattr(validation, "build_ledger", keep)
+    validation.validate(folder, cache=cache)
+    return handed
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_validation_joins_every_segment_of_every_file_into_the_frame_a_plain_read_gives(
+        demo_dir, tmp_path, monkeypatch, cached):
+    import shutil
+
+    from pipeline.core.cache import FileCache
+    from pipeline.core.package import load
+    from pipeline.validate import segments
+
+    folder = tmp_path / "data"
+    shutil.copytree(demo_dir, folder)
+    header = (folder / "issues" / "2026.csv").read_text(encoding="utf-8").splitlines()[0]
+    (folder / "issues" / "2024.csv").write_text(header + "\n", encoding="utf-8")  # a file without rows
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    issues = next(r for r in descriptor["resources"] if r["name"] == "issues")
+    issues["path"] = ["issues/2024.csv", *issues["path"]]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(segments, "MAX_RECORDS", 7)  # many segments in every file
+    cache = FileCache(tmp_path / "cache")
+    if cached:
+        frames_validation_hands_over(folder, monkeypatch, cache)  # the next run recalls every segment
+    handed = frames_validation_hands_over(folder, monkeypatch, cache)
+
+    package = load(folder)
+    assert sorted(handed) == sorted(package.resource_names)
+    assert len(package.files("issues")) == 3 and len(handed["issues"]) == 600
+    assert handed["issues"]["_path"].unique().tolist() == ["issues/2025.csv", "issues/2026.csv"]
+    for name in package.resource_names:
+        plain = fr.read_resource(package, name)
+        assert handed[name].dtypes.to_dict() == plain.dtypes.to_dict(), name
+        pd.testing.assert_frame_equal(handed[name], plain, check_exact=True, obj=name)
+        text = [c for c in plain.columns if isinstance(handed[name][c].array, pd.arrays.ArrowExtensionArray)]
+        assert {c: pieces(handed[name][c]) for c in text} == {c: 1 for c in text}, name
+    rows = handed["issues"].groupby("_path")["_row"].agg(["min", "max", "count"])
+    assert rows.to_dict("index") == {path: {"min": 2, "max": count + 1, "count": count}
+                                     for path, count in handed["issues"]["_path"].value_counts().items()}

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from pipeline.core import findings as fd
 from pipeline.validate import privacy
-from pipeline.core.cache import FileCache
+from pipeline.core.cache import FileCache, to_frame
 from pipeline.core.ledger import Ledger, base_columns, build_ledger, located, located_concat
 from pipeline.core.package import DataPackage, PackageError, load
 from pipeline.core.csv_read import TEXT, read_text_table
@@ -221,9 +221,28 @@ def _empty_keys(package: DataPackage, name: str) -> pd.DataFrame:
 
 
 def resource_frame(package: DataPackage, name: str, works: list[FileWork]) -> pd.DataFrame:
-    """A resource's typed rows from its files' segments, located by file and spreadsheet row."""
-    parts = [located(work.take("typed"), work.file.rel) for work in works if work.records]
-    return located_concat(parts, package.fields(name))
+    """A resource's typed rows from its files' segments, located by file and spreadsheet row.
+
+    Every segment's table of every file is joined once, in Arrow, and turned into pandas once: joining
+    each file's segments, then the files' frames, then each column's pieces copied every column three
+    times (1.0 s of the ledger's 2.4 s at a million issues). The frame is the one ``located_concat`` of
+    the files' located frames gives: the same columns, dtypes and values, each column in one piece."""
+    files = [(work.file.rel, work.records, work.tables("typed")) for work in works if work.records]
+    if not files or files[0][2][0].num_columns == 0:
+        return located_concat([located(pd.DataFrame(index=pd.RangeIndex(records)), rel) for rel, records, _ in files],
+                              package.fields(name))  # no rows, or no columns
+    table = pa.concat_tables([table for _, _, tables in files for table in tables])
+    try:
+        table = table.combine_chunks()
+    except pa.ArrowInvalid:  # a text column over 2 GiB cannot be one piece: it stays in pieces
+        pass
+    counts = np.array([records for _, records, _ in files], dtype=np.int64)
+    paths = pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(len(files), dtype=np.int32), counts)),
+                                           pa.array([rel for rel, _, _ in files], type=pa.string()))
+    frame = to_frame(table.add_column(0, "_path", paths.cast(pa.string())))
+    starts = np.repeat(np.cumsum(counts) - counts, counts)  # each row's file begins at its spreadsheet row 2
+    frame.insert(1, "_row", np.arange(len(frame), dtype=np.int64) - starts + 2)
+    return frame
 
 
 def _report(findings: list[fd.Finding]) -> fd.Report:

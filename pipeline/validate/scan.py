@@ -75,16 +75,20 @@ class FileWork:
                 table = getattr(segment, part)
         return table
 
-    def take(self, part: str) -> pd.DataFrame:
-        """The file's typed rows ("typed") or key text ("keys") as one pandas frame, each column in one
-        piece (every later filter pays per piece); the segments let go of theirs (peak memory)."""
+    def tables(self, part: str) -> list[pa.Table]:
+        """The segments' "typed" or "keys" tables, in order; the segments let go of theirs (peak memory)."""
         tables = [self.table(index, part) for index in range(len(self.segments))]
-        if not tables or tables[0].num_columns == 0:
-            return pd.DataFrame(index=pd.RangeIndex(self.records))
-        table = pa.concat_tables(tables).combine_chunks()
         for segment in self.segments:
             setattr(segment, part, None)
-        return to_frame(table)
+        return tables
+
+    def take(self, part: str) -> pd.DataFrame:
+        """The file's typed rows ("typed") or key text ("keys") as one pandas frame, each column in one
+        piece (every later filter pays per piece)."""
+        tables = self.tables(part)
+        if not tables or tables[0].num_columns == 0:
+            return pd.DataFrame(index=pd.RangeIndex(self.records))
+        return to_frame(pa.concat_tables(tables).combine_chunks())
 
 
 @dataclass
