@@ -19,7 +19,9 @@ import pyarrow as pa
 from pipeline.core import findings as fd
 from pipeline.validate import privacy
 from pipeline.core.cache import FileCache, to_frame
-from pipeline.core.ledger import Ledger, base_columns, build_ledger, located, located_concat
+from pipeline.core.descriptor import VERSION_2_FIELDS
+from pipeline.core.ledger import (DERIVED, EVERY, Ledger, base_columns, build_ledger, located,
+                                  located_concat)
 from pipeline.core.package import DataPackage, PackageError, load
 from pipeline.core.csv_read import TEXT, read_text_table
 from pipeline.validate.fast import ResourceText, handed_to_frictionless, structural_findings
@@ -118,8 +120,9 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     built: list[Ledger] = []
 
     def ledger() -> Ledger:  # built at most once, and only when something needs it
-        if not built:
-            built.append(build_ledger(package, typed_frames(package, works)))
+        if not built:  # when only the rules need it, of only what they read
+            built.append(build_ledger(package, typed_frames(package, works, None if ledger_needed else
+                                                            columns_the_rules_read(package))))
         return built[0]
 
     def rule_results() -> list[tuple]:
@@ -144,7 +147,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     failed = failed_cells(findings)
     for spec, stored in results:
         findings += consequences_dropped(spec, [fd.Finding(**item) for item in stored], failed, package)
-    return findings, built[0] if built else None
+    return findings, built[0] if built and ledger_needed else None
 
 
 def key_checks(package: DataPackage, works: dict[str, list[FileWork]], starts: dict[str, list[int]],
@@ -210,8 +213,26 @@ def key_texts(package: DataPackage, works: dict[str, list[FileWork]],
     return texts
 
 
-def typed_frames(package: DataPackage, works: dict[str, list[FileWork]]) -> dict[str, pd.DataFrame]:
-    return {name: resource_frame(package, name, items) for name, items in works.items()}
+def typed_frames(package: DataPackage, works: dict[str, list[FileWork]],
+                 columns: dict[str, set[str]] | None = None) -> dict[str, pd.DataFrame]:
+    """Each resource's typed rows: every column, or only ``columns`` (resource → field names)."""
+    return {name: resource_frame(package, name, items, None if columns is None else columns.get(name, set()))
+            for name, items in works.items()}
+
+
+def columns_the_rules_read(package: DataPackage) -> dict[str, set[str]]:
+    """The fields of each resource that the rules read, or that the ledger derives their columns from
+    (``DERIVED``; the regions' tree): a ledger of only these is enough for every rule, and ``ledger
+    validate`` builds no other. At a million issues it leaves out most of the text (titles, summaries,
+    replies), which only the per-segment checks read."""
+    needed: dict[str, set[str]] = {"regions": {"code", "parent_code"}}
+    reads = [spec.columns(package) for spec in rules_for(package)] + [{name: (column,)} for name, column in DERIVED]
+    for read in reads:
+        for name, names in base_columns(read).items():
+            needed.setdefault(name, set()).update(names)
+    for name, names in VERSION_2_FIELDS.items():  # present, so that the ledger does not fill them in empty
+        needed.setdefault(name, set()).update(names)
+    return needed
 
 
 def _empty_keys(package: DataPackage, name: str) -> pd.DataFrame:
@@ -220,18 +241,22 @@ def _empty_keys(package: DataPackage, name: str) -> pd.DataFrame:
                         | {"_pos": pd.Series(dtype="int64")})
 
 
-def resource_frame(package: DataPackage, name: str, works: list[FileWork]) -> pd.DataFrame:
-    """A resource's typed rows from its files' segments, located by file and spreadsheet row.
+def resource_frame(package: DataPackage, name: str, works: list[FileWork],
+                   columns: set[str] | None = None) -> pd.DataFrame:
+    """A resource's typed rows from its files' segments, located by file and spreadsheet row; of every
+    field, or of the fields in ``columns`` only (all of them if it holds ``EVERY``).
 
     Every segment's table of every file is joined once, in Arrow, and turned into pandas once: joining
     each file's segments, then the files' frames, then each column's pieces copied every column three
     times (1.0 s of the ledger's 2.4 s at a million issues). The frame is the one ``located_concat`` of
     the files' located frames gives: the same columns, dtypes and values, each column in one piece."""
+    fields = [f for f in package.fields(name) if columns is None or EVERY in columns or f["name"] in columns]
+    names = [f["name"] for f in fields]
     files = [(work.file.rel, work.records, work.tables("typed")) for work in works if work.records]
-    if not files or files[0][2][0].num_columns == 0:
+    if not files or not names or files[0][2][0].num_columns == 0:
         return located_concat([located(pd.DataFrame(index=pd.RangeIndex(records)), rel) for rel, records, _ in files],
-                              package.fields(name))  # no rows, or no columns
-    table = pa.concat_tables([table for _, _, tables in files for table in tables])
+                              fields)  # no rows, or no columns
+    table = pa.concat_tables([table.select(names) for _, _, tables in files for table in tables])
     try:
         table = table.combine_chunks()
     except pa.ArrowInvalid:  # a text column over 2 GiB cannot be one piece: it stays in pieces

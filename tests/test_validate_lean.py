@@ -1,0 +1,76 @@
+"""``ledger validate`` builds a ledger of only what the rules read (``columns_the_rules_read``), and its
+findings are exactly those of validation with the whole ledger (what ``ledger build`` uses): on the
+valid package, every defect fixture, all defects at once, randomly broken copies and the demo."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import pipeline.validate as validation
+from pipeline.core.cache import FileCache
+from pipeline.core.package import load
+from tests.conftest import FIXTURES, write_descriptor
+from tests.test_engines import apply, mutations
+from tests.test_validate import CELL_DEFECTS, edit_cell
+
+
+def findings(folder: Path, ledger_needed: bool, cache: FileCache | None = None) -> list[dict]:
+    report, ledger = validation.validate(folder, cache=cache, ledger_needed=ledger_needed)
+    assert (ledger is None) if not ledger_needed else (ledger is not None or not report.valid)
+    return [f.to_dict() for f in report.findings]
+
+
+def assert_lean_is_whole(folder: Path) -> list[dict]:
+    lean = findings(folder, ledger_needed=False)
+    assert lean == findings(folder, ledger_needed=True)
+    return lean
+
+
+def test_the_valid_package_is_valid_either_way(tiny):
+    assert assert_lean_is_whole(tiny) == []
+
+
+@pytest.mark.parametrize("defect", sorted(CELL_DEFECTS))
+def test_every_defect_is_found_the_same_with_the_lean_ledger(tiny, defect):
+    cell, expected = CELL_DEFECTS[defect]
+    edit_cell(tiny, *cell)
+    found = assert_lean_is_whole(tiny)
+    assert {(f["path"], f["row"], f["field"], f["code"]) for f in found} >= set(expected)
+
+
+def test_all_defects_at_once_are_found_the_same(tiny):
+    for cell, _ in CELL_DEFECTS.values():
+        edit_cell(tiny, *cell)
+    assert len(assert_lean_is_whole(tiny)) >= 15
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=mutations())
+def test_randomly_broken_copies_are_judged_the_same(tmp_path_factory, edits):
+    folder = tmp_path_factory.mktemp("broken") / "tiny"
+    shutil.copytree(FIXTURES / "tiny", folder)
+    write_descriptor(folder, "2026-04-30", ["issues/2026.csv"])
+    apply(folder, edits)
+    assert_lean_is_whole(folder)
+
+
+def test_the_demo_is_judged_the_same_and_its_lean_ledger_leaves_out_the_titles(demo_copy, monkeypatch, tmp_path):
+    edit_cell(demo_copy, "issues/2026.csv", 3, "resolved_on", "2020-01-01")  # before it was raised
+    built = []
+    build = validation.build_ledger
+    monkeypatch.setattr(validation, "build_ledger", lambda package, frames=None: built.append(
+                        {name: list(frame.columns) for name, frame in frames.items()}) or build(package, frames))
+    lean = findings(demo_copy, ledger_needed=False, cache=FileCache(tmp_path / "cache"))
+    (columns,) = built  # as validation handed them over, before the ledger added its own
+    package = load(demo_copy)
+    read = validation.columns_the_rules_read(package)
+    assert columns["issues"] == ["_path", "_row", *(f["name"] for f in package.fields("issues")
+                                                                  if f["name"] in read["issues"])]
+    assert "title" not in columns["issues"] and {"id", "status", "tier"} <= set(columns["issues"])
+    assert len(columns["holidays"]) == 2 + len(package.fields("holidays"))  # the calendar reads it all
+    assert lean == findings(demo_copy, ledger_needed=True)
+    assert [f["code"] for f in lean] == ["date-order"]
