@@ -7,6 +7,7 @@ every check runs and all findings come back together.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -118,34 +119,53 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
             local[name] += found
             blank[name] |= found_blank
     built: list[Ledger] = []
+    building = threading.Lock()
 
     def ledger() -> Ledger:  # built at most once, and only when something needs it
-        if not built:  # when only the rules need it, of only what they read
-            built.append(build_ledger(package, typed_frames(package, works, None if ledger_needed else
-                                                            columns_the_rules_read(package))))
+        with building:
+            if not built:  # when only the rules need it, of only what they read
+                built.append(build_ledger(package, typed_frames(package, works, None if ledger_needed else
+                                                                columns_the_rules_read(package))))
         return built[0]
 
-    def rule_results() -> list[tuple]:
+    specs = rules_for(package)
+    results: list[list[dict] | None] = [None] * len(specs)
+    waiting = iter(range(len(specs)))
+    taking = threading.Lock()
+
+    def work_on_rules() -> None:
+        """Take the next rule not yet taken until none is left: a second thread joins in when it is free."""
+        while True:
+            with taking:
+                index = next(waiting, None)
+            if index is None:
+                return
+            spec = specs[index]
+            results[index] = stages.through(spec.name, base_columns(spec.columns(package)),
+                                            lambda spec=spec: [f.to_dict() for f in run_rule(spec, ledger())])
+
+    def rules_first() -> None:
         if ledger_needed:
             ledger()
-        return [(spec, stages.through(spec.name, base_columns(spec.columns(package)),
-                                      lambda spec=spec: [f.to_dict() for f in run_rule(spec, ledger())]))
-                for spec in rules_for(package)]
+        work_on_rules()
 
     # The rules read the typed rows, the key checks the key text: neither reads what the other makes,
-    # so they run side by side (the Arrow and pandas kernels of each release the GIL); only dropping a
-    # rule's findings that follow from a failed cell waits for both.
+    # so they run side by side (the Arrow and pandas kernels of each release the GIL); once the key
+    # checks are done, this thread takes rules too. Each rule's result keeps its place in ``results``,
+    # so the findings come out in the same order however the rules were shared. Only dropping a rule's
+    # findings that follow from a failed cell waits for both.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        ruled = pool.submit(rule_results)
+        ruled = pool.submit(rules_first)
         keyed = key_checks(package, works, starts, stages)
         handed = handed_to_frictionless(package)  # resources using a feature the fast engine lacks
         errors = {name: local[name] + keyed.get(name, []) for name in works if name not in handed}
         facts = {name: [FileFacts(work.file, work.records) for work in items] for name, items in works.items()}
         findings = list(structural_findings(package, errors, blank, facts))
         findings += handed_over_findings(package, handed, facts)
-        results = ruled.result()
+        work_on_rules()
+        ruled.result()
     failed = failed_cells(findings)
-    for spec, stored in results:
+    for spec, stored in zip(specs, results):
         findings += consequences_dropped(spec, [fd.Finding(**item) for item in stored], failed, package)
     return findings, built[0] if built and ledger_needed else None
 
