@@ -276,11 +276,8 @@ def resource_frame(package: DataPackage, name: str, works: list[FileWork],
     if not files or not names or files[0][2][0].num_columns == 0:
         return located_concat([located(pd.DataFrame(index=pd.RangeIndex(records)), rel) for rel, records, _ in files],
                               fields)  # no rows, or no columns
-    table = pa.concat_tables([table.select(names) for _, _, tables in files for table in tables])
-    try:
-        table = table.combine_chunks()
-    except pa.ArrowInvalid:  # a text column over 2 GiB cannot be one piece: it stays in pieces
-        pass
+    # (a text column over 2 GiB stays in as few pieces as Arrow's 32-bit offsets allow; pandas' text is 64-bit)
+    table = pa.concat_tables([table.select(names) for _, _, tables in files for table in tables]).combine_chunks()
     counts = np.array([records for _, records, _ in files], dtype=np.int64)
     paths = pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(len(files), dtype=np.int32), counts)),
                                            pa.array([rel for rel, _, _ in files], type=pa.string()))
