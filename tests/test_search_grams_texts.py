@@ -4,6 +4,7 @@ exactly those of the whole list, missing cells included."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -94,3 +95,30 @@ def test_the_fast_normalisation_gives_the_code_points_of_nfkc_and_lower_case(tex
 
 def test_a_full_width_letter_with_a_combining_accent_composes_as_nfkc_does():
     assert grams.normalised_code_points("ｅ\u0301，").tolist() == [0xE9, 0x2C]  # é and a comma
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(CELL, CELL), max_size=40), block=st.integers(1, 9), parts=st.integers(1, 4),
+       share=st.integers(0, 3))
+def test_postings_merged_from_many_blocks_differ_from_one_block_for_any_selection(monkeypatch_block, rows, block,
+                                                                                 parts, share):
+    """The posting lists are merged from each block's runs (sorted by term, then block): for any block size
+    and any selection of terms by hash (as the term buckets are built), they are those of one block holding
+    every text, restricted to the selected terms."""
+    texts = whole_list(*columns(rows))
+    monkeypatch_block(1000)
+    whole = grams.Grams(texts).postings()
+    monkeypatch_block(block)
+    chosen = grams.Grams(texts).postings(lambda hashes: hashes % np.uint64(parts) == share % parts)
+    kept = [n for n, key in enumerate(whole.keys) if grams.key_hash(key) % parts == share % parts]
+    assert chosen.keys == [whole.keys[n] for n in kept]
+    assert [chosen.rows(n).tolist() for n in range(len(chosen.keys))] == [whole.rows(n).tolist() for n in kept]
+    assert chosen.bounds[-1] == sum(len(whole.rows(n)) for n in kept) == len(chosen.positions)
+    assert all(list(chosen.rows(n)) == sorted(set(chosen.rows(n))) for n in range(len(chosen.keys)))
+
+
+def test_postings_of_no_texts_are_empty():
+    empty = grams.Grams([]).postings()
+    assert empty.keys == [] and empty.bounds.tolist() == [0] and empty.positions.tolist() == []
+    none_kept = grams.Grams(["路灯不亮"]).postings(lambda hashes: np.zeros(len(hashes), dtype=bool))
+    assert none_kept.keys == [] and none_kept.bounds.tolist() == [0] and none_kept.positions.tolist() == []

@@ -141,20 +141,30 @@ class Grams:
             self.pairs += len(offsets)
 
     def postings(self, keep: Callable[[np.ndarray], np.ndarray] | None = None) -> Postings:
-        """The posting lists of the terms ``keep`` (hashes → which to keep) selects, all terms without it."""
-        terms_of, rows_of = [], []
+        """The posting lists of the terms ``keep`` (hashes → which to keep) selects, all terms without it.
+
+        Each block holds its terms sorted, each with its texts in order: a term's list is its runs in the
+        blocks, taken in block order (which is position order). So only the runs are sorted, by term and
+        then block (a stable sort of a few million), and the positions are gathered run by run; sorting
+        every (term, text) pair instead took 7 s of a cold build at a million issues."""
+        run_terms, run_lengths, rows_of = [], [], []
         for start, terms, bounds, offsets in self.blocks:
             chosen = np.ones(len(terms), dtype=bool) if keep is None else keep(term_hashes(terms))
             lengths = np.diff(bounds)
-            terms_of.append(np.repeat(terms[chosen], lengths[chosen]))
+            run_terms.append(terms[chosen])
+            run_lengths.append(lengths[chosen])
             rows_of.append(offsets[np.repeat(chosen, lengths)].astype(np.int32) + start)
-        terms = np.concatenate(terms_of) if terms_of else np.zeros(0, dtype=np.int64)
+        terms = np.concatenate(run_terms) if run_terms else np.zeros(0, dtype=np.int64)
+        lengths = np.concatenate(run_lengths) if run_lengths else np.zeros(0, dtype=np.int64)
         rows = np.concatenate(rows_of) if rows_of else np.zeros(0, dtype=np.int32)
-        del terms_of, rows_of
-        order = np.argsort(terms, kind="stable")  # blocks come in position order: each list stays sorted
-        terms, rows = terms[order], rows[order]
+        del run_terms, run_lengths, rows_of
+        order = np.argsort(terms, kind="stable")  # runs of one term: in block order
+        terms, lengths, starts = terms[order], lengths[order], (np.cumsum(lengths) - lengths)[order]
+        ends = np.cumsum(lengths)  # where each run ends in the gathered positions
+        gathered = rows[np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]) if len(ends) else 0)]
         firsts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if len(terms) else np.zeros(0, np.int64)
-        return Postings([term_key(t) for t in terms[firsts].tolist()], np.r_[firsts, len(terms)].astype(np.int64), rows)
+        bounds = np.r_[ends - lengths, ends[-1:] if len(ends) else [0]][np.r_[firsts, len(terms)]]
+        return Postings([term_key(t) for t in terms[firsts].tolist()], bounds.astype(np.int64), gathered)
 
 
 def block_grams(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
