@@ -110,11 +110,16 @@ def apply(folder: Path, edits) -> None:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=mutations())
 def test_engines_agree_on_generated_broken_data(tmp_path_factory, edits):
+    assert_same(broken_copy(tmp_path_factory, edits))
+
+
+def broken_copy(tmp_path_factory, edits) -> Path:
+    """A fresh copy of the tiny package with ``edits`` (``mutations()``) applied."""
     folder = tmp_path_factory.mktemp("broken") / "tiny"
     shutil.copytree(FIXTURES / "tiny", folder)
     write_descriptor(folder, "2026-04-30", ["issues/2026.csv"])
     apply(folder, edits)
-    assert_same(folder)
+    return folder
 
 
 # --- a corpus after the issue's list, through the command line: whole JSON reports and exit codes ----------

@@ -4,7 +4,6 @@ valid package, every defect fixture, all defects at once, randomly broken copies
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 import pipeline.validate as validation
 from pipeline.core.cache import FileCache
 from pipeline.core.package import load
-from tests.conftest import FIXTURES, write_descriptor
-from tests.test_engines import apply, mutations
+from tests.test_engines import broken_copy, mutations
 from tests.test_validate import CELL_DEFECTS, edit_cell
 
 
@@ -51,11 +49,7 @@ def test_all_defects_at_once_are_found_the_same(tiny):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=mutations())
 def test_randomly_broken_copies_are_judged_the_same(tmp_path_factory, edits):
-    folder = tmp_path_factory.mktemp("broken") / "tiny"
-    shutil.copytree(FIXTURES / "tiny", folder)
-    write_descriptor(folder, "2026-04-30", ["issues/2026.csv"])
-    apply(folder, edits)
-    assert_lean_is_whole(folder)
+    assert_lean_is_whole(broken_copy(tmp_path_factory, edits))
 
 
 def test_the_demo_is_judged_the_same_and_its_lean_ledger_leaves_out_the_titles(demo_copy, monkeypatch, tmp_path):
