@@ -6,7 +6,9 @@ quote is a run of its source text after the one normalisation of pipeline/figure
 groups removed, OpenCC t2s, NFKC), and the figure is written in it.
 
 The five source texts live beside the repository in ../shared/sources/ and are not part of
-it. The check against them skips where that folder is absent, but never when CI=true.
+it. The check against them skips where that folder is absent (a laptop, or a county's fork: its CI
+has no ../shared/ beside the checkout), but fails under CI=true when ../shared/ is there without its
+sources: the project's own CI always runs it.
 """
 
 from __future__ import annotations
@@ -39,12 +41,32 @@ def reported() -> list[dict]:
 REPORTED = reported()
 
 
+def without_sources(folder: Path, ci: bool) -> str | None:
+    """What to do when the source texts are not in ``folder`` (shared/sources): "fail" under CI in the
+    project's own checkout (``shared/`` beside it), "skip" elsewhere; None when they are there."""
+    if folder.is_dir():
+        return None
+    return "fail" if ci and folder.parent.is_dir() else "skip"
+
+
+def test_the_sources_are_required_under_ci_only_beside_the_projects_shared_folder(tmp_path):
+    shared = tmp_path / "shared"
+    assert without_sources(shared / "sources", ci=True) == "skip"  # a fork's CI: no shared/ at all
+    assert without_sources(shared / "sources", ci=False) == "skip"
+    shared.mkdir()
+    assert without_sources(shared / "sources", ci=True) == "fail"  # the project's checkout lost them
+    assert without_sources(shared / "sources", ci=False) == "skip"
+    (shared / "sources").mkdir()
+    assert without_sources(shared / "sources", ci=True) is None
+
+
 @pytest.fixture(scope="module")
 def sources() -> dict[str, str]:
     """Section letter → the normalised text of its source."""
-    if not SOURCES.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the source texts are missing: {SOURCES}")
+    missing = without_sources(SOURCES, os.environ.get("CI") == "true")
+    if missing == "fail":
+        pytest.fail(f"CI=true but the source texts are missing: {SOURCES}")
+    if missing == "skip":
         pytest.skip(f"the source texts are not beside the repository ({SOURCES})")
     return {section: normalise((SOURCES / name).read_text(encoding="utf-8")) for section, name in SOURCE_FILES.items()}
 
