@@ -146,7 +146,7 @@ class Grams:
         Each block holds its terms sorted, each with its texts in order: a term's list is its runs in the
         blocks, taken in block order (which is position order). So only the runs are sorted, by term and
         then block (a stable sort of a few million), and the positions are gathered run by run; sorting
-        every (term, text) pair instead took 7 s of a cold build at a million issues."""
+        every (term, text) pair (110 million at a million issues) made the postings take 2.3–3.5 s, now 1.1–2.7 s."""
         run_terms, run_lengths, rows_of = [], [], []
         for start, terms, bounds, offsets in self.blocks:
             chosen = np.ones(len(terms), dtype=bool) if keep is None else keep(term_hashes(terms))
