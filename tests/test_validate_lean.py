@@ -68,3 +68,32 @@ def test_the_demo_is_judged_the_same_and_its_lean_ledger_leaves_out_the_titles(d
     assert len(columns["holidays"]) == 2 + len(package.fields("holidays"))  # the calendar reads it all
     assert lean == findings(demo_copy, ledger_needed=True)
     assert [f["code"] for f in lean] == ["date-order"]
+
+
+def test_segments_worked_on_keep_only_the_columns_the_rules_read_and_a_warm_run_agrees(demo_copy, tmp_path):
+    """A cold ``ledger validate`` let go of every typed column no rule reads as soon as a segment was
+    worked on (at a million issues they held most of its memory); what it stored keeps every column, so
+    a later ``ledger build`` recalls whole segments."""
+    from pipeline.validate.files import check_files
+    from pipeline.validate.scan import Planner, plan_files, work_files
+
+    edit_cell(demo_copy, "issues/2026.csv", 3, "resolved_on", "2020-01-01")
+    package = load(demo_copy)
+    cache = FileCache(tmp_path / "cache")
+    planner = Planner(package, cache)
+    _, facts = check_files(package, planner.held)
+    _, plans = plan_files(package, facts, planner)
+    kept = validation.columns_the_rules_read(package)
+    works = work_files(package, plans, cache, kept)
+    issues = [f["name"] for f in package.fields("issues")]
+    for work in works["issues"]:
+        for segment in work.segments:
+            assert segment.typed.column_names == [n for n in issues if n in kept["issues"]]
+    assert works["holidays"][0].segments[0].typed.column_names == [f["name"] for f in package.fields("holidays")]
+    recalled = work_files(package, plan_files(package, facts, Planner(package, cache))[1], cache, None)
+    assert recalled["issues"][0].segments[0].typed is None  # recalled: loaded when used, with every column
+    assert recalled["issues"][0].table(0, "typed").column_names == issues
+    cold = findings(demo_copy, ledger_needed=False, cache=FileCache(tmp_path / "cold"))
+    assert cold == findings(demo_copy, ledger_needed=False, cache=FileCache(tmp_path / "cold"))  # recalled
+    assert cold == findings(demo_copy, ledger_needed=True, cache=FileCache(tmp_path / "cold"))
+    assert [f["code"] for f in cold] == ["date-order"]

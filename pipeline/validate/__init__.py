@@ -96,7 +96,7 @@ def _checked_records(package: DataPackage, engine: str, cache: FileCache, ledger
         findings += list(run_rules(ledger, failed))
         return with_record_ids(package, findings), ledger
     try:
-        works = work_files(package, plans, cache)
+        works = work_files(package, plans, cache, None if ledger_needed else columns_the_rules_read(package))
         findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed)
     except EncodingProblem as problem:  # a file changed while it was being read
         return [problem.finding], None

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 from pipeline.core import findings as fd
 import pipeline.validate.privacy as privacy
 from pipeline.core.cache import FileCache, to_frame, to_table, tool_version
-from pipeline.core.ledger import typed_frame
+from pipeline.core.ledger import EVERY, typed_frame
 from pipeline.core.package import DataPackage, ResourceFile
 from pipeline.validate.segments import Cut, Segment, cut
 from pipeline.core.csv_read import read_text_table
@@ -211,22 +211,29 @@ def _check_utf8(file: ResourceFile, data: bytes, ranges: list[tuple[int, int]]) 
 
 # --- phase 2: the work of each segment ---------------------------------------------------
 
-def work_files(package: DataPackage, plans: dict[str, list[FilePlan]], cache: FileCache) -> dict[str, list[FileWork]]:
+def work_files(package: DataPackage, plans: dict[str, list[FilePlan]], cache: FileCache,
+               kept: dict[str, set[str]] | None = None) -> dict[str, list[FileWork]]:
     """Every file's segments worked on or recalled, in file order, two files at a time.
+
+    ``kept`` (resource → field names; ``EVERY`` for all) names the typed columns later stages read: a
+    segment worked on here holds only those once it is stored (at a million issues the titles and
+    other text, read by no rule, held most of a cold validation's memory); None keeps every column.
 
     Parsing, hashing, Arrow kernels and the cache's writes release the GIL, so a second file's
     work overlaps the first's Python parts; each file's result is its own, and they are gathered in
     file order, so the outcome is the same as one at a time. The first problem in file order is raised."""
     order = [(name, plan) for name in package.resource_names for plan in plans.get(name, [])]
     with ThreadPoolExecutor(max_workers=FILE_WORKERS) as pool:
-        done = list(pool.map(lambda item: _work_file(package, item[0], item[1], cache), order))
+        done = list(pool.map(lambda item: _work_file(package, item[0], item[1], cache,
+                                                     None if kept is None else kept.get(item[0], set())), order))
     works: dict[str, list[FileWork]] = {name: [] for name in package.resource_names}
     for (name, _), work in zip(order, done):
         works[name].append(work)
     return works
 
 
-def _work_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache) -> FileWork:
+def _work_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache,
+               kept: set[str] | None) -> FileWork:
     fields = package.fields(name)
     key_names = [f["name"] for f in fields if f["name"] in key_field_names(package, name)]
     works: list[SegmentWork | None] = [recall_segment(cache, key, fields, key_names) for key in plan.keys]
@@ -234,7 +241,7 @@ def _work_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache
     if missed:
         works = [*works]
         for index, work in _work_again(package, name, plan, cache, key_names, missed).items():
-            works[index] = work
+            works[index] = with_typed_columns(work, kept)
     remember_cut(cache, plan.stat_key, plan.file, plan.cut, plan.sha256)
     plan.data = None  # worked on: a segment worked on again later reads the file again
     return FileWork(plan.file, works,  # type: ignore[arg-type]
@@ -259,6 +266,15 @@ def _work_again(package: DataPackage, name: str, plan: FilePlan, cache: FileCach
     for index, work in works.items():
         store_segment(cache, plan.keys[index], work)
     return works
+
+
+def with_typed_columns(work: SegmentWork, kept: set[str] | None) -> SegmentWork:
+    """``work`` holding only the typed columns in ``kept`` (all of them for None or ``EVERY``), once
+    worked on: the segments of one parse share its buffers, so a column is let go when every one drops it."""
+    if kept is None or EVERY in kept or work.typed is None:
+        return work
+    work.typed = work.typed.select([n for n in work.typed.column_names if n in kept])
+    return work
 
 
 def _sha(data: bytes, segment: Segment) -> str:
