@@ -76,7 +76,9 @@ def validate_package(package: DataPackage, engine: str, cache: FileCache,
     encoding, plans = plan_files(package, facts, planner)
     unreadable = {f.path for f in encoding}
     readable = {name: [f for f in items if f.file.rel not in unreadable] for name, items in facts.items()}
-    file_findings += encoding + list(check_headers(package, readable, planner.held.read))
+    header_ends = {plan.file.rel: plan.cut.header[1] or None for items in plans.values() for plan in items}
+    file_findings += encoding + list(check_headers(package, readable,
+                                                   lambda file: planner.held.head(file, header_ends.get(file.rel))))
     planner.held.forget()  # each plan holds its file's bytes until the file is worked on
     if any(f.code not in STILL_READ for f in file_findings):
         return file_findings, None

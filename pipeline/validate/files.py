@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import threading
 
 import pyarrow as pa
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from pipeline.core.layout import SPLIT_BY, kind, split_names
 from pipeline.core.package import HOST_FILE_BYTES, MAX_FILE_BYTES, DataPackage, ResourceFile
 
 CHUNK = 1 << 20
+HELD_BYTES = 512 << 20  # files held whole between their reads; beyond, a file is read again (a megacity's 4 GB)
 STILL_READ = {"file-over-host-limit"}  # findings after which the file's records are still checked
 
 
@@ -34,39 +36,72 @@ class FileFacts:
 
 
 class FileBytes:
-    """Each data file's bytes as validation holds them, every file opened at most once.
+    """Each data file's bytes as validation holds them, every file opened at most once while they fit.
 
     A file is read whole, unless ``head_end`` gives where its header record ends: then only that much
     is read (scan.py asks for this when the file's cut is recorded under its stat facts and every
     segment's work is stored, so no record needs its bytes). A file that starts with a byte-order
     mark is read whole all the same, from the same open file: its bytes are checked here.
+
+    At most ``budget`` bytes of whole files are held (a megacity's year is 4 GB of CSV): a file read
+    whole beyond it is handed over and not kept, and whoever needs it again reads it again (``holds``
+    says which; its work checks that the bytes are still those that were cut, scan.py).
     """
 
-    def __init__(self, head_end: Callable[[ResourceFile], int | None] | None = None):
+    def __init__(self, head_end: Callable[[ResourceFile], int | None] | None = None, budget: int | None = None):
         self._head_end = head_end or (lambda file: None)
         self._held: dict[str, tuple[bytes, bool]] = {}  # file → (bytes, whole)
+        self._budget, self._total = HELD_BYTES if budget is None else budget, 0
+        self._lock = threading.Lock()  # files are read on two threads (scan.py)
 
     def read(self, file: ResourceFile) -> bytes:
         """The file's bytes: whole, or its head up to the end of its header record (``whole`` says which)."""
-        if file.rel not in self._held:
-            end = self._head_end(file)
-            if end is None:
-                self._held[file.rel] = (file.abs.read_bytes(), True)
-            else:
-                with file.abs.open("rb") as handle:
-                    data = handle.read(end)
-                    whole = len(data) < end
-                    if data.startswith(codecs.BOM_UTF8) and not whole:
-                        data, whole = data + handle.read(), True
-                self._held[file.rel] = (data, whole)
-        return self._held[file.rel][0]
+        with self._lock:
+            if file.rel in self._held:
+                return self._held[file.rel][0]
+        end = self._head_end(file)
+        if end is None:
+            data, whole = file.abs.read_bytes(), True
+        else:
+            with file.abs.open("rb") as handle:
+                data = handle.read(end)
+                whole = len(data) < end
+                if data.startswith(codecs.BOM_UTF8) and not whole:
+                    data, whole = data + handle.read(), True
+        with self._lock:
+            if file.rel in self._held:
+                return self._held[file.rel][0]
+            if whole and self._total + len(data) > self._budget:
+                return data  # beyond the budget: not kept
+            self._held[file.rel] = (data, whole)
+            self._total += len(data) if whole else 0
+        return data
+
+    def head(self, file: ResourceFile, size: int | None) -> bytes:
+        """At least the file's first ``size`` bytes (None: whole), without reading a file whole that
+        would not be kept."""
+        with self._lock:
+            if file.rel in self._held:
+                return self._held[file.rel][0]
+            would_keep = self._head_end(file) is not None or self._total + file.abs.stat().st_size <= self._budget
+        if size is None or would_keep:
+            return self.read(file)
+        with file.abs.open("rb") as handle:
+            return handle.read(size)
+
+    def holds(self, file: ResourceFile) -> bool:
+        """The file's bytes are held whole."""
+        with self._lock:
+            return file.rel in self._held and self._held[file.rel][1]
 
     def whole(self, file: ResourceFile) -> bool:
         return self._held[file.rel][1] if file.rel in self._held else False
 
     def forget(self) -> None:
         """Let go of every file's bytes (whoever took them keeps them only as long as it needs them)."""
-        self._held.clear()
+        with self._lock:
+            self._held.clear()
+            self._total = 0
 
 
 def check_files(package: DataPackage, held: FileBytes | None = None
@@ -100,15 +135,15 @@ def _check_one(file: ResourceFile, held: FileBytes, how: tuple[str, str]) -> Ite
     if size == 0:
         yield fd.make("empty-file", path=file.rel, resource=file.resource)
         return
-    data = held.read(file)
-    head = data[:4]
+    head = held.head(file, 4)[:4]
     if head.startswith(codecs.BOM_UTF8):
         yield fd.make("bom-present", path=file.rel, row=1, resource=file.resource)
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         yield fd.make("encoding-error", path=file.rel, row=1, resource=file.resource,
                       detail="文件是 UTF-16 编码（Excel 的“Unicode 文本”）")
         return
-    if head.startswith(codecs.BOM_UTF8):  # not read further, so its bytes are checked here (held whole)
+    if head.startswith(codecs.BOM_UTF8):  # not read further, so its bytes are checked here
+        data = held.read(file)
         problem = utf8_problem(file, data, 0, len(data))
         if problem is not None:
             yield problem

@@ -15,7 +15,8 @@ and a segment, and how a record is recalled and checked); only its header is rea
 
 Each file is opened once (pipeline/validate/files.py's ``FileBytes``): the bytes the
 file checks looked at are cut, hashed, checked for UTF-8 and worked on, and let go
-once the file is worked on. Each file's SHA-256 as validation read it (or as recorded
+once the file is worked on. Beyond ``HELD_BYTES`` of held files (a megacity's year) a
+file is read again when it is worked on, and its segments' digests are checked first. Each file's SHA-256 as validation read it (or as recorded
 with its cut) goes into the plan: later stages check the bytes they publish against it.
 
 Every entry is sealed by this machine (pipeline/core/cache.py) and checked for the
@@ -194,7 +195,8 @@ def _plan_file(file: ResourceFile, planner: Planner) -> FilePlan:
     checked = frozenset(i for i, key in enumerate(keys) if not cache.has(key, "segment.json"))  # cached: checked
     _check_utf8(file, data, [file_cut.header] + [(s.start, s.stop) for i, s in enumerate(file_cut.segments)
                                                  if i in checked])  # when first worked on
-    return FilePlan(file, file_cut, keys, stat_key, hashlib.sha256(data).hexdigest(), checked, data)
+    return FilePlan(file, file_cut, keys, stat_key, hashlib.sha256(data).hexdigest(), checked,
+                    data if planner.held.holds(file) else None)  # not held: read again when worked on
 
 
 def validated_digests(plans: dict[str, list[FilePlan]]) -> dict[str, str]:
