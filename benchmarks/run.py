@@ -328,6 +328,8 @@ def render_markdown(s: dict) -> str:
               f"{verdict(s['peak_mb'] <= memory_limit)} |",
               f"| largest data file ({big['files']:,} CSV files) | {big['bytes'] / 2**20:.1f} MB (`{big['path']}`) | "
               f"≤ 50 MB | {verdict(big['bytes'] <= HOST_FILE_LIMIT)} |"]
+    if not any(r["name"].startswith("ledger build") for r in s["results"]):
+        lines += ["", "`ledger build` was not run (`--skip-build`): no figure of the build or the site in this run."]
     if "site" in s:
         site = s["site"]
         hosted = site["published_bytes"]

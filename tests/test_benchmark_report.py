@@ -1,0 +1,31 @@
+"""benchmarks/run.py's report says what it did not measure: a run with ``--skip-build`` (the megacity's
+validation) names no build figure and says why."""
+
+from __future__ import annotations
+
+import benchmarks.run as bench
+
+SKIPPED = "`ledger build` was not run (`--skip-build`): no figure of the build or the site in this run."
+
+
+def summary(results: list[dict]) -> dict:
+    return {"date": "2026-12-04", "machine": "m", "issues": 10_000_000, "rows_in_package": 23_278_992,
+            "largest_data_file": {"path": "issues/2026/2026-10.csv", "bytes": 45 << 20, "files": 136},
+            "realistic_pr": None, "peak_mb": max(r["peak_mb"] for r in results), "ratios": {}, "results": results}
+
+
+def run(name: str, seconds: float, peak: float) -> dict:
+    return {"name": name, "seconds": seconds, "peak_mb": peak, "exit": 0, "command": "ledger …"}
+
+
+def test_a_run_without_the_build_says_so_and_judges_validation_against_four_gb():
+    text = bench.render_markdown(summary([run("generate", 759.0, 63.2), run("ledger validate (cold)", 229.1, 9895.5)]))
+    assert SKIPPED in text.splitlines()
+    assert "| ledger validate (cold) | 229.1 | 9895.5 | 0 |" in text.splitlines()
+    assert "| peak memory of any ledger run | 9,895.5 MB | ≤ 4,096 MB | **not met** |" in text.splitlines()
+
+
+def test_a_run_with_the_build_does_not_say_it_was_skipped():
+    text = bench.render_markdown(summary([run("ledger validate (cold)", 13.4, 1231.3),
+                                          run("ledger build (cold)", 117.1, 1728.4)]))
+    assert SKIPPED not in text
