@@ -83,8 +83,8 @@ class FileBytes:
         with self._lock:
             if file.rel in self._held:
                 return self._held[file.rel][0]
-            would_keep = self._head_end(file) is not None or self._total + file.abs.stat().st_size <= self._budget
-        if size is None or would_keep:
+            fits = self._total + file.abs.stat().st_size <= self._budget
+        if size is None or fits or self._head_end(file) is not None:  # read as ``read`` would, and kept
             return self.read(file)
         with file.abs.open("rb") as handle:
             return handle.read(size)
