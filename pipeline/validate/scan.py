@@ -16,8 +16,9 @@ and a segment, and how a record is recalled and checked); only its header is rea
 Each file is opened once (pipeline/validate/files.py's ``FileBytes``): the bytes the
 file checks looked at are cut, hashed, checked for UTF-8 and worked on, and let go
 once the file is worked on. Beyond ``HELD_BYTES`` of held files (a megacity's year) a
-file is read again when it is worked on, and its segments' digests are checked first. Each file's SHA-256 as validation read it (or as recorded
-with its cut) goes into the plan: later stages check the bytes they publish against it.
+file is read again when it is worked on, and its segments' digests are checked first.
+Each file's SHA-256 as validation read it (or as recorded with its cut) goes into the
+plan: later stages check the bytes they publish against it.
 
 Every entry is sealed by this machine (pipeline/core/cache.py) and checked for the
 shape its reader expects (scan_store.py); one that is not sound is worked on again,
