@@ -436,7 +436,9 @@
   message("正在读取编号为 " + id + " 的问题……");
   Promise.resolve()
     .then(function () { return next(0); })
-    .catch(function () {
+    .catch(function (error) {
+      // The person sees a plain message; the console keeps which step failed (a request or this script).
+      console.error("issue lookup:", error);
       message("暂时无法读取问题数据，请稍后重试，或下载全部问题数据查看。", "issue-message issue-error");
     });
 })();

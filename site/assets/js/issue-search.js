@@ -411,7 +411,9 @@
         show(params, manifest, found, page, records);
       });
     });
-  }).catch(function () {
+  }).catch(function (error) {
+    // The person sees a plain message; the console keeps which step failed (a request or this script).
+    console.error("issue search:", error);
     message("暂时无法读取问题数据，请稍后重试，或下载全部问题数据查看。", "issue-message issue-error");
   });
 })();
