@@ -55,12 +55,12 @@ def test_the_budget_holds_files_until_it_is_spent_and_hands_the_rest_over(tiny):
     issues = package.files("issues")[0]
     regions = package.files("regions")[0]
     held = FileBytes(budget=regions.abs.stat().st_size)
-    assert held.head(issues, 4) == issues.abs.read_bytes()[:4] and not held.holds(issues)  # only its head read
-    assert held.read(regions) == regions.abs.read_bytes() and held.holds(regions)  # fits: kept
-    assert held.read(issues) == issues.abs.read_bytes() and not held.holds(issues)  # beyond: handed over
+    assert held.head(issues, 4) == issues.abs.read_bytes()[:4] and not held.whole(issues)  # only its head read
+    assert held.read(regions) == regions.abs.read_bytes() and held.whole(regions)  # fits: kept
+    assert held.read(issues) == issues.abs.read_bytes() and not held.whole(issues)  # beyond: handed over
     assert held.head(issues, None) == issues.abs.read_bytes()
     held.forget()
-    assert held.read(issues) == issues.abs.read_bytes() and held.holds(issues) is False  # still beyond
+    assert held.read(issues) == issues.abs.read_bytes() and held.whole(issues) is False  # still beyond
     assert FileBytes(budget=1 << 30).read(issues) is not None
 
 

@@ -44,7 +44,7 @@ class FileBytes:
     mark is read whole all the same, from the same open file: its bytes are checked here.
 
     At most ``budget`` bytes of whole files are held (a megacity's year is 4 GB of CSV): a file read
-    whole beyond it is handed over and not kept, and whoever needs it again reads it again (``holds``
+    whole beyond it is handed over and not kept, and whoever needs it again reads it again (``whole``
     says which; its work checks that the bytes are still those that were cut, scan.py).
     """
 
@@ -89,13 +89,10 @@ class FileBytes:
         with file.abs.open("rb") as handle:
             return handle.read(size)
 
-    def holds(self, file: ResourceFile) -> bool:
+    def whole(self, file: ResourceFile) -> bool:
         """The file's bytes are held whole."""
         with self._lock:
             return file.rel in self._held and self._held[file.rel][1]
-
-    def whole(self, file: ResourceFile) -> bool:
-        return self._held[file.rel][1] if file.rel in self._held else False
 
     def forget(self) -> None:
         """Let go of every file's bytes (whoever took them keeps them only as long as it needs them)."""

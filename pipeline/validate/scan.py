@@ -197,7 +197,7 @@ def _plan_file(file: ResourceFile, planner: Planner) -> FilePlan:
     _check_utf8(file, data, [file_cut.header] + [(s.start, s.stop) for i, s in enumerate(file_cut.segments)
                                                  if i in checked])  # when first worked on
     return FilePlan(file, file_cut, keys, stat_key, hashlib.sha256(data).hexdigest(), checked,
-                    data if planner.held.holds(file) else None)  # not held: read again when worked on
+                    data if planner.held.whole(file) else None)  # not held: read again when worked on
 
 
 def validated_digests(plans: dict[str, list[FilePlan]]) -> dict[str, str]:
