@@ -8,7 +8,10 @@
                                                     → pages and documents (pipeline/render/), the
                                                       download pages last, from the Manifest of paths,
                                                       sizes and SHA-256s of the finished export
-    run_mkdocs(…)                                   → the site, in a staging folder, swapped into --out
+    run_mkdocs(…)                                   → the site, in a staging folder, swapped into --out;
+                                                      started once every page is written, it runs on a
+                                                      thread while render writes the files only scripts
+                                                      read (the search index)
 
 Data flows one way: no stage imports a later one (tests/test_layout.py).
 Nothing is written to the output folder until every stage has succeeded: the
@@ -38,6 +41,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -157,15 +161,24 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
     def finished_manifest() -> Manifest:  # waits for the downloads' process
         return hosted(export.finish().manifest, hosting)
 
+    site_out = staging / "site"
+    mkdocs: list[Beside] = []
+
+    def pages_done(blocks: dict[str, str]) -> None:
+        inject_blocks(docs, blocks, generated.hand_written_pages())
+        # --- 5. mkdocs build --strict, with timestamps from the data, not the clock: on a thread, while the
+        # render goes on with the files only scripts read (verbatim: mkdocs never sees them). mkdocs holds
+        # the GIL; the search index, which comes then, spends most of its time in numpy sorts, which do not ---
+        mkdocs.append(Beside(run_mkdocs, config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of)))
+
     try:
-        blocks = render_all(ledger, generated.write, metrics=metrics, manifest=finished_manifest)
+        render_all(ledger, generated.write, metrics=metrics, manifest=finished_manifest, pages_done=pages_done)
     finally:
         export.abort()  # nothing if it finished; else it stops the downloads' process before staging goes
+        for running in mkdocs:
+            running.wait()  # it writes into staging, which is removed only once it has stopped
     manifest = finished_manifest()
-    inject_blocks(docs, blocks, generated.hand_written_pages())
-    # --- 5. mkdocs build --strict, with timestamps from the data, not the clock ---
-    site_out = staging / "site"
-    run_mkdocs(config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of))
+    mkdocs[0].result()
     if hosting.base_url is not None:  # downloads hosted elsewhere leave the site for <out>-release
         move_hosted(manifest, generated.verbatim, release)
     generated.move_verbatim_into(site_out)
@@ -443,6 +456,29 @@ def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> Non
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+class Beside:
+    """``function(*args)`` on a thread of its own; ``result()`` waits for it and raises what it raised."""
+
+    def __init__(self, function, *args) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(function, args), name=function.__name__)
+        self.thread.start()
+
+    def _run(self, function, args) -> None:
+        try:
+            function(*args)
+        except BaseException as exc:  # handed to the build's thread by result()
+            self.error = exc
+
+    def wait(self) -> None:
+        self.thread.join()
+
+    def result(self) -> None:
+        self.wait()
+        if self.error is not None:
+            raise self.error
 
 
 class _WarningCollector(logging.Handler):

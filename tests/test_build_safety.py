@@ -48,7 +48,13 @@ def quick_build(monkeypatch):
     ledger = types.SimpleNamespace(package=types.SimpleNamespace(as_of=dt.date(2026, 4, 30)))
     monkeypatch.setattr(build_module, "validate", lambda data, cache=None: (fd.Report(()), ledger))
     monkeypatch.setattr(build_module, "compute_all", lambda ledger: {})
-    monkeypatch.setattr(build_module, "render_all", lambda ledger, write, **stages: write(File("page.md", "# page")) or {})
+
+    def render_all(ledger, write, pages_done, **stages):
+        write(File("page.md", "# page"))
+        pages_done({})  # as the real one: once every page is written (mkdocs starts there)
+        return {}
+
+    monkeypatch.setattr(build_module, "render_all", render_all)
     monkeypatch.setattr(build_module, "inject_blocks", lambda docs, blocks, pages=None: None)
     monkeypatch.setattr(build_module, "export_downloads",
                         lambda ledger, files_root, cache: PendingDownloads(Exported(), None))

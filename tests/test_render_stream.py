@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 import types
 
 import pytest
@@ -22,7 +23,8 @@ from pipeline.figures.metrics import compute_all
 from pipeline.render import SECTIONS
 from pipeline.render import issues
 from pipeline.render import issues_lookup
-from pipeline.render import render_all
+from pipeline.render import issues_search
+from pipeline.render import ScriptDataNotVerbatim, render_all
 from pipeline.render.section import Block, Clash, File, collect
 from tests.conftest import REPO
 
@@ -149,3 +151,104 @@ def test_a_verbatim_file_may_not_replace_what_mkdocs_built(monkeypatch, tiny, tm
     with pytest.raises(BuildError, match="sitemap.xml is both in the mkdocs output and a verbatim"):
         build(BuildConfig(data=tiny, out=tmp_path / "public"))
     assert not (tmp_path / "public").exists()
+
+
+def fake_data_section(monkeypatch, name: str, stream, data_stream) -> str:
+    fake_section(monkeypatch, name, stream)
+    sys.modules[name].data_stream = data_stream
+    return name
+
+
+def test_data_streams_come_after_every_page_and_pages_done(monkeypatch, tiny_ledger):
+    events: list[str] = []
+
+    def pages(ledger, metrics):
+        yield File("search.md", "# search")
+
+    def data(ledger, metrics):
+        yield File("api/search/0.json", "[]", verbatim=True)
+        yield File("api/search/1.json", "[]", verbatim=True)
+
+    def later(ledger, metrics):
+        yield Block("later", "<p>later</p>")
+        yield File("later.md", "# later")
+
+    sections = [fake_data_section(monkeypatch, "fake_searching", pages, data), fake_section(monkeypatch, "fake_later", later)]
+    blocks = render_all(tiny_ledger, lambda file: events.append(file.path), sections,
+                        pages_done=lambda blocks: events.append(f"pages done {sorted(blocks)}"))
+    assert events == ["search.md", "later.md", "pages done ['later']", "api/search/0.json", "api/search/1.json"]
+    assert blocks == {"later": "<p>later</p>"}
+
+
+def test_data_streams_run_without_pages_done(monkeypatch, tiny_ledger):
+    written: list[str] = []
+    sections = [fake_data_section(monkeypatch, "fake_searching", lambda ledger, metrics: iter([File("s.md", "# s")]),
+                                  lambda ledger, metrics: iter([File("s/0.json", "[]", verbatim=True)]))]
+    render_all(tiny_ledger, lambda file: written.append(file.path), sections)
+    assert written == ["s.md", "s/0.json"]
+
+
+@pytest.mark.parametrize("part, what", [
+    (File("api/search/page.md", "# not verbatim"), "file 'api/search/page.md'"),
+    (Block("late-block", "<p>x</p>"), "block 'late-block'"),
+])
+def test_a_data_stream_may_not_render_a_page_or_a_block(monkeypatch, tiny_ledger, part, what):
+    """mkdocs may already be building the pages when a data stream runs: only verbatim files may come."""
+    written: list[str] = []
+    sections = [fake_data_section(monkeypatch, "fake_searching", lambda ledger, metrics: iter(()),
+                                  lambda ledger, metrics: iter([File("ok.json", "[]", verbatim=True), part]))]
+    with pytest.raises(ScriptDataNotVerbatim) as raised:
+        render_all(tiny_ledger, lambda file: written.append(file.path), sections)
+    assert str(raised.value) == f"fake_searching's data stream renders {what}, which is not a verbatim file"
+    assert written == ["ok.json"]
+
+
+def test_mkdocs_builds_the_pages_while_the_search_index_is_written(monkeypatch, tiny, tmp_path):
+    """mkdocs waits here until the first chunk of the search index is written: the build finishes only if
+    the two run at once; mkdocs saw the search page and none of the index."""
+    real_mkdocs = build_module.run_mkdocs
+    seen: dict[str, object] = {}
+
+    def waiting_mkdocs(config_file, docs, site_out, epoch):
+        chunk = docs.parent / "verbatim" / issues_search.SEARCH_DIR / "rows" / "0.json"
+        deadline = time.monotonic() + 120
+        while not chunk.is_file() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen["chunk while mkdocs ran"] = chunk.is_file()
+        seen["search page"] = (docs / "issues" / "search.md").is_file()
+        seen["index files"] = sorted(p.name for p in (docs / issues_search.SEARCH_DIR).rglob("*")) \
+            if (docs / issues_search.SEARCH_DIR).exists() else []
+        return real_mkdocs(config_file, docs, site_out, epoch)
+
+    monkeypatch.setattr(build_module, "run_mkdocs", waiting_mkdocs)
+    out = build(BuildConfig(data=tiny, out=tmp_path / "public")).out
+    assert seen == {"chunk while mkdocs ran": True, "search page": True, "index files": []}
+    assert (out / issues_search.SEARCH_DIR / "index.json").is_file()
+    assert (out / "issues" / "search" / "index.html").is_file()
+
+
+def test_a_failing_data_stream_waits_for_mkdocs_and_leaves_the_old_site(monkeypatch, tiny, tmp_path):
+    """The staging folder mkdocs writes into is removed only once mkdocs has stopped."""
+    out = tmp_path / "public"
+    build(BuildConfig(data=tiny, out=out))
+    before = {p.relative_to(out).as_posix() for p in out.rglob("*")}
+    real_mkdocs = build_module.run_mkdocs
+    finished: list[bool] = []
+
+    def slow_mkdocs(config_file, docs, site_out, epoch):
+        time.sleep(1)
+        real_mkdocs(config_file, docs, site_out, epoch)
+        finished.append(site_out.is_dir())
+
+    def failing(ledger, metrics):
+        yield File("api/failing/0.json", "[]", verbatim=True)
+        raise BuildError("the index failed")
+
+    sections = [*SECTIONS, fake_data_section(monkeypatch, "fake_failing", lambda ledger, metrics: iter(()), failing)]
+    monkeypatch.setattr(build_module, "render_all", lambda ledger, write, **stages: render_all(ledger, write, sections, **stages))
+    monkeypatch.setattr(build_module, "run_mkdocs", slow_mkdocs)
+    with pytest.raises(BuildError, match="the index failed"):
+        build(BuildConfig(data=tiny, out=out))
+    assert finished == [True]  # mkdocs ran to its end, into the staging folder that still existed
+    assert {p.relative_to(out).as_posix() for p in out.rglob("*")} == before
+    assert not any(p.name.startswith(".public.") for p in tmp_path.iterdir())

@@ -122,3 +122,24 @@ def test_postings_of_no_texts_are_empty():
     assert empty.keys == [] and empty.bounds.tolist() == [0] and empty.positions.tolist() == []
     none_kept = grams.Grams(["路灯不亮"]).postings(lambda hashes: np.zeros(len(hashes), dtype=bool))
     assert none_kept.keys == [] and none_kept.bounds.tolist() == [0] and none_kept.positions.tolist() == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(CELL, CELL), max_size=40), block=st.integers(1, 9))
+def test_blocks_cut_on_two_threads_differ_from_one_after_another(monkeypatch_block, rows, block):
+    """The blocks are cut into grams two at a time: each block (its first position, terms, bounds and
+    offsets), in order, must be what one thread cutting them in turn makes."""
+    monkeypatch_block(block)
+    texts = grams.JoinedColumns(*columns(rows))
+    threaded = grams.Grams(texts)
+    original = grams.GRAM_THREADS
+    grams.GRAM_THREADS = 1
+    try:
+        alone = grams.Grams(texts)
+    finally:
+        grams.GRAM_THREADS = original
+    assert threaded.pairs == alone.pairs
+    assert [b[0] for b in threaded.blocks] == [b[0] for b in alone.blocks]
+    for ours, theirs in zip(threaded.blocks, alone.blocks, strict=True):
+        for mine, other in zip(ours[1:], theirs[1:], strict=True):
+            assert mine.dtype == other.dtype and mine.tolist() == other.tolist()

@@ -26,6 +26,7 @@ characters that is exactly "holds the word"). Everything is sorted: byte-identic
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import math
 from typing import Iterator
@@ -351,15 +352,19 @@ class SearchIndex:
 
 
 def stream(ledger: Ledger, metrics: dict) -> Iterator[Part]:
-    """issues/search/: its page, then its chunks (only its script reads them: they pass mkdocs by)."""
-    index = SearchIndex(ledger, Names.of(ledger))
-    yield File("issues/search.md", search_page(index))
-    for path, content in index.files():
-        yield File(path, content, verbatim=path != f"{SEARCH_DIR}/index.json")
+    """issues/search/: its page (the index: ``data_stream``)."""
+    yield File("issues/search.md", search_page(SearchIndex(ledger, Names.of(ledger))))
+
+
+def data_stream(ledger: Ledger, metrics: dict) -> Iterator[Part]:
+    """The index: its manifest and chunks, which only the page's script reads (they pass mkdocs by, and
+    are rendered while mkdocs builds the pages)."""
+    for path, content in SearchIndex(ledger, Names.of(ledger)).files():
+        yield File(path, content, verbatim=True)
 
 
 def render_section(ledger: Ledger, metrics: dict) -> Rendered:
-    return collect(stream(ledger, metrics), __name__)
+    return collect(itertools.chain(stream(ledger, metrics), data_stream(ledger, metrics)), __name__)
 
 
 def search_options(index: SearchIndex) -> dict:

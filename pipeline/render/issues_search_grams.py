@@ -11,8 +11,10 @@ of some term buckets), so the index is written a share of its buckets at a time.
 from __future__ import annotations
 
 import hashlib
+import threading
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -23,6 +25,7 @@ from pipeline.core import stage_cache
 from pipeline.core.cache import FileCache
 
 TEXT_ROWS = 20_000  # texts cut into grams at once; offsets within a block fit in 2 bytes
+GRAM_THREADS = 2  # blocks cut into grams at once (the machines this runs on have two cores or more)
 GRAM = 1 << 21  # above every code point: a bigram's term is (first + 1)·GRAM + second, a unigram's its code point
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
 MASK = 0xFFFFFFFF
@@ -130,15 +133,25 @@ class Grams:
         # adds issues changes the first block or two, and every other block's texts (its cache key) stay
         # the same. The posting lists do not depend on where the blocks are cut.
         first = len(texts) % TEXT_ROWS
-        for start in ([0] if first else []) + list(range(first, len(texts), TEXT_ROWS)):
-            block = texts[start:(first if start == 0 and first else start + TEXT_ROWS)]
+        starts = ([0] if first else []) + list(range(first, len(texts), TEXT_ROWS))
+        sliced = threading.Lock()  # the texts are cut one block at a time (pandas is not promised thread-safe)
+
+        def grams_of(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            with sliced:
+                block = texts[start:(first if start == 0 and first else start + TEXT_ROWS)]
             found = _cached(cache, block)
             if found is None:
                 found = block_grams(block)
                 _store(cache, block, found)
-            terms, bounds, offsets = found
-            self.blocks.append((start, terms, bounds, offsets))
-            self.pairs += len(offsets)
+            return found
+
+        # Two blocks at a time: their sorts, most of a block's time, release the GIL, and the build runs the
+        # index when the downloads' process has finished and a core is free. Each block is a function of its
+        # texts alone, so the blocks (kept in order) are the same as one after another.
+        with ThreadPoolExecutor(max_workers=GRAM_THREADS) as pool:
+            for start, (terms, bounds, offsets) in zip(starts, pool.map(grams_of, starts)):
+                self.blocks.append((start, terms, bounds, offsets))
+                self.pairs += len(offsets)
 
     def postings(self, keep: Callable[[np.ndarray], np.ndarray] | None = None) -> Postings:
         """The posting lists of the terms ``keep`` (hashes → which to keep) selects, all terms without it.
