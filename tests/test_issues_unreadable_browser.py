@@ -32,11 +32,23 @@ def open_failing(chromium, base: str, path: str, failing: str, viewport: dict):
     return page, watch, failed
 
 
+def download_link(chromium, page) -> tuple[str, str, bool]:
+    """The message's link: its text, where it leads, and whether that page holds the issues' downloads."""
+    link = page.locator(".issue-error a")
+    href = link.evaluate("a => a.href")
+    target = chromium.new_page()
+    target.goto(href)
+    found = target.locator("#issues").count() == 1
+    target.close()
+    return link.inner_text(), href, found
+
+
 @pytest.mark.parametrize("viewport,name", VIEWPORTS)
 def test_the_search_says_plainly_when_its_rows_cannot_be_read(chromium, site, viewport, name):
     page, watch, failed = open_failing(chromium, site, "/issues/search/?words=村+排查", "**/api/v1/search/rows/*.json",
                                        viewport)
     assert page.inner_text(".issue-error") == UNREADABLE
+    assert download_link(chromium, page) == ("下载全部问题数据", f"{site}/data/#issues", True)
     assert page.locator(".search-results").count() == 0
     assert failed and all("/api/v1/search/rows/" in url for url in failed)
     logged = [e for e in watch.console_errors if e.startswith("issue")]  # with the stack: which step failed
@@ -52,6 +64,7 @@ def test_the_lookup_says_plainly_when_its_shard_cannot_be_read(chromium, site, d
     page, watch, failed = open_failing(chromium, site, f"/issue/?id={issue}", "**/api/v1/issues/*.json",
                                        {"width": 390, "height": 844})
     assert page.inner_text(".issue-error") == UNREADABLE
+    assert download_link(chromium, page) == ("下载全部问题数据", f"{site}/data/#issues", True)
     assert page.locator(".issue-record").count() == 0
     assert failed
     logged = [e for e in watch.console_errors if e.startswith("issue")]

@@ -124,6 +124,17 @@
     root.appendChild(el("p", text, className || "issue-message"));
   }
 
+  // The data could not be read: the plain message, and the link to every issue as a download.
+  function unreadable() {
+    clear();
+    var text = el("p", "暂时无法读取问题数据，请稍后重试，或", "issue-message issue-error");
+    var link = el("a", "下载全部问题数据");
+    link.href = siteRoot + "data/#issues";
+    text.appendChild(link);
+    text.appendChild(document.createTextNode("查看。"));
+    root.appendChild(text);
+  }
+
   function days(n) {
     return n + " 个自然日";
   }
@@ -439,6 +450,6 @@
     .catch(function (error) {
       // The person sees a plain message; the console keeps which step failed (a request or this script).
       console.error("issue lookup:", error);
-      message("暂时无法读取问题数据，请稍后重试，或下载全部问题数据查看。", "issue-message issue-error");
+      unreadable();
     });
 })();

@@ -16,6 +16,7 @@
   }
   var api = root.getAttribute("data-api");
   var lookup = root.getAttribute("data-lookup");
+  var siteRoot = root.getAttribute("data-root") || "../../";
   var PAGE = 20;
   var CSV_LIMIT = 20000;
   var el = window.LedgerDom.el; // site/assets/js/ledger-dom.js
@@ -285,6 +286,17 @@
     root.appendChild(el("p", text, className || "issue-message"));
   }
 
+  // The data could not be read: the plain message, and the link to every issue as a download.
+  function unreadable() {
+    clear();
+    var text = el("p", "暂时无法读取问题数据，请稍后重试，或", "issue-message issue-error");
+    var link = el("a", "下载全部问题数据");
+    link.href = siteRoot + "data/#issues";
+    text.appendChild(link);
+    text.appendChild(document.createTextNode("查看。"));
+    root.appendChild(text);
+  }
+
   function fillForm(params, manifest) {
     ["words", "lead", "status", "category", "officer"].forEach(function (name) {
       var field = document.querySelector(".search-form [name='" + name + "']");
@@ -414,6 +426,6 @@
   }).catch(function (error) {
     // The person sees a plain message; the console keeps which step failed (a request or this script).
     console.error("issue search:", error);
-    message("暂时无法读取问题数据，请稍后重试，或下载全部问题数据查看。", "issue-message issue-error");
+    unreadable();
   });
 })();
