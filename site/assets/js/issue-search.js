@@ -289,12 +289,7 @@
   // The data could not be read: the plain message, and the link to every issue as a download.
   function unreadable() {
     clear();
-    var text = el("p", "暂时无法读取问题数据，请稍后重试，或", "issue-message issue-error");
-    var link = el("a", "下载全部问题数据");
-    link.href = siteRoot + "data/#issues";
-    text.appendChild(link);
-    text.appendChild(document.createTextNode("查看。"));
-    root.appendChild(text);
+    root.appendChild(window.LedgerDom.unreadable(siteRoot));
   }
 
   function fillForm(params, manifest) {

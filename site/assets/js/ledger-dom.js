@@ -100,6 +100,17 @@
     }
   }
 
+  // What the issue search and lookup say when their data cannot be read: the plain message, with the
+  // link to every issue as a download (siteRoot: the page's way back to the site's root).
+  function unreadable(siteRoot) {
+    var text = el("p", "暂时无法读取问题数据，请稍后重试，或", "issue-message issue-error");
+    var download = el("a", "下载全部问题数据");
+    download.href = siteRoot + "data/#issues";
+    text.appendChild(download);
+    text.appendChild(document.createTextNode("查看。"));
+    return text;
+  }
+
   window.LedgerDom = { el: el, dateZh: dateZh, link: link, calendarDays: calendarDays, table: table,
-                       fnv1a: fnv1a, clear: clear };
+                       fnv1a: fnv1a, clear: clear, unreadable: unreadable };
 })();
