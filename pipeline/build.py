@@ -41,9 +41,9 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -162,23 +162,23 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
         return hosted(export.finish().manifest, hosting)
 
     site_out = staging / "site"
-    mkdocs: list[Beside] = []
+    mkdocs: list[Future] = []
+    # Leaving the pool waits for mkdocs, also after an error: it writes into staging, removed only then.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mkdocs") as beside:
+        def pages_done(blocks: dict[str, str]) -> None:
+            inject_blocks(docs, blocks, generated.hand_written_pages())
+            # --- 5. mkdocs build --strict, with timestamps from the data, not the clock: on a thread, while
+            # the render goes on with the files only scripts read (verbatim: mkdocs never sees them). mkdocs
+            # holds the GIL; the search index, which comes then, spends most of its time in numpy sorts ---
+            mkdocs.append(beside.submit(run_mkdocs, config.mkdocs_yml, docs, site_out,
+                                        as_of_epoch(ledger.package.as_of)))
 
-    def pages_done(blocks: dict[str, str]) -> None:
-        inject_blocks(docs, blocks, generated.hand_written_pages())
-        # --- 5. mkdocs build --strict, with timestamps from the data, not the clock: on a thread, while the
-        # render goes on with the files only scripts read (verbatim: mkdocs never sees them). mkdocs holds
-        # the GIL; the search index, which comes then, spends most of its time in numpy sorts, which do not ---
-        mkdocs.append(Beside(run_mkdocs, config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of)))
-
-    try:
-        render_all(ledger, generated.write, metrics=metrics, manifest=finished_manifest, pages_done=pages_done)
-    finally:
-        export.abort()  # nothing if it finished; else it stops the downloads' process before staging goes
-        for running in mkdocs:
-            running.wait()  # it writes into staging, which is removed only once it has stopped
+        try:
+            render_all(ledger, generated.write, metrics=metrics, manifest=finished_manifest, pages_done=pages_done)
+        finally:
+            export.abort()  # nothing if it finished; else it stops the downloads' process before staging goes
     manifest = finished_manifest()
-    mkdocs[0].result()
+    mkdocs[0].result()  # raises what mkdocs raised
     if hosting.base_url is not None:  # downloads hosted elsewhere leave the site for <out>-release
         move_hosted(manifest, generated.verbatim, release)
     generated.move_verbatim_into(site_out)
@@ -456,29 +456,6 @@ def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> Non
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
-
-
-class Beside:
-    """``function(*args)`` on a thread of its own; ``result()`` waits for it and raises what it raised."""
-
-    def __init__(self, function, *args) -> None:
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(function, args), name=function.__name__)
-        self.thread.start()
-
-    def _run(self, function, args) -> None:
-        try:
-            function(*args)
-        except BaseException as exc:  # handed to the build's thread by result()
-            self.error = exc
-
-    def wait(self) -> None:
-        self.thread.join()
-
-    def result(self) -> None:
-        self.wait()
-        if self.error is not None:
-            raise self.error
 
 
 class _WarningCollector(logging.Handler):

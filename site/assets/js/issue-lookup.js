@@ -124,12 +124,6 @@
     root.appendChild(el("p", text, className || "issue-message"));
   }
 
-  // The data could not be read: the plain message, and the link to every issue as a download.
-  function unreadable() {
-    clear();
-    root.appendChild(window.LedgerDom.unreadable(siteRoot));
-  }
-
   function days(n) {
     return n + " 个自然日";
   }
@@ -445,6 +439,7 @@
     .catch(function (error) {
       // The person sees a plain message; the console keeps which step failed (a request or this script).
       console.error("issue lookup:", error);
-      unreadable();
+      clear();
+      root.appendChild(window.LedgerDom.unreadable(siteRoot));
     });
 })();

@@ -286,12 +286,6 @@
     root.appendChild(el("p", text, className || "issue-message"));
   }
 
-  // The data could not be read: the plain message, and the link to every issue as a download.
-  function unreadable() {
-    clear();
-    root.appendChild(window.LedgerDom.unreadable(siteRoot));
-  }
-
   function fillForm(params, manifest) {
     ["words", "lead", "status", "category", "officer"].forEach(function (name) {
       var field = document.querySelector(".search-form [name='" + name + "']");
@@ -421,6 +415,7 @@
   }).catch(function (error) {
     // The person sees a plain message; the console keeps which step failed (a request or this script).
     console.error("issue search:", error);
-    unreadable();
+    clear();
+    root.appendChild(window.LedgerDom.unreadable(siteRoot));
   });
 })();

@@ -104,9 +104,7 @@
   // link to every issue as a download (siteRoot: the page's way back to the site's root).
   function unreadable(siteRoot) {
     var text = el("p", "暂时无法读取问题数据，请稍后重试，或", "issue-message issue-error");
-    var download = el("a", "下载全部问题数据");
-    download.href = siteRoot + "data/#issues";
-    text.appendChild(download);
+    text.appendChild(link(siteRoot + "data/#issues", "下载全部问题数据"));
     text.appendChild(document.createTextNode("查看。"));
     return text;
   }
