@@ -49,10 +49,13 @@ from pipeline.validate.fast import local_errors
 from pipeline.validate.keys import key_field_names
 from pipeline.validate.files import FileBytes, FileFacts, utf8_problem
 from pipeline.validate.scan_store import (SegmentWork, cut_key, recall_cut, recall_segment, remember_cut,
-                                          store_segment)
+                                          store_segment, stored_from_now_on)
 
 
 FILE_WORKERS = 2  # files planned and worked on at once: the machine's two cores; more only adds memory
+# Beyond this much CSV (a megacity's year: 4 GB at ten million issues) the segments' typed rows and key
+# text, about as large as the CSV, are not held in memory from their work to their use (``beyond_memory``).
+HELD_TABLES_BYTES = 1 << 30
 
 
 @dataclass
@@ -226,17 +229,27 @@ def work_files(package: DataPackage, plans: dict[str, list[FilePlan]], cache: Fi
     work overlaps the first's Python parts; each file's result is its own, and they are gathered in
     file order, so the outcome is the same as one at a time. The first problem in file order is raised."""
     order = [(name, plan) for name in package.resource_names for plan in plans.get(name, [])]
+    stored_only = cache.root is not None and beyond_memory(plans)
     with ThreadPoolExecutor(max_workers=FILE_WORKERS) as pool:
         done = list(pool.map(lambda item: _work_file(package, item[0], item[1], cache,
-                                                     None if kept is None else kept.get(item[0], set())), order))
+                                                     None if kept is None else kept.get(item[0], set()),
+                                                     stored_only), order))
     works: dict[str, list[FileWork]] = {name: [] for name in package.resource_names}
     for (name, _), work in zip(order, done):
         works[name].append(work)
     return works
 
 
+def beyond_memory(plans: dict[str, list[FilePlan]]) -> bool:
+    """Whether the package's data files are more than ``HELD_TABLES_BYTES``: then every segment's tables
+    are let go once stored and loaded again when used, and the key checks and the rules' ledger run one
+    after the other, not side by side (pipeline/validate/__init__.py)."""
+    return sum(s.stop - s.start for items in plans.values() for plan in items for s in plan.cut.segments) \
+        > HELD_TABLES_BYTES
+
+
 def _work_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache,
-               kept: set[str] | None) -> FileWork:
+               kept: set[str] | None, stored_only: bool) -> FileWork:
     fields = package.fields(name)
     key_names = [f["name"] for f in fields if f["name"] in key_field_names(package, name)]
     works: list[SegmentWork | None] = [recall_segment(cache, key, fields, key_names) for key in plan.keys]
@@ -244,7 +257,8 @@ def _work_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache
     if missed:
         works = [*works]
         for index, work in _work_again(package, name, plan, cache, key_names, missed).items():
-            works[index] = with_typed_columns(work, kept)
+            works[index] = stored_from_now_on(cache, plan.keys[index], work) if stored_only else \
+                with_typed_columns(work, kept)
     remember_cut(cache, plan.stat_key, plan.file, plan.cut, plan.sha256)
     plan.data = None  # worked on: a segment worked on again later reads the file again
     return FileWork(plan.file, works,  # type: ignore[arg-type]

@@ -116,19 +116,30 @@ def recall_segment(cache: FileCache, key: str, fields: list[dict], key_names: li
     if not segment_shape(stored, names, key_names) or not cache.has(key, "typed.arrow") \
             or (key_names and not cache.has(key, "keys.arrow")):
         return None  # an entry that does not fit is rebuilt, never trusted
-    records = stored["records"]
+    return SegmentWork(stored["records"], stored["errors"], stored["blank"], stored["personal"], None, None,
+                       stored["digests"], _stored_tables(cache, key, stored["records"],
+                                                         {"typed": stored["schema"], "keys": stored["keys"]}))
 
+
+def stored_from_now_on(cache: FileCache, key: str, work: SegmentWork) -> SegmentWork:
+    """``work``, just stored under ``key``, without its tables: they are loaded from the cache when used,
+    as a recalled segment's are (a megacity's typed rows do not fit in memory all at once)."""
+    return SegmentWork(work.records, work.errors, work.blank, work.personal, None, None, work.digests,
+                       _stored_tables(cache, key, work.records, {"typed": _schema(work.typed),
+                                                                 "keys": _schema(work.keys)}))
+
+
+def _stored_tables(cache: FileCache, key: str, records: int,
+                   schemas: dict[str, list[list[str]]]) -> Callable[[str], pa.Table | None]:
     def table(part: str) -> pa.Table | None:  # loaded when first used: a check recalled needs no rows
-        if part == "keys" and not key_names:
+        if part == "keys" and not schemas["keys"]:
             return pa.table({})
         found = cache.get_table(key, f"{part}.arrow")
-        if found is None or _schema(found) != stored["schema" if part == "typed" else "keys"] \
-                or found.num_rows != records:
+        if found is None or _schema(found) != schemas[part] or found.num_rows != records:
             return None  # an entry that does not fit is rebuilt, never trusted
         return found
 
-    return SegmentWork(records, stored["errors"], stored["blank"], stored["personal"], None, None, stored["digests"],
-                       table)
+    return table
 
 
 def segment_shape(stored, names: list[str], key_names: list[str]) -> bool:
