@@ -67,9 +67,9 @@ def frames_validation_hands_over(folder, monkeypatch, cache) -> dict[str, pd.Dat
     handed: dict[str, pd.DataFrame] = {}
     build = validation.build_ledger
 
-    def keep(package, frames=None):
+    def keep(package, frames=None, derived=None):
         handed.update({name: frame.copy() for name, frame in frames.items()})
-        return build(package, frames)
+        return build(package, frames, derived)
 
     monkeypatch.setattr(validation, "build_ledger", keep)
     validation.validate(folder, cache=cache)
@@ -77,8 +77,15 @@ def frames_validation_hands_over(folder, monkeypatch, cache) -> dict[str, pd.Dat
 
 
 @pytest.mark.parametrize("cached", [False, True])
+@pytest.mark.parametrize("piece_bytes", [256 << 20, 1])  # one piece of the segments' rows; one a segment
+@pytest.mark.parametrize("beyond_memory", [False, True])  # the segments' tables held, or loaded from the cache
 def test_validation_joins_every_segment_of_every_file_into_the_frame_a_plain_read_gives(
-        demo_dir, tmp_path, monkeypatch, cached):
+        demo_dir, tmp_path, monkeypatch, cached, piece_bytes, beyond_memory):
+    import pipeline.validate as validation
+    import pipeline.validate.scan as scan
+
+    monkeypatch.setattr(validation, "PIECE_BYTES", piece_bytes)
+    monkeypatch.setattr(scan, "HELD_TABLES_BYTES", 0 if beyond_memory else 1 << 30)
     import shutil
 
     from pipeline.core.cache import FileCache

@@ -111,7 +111,12 @@ def test_within_memory_the_segments_keep_the_rules_columns(tiny, tmp_path, monke
         f["name"] for f in package.fields("issues") if f["name"] in kept]
 
 
-def test_beyond_memory_the_key_checks_end_before_the_ledger_is_assembled(tiny, tmp_path, monkeypatch):
+@pytest.mark.parametrize("ledger_needed, expected", [
+    (False, ["ledger", "keys begin", "keys end"]),  # the rules' ledger, let go before the key checks
+    (True, ["keys begin", "keys end", "ledger"]),  # the build's, which stays: the key checks go first
+])
+def test_beyond_memory_the_key_checks_and_the_ledger_come_one_after_the_other(tiny, tmp_path, monkeypatch,
+                                                                              ledger_needed, expected):
     order: list[str] = []
     key_checks, build_ledger = validation.key_checks, validation.build_ledger
 
@@ -123,8 +128,8 @@ def test_beyond_memory_the_key_checks_end_before_the_ledger_is_assembled(tiny, t
 
     monkeypatch.setattr(validation, "key_checks", checked)
     monkeypatch.setattr(validation, "build_ledger", lambda *args: order.append("ledger") or build_ledger(*args))
-    judged(tiny, tmp_path / "cache", monkeypatch, beyond=True)
-    assert order == ["keys begin", "keys end", "ledger"]
+    judged(tiny, tmp_path / "cache", monkeypatch, beyond=True, ledger_needed=ledger_needed)
+    assert order == expected
 
 
 def test_beyond_memory_a_stored_table_found_unsound_is_worked_on_again(tiny, tmp_path, monkeypatch):

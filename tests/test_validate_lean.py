@@ -54,10 +54,15 @@ def test_randomly_broken_copies_are_judged_the_same(tmp_path_factory, edits):
 
 def test_the_demo_is_judged_the_same_and_its_lean_ledger_leaves_out_the_titles(demo_copy, monkeypatch, tmp_path):
     edit_cell(demo_copy, "issues/2026.csv", 3, "resolved_on", "2020-01-01")  # before it was raised
-    built = []
+    built, made = [], []
     build = validation.build_ledger
-    monkeypatch.setattr(validation, "build_ledger", lambda package, frames=None: built.append(
-                        {name: list(frame.columns) for name, frame in frames.items()}) or build(package, frames))
+
+    def kept(package, frames=None, derived=None):
+        built.append({name: list(frame.columns) for name, frame in frames.items()})
+        made.append(build(package, frames, derived))
+        return made[-1]
+
+    monkeypatch.setattr(validation, "build_ledger", kept)
     lean = findings(demo_copy, ledger_needed=False, cache=FileCache(tmp_path / "cache"))
     (columns,) = built  # as validation handed them over, before the ledger added its own
     package = load(demo_copy)
@@ -65,6 +70,11 @@ def test_the_demo_is_judged_the_same_and_its_lean_ledger_leaves_out_the_titles(d
     assert columns["issues"] == ["_path", "_row", *(f["name"] for f in package.fields("issues")
                                                                   if f["name"] in read["issues"])]
     assert "title" not in columns["issues"] and {"id", "status", "tier"} <= set(columns["issues"])
+    # read by no rule, nor anything the rules read is derived from: left out, and not derived
+    assert not {"region_code", "category", "lead_department"} & set(columns["issues"])
+    assert "month" not in made[0].issues and {"due", "due_provisional"} <= set(made[0].issues.columns)
+    assert [c for c in made[0].evaluations.columns if c.startswith("issue_")] == [
+        "issue_id", "issue_status", "issue_resolved_on"]
     assert len(columns["holidays"]) == 2 + len(package.fields("holidays"))  # the calendar reads it all
     assert lean == findings(demo_copy, ledger_needed=True)
     assert [f["code"] for f in lean] == ["date-order"]

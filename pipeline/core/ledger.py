@@ -314,11 +314,18 @@ def with_version_2_parts(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFr
     return frames
 
 
-def build_ledger(package: DataPackage, frames: dict[str, pd.DataFrame] | None = None) -> Ledger:
+def build_ledger(package: DataPackage, frames: dict[str, pd.DataFrame] | None = None,
+                 derived: set[tuple[str, str]] | None = None) -> Ledger:
     """Every resource typed, with the derived columns (done, due, issue attributes …).
 
     ``frames`` are typed resources validation already assembled; the others are read here.
+    ``derived`` names the derived columns to add (keys of ``DERIVED``), None every one: ``ledger
+    validate`` adds only those its rules read, from frames of only their sources (a megacity's
+    outcomes would otherwise carry every issue's place, department and category).
     """
+    def wanted(name: str, column: str) -> bool:
+        return derived is None or (name, column) in derived
+
     frames = dict(frames or {})
     for name in package.resource_names:
         if name not in frames:
@@ -326,22 +333,29 @@ def build_ledger(package: DataPackage, frames: dict[str, pd.DataFrame] | None = 
     frames = with_version_2_parts(frames)
     calendar = calendar_of(frames["holidays"])
     issues = frames["issues"]
-    issues["done"] = issues["status"].isin(DONE)
-    issues["withdrawn"] = issues["status"].eq("withdrawn")
-    issues["escalated"] = issues["escalated"].fillna(False).astype(bool)
-    due = compute_due(issues, frames["deadline_rules"], calendar)
-    issues["due"] = due["due"]
-    issues["due_provisional"] = due["due_provisional"]
-    issues["month"] = month_text(issues[MONTH_OF["issues"]])
+    if wanted("issues", "done"):
+        issues["done"] = issues["status"].isin(DONE)
+    if wanted("issues", "withdrawn"):
+        issues["withdrawn"] = issues["status"].eq("withdrawn")
+    if "escalated" in issues:
+        issues["escalated"] = issues["escalated"].fillna(False).astype(bool)
+    if wanted("issues", "due") or wanted("issues", "due_provisional"):
+        due = compute_due(issues, frames["deadline_rules"], calendar)
+        issues["due"] = due["due"]
+        issues["due_provisional"] = due["due_provisional"]
+    if wanted("issues", "month"):
+        issues["month"] = month_text(issues[MONTH_OF["issues"]])
     # Outcomes are broken down by their issue's place, department and mechanism.
     for name in ("evaluations", "inspections"):
-        frames[name] = attach(frames[name], "issue_id", issues, "id", ISSUE_ATTRIBUTES, "issue_")
+        if columns := [c for c in ISSUE_ATTRIBUTES if wanted(name, f"issue_{c}")]:
+            frames[name] = attach(frames[name], "issue_id", issues, "id", columns, "issue_")
     # Uptake is broken down by the item's department and power type.
     for name in ("devolutions", "item_cases"):
-        frames[name] = attach(frames[name], "item_id", frames["devolved_items"], "id", ITEM_ATTRIBUTES, "item_")
+        if columns := [c for c in ITEM_ATTRIBUTES if wanted(name, f"item_{c}")]:
+            frames[name] = attach(frames[name], "item_id", frames["devolved_items"], "id", columns, "item_")
     # The month a row counts in, for monthly breakdowns (item_cases and burden_reports have their own).
     for name, column in MONTH_OF.items():
-        if name != "issues":
+        if name != "issues" and wanted(name, "month"):
             frames[name]["month"] = month_text(frames[name][column])
     return Ledger(package=package, as_of=pd.Timestamp(package.as_of), frames=frames, calendar=calendar,
                   descendants=region_descendants(frames["regions"]))

@@ -21,6 +21,7 @@ from pipeline.core import findings as fd
 from pipeline.validate import privacy
 from pipeline.core.cache import FileCache, to_frame
 from pipeline.core.descriptor import VERSION_2_FIELDS
+from pipeline.core.memory import release_freed_memory
 from pipeline.core.ledger import (DERIVED, EVERY, Ledger, base_columns, build_ledger, located,
                                   located_concat)
 from pipeline.core.package import DataPackage, PackageError, load
@@ -113,9 +114,10 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
                            ledger_needed: bool, side_by_side: bool = True) -> tuple[list[fd.Finding], Ledger | None]:
     """Row-local errors from the segments; key checks and rules, each recalled or computed.
 
-    The key checks and the rules' ledger are made ``side_by_side`` on two threads, or (a megacity's
-    year, ``scan.beyond_memory``) the key checks first, so that their frames are let go before the
-    ledger is assembled: their peaks would meet (9.7 GB at ten million issues)."""
+    The key checks and the rules run ``side_by_side`` on two threads, or (a megacity's year,
+    ``scan.beyond_memory``) one after the other, so that their peaks do not meet (9.7 GB at ten
+    million issues): the rules first when their ledger is let go after them (``ledger validate``), the
+    key checks first when the ledger stays (``ledger build``)."""
     starts = {name: first_positions(items) for name, items in works.items()}
     local: dict[str, list[dict]] = {}
     blank: dict[str, set[int]] = {}
@@ -131,8 +133,10 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     def ledger() -> Ledger:  # built at most once, and only when something needs it
         with building:
             if not built:  # when only the rules need it, of only what they read
-                built.append(build_ledger(package, typed_frames(package, works, None if ledger_needed else
-                                                                columns_the_rules_read(package))))
+                lean = not ledger_needed
+                built.append(build_ledger(package, typed_frames(package, works, columns_the_rules_read(package)
+                                                                if lean else None),
+                                          derived_the_rules_read(package) if lean else None))
         return built[0]
 
     specs = rules_for(package)
@@ -161,10 +165,25 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     # checks are done, this thread takes rules too. Each rule's result keeps its place in ``results``,
     # so the findings come out in the same order however the rules were shared. Only dropping a rule's
     # findings that follow from a failed cell waits for both.
+    def checked_keys() -> dict[str, list[dict]]:
+        keyed = key_checks(package, works, starts, stages)
+        release_freed_memory()  # what the key checks' frames held, before what comes next
+        return keyed
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        keyed = None if side_by_side else key_checks(package, works, starts, stages)
-        ruled = pool.submit(rules_first)
-        keyed = key_checks(package, works, starts, stages) if keyed is None else keyed
+        if side_by_side:
+            ruled = pool.submit(rules_first)
+            keyed = key_checks(package, works, starts, stages)
+        elif ledger_needed:  # the ledger stays for the build: the key checks' frames go before it is made
+            keyed = checked_keys()
+            ruled = pool.submit(rules_first)
+        else:  # the rules' ledger goes once they are done, before the key checks
+            ruled = pool.submit(rules_first)
+            work_on_rules()
+            ruled.result()
+            built.clear()
+            release_freed_memory()
+            keyed = checked_keys()
         handed = handed_to_frictionless(package)  # resources using a feature the fast engine lacks
         errors = {name: local[name] + keyed.get(name, []) for name in works if name not in handed}
         facts = {name: [FileFacts(work.file, work.records) for work in items] for name, items in works.items()}
@@ -249,18 +268,24 @@ def typed_frames(package: DataPackage, works: dict[str, list[FileWork]],
 
 
 def columns_the_rules_read(package: DataPackage) -> dict[str, set[str]]:
-    """The fields of each resource that the rules read, or that the ledger derives their columns from
-    (``DERIVED``; the regions' tree): a ledger of only these is enough for every rule, and ``ledger
-    validate`` builds no other. At a million issues it leaves out most of the text (titles, summaries,
-    replies), which only the per-segment checks read."""
-    needed: dict[str, set[str]] = {"regions": {"code", "parent_code"}}
-    reads = [spec.columns(package) for spec in rules_for(package)] + [{name: (column,)} for name, column in DERIVED]
-    for read in reads:
-        for name, names in base_columns(read).items():
+    """The fields of each resource that the rules read, or that the derived columns they read are made
+    from (``DERIVED``, ``derived_the_rules_read``), and what every ledger reads (the regions' tree, the
+    calendar): a ledger of only these is enough for every rule, and ``ledger validate`` builds no other.
+    At a million issues it leaves out most of the text (titles, summaries, replies), which only the
+    per-segment checks read, and the issues' places, departments and categories, which no rule reads."""
+    needed: dict[str, set[str]] = {"regions": {"code", "parent_code"}, "holidays": {EVERY}}
+    for spec in rules_for(package):
+        for name, names in base_columns(spec.columns(package)).items():
             needed.setdefault(name, set()).update(names)
     for name, names in VERSION_2_FIELDS.items():  # present, so that the ledger does not fill them in empty
         needed.setdefault(name, set()).update(names)
     return needed
+
+
+def derived_the_rules_read(package: DataPackage) -> set[tuple[str, str]]:
+    """The derived columns (``DERIVED``) some rule reads: the only ones ``ledger validate``'s ledger adds."""
+    return {(name, column) for spec in rules_for(package) for name, names in spec.columns(package).items()
+            for column in names if (name, column) in DERIVED}
 
 
 def _empty_keys(package: DataPackage, name: str) -> pd.DataFrame:
@@ -274,25 +299,65 @@ def resource_frame(package: DataPackage, name: str, works: list[FileWork],
     """A resource's typed rows from its files' segments, located by file and spreadsheet row; of every
     field, or of the fields in ``columns`` only (all of them if it holds ``EVERY``).
 
-    Every segment's table of every file is joined once, in Arrow, and turned into pandas once: joining
-    each file's segments, then the files' frames, then each column's pieces copied every column three
-    times (the frames took 1.7–2.4 s at a million issues, now 0.96 s). The frame is the one ``located_concat`` of
-    the files' located frames gives: the same columns, dtypes and values, each column in one piece."""
+    The segments' tables are copied out a few at a time (``typed_pieces``), then each column is joined
+    in one piece and turned into pandas, one column after the other, its pieces let go as it is done:
+    the rows are held about once while the frame is made, not three times (the segments, mapped from the
+    cache, their joined copy and the frame: 7.4 GB at ten million issues). The frame is the one
+    ``located_concat`` of the files' located frames gives: the same columns, dtypes and values, each
+    column in one piece (every later filter pays per piece)."""
     fields = [f for f in package.fields(name) if columns is None or EVERY in columns or f["name"] in columns]
     names = [f["name"] for f in fields]
-    files = [(work.file.rel, work.records, work.tables("typed")) for work in works if work.records]
-    if not files or not names or files[0][2][0].num_columns == 0:
-        return located_concat([located(pd.DataFrame(index=pd.RangeIndex(records)), rel) for rel, records, _ in files],
+    files = [(work.file.rel, work.records) for work in works if work.records]
+    pieces = typed_pieces([work for work in works if work.records], names) if files and names else None
+    if pieces is None:
+        return located_concat([located(pd.DataFrame(index=pd.RangeIndex(records)), rel) for rel, records in files],
                               fields)  # no rows, or no columns
-    # (a text column over 2 GiB stays in as few pieces as Arrow's 32-bit offsets allow; pandas' text is 64-bit)
-    table = pa.concat_tables([table.select(names) for _, _, tables in files for table in tables]).combine_chunks()
-    counts = np.array([records for _, records, _ in files], dtype=np.int64)
+    table = pa.concat_tables(pieces)
+    del pieces  # the table's columns hold the pieces' buffers, each let go with its column
+    counts = np.array([records for _, records in files], dtype=np.int64)
     paths = pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(len(files), dtype=np.int32), counts)),
-                                           pa.array([rel for rel, _, _ in files], type=pa.string()))
-    frame = to_frame(table.add_column(0, "_path", paths.cast(pa.string())))
+                                           pa.array([rel for rel, _ in files], type=pa.string()))
+    frame = to_frame(pa.table({"_path": paths.cast(pa.string())}))
     starts = np.repeat(np.cumsum(counts) - counts, counts)  # each row's file begins at its spreadsheet row 2
-    frame.insert(1, "_row", np.arange(len(frame), dtype=np.int64) - starts + 2)
+    frame["_row"] = np.arange(len(frame), dtype=np.int64) - starts + 2
+    for column in names:
+        # (a text column over 2 GiB stays in as few pieces as Arrow's 32-bit offsets allow; pandas' text is 64-bit)
+        joined = pa.table({column: table.column(column)}).combine_chunks()
+        table = table.drop_columns([column])
+        frame[column] = to_frame(joined)[column]
     return frame
+
+
+PIECE_BYTES = 256 << 20  # typed rows copied out of the segments' tables this much at a time
+
+
+def typed_pieces(works: list[FileWork], names: list[str]) -> list[pa.Table] | None:
+    """The typed rows of ``names`` of every segment of ``works``, in order, copied into tables of about
+    ``PIECE_BYTES`` each; every segment lets go of its table once copied, so that no more than a piece's
+    segments are held (or mapped from the cache) at once. None when the segments' tables have no columns."""
+    pieces: list[pa.Table] = []
+    group: list[pa.Table] = []
+    grouped = 0  # bytes in ``group``
+
+    def copied() -> None:
+        joined = pa.concat_tables(group)  # concat_arrays copies even a single chunk: nothing stays mapped
+        pieces.append(pa.table({n: pa.concat_arrays(joined.column(n).chunks) for n in names}))
+        group.clear()
+
+    for work in works:
+        for index in range(len(work.segments)):
+            table = work.table(index, "typed")
+            work.segments[index].typed = None
+            if table.num_columns == 0:
+                return None
+            group.append(table.select(names))
+            grouped += group[-1].nbytes
+            if grouped >= PIECE_BYTES:
+                copied()
+                grouped = 0
+    if group:
+        copied()
+    return pieces
 
 
 def _report(findings: list[fd.Finding]) -> fd.Report:
