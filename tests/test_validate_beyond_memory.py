@@ -148,3 +148,26 @@ def test_beyond_memory_a_stored_table_found_unsound_is_worked_on_again(tiny, tmp
     monkeypatch.setattr(validation, "work_files", damaged_after)
     found, _ = judged(tiny, tmp_path / "damaged", monkeypatch, beyond=True)
     assert found == expected and [f["code"] for f in found] == ["date-order"]
+
+
+def test_beyond_memory_ledger_validate_runs_one_rule_at_a_time(tiny, tmp_path, monkeypatch):
+    """Two rules' own frames never meet: every rule runs on the same thread, and they do not overlap."""
+    import threading
+
+    running, seen, overlapped = [], set(), []
+    run_rule = validation.run_rule
+
+    def one(spec, ledger):
+        running.append(spec.name)
+        overlapped.append(len(running) > 1)
+        seen.add(threading.get_ident())
+        try:
+            return list(run_rule(spec, ledger))
+        finally:
+            running.remove(spec.name)
+
+    monkeypatch.setattr(validation, "run_rule", one)
+    edit_cell(tiny, "issues/2026.csv", 3, "resolved_on", "2020-01-01")
+    found, _ = judged(tiny, tmp_path / "cache", monkeypatch, beyond=True)
+    assert len(overlapped) == len(validation.rules_for(load(tiny))) and not any(overlapped) and len(seen) == 1
+    assert [f["code"] for f in found] == ["date-order"]

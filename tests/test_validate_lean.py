@@ -75,6 +75,13 @@ def test_the_demo_is_judged_the_same_and_its_lean_ledger_leaves_out_the_titles(d
     assert "month" not in made[0].issues and {"due", "due_provisional"} <= set(made[0].issues.columns)
     assert [c for c in made[0].evaluations.columns if c.startswith("issue_")] == [
         "issue_id", "issue_status", "issue_resolved_on"]
+    # the file paths and the closed lists as categories, sorted as their text; the rest as text
+    issues = made[0].issues
+    assert issues["status"].cat.categories.tolist() == sorted(package.field("issues", "status")["constraints"]["enum"])
+    assert issues["_path"].cat.categories.tolist() == sorted(f.rel for f in package.files("issues"))
+    assert made[0].evaluations["issue_status"].dtype == issues["status"].dtype  # attached as they are
+    assert str(issues["id"].dtype) == "str" and str(issues["tier"].dtype) == "category"
+    assert issues["status"].astype("str").tolist() == validation.validate(demo_copy)[1].issues["status"].tolist()
     assert len(columns["holidays"]) == 2 + len(package.fields("holidays"))  # the calendar reads it all
     assert lean == findings(demo_copy, ledger_needed=True)
     assert [f["code"] for f in lean] == ["date-order"]
