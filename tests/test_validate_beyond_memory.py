@@ -171,3 +171,15 @@ def test_beyond_memory_ledger_validate_runs_one_rule_at_a_time(tiny, tmp_path, m
     found, _ = judged(tiny, tmp_path / "cache", monkeypatch, beyond=True)
     assert len(overlapped) == len(validation.rules_for(load(tiny))) and not any(overlapped) and len(seen) == 1
     assert [f["code"] for f in found] == ["date-order"]
+
+
+@pytest.mark.parametrize("beyond", [False, True])
+def test_a_failure_making_the_ledger_is_the_one_raised(tiny, tmp_path, monkeypatch, beyond):
+    """The segments' tables are spent once the ledger is tried: every rule that needs it gets the first
+    failure, not an error of the tables being gone."""
+    def failing(*args):
+        raise ValueError("the ledger could not be made")
+
+    monkeypatch.setattr(validation, "build_ledger", failing)
+    with pytest.raises(ValueError, match="the ledger could not be made"):
+        judged(tiny, tmp_path / "cache", monkeypatch, beyond=beyond)

@@ -135,9 +135,14 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
         with building:
             if not built:  # when only the rules need it, of only what they read
                 lean = not ledger_needed
-                built.append(build_ledger(package, typed_frames(package, works, columns_the_rules_read(package)
-                                                                if lean else None),
-                                          derived_the_rules_read(package) if lean else None))
+                try:
+                    built.append(build_ledger(package, typed_frames(package, works, columns_the_rules_read(package)
+                                                                    if lean else None),
+                                              derived_the_rules_read(package) if lean else None))
+                except Exception as failure:  # the segments' tables are spent: every caller gets this failure
+                    built.append(failure)
+            if isinstance(built[0], Exception):
+                raise built[0]
         return built[0]
 
     specs = rules_for(package)
