@@ -242,3 +242,26 @@ def test_officers_by_issue_is_the_sorted_set_of_each_issues_officers(rows):
     got = officers_by_issue(ids, officers)
     expected = _officers_as_before(ids, officers)
     assert dict(zip(got.index, got.tolist())) == dict(zip(expected.index, expected.tolist()))
+
+
+def test_the_page_counts_the_issues_listed_without_ordering_them(tiny_ledger, monkeypatch):
+    """The search page needs only how many issues the index lists (one per id: a repeated id once, a row
+    without an id never): it is counted without ``search_order``, and equals the files' count."""
+    import dataclasses
+
+    import pipeline.render.issues_search as issues_search
+
+    issues = tiny_ledger.issues
+    repeated = pd.concat([issues, issues.iloc[[0, 1]]], ignore_index=True)
+    repeated.loc[2, "id"] = None
+    ledger = dataclasses.replace(tiny_ledger, frames={**tiny_ledger.frames, "issues": repeated})
+    expected = issues["id"].nunique() - (0 if issues["id"].iloc[2] in set(issues["id"].iloc[[0, 1]]) else 1)
+    order = issues_search.search_order
+    monkeypatch.setattr(issues_search, "search_order", lambda ledger: pytest.fail("the page ordered the rows"))
+    page_index = SearchIndex(ledger, Names.of(ledger))
+    page = search_page(page_index)
+    assert page_index.total == expected and f"共 {expected} 件问题" in page
+    monkeypatch.setattr(issues_search, "search_order", order)
+    files_index = SearchIndex(ledger, Names.of(ledger))
+    assert len(files_index.rows) == expected and files_index.total == expected
+    assert json.loads(dict(files_index.files())[f"{SEARCH_DIR}/index.json"])["issues"] == expected

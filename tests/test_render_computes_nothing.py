@@ -42,6 +42,8 @@ ALLOWED = {
     ("issues_lookup.py", "aggregate", "np.bincount(shard, minlength=self.count)"): "shard offsets: records per shard",
     ("items_catalogue.py", "aggregate", "*"): "the catalogue filter's options: how many listed records each offers",
     ("issues_search.py", "divide", "self.total / ROWS_PER_CHUNK"): "chunk sizing: list records per file",
+    ("issues_search.py", "aggregate", "self.ledger.issues['id'].nunique(dropna=True)"):
+        "the index's size (the records it lists, one per id: len(search_order)) for its page, without ordering them",
     ("issues_search.py", "divide", "grams.pairs / PASS_PAIRS"): "index build passes bounded in memory",
     ("issues_search_grams.py", "aggregate", "np.count_nonzero(cps == 10)"):
         "the search index: a block's texts, counted by their separators to check the cut",
