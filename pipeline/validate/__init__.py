@@ -369,8 +369,7 @@ def typed_pieces(works: list[FileWork], names: list[str]) -> list[pa.Table] | No
 
     for work in works:
         for index in range(len(work.segments)):
-            table = work.table(index, "typed")
-            work.segments[index].typed = None
+            table = work.taken(index, "typed")
             if table.num_columns == 0:
                 return None
             group.append(table.select(names))

@@ -80,12 +80,15 @@ class FileWork:
                 table = getattr(segment, part)
         return table
 
+    def taken(self, index: int, part: str) -> pa.Table:
+        """A segment's "typed" or "keys" table (``table``); the segment lets go of it (peak memory)."""
+        table = self.table(index, part)
+        setattr(self.segments[index], part, None)
+        return table
+
     def tables(self, part: str) -> list[pa.Table]:
-        """The segments' "typed" or "keys" tables, in order; the segments let go of theirs (peak memory)."""
-        tables = [self.table(index, part) for index in range(len(self.segments))]
-        for segment in self.segments:
-            setattr(segment, part, None)
-        return tables
+        """The segments' "typed" or "keys" tables, in order, each let go by its segment (``taken``)."""
+        return [self.taken(index, part) for index in range(len(self.segments))]
 
     def take(self, part: str) -> pd.DataFrame:
         """The file's typed rows ("typed") or key text ("keys") as one pandas frame, each column in one
