@@ -58,6 +58,7 @@ from pipeline.demo.manifest import MANIFEST as DEMO_MANIFEST
 from pipeline.export.hosting import RELEASE_MARKER, Hosting, HostingError, hosted, move_hosted, release_folder
 from pipeline.figures.metrics import compute_all
 from pipeline.render import render_all
+from pipeline.render.mkdocs_run import run_mkdocs, run_mkdocs_apart
 from pipeline.render.section import File, path_problem
 from pipeline.validate import validate
 
@@ -76,6 +77,9 @@ SITE_MARKER_TEXT = ("阳光台账 Sunshine Ledger：本文件夹由 ledger build
 TEMP_MARKER = ".sunshine-ledger-temporary"
 LOCK_TEXT = "sunshine-ledger build lock\n"
 SITE_STAGE = "site"  # the stage cache's kind for a whole built site
+# From this many issues mkdocs runs in a process of its own (pipeline/render/mkdocs_run.py): the scripts'
+# data it would otherwise share one core with then take seconds, more than the process's start.
+MKDOCS_APART_ISSUES = 50_000
 
 
 class Refused(BuildError):
@@ -167,11 +171,11 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mkdocs") as beside:
         def pages_done(blocks: dict[str, str]) -> None:
             inject_blocks(docs, blocks, generated.hand_written_pages())
-            # --- 5. mkdocs build --strict, with timestamps from the data, not the clock: on a thread, while
-            # the render goes on with the files only scripts read (verbatim: mkdocs never sees them). mkdocs
-            # holds the GIL; the search index, which comes then, spends most of its time in numpy sorts ---
-            mkdocs.append(beside.submit(run_mkdocs, config.mkdocs_yml, docs, site_out,
-                                        as_of_epoch(ledger.package.as_of)))
+            # --- 5. mkdocs build --strict, with timestamps from the data, not the clock, while the render
+            # goes on with the files only scripts read (verbatim: mkdocs never sees them). For a large
+            # package in a process of its own: on a thread it would share the interpreter lock with them ---
+            runner = run_mkdocs_apart if len(ledger.issues) >= MKDOCS_APART_ISSUES else run_mkdocs
+            mkdocs.append(beside.submit(runner, config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of)))
 
         try:
             render_all(ledger, generated.write, metrics=metrics, manifest=finished_manifest, pages_done=pages_done)
@@ -424,49 +428,6 @@ def downloads_hosting(config_file: Path, release: Path) -> Hosting:
 def as_of_epoch(as_of: dt.date) -> str:
     """SOURCE_DATE_EPOCH for the snapshot date: builds are dated by the data, never the clock."""
     return str(calendar.timegm(dt.datetime.combine(as_of, dt.time()).timetuple()))
-
-
-def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> None:
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
-    from pipeline.render import site_hooks
-
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = epoch  # sitemap dates and gzip headers come from the data
-    warnings = _WarningCollector()
-    logging.getLogger("mkdocs").addHandler(warnings)
-    try:
-        # The hooks of the code that runs, wherever it is installed (mkdocs.yml names them relative to
-        # itself, for a plain `mkdocs serve` in the checkout).
-        cfg = load_config(config_file=str(config_file), docs_dir=str(docs), site_dir=str(site_out), strict=True,
-                          hooks=[site_hooks.__file__])
-        cfg.plugins.on_startup(command="build", dirty=False)
-        try:
-            mkdocs_build(cfg)
-        finally:
-            cfg.plugins.on_shutdown()
-    except MkDocsException as exc:
-        details = "".join(f"\n  - {message}" for message in warnings.messages)
-        raise BuildError(f"mkdocs build failed: {exc}{details}") from exc
-    finally:
-        logging.getLogger("mkdocs").removeHandler(warnings)
-        if previous is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
-
-
-class _WarningCollector(logging.Handler):
-    """Keeps mkdocs' warnings so that a strict-mode failure says what they were."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 def swap_into(new: Path, out: Path) -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import time
 import types
+from importlib import import_module
 
 import pytest
 
@@ -24,7 +26,7 @@ from pipeline.render import SECTIONS
 from pipeline.render import issues
 from pipeline.render import issues_lookup
 from pipeline.render import issues_search
-from pipeline.render import ScriptDataNotVerbatim, render_all
+from pipeline.render import DOWNLOAD_PAGES, ScriptDataNotVerbatim, render_all
 from pipeline.render.section import Block, Clash, File, collect
 from tests.conftest import REPO
 
@@ -159,8 +161,21 @@ def fake_data_section(monkeypatch, name: str, stream, data_stream) -> str:
     return name
 
 
-def test_data_streams_come_after_every_page_and_pages_done(monkeypatch, tiny_ledger):
+def download_pages_as(monkeypatch, events: list[str]) -> None:
+    """The download pages replaced by one page, its rendering noted in ``events``."""
+    def stream(ledger, manifest):
+        events.append(f"download pages from {manifest}")
+        yield File("downloads.md", "# downloads")
+
+    monkeypatch.setattr(import_module(DOWNLOAD_PAGES), "stream", stream)
+
+
+def test_data_streams_run_while_the_manifest_is_awaited_and_pages_done_comes_last(monkeypatch, tiny_ledger):
+    """The data streams start once every section's pages are written, and run while the download pages
+    wait for the manifest: here the manifest comes only once the data are written (it waits for them, so
+    the build would hang if the two did not run at once). pages_done comes after the download pages."""
     events: list[str] = []
+    data_written = threading.Event()
 
     def pages(ledger, metrics):
         yield File("search.md", "# search")
@@ -173,11 +188,74 @@ def test_data_streams_come_after_every_page_and_pages_done(monkeypatch, tiny_led
         yield Block("later", "<p>later</p>")
         yield File("later.md", "# later")
 
+    def write(file):
+        events.append(file.path)
+        if file.path == "api/search/1.json":
+            data_written.set()
+
+    def manifest():
+        assert data_written.wait(60), "the data streams did not run while the manifest was awaited"
+        events.append("manifest")
+        return "the manifest"
+
+    download_pages_as(monkeypatch, events)
     sections = [fake_data_section(monkeypatch, "fake_searching", pages, data), fake_section(monkeypatch, "fake_later", later)]
-    blocks = render_all(tiny_ledger, lambda file: events.append(file.path), sections,
+    blocks = render_all(tiny_ledger, write, sections, manifest=manifest,
                         pages_done=lambda blocks: events.append(f"pages done {sorted(blocks)}"))
-    assert events == ["search.md", "later.md", "pages done ['later']", "api/search/0.json", "api/search/1.json"]
+    assert events == ["search.md", "later.md", "api/search/0.json", "api/search/1.json", "manifest",
+                      "download pages from the manifest", "downloads.md", "pages done ['later']"]
     assert blocks == {"later": "<p>later</p>"}
+
+
+def test_a_failure_while_the_manifest_is_awaited_stops_the_data_streams(monkeypatch, tiny_ledger):
+    """The downloads failed: the data stream stops at its next file, and render_all raises only once the
+    data's thread has ended (the build then removes the staging folder it writes into)."""
+    written: list[str] = []
+    first_written = threading.Event()
+
+    def data(ledger, metrics):
+        for n in range(10_000):
+            time.sleep(0.001)
+            yield File(f"api/data/{n}.json", "[]", verbatim=True)
+
+    def write(file):
+        written.append(file.path)
+        first_written.set()
+
+    def manifest():
+        assert first_written.wait(60)
+        raise BuildError("生成下载文件失败。")
+
+    sections = [fake_data_section(monkeypatch, "fake_data", lambda ledger, metrics: iter(()), data)]
+    with pytest.raises(BuildError, match="生成下载文件失败"):
+        render_all(tiny_ledger, write, sections, manifest=manifest, pages_done=lambda blocks: written.append("pages done"))
+    after = len(written)
+    time.sleep(0.05)
+    assert len(written) == after, "the data's thread went on writing after render_all returned"
+    assert 0 < after < 10_000 and "pages done" not in written
+
+
+def test_a_data_stream_that_failed_already_stops_the_render_before_pages_done(monkeypatch, tiny_ledger):
+    """mkdocs is not started on pages that will not publish."""
+    events: list[str] = []
+    failing = threading.Event()
+
+    def data(ledger, metrics):
+        yield File("api/data/0.json", "[]", verbatim=True)
+        failing.set()
+        raise BuildError("the index failed")
+
+    def manifest():
+        assert failing.wait(60)
+        time.sleep(0.5)  # the thread ends microseconds after the generator raised
+        return "the manifest"
+
+    download_pages_as(monkeypatch, events)
+    sections = [fake_data_section(monkeypatch, "fake_failing", lambda ledger, metrics: iter(()), data)]
+    with pytest.raises(BuildError, match="the index failed"):
+        render_all(tiny_ledger, lambda file: events.append(file.path), sections, manifest=manifest,
+                   pages_done=lambda blocks: events.append("pages done"))
+    assert events == ["api/data/0.json", "download pages from the manifest", "downloads.md"]
 
 
 def test_data_streams_run_without_pages_done(monkeypatch, tiny_ledger):

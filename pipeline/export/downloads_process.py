@@ -19,19 +19,18 @@ import datetime as dt
 import importlib
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from pipeline.core.child import read_job, start_module
 from pipeline.core.errors import BuildError
 from pipeline.core.memory import use_steady_pool
 from pipeline.core.package import DataPackage
 from pipeline.export.manifest import Download
 
-PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent  # the folder `import pipeline` needs
 # (module, name) of the sizes that shape how the files are written, not what they hold: the process
 # takes the caller's values, so a test that makes them small tests the process too.
 SETTINGS = [("pipeline.export.tables", "BLOCK_ROWS"), ("pipeline.export.tables", "READ_BYTES"),
@@ -53,20 +52,7 @@ class DownloadsProcess:
         job = {"root": os.path.abspath(package.root), "descriptor": package.descriptor,
                "as_of": package.as_of.isoformat(), "docs": os.path.abspath(docs), "validated": validated,
                "settings": current_settings()}
-        # PYTHONPATH too: with PYTHONSAFEPATH set, `-m` does not look in the working folder.
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(PACKAGE_PARENT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
-        # Started in the folder that holds this package: `-m` looks in the working folder first, and a
-        # folder named pipeline/ where the build was started must not stand in for the code that runs.
-        self.process = subprocess.Popen([sys.executable, "-m", WRITER], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                                        cwd=PACKAGE_PARENT)
-        try:  # the process reads its whole job before it does anything else
-            self.process.stdin.write(json.dumps(job, ensure_ascii=False).encode("utf-8"))
-            self.process.stdin.close()
-        except OSError:
-            pass  # it ended already: wait() says why
-        self.process.stdin = None  # written and closed: communicate() then only reads
+        self.process = start_module(WRITER, job)
 
     def wait(self) -> dict:
         """Block until every download is written; what was written (``exported_json``). A failed process
@@ -99,7 +85,7 @@ def run_job(write: Callable[[DataPackage, Path, dict[str, str] | None], object])
     written on stdout."""
     started = time.monotonic()
     use_steady_pool()
-    job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    job = read_job()
     for key, value in job["settings"].items():
         module, name = key.rsplit(".", 1)
         setattr(importlib.import_module(module), name, value)

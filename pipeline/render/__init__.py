@@ -5,18 +5,24 @@ and files (``pipeline.render.section``). ``render_all`` hands each file to
 ``write`` as soon as it is rendered, so no section's files are ever all in
 memory, and fails when two sections render the same block name or file path.
 The pages describing the downloads come from the export stage's ``Manifest``
-(``pipeline.render.downloads_pages``), after every section but the issue search,
-whose index is rendered last: render reads what the export wrote, never runs it.
+(``pipeline.render.downloads_pages``), after every section's pages: render reads
+what the export wrote, never runs it.
 
 A section may also have ``data_stream(ledger, metrics)``: files that only the site's scripts read
 (all verbatim: mkdocs never sees them), with ``stream`` then yielding its pages and blocks alone.
-Every section's ``stream`` comes first; ``pages_done(blocks)`` is then called (the build starts
-mkdocs on the finished pages there) and the data streams follow, while mkdocs works.
+Every section's ``stream`` comes first, the download pages excepted. The data streams then run on a
+thread of their own, while this one waits for the downloads' manifest, renders the download pages and
+calls ``pages_done(blocks)`` (the build starts mkdocs on the finished pages there): the data need
+neither the manifest nor mkdocs, and at a million issues they are a third of the render (the search
+index), which before waited for the downloads' process to finish.
 """
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from typing import TYPE_CHECKING
 
@@ -44,11 +50,8 @@ SECTIONS = [
     "pipeline.render.burden",
     "pipeline.render.excel_templates",
     "pipeline.render.site_search",
-    DOWNLOAD_PAGES,
-    # After the download pages, which wait for the downloads' process: the search index is the render's
-    # largest peak of memory, and the process runs beside every section before this one.
     "pipeline.render.issues_search",
-]
+]  # and DOWNLOAD_PAGES after every section's pages, from the manifest
 
 
 def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str] = SECTIONS, *,
@@ -58,31 +61,54 @@ def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str
     """Every section's files through ``write(file)``, as rendered; returns the blocks (name → HTML).
 
     ``metrics``: the figures stage's output (computed here when not given); ``manifest``: the export
-    stage's, from which the pages describing the downloads are rendered where ``sections`` lists
-    DOWNLOAD_PAGES (last if it is not listed), or a function that returns it (called there: the
-    downloads may still be written meanwhile); None, as in tests of the sections alone: those pages
-    are not rendered. ``pages_done(blocks)``: called once every page and block is written, before
-    the sections' data streams (whose files must all be verbatim: raises ``ScriptDataNotVerbatim``)."""
+    stage's, from which the pages describing the downloads are rendered after every section's pages,
+    or a function that returns it (called then: the downloads may still be written meanwhile); None,
+    as in tests of the sections alone: those pages are not rendered. ``pages_done(blocks)``: called
+    once every page and block is written. The sections' data streams (whose files must all be
+    verbatim: raises ``ScriptDataNotVerbatim``) run on a thread of their own meanwhile, from the
+    moment the sections' pages are written; this returns when they are done too."""
     metrics = compute_all(ledger) if metrics is None else metrics
     parts = Parts(write)
     data_streams = []
-    for name in [*sections, *([] if DOWNLOAD_PAGES in sections else [DOWNLOAD_PAGES])]:
+    for name in sections:
         if name == DOWNLOAD_PAGES:
-            if manifest is not None:
-                manifest = manifest() if callable(manifest) else manifest
-                parts.take(DOWNLOAD_PAGES, import_module(DOWNLOAD_PAGES).stream(ledger, manifest))
             continue
         module = import_module(name)
         parts.take(name, module.stream(ledger, metrics))
         if hasattr(module, "data_stream"):
             data_streams.append((name, module.data_stream))
         release_freed_memory()  # a section's frames are gone: the next one starts from the ledger alone
-    if pages_done is not None:
-        pages_done(parts.blocks)
-    for name, data_stream in data_streams:
-        parts.take(name, only_verbatim(name, data_stream(ledger, metrics)))
-        release_freed_memory()
+    stop = threading.Event()
+
+    def scripts_data() -> None:
+        for name, data_stream in data_streams:
+            parts.take(name, only_verbatim(name, until(stop, data_stream(ledger, metrics))))
+            release_freed_memory()
+
+    # Leaving the pool waits for the data's thread, also after an error here (told to stop at its next file).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scripts-data") as beside:
+        data = beside.submit(contextvars.copy_context().run, scripts_data)  # e.g. the build's stage cache
+        try:
+            if manifest is not None:
+                manifest = manifest() if callable(manifest) else manifest
+                parts.take(DOWNLOAD_PAGES, import_module(DOWNLOAD_PAGES).stream(ledger, manifest))
+            if data.done() and data.exception() is not None:
+                data.result()  # it failed already: raise it before mkdocs starts on pages that will not publish
+            if pages_done is not None:
+                pages_done(parts.blocks)
+        except BaseException:
+            stop.set()
+            raise
+        data.result()
     return parts.blocks
+
+
+def until(stop: threading.Event, parts: Iterable[Part]) -> Iterator[Part]:
+    """``parts`` until ``stop`` is set (the other thread failed): then nothing more is rendered."""
+    for part in parts:
+        if stop.is_set():
+            return
+        yield part
 
 
 class ScriptDataNotVerbatim(Exception):

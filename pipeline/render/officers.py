@@ -20,6 +20,7 @@ only). The figures come from ``pipeline.figures.inspections``; templates and off
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -134,15 +135,20 @@ def chooser(ledger: Ledger, counts: dict[str, fi.TownCounts]) -> list[dict]:
 
 
 def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
+    """officers/: the page (its documents: ``data_stream``)."""
     as_of = ledger.as_of.strftime("%Y-%m-%d")
-    waiting, still = fi.uninspected(ledger), fi.disputed(ledger)
-    counts = fi.town_counts(ledger, waiting, still)
+    counts = fi.town_counts(ledger, fi.uninspected(ledger), fi.disputed(ledger))
     yield File(PAGE, render("officers_page.md.j2", as_of=as_of, counties=chooser(ledger, counts), root="../",
                             api=f"../{API_DIR}/", chunk=CHUNK))
-    # Only the page's script reads the documents (no page links one): verbatim, past mkdocs.
-    for path, content in town_documents(ledger, waiting, still, counts):
+
+
+def data_stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
+    """Every township's documents. Only the page's script reads them (no page links one): verbatim, past
+    mkdocs, rendered while the build waits for the downloads and mkdocs builds the pages."""
+    waiting, still = fi.uninspected(ledger), fi.disputed(ledger)  # the ledger remembers the first
+    for path, content in town_documents(ledger, waiting, still, fi.town_counts(ledger, waiting, still)):
         yield File(path, content, verbatim=True)
 
 
 def render_section(ledger: Ledger, metrics: dict[str, Metric]) -> Rendered:
-    return collect(stream(ledger, metrics), __name__)
+    return collect(itertools.chain(stream(ledger, metrics), data_stream(ledger, metrics)), __name__)

@@ -10,6 +10,7 @@ section's parts into a ``Rendered``, for tests and callers that want one page.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
@@ -76,24 +77,28 @@ class Clash(ValueError):
 
 
 class Parts:
-    """Hands on parts while remembering every block name and file path: none may come twice."""
+    """Hands on parts while remembering every block name and file path: none may come twice. Two threads
+    may take parts at once (the pages' and the scripts' data): the check and the claim of a name are one
+    step, and ``write`` must then be safe to call from both."""
 
     def __init__(self, write: Callable[[File], None]):
         self.write = write
         self.blocks: dict[str, str] = {}
         self.paths: dict[str, str] = {}  # path → the section that wrote it (a few bytes per file)
+        self._claiming = threading.Lock()
 
     def take(self, section: str, parts: Iterable[Part]) -> None:
         for part in parts:
-            if isinstance(part, Block):
-                if part.name in self.blocks:
-                    raise Clash(f"{section} renders block {part.name!r}, which was already rendered")
-                self.blocks[part.name] = part.html
-            else:
+            with self._claiming:
+                if isinstance(part, Block):
+                    if part.name in self.blocks:
+                        raise Clash(f"{section} renders block {part.name!r}, which was already rendered")
+                    self.blocks[part.name] = part.html
+                    continue
                 if part.path in self.paths:
                     raise Clash(f"{section} renders file {part.path!r}, which {self.paths[part.path]} already rendered")
                 self.paths[part.path] = section
-                self.write(part)
+            self.write(part)
 
 
 def collect(parts: Iterable[Part], section: str = "section") -> Rendered:

@@ -1,0 +1,38 @@
+"""A module of this package run as a process of its own (``python -m``), its job given as JSON on stdin.
+
+The build runs two such processes beside its own: the downloads' writer and, for a large package,
+mkdocs. Both must run the very code of the build that starts them, wherever it is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent  # the folder `import pipeline` needs
+
+
+def start_module(module: str, job: dict) -> subprocess.Popen:
+    """``python -m module``, its stdin given ``job`` as JSON and closed, its stdout and stderr piped."""
+    # PYTHONPATH too: with PYTHONSAFEPATH set, `-m` does not look in the working folder.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(PACKAGE_PARENT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
+    # Started in the folder that holds this package: `-m` looks in the working folder first, and a
+    # folder named pipeline/ where the build was started must not stand in for the code that runs.
+    process = subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env, cwd=PACKAGE_PARENT)
+    try:  # the process reads its whole job before it does anything else
+        process.stdin.write(json.dumps(job, ensure_ascii=False).encode("utf-8"))
+        process.stdin.close()
+    except OSError:
+        pass  # it ended already: its exit status says why
+    process.stdin = None  # written and closed: communicate() then only reads
+    return process
+
+
+def read_job() -> dict:
+    """The child's side: its job, as ``start_module`` wrote it."""
+    return json.loads(sys.stdin.buffer.read().decode("utf-8"))

@@ -1,0 +1,97 @@
+"""mkdocs build --strict on the rendered pages: in the build's process, or in one of its own.
+
+``run_mkdocs`` is the one function that builds the site from the docs folder. At a million issues
+mkdocs takes about 7 s of pure Python while the render's thread still writes the scripts' data (the
+search index, 20 s): on a thread of the build they share one interpreter lock, so the two take the
+sum of their times. ``run_mkdocs_apart`` runs the same function in a process of its own (``python -m
+pipeline.render.mkdocs_run``), on the second core, for a package large enough to pay for the
+process's start (about 0.7 s, mostly imports). Either way the built site is the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from pipeline.core.child import read_job, start_module
+from pipeline.core.errors import BuildError
+
+MODULE = "pipeline.render.mkdocs_run"
+
+
+def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> None:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    from pipeline.render import site_hooks
+
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = epoch  # sitemap dates and gzip headers come from the data
+    warnings = _WarningCollector()
+    logging.getLogger("mkdocs").addHandler(warnings)
+    try:
+        # The hooks of the code that runs, wherever it is installed (mkdocs.yml names them relative to
+        # itself, for a plain `mkdocs serve` in the checkout).
+        cfg = load_config(config_file=str(config_file), docs_dir=str(docs), site_dir=str(site_out), strict=True,
+                          hooks=[site_hooks.__file__])
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build(cfg)
+        finally:
+            cfg.plugins.on_shutdown()
+    except MkDocsException as exc:
+        details = "".join(f"\n  - {message}" for message in warnings.messages)
+        raise BuildError(f"mkdocs build failed: {exc}{details}") from exc
+    finally:
+        logging.getLogger("mkdocs").removeHandler(warnings)
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+class _WarningCollector(logging.Handler):
+    """Keeps mkdocs' warnings so that a strict-mode failure says what they were."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def run_mkdocs_apart(config_file: Path, docs: Path, site_out: Path, epoch: str) -> None:
+    """``run_mkdocs`` in a process of its own; its failure is raised here as the same BuildError. What
+    mkdocs writes to stderr (its warnings) is passed on to this process's stderr."""
+    process = start_module(MODULE, {"config_file": os.path.abspath(config_file), "docs": os.path.abspath(docs),
+                                    "site_out": os.path.abspath(site_out), "epoch": epoch})
+    out, err = process.communicate()
+    if err:
+        sys.stderr.write(err.decode("utf-8", "replace"))
+    if process.returncode == 0:
+        return
+    try:
+        failure = json.loads(out.decode("utf-8"))["failed"]
+    except (ValueError, KeyError, TypeError):
+        detail = err.decode("utf-8", "replace").strip().splitlines()[-5:]
+        failure = f"mkdocs build failed (exit {process.returncode}): " + " | ".join(detail)
+    raise BuildError(failure)
+
+
+def main() -> int:
+    job = read_job()
+    try:
+        run_mkdocs(Path(job["config_file"]), Path(job["docs"]), Path(job["site_out"]), job["epoch"])
+    except BuildError as exc:
+        sys.stdout.write(json.dumps({"failed": str(exc)}, ensure_ascii=False))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
