@@ -96,6 +96,16 @@ def test_lookup_says_plainly_when_an_id_is_unknown(chromium, site):
         message.wait_for()
         assert message.inner_text().startswith(f"未找到编号为 {unknown} 的问题")
         assert page.locator("#issue-lookup b").count() == 0  # shown as text, never as markup
+        # The space kept for a record says where else to look, with links that lead to real pages.
+        hints = page.locator(".issue-hints a")
+        assert hints.all_inner_texts() == ["搜索问题", "超期问题清单", "问题办理总览", "下载全部问题数据"]
+        assert [hints.nth(n).get_attribute("href") for n in range(4)] == \
+            ["../issues/search/", "../issues/overdue/", "../issues/", "../data/#issues"]
+        for n in range(4):
+            target = page.evaluate("(a) => a.href.split('#')[0]", hints.nth(n).element_handle())
+            assert page.request.get(target).status == 200, target
+        example = page.locator("#issue-lookup").get_attribute("data-example")
+        assert page.inner_text(".issue-hints-foot") == f"问题编号形如 {example}，见问题清单和各地页面，大小写均可。"
         if unknown.startswith("Q"):
             screenshot(page, "issues-lookup-unknown-phone")
         page.close()

@@ -378,8 +378,32 @@
     return;
   }
   var notFound = "未找到编号为 " + id + " 的问题。请核对编号，或在各地页面和超期问题清单中查找。";
-  if (!ID_PATTERN.test(id)) {
+  // Where else to look, in the space kept for a record (issue-reserve.js): the page does not shrink
+  // under the reader, and the screen is not left empty.
+  var LOOK_ELSEWHERE = [
+    ["搜索问题", "issues/search/", "按关键词、地点、牵头部门、状态和是否超期筛选"],
+    ["超期问题清单", "issues/overdue/", "已过办结期限仍未办结的问题"],
+    ["问题办理总览", "issues/", "各乡镇（街道）、各部门的办理情况，由此进入各地页面"],
+    ["下载全部问题数据", "data/#issues", "CSV 文件，可用 Excel 打开，按编号查找"]
+  ];
+  function notFoundMessage() {
     message(notFound, "issue-message issue-not-found");
+    root.appendChild(el("p", "也可以在这些页面查找：", "issue-hints-head"));
+    var list = el("ul", null, "issue-hints");
+    LOOK_ELSEWHERE.forEach(function (hint) {
+      var item = el("li");
+      item.appendChild(link(siteRoot + hint[1], hint[0]));
+      item.appendChild(document.createTextNode("：" + hint[2]));
+      list.appendChild(item);
+    });
+    root.appendChild(list);
+    var example = root.getAttribute("data-example");
+    if (example) {
+      root.appendChild(el("p", "问题编号形如 " + example + "，见问题清单和各地页面，大小写均可。", "issue-hints-foot"));
+    }
+  }
+  if (!ID_PATTERN.test(id)) {
+    notFoundMessage();
     return;
   }
   // Case does not matter to a person typing on a phone: the id as typed first, then in
@@ -414,7 +438,7 @@
   var indexRead = null; // index.json, read once, beside the first shard
   function next(index) {
     if (index >= candidates.length) {
-      message(notFound, "issue-message issue-not-found");
+      notFoundMessage();
       return null;
     }
     var number = fnv1a(candidates[index]) % shards;
