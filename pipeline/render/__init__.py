@@ -86,6 +86,7 @@ def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str
             release_freed_memory()
 
     # Leaving the pool waits for the data's thread, also after an error here (told to stop at its next file).
+    # Meanwhile this thread reads only the package and the manifest, never the frames the data streams read.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scripts-data") as beside:
         data = beside.submit(contextvars.copy_context().run, scripts_data)  # e.g. the build's stage cache
         try:
