@@ -36,3 +36,8 @@ def start_module(module: str, job: dict) -> subprocess.Popen:
 def read_job() -> dict:
     """The child's side: its job, as ``start_module`` wrote it."""
     return json.loads(sys.stdin.buffer.read().decode("utf-8"))
+
+
+def last_lines(err: bytes, count: int = 5) -> str:
+    """The end of a failed child's stderr, on one line: what a BuildError says of why it failed."""
+    return " | ".join(err.decode("utf-8", "replace").strip().splitlines()[-count:])

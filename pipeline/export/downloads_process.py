@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from pipeline.core.child import read_job, start_module
+from pipeline.core.child import last_lines, read_job, start_module
 from pipeline.core.errors import BuildError
 from pipeline.core.memory import use_steady_pool
 from pipeline.core.package import DataPackage
@@ -59,8 +59,7 @@ class DownloadsProcess:
         stops the build with its reason."""
         out, err = self.process.communicate()
         if self.process.returncode != 0:
-            detail = err.decode("utf-8", "replace").strip().splitlines()[-5:]
-            raise BuildError("生成下载文件失败。 Writing the downloads failed: " + " | ".join(detail))
+            raise BuildError("生成下载文件失败。 Writing the downloads failed: " + last_lines(err))
         return json.loads(out.decode("utf-8"))
 
     def abort(self) -> None:

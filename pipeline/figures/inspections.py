@@ -79,7 +79,12 @@ def _uninspected(ledger: Ledger) -> pd.DataFrame:
 
 def disputed(ledger: Ledger) -> pd.DataFrame:
     """Issues whose latest inspection says 未解决: ``id``, ``region_code``, ``town``, ``resolved_on``,
-    ``disputed_on`` (that inspection's date) and ``waiting_days`` since it, longest wait first, then by id."""
+    ``disputed_on`` (that inspection's date) and ``waiting_days`` since it, longest wait first, then by id.
+    Made once a ledger: the officers' page and its documents both read it."""
+    return ledger.remembered("disputed", lambda: _disputed(ledger))
+
+
+def _disputed(ledger: Ledger) -> pd.DataFrame:
     latest = latest_checks(ledger)
     ids = latest.index[latest["verdict"].eq(NOT_RESOLVED).fillna(False).to_numpy(dtype=bool)]
     issues = ledger.issues

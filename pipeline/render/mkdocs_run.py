@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline.core.child import read_job, start_module
+from pipeline.core.child import last_lines, read_job, start_module
 from pipeline.core.errors import BuildError
 
 MODULE = "pipeline.render.mkdocs_run"
@@ -78,8 +78,7 @@ def run_mkdocs_apart(config_file: Path, docs: Path, site_out: Path, epoch: str) 
     try:
         failure = json.loads(out.decode("utf-8"))["failed"]
     except (ValueError, KeyError, TypeError):
-        detail = err.decode("utf-8", "replace").strip().splitlines()[-5:]
-        failure = f"mkdocs build failed (exit {process.returncode}): " + " | ".join(detail)
+        failure = f"mkdocs build failed (exit {process.returncode}): " + last_lines(err)
     raise BuildError(failure)
 
 

@@ -145,7 +145,7 @@ def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
 def data_stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     """Every township's documents. Only the page's script reads them (no page links one): verbatim, past
     mkdocs, rendered while the build waits for the downloads and mkdocs builds the pages."""
-    waiting, still = fi.uninspected(ledger), fi.disputed(ledger)  # the ledger remembers the first
+    waiting, still = fi.uninspected(ledger), fi.disputed(ledger)  # the ledger remembers both
     for path, content in town_documents(ledger, waiting, still, fi.town_counts(ledger, waiting, still)):
         yield File(path, content, verbatim=True)
 
