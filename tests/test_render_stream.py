@@ -258,60 +258,6 @@ def test_a_data_stream_that_failed_already_stops_the_render_before_pages_done(mo
     assert events == ["api/data/0.json", "download pages from the manifest", "downloads.md"]
 
 
-def test_two_data_streams_run_at_once_each_on_its_own_thread(monkeypatch, tiny_ledger):
-    """The second data stream does not wait for the first to end: here the first ends only once the
-    second has written a file (one thread for both would hang)."""
-    written: list[str] = []
-    second_written = threading.Event()
-
-    def first(ledger, metrics):
-        yield File("api/first/0.json", "[]", verbatim=True)
-        assert second_written.wait(60), "the second data stream waited for the first"
-        yield File("api/first/1.json", "[]", verbatim=True)
-
-    def second(ledger, metrics):
-        yield File("api/second/0.json", "[]", verbatim=True)
-
-    def write(file):
-        written.append(file.path)
-        if file.path.startswith("api/second/"):
-            second_written.set()
-
-    sections = [fake_data_section(monkeypatch, "fake_first", lambda ledger, metrics: iter(()), first),
-                fake_data_section(monkeypatch, "fake_second", lambda ledger, metrics: iter(()), second)]
-    render_all(tiny_ledger, write, sections)
-    assert sorted(written) == ["api/first/0.json", "api/first/1.json", "api/second/0.json"]
-    assert written.index("api/second/0.json") < written.index("api/first/1.json")
-
-
-def test_a_failing_data_stream_stops_the_other_at_its_next_file(monkeypatch, tiny_ledger):
-    written: list[str] = []
-    first_written = threading.Event()
-
-    def long(ledger, metrics):
-        for n in range(10_000):
-            time.sleep(0.001)
-            yield File(f"api/long/{n}.json", "[]", verbatim=True)
-
-    def failing(ledger, metrics):
-        assert first_written.wait(60)
-        raise BuildError("the index failed")
-        yield  # a generator
-
-    def write(file):
-        written.append(file.path)
-        first_written.set()
-
-    sections = [fake_data_section(monkeypatch, "fake_long", lambda ledger, metrics: iter(()), long),
-                fake_data_section(monkeypatch, "fake_failing", lambda ledger, metrics: iter(()), failing)]
-    with pytest.raises(BuildError, match="the index failed"):
-        render_all(tiny_ledger, write, sections)
-    after = len(written)
-    time.sleep(0.05)
-    assert len(written) == after, "the other data stream went on writing after render_all returned"
-    assert 0 < after < 10_000
-
-
 def test_data_streams_run_without_pages_done(monkeypatch, tiny_ledger):
     written: list[str] = []
     sections = [fake_data_section(monkeypatch, "fake_searching", lambda ledger, metrics: iter([File("s.md", "# s")]),
@@ -366,17 +312,14 @@ def test_a_failing_data_stream_waits_for_mkdocs_and_leaves_the_old_site(monkeypa
     before = {p.relative_to(out).as_posix() for p in out.rglob("*")}
     real_mkdocs = build_module.run_mkdocs
     finished: list[bool] = []
-    started = threading.Event()
 
     def slow_mkdocs(config_file, docs, site_out, epoch):
-        started.set()
         time.sleep(1)
         real_mkdocs(config_file, docs, site_out, epoch)
         finished.append(site_out.is_dir())
 
-    def failing(ledger, metrics):  # fails once mkdocs is at work (a data stream has a thread of its own)
+    def failing(ledger, metrics):
         yield File("api/failing/0.json", "[]", verbatim=True)
-        assert started.wait(60)
         raise BuildError("the index failed")
 
     sections = [*SECTIONS, fake_data_section(monkeypatch, "fake_failing", lambda ledger, metrics: iter(()), failing)]

@@ -10,8 +10,8 @@ what the export wrote, never runs it.
 
 A section may also have ``data_stream(ledger, metrics)``: files that only the site's scripts read
 (all verbatim: mkdocs never sees them), with ``stream`` then yielding its pages and blocks alone.
-Every section's ``stream`` comes first, the download pages excepted. The data streams then run on
-threads of their own (one each), while this one waits for the downloads' manifest, renders the download pages and
+Every section's ``stream`` comes first, the download pages excepted. The data streams then run on a
+thread of their own, while this one waits for the downloads' manifest, renders the download pages and
 calls ``pages_done(blocks)`` (the build starts mkdocs on the finished pages there): the data need
 neither the manifest nor mkdocs, and at a million issues they are a third of the render (the search
 index), which before waited for the downloads' process to finish.
@@ -65,8 +65,8 @@ def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str
     or a function that returns it (called then: the downloads may still be written meanwhile); None,
     as in tests of the sections alone: those pages are not rendered. ``pages_done(blocks)``: called
     once every page and block is written. The sections' data streams (whose files must all be
-    verbatim: raises ``ScriptDataNotVerbatim``) run on threads of their own meanwhile (one each), from
-    the moment the sections' pages are written; this returns when they are done too."""
+    verbatim: raises ``ScriptDataNotVerbatim``) run on a thread of their own meanwhile, from the
+    moment the sections' pages are written; this returns when they are done too."""
     metrics = compute_all(ledger) if metrics is None else metrics
     parts = Parts(write)
     data_streams = []
@@ -80,35 +80,27 @@ def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str
         release_freed_memory()  # a section's frames are gone: the next one starts from the ledger alone
     stop = threading.Event()
 
-    def scripts_data(name: str, data_stream: Callable) -> None:
-        try:
+    def scripts_data() -> None:
+        for name, data_stream in data_streams:
             parts.take(name, only_verbatim(name, until(stop, data_stream(ledger, metrics))))
-        except BaseException:
-            stop.set()  # the other data stream stops at its next file
-            raise
-        release_freed_memory()
+            release_freed_memory()
 
-    # One thread per data stream: the search index's grams and postings are mostly numpy and Arrow
-    # kernels that release the GIL, so the officers' documents (JSON a township at a time) go on beside
-    # them instead of before them. Leaving the pool waits for them, also after an error here (told to
-    # stop at their next file). Meanwhile this thread reads only the package and the manifest, never the
-    # frames the data streams read.
-    with ThreadPoolExecutor(max_workers=max(1, len(data_streams)), thread_name_prefix="scripts-data") as beside:
-        data = [beside.submit(contextvars.copy_context().run, scripts_data, name, data_stream)  # e.g. the
-                for name, data_stream in data_streams]  # build's stage cache, in a context of each thread's own
+    # Leaving the pool waits for the data's thread, also after an error here (told to stop at its next file).
+    # Meanwhile this thread reads only the package and the manifest, never the frames the data streams read.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scripts-data") as beside:
+        data = beside.submit(contextvars.copy_context().run, scripts_data)  # e.g. the build's stage cache
         try:
             if manifest is not None:
                 manifest = manifest() if callable(manifest) else manifest
                 parts.take(DOWNLOAD_PAGES, import_module(DOWNLOAD_PAGES).stream(ledger, manifest))
-            for failed in [f for f in data if f.done() and f.exception() is not None][:1]:
-                failed.result()  # one failed already: raise it before mkdocs starts on pages that will not publish
+            if data.done() and data.exception() is not None:
+                data.result()  # it failed already: raise it before mkdocs starts on pages that will not publish
             if pages_done is not None:
                 pages_done(parts.blocks)
         except BaseException:
             stop.set()
             raise
-        for done in data:
-            done.result()
+        data.result()
     return parts.blocks
 
 
