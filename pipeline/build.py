@@ -163,7 +163,10 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
     # --- 4. Render: each file is written as soon as it is rendered; the download pages last, from the
     # manifest of the finished export ---
     def finished_manifest() -> Manifest:  # waits for the downloads' process
-        return hosted(export.finish().manifest, hosting)
+        try:
+            return hosted(export.finish().manifest, hosting)
+        except HostingError as exc:  # e.g. a file larger than the host takes: nothing is published
+            raise BuildError(str(exc)) from None
 
     site_out = staging / "site"
     mkdocs: list[Future] = []

@@ -12,7 +12,7 @@ import re
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipeline.build import BuildConfig, Refused, build
+from pipeline.build import BuildConfig, BuildError, Refused, build
 from pipeline.export.hosting import RELEASE_MARKER, Hosting, HostingError, asset_name, hosted, release_folder
 from pipeline.export.manifest import Download, Manifest
 from pipeline.render.downloads_pages import described_files
@@ -43,6 +43,28 @@ def test_downloads_url_and_threshold_are_read_and_checked():
         Hosting.of({"ledger": {"downloads_url": BASE, "downloads_over": "-5"}})
     with pytest.raises(HostingError, match="现在是“1 GB”"):
         Hosting.of({"ledger": {"downloads_url": BASE, "downloads_over": "1 GB"}})
+
+
+def test_the_largest_file_the_host_takes_is_read_and_checked():
+    assert Hosting.of({"ledger": {"downloads_url": BASE, "downloads_max": "2147483647"}}) == Hosting(BASE, 0, 2147483647)
+    assert Hosting.of({"ledger": {"downloads_url": BASE, "downloads_max": ""}}) == Hosting(BASE, 0, 0)
+    with pytest.raises(HostingError) as refused:
+        Hosting.of({"ledger": {"downloads_url": BASE, "downloads_max": "2 GiB"}})
+    assert str(refused.value) == ("mkdocs.yml 中 extra.ledger.downloads_max（存放地址能接收的最大文件字节数，0 为不限）"
+                                  "必须是不小于 0 的整数，现在是“2 GiB”。")
+
+
+def test_a_hosted_file_larger_than_the_host_takes_is_refused_with_what_to_do():
+    with pytest.raises(HostingError) as refused:
+        hosted(manifest(), Hosting(BASE, 900, 4000))
+    assert str(refused.value) == (
+        "下载文件 downloads/demo.zip 有 5,000 字节，超过存放地址能接收的最大文件 4,000 字节"
+        "（extra.ledger.downloads_max，GitHub 发布附件须小于 2 GiB）。请把 downloads_url 改为没有这个限制的"
+        "静态存放地址（例如对象存储），并把 downloads_max 设为 0。")
+    # Only what goes to that host is limited: files that stay in the site, or a limit they are within, pass.
+    assert [d.url for d in hosted(manifest(), Hosting(BASE, 5000, 1000)).downloads] == [None, None, None]
+    assert [d.url for d in hosted(manifest(), Hosting(BASE, 900, 5000)).downloads] == [
+        BASE + "demo.zip", None, BASE + "csv-excel-issues.csv"]
 
 
 @settings(max_examples=200, deadline=None)
@@ -124,6 +146,25 @@ def test_hosted_downloads_refuse_a_release_folder_the_build_did_not_write(tiny_d
     with pytest.raises(Refused, match="不是 ledger build 写出的发布文件夹"):
         build(BuildConfig(data=tiny_data, out=out))
     assert not out.exists() and (release / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_download_larger_than_the_host_takes_refuses_the_build_and_keeps_the_old_site(tiny_data, tmp_path,
+                                                                                         monkeypatch):
+    out = tmp_path / "public"
+    build(BuildConfig(data=tiny_data, out=out))
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    largest = max(d["bytes"] for d in json.loads((out / "api/v1/downloads.json").read_text(encoding="utf-8"))["downloads"])
+    monkeypatch.setenv("LEDGER_DOWNLOADS_URL", BASE)
+    monkeypatch.setenv("LEDGER_DOWNLOADS_OVER", "4096")
+    monkeypatch.setenv("LEDGER_DOWNLOADS_MAX", str(largest - 1))
+    with pytest.raises(BuildError, match=f"超过存放地址能接收的最大文件 {largest - 1:,} 字节"):
+        build(BuildConfig(data=tiny_data, out=out))
+    assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not release_folder(out).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "public"]  # no staging left behind
+    monkeypatch.setenv("LEDGER_DOWNLOADS_MAX", str(largest))  # within the limit: built, the files moved out
+    build(BuildConfig(data=tiny_data, out=out))
+    assert release_folder(out).is_dir()
 
 
 def test_downloads_url_over_http_refuses_the_build(tiny_data, tmp_path, monkeypatch):

@@ -19,6 +19,7 @@ def test_deploy_workflow_uploads_large_downloads_to_release_assets():
     assert build["env"]["LEDGER_DOWNLOADS_URL"] == (
         "${{ github.server_url }}/${{ github.repository }}/releases/download/${{ env.RELEASE_TAG }}/")
     assert build["env"]["LEDGER_DOWNLOADS_OVER"] == "10485760"
+    assert build["env"]["LEDGER_DOWNLOADS_MAX"] == "2147483647"  # GitHub: a release asset is under 2 GiB
     uploads = {step["with"]["path"] for step in site["steps"] if "upload" in step.get("uses", "")}
     assert uploads == {"public-release/", "public"}
     assert release["permissions"] == {"contents": "write"} and release["if"] == "needs.site.outputs.release == 'true'"

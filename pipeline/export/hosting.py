@@ -8,6 +8,10 @@ GitHub Pages publishes at most 1 GB, and at a million issues the downloads alone
   default): every download is published in the site, as before.
 - ``downloads_over`` (``LEDGER_DOWNLOADS_OVER``): only files of more than this many bytes go there
   (default 0: all of them).
+- ``downloads_max`` (``LEDGER_DOWNLOADS_MAX``): the largest file that host takes, in bytes (default 0:
+  no limit). GitHub takes release assets under 2 GiB, and at ten million issues four downloads are
+  larger (the issues as JSON: 6.4 GB): a larger file refuses the build, before anything is published,
+  with what to do, rather than failing the upload after the site is built.
 
 A file hosted elsewhere keeps its size and SHA-256 on the download pages, which link it at
 ``downloads_url`` + its asset name (its path under downloads/ with "/" as "-": ``csv-issues.csv``, since
@@ -37,27 +41,37 @@ class HostingError(ValueError):
 class Hosting:
     base_url: str | None = None  # None: every download stays in the site
     over: int = 0  # only files of more than this many bytes are hosted elsewhere
+    largest: int = 0  # the largest file the host takes (0: no limit)
 
     @classmethod
     def of(cls, extra: dict | None) -> "Hosting":
         """From mkdocs.yml's ``extra.ledger`` (already read, ``!ENV`` resolved); checked loudly."""
         ledger = (extra or {}).get("ledger") or {}
         url = str(ledger.get("downloads_url") or "").strip()
-        over = ledger.get("downloads_over")
         if url and not HTTPS_BASE.match(url):
             raise HostingError(f"mkdocs.yml 中 extra.ledger.downloads_url（下载文件的存放地址）必须是 https:// 地址，"
                                f"现在是“{url}”。")
-        try:
-            over = int(str(over).strip() or 0) if over is not None else 0
-        except ValueError:
-            over = -1
-        if over < 0:
+        over = _bytes(ledger.get("downloads_over"))
+        if over is None:
             raise HostingError(f"mkdocs.yml 中 extra.ledger.downloads_over（超过多少字节的下载文件放到别处）必须是"
                                f"不小于 0 的整数，现在是“{ledger.get('downloads_over')}”。")
-        return cls(base_url=(url.rstrip("/") + "/") if url else None, over=over)
+        largest = _bytes(ledger.get("downloads_max"))
+        if largest is None:
+            raise HostingError(f"mkdocs.yml 中 extra.ledger.downloads_max（存放地址能接收的最大文件字节数，0 为不限）"
+                               f"必须是不小于 0 的整数，现在是“{ledger.get('downloads_max')}”。")
+        return cls(base_url=(url.rstrip("/") + "/") if url else None, over=over, largest=largest)
 
     def elsewhere(self, size: int) -> bool:
         return self.base_url is not None and size > self.over
+
+
+def _bytes(value: object) -> int | None:
+    """A byte count as mkdocs.yml or the environment gives it ("" and None: 0); None when it is not one."""
+    try:
+        number = int(str(value).strip() or 0) if value is not None else 0
+    except ValueError:
+        return None
+    return number if number >= 0 else None
 
 
 def asset_name(path: str) -> str:
@@ -77,6 +91,11 @@ def hosted(manifest: Manifest, hosting: Hosting) -> Manifest:
             if name in names:
                 raise HostingError(f"下载文件 {item.path} 和 {names[name]} 放到别处后同名（{name}）。")
             names[name] = item.path
+            if hosting.largest and item.bytes > hosting.largest:
+                raise HostingError(
+                    f"下载文件 {item.path} 有 {item.bytes:,} 字节，超过存放地址能接收的最大文件 {hosting.largest:,} 字节"
+                    f"（extra.ledger.downloads_max，GitHub 发布附件须小于 2 GiB）。请把 downloads_url "
+                    f"改为没有这个限制的静态存放地址（例如对象存储），并把 downloads_max 设为 0。")
             item = replace(item, url=hosting.base_url + name)
         downloads.append(item)
     return replace(manifest, downloads=tuple(downloads))
