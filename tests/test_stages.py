@@ -45,6 +45,41 @@ def test_a_status_edit_reruns_the_rules_that_read_status(tiny, tmp_path):
     assert {f.code for f in warm.findings} >= {"status-extra-field"}
 
 
+def test_a_rule_checked_per_resource_reruns_only_for_the_resource_that_changed(tiny, tmp_path, monkeypatch):
+    """A date after the snapshot in the events is still found when only an issue changed (recalled), the
+    date rule runs again for the issues alone, and the ledger holds only what the rules that run read."""
+    import pipeline.validate as v
+
+    edit_cell(tiny, "issue_events.csv", 2, "on", "2099-01-01")
+    cache = FileCache(tmp_path / "cache")
+    assert "date-after-as-of" in {f.code for f in validate(tiny, cache=cache, ledger_needed=False)[0].findings}
+    edit_cell(tiny, "issues/2026.csv", 3, "resolved_on", "2099-02-01")
+    ran: list[tuple[str, tuple[str, ...]]] = []
+    real_run_rule, real_build = v.run_rule, v.build_ledger
+    ledger_reads: list[set[str]] = []
+
+    def run_rule(spec, ledger, columns):
+        ran.append((spec.name, tuple(sorted(columns))))
+        return real_run_rule(spec, ledger, columns)
+
+    def build_ledger(package, frames, derived):
+        ledger_reads.append({name for name, frame in frames.items() if set(frame.columns) - {"_path", "_row"}})
+        return real_build(package, frames, derived)
+
+    monkeypatch.setattr(v, "run_rule", run_rule)
+    monkeypatch.setattr(v, "build_ledger", build_ledger)
+    warm = validate(tiny, cache=cache, ledger_needed=False)[0]
+    monkeypatch.setattr(v, "run_rule", real_run_rule)
+    monkeypatch.setattr(v, "build_ledger", real_build)
+    assert codes(warm) == codes(validate(tiny)[0])
+    late = {(f.path, f.code) for f in warm.findings if f.code == "date-after-as-of"}
+    assert late == {("issue_events.csv", "date-after-as-of"), ("issues/2026.csv", "date-after-as-of")}
+    assert ("dates_not_after_as_of", ("issues",)) in ran
+    assert not any(name == "dates_not_after_as_of" and columns != ("issues",) for name, columns in ran)
+    assert ("integers_publishable", ("issues",)) not in ran  # reads no date: the issues' integers are unchanged
+    assert "issue_events" not in ledger_reads[0]  # no rule reading the events runs again
+
+
 def test_a_new_snapshot_date_reruns_every_check(tiny, tmp_path):
     cache = FileCache(tmp_path / "cache")
     assert validate(tiny, cache=cache)[0].valid

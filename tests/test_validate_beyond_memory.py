@@ -157,19 +157,21 @@ def test_beyond_memory_ledger_validate_runs_one_rule_at_a_time(tiny, tmp_path, m
     running, seen, overlapped = [], set(), []
     run_rule = validation.run_rule
 
-    def one(spec, ledger):
+    def one(spec, ledger, columns):
         running.append(spec.name)
         overlapped.append(len(running) > 1)
         seen.add(threading.get_ident())
         try:
-            return list(run_rule(spec, ledger))
+            return list(run_rule(spec, ledger, columns))
         finally:
             running.remove(spec.name)
 
     monkeypatch.setattr(validation, "run_rule", one)
     edit_cell(tiny, "issues/2026.csv", 3, "resolved_on", "2020-01-01")
     found, _ = judged(tiny, tmp_path / "cache", monkeypatch, beyond=True)
-    assert len(overlapped) == len(validation.rules_for(load(tiny))) and not any(overlapped) and len(seen) == 1
+    package = load(tiny)
+    parts = [part for spec in validation.rules_for(package) for part in spec.parts(package)]
+    assert len(overlapped) == len(parts) and not any(overlapped) and len(seen) == 1
     assert [f["code"] for f in found] == ["date-order"]
 
 

@@ -131,35 +131,42 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     built: list[Ledger] = []
     building = threading.Lock()
 
+    specs = rules_for(package)
+    # Each rule, or each resource's part of a rule checked per resource, is recalled or computed. What is
+    # to be computed is known first: ``ledger validate``'s ledger holds only what those parts read.
+    parts = [(index, name, columns) for index, spec in enumerate(specs) for name, columns in spec.parts(package)]
+    recalled = [stages.recall(name, base_columns(columns)) for _, name, columns in parts]
+    outcomes: list[list[dict] | None] = [stored for _, stored in recalled]  # type: ignore[misc]
+    missed = [n for n, stored in enumerate(outcomes) if stored is None]
+    reads = [parts[n][2] for n in missed]
+
     def ledger() -> Ledger:  # built at most once, and only when something needs it
         with building:
-            if not built:  # when only the rules need it, of only what they read
+            if not built:  # when only the rules need it, of only what the rules to run read
                 lean = not ledger_needed
                 try:
-                    built.append(build_ledger(package, typed_frames(package, works, columns_the_rules_read(package)
+                    built.append(build_ledger(package, typed_frames(package, works, columns_read(package, reads)
                                                                     if lean else None),
-                                              derived_the_rules_read(package) if lean else None))
+                                              derived_read(reads) if lean else None))
                 except Exception as failure:  # the segments' tables are spent: every caller gets this failure
                     built.append(failure)
             if isinstance(built[0], Exception):
                 raise built[0]
         return built[0]
 
-    specs = rules_for(package)
-    results: list[list[dict] | None] = [None] * len(specs)
-    waiting = iter(range(len(specs)))
+    waiting = iter(missed)
     taking = threading.Lock()
 
     def work_on_rules() -> None:
-        """Take the next rule not yet taken until none is left: a second thread joins in when it is free."""
+        """Take the next rule part not yet taken until none is left: a second thread joins in when it is free."""
         while True:
             with taking:
-                index = next(waiting, None)
-            if index is None:
+                number = next(waiting, None)
+            if number is None:
                 return
-            spec = specs[index]
-            results[index] = stages.through(spec.name, base_columns(spec.columns(package)),
-                                            lambda spec=spec: [f.to_dict() for f in run_rule(spec, ledger())])
+            index, _, columns = parts[number]
+            outcomes[number] = [f.to_dict() for f in run_rule(specs[index], ledger(), columns)]
+            stages.store(recalled[number][0], outcomes[number])
 
     def rules_first() -> None:
         if ledger_needed:
@@ -197,6 +204,9 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
         work_on_rules()
         ruled.result()
     failed = failed_cells(findings)
+    results: list[list[dict]] = [[] for _ in specs]
+    for (index, _, _), stored in zip(parts, outcomes):
+        results[index] += stored  # type: ignore[arg-type]
     for spec, stored in zip(specs, results):
         findings += consequences_dropped(spec, [fd.Finding(**item) for item in stored], failed, package)
     return findings, built[0] if built and ledger_needed else None
@@ -282,22 +292,28 @@ def closed_lists(fields: list[dict]) -> dict[str, list[str]]:
 
 def columns_the_rules_read(package: DataPackage) -> dict[str, set[str]]:
     """The fields of each resource that the rules read, or that the derived columns they read are made
-    from (``DERIVED``, ``derived_the_rules_read``), and what every ledger reads (the regions' tree, the
+    from (``DERIVED``, ``derived_read``), and what every ledger reads (the regions' tree, the
     calendar): a ledger of only these is enough for every rule, and ``ledger validate`` builds no other.
     At a million issues it leaves out most of the text (titles, summaries, replies), which only the
     per-segment checks read, and the issues' places, departments and categories, which no rule reads."""
+    return columns_read(package, [spec.columns(package) for spec in rules_for(package)])
+
+
+def columns_read(package: DataPackage, reads: list[dict[str, tuple[str, ...]]]) -> dict[str, set[str]]:
+    """The fields behind what ``reads`` (each the ledger columns a rule, or a part of one, reads) name,
+    and what every ledger reads (``columns_the_rules_read``)."""
     needed: dict[str, set[str]] = {"regions": {"code", "parent_code"}, "holidays": {EVERY}}
-    for spec in rules_for(package):
-        for name, names in base_columns(spec.columns(package)).items():
+    for columns in reads:
+        for name, names in base_columns(columns).items():
             needed.setdefault(name, set()).update(names)
     for name, names in VERSION_2_FIELDS.items():  # present, so that the ledger does not fill them in empty
         needed.setdefault(name, set()).update(names)
     return needed
 
 
-def derived_the_rules_read(package: DataPackage) -> set[tuple[str, str]]:
-    """The derived columns (``DERIVED``) some rule reads: the only ones ``ledger validate``'s ledger adds."""
-    return {(name, column) for spec in rules_for(package) for name, names in spec.columns(package).items()
+def derived_read(reads: list[dict[str, tuple[str, ...]]]) -> set[tuple[str, str]]:
+    """The derived columns (``DERIVED``) that ``reads`` name: the only ones ``ledger validate``'s ledger adds."""
+    return {(name, column) for columns in reads for name, names in columns.items()
             for column in names if (name, column) in DERIVED}
 
 

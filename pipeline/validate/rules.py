@@ -56,6 +56,10 @@ Reads = dict[str, tuple[str, ...]] | Callable[[object], dict[str, tuple[str, ...
 class RuleSpec:
     check: Rule
     reads: Reads
+    # Each resource checked on its own: every finding is about one row of one resource and reads only
+    # that resource (a date after the snapshot, an integer too large to publish). Its findings are then
+    # cached per resource, so that a pull request changing issues does not check the events again.
+    per_resource: bool = False
 
     @property
     def name(self) -> str:
@@ -63,6 +67,13 @@ class RuleSpec:
 
     def columns(self, package) -> dict[str, tuple[str, ...]]:
         return self.reads(package) if callable(self.reads) else self.reads
+
+    def parts(self, package) -> list[tuple[str, dict[str, tuple[str, ...]]]]:
+        """(stage name, what it reads): the rule whole, or one part per resource it reads anything of."""
+        columns = self.columns(package)
+        if not self.per_resource:
+            return [(self.name, columns)]
+        return [(f"{self.name}:{name}", {name: names}) for name, names in columns.items() if names]
 
 
 RULES: list[RuleSpec] = []
@@ -72,9 +83,9 @@ STATUS_ZH = {"registered": "已登记", "assigned": "已交办", "resolved": "�
 LEVEL_ZH = {"city": "市", "county": "县(市、区)", "township": "乡镇", "street": "街道", "village": "村", "community": "社区"}
 
 
-def rule(reads: Reads) -> Callable[[Rule], Rule]:
+def rule(reads: Reads, per_resource: bool = False) -> Callable[[Rule], Rule]:
     def register(fn: Rule) -> Rule:
-        RULES.append(RuleSpec(fn, reads))
+        RULES.append(RuleSpec(fn, reads, per_resource))
         return fn
     return register
 
@@ -111,10 +122,12 @@ def _date_fields(package) -> dict[str, tuple[str, ...]]:
             for name in package.resource_names}
 
 
-@rule(reads=_date_fields)
+@rule(reads=_date_fields, per_resource=True)
 def dates_not_after_as_of(ledger: Ledger) -> Iterator[fd.Finding]:
     as_of = ledger.as_of
     for name, columns in _date_fields(ledger.package).items():
+        if name not in ledger.frames:  # a view of some resources only (``RuleSpec.per_resource``)
+            continue
         frame = ledger.frames[name]
         for column in columns:
             series = frame[column]
@@ -404,9 +417,10 @@ def consequences_dropped(spec: RuleSpec, found: list[fd.Finding], failed: set[tu
             or not any((f.path, f.row, name) in failed for name in cells_read(spec, f, package))]
 
 
-def run_rule(spec: RuleSpec, ledger: Ledger) -> list[fd.Finding]:
-    """One rule's findings, computed on a view of the ledger holding only what the rule declares."""
-    return list(spec.check(ledger.view(spec.columns(ledger.package))))
+def run_rule(spec: RuleSpec, ledger: Ledger, columns: dict[str, tuple[str, ...]] | None = None) -> list[fd.Finding]:
+    """One rule's findings, computed on a view of the ledger holding only what the rule declares, or
+    only ``columns`` of it (one of its ``parts``)."""
+    return list(spec.check(ledger.view(spec.columns(ledger.package) if columns is None else columns)))
 
 
 def applies(spec: RuleSpec, package) -> bool:

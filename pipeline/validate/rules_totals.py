@@ -85,10 +85,12 @@ def _totalled(package) -> dict[str, tuple[str, ...]]:
     return found
 
 
-@rule(reads=_integer_fields)
+@rule(reads=_integer_fields, per_resource=True)
 def integers_publishable(ledger: Ledger) -> Iterator[fd.Finding]:
     package = ledger.package
     for name, fields in _integer_fields(package).items():
+        if name not in ledger.frames:  # a view of some resources only (``RuleSpec.per_resource``)
+            continue
         frame = ledger.frames[name]
         for field in fields:
             column = frame[field]
@@ -115,10 +117,12 @@ def _largest(frame: pd.DataFrame, fields: tuple[str, ...]) -> tuple[int, str, in
     return best
 
 
-@rule(reads=_totalled)
+@rule(reads=_totalled, per_resource=True)
 def totals_publishable(ledger: Ledger) -> Iterator[fd.Finding]:
     package = ledger.package
     for name, present in _totalled(package).items():
+        if name not in ledger.frames:  # a view of some resources only (``RuleSpec.per_resource``)
+            continue
         frame = ledger.frames[name]
         for group in TOTALLED[name]:
             fields = tuple(f for f in group if f in present)

@@ -61,13 +61,24 @@ class StageCache:
 
     def through(self, name: str, columns: dict[str, set[str]], compute: Callable[[], object]):
         """The stored result of check ``name``, or ``compute()``'s, stored."""
+        key, stored = self.recall(name, columns)
+        if stored is not None:
+            return stored
+        value = compute()
+        self.store(key, value)
+        return value
+
+    def recall(self, name: str, columns: dict[str, set[str]]) -> tuple[str | None, object]:
+        """(the key of check ``name`` reading ``columns``, its stored result or None): known before the
+        check runs, so that ``ledger validate`` builds its ledger of what the checks to run read only."""
         key = self.key(name, columns)
         stored = self.cache.get_json(key, "stage.json")
         if stored is not None and (self.errors_shape(stored) if is_key_stage(name) else findings_shape(stored)):
-            return stored
-        value = compute()
+            return key, stored
+        return key, None
+
+    def store(self, key: str | None, value: object) -> None:
         self.cache.put_json(key, "stage.json", value)
-        return value
 
     def errors_shape(self, stored) -> bool:
         """The key checks' result: resource → its errors (frictionless' shape, rows as it counts them)."""
