@@ -56,9 +56,9 @@ Reads = dict[str, tuple[str, ...]] | Callable[[object], dict[str, tuple[str, ...
 class RuleSpec:
     check: Rule
     reads: Reads
-    # Each resource checked on its own: every finding is about one row of one resource and reads only
-    # that resource (a date after the snapshot, an integer too large to publish). Its findings are then
-    # cached per resource, so that a pull request changing issues does not check the events again.
+    # Each resource checked on its own: every finding is about one resource and reads only that resource's
+    # columns (a date after the snapshot, an integer or a total too large to publish). Its findings are
+    # then cached per resource, so that a pull request changing issues does not check the events again.
     per_resource: bool = False
 
     @property
