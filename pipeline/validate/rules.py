@@ -83,6 +83,12 @@ STATUS_ZH = {"registered": "已登记", "assigned": "已交办", "resolved": "�
 LEVEL_ZH = {"city": "市", "county": "县(市、区)", "township": "乡镇", "street": "街道", "village": "村", "community": "社区"}
 
 
+def in_view(ledger: Ledger, reads: dict[str, tuple[str, ...]]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """The resources of ``reads`` that ``ledger`` holds: all of them, or, on the view of one part of a rule
+    checked per resource (``RuleSpec.per_resource``), that part's resource alone."""
+    return ((name, names) for name, names in reads.items() if name in ledger.frames)
+
+
 def rule(reads: Reads, per_resource: bool = False) -> Callable[[Rule], Rule]:
     def register(fn: Rule) -> Rule:
         RULES.append(RuleSpec(fn, reads, per_resource))
@@ -125,9 +131,7 @@ def _date_fields(package) -> dict[str, tuple[str, ...]]:
 @rule(reads=_date_fields, per_resource=True)
 def dates_not_after_as_of(ledger: Ledger) -> Iterator[fd.Finding]:
     as_of = ledger.as_of
-    for name, columns in _date_fields(ledger.package).items():
-        if name not in ledger.frames:  # a view of some resources only (``RuleSpec.per_resource``)
-            continue
+    for name, columns in in_view(ledger, _date_fields(ledger.package)):
         frame = ledger.frames[name]
         for column in columns:
             series = frame[column]

@@ -27,7 +27,7 @@ import pandas as pd
 
 from pipeline.core import findings as fd
 from pipeline.core.ledger import Ledger
-from pipeline.validate.rules import SURVEY_COUNTS, rule
+from pipeline.validate.rules import SURVEY_COUNTS, in_view, rule
 
 SAFE_INTEGER = 2 ** 53 - 1  # the largest integer a double (JavaScript's Number, most JSON readers) holds exactly
 LOW_BITS = 32
@@ -88,9 +88,7 @@ def _totalled(package) -> dict[str, tuple[str, ...]]:
 @rule(reads=_integer_fields, per_resource=True)
 def integers_publishable(ledger: Ledger) -> Iterator[fd.Finding]:
     package = ledger.package
-    for name, fields in _integer_fields(package).items():
-        if name not in ledger.frames:  # a view of some resources only (``RuleSpec.per_resource``)
-            continue
+    for name, fields in in_view(ledger, _integer_fields(package)):
         frame = ledger.frames[name]
         for field in fields:
             column = frame[field]
@@ -120,9 +118,7 @@ def _largest(frame: pd.DataFrame, fields: tuple[str, ...]) -> tuple[int, str, in
 @rule(reads=_totalled, per_resource=True)
 def totals_publishable(ledger: Ledger) -> Iterator[fd.Finding]:
     package = ledger.package
-    for name, present in _totalled(package).items():
-        if name not in ledger.frames:  # a view of some resources only (``RuleSpec.per_resource``)
-            continue
+    for name, present in in_view(ledger, _totalled(package)):
         frame = ledger.frames[name]
         for group in TOTALLED[name]:
             fields = tuple(f for f in group if f in present)
