@@ -255,6 +255,7 @@ def test_sqlite_has_every_row_and_its_foreign_keys_hold(fixture, request):
     db.execute("PRAGMA foreign_keys = ON")
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert db.execute("PRAGMA page_size").fetchall() == [(65536,)]  # the largest: the fastest to write
     for name in package.resource_names:
         fields = package.fields(name)
         cursor = db.execute(f'SELECT * FROM "{name}" ORDER BY rowid')

@@ -233,3 +233,25 @@ def test_uninspected_is_made_once_a_ledger_and_never_shared_with_a_narrower_one(
     assert narrower.tables_made == {}
     assert len(fi.uninspected(narrower)) > len(again)  # nothing inspected: every done issue waits
     assert len(made) == 2
+
+
+def test_town_counts_made_once_for_the_page_and_its_documents(tiny_ledger, monkeypatch):
+    """The officers' page and its documents read one computation of the counts, each caller its own dict."""
+    from dataclasses import replace
+
+    from pipeline.render import officers
+
+    ledger = replace(tiny_ledger)  # nothing made yet
+    calls = []
+    original = fi._town_counts
+    monkeypatch.setattr(fi, "_town_counts", lambda *a: calls.append(1) or original(*a))
+    list(officers.stream(ledger, {}))
+    documents = [f.path for f in officers.data_stream(ledger, {})]
+    assert len(calls) == 1
+    expected = original(ledger, fi.uninspected(ledger), fi.disputed(ledger))
+    first = fi.town_counts(ledger)
+    assert first == expected and list(first) == fi.towns(ledger)
+    first.clear()  # a caller's change stays its own
+    assert fi.town_counts(ledger) == expected and len(calls) == 1
+    assert [p for p in documents if p.endswith("/index.json")] == [
+        f"{officers.API_DIR}/{town}/index.json" for town in fi.towns(ledger)]

@@ -380,18 +380,43 @@ def test_two_metrics_share_a_title():
     assert METRICS["satisfied_rate"].title_zh == "回访满意率"
 
 
-def test_rankings_computed_again_for_the_township_pages(tiny_ledger, monkeypatch):
-    """The 排名 section and every township page read one computation per ledger."""
+def test_rankings_computed_once_for_the_section_and_the_township_pages(tiny_ledger, monkeypatch):
+    """The 排名 section and every township page read one computation: also the issue pages' ledger, which
+    keeps fewer issue columns (the same evaluations and regions), reads it; other evaluations are ranked afresh."""
     from dataclasses import replace
 
     from pipeline.figures import rankings as module
+    from pipeline.render.issues import page_ledger
 
     calls = []
     original = module._rank_every_period
     monkeypatch.setattr(module, "_rank_every_period", lambda ledger: calls.append(1) or original(ledger))
-    fresh = replace(tiny_ledger)  # a ledger of its own, not yet ranked
+    fresh = replace(tiny_ledger, frames={**tiny_ledger.frames, "evaluations": tiny_ledger.evaluations.copy()})
     first = module.rankings(fresh)
     assert module.rankings(fresh) is first
+    assert module.rankings(page_ledger(fresh)) is first
     assert len(calls) == 1
-    other = replace(tiny_ledger)
-    assert module.rankings(other) == first and len(calls) == 2  # another ledger is ranked afresh
+    fewer = replace(fresh, frames={**fresh.frames, "evaluations": fresh.evaluations.iloc[:-1]})
+    assert module.rankings(fewer) is not first and len(calls) == 2  # other evaluations are ranked afresh
+    other_package = replace(fresh, package=replace(fresh.package))
+    assert module.rankings(other_package) == first and len(calls) == 3  # so is another package
+
+
+def test_rankings_computed_once_in_a_render(tiny_ledger, monkeypatch, tmp_path):
+    """A whole render (every section) ranks each period once."""
+    from pipeline.figures import rankings as module
+    from pipeline.render import render_all
+
+    calls = []
+    original = module._rank_every_period
+    monkeypatch.setattr(module, "_rank_every_period", lambda ledger: calls.append(1) or original(ledger))
+    ledger = replace_frames(tiny_ledger)
+    render_all(ledger, lambda file: None)
+    assert len(calls) == 1
+
+
+def replace_frames(ledger):
+    """The ledger with evaluations of its own (a frame no other test has ranked)."""
+    from dataclasses import replace
+
+    return replace(ledger, frames={**ledger.frames, "evaluations": ledger.evaluations.copy()})

@@ -154,8 +154,8 @@ class Ledger:
     calendar: WorkCalendar
     descendants: dict[str, frozenset[str]] = field(default_factory=dict)
     validated: dict[str, str] = field(default_factory=dict)  # data file → SHA-256 of the bytes validation read
-    # Tables derived from this ledger that several sections read (``remembered``). Not an argument: a view,
-    # or a ledger made by ``dataclasses.replace`` (a scope, other frames), starts with none of them.
+    # Tables and values derived from this ledger that several sections read (``remembered``, ``kept``). Not an
+    # argument: a view, or a ledger made by ``dataclasses.replace`` (a scope, other frames), starts with none of them.
     tables_made: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
@@ -170,6 +170,13 @@ class Ledger:
         frames = {name: self.frames[name][["_path", "_row", *dict.fromkeys(names)]] for name, names in columns.items()}
         return Ledger(package=self.package, as_of=self.as_of, frames=frames, calendar=self.calendar,
                       descendants=self.descendants)
+
+    def kept(self, name: str, make: Callable[[], object]) -> object:
+        """``make()``'s value, made once for this ledger and shared, not copied: for values nobody changes
+        (frozen records, tuples), where ``remembered`` copies a table for each caller."""
+        if name not in self.tables_made:
+            self.tables_made[name] = make()
+        return self.tables_made[name]
 
     def remembered(self, name: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """``make()``'s table, made once for this ledger; each caller gets a copy of its own to change."""

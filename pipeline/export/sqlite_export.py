@@ -24,6 +24,7 @@ from pipeline.export.tables import ExportTable, typed_value
 from pipeline.core.package import DataPackage
 
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
+PAGE_SIZE = 65536
 INSERT_ROWS = 8192  # rows turned into Python values at a time (a value is an object: ~100 bytes)
 DICTIONARY = "_dictionary"
 
@@ -113,7 +114,10 @@ class SqliteWriter:
         self.db = sqlite3.connect(self.tmp, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode = OFF")
         self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute("PRAGMA page_size = 4096")
+        # SQLite's largest page: at a million issues the database took 0.89× the processor time of 4 KiB pages
+        # (three pairs) and is 2 % smaller, with the same peak memory. The page size comes first: with the cache
+        # size set before it, the same write peaked 230 MB higher.
+        self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         self.db.execute("PRAGMA cache_size = -16384")  # 16 MB of pages: as fast as 64 MB for the indexes
         self.db.execute("BEGIN")
 

@@ -138,7 +138,15 @@ def _int(value: object) -> int | None:
 
 def town_counts(ledger: Ledger, waiting: pd.DataFrame | None = None,
                 still: pd.DataFrame | None = None) -> dict[str, TownCounts]:
-    """Every township/street's counts (zeros included), in the order of regions.csv."""
+    """Every township/street's counts (zeros included), in the order of regions.csv. Without ``waiting`` and
+    ``still`` (``uninspected`` and ``disputed`` of the ledger), made once a ledger: the officers' page and its
+    documents both read them."""
+    if waiting is None and still is None:
+        return dict(ledger.kept("town_counts", lambda: _town_counts(ledger, uninspected(ledger), disputed(ledger))))
+    return _town_counts(ledger, waiting, still)
+
+
+def _town_counts(ledger: Ledger, waiting: pd.DataFrame | None, still: pd.DataFrame | None) -> dict[str, TownCounts]:
     waiting = uninspected(ledger) if waiting is None else waiting
     still = disputed(ledger) if still is None else still
     done = _placed(ledger, ledger.issues.loc[ledger.issues["done"], ["id", "region_code"]])

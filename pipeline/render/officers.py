@@ -137,7 +137,7 @@ def chooser(ledger: Ledger, counts: dict[str, fi.TownCounts]) -> list[dict]:
 def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     """officers/: the page (its documents: ``data_stream``)."""
     as_of = ledger.as_of.strftime("%Y-%m-%d")
-    counts = fi.town_counts(ledger, fi.uninspected(ledger), fi.disputed(ledger))
+    counts = fi.town_counts(ledger)  # made once: the documents read them too
     yield File(PAGE, render("officers_page.md.j2", as_of=as_of, counties=chooser(ledger, counts), root="../",
                             api=f"../{API_DIR}/", chunk=CHUNK))
 
@@ -145,8 +145,8 @@ def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
 def data_stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     """Every township's documents. Only the page's script reads them (no page links one): verbatim, past
     mkdocs, rendered while the build waits for the downloads and mkdocs builds the pages."""
-    waiting, still = fi.uninspected(ledger), fi.disputed(ledger)  # the ledger remembers both
-    for path, content in town_documents(ledger, waiting, still, fi.town_counts(ledger, waiting, still)):
+    waiting, still = fi.uninspected(ledger), fi.disputed(ledger)  # the ledger remembers both, and the counts
+    for path, content in town_documents(ledger, waiting, still, fi.town_counts(ledger)):
         yield File(path, content, verbatim=True)
 
 
