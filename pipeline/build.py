@@ -41,6 +41,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -170,6 +171,7 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
 
     site_out = staging / "site"
     mkdocs: list[Future] = []
+    stop_mkdocs = threading.Event()  # set when the render fails: mkdocs apart is killed, not waited for
     # Leaving the pool waits for mkdocs, also after an error: it writes into staging, removed only then.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mkdocs") as beside:
         def pages_done(blocks: dict[str, str]) -> None:
@@ -177,11 +179,17 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
             # --- 5. mkdocs build --strict, with timestamps from the data, not the clock, while the render
             # goes on with the files only scripts read (verbatim: mkdocs never sees them). For a large
             # package in a process of its own: on a thread it would share the interpreter lock with them ---
-            runner = run_mkdocs_apart if len(ledger.issues) >= MKDOCS_APART_ISSUES else run_mkdocs
-            mkdocs.append(beside.submit(runner, config.mkdocs_yml, docs, site_out, as_of_epoch(ledger.package.as_of)))
+            epoch = as_of_epoch(ledger.package.as_of)
+            if len(ledger.issues) >= MKDOCS_APART_ISSUES:
+                mkdocs.append(beside.submit(run_mkdocs_apart, config.mkdocs_yml, docs, site_out, epoch, stop_mkdocs))
+            else:
+                mkdocs.append(beside.submit(run_mkdocs, config.mkdocs_yml, docs, site_out, epoch))
 
         try:
             render_all(ledger, generated.write, metrics=metrics, manifest=finished_manifest, pages_done=pages_done)
+        except BaseException:
+            stop_mkdocs.set()
+            raise
         finally:
             export.abort()  # nothing if it finished; else it stops the downloads' process before staging goes
     manifest = finished_manifest()

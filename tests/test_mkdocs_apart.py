@@ -7,6 +7,9 @@ threshold to run the demo's build that way, and call both runners on a folder mk
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -73,3 +76,61 @@ def test_the_process_dates_the_site_by_the_data(refused_docs, tmp_path, monkeypa
     config.write_text("site_name: 测试\nsite_url: https://example.invalid/\n", encoding="utf-8")  # a sitemap lists pages
     mkdocs_run.run_mkdocs_apart(config, docs, tmp_path / "site", "1767225600")  # 2026-01-01
     assert "<lastmod>2026-01-01</lastmod>" in (tmp_path / "site" / "sitemap.xml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def slow_mkdocs(monkeypatch) -> list:
+    """mkdocs apart replaced by a child that works for five minutes; the list gets each child started."""
+    started = []
+    start = mkdocs_run.start_module
+
+    def recorded(module, job):
+        started.append(start(module, job))
+        return started[-1]
+    monkeypatch.setattr(mkdocs_run, "MODULE", "tests.slow_process")
+    monkeypatch.setattr(mkdocs_run, "start_module", recorded)
+    return started
+
+
+def test_a_stopped_build_kills_mkdocs_apart(refused_docs, tmp_path, slow_mkdocs):
+    config, docs = refused_docs
+    stop = threading.Event()
+    failed = []
+
+    def run() -> None:
+        try:
+            mkdocs_run.run_mkdocs_apart(config, docs, tmp_path / "site", "1767225600", stop)
+        except BuildError as exc:
+            failed.append(str(exc))
+    runner = threading.Thread(target=run)
+    runner.start()
+    while not slow_mkdocs:
+        runner.join(0.05)
+    stop.set()
+    runner.join(60)
+    assert not runner.is_alive()
+    assert failed == ["mkdocs build stopped: the build failed elsewhere"]
+    assert slow_mkdocs[0].returncode == -signal.SIGKILL
+
+
+def test_a_render_that_fails_does_not_wait_for_mkdocs(tiny, tmp_path, monkeypatch, slow_mkdocs):
+    """The render fails after mkdocs started apart: the build fails with the render's error, the child is
+    killed (not waited for five minutes), and nothing is left beside the output folder."""
+    from pipeline.render import officers
+
+    monkeypatch.setattr(build_module, "MKDOCS_APART_ISSUES", 0)
+
+    def broken(ledger, metrics):  # fails once mkdocs has started
+        for _ in range(600):
+            if slow_mkdocs:
+                break
+            time.sleep(0.05)
+        raise RuntimeError("render broke")
+        yield
+    monkeypatch.setattr(officers, "data_stream", broken)  # the scripts' data: written after mkdocs started
+    parent = tmp_path / "out"
+    parent.mkdir()
+    with pytest.raises(RuntimeError, match="render broke"):
+        build(BuildConfig(data=tiny, out=parent / "public"))
+    assert len(slow_mkdocs) == 1 and slow_mkdocs[0].returncode == -signal.SIGKILL
+    assert sorted(p.name for p in parent.iterdir()) == []

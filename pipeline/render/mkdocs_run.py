@@ -13,13 +13,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from pipeline.core.child import last_lines, read_job, start_module
 from pipeline.core.errors import BuildError
 
 MODULE = "pipeline.render.mkdocs_run"
+STOP_POLL = 0.2  # seconds between looks at the build's stop signal while mkdocs runs apart
 
 
 def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> None:
@@ -65,12 +68,23 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def run_mkdocs_apart(config_file: Path, docs: Path, site_out: Path, epoch: str) -> None:
+def run_mkdocs_apart(config_file: Path, docs: Path, site_out: Path, epoch: str,
+                     stop: threading.Event | None = None) -> None:
     """``run_mkdocs`` in a process of its own; its failure is raised here as the same BuildError. What
-    mkdocs writes to stderr (its warnings) is passed on to this process's stderr."""
+    mkdocs writes to stderr (its warnings) is passed on to this process's stderr. Once ``stop`` is set
+    (the build failed elsewhere), the process is killed: the build then removes its staging folder at
+    once instead of waiting for pages that will not publish (about 12 s at ten million issues)."""
     process = start_module(MODULE, {"config_file": os.path.abspath(config_file), "docs": os.path.abspath(docs),
                                     "site_out": os.path.abspath(site_out), "epoch": epoch})
-    out, err = process.communicate()
+    while True:
+        try:
+            out, err = process.communicate(timeout=STOP_POLL)
+            break
+        except subprocess.TimeoutExpired:
+            if stop is not None and stop.is_set():
+                process.kill()
+                process.communicate()
+                raise BuildError("mkdocs build stopped: the build failed elsewhere") from None
     if err:
         sys.stderr.write(err.decode("utf-8", "replace"))
     if process.returncode == 0:
