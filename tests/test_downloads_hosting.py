@@ -100,7 +100,7 @@ def test_download_pages_link_hosted_files_with_size_and_sha256(tiny_ledger):
     page = after["data/index.md"]
     assert f'<a href="{BASE}demo.zip" download>demo.zip</a>' in page
     assert '<a href="../downloads/csv/issues.csv" download>' in page  # 2 KB: stays in the site
-    assert f'<span title="4096 字节">4.0 KB</span>' in page and "cd" * 32 in page
+    assert '<span title="4096 字节">4.0 KB</span>' in page and "cd" * 32 in page
     assert json.loads(after["api/v1/downloads.json"])["downloads"][0]["url"] == BASE + "demo.zip"
     assert BASE + "demo.zip" in after["data.json"]
 
