@@ -265,3 +265,42 @@ def test_the_page_counts_the_issues_listed_without_ordering_them(tiny_ledger, mo
     files_index = SearchIndex(ledger, Names.of(ledger))
     assert len(files_index.rows) == expected and files_index.total == expected
     assert json.loads(dict(files_index.files())[f"{SEARCH_DIR}/index.json"])["issues"] == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "a", "b", "县", "乡 镇", "a;b"])), max_size=40))
+def test_positions_by_keeps_each_value_s_positions_whatever_the_column_s_storage(values):
+    """Arrow strings (as the ledger stores them) and Python objects give the same groups: each present value
+    (the empty text too) → its positions, values in the order they first appear, missing values left out."""
+    from pipeline.render.issues_search import positions_by
+
+    expected: dict[str, list[int]] = {}
+    for n, value in enumerate(values):
+        if value is not None:
+            expected.setdefault(f"k={value}", []).append(n)
+    for dtype in (pd.StringDtype("pyarrow", na_value=np.nan), object):
+        got = positions_by(pd.Series(values, dtype=dtype), "k")
+        assert list(got) == list(expected)
+        assert {k: v.tolist() for k, v in got.items()} == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dictionaries(st.sampled_from(["Q-1", "Q-2", "Q-3", "Q-4"]),
+                       st.tuples(st.sampled_from(["confirmed", np.nan]), st.sampled_from(["A;B", np.nan])), max_size=4),
+       st.lists(st.sampled_from(["Q-1", "Q-2", "Q-3", "Q-4", "Q-9"]), max_size=12))
+def test_at_ids_is_what_reindex_gives(found, ids):
+    """Each id's values, NaN where there are none (a float, as reindex gives: the pages test it with isna)."""
+    from pipeline.render.issues_search import at_ids
+
+    frame = pd.DataFrame({"verdict": [v for v, _ in found.values()], "officers": [o for _, o in found.values()]},
+                         index=pd.Index(list(found), dtype=object), dtype=object)
+    for storage in (pd.StringDtype("pyarrow", na_value=np.nan), object):
+        keys = pd.Series(ids, dtype=storage)
+        got = at_ids(frame, keys)
+        expected = frame.reindex(pd.Index(keys.to_numpy(dtype=object)))
+        assert list(got.columns) == ["verdict", "officers"] and len(got) == len(ids)
+        for column in got.columns:
+            values = got[column].to_numpy(dtype=object)
+            assert [x if isinstance(x, str) else "NaN" for x in values] == [
+                x if isinstance(x, str) else "NaN" for x in expected[column].to_numpy(dtype=object)]
+            assert all(isinstance(x, str) or (isinstance(x, float) and np.isnan(x)) for x in values)
