@@ -218,7 +218,7 @@ def write_formats(package: DataPackage, tables: list[ExportTable], out: Path, st
     issues); returns resource → its sheets in the workbook. The workbook compresses on a lane, so a block
     is formatted while the one before is stored."""
     as_of = package.as_of.isoformat()
-    database = SqliteWriter(out / f"{stem}.db")
+    database = SqliteWriter(out / f"{stem}.db", rows=sum(table.rows for table in tables))
     try:
         with Workbook(package, tables, out / f"{stem}.xlsx", background=True) as book:
             for table in tables:
