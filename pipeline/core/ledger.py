@@ -156,7 +156,7 @@ class Ledger:
     validated: dict[str, str] = field(default_factory=dict)  # data file → SHA-256 of the bytes validation read
     # Tables and values derived from this ledger that several sections read (``remembered``, ``kept``). Not an
     # argument: a view, or a ledger made by ``dataclasses.replace`` (a scope, other frames), starts with none of them.
-    tables_made: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
+    tables_made: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         frames = self.__dict__.get("frames", {})

@@ -143,12 +143,11 @@ def town_counts(ledger: Ledger, waiting: pd.DataFrame | None = None,
     documents both read them."""
     if waiting is None and still is None:
         return dict(ledger.kept("town_counts", lambda: _town_counts(ledger, uninspected(ledger), disputed(ledger))))
-    return _town_counts(ledger, waiting, still)
+    return _town_counts(ledger, uninspected(ledger) if waiting is None else waiting,
+                        disputed(ledger) if still is None else still)
 
 
-def _town_counts(ledger: Ledger, waiting: pd.DataFrame | None, still: pd.DataFrame | None) -> dict[str, TownCounts]:
-    waiting = uninspected(ledger) if waiting is None else waiting
-    still = disputed(ledger) if still is None else still
+def _town_counts(ledger: Ledger, waiting: pd.DataFrame, still: pd.DataFrame) -> dict[str, TownCounts]:
     done = _placed(ledger, ledger.issues.loc[ledger.issues["done"], ["id", "region_code"]])
     resolved = done["town"].value_counts()
     open_ = waiting["town"].value_counts()
