@@ -3,6 +3,7 @@ determinism and escaping. The browser side is tests/test_issues_search_browser.p
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from pipeline.render.issues_records import Names
 from pipeline.render.issues_search import (SEARCH_DIR, SearchIndex, decode, encoded, facet_postings, query_files,
                                            search_page, word_keys)
-from pipeline.render.issues_search_grams import key_hash, normalise, text_postings
+from pipeline.render.issues_search_grams import Postings, key_hash, normalise, text_postings
 from pipeline.validate import validate
 from tests.conftest import make_tiny
 
@@ -163,6 +164,53 @@ def test_posting_lists_decode_to_their_positions(rows, total):
     built = facet_postings({"k=v": np.array(rows, dtype=np.int64)})
     values = encoded(built, total)
     assert [decode(v, total) for v in values] == ([sorted(rows)] if rows else [])
+
+
+def reference_encoding(rows: list[int], total: int) -> str:
+    """One posting list as the index's reader expects it, position by position: LEB128 gaps ("v") unless
+    they take more bytes than a bitmap of every issue ("b")."""
+    data, previous = bytearray(), None
+    for row in rows:
+        value = row if previous is None else row - previous
+        previous = row
+        while True:
+            data.append((value & 0x7F) | (0x80 if value >= 0x80 else 0))
+            value >>= 7
+            if not value:
+                break
+    bitmap = bytearray((total + 7) // 8)
+    for row in rows:
+        bitmap[row // 8] |= 1 << (row % 8)
+    if len(data) > len(bitmap):
+        return "b" + base64.b64encode(bytes(bitmap)).decode("ascii")
+    return "v" + base64.b64encode(bytes(data)).decode("ascii")
+
+
+@st.composite
+def posting_lists(draw):
+    total = draw(st.integers(1, 3000))
+    lists = draw(st.lists(st.lists(st.integers(0, total - 1), unique=True, max_size=450), min_size=1, max_size=6))
+    return [sorted(rows) for rows in lists], total
+
+
+@given(posting_lists())
+@settings(max_examples=200, deadline=None)
+def test_lists_longer_than_a_bitmap_skip_the_gaps_and_encode_as_before(case):
+    """Lists longer than the bitmap's bytes are bitmaps without their gaps being encoded; every list, dense,
+    sparse or at the bound, is encoded exactly as position-by-position LEB128 and the smaller-wins rule give."""
+    lists, total = case
+    lengths = [len(rows) for rows in lists]
+    built = Postings([f"k{n}" for n in range(len(lists))], np.r_[0, np.cumsum(lengths)].astype(np.int64),
+                     np.array([r for rows in lists for r in rows], dtype=np.int64))
+    assert encoded(built, total) == [reference_encoding(rows, total) for rows in lists]
+
+
+def test_a_list_one_longer_than_the_bitmap_is_a_bitmap_and_one_as_long_may_be_gaps():
+    total = 80  # a bitmap of 10 bytes
+    built = Postings(["long", "as_long"], np.array([0, 11, 21], dtype=np.int64),
+                     np.r_[np.arange(11), np.arange(10)].astype(np.int64))
+    assert encoded(built, total) == ["b" + base64.b64encode(bytes([0xFF, 0x07]) + bytes(8)).decode("ascii"),
+                                     "v" + base64.b64encode(bytes([0] + [1] * 9)).decode("ascii")]
 
 
 @given(st.lists(st.text(alphabet="路灯 河道Ａa\u3000<&\n\rΣσ\u0301eﬁ①㎏", max_size=12), min_size=1, max_size=20))
