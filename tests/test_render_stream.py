@@ -258,61 +258,6 @@ def test_a_data_stream_that_failed_already_stops_the_render_before_pages_done(mo
     assert events == ["api/data/0.json", "download pages from the manifest", "downloads.md"]
 
 
-def test_two_data_streams_run_at_once(monkeypatch, tiny_ledger):
-    """Each section's data has a thread of its own: here the first stream waits for a file the second
-    writes, which one thread taking them in turn would never reach."""
-    second_wrote = threading.Event()
-    written: list[str] = []
-
-    def first(ledger, metrics):
-        yield File("a/0.json", "[]", verbatim=True)
-        assert second_wrote.wait(60), "the second data stream did not run beside the first"
-        yield File("a/1.json", "[]", verbatim=True)
-
-    def second(ledger, metrics):
-        yield File("b/0.json", "[]", verbatim=True)
-
-    def write(file):
-        written.append(file.path)
-        if file.path == "b/0.json":
-            second_wrote.set()
-
-    no_pages = lambda ledger, metrics: iter(())  # noqa: E731
-    sections = [fake_data_section(monkeypatch, "fake_first", no_pages, first),
-                fake_data_section(monkeypatch, "fake_second", no_pages, second)]
-    render_all(tiny_ledger, write, sections)
-    assert sorted(written) == ["a/0.json", "a/1.json", "b/0.json"]
-    assert written.index("b/0.json") < written.index("a/1.json")
-
-
-def test_a_failing_data_stream_stops_the_other_and_is_raised(monkeypatch, tiny_ledger):
-    """The second stream fails: the first, still writing, stops at its next file and ends without an
-    error of its own, and render_all raises the failure once both threads have ended."""
-    written: list[str] = []
-    first_started = threading.Event()
-
-    def first(ledger, metrics):
-        for n in range(10_000):
-            first_started.set()
-            time.sleep(0.001)
-            yield File(f"a/{n}.json", "[]", verbatim=True)
-
-    def second(ledger, metrics):
-        assert first_started.wait(60)
-        yield File("b/0.json", "[]", verbatim=True)
-        raise BuildError("the officers' documents failed")
-
-    no_pages = lambda ledger, metrics: iter(())  # noqa: E731
-    sections = [fake_data_section(monkeypatch, "fake_long", no_pages, first),
-                fake_data_section(monkeypatch, "fake_breaking", no_pages, second)]
-    with pytest.raises(BuildError, match="the officers' documents failed"):
-        render_all(tiny_ledger, lambda file: written.append(file.path), sections)
-    after = len(written)
-    time.sleep(0.05)
-    assert len(written) == after, "a data stream went on writing after render_all returned"
-    assert written.count("a/9999.json") == 0 and len(written) < 10_000
-
-
 def test_data_streams_run_without_pages_done(monkeypatch, tiny_ledger):
     written: list[str] = []
     sections = [fake_data_section(monkeypatch, "fake_searching", lambda ledger, metrics: iter([File("s.md", "# s")]),
@@ -367,17 +312,14 @@ def test_a_failing_data_stream_waits_for_mkdocs_and_leaves_the_old_site(monkeypa
     before = {p.relative_to(out).as_posix() for p in out.rglob("*")}
     real_mkdocs = build_module.run_mkdocs
     finished: list[bool] = []
-    mkdocs_started = threading.Event()
 
     def slow_mkdocs(config_file, docs, site_out, epoch):
-        mkdocs_started.set()
         time.sleep(1)
         real_mkdocs(config_file, docs, site_out, epoch)
         finished.append(site_out.is_dir())
 
-    def failing(ledger, metrics):  # fails while mkdocs runs (each data stream has a thread of its own)
+    def failing(ledger, metrics):
         yield File("api/failing/0.json", "[]", verbatim=True)
-        assert mkdocs_started.wait(60)
         raise BuildError("the index failed")
 
     sections = [*SECTIONS, fake_data_section(monkeypatch, "fake_failing", lambda ledger, metrics: iter(()), failing)]

@@ -65,7 +65,7 @@ def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str
     or a function that returns it (called then: the downloads may still be written meanwhile); None,
     as in tests of the sections alone: those pages are not rendered. ``pages_done(blocks)``: called
     once every page and block is written. The sections' data streams (whose files must all be
-    verbatim: raises ``ScriptDataNotVerbatim``) run meanwhile, each on a thread of its own, from the
+    verbatim: raises ``ScriptDataNotVerbatim``) run on a thread of their own meanwhile, from the
     moment the sections' pages are written; this returns when they are done too."""
     metrics = compute_all(ledger) if metrics is None else metrics
     parts = Parts(write)
@@ -80,36 +80,27 @@ def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str
         release_freed_memory()  # a section's frames are gone: the next one starts from the ledger alone
     stop = threading.Event()
 
-    def scripts_data(name: str, data_stream: Callable) -> None:
-        try:
+    def scripts_data() -> None:
+        for name, data_stream in data_streams:
             parts.take(name, only_verbatim(name, until(stop, data_stream(ledger, metrics))))
-        except BaseException:
-            stop.set()  # the other streams stop at their next file: this build will not publish
-            raise
-        release_freed_memory()
+            release_freed_memory()
 
-    # Each section's data on a thread of its own: the search index spends much of its time in numpy's
-    # sorts and Arrow's kernels, which release the interpreter lock, and the officers' documents (Python)
-    # go on meanwhile rather than before it. Leaving the pool waits for them, also after an error here
-    # (told to stop at their next file). Meanwhile this thread reads only the package and the manifest,
-    # never the frames the data streams read.
-    with ThreadPoolExecutor(max_workers=max(1, len(data_streams)), thread_name_prefix="scripts-data") as beside:
-        data = [beside.submit(contextvars.copy_context().run, scripts_data, name, data_stream)  # e.g. the stage cache
-                for name, data_stream in data_streams]
+    # Leaving the pool waits for the data's thread, also after an error here (told to stop at its next file).
+    # Meanwhile this thread reads only the package and the manifest, never the frames the data streams read.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scripts-data") as beside:
+        data = beside.submit(contextvars.copy_context().run, scripts_data)  # e.g. the build's stage cache
         try:
             if manifest is not None:
                 manifest = manifest() if callable(manifest) else manifest
                 parts.take(DOWNLOAD_PAGES, import_module(DOWNLOAD_PAGES).stream(ledger, manifest))
-            for done in data:
-                if done.done() and done.exception() is not None:
-                    done.result()  # it failed already: raise it before mkdocs starts on pages that will not publish
+            if data.done() and data.exception() is not None:
+                data.result()  # it failed already: raise it before mkdocs starts on pages that will not publish
             if pages_done is not None:
                 pages_done(parts.blocks)
         except BaseException:
             stop.set()
             raise
-        for done in data:  # a stream told to stop by another's failure ends without error: that one is raised
-            done.result()
+        data.result()
     return parts.blocks
 
 
