@@ -7,6 +7,7 @@
   (the frictionless model): a string literal in pipeline/ outside codes.py — an f-string such as
   ``f"pii-{kind}"`` counts for the codes it can make — and a string literal in a test that asserts
   it. The codes no test produced before are produced in tests/test_validate_rare_codes.py.
+- The README's table of figures at a million issues is the latest `benchmarks/results.json`.
 """
 
 from __future__ import annotations
@@ -175,3 +176,62 @@ def test_exit_codes_differ_between_readme_help_and_code():
     in_readme = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
     in_help = {int(code) for code in re.findall(r"^ {6}(\d+) ", cli.help.split("退出码 / Exit codes:", 1)[1], re.M)}
     assert in_readme == in_help == exit_codes_in_code() == {0, 1, 2, 3, 130}
+
+
+# --- The README's performance table and the benchmark's latest results ---------------------------------
+
+PERFORMANCE_ROWS = {  # the table row's first cell → (ratio, its numerator's run, its denominator's run)
+    "cold `ledger validate` ÷ `frictionless validate`":
+        ("validate_vs_frictionless", "ledger validate (cold)", "frictionless validate"),
+    "cold `ledger build` ÷ `frictionless validate`":
+        ("build_vs_frictionless", "ledger build (cold)", "frictionless validate"),
+    "realistic pull request: revalidation ÷ cold":
+        ("pr_validate_vs_cold", "ledger validate (realistic PR)", "ledger validate (cold, after the PR)"),
+    "realistic pull request: rebuild ÷ cold":
+        ("pr_build_vs_cold", "ledger build (realistic PR)", "ledger build (cold, after the PR)"),
+}
+
+
+def performance_drift(readme: str, results: dict) -> list[str]:
+    """Where the README's table of figures at 10⁶ says other than ``benchmarks/results.json``: each ratio
+    as rounded to the digits shown, the two times it divides (to 0.1 s) and the build's peak (to 0.01 GB)."""
+    seconds = {run["name"]: run["seconds"] for run in results["results"]}
+    problems = []
+    for label, (ratio, top, bottom) in PERFORMANCE_ROWS.items():
+        row = re.search(rf"^\| {re.escape(label)} \| (\d+\.(\d+)) \((\d+\.\d) s vs (\d+\.\d) s", readme, re.M)
+        if row is None:
+            problems.append(f"no row '{label}' in the form 'RATIO (A s vs B s'")
+            continue
+        shown, digits, a, b = row.group(1), len(row.group(2)), float(row.group(3)), float(row.group(4))
+        if float(shown) != round(results["ratios"][ratio], digits):
+            problems.append(f"{label}: {shown}, results.json {results['ratios'][ratio]}")
+        if (a, b) != (round(seconds[top], 1), round(seconds[bottom], 1)):
+            problems.append(f"{label}: {a} s vs {b} s, results.json {seconds[top]} s vs {seconds[bottom]} s")
+    build_peak = max(run["peak_mb"] for run in results["results"] if run["name"].startswith("ledger build"))
+    if f"build {build_peak / 1000:.2f} GB" not in readme:
+        problems.append(f"the build's peak: results.json {build_peak} MB, not 'build {build_peak / 1000:.2f} GB'")
+    return problems
+
+
+def test_readme_performance_figures_are_the_latest_results():
+    import json
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    assert performance_drift(readme, results) == []
+
+
+def test_a_performance_figure_left_behind_is_named():
+    import json
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    results["ratios"]["build_vs_frictionless"] = 0.613
+    results["results"] = [{**run, "seconds": 11.04} if run["name"] == "ledger validate (cold)" else run
+                          for run in results["results"]]
+    shown = re.search(r"^\| cold `ledger build` ÷ `frictionless validate` \| (\S+)", readme, re.M).group(1)
+    a = re.search(r"^\| cold `ledger validate` ÷ `frictionless validate` \| \S+ \((\S+) s", readme, re.M).group(1)
+    b = re.search(r"^\| cold `ledger validate` ÷ `frictionless validate` \| \S+ \(\S+ s vs (\S+) s", readme, re.M).group(1)
+    frictionless = next(r["seconds"] for r in results["results"] if r["name"] == "frictionless validate")
+    assert performance_drift(readme, results) == [
+        f"cold `ledger validate` ÷ `frictionless validate`: {float(a)} s vs {float(b)} s, results.json 11.04 s vs {frictionless} s",
+        f"cold `ledger build` ÷ `frictionless validate`: {shown}, results.json 0.613",
+    ]
