@@ -67,9 +67,12 @@ def test_counting_is_used_for_whole_days_and_pandas_beyond_the_cell_bound(monkey
     assert calls == []  # counted
     np.testing.assert_array_equal(group_medians(days + 0.5, codes, 2), [0.5, 5.5])
     assert calls == [1]  # not whole: pandas
+    infinite = np.array([1.0, np.inf, 3.0])
+    np.testing.assert_array_equal(group_medians(infinite, np.array([0, 0, 0], dtype=np.intp), 1), [3.0])
+    assert calls == [1, 1]  # not finite: pandas
     wide = np.array([0.0, float(COUNT_CELLS)])
     np.testing.assert_array_equal(group_medians(wide, np.array([0, 0], dtype=np.intp), 1), [COUNT_CELLS / 2])
-    assert calls == [1, 1]  # a span past the bound: pandas
+    assert calls == [1, 1, 1]  # a span past the bound: pandas
 
 
 def test_region_pairs_are_made_once_per_ledger_and_read_only(demo_ledger, monkeypatch):

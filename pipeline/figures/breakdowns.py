@@ -135,13 +135,19 @@ def group_medians(values: np.ndarray, codes: np.ndarray, groups: int) -> np.ndar
     median = np.full(groups, np.nan)
     if not len(values):
         return median
-    low = float(values.min())
-    span = int(values.max() - low) + 1
-    if span * groups > COUNT_CELLS or not np.array_equal(values, np.floor(values)):
+    low, high = float(values.min()), float(values.max())
+    # Whole numbers only (from a whole lowest value, each value minus it is exact) and not too many cells.
+    countable = np.isfinite(high - low) and low.is_integer() and (int(high - low) + 1) * groups <= COUNT_CELLS
+    if countable:
+        shifted = values - low
+        day = shifted.astype(np.intp)
+        countable = np.array_equal(day, shifted)
+    if not countable:
         found = pd.Series(values).groupby(codes, sort=False).median()
         median[found.index.to_numpy(dtype=np.intp)] = found.to_numpy()
         return median
-    counts = np.bincount(codes * span + (values - low).astype(np.intp), minlength=groups * span)
+    span = int(high - low) + 1
+    counts = np.bincount(codes * span + day, minlength=groups * span)
     running = np.cumsum(counts.reshape(groups, span), axis=1)
     total = running[:, -1]
     has = total > 0
