@@ -122,7 +122,7 @@ def _grouped(flags: pd.DataFrame, positions: np.ndarray, codes: np.ndarray, keys
             for code in np.flatnonzero(rows).tolist()}
 
 
-COUNT_CELLS = 1 << 22  # (group, value) cells counted at most, 32 MB: beyond, the medians come from a sort
+COUNT_CELLS = 1 << 22  # (group, day) cells counted at most, 32 MB: beyond, pandas' groupby median
 
 
 def group_medians(values: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
