@@ -391,7 +391,7 @@ def test_rankings_computed_once_for_the_section_and_the_township_pages(tiny_ledg
     calls = []
     original = module._rank_every_period
     monkeypatch.setattr(module, "_rank_every_period", lambda ledger: calls.append(1) or original(ledger))
-    fresh = replace(tiny_ledger, frames={**tiny_ledger.frames, "evaluations": tiny_ledger.evaluations.copy()})
+    fresh = replace_frames(tiny_ledger)
     first = module.rankings(fresh)
     assert module.rankings(fresh) is first
     assert module.rankings(page_ledger(fresh)) is first
