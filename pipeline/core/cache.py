@@ -2,8 +2,10 @@
 to this machine.
 
 What. Validation stores each segment's row-local errors, blank rows, personal-data scan, typed
-rows, key text and column digests under the SHA-256 of its bytes, its resource's schema and the
-tool version, and each file's cut and SHA-256 under its stat facts — path, size, modification and
+rows, key text, column digests and its bytes (compressed, so that a changed segment's unchanged
+records can take their work from it: validate/reuse.py) under the SHA-256 of its bytes, its
+resource's schema and the tool version; each file's last cut under its path; and each file's cut
+and SHA-256 under its stat facts — path, size, modification and
 change times, inode — which stand in for its bytes as in git's index (pipeline/validate/scan.py,
 scan_store.py); the key checks and cross-field rules are stored under the digests of the columns
 they read (validate/stages.py); the build stores its downloads under the descriptor, the validated
@@ -47,7 +49,7 @@ import pyarrow.feather as feather
 
 import pipeline
 
-FORMAT = 4  # bump when what is cached, or how it is computed, changes
+FORMAT = 5  # bump when what is cached, or how it is computed, changes
 APP = "sunshine-ledger"
 SECRET = "secret.key"
 SECRET_BYTES = 32
@@ -229,6 +231,17 @@ class FileCache:
         sink = pa.BufferOutputStream()
         feather.write_feather(table, sink, compression="uncompressed")
         self.write_sealed(self._path(key, part), key, part, sink.getvalue())  # a buffer: sealed and written uncopied
+
+    def get_bytes(self, key: str | None, part: str) -> bytes | None:
+        """Stored bytes, or None if absent or not sound."""
+        if self.root is None or key is None:
+            return None
+        return self.read_sealed(self._path(key, part), key, part)
+
+    def put_bytes(self, key: str | None, part: str, content) -> None:
+        if self.root is None or key is None:
+            return
+        self.write_sealed(self._path(key, part), key, part, content)
 
     def get_json(self, key: str | None, part: str):
         """A stored JSON value (of any shape: the reader checks it), or None if absent or not sound."""

@@ -48,7 +48,9 @@ from pipeline.core.csv_read import read_text_table
 from pipeline.validate.fast import local_errors
 from pipeline.validate.keys import key_field_names
 from pipeline.validate.files import FileBytes, FileFacts, utf8_problem
-from pipeline.validate.scan_store import (SegmentWork, cut_key, recall_cut, recall_segment, remember_cut,
+from pipeline.validate.reuse import Matching, PreviousSegment, assembled_work, matched, split_records
+from pipeline.validate.scan_store import (SegmentWork, cut_key, last_cut_key, recall_cut, recall_last_cut,
+                                          recall_records, recall_segment, remember_cut, remember_last_cut,
                                           store_segment, stored_from_now_on)
 
 
@@ -106,6 +108,8 @@ class FilePlan:
     keys: list[str]  # cache key of each segment
     stat_key: str | None  # where the file's cut is recorded under its stat facts
     sha256: str  # the file's bytes as validation read them (recalled: as they were when recorded)
+    salt: str = ""  # its resource's (``resource_salt``)
+    last_key: str | None = None  # where the file's last cut is recorded (``last_cut_key``)
     checked: frozenset[int] = frozenset()  # segments whose bytes were checked for UTF-8 in this run
     data: bytes | None = field(default=None, repr=False)  # the bytes cut and hashed, held until worked on
 
@@ -193,16 +197,18 @@ def plan_files(package: DataPackage, facts: dict[str, list[FileFacts]],
 def _plan_file(file: ResourceFile, planner: Planner) -> FilePlan:
     salt, cache = planner.salt(file.resource), planner.cache
     stat_key, recalled = planner.recall(file)
+    last_key = last_cut_key(file, salt) if cache.root is not None else None
     if recalled is not None:
         file_cut, sha256 = recalled
-        return FilePlan(file, file_cut, [segment_key(salt, s) for s in file_cut.segments], stat_key, sha256)
+        return FilePlan(file, file_cut, [segment_key(salt, s) for s in file_cut.segments], stat_key, sha256,
+                        salt, last_key)
     data = planner.held.read(file)  # whole: the bytes the file checks looked at
     file_cut = cut(data)
     keys = [segment_key(salt, s) for s in file_cut.segments]
     checked = frozenset(i for i, key in enumerate(keys) if not cache.has(key, "segment.json"))  # cached: checked
     _check_utf8(file, data, [file_cut.header] + [(s.start, s.stop) for i, s in enumerate(file_cut.segments)
                                                  if i in checked])  # when first worked on
-    return FilePlan(file, file_cut, keys, stat_key, hashlib.sha256(data).hexdigest(), checked,
+    return FilePlan(file, file_cut, keys, stat_key, hashlib.sha256(data).hexdigest(), salt, last_key, checked,
                     data if planner.held.whole(file) else None)  # not held: read again when worked on
 
 
@@ -228,15 +234,22 @@ def work_files(package: DataPackage, plans: dict[str, list[FilePlan]], cache: Fi
     segment worked on here holds only those once it is stored (at a million issues the titles and
     other text, read by no rule, held most of a cold validation's memory); None keeps every column.
 
+    In three steps: each file's stored segments are recalled and the records of its changed ones
+    matched with its previous segments' (reuse.py); the records found nowhere are worked on, all of a
+    resource's in one parse (a parse of a few records costs about 80 ms at any size, so one per file
+    would cost more than the records); then each file's segments are put together, or worked on whole.
+
     Parsing, hashing, Arrow kernels and the cache's writes release the GIL, so a second file's
     work overlaps the first's Python parts; each file's result is its own, and they are gathered in
     file order, so the outcome is the same as one at a time. The first problem in file order is raised."""
     order = [(name, plan) for name in package.resource_names for plan in plans.get(name, [])]
     stored_only = cache.root is not None and beyond_memory(plans)
     with ThreadPoolExecutor(max_workers=FILE_WORKERS) as pool:
-        done = list(pool.map(lambda item: _work_file(package, item[0], item[1], cache,
-                                                     None if kept is None else kept.get(item[0], set()),
-                                                     stored_only), order))
+        started = list(pool.map(lambda item: _start_file(package, item[0], item[1], cache), order))
+        worked = fresh_records_worked(package, [(name, start.matching) for (name, _), start in zip(order, started)])
+        done = list(pool.map(lambda item: _finish_file(package, *item[0], cache, None if kept is None else
+                                                       kept.get(item[0][0], set()), stored_only, *item[1:]),
+                             zip(order, started, worked)))
     works: dict[str, list[FileWork]] = {name: [] for name in package.resource_names}
     for (name, _), work in zip(order, done):
         works[name].append(work)
@@ -251,28 +264,120 @@ def beyond_memory(plans: dict[str, list[FilePlan]]) -> bool:
         > HELD_TABLES_BYTES
 
 
-def _work_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache,
-               kept: set[str] | None, stored_only: bool) -> FileWork:
+@dataclass
+class _Started:
+    """A file between its recall and its work: its recalled segments (None where missed), and the records
+    of the missed ones matched with its previous segments' where some were found (``matching``)."""
+
+    works: list[SegmentWork | None]
+    missed: list[int]
+    previous: list[PreviousSegment]
+    matching: Matching | None
+
+
+def _start_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache) -> _Started:
     fields = package.fields(name)
-    key_names = [f["name"] for f in fields if f["name"] in key_field_names(package, name)]
+    key_names = _key_names(package, name)
     works: list[SegmentWork | None] = [recall_segment(cache, key, fields, key_names) for key in plan.keys]
     missed = [index for index, work in enumerate(works) if work is None]
-    if missed:
+    segments = [plan.cut.segments[index] for index in missed]
+    previous = previous_segments(cache, plan, fields, key_names) \
+        if missed and not any(s.with_header for s in segments) else []
+    matching = None
+    if previous:
+        body = memoryview(_segment_bytes(name, plan, missed))
+        matching = matched([bytes(body[s.start:s.stop]) for s in segments], previous)
+        for segment in previous:
+            segment.records = []  # matched: only the previous segments' work is read from now on
+    return _Started(works, missed, previous if matching is not None else [], matching)
+
+
+def fresh_records_worked(package: DataPackage, matchings: list[tuple[str, Matching | None]]) -> list[SegmentWork | None]:
+    """The work of each file's fresh records (``Matching.fresh``), from one parse of all of a resource's,
+    in file order; None for a file with none, or whose resource's records do not parse one row each
+    (its segments are then worked on whole)."""
+    worked: list[SegmentWork | None] = [None] * len(matchings)
+    for name in dict.fromkeys(name for name, _ in matchings):
+        numbers = [n for n, (of, matching) in enumerate(matchings)
+                   if of == name and matching is not None and matching.fresh]
+        if not numbers:
+            continue
+        counts = [len(matchings[n][1].fresh) for n in numbers]  # type: ignore[union-attr]
+        whole = _work_records(package, name, b"".join(matchings[n][1].records for n in numbers),  # type: ignore[union-attr]
+                              sum(counts), _key_names(package, name))
+        if whole is not None:
+            for number, part in zip(numbers, split_work(whole, counts)):
+                worked[number] = part
+    return worked
+
+
+def _finish_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCache, kept: set[str] | None,
+                 stored_only: bool, started: _Started, worked: SegmentWork | None) -> FileWork:
+    key_names = _key_names(package, name)
+    works = started.works
+    if started.missed:
         works = [*works]
-        for index, work in _work_again(package, name, plan, cache, key_names, missed).items():
+        reused = assembled_work(started.matching, started.previous, worked) if started.matching else None
+        for index, work in _work_again(package, name, plan, cache, key_names, started.missed, reused).items():
             works[index] = stored_from_now_on(cache, plan.keys[index], work) if stored_only else \
                 with_typed_columns(work, kept)
     remember_cut(cache, plan.stat_key, plan.file, plan.cut, plan.sha256)
+    remember_last_cut(cache, plan.last_key, plan.cut)
     plan.data = None  # worked on: a segment worked on again later reads the file again
     return FileWork(plan.file, works,  # type: ignore[arg-type]
                     lambda index: _work_again(package, name, plan, cache, key_names, [index])[index])
 
 
-def _work_again(package: DataPackage, name: str, plan: FilePlan, cache: FileCache, key_names: list[str],
-                indexes: list[int]) -> dict[int, SegmentWork]:
-    """The segments at ``indexes`` worked on from the file's bytes (which must still be those planned), stored.
+def _key_names(package: DataPackage, name: str) -> list[str]:
+    return [f["name"] for f in package.fields(name) if f["name"] in key_field_names(package, name)]
 
-    The bytes are those the plan read and cut; only a segment whose stored work turns out unsound after
+
+PREVIOUS_BYTES = 256 << 20  # a file's previous segments read for reuse, at most: a megacity's month file is ~150 MB
+
+
+def previous_segments(cache: FileCache, plan: FilePlan, fields: list[dict],
+                      key_names: list[str]) -> list[PreviousSegment]:
+    """The segments of the file's last cut that its new cut does not have, each with its bytes and work,
+    where both are stored, sound and agree (reuse.py); none without a cache or a record of the last cut."""
+    last = recall_last_cut(cache.get_json(plan.last_key, "last.json")) or []
+    now = {segment.digest for segment in plan.cut.segments}
+    previous = []
+    held = 0
+    for digest, size in last:
+        if digest in now or held + size > PREVIOUS_BYTES:
+            continue
+        held += size
+        key = segment_key(plan.salt, Segment(0, size, digest))
+        data = recall_records(cache, key, digest, size)
+        work = recall_segment(cache, key, fields, key_names) if data is not None else None
+        if work is None or work.stored is None:
+            continue
+        work.typed, work.keys = work.stored("typed"), work.stored("keys")
+        records = split_records(data)  # type: ignore[arg-type]
+        if work.typed is not None and work.keys is not None and records is not None and len(records) == work.records:
+            previous.append(PreviousSegment(records, work))
+    return previous
+
+
+def _work_again(package: DataPackage, name: str, plan: FilePlan, cache: FileCache, key_names: list[str],
+                indexes: list[int], done: list[SegmentWork] | None = None) -> dict[int, SegmentWork]:
+    """The segments at ``indexes`` worked on from the file's bytes (which must still be those planned), or
+    their work ``done`` already (reuse.py), stored with their bytes."""
+    data = _segment_bytes(name, plan, indexes)
+    segments = [plan.cut.segments[index] for index in indexes]
+    works = dict(zip(indexes, done if done is not None else _work_segments(package, name, data, segments, key_names)))
+    body = memoryview(data)
+    for index, work in works.items():
+        segment = plan.cut.segments[index]
+        store_segment(cache, plan.keys[index], work,
+                      None if segment.with_header else body[segment.start:segment.stop])
+    return works
+
+
+def _segment_bytes(name: str, plan: FilePlan, indexes: list[int]) -> bytes:
+    """The file's bytes, with the segments at ``indexes`` checked for UTF-8 where not yet.
+
+    They are those the plan read and cut; only a segment whose stored work turns out unsound after
     that (or whose cut was recalled) reads the file again, and is checked against its digest."""
     segments = [plan.cut.segments[index] for index in indexes]
     data = plan.data  # the bytes the cut was made from
@@ -282,10 +387,14 @@ def _work_again(package: DataPackage, name: str, plan: FilePlan, cache: FileCach
             raise EncodingProblem(fd.make("package-error", path=plan.file.rel, resource=name,
                                           detail="文件在校验过程中被修改了，请重新运行校验"))
     _check_utf8(plan.file, data, [(s.start, s.stop) for i, s in zip(indexes, segments) if i not in plan.checked])
-    works = dict(zip(indexes, _work_segments(package, name, data, segments, key_names)))
-    for index, work in works.items():
-        store_segment(cache, plan.keys[index], work)
-    return works
+    return data
+
+
+def _work_records(package: DataPackage, name: str, records: bytes, count: int,
+                  key_names: list[str]) -> SegmentWork | None:
+    """Whole records (no header) worked on as one segment; None when they do not parse as ``count`` rows."""
+    table = read_text_table(records, [f["name"] for f in package.fields(name)], header=False)
+    return _work_table(package, name, table, key_names) if table.records == count else None
 
 
 def with_typed_columns(work: SegmentWork, kept: set[str] | None) -> SegmentWork:
@@ -328,8 +437,19 @@ def _work_table(package: DataPackage, name: str, table, key_names: list[str]) ->
     errors, blank = local_errors(package, name, table, 0)
     typed = typed_frame(table.frame[names], fields)
     personal = list(personal_numbers(table.frame, names))  # every cell, as written
-    keys = pa.table({n: _own_copy(table.frame[n]) for n in key_names})
+    keys = pa.table({n: _own_copy(_blank_as_missing(table.frame[n], blank)) for n in key_names})
     return SegmentWork(table.records, errors, sorted(blank), personal, to_table(typed), keys)
+
+
+def _blank_as_missing(column: pd.Series, blank: set[int]) -> pd.Series:
+    """A key column with a blank row's cells missing, however the parse gave them: Arrow's parser gives a
+    blank line empty cells, the csv module (when some row of the same parse has too few or too many
+    cells) none, and a row's work must not depend on the rows parsed with it (reuse.py)."""
+    if not blank:
+        return column
+    column = column.copy()
+    column.iloc[sorted(blank)] = None
+    return column
 
 
 def split_work(whole: SegmentWork, counts: list[int]) -> list[SegmentWork]:

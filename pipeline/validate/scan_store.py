@@ -91,14 +91,59 @@ def remember_cut(cache: FileCache, key: str | None, file: ResourceFile, file_cut
         "times": [file.abs.stat().st_mtime_ns, time.time_ns()]})
 
 
+# --- a file's last cut, recorded under its path --------------------------------------------
+
+def last_cut_key(file: ResourceFile, salt: str) -> str:
+    """Where a file's last cut is recorded: its resource's salt and its path (whatever its bytes)."""
+    return hashlib.sha256(f"{salt}|{file.abs.resolve()}|last cut".encode("utf-8")).hexdigest()
+
+
+def remember_last_cut(cache: FileCache, key: str | None, file_cut: Cut) -> None:
+    """Record the digest and size of each body segment of the file's cut: once the file changes, the
+    segments its new cut no longer has lend their records' work to the new ones (reuse.py)."""
+    cache.put_json(key, "last.json", [[s.digest, s.stop - s.start] for s in file_cut.segments if not s.with_header])
+
+
+def recall_last_cut(stored) -> list[tuple[str, int]] | None:
+    """The recorded (digest, size) of each segment of a file's last cut, or None when misshapen."""
+    if not (isinstance(stored, list) and all(isinstance(item, list) and len(item) == 2 and _hex(item[0])
+                                             and _ints(item[1:], 1) for item in stored)):
+        return None  # an entry that does not fit is rebuilt, never trusted
+    return [(digest, size) for digest, size in stored]
+
+
 # --- a segment's work --------------------------------------------------------------------
 
-def store_segment(cache: FileCache, key: str, work: SegmentWork) -> None:
+RECORDS_CODEC = "lz4"  # a segment's bytes, kept for reuse.py: CSV to about a sixth, at about a gigabyte a second
+
+
+def store_records(cache: FileCache, key: str, data) -> None:
+    """A segment's bytes (whole records), compressed, beside its work."""
+    if cache.root is not None:
+        cache.put_bytes(key, "records.lz4", pa.compress(data, codec=RECORDS_CODEC, asbytes=True))
+
+
+def recall_records(cache: FileCache, key: str, digest: str, size: int) -> bytes | None:
+    """A segment's stored bytes, or None when missing, not sealed here, or not the bytes of ``digest``."""
+    stored = cache.get_bytes(key, "records.lz4")
+    if stored is None:
+        return None
+    try:
+        data = pa.decompress(stored, decompressed_size=size, codec=RECORDS_CODEC, asbytes=True)
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError, ValueError):
+        return None
+    return data if hashlib.sha256(data).hexdigest() == digest else None
+
+
+def store_segment(cache: FileCache, key: str, work: SegmentWork, records=None) -> None:
+    """A segment's work, and its bytes (``records``; an uncut file's are not kept: never reused)."""
     if cache.root is None:
         return
     cache.put_table(key, "typed.arrow", work.typed)
     if work.keys.num_columns:
         cache.put_table(key, "keys.arrow", work.keys)
+    if records is not None:
+        store_records(cache, key, records)
     # Written last: its presence says the segment's other entries are complete.
     cache.put_json(key, "segment.json", {"records": work.records, "errors": work.errors, "blank": work.blank,
                                          "personal": work.personal, "digests": work.digests,
@@ -180,15 +225,18 @@ def _schema_shape(schema, names: list[str]) -> bool:
 def column_digest(column: pa.ChunkedArray | pa.Array) -> str:
     """A digest of a column's values, read straight from its buffers (a slice reads only its rows).
 
-    Equal values can digest apart only through bytes under null slots (a needless re-check, never a
-    wrong one); different values never digest alike.
+    Equal values digest alike and different values never do: the bytes under a null slot, which
+    differ between a column parsed and one taken from others (reuse.py), are not read.
     """
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     digest = hashlib.sha256(f"{array.type}|{len(array)}|{array.null_count}".encode("utf-8"))
-    if array.null_count:
-        digest.update(np.packbits(array.is_null().to_numpy(zero_copy_only=False)).tobytes())
-    buffers = array.buffers()
+    nulls = array.is_null().to_numpy(zero_copy_only=False) if array.null_count else None
+    if nulls is not None:
+        digest.update(np.packbits(nulls).tobytes())
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        if nulls is not None:
+            array = pc.fill_null(array, "")  # a null slot may span bytes
+        buffers = array.buffers()
         width = np.int64 if pa.types.is_large_string(array.type) else np.int32
         offsets = np.frombuffer(buffers[1], dtype=width)[array.offset:array.offset + len(array) + 1] \
             if buffers[1] is not None else np.zeros(1, dtype=width)
@@ -199,7 +247,12 @@ def column_digest(column: pa.ChunkedArray | pa.Array) -> str:
         digest.update(np.packbits(pc.fill_null(array, False).to_numpy(zero_copy_only=False)).tobytes())
     else:  # fixed width: timestamps, integers, numbers
         width = array.type.bit_width // 8
-        digest.update(memoryview(buffers[1])[array.offset * width:(array.offset + len(array)) * width])
+        values = memoryview(array.buffers()[1])[array.offset * width:(array.offset + len(array)) * width]
+        if nulls is not None:
+            cells = np.frombuffer(values, dtype=np.uint8).reshape(len(array), width).copy()
+            cells[nulls] = 0
+            values = cells.tobytes()
+        digest.update(values)
     return digest.hexdigest()[:32]
 
 
