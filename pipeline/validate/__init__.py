@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core import findings as fd
-from pipeline.validate import privacy
+from pipeline.validate import foreign_delta, privacy
 from pipeline.core.cache import FileCache, to_frame
 from pipeline.core.descriptor import VERSION_2_FIELDS
 from pipeline.core.memory import release_freed_memory
@@ -238,6 +238,7 @@ def key_checks(package: DataPackage, works: dict[str, list[FileWork]], starts: d
         return typed[name]
 
     found: dict[str, list[dict]] = {}
+    referred: dict = {}  # what the foreign keys into one resource share (``foreign_delta.delta_errors``)
     for name in works:
         own = stages.through(f"{KEYS}:{name}", {name: {KEYS}},
                              lambda name=name: {name: key_errors(package, text(name))[0]})
@@ -247,10 +248,18 @@ def key_checks(package: DataPackage, works: dict[str, list[FileWork]], starts: d
             source = fk["reference"]["resource"]
             if source not in works:
                 continue
-            reads = {name: {KEYS}, source: {KEYS}}
-            errors = stages.through(f"{KEYS}:{name}:fk{number}", reads, lambda name=name, fk=fk, source=source: {
-                name: foreign_key_errors(name, fk, {name: key_typed(name), source: key_typed(source)}, text(name))})
-            found[name] += errors.get(name, [])
+            stage = f"{KEYS}:{name}:fk{number}"
+
+            def checked(name=name, fk=fk, source=source, stage=stage) -> dict[str, list[dict]]:
+                referring = stages.key(stage, {name: {KEYS}})
+                errors = foreign_delta.delta_errors(package, name, fk, stage, referring, works, stages,
+                                                    lambda: text(source), referred)
+                if errors is None:  # in full
+                    errors = foreign_key_errors(name, fk, {name: key_typed(name), source: key_typed(source)}, text(name))
+                foreign_delta.record(stages, stage, referring, works[source], errors)
+                return {name: errors}
+
+            found[name] += stages.through(stage, {name: {KEYS}, source: {KEYS}}, checked).get(name, [])
     return found
 
 

@@ -65,6 +65,7 @@ class FileWork:
     file: ResourceFile
     segments: list[SegmentWork]
     rework: Callable[[int], SegmentWork] | None = None  # segment index → worked on again from the file
+    cache_keys: list[str] = field(default_factory=list)  # each segment's cache key (``segment_key``)
 
     @property
     def records(self) -> int:
@@ -325,7 +326,7 @@ def _finish_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCac
     remember_last_cut(cache, plan.last_key, plan.cut)
     plan.data = None  # worked on: a segment worked on again later reads the file again
     return FileWork(plan.file, works,  # type: ignore[arg-type]
-                    lambda index: _work_again(package, name, plan, cache, key_names, [index])[index])
+                    lambda index: _work_again(package, name, plan, cache, key_names, [index])[index], plan.keys)
 
 
 def _key_names(package: DataPackage, name: str) -> list[str]:
