@@ -298,10 +298,22 @@ def attach(frame: pd.DataFrame, key: str, table: pd.DataFrame, table_key: str, c
            prefix: str) -> pd.DataFrame:
     """``frame`` with ``columns`` of the ``table`` row its ``key`` refers to, named ``prefix + column``
     (missing where nothing matches); the frame's rows and order are kept."""
-    positions = positions_in(frame[key], table[table_key])
-    added = {f"{prefix}{c}": pd.Series(table[c].array.take(positions, allow_fill=True), index=frame.index)
-             for c in columns}
-    return frame.assign(**added)
+    return attach_each({"frame": (frame, columns)}, key, table, table_key, prefix)["frame"]
+
+
+def attach_each(frames: dict[str, tuple[pd.DataFrame, list[str]]], key: str, table: pd.DataFrame, table_key: str,
+                prefix: str) -> dict[str, pd.DataFrame]:
+    """``attach`` of each frame (name → (frame, columns)) with one lookup: the table's keys are hashed
+    once (at a million issues the evaluations' and the inspections' lookups each hashed a million ids)."""
+    names = list(frames)
+    values = [frames[name][0][key].astype(TEXT) for name in names]
+    positions = positions_in(pd.concat(values, ignore_index=True) if len(values) > 1 else values[0], table[table_key])
+    attached = {}
+    for name, part in zip(names, np.split(positions, np.cumsum([len(v) for v in values])[:-1])):
+        frame, columns = frames[name]
+        attached[name] = frame.assign(**{f"{prefix}{c}": pd.Series(table[c].array.take(part, allow_fill=True),
+                                                                   index=frame.index) for c in columns})
+    return attached
 
 
 def with_version_2_parts(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -353,9 +365,10 @@ def build_ledger(package: DataPackage, frames: dict[str, pd.DataFrame] | None = 
     if wanted("issues", "month"):
         issues["month"] = month_text(issues[MONTH_OF["issues"]])
     # Outcomes are broken down by their issue's place, department and mechanism.
-    for name in ("evaluations", "inspections"):
-        if columns := [c for c in ISSUE_ATTRIBUTES if wanted(name, f"issue_{c}")]:
-            frames[name] = attach(frames[name], "issue_id", issues, "id", columns, "issue_")
+    outcomes = {name: (frames[name], columns) for name in ("evaluations", "inspections")
+                if (columns := [c for c in ISSUE_ATTRIBUTES if wanted(name, f"issue_{c}")])}
+    if outcomes:
+        frames.update(attach_each(outcomes, "issue_id", issues, "id", "issue_"))
     # Uptake is broken down by the item's department and power type.
     for name in ("devolutions", "item_cases"):
         if columns := [c for c in ITEM_ATTRIBUTES if wanted(name, f"item_{c}")]:
