@@ -45,6 +45,27 @@ def cache_outside_the_tree(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "user-cache"))
 
 
+def recorded_calls(monkeypatch, owner, attribute: str, noted) -> list:
+    """Every call of ``owner.attribute`` from now on, as ``noted(*args)`` gives it; the calls still run."""
+    calls: list = []
+    original = getattr(owner, attribute)
+
+    def recorded(*args):
+        calls.append(noted(*args))
+        return original(*args)
+
+    monkeypatch.setattr(owner, attribute, recorded)
+    return calls
+
+
+@pytest.fixture
+def three_record_segments(monkeypatch):
+    """Files cut into segments of at most three records: an edit changes some segments of a file."""
+    from pipeline.validate import segments
+
+    monkeypatch.setattr(segments, "MAX_RECORDS", 3)
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     return make_tiny(tmp_path / "tiny")

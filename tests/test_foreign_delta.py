@@ -4,7 +4,6 @@ whenever a key may have been lost (issue #21)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -13,39 +12,21 @@ from hypothesis import strategies as st
 
 import pipeline.validate as validation
 from pipeline.core.cache import FileCache
-from pipeline.validate import foreign_delta, segments, validate
-from tests.conftest import make_tiny
+from pipeline.validate import foreign_delta, validate
+from tests.conftest import make_tiny, recorded_calls
+from tests.test_validate_incremental import read, write
 
 ISSUES = "issues/2026.csv"
 
 
 @pytest.fixture
-def small_segments(monkeypatch):
-    monkeypatch.setattr(segments, "MAX_RECORDS", 3)
-
-
-@pytest.fixture
 def full_checks(monkeypatch) -> list[tuple[str, str]]:
     """(referring resource, referred resource) of every foreign key checked in full."""
-    calls: list[tuple[str, str]] = []
-    original = validation.foreign_key_errors
-
-    def recorded(name, fk, typed, text):
-        calls.append((name, fk["reference"]["resource"]))
-        return original(name, fk, typed, text)
-
-    monkeypatch.setattr(validation, "foreign_key_errors", recorded)
-    return calls
+    return recorded_calls(monkeypatch, validation, "foreign_key_errors",
+                          lambda name, fk, typed, text: (name, fk["reference"]["resource"]))
 
 
-def rows_of(folder: Path, rel: str) -> list[list[str]]:
-    with (folder / rel).open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
-
-
-def write(folder: Path, rel: str, rows: list[list[str]]) -> None:
-    with (folder / rel).open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
+rows_of = read
 
 
 def add_issue(folder: Path, new_id: str) -> None:
@@ -74,7 +55,7 @@ def findings(report) -> list[tuple]:
     return [(f.code, f.path, f.row, f.field, f.value, f.message_zh) for f in report.findings]
 
 
-def test_issues_added_are_checked_against_what_they_brought(tiny, tmp_path, small_segments, full_checks):
+def test_issues_added_are_checked_against_what_they_brought(tiny, tmp_path, three_record_segments, full_checks):
     refer(tiny, 2, "Q-900")  # an evaluation of an issue not (yet) in the package
     cache = FileCache(tmp_path / "cache")
     assert missing_references(validate(tiny, cache=cache)[0]) == [("evaluations.csv", 3, "issue_id", "Q-900")]
@@ -90,7 +71,7 @@ def test_issues_added_are_checked_against_what_they_brought(tiny, tmp_path, smal
     assert findings(cached) == findings(validate(tiny, cache=FileCache(None))[0])
 
 
-def test_an_issue_id_lost_means_a_full_check(tiny, tmp_path, small_segments, full_checks):
+def test_an_issue_id_lost_means_a_full_check(tiny, tmp_path, three_record_segments, full_checks):
     cache = FileCache(tmp_path / "cache")
     assert validate(tiny, cache=cache)[0].valid
     full_checks.clear()
@@ -101,7 +82,7 @@ def test_an_issue_id_lost_means_a_full_check(tiny, tmp_path, small_segments, ful
     assert findings(cached) == findings(validate(tiny, cache=FileCache(None))[0])
 
 
-def test_changed_referring_rows_mean_a_full_check(tiny, tmp_path, small_segments, full_checks):
+def test_changed_referring_rows_mean_a_full_check(tiny, tmp_path, three_record_segments, full_checks):
     cache = FileCache(tmp_path / "cache")
     validate(tiny, cache=cache)
     full_checks.clear()
@@ -112,7 +93,7 @@ def test_changed_referring_rows_mean_a_full_check(tiny, tmp_path, small_segments
     assert missing_references(cached) == [("evaluations.csv", 3, "issue_id", "Q-901")]
 
 
-def test_a_misshapen_record_means_a_full_check(tiny, tmp_path, small_segments, full_checks):
+def test_a_misshapen_record_means_a_full_check(tiny, tmp_path, three_record_segments, full_checks):
     cache = FileCache(tmp_path / "cache")
     validate(tiny, cache=cache)
     for path in (tmp_path / "cache").rglob(f"*.{foreign_delta.PART}"):
@@ -165,7 +146,7 @@ def apply(folder: Path, edit: tuple) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=3))
-def test_each_pull_request_in_turn_gives_the_findings_of_a_cold_run(tmp_path_factory, small_segments, steps):
+def test_each_pull_request_in_turn_gives_the_findings_of_a_cold_run(tmp_path_factory, three_record_segments, steps):
     folder = make_tiny(tmp_path_factory.mktemp("fk") / "tiny")
     cache = FileCache(tmp_path_factory.mktemp("fk-cache"))
     validate(folder, cache=cache)

@@ -17,7 +17,8 @@ from pipeline.core.cache import FileCache
 from pipeline.core.package import load
 from pipeline.validate import scan, scan_store, segments, validate
 from pipeline.validate.reuse import PreviousSegment, matched, reused_work, split_records
-from tests.conftest import FIXTURES, make_tiny
+from tests.conftest import FIXTURES, make_tiny, recorded_calls
+from tests.test_validate_incremental import read, write
 
 ISSUES = "issues/2026.csv"
 TINY = (FIXTURES / "tiny" / ISSUES).read_text(encoding="utf-8").splitlines()
@@ -141,37 +142,22 @@ def test_nothing_found_means_the_segments_are_worked_on_whole(package):
 # --- through validation, with a cache --------------------------------------------------------
 
 @pytest.fixture
-def small_segments(monkeypatch):
-    monkeypatch.setattr(segments, "MAX_RECORDS", 3)
-
-
-@pytest.fixture
 def parses(monkeypatch) -> list[tuple[str, int]]:
     """(resource, records) of every parse of fresh records."""
-    calls: list[tuple[str, int]] = []
-    original = scan._work_records
-
-    def recorded(package, name, records, count, key_names):
-        calls.append((name, count))
-        return original(package, name, records, count, key_names)
-
-    monkeypatch.setattr(scan, "_work_records", recorded)
-    return calls
+    return recorded_calls(monkeypatch, scan, "_work_records", lambda package, name, records, count, keys: (name, count))
 
 
 def set_cell(folder: Path, rel: str, row: int, field: str, value: str) -> None:
-    with (folder / rel).open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
+    rows = read(folder, rel)
     rows[row - 1][rows[0].index(field)] = value
-    with (folder / rel).open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
+    write(folder, rel, rows)
 
 
 def findings(report) -> list[tuple]:
     return [(f.code, f.path, f.row, f.field, f.value, f.message_zh) for f in report.findings]
 
 
-def test_a_pull_request_parses_only_the_records_it_changed(tiny, tmp_path, small_segments, parses):
+def test_a_pull_request_parses_only_the_records_it_changed(tiny, tmp_path, three_record_segments, parses):
     cache = FileCache(tmp_path / "cache")
     assert validate(tiny, cache=cache)[0].valid
     assert parses == []  # a cold run works on whole segments
@@ -184,7 +170,7 @@ def test_a_pull_request_parses_only_the_records_it_changed(tiny, tmp_path, small
     assert [(f.code, f.row, f.field) for f in cached.findings] == [("pii-mobile", 9, "title")]
 
 
-def test_rows_moved_between_files_are_parsed_in_one_go(tmp_path, small_segments, parses):
+def test_rows_moved_between_files_are_parsed_in_one_go(tmp_path, three_record_segments, parses):
     """Two files of one resource changed: their fresh records are worked on in one parse."""
     from pipeline.demo.generator import generate
 
@@ -201,7 +187,7 @@ def test_rows_moved_between_files_are_parsed_in_one_go(tmp_path, small_segments,
     assert findings(cached) == findings(validate(folder, cache=FileCache(None))[0])
 
 
-def test_stored_bytes_that_are_not_the_segments_are_not_used(tiny, tmp_path, small_segments, parses):
+def test_stored_bytes_that_are_not_the_segments_are_not_used(tiny, tmp_path, three_record_segments, parses):
     """A records entry sealed here but holding other bytes (or altered, or cut short) lends nothing."""
     cache = FileCache(tmp_path / "cache")
     validate(tiny, cache=cache)
@@ -225,7 +211,7 @@ def test_recalled_records_must_hash_to_their_digest(tmp_path):
     assert scan_store.recall_records(cache, "missing", digest, len(data)) is None
 
 
-def test_a_misshapen_last_cut_lends_nothing(tiny, tmp_path, small_segments, parses):
+def test_a_misshapen_last_cut_lends_nothing(tiny, tmp_path, three_record_segments, parses):
     cache = FileCache(tmp_path / "cache")
     validate(tiny, cache=cache)
     package = load(tiny)
@@ -237,7 +223,7 @@ def test_a_misshapen_last_cut_lends_nothing(tiny, tmp_path, small_segments, pars
     assert parses == []
 
 
-def test_records_scanned_by_another_privacy_scanner_are_not_reused(tiny, tmp_path, small_segments, parses,
+def test_records_scanned_by_another_privacy_scanner_are_not_reused(tiny, tmp_path, three_record_segments, parses,
                                                                    monkeypatch):
     """The last cut is recorded under the resource's salt (its schema, the tool's and the privacy
     scanner's versions): a row's work from another scanner is not taken for this one's."""
@@ -251,7 +237,7 @@ def test_records_scanned_by_another_privacy_scanner_are_not_reused(tiny, tmp_pat
     assert parses == []
 
 
-def test_a_previous_segment_larger_than_the_budget_is_not_read(tiny, tmp_path, small_segments, parses, monkeypatch):
+def test_a_previous_segment_larger_than_the_budget_is_not_read(tiny, tmp_path, three_record_segments, parses, monkeypatch):
     cache = FileCache(tmp_path / "cache")
     validate(tiny, cache=cache)
     monkeypatch.setattr(scan, "PREVIOUS_BYTES", 10)
