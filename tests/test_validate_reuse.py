@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pipeline.core.cache import FileCache
 from pipeline.core.package import load
 from pipeline.validate import scan, scan_store, segments, validate
-from pipeline.validate.reuse import PreviousSegment, matched, reused_work, split_records
+from pipeline.validate.reuse import PreviousSegment, assembled_work, matched, split_records
 from tests.conftest import FIXTURES, make_tiny, recorded_calls
 from tests.test_validate_incremental import read, write
 
@@ -114,7 +114,9 @@ def test_reused_work_is_the_work_of_the_segments_bytes(package, monkeypatch, bef
         parsed.append(count)
         return scan._work_records(package, "issues", records, count, key_names(package))
 
-    got = reused_work([new_bytes[s.start:s.stop] for s in new_cut.segments], previous, work_records)
+    matching = matched([new_bytes[s.start:s.stop] for s in new_cut.segments], previous)
+    got = None if matching is None else assembled_work(
+        matching, previous, work_records(matching.records, len(matching.fresh)) if matching.fresh else None)
     old_records = {r for p in previous for r in p.records}
     new_records = [r for s in new_cut.segments for r in split_records(new_bytes[s.start:s.stop])]
     if not any(r in old_records for r in new_records):

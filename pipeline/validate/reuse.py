@@ -16,7 +16,6 @@ tests compare it with the work of its bytes, field for field (tests/test_validat
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,18 +102,6 @@ def assembled_work(matching: Matching, previous: list[PreviousSegment],
     starts = np.cumsum([0] + [work.records for work in works])
     by_row = [_by_row(work) for work in works]
     return [_assembled(source, row, starts, by_row, typed, keys) for source, row in matching.sources]
-
-
-def reused_work(segments: list[bytes], previous: list[PreviousSegment],
-                work_records: Callable[[bytes, int], SegmentWork | None]) -> list[SegmentWork] | None:
-    """The work of each of ``segments``, each record's taken from ``previous`` where it is there, the
-    others' from ``work_records(their bytes joined, their count)``; None where ``matched`` or
-    ``assembled_work`` give None."""
-    matching = matched(segments, previous)
-    if matching is None:
-        return None
-    worked = work_records(matching.records, len(matching.fresh)) if matching.fresh else None
-    return assembled_work(matching, previous, worked)
 
 
 def _joined(tables: list[pa.Table]) -> pa.Table:
