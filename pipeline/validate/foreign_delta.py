@@ -10,7 +10,7 @@ every key of those segments must be among the keys of this run's new segments, o
 is checked in full.
 
 What the last check saw is recorded under the check's name (``record``): the digest of the referring
-rows' key text, the cache key and key digest of each segment of the referred resource, and the
+rows' key text, the cache key of each segment of the referred resource, and the
 errors. Text keys only (the fields' text is their value); any other foreign key, a resource that
 refers to itself, a changed referring resource or a record that is missing or misshapen: in full.
 ``tests/test_foreign_delta.py`` compares the outcome with the full check's.
@@ -33,7 +33,7 @@ from pipeline.validate.fast import ResourceText
 from pipeline.validate.keys import _joined_key, _key_typed
 from pipeline.validate.scan import FileWork, _key_names
 from pipeline.validate.scan_store import error_shape, recall_segment
-from pipeline.validate.stages import KEYS, StageCache
+from pipeline.validate.stages import StageCache
 
 PART = "fk-last.json"
 
@@ -45,9 +45,9 @@ def record_key(stages: StageCache, stage: str) -> str | None:
     return hashlib.sha256(f"{stages.salt}|{stage}|last".encode("utf-8")).hexdigest()
 
 
-def segments_of(works: list[FileWork]) -> list[list[str]]:
-    """[cache key, key-text digest] of each segment of a resource, in order."""
-    return [[key, segment.digests[KEYS]] for work in works for key, segment in zip(work.cache_keys, work.segments)]
+def segments_of(works: list[FileWork]) -> list[str]:
+    """The cache key of each segment of a resource, in order (a key names the segment's bytes)."""
+    return [key for work in works for key in work.cache_keys]
 
 
 def record(stages: StageCache, stage: str, referring: str | None, works: list[FileWork], errors: list[dict]) -> None:
@@ -74,26 +74,24 @@ def delta_errors(package: DataPackage, name: str, fk: dict, stage: str, referrin
         return None
     last = stages.cache.get_json(record_key(stages, stage), PART)
     source = fk["reference"]["resource"]
-    if not (_shaped(last) and last["referring"] == referring
+    if not (_shaped(last, len(fk["fields"])) and last["referring"] == referring
             and all(error_shape(e, None, stages.fields[name]) for e in last["errors"])):
         return None
-    now = segments_of(works[source])
-    before = {key for key, _ in (tuple(item) for item in last["referred"])}
-    present = {key for key, _ in now}
-    removed = [key for key, _ in (tuple(item) for item in last["referred"]) if key not in present]
+    before = set(last["referred"])
+    present = set(segments_of(works[source]))
+    removed = frozenset(key for key in before if key not in present)
     fields = tuple(fk["reference"]["fields"])
-    if (source, fields, "lost", frozenset(removed)) not in memo:
-        memo[source, fields, "lost", frozenset(removed)] = _keys(
-            package, source, fk, _stored_keys(stages.cache, package, source, removed))
-    lost = memo[source, fields, "lost", frozenset(removed)]
-    if lost is None:
-        return None
-    if (source, fields, "gained", frozenset(before)) not in memo:
-        rows = _new_rows(works[source], before)
-        memo[source, fields, "gained", frozenset(before)] = _keys(package, source, fk, [pa.Table.from_pandas(
-            referred_text().frame.iloc[rows][list(fields)], preserve_index=False)] if len(rows) else [])
-    gained = memo[source, fields, "gained", frozenset(before)]
-    if gained is None or lost is None or not _all_in(lost, gained):
+
+    def remembered(what: tuple, make: Callable[[], pa.Array | None]) -> pa.Array | None:
+        if what not in memo:
+            memo[what] = make()
+        return memo[what]
+
+    lost = remembered((source, fields, "lost", removed), lambda: _keys(
+        package, source, fk, _stored_keys(stages.cache, package, source, sorted(removed))))
+    gained = remembered((source, fields, "gained", frozenset(before)), lambda: _keys(
+        package, source, fk, _rows_of(referred_text(), _new_rows(works[source], before), list(fields))))
+    if lost is None or gained is None or not _all_in(lost, gained):
         return None
     errors = last["errors"]
     if not errors:
@@ -104,12 +102,18 @@ def delta_errors(package: DataPackage, name: str, fk: dict, stage: str, referrin
     return [error for error, keep in zip(errors, still_missing) if keep]
 
 
-def _shaped(stored) -> bool:
+def _shaped(stored, width: int) -> bool:
+    """A record of ``record``'s shape, each error naming ``width`` cells (text or none)."""
     return (isinstance(stored, dict) and isinstance(stored.get("referring"), str)
             and isinstance(stored.get("referred"), list) and isinstance(stored.get("errors"), list)
-            and all(isinstance(item, list) and len(item) == 2 and all(isinstance(v, str) for v in item)
-                    for item in stored["referred"])
-            and all(isinstance(e.get("fieldCells") if isinstance(e, dict) else None, list) for e in stored["errors"]))
+            and all(isinstance(key, str) for key in stored["referred"])
+            and all(isinstance(e, dict) and isinstance(e.get("fieldCells"), list) and len(e["fieldCells"]) == width
+                    and all(c is None or isinstance(c, str) for c in e["fieldCells"]) for e in stored["errors"]))
+
+
+def _rows_of(text: ResourceText, rows: np.ndarray, fields: list[str]) -> list[pa.Table]:
+    """Those rows of the key text, as a table of ``fields`` (none when there are no rows)."""
+    return [pa.Table.from_pandas(text.frame.iloc[rows][fields], preserve_index=False)] if len(rows) else []
 
 
 def _stored_keys(cache: FileCache, package: DataPackage, name: str, keys: list[str]) -> list[pa.Table | None]:
