@@ -144,7 +144,7 @@ def apply(folder: Path, edit: tuple) -> None:
             write(folder, ISSUES, rows)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.lists(EDITS, min_size=1, max_size=3), min_size=1, max_size=3))
 def test_each_pull_request_in_turn_gives_the_findings_of_a_cold_run(tmp_path_factory, three_record_segments, steps):
     folder = make_tiny(tmp_path_factory.mktemp("fk") / "tiny")
