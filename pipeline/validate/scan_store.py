@@ -234,12 +234,9 @@ def column_digest(column: pa.ChunkedArray | pa.Array) -> str:
     if nulls is not None:
         digest.update(np.packbits(nulls).tobytes())
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
-        if nulls is not None:
-            array = pc.fill_null(array, "")  # a null slot may span bytes
-        buffers = array.buffers()
-        width = np.int64 if pa.types.is_large_string(array.type) else np.int32
-        offsets = np.frombuffer(buffers[1], dtype=width)[array.offset:array.offset + len(array) + 1] \
-            if buffers[1] is not None else np.zeros(1, dtype=width)
+        buffers, offsets = _text_buffers(array)
+        if nulls is not None and np.diff(offsets)[nulls].any():  # a null slot spanning bytes: rare, so copied only then
+            buffers, offsets = _text_buffers(pc.fill_null(array, ""))
         digest.update(np.diff(offsets).astype(np.int64).tobytes())
         if len(array) and buffers[2] is not None:
             digest.update(memoryview(buffers[2])[int(offsets[0]):int(offsets[-1])])
@@ -254,6 +251,15 @@ def column_digest(column: pa.ChunkedArray | pa.Array) -> str:
             values = cells.tobytes()
         digest.update(values)
     return digest.hexdigest()[:32]
+
+
+def _text_buffers(array: pa.Array) -> tuple[list, np.ndarray]:
+    """A text array's buffers and the offsets of its own cells (a slice's, from its offset)."""
+    buffers = array.buffers()
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets = np.frombuffer(buffers[1], dtype=width)[array.offset:array.offset + len(array) + 1] \
+        if buffers[1] is not None else np.zeros(1, dtype=width)
+    return buffers, offsets
 
 
 def table_digest(table: pa.Table) -> str:
