@@ -47,7 +47,7 @@ def test_validate_invalid_package_exits_1_with_row_and_field(runner, tiny):
     result = runner.invoke(cli, ["validate", "--data", str(tiny)])
     assert result.exit_code == 1
     assert result.output.splitlines()[:3] == [
-        "[错误] issues/2026.csv，第 3 行，字段 raised_on [type-error]",
+        "[错误] issues/2026.csv，第 3 行，字段 raised_on（提出日期） [type-error]",
         "  字段 raised_on 的值“2026/3/3”不是合法的日期。",
         "  修改方法：日期格式为 YYYY-MM-DD，例如 2026-03-05（不要写成 2026/3/5）；`ledger import` 可自动转换。",
     ]
@@ -75,7 +75,7 @@ def test_validate_markdown_format_is_a_todo_list(runner, tiny):
     edit_cell(tiny, "issues/2026.csv", 2, "lead_department", "x|y")
     result = runner.invoke(cli, ["validate", "--data", str(tiny), "--format", "markdown"])
     assert result.exit_code == 1
-    assert "| ☐ | 2 | lead\\_department | x\\|y | 字段 lead\\_department 的值“x\\|y”在 departments（code） 中找不到。 |" in result.output
+    assert "| ☐ | 2 | lead\\_department（牵头部门） | x\\|y | 字段 lead\\_department 的值“x\\|y”在 departments（code） 中找不到。 |" in result.output
 
 
 def test_validate_writes_report_to_file(runner, tiny, tmp_path):
@@ -132,7 +132,7 @@ def test_import_reports_rows_and_writes_nothing(runner, tiny, tmp_path):
     out = tmp_path / "out.csv"
     result = runner.invoke(cli, ["import", str(source), "--resource", "meetings", "--data", str(tiny), "--out", str(out)])
     assert result.exit_code == 1
-    assert "[错误] meetings.csv，第 2 行，字段 mechanism [import-error]" in result.output
+    assert "[错误] meetings.csv，第 2 行，字段 mechanism（机制） [import-error]" in result.output
     assert not out.exists()
 
 

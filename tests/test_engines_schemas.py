@@ -64,7 +64,7 @@ def structural(root: Path, standard: dict, engine: str) -> list[tuple]:
         counted = {name: [FileFacts(w.file, w.records) for w in items] for name, items in works.items()}
         found += structural_findings(package, errors, blank, counted)
         found += handed_over_findings(package, handed, counted)
-    return [(f.path, f.row, f.field, f.code, f.value, f.message_zh) for f in _report(found).findings]
+    return [(f.path, f.row, f.field, f.code, f.value, f.message_zh) for f in _report(found, package.descriptor).findings]
 
 
 def same(root: Path, standard: dict) -> list[tuple]:

@@ -63,7 +63,7 @@ def test_warnings_do_not_make_a_report_invalid():
 def test_json_report_lists_every_field():
     payload = json.loads(fd.to_json(sample_report()))
     assert payload["valid"] is False and payload["errors"] == 2 and payload["warnings"] == 1
-    assert sorted(payload["findings"][0]) == ["code", "field", "fix_en", "fix_zh", "message_en", "message_zh", "path",
+    assert sorted(payload["findings"][0]) == ["code", "field", "field_title", "fix_en", "fix_zh", "message_en", "message_zh", "path",
                                               "record", "resource", "row", "severity", "value"]
 
 

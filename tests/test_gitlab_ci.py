@@ -335,7 +335,7 @@ def test_validate_on_a_merge_request_logs_findings_and_its_artifact_renders_the_
     run = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(script)], cwd=repo, env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 1
-    assert "[错误] issues/2026.csv，第 2 行，字段 raised_on [type-error]\n" in run.stdout  # the finding, in the job log
+    assert "[错误] issues/2026.csv，第 2 行，字段 raised_on（提出日期） [type-error]\n" in run.stdout  # the finding, in the job log
     assert run.stdout.count("数据无效，不能发布：1 个错误，0 个警告。") == 1  # once: the reports are written quietly
     assert "issues: +0 新增, ~1 修改, -0 删除\n  ~ Q-001: raised_on\n" in run.stdout
     assert run.stdout.rstrip().endswith("数据无效，不能发布：问题清单见上面的日志、合并请求中的评论，或在本地运行 ledger validate。")

@@ -114,7 +114,7 @@ def test_typos_left_orphans_and_duplicates(tiny, tmp_path, typed, why):
     result = run(tiny, source)
     assert result.exit_code == 1 and target.read_bytes() == before
     assert result.stderr.startswith(
-        "[错误] 问题台账.xlsx（工作表“问题”），第 3 行，字段 id [likely-id-typo]\n"
+        "[错误] 问题台账.xlsx（工作表“问题”），第 3 行，字段 id（问题编号） [likely-id-typo]\n"
         f"  “问题编号”列 A3：编号“{typed}”与已有记录“Q-003”{why}，像是笔误，没有导入。\n"
         f"  修改方法：如果是笔误，把表格中的编号改成“Q-003”后重新导入；如果要改正旧编号，加 --remove Q-003 "
         f"删除旧记录；如果确是一条新记录，加 --new-id {typed}。\n")
@@ -147,7 +147,7 @@ def test_a_blank_id_was_merged_in(tiny, tmp_path):
     result = run(tiny, source)
     assert result.exit_code == 1 and target.read_bytes() == before
     assert result.stderr.startswith(
-        "[错误] 问题台账.xlsx（工作表“问题”），第 3 行，字段 id [missing-id]\n"
+        "[错误] 问题台账.xlsx（工作表“问题”），第 3 行，字段 id（问题编号） [missing-id]\n"
         "  “问题编号”列 A3没有填写：问题编号是这条记录的编号，每一行都要有。\n")
     with pytest.raises(ImportFailed) as failed:  # refused at import, with or without --out
         import_table(source, load(tiny), "issues")

@@ -102,7 +102,7 @@ def test_formula_without_cached_value(package, tmp_path):
     result = run(source, out, package)
     assert result.exit_code == 1 and out.read_text(encoding="utf-8") == CANONICAL
     assert result.output.startswith(
-        "[错误] 部门.xlsx（工作表“部门”），第 4 行，字段 name [formula-without-value]\n"
+        "[错误] 部门.xlsx（工作表“部门”），第 4 行，字段 name（部门名称） [formula-without-value]\n"
         "  单元格 部门!B4（“部门名称”列，字段 name，部门代码 sthjj）是公式，但文件里没有保存它的计算结果，读不到值。\n"
         "  修改方法：在 Excel 或 WPS 中打开这个工作簿，等公式算出结果后保存；或复制这些单元格，"
         "用“选择性粘贴→数值”粘回原处。然后重新导入。\n")

@@ -527,7 +527,7 @@ def test_merge_refuses_a_sheet_that_repeats_a_key(package, tmp_path):
     sheet.write_text(HEADER + issue_line(1, "assigned") + issue_line(2) + issue_line(1, "resolved"), encoding="utf-8")
     result = run_import(sheet, out, package)
     assert result.exit_code == 1 and out.read_text(encoding="utf-8") == HEADER + issue_line(1)
-    assert ("[错误] sheet.csv，第 4 行，字段 id [unique-error]\n"
+    assert ("[错误] sheet.csv，第 4 行，字段 id（问题编号） [unique-error]\n"
             "  “问题编号（id）”列 A4：字段 id 的值“Q-1”重复出现（第一次出现在第 2 行）。\n") in result.output
 
 

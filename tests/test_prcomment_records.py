@@ -36,7 +36,7 @@ def test_pr_comment_has_no_record_id_column(tiny, tmp_path):
     report, _ = validate(tiny)
     body = comment_for(artifact(tmp_path / "artifact", report, diff_markdown([])))
     assert "| | 行 | 记录 | 字段 | 值 | 问题 | 修改方法 |\n|---|---|---|---|---|---|---|\n" in body
-    assert ("| ☐ | 5 | Q-004 | due\\_on | 2026-03-05 | 办结期限（due\\_on）是 2026-03-05，早于交办日期（assigned\\_on）2026-03-09。 | "
+    assert ("| ☐ | 5 | Q-004 | due\\_on（办结期限） | 2026-03-05 | 办结期限（due\\_on）是 2026-03-05，早于交办日期（assigned\\_on）2026-03-09。 | "
             in body)
 
 

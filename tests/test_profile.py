@@ -196,7 +196,7 @@ def test_validate_reports_a_descriptor_the_profile_rejects(tmp_path, defect):
                                               '  资源“regions”的表头行（dialect.header）与数据标准不同：标准为 true，这里为 "yes"。\n',
                 "missing-resource-name": "[错误] datapackage.json [package-error]\n"
                                          "  数据包描述文件 datapackage.json 无法使用：resources 的第 1 项缺少字符串 name（资源名）\n",
-                "list-item-type-unknown": "[错误] datapackage.json，字段 departments [descriptor-differs]\n"
+                "list-item-type-unknown": "[错误] datapackage.json，字段 departments（参会部门） [descriptor-differs]\n"
                                           "  资源“meetings”的字段“departments”（参会部门）的设置（itemType）与数据标准不同："
                                           '标准为 "string"，这里为 "code"。\n'}
     assert code == 1 and output.startswith(expected[defect]), output

@@ -35,6 +35,7 @@ from pathlib import Path
 from openpyxl.utils.cell import get_column_letter
 
 from pipeline.contribute.diff import ResourceChanges, diff_tables, to_markdown
+from pipeline.contribute.cells import _NON_ASCII
 from pipeline.contribute.importer import Imported, ImportFailed, fold, import_table, read_sheet
 from pipeline.contribute.merge import merge, typo_findings
 from pipeline.contribute.sheets import Unreadable
@@ -202,7 +203,7 @@ class SheetMap:
     upload: Upload
     sheet: str | None
     rows: dict[int, int]  # data file row (header = 1) → Excel row
-    columns: dict[str, str]  # field → "牵头部门（C 列）"
+    columns: dict[str, str]  # field → "牵头部门（C 列）", or "lead_department（牵头部门，C 列）" under an English header
 
     @property
     def where(self) -> str:
@@ -215,12 +216,15 @@ def sheet_map(upload: Upload, package: DataPackage, text: str, table: Imported) 
     fields = package.fields(upload.resource)
     by_label = {fold(str(f.get("title") or f["name"])): f["name"] for f in fields}
     by_label.update({f["name"]: f["name"] for f in fields})
+    titles = {f["name"]: f["title"] for f in fields if f.get("title")}
     top, _ = header_row(sheet.rows, fields)
     columns = {}
     for column, cell in enumerate(sheet.rows[top] if sheet.rows else [], start=1):
         name = by_label.get(fold(str(cell))) if cell is not None else None
         if name and name not in columns:
-            columns[name] = f"{fold(str(cell))}（{get_column_letter(column)} 列）"
+            header, title = fold(str(cell)), titles.get(name)
+            columns[name] = (f"{header}（{get_column_letter(column)} 列）" if title is None or _NON_ASCII.search(header)
+                             else f"{header}（{title}，{get_column_letter(column)} 列）")  # a field name: its title too
     for f in fields:  # a field the sheet has no column for: its Chinese title
         columns.setdefault(f["name"], f"{f.get('title') or f['name']}（表中没有这一列）")
     key = key_of(package, upload.resource)
@@ -266,7 +270,8 @@ def run(data: Path, inbox: Path) -> Outcome:
             try:
                 text, table = import_onto(copy, package, upload)
             except ImportFailed as exc:
-                findings += [_in_inbox(f, upload) for f in exc.findings]
+                findings += [_in_inbox(f, upload)
+                             for f in fd.with_field_titles(exc.findings, package.descriptor, upload.resource)]
                 continue
             (copy / upload.target).parent.mkdir(parents=True, exist_ok=True)
             (copy / upload.target).write_text(text, encoding="utf-8", newline="")

@@ -45,9 +45,10 @@ MAX_PR = 10**9
 FINDING_FIELDS = {"path": (str,), "row": (int, type(None)), "field": (str, type(None)), "code": (str,),
                   "resource": (str, type(None)), "value": (str, type(None)), "message_zh": (str,),
                   "message_en": (str,), "fix_zh": (str,), "fix_en": (str,), "severity": (str,),
-                  "record": (str, type(None))}
-# A report of a pull request based on a main without record ids has findings without "record".
-OPTIONAL_FIELDS = {"record"}
+                  "record": (str, type(None)), "field_title": (str, type(None))}
+# A report of a pull request based on a main without record ids has findings without "record", and
+# one based on a main without field titles has findings without "field_title".
+OPTIONAL_FIELDS = {"record", "field_title"}
 CODE = re.compile(r"[a-z][a-z0-9-]{0,49}")
 DIFF_ROW = re.compile(r"\| ([a-z][a-z0-9_]{0,39}) \| (\d{1,9}) \| (\d{1,9}) \| (\d{1,9}) \|")
 CELL_CLIP = 400
@@ -225,7 +226,7 @@ def render(report: fd.Report | None, diff: list[tuple[str, int, int, int]] | Non
         if current is not None and finding.path != current:
             lines.insert(0, "")
         lines.append(f"| {mark} | {finding.row if finding.row is not None else ''} | {cell(finding.record)} | "
-                     f"{cell(finding.field)} | "
+                     f"{cell(fd.field_label(finding))} | "
                      f"{cell(finding.value)} | {cell(finding.message_zh)} | {cell(finding.fix_zh)} |")
         size = len("\n".join(lines)) + 1
         if size > budget:

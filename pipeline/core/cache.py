@@ -49,7 +49,7 @@ import pyarrow.feather as feather
 
 import pipeline
 
-FORMAT = 5  # bump when what is cached, or how it is computed, changes
+FORMAT = 6  # bump when what is cached, or how it is computed, changes
 APP = "sunshine-ledger"
 SECRET = "secret.key"
 SECRET_BYTES = 32

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from pipeline.core.codes import CODES, code_info
 
@@ -32,6 +32,7 @@ class Finding:
     fix_en: str
     severity: str = ERROR
     record: str | None = None  # the row's primary key value ("Q-2026-00005"), set by validation
+    field_title: str | None = None  # the field's Chinese title ("登记日期"), set once by ``with_field_titles``
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -49,6 +50,70 @@ def make(code: str, *, path: str, row: int | None = None, field: str | None = No
         fix_zh=info.fix_zh.format(**params), fix_en=info.fix_en.format(**params),
         severity=info.severity,
     )
+
+
+# The separators a finding joins the fields of a composite key with: "issue_id+seq" (validation),
+# "issue_id、seq" (the importer).
+KEY_SEPARATORS = ("+", "、")
+
+
+def field_titles(descriptor: dict) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """(resource → field name → Chinese title, data file → resource) of a descriptor's schemas (the
+    package's, or the standard's). A field without a title, or whose title is its name, is left out."""
+    titles: dict[str, dict[str, str]] = {}
+    files: dict[str, str] = {}
+    for res in descriptor.get("resources", []) if isinstance(descriptor, dict) else []:
+        name = res.get("name") if isinstance(res, dict) else None
+        if not isinstance(name, str):
+            continue
+        schema = res.get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        titles[name] = {f["name"]: f["title"] for f in (fields if isinstance(fields, list) else [])
+                        if isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("title"), str)
+                        and f["title"].strip() and f["title"] != f["name"]}
+        paths = res.get("path")
+        for rel in paths if isinstance(paths, list) else [paths]:
+            if isinstance(rel, str):
+                files.setdefault(rel, name)
+    return titles, files
+
+
+def title_of(field: str | None, titles: dict[str, str]) -> str | None:
+    """The Chinese title of ``field`` among one resource's ``titles``; of a composite key
+    ("issue_id+seq"), its fields' titles joined alike ("问题编号+序号"); None when any is unknown."""
+    if not field:
+        return None
+    if field in titles:
+        return titles[field]
+    for separator in KEY_SEPARATORS:
+        parts = field.split(separator)
+        if len(parts) > 1 and all(part in titles for part in parts):
+            return separator.join(titles[part] for part in parts)
+    return None
+
+
+def with_field_titles(findings: Iterable[Finding], descriptor: dict, resource: str | None = None) -> list[Finding]:
+    """Each finding that names a field of its resource, with the field's Chinese title (``field_title``).
+
+    The resource is ``resource`` when given (an import into it: a workbook's name says nothing), else
+    the one the finding's data file belongs to, else the one the finding names (a resource of
+    datapackage.json). A field the schemas do not know keeps no title; a title already set is kept.
+    The checks name fields by their names only: the reports are titled here, once."""
+    titles, files = field_titles(descriptor)
+    out = []
+    for f in findings:
+        resource_of = resource or files.get(f.path) or f.resource
+        title = None if f.field_title or resource_of not in titles else title_of(f.field, titles[resource_of])
+        out.append(replace(f, field_title=title) if title else f)
+    return out
+
+
+def field_label(finding: Finding) -> str | None:
+    """The field as a clerk reads it: raised_on（登记日期）; the name alone when it has no title, or
+    when the name shown already holds the title (a workbook's column: 参会部门（F 列）)."""
+    if not finding.field or not finding.field_title or finding.field_title in finding.field:
+        return finding.field
+    return f"{finding.field}（{finding.field_title}）"
 
 
 def _clip(text: str, limit: int = 200) -> str:
@@ -82,7 +147,7 @@ def sort_key(finding: Finding) -> tuple:
     and over a maximum) keep one order whatever order the checks or the set gave them."""
     return (finding.path, finding.row or 0, finding.field or "", finding.code, finding.value or "",
             finding.message_zh, finding.fix_zh, finding.message_en, finding.fix_en, finding.severity,
-            finding.resource or "", finding.record or "")
+            finding.resource or "", finding.record or "", finding.field_title or "")
 
 
 # --- report formats -------------------------------------------------------
@@ -99,7 +164,7 @@ def _where(finding: Finding) -> str:
     if finding.row is not None:
         parts.append(f"第 {finding.row} 行")
     if finding.field:
-        parts.append(f"字段 {finding.field}")
+        parts.append(f"字段 {field_label(finding)}")
     return "，".join(parts)
 
 
@@ -158,11 +223,12 @@ def to_markdown(report: Report, limit: int = 300) -> str:
         lines.append("|---|---|---|---|---|---|")
         for f in items:
             mark = "☐" if f.severity == ERROR else "⚠️"
-            lines.append(f"| {mark} | {f.row or ''} | {md_cell(f.field)} | "
+            lines.append(f"| {mark} | {f.row or ''} | {md_cell(field_label(f))} | "
                          f"{md_cell(f.value)} | {md_cell(f.message_zh)} | {md_cell(f.fix_zh)} |")
     if len(report.findings) > limit:
         lines.append(f"\n……另有 {len(report.findings) - limit} 条，请在本地运行 `ledger validate` 查看全部。")
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["CODES", "ERROR", "WARNING", "Finding", "Report", "make", "to_json", "to_markdown", "to_text"]
+__all__ = ["CODES", "ERROR", "WARNING", "Finding", "Report", "field_label", "field_titles", "make", "to_json",
+           "to_markdown", "to_text", "with_field_titles"]

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from pipeline.core import findings as fd
 from pipeline.validate import foreign_delta, privacy
 from pipeline.core.cache import FileCache, to_frame
-from pipeline.core.descriptor import VERSION_2_FIELDS
+from pipeline.core.descriptor import VERSION_2_FIELDS, load_standard
 from pipeline.core.memory import release_freed_memory
 from pipeline.core.ledger import (DERIVED, EVERY, Ledger, base_columns, build_ledger, located,
                                   located_concat)
@@ -62,11 +62,11 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
     try:
         package = load(root)
     except PackageError as exc:
-        return _report(exc.findings), None
+        return _report(exc.findings, load_standard()), None
     # The data is checked against the standard's schemas whatever the descriptor says;
     # where the descriptor differs from the standard, that is reported beside the data's findings.
     findings, ledger = validate_package(package, engine, cache, ledger_needed)
-    return _report([*package.findings, *findings]), ledger  # masked once, all together
+    return _report([*package.findings, *findings], package.descriptor), ledger  # titled and masked once, all together
 
 
 def validate_package(package: DataPackage, engine: str, cache: FileCache,
@@ -407,8 +407,10 @@ def typed_pieces(works: list[FileWork], names: list[str]) -> list[pa.Table] | No
     return pieces
 
 
-def _report(findings: list[fd.Finding]) -> fd.Report:
-    return fd.Report.of(personal_values_masked(findings))
+def _report(findings: list[fd.Finding], descriptor: dict) -> fd.Report:
+    """The report: each finding with its field's Chinese title (from ``descriptor``'s schemas: the checks,
+    and the results recalled from the cache, name fields by their names only), personal numbers masked."""
+    return fd.Report.of(personal_values_masked(fd.with_field_titles(findings, descriptor)))
 
 
 def personal_values_masked(findings: list[fd.Finding]) -> list[fd.Finding]:

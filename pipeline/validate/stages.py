@@ -88,7 +88,7 @@ class StageCache:
 
 
 FINDING_FIELDS = {f.name for f in fields(fd.Finding)}
-OPTIONAL = {"row": int, "field": str, "resource": str, "value": str, "record": str}
+OPTIONAL = {"row": int, "field": str, "resource": str, "value": str, "record": str, "field_title": str}
 
 
 def findings_shape(stored) -> bool:
