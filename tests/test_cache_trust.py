@@ -244,3 +244,17 @@ def test_a_file_changed_before_an_unsound_table_is_worked_on_again_is_reported(t
     report, ledger = validate(tiny, cache=FileCache(cache_dir))
     assert ledger is None and [(f.code, f.path) for f in report.findings] == [("package-error", "issues/2026.csv")]
     assert "文件在校验过程中被修改了" in report.findings[0].message_zh
+
+
+def test_a_stored_rule_finding_has_the_title_key_and_a_title_of_text():
+    """Rule findings are stored as the rules make them (``field_title`` None: the report titles them); an
+    entry of the form before titles (cache format 5), or with a title that is not text, is computed again."""
+    from pipeline.core import findings as fd
+    from pipeline.validate import stages
+
+    item = fd.make("date-order", path="issues/2026.csv", row=2, field="assigned_on", resource="issues",
+                   value="2026-01-01", other_field="raised_on", other_value="2026-01-05").to_dict()
+    assert item["field_title"] is None and stages.findings_shape([item])
+    assert stages.findings_shape([{**item, "field_title": "交办日期"}])
+    assert not stages.findings_shape([{key: value for key, value in item.items() if key != "field_title"}])
+    assert not stages.findings_shape([{**item, "field_title": ["交办日期"]}])

@@ -23,7 +23,7 @@ from tests.test_validate import CELL_DEFECTS, edit_cell
 
 def findings(folder: Path, engine: str) -> list[tuple]:
     report, _ = validate(folder, engine=engine)
-    return [(f.path, f.row, f.field, f.code, f.value, f.message_zh) for f in report.findings]
+    return [(f.path, f.row, f.field, f.field_title, f.code, f.value, f.message_zh) for f in report.findings]
 
 
 def assert_same(folder: Path) -> list[tuple]:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core import findings as fd
+from pipeline.core.descriptor import load_standard
 from pipeline.validate import validate
 
 
@@ -129,6 +131,24 @@ def test_cell_defects_name_file_row_field_and_rule(tiny, defect):
     edit_cell(tiny, rel, row, field, value)
     report, _ = validate(tiny)
     assert flat(report) == expected
+
+
+@pytest.mark.parametrize("engine", ["fast", "frictionless"])
+def test_every_finding_on_a_field_of_the_standard_names_its_chinese_title(tiny, engine):
+    """Whatever check found it (types, constraints, keys, rules, personal numbers, the standard's own value
+    checks), a finding on a field the standard titles carries the title of its file's resource, and the
+    text report's where-line shows it: 字段 raised_on（提出日期）."""
+    for cell, _ in CELL_DEFECTS.values():
+        edit_cell(tiny, *cell)
+    report, _ = validate(tiny, engine=engine)
+    titles, files = fd.field_titles(load_standard())
+    text = fd.to_text(report, limit=None)
+    named = [f for f in report.findings if f.field]
+    assert len(named) >= len(CELL_DEFECTS) - 2
+    for f in named:
+        assert f.field_title == titles[files[f.path]][f.field], f
+        assert f"，字段 {f.field}（{f.field_title}） [{f.code}]" in text
+    assert ("issues/2026.csv", "raised_on", "提出日期") in {(f.path, f.field, f.field_title) for f in named}
 
 
 def test_year_files_are_numbered_per_file(tiny):

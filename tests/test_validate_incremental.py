@@ -17,6 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import pipeline.validate as validate_module
+from pipeline.core import findings as fd
 from pipeline.core.cache import FileCache
 from pipeline.validate import keys as key_module
 from pipeline.validate import segments
@@ -82,7 +84,7 @@ def apply_edits(folder: Path, edits: list[tuple[str, int, str]]) -> None:
 
 
 def findings(report) -> list[tuple]:
-    return [(f.code, f.path, f.row, f.field, f.resource, f.value, f.record, f.message_zh, f.message_en)
+    return [(f.code, f.path, f.row, f.field, f.field_title, f.resource, f.value, f.record, f.message_zh, f.message_en)
             for f in report.findings]
 
 
@@ -114,6 +116,30 @@ def test_cached_run_equals_cold_run_after_the_benchmark_pr(tmp_path, small_segme
     cold = validate(folder, cache=FileCache(None))[0]
     assert findings(cached) == findings(cold)
     assert [f.code for f in cached.errors] == [f.code for f in before.errors]  # the edit keeps the data valid
+
+
+def test_a_recalled_validation_names_each_field_with_its_title_as_a_cold_one(tiny, tmp_path, monkeypatch):
+    """The rules' findings are stored as the rules made them, without titles: a report of recalled
+    findings is titled as one of computed findings."""
+    from tests.test_validate import edit_cell
+
+    edit_cell(tiny, ISSUES, 3, "raised_on", "2026/3/3")  # a cell's type
+    edit_cell(tiny, ISSUES, 5, "due_on", "2026-03-05")  # a rule
+    edit_cell(tiny, "meetings.csv", 2, "departments", "nosuch")  # a rule on a list of codes
+    edit_cell(tiny, ISSUES, 4, "lead_department", "nosuch")  # a foreign key
+    cold = validate(tiny, cache=FileCache(None))[0]
+    cache = FileCache(tmp_path / "cache")
+    computed = validate(tiny, cache=cache)[0]
+    monkeypatch.setattr(validate_module, "run_rule", lambda *args: pytest.fail("a rule was computed again"))
+    recalled = validate(tiny, cache=cache)[0]
+    assert fd.to_text(recalled) == fd.to_text(computed) == fd.to_text(cold)
+    assert fd.to_json(recalled) == fd.to_json(cold)
+    assert [(f.path, f.row, f.field, f.field_title, f.code) for f in recalled.findings] == [
+        (ISSUES, 3, "raised_on", "提出日期", "type-error"),
+        (ISSUES, 4, "lead_department", "牵头部门", "foreign-key"),
+        (ISSUES, 5, "due_on", "办结期限", "due-before-assigned"),
+        ("meetings.csv", 2, "departments", "参会部门", "unknown-code")]
+    assert "[错误] issues/2026.csv，第 5 行，字段 due_on（办结期限） [due-before-assigned]" in fd.to_text(recalled)
 
 
 def test_adding_issues_rechecks_no_other_primary_key(tiny, tmp_path, monkeypatch):
