@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,32 @@ def test_an_injected_value_stays_one_escaped_cell(tmp_path):
     assert body.count("<!-- sunshine-ledger-report -->") == 1 and "<script>" not in body
 
 
+def test_the_field_column_names_the_fields_chinese_title(tmp_path):
+    titled = fd.Report.of(fd.with_field_titles([date_error(3, "2026/1/4"), replace(date_error(4, "x"), field="remarks")],
+                                               {"resources": [{"name": "issues", "path": "issues/2026.csv", "schema": {
+                                                   "fields": [{"name": "raised_on", "title": "提出日期"}]}}]}))
+    body = comment_for(artifact(tmp_path, titled, diff_markdown([])))
+    assert "| ☐ | 3 |  | raised\\_on（提出日期） | 2026/1/4 | 字段 raised\\_on 的值“2026/1/4”不是合法的日期。 |" in body
+    assert "| ☐ | 4 |  | remarks | x |" in body  # a field the schema does not know: the name alone
+
+
+def test_a_report_from_before_field_titles_is_read(tmp_path):
+    old = payload(date_error(3, "2026/1/4"))
+    old["findings"] = [{key: value for key, value in item.items() if key != "field_title"} for item in old["findings"]]
+    body = comment_for(artifact(tmp_path, old, diff_markdown([])))
+    assert "| ☐ | 3 |  | raised\\_on | 2026/1/4 |" in body
+
+
+def test_an_injected_title_stays_escaped_in_its_cell(tmp_path):
+    hostile = payload(date_error(3, "2026/1/4"))
+    hostile["findings"][0]["field_title"] = "|<img src=x>|\n| ☐ | 1 | 伪造 |@admin #12 [x](https://evil.example)"
+    body = comment_for(artifact(tmp_path, hostile, diff_markdown([])))
+    row = next(line for line in body.splitlines() if line.startswith("| ☐ | 3 |"))
+    assert row.split(" | ")[3] == ("raised\\_on（\\|&lt;img src=x&gt;\\| \\| ☐ \\| 1 \\| 伪造 \\|@\u200badmin "
+                                   "#\u200b12 \\[x\\](https:\u200b//evil.example)）")
+    assert "<img" not in body and "@admin" not in body
+
+
 # --- hostile structure -----------------------------------------------------------------------------
 
 GOOD = payload(date_error(2, "x"))
@@ -118,6 +145,7 @@ GOOD = payload(date_error(2, "x"))
     ({**GOOD, "findings": [{**GOOD["findings"][0], "row": -1}]}, "问题条目的行号不对"),
     ({**GOOD, "findings": [{**GOOD["findings"][0], "message_zh": ["a"]}]}, "问题条目的 message\\_zh 类型不对"),
     ({**GOOD, "findings": [{**GOOD["findings"][0], "href": "x"}]}, "问题条目的键不对"),
+    ({**GOOD, "findings": [{**GOOD["findings"][0], "field_title": ["提出日期"]}]}, "问题条目的 field\\_title 类型不对"),
     ({**GOOD, "findings": [{**GOOD["findings"][0], "code": "Type Error"}]}, "问题条目的代码或级别不对"),
     ({**GOOD, "findings": [{**GOOD["findings"][0], "severity": "info"}]}, "问题条目的代码或级别不对"),
     ({**GOOD, "errors": 0, "valid": True}, "校验报告的计数与问题清单不一致"),
