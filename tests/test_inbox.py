@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from pipeline.cli import cli
 from pipeline.contribute import inbox, prcomment
 from pipeline.contribute.workbook import template_bytes
+from pipeline.core import findings as fd
 from pipeline.core.package import load
 from tests.conftest import REPO, make_tiny, write_descriptor
 
@@ -126,6 +127,32 @@ def test_unconvertible_cell_is_named_by_the_inbox_path_and_excel_row(repo):
     outcome = inbox.run(repo / "data", repo / "inbox")
     assert flat(outcome.report) == [["inbox/会议.xlsx（工作表“下沉会议与夜访”）", 3, "mechanism", "import-error"]]
     assert outcome.written == {}
+
+
+def test_the_importers_findings_name_the_fields_chinese_title(repo):
+    workbook(repo, "会议.xlsx", "meetings", [CLEAN_MEETINGS[0], ["M-005", "已完成", "2026/4/13", "990121002001", "县级",
+                                                                "jtj", 7]])
+    outcome = inbox.run(repo / "data", repo / "inbox")
+    assert [(f.field, f.field_title) for f in outcome.report.findings] == [("mechanism", "机制")]
+    assert fd.to_text(outcome.report).startswith(
+        "[错误] inbox/会议.xlsx（工作表“下沉会议与夜访”），第 3 行，字段 mechanism（机制） [import-error]\n"
+        "  “机制”列 B3（会议编号 M-005）：")
+
+
+def test_a_column_headed_by_the_field_name_is_named_with_its_title_too(repo):
+    """A sheet exported from the data (English headers): the column is named by its header, its title and
+    its letter, and the report does not say the title twice."""
+    path = workbook(repo, "会议.xlsx", "meetings", [CLEAN_MEETINGS[0], ["M-005", "周一夜访", "2026/4/13", "990121002001",
+                                                                       "县级", "nosuch", 7]])
+    book = openpyxl.load_workbook(path)
+    for cell, name in zip(book.active[1], [f["name"] for f in load(repo / "data").fields("meetings")]):
+        cell.value = name
+    book.save(path)
+    outcome = inbox.run(repo / "data", repo / "inbox")
+    assert flat(outcome.report) == [["inbox/会议.xlsx（工作表“下沉会议与夜访”）", 3, "departments（参会部门，F 列）", "unknown-code"]]
+    assert outcome.report.findings[0].field_title == "参会部门"
+    assert "，第 3 行，字段 departments（参会部门，F 列） [unknown-code]\n" in fd.to_text(outcome.report)
+    assert "| ☐ | 3 | departments（参会部门，F 列） | nosuch |" in fd.to_markdown(outcome.report)
 
 
 def test_findings_on_rows_the_workbook_did_not_bring_keep_the_data_file(repo):
