@@ -32,7 +32,7 @@ class Finding:
     fix_en: str
     severity: str = ERROR
     record: str | None = None  # the row's primary key value ("Q-2026-00005"), set by validation
-    field_title: str | None = None  # the field's Chinese title ("登记日期"), set once by ``with_field_titles``
+    field_title: str | None = None  # the field's Chinese title ("提出日期"), set once by ``with_field_titles``
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -109,7 +109,7 @@ def with_field_titles(findings: Iterable[Finding], descriptor: dict, resource: s
 
 
 def field_label(finding: Finding) -> str | None:
-    """The field as a clerk reads it: raised_on（登记日期）; the name alone when it has no title, or
+    """The field as a clerk reads it: raised_on（提出日期）; the name alone when it has no title, or
     when the name shown already holds the title (a workbook's column: 参会部门（F 列）)."""
     if not finding.field or not finding.field_title or finding.field_title in finding.field:
         return finding.field
