@@ -45,10 +45,13 @@ serve: deps
 validate: deps
 	$(BIN)/ledger validate --data $(DATA)
 
-## The whole test suite, including a real build of the bundled data and browser tests, on every core
-## (pytest-xdist; an idle worker takes tests queued for a busy one, so no long file holds up the end).
+## The whole test suite, including a real build of the bundled data and browser tests, on one worker more
+## than there are cores (pytest-xdist; an idle worker takes tests queued for a busy one, so no long file holds
+## up the end). Many tests wait on Chromium, a build's downloads process or mkdocs: with 2 workers on 2 cores
+## the suite used 1.55 cores (22:05), with 3 it used 1.73 (19:54).
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 test: deps
-	$(BIN)/python -m pytest -n auto --dist worksteal
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 ## Regenerate the bundled synthetic demo data (deterministic).
 demo-data: deps

@@ -18,14 +18,20 @@ class Recorder:
         return 1
 
 
-def test_release_asks_malloc_to_trim_everything(monkeypatch):
+@pytest.fixture
+def large_process(monkeypatch):
+    """This process as a large one (a build at a million issues): the release is not skipped."""
+    monkeypatch.setattr(memory, "resident_bytes", lambda: memory.SMALL_PROCESS_BYTES)
+
+
+def test_release_asks_malloc_to_trim_everything(monkeypatch, large_process):
     trim = Recorder()
     monkeypatch.setattr(memory, "_malloc_trim", lambda: trim)
     memory.release_freed_memory()
     assert trim.calls == [0]  # pad 0: keep nothing spare at the top of the heap
 
 
-def test_release_without_malloc_trim_still_runs(monkeypatch):
+def test_release_without_malloc_trim_still_runs(monkeypatch, large_process):
     released = []
     monkeypatch.setattr(memory, "_malloc_trim", lambda: None)
     monkeypatch.setattr(memory.gc, "collect", lambda: released.append("gc") or 0)
@@ -37,6 +43,50 @@ def test_release_without_malloc_trim_still_runs(monkeypatch):
     monkeypatch.setattr(memory.pa, "default_memory_pool", lambda: Pool())
     memory.release_freed_memory()
     assert released == ["gc", "arrow"]
+
+
+def releases(monkeypatch, resident: int | None) -> list[str]:
+    """What ``release_freed_memory`` does in a process of ``resident`` bytes (None: not known)."""
+    done: list[str] = []
+    monkeypatch.setattr(memory, "resident_bytes", lambda: resident)
+    monkeypatch.setattr(memory.gc, "collect", lambda: done.append("gc") or 0)
+    monkeypatch.setattr(memory, "_malloc_trim", lambda: lambda pad: done.append("trim") or 1)
+
+    class Pool:
+        def release_unused(self):
+            done.append("arrow")
+
+    monkeypatch.setattr(memory.pa, "default_memory_pool", lambda: Pool())
+    memory.release_freed_memory()
+    return done
+
+
+@pytest.mark.parametrize("resident, expected", [
+    (0, []),
+    (memory.SMALL_PROCESS_BYTES - 1, []),  # a small build: nothing collected, nothing trimmed
+    (memory.SMALL_PROCESS_BYTES, ["gc", "arrow", "trim"]),
+    (20 * 2**30, ["gc", "arrow", "trim"]),
+    (None, ["gc", "arrow", "trim"]),  # a size not known counts as large
+])
+def test_only_a_large_process_hands_memory_back(monkeypatch, resident, expected):
+    assert releases(monkeypatch, resident) == expected
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="/proc is Linux's")
+def test_resident_size_is_this_process_s():
+    resident = memory.resident_bytes()
+    status = dict(line.split(":", 1) for line in open("/proc/self/status", encoding="ascii").read().splitlines())
+    told = int(status["VmRSS"].split()[0]) * 1024  # the kernel's own line, in kB
+    assert resident is not None and 10 * 2**20 < resident
+    assert abs(resident - told) < 8 * 2**20
+
+
+def test_resident_size_unknown_without_proc(monkeypatch):
+    def no_proc(*args, **kwargs):
+        raise FileNotFoundError("/proc/self/statm")
+
+    monkeypatch.setattr("builtins.open", no_proc)
+    assert memory.resident_bytes() is None
 
 
 @pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc only")
