@@ -8,6 +8,7 @@
   ``f"pii-{kind}"`` counts for the codes it can make — and a string literal in a test that asserts
   it. The codes no test produced before are produced in tests/test_validate_rare_codes.py.
 - The README's table of figures at a million issues is the latest `benchmarks/results.json`.
+- The 参与贡献 page names the pull-request comment's columns as the comment has them.
 """
 
 from __future__ import annotations
@@ -235,3 +236,14 @@ def test_a_performance_figure_left_behind_is_named():
         f"cold `ledger validate` ÷ `frictionless validate`: {float(a)} s vs {float(b)} s, results.json 11.04 s vs {frictionless} s",
         f"cold `ledger build` ÷ `frictionless validate`: {shown}, results.json 0.613",
     ]
+
+
+def test_contributing_page_names_the_comment_s_columns():
+    from pipeline.contribute import prcomment
+    from pipeline.core import findings as fd
+
+    comment = prcomment.render(fd.Report.of([fd.make("blank-row", path="issues/2026.csv", row=3)]), None)
+    header = next(line for line in comment.splitlines() if line.startswith("| | 行"))
+    columns = [cell.strip() for cell in header.strip("|").split("|")][1:]  # the first is the check box
+    page = (ROOT / "site" / "contributing.md").read_text(encoding="utf-8")
+    assert f"待办清单是一张表格，列依次为：{'、'.join(columns)}（" in page
