@@ -77,13 +77,16 @@ def frames_validation_hands_over(folder, monkeypatch, cache) -> dict[str, pd.Dat
 
 
 @pytest.mark.parametrize("cached", [False, True])
-@pytest.mark.parametrize("piece_bytes", [256 << 20, 1])  # one piece of the segments' rows; one a segment
+# A resource's rows turned into pandas in one conversion (small), or a column at a time from one piece of the
+# segments' rows, or from one piece a segment
+@pytest.mark.parametrize(("whole_bytes", "piece_bytes"), [(4 << 20, 256 << 20), (0, 256 << 20), (0, 1)])
 @pytest.mark.parametrize("beyond_memory", [False, True])  # the segments' tables held, or loaded from the cache
 def test_validation_joins_every_segment_of_every_file_into_the_frame_a_plain_read_gives(
-        demo_dir, tmp_path, monkeypatch, cached, piece_bytes, beyond_memory):
+        demo_dir, tmp_path, monkeypatch, cached, whole_bytes, piece_bytes, beyond_memory):
     import pipeline.validate as validation
     import pipeline.validate.scan as scan
 
+    monkeypatch.setattr(validation, "WHOLE_TABLE_BYTES", whole_bytes)
     monkeypatch.setattr(validation, "PIECE_BYTES", piece_bytes)
     monkeypatch.setattr(scan, "HELD_TABLES_BYTES", 0 if beyond_memory else 1 << 30)
     import shutil

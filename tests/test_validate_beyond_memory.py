@@ -23,6 +23,7 @@ from tests.test_validate import CELL_DEFECTS, edit_cell
 
 def judged(folder: Path, cache: Path, monkeypatch, beyond: bool, ledger_needed: bool = False):
     monkeypatch.setattr(scan, "HELD_TABLES_BYTES", 0 if beyond else 1 << 30)
+    monkeypatch.setattr(scan, "ONE_THREAD_BYTES", 0)  # held: two threads, the key checks beside the rules
     report, ledger = validation.validate(folder, cache=FileCache(cache), ledger_needed=ledger_needed)
     return [f.to_dict() for f in report.findings], ledger
 
@@ -185,3 +186,23 @@ def test_a_failure_making_the_ledger_is_the_one_raised(tiny, tmp_path, monkeypat
     monkeypatch.setattr(validation, "build_ledger", failing)
     with pytest.raises(ValueError, match="the ledger could not be made"):
         judged(tiny, tmp_path / "cache", monkeypatch, beyond=beyond)
+
+
+def test_a_small_package_on_one_thread_is_judged_as_on_two(tiny, tmp_path, monkeypatch):
+    """Below ``ONE_THREAD_BYTES`` validation works on one thread; the findings are those of two."""
+    for cell, _ in CELL_DEFECTS.values():
+        edit_cell(tiny, *cell)
+    assert scan.one_thread(planned(tiny))
+    one, _ = validation.validate(tiny, cache=FileCache(None))
+    monkeypatch.setattr(scan, "ONE_THREAD_BYTES", 0)
+    assert not scan.one_thread(planned(tiny))
+    two, _ = validation.validate(tiny, cache=FileCache(None))
+    assert len(one.findings) >= 15
+    assert [f.to_dict() for f in one.findings] == [f.to_dict() for f in two.findings]
+
+
+def planned(folder: Path):
+    package = load(folder)
+    planner = scan.Planner(package, FileCache(None))
+    _, facts = check_files(package, planner.held)
+    return scan.plan_files(package, facts, planner)[1]

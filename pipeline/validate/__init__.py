@@ -36,9 +36,9 @@ from pipeline.validate import rules_v2  # noqa: F401  (registers the version 2 r
 from pipeline.validate import rules_burden  # noqa: F401  (registers the burden rules in RULES)
 from pipeline.validate import rules_totals  # noqa: F401  (registers the publishable-integer rules in RULES)
 from pipeline.validate.stages import KEYS, StageCache
-from pipeline.validate.scan import (EncodingProblem, FileWork, beyond_memory, local_file_errors, personal_finding,
-                                    Planner, personal_findings, personal_numbers, plan_files, validated_digests,
-                                    work_files)
+from pipeline.validate.scan import (EncodingProblem, FileWork, beyond_memory, local_file_errors, one_thread,
+                                    personal_finding, Planner, personal_findings, personal_numbers, plan_files,
+                                    validated_digests, work_files)
 from pipeline.validate.structural import check_headers, handed_over_findings, run_frictionless
 from pipeline.validate.translate import foreign_keys
 
@@ -102,7 +102,7 @@ def _checked_records(package: DataPackage, engine: str, cache: FileCache, ledger
     try:
         works = work_files(package, plans, cache, None if ledger_needed else columns_the_rules_read(package))
         findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed,
-                                                  side_by_side=not beyond_memory(plans))
+                                                  side_by_side=not (beyond_memory(plans) or one_thread(plans)))
     except EncodingProblem as problem:  # a file changed while it was being read
         return [problem.finding], None
     findings += [f for name, items in works.items() for work in items for f in personal_findings(name, work)]
@@ -364,6 +364,14 @@ def resource_frame(package: DataPackage, name: str, works: list[FileWork],
     frame = to_frame(pa.table({"_path": paths if as_categories else paths.cast(pa.string())}))
     starts = np.repeat(np.cumsum(counts) - counts, counts)  # each row's file begins at its spreadsheet row 2
     frame["_row"] = np.arange(len(frame), dtype=np.int64) - starts + 2
+    if table.nbytes <= WHOLE_TABLE_BYTES:  # small: one conversion, not one a column (most of a small package's ledger)
+        table = table.combine_chunks()
+        for column in names:
+            if column in categories:
+                table = table.set_column(table.schema.get_field_index(column), column,
+                                         pc.dictionary_encode(table.column(column)))
+        frame = pd.concat([frame, to_frame(table.select(names))], axis=1)
+        names = []
     for column in names:
         # (a text column over 2 GiB stays in as few pieces as Arrow's 32-bit offsets allow; pandas' text is 64-bit)
         joined = pa.table({column: table.column(column)}).combine_chunks()
@@ -376,6 +384,9 @@ def resource_frame(package: DataPackage, name: str, works: list[FileWork],
     return frame
 
 
+# A resource's typed rows up to this size are turned into pandas in one conversion; larger ones a column at a time
+# (each column's pieces let go as it is done, see ``resource_frame``).
+WHOLE_TABLE_BYTES = 4 << 20
 PIECE_BYTES = 256 << 20  # typed rows copied out of the segments' tables this much at a time
 
 

@@ -58,6 +58,7 @@ FILE_WORKERS = 2  # files planned and worked on at once: the machine's two cores
 # Beyond this much CSV (a megacity's year: 4 GB at ten million issues) the segments' typed rows and key
 # text, about as large as the CSV, are not held in memory from their work to their use (``beyond_memory``).
 HELD_TABLES_BYTES = 1 << 30
+ONE_THREAD_BYTES = 4 << 20  # a package of less data is validated on one thread (``one_thread``)
 
 
 @dataclass
@@ -245,7 +246,7 @@ def work_files(package: DataPackage, plans: dict[str, list[FilePlan]], cache: Fi
     file order, so the outcome is the same as one at a time. The first problem in file order is raised."""
     order = [(name, plan) for name in package.resource_names for plan in plans.get(name, [])]
     stored_only = cache.root is not None and beyond_memory(plans)
-    with ThreadPoolExecutor(max_workers=FILE_WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=1 if one_thread(plans) else FILE_WORKERS) as pool:
         started = list(pool.map(lambda item: _start_file(package, item[0], item[1], cache), order))
         worked = fresh_records_worked(package, [(name, start.matching) for (name, _), start in zip(order, started)])
         done = list(pool.map(lambda item: _finish_file(package, *item[0], cache, None if kept is None else
@@ -257,12 +258,23 @@ def work_files(package: DataPackage, plans: dict[str, list[FilePlan]], cache: Fi
     return works
 
 
+def data_bytes(plans: dict[str, list[FilePlan]]) -> int:
+    return sum(s.stop - s.start for items in plans.values() for plan in items for s in plan.cut.segments)
+
+
 def beyond_memory(plans: dict[str, list[FilePlan]]) -> bool:
     """Whether the package's data files are more than ``HELD_TABLES_BYTES``: then every segment's tables
     are let go once stored and loaded again when used, and the key checks and the rules' ledger run one
     after the other, not side by side (pipeline/validate/__init__.py)."""
-    return sum(s.stop - s.start for items in plans.values() for plan in items for s in plan.cut.segments) \
-        > HELD_TABLES_BYTES
+    return data_bytes(plans) > HELD_TABLES_BYTES
+
+
+def one_thread(plans: dict[str, list[FilePlan]]) -> bool:
+    """Whether the package is small enough (``ONE_THREAD_BYTES``) to be worked on by one thread: each file's,
+    rule's and key check's work is then a few milliseconds of Python, and a second thread only adds the
+    hand-overs of the interpreter lock (fifteen validations of the tiny package, its files worked on by one
+    thread: 0.90x the processor time; docs/scale.md)."""
+    return data_bytes(plans) < ONE_THREAD_BYTES
 
 
 @dataclass
