@@ -74,10 +74,7 @@ def test_the_demo_gives_build_the_same_ledger_beyond_memory(demo_copy, tmp_path,
 
 def worked(folder: Path, cache: FileCache, monkeypatch, beyond: bool):
     monkeypatch.setattr(scan, "HELD_TABLES_BYTES", 0 if beyond else 1 << 30)
-    package = load(folder)
-    planner = scan.Planner(package, cache)
-    _, facts = check_files(package, planner.held)
-    _, plans = scan.plan_files(package, facts, planner)
+    package, plans = planned(folder, cache)
     return package, plans, scan.work_files(package, plans, cache, validation.columns_the_rules_read(package))
 
 
@@ -192,17 +189,18 @@ def test_a_small_package_on_one_thread_is_judged_as_on_two(tiny, tmp_path, monke
     """Below ``ONE_THREAD_BYTES`` validation works on one thread; the findings are those of two."""
     for cell, _ in CELL_DEFECTS.values():
         edit_cell(tiny, *cell)
-    assert scan.one_thread(planned(tiny))
+    assert scan.one_thread(planned(tiny, FileCache(None))[1])
     one, _ = validation.validate(tiny, cache=FileCache(None))
     monkeypatch.setattr(scan, "ONE_THREAD_BYTES", 0)
-    assert not scan.one_thread(planned(tiny))
+    assert not scan.one_thread(planned(tiny, FileCache(None))[1])
     two, _ = validation.validate(tiny, cache=FileCache(None))
     assert len(one.findings) >= 15
     assert [f.to_dict() for f in one.findings] == [f.to_dict() for f in two.findings]
 
 
-def planned(folder: Path):
+def planned(folder: Path, cache: FileCache):
+    """The package and its files' plans, as validation makes them before any segment is worked on."""
     package = load(folder)
-    planner = scan.Planner(package, FileCache(None))
+    planner = scan.Planner(package, cache)
     _, facts = check_files(package, planner.held)
-    return scan.plan_files(package, facts, planner)[1]
+    return package, scan.plan_files(package, facts, planner)[1]
