@@ -9,11 +9,18 @@ D2 penalty jtj, to 甲镇, never reviewed, last case 2025-04; D3 inspection jtj,
 
 from __future__ import annotations
 
-import pytest
+from dataclasses import replace
 
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.core.errors import BuildError
 from pipeline.figures.scope import breakdown, metric_for, scope
 from pipeline.figures.metrics import METRICS, Metric
-from pipeline.figures.items import (CASE_METRICS, UPTAKE, TimeSaved, case_months, item_ledger, last_case_month,
+from pipeline.figures.items import (CASE_METRICS, UPTAKE, CaseRows, TimeSaved, case_months, item_ledger, last_case_month,
                                     per_devolution, per_item, review_age_days, review_overdue_ids, table,
                                     time_saved, township_regions, zero_use_ids)
 from pipeline.validate import validate
@@ -172,6 +179,38 @@ def test_cases_by_month_on_the_tiny_package(tiny_ledger):
     assert {m: r["cases_handled"].value for m, r in rows.items() if r["cases_handled"].value} == {
         "2025-04": 2, "2025-07": 1, "2026-01": 5, "2026-02": 3}
     assert sum(r["cases_handled"].value for r in rows.values()) == 11
+
+
+# --- the case metrics of many parts at once: the metric functions' own figures --------------------------
+
+COUNTS = st.one_of(st.none(), st.integers(0, 40), st.integers(0, 2 ** 63 - 1), st.integers(2 ** 52, 2 ** 54))
+
+
+def figures_or_error(compute):
+    try:
+        return compute()
+    except BuildError as error:
+        return str(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(COUNTS, COUNTS, st.booleans()), max_size=12), st.booleans())
+def test_case_rows_give_what_the_metric_functions_give_on_the_part(tiny_ledger, rows, as_mask):
+    # Each row: (cases, within_promise, in the part?). Missing counts, totals past 2**53 (a BuildError,
+    # the same message) and past int64 (exact, never wrapped) included.
+    frame = pd.DataFrame({"cases": pd.array([r[0] for r in rows], dtype="Int64"),
+                          "within_promise": pd.array([r[1] for r in rows], dtype="Int64")})
+    chosen = np.array([r[2] for r in rows], dtype=bool)
+    part = replace(tiny_ledger, frames={**tiny_ledger.frames, "item_cases": frame[chosen]})
+    for names in (CASE_METRICS, ["within_promise_rate"], ["cases_handled"]):
+        expected = figures_or_error(lambda: {name: METRICS[name].fn(part) for name in names})
+        selection = chosen if as_mask else np.flatnonzero(chosen)
+        assert figures_or_error(lambda: CaseRows(frame).figures(selection, names)) == expected
+
+
+def test_case_rows_refuse_a_metric_that_reads_more_than_item_cases(tiny_ledger):
+    with pytest.raises(ValueError, match="items_devolved is not one of the case metrics"):
+        CaseRows(tiny_ledger.item_cases).figures(np.zeros(0, dtype=np.int64), ["items_devolved"])
 
 
 # --- per item ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ end of pipeline/figures/metrics.py), so the methodology keeps its order.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.core.ledger import Ledger, positions_in
@@ -46,6 +47,29 @@ def satisfied_rate(ledger: Ledger) -> Metric:
     basic = scoring(ledger)["basic_satisfied_weight"]
     credited = round(_plain((ratings >= 4).sum()) + basic * _plain((ratings == 3).sum()), 9)  # no float noise in JSON
     return rate(credited, ratings.notna().sum())
+
+
+class CallbackCounts:
+    """The counts the three callback rates take (response_rate, solved_rate, satisfied_rate), for the
+    evaluations of many parts at once: ``rates(rows)`` is what the three functions above give on a frame
+    of those rows alone (tests/test_rankings.py pins the equality on random parts), without a frame a
+    part: the rankings take them for every township in every period."""
+
+    COLUMNS = ("contacted", "answered", "solved", "viewed", "good", "basic", "rated")
+
+    def __init__(self, evaluations: pd.DataFrame, basic_satisfied_weight: float):
+        contacted, view, ratings = evaluations["contacted"], evaluations["resolved_view"], evaluations["rating"]
+        masks = (contacted.eq(True).fillna(False), contacted.notna(), view.eq("resolved").fillna(False), view.notna(),
+                 (ratings >= 4).fillna(False), (ratings == 3).fillna(False), ratings.notna())
+        self.counts = np.column_stack([mask.to_numpy(dtype=bool) for mask in masks]).astype(np.int64) \
+            if len(evaluations) else np.zeros((0, len(self.COLUMNS)), dtype=np.int64)
+        self.basic_satisfied_weight = basic_satisfied_weight
+
+    def rates(self, rows: np.ndarray) -> dict[str, Metric]:
+        contacted, answered, solved, viewed, good, basic, rated = (int(n) for n in self.counts[rows].sum(axis=0))
+        credited = round(good + self.basic_satisfied_weight * basic, 9)  # as satisfied_rate rounds it
+        return {"response_rate": rate(contacted, answered), "solved_rate": rate(solved, viewed),
+                "satisfied_rate": rate(credited, rated)}
 
 
 @metric("综合成绩",

@@ -14,16 +14,19 @@ unit was ranked in both.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipeline.core.ledger import Ledger
 from pipeline.figures.metrics import Metric, composite_of, response_rate, satisfied_rate, scoring, solved_rate
+from pipeline.figures.callbacks import CallbackCounts  # noqa: I001 (after metrics: it registers v2)
 
 UNIT_LEVELS = ("township", "street")
 RATES = {"response_rate": response_rate, "solved_rate": solved_rate, "satisfied_rate": satisfied_rate}
 PARTS = {"response_rate": "response", "solved_rate": "solved", "satisfied_rate": "satisfied"}  # → scoring.weights
+NO_ROWS = np.zeros(0, dtype=np.int64)
 SCORE_DIGITS = 9  # scores equal to this many decimals are a tie (no float noise decides a rank)
 
 
@@ -134,16 +137,16 @@ def _rank_every_period(ledger: Ledger) -> list[Ranking]:
     evaluations = evaluations[(evaluations["evaluated_on"] <= ledger.as_of).fillna(False).astype(bool)]
     unit = evaluations["issue_region_code"].map(unit_of_region(ledger))
     keys = period_of(evaluations["evaluated_on"], settings["period"])
-    groups = {key: part for key, part in evaluations.groupby([keys, unit], sort=False)}
+    groups = evaluations.groupby([keys, unit], sort=False).indices if len(evaluations) else {}
+    counts = CallbackCounts(evaluations, settings["basic_satisfied_weight"])  # the RATES, a part at a time
     out: list[Ranking] = []
     previous: dict[str, int] = {}
     for period in periods(ledger):
         name = label(period)
         rows = []
         for code, unit_name, level in units(ledger).itertuples(index=False):
-            part = groups.get((name, code), evaluations.iloc[0:0])
-            one = replace(ledger, frames={**ledger.frames, "evaluations": part})
-            rates = {k: fn(one) for k, fn in RATES.items()}
+            part = groups.get((name, code), NO_ROWS)
+            rates = counts.rates(part)
             score = composite_of({PARTS[k]: m for k, m in rates.items()}, settings["weights"], len(part)).value
             rows.append((code, unit_name, level, len(part), rates, score))
         ranked = sorted((r for r in rows if r[3] >= least and r[5] is not None),

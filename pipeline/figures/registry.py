@@ -39,7 +39,11 @@ def exact_sum(frame: pd.DataFrame, resource: str, *fields: str) -> int:
     """The exact total of integer ``fields`` of ``frame`` (missing cells add nothing), or a BuildError: a
     total that int64 would wrap or a double would round is never published (validation refuses such data
     first: total-too-large, pipeline/validate/rules_totals.py)."""
-    total = sum(exact_total(frame[field]) for field in fields)
+    return checked_total(sum(exact_total(frame[field]) for field in fields), resource, fields)
+
+
+def checked_total(total: int, resource: str, fields: tuple[str, ...]) -> int:
+    """``total`` (of ``resource``'s ``fields``) if it can be published exactly, else ``exact_sum``'s BuildError."""
     if not 0 <= total <= SAFE_INTEGER:
         named = "、".join(f"{resource}.{field}" for field in fields)
         raise BuildError(f"{named} 的合计 {total} 超出能精确公布的范围（0 至 {SAFE_INTEGER}），未发布任何内容；"

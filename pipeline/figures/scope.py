@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from pipeline.core.ledger import Ledger
@@ -57,6 +58,17 @@ def _mask(ledger: Ledger, resource: str, dimension: str, value: str) -> pd.Serie
             inside |= frame[column].isna()  # a cut without a region is the whole jurisdiction's
         return inside
     return frame[column].eq(value)
+
+
+def kept_rows(ledger: Ledger, resource: str, dimension: str, value: str) -> np.ndarray:
+    """Which rows of ``resource`` ``scope(ledger, dimension=value)`` keeps, as a boolean array: for figures
+    of many parts that read one frame, without a scoped ledger per part."""
+    if dimension not in COLUMNS:
+        raise ValueError(f"unknown dimension {dimension!r}; known: {sorted(COLUMNS)}")
+    mask = _mask(ledger, resource, dimension, value)
+    if mask is None:
+        return np.ones(len(ledger.frames[resource]), dtype=bool)
+    return mask.fillna(False).astype(bool).to_numpy()
 
 
 def scope(ledger: Ledger, **filters: str) -> Ledger:
