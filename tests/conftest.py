@@ -6,9 +6,12 @@ other test that does fails (tests/datafolder.py).
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,27 @@ def make_tiny(target: Path) -> Path:
     shutil.copytree(FIXTURES / "tiny", target)
     write_descriptor(target, "2026-04-30", ["issues/2026.csv"])
     return target
+
+
+def made_once(tmp_path_factory, name: str, make: Callable[[Path], object]) -> Path:
+    """The folder ``name``, made by ``make(folder)`` once for the whole run (read-only by convention).
+
+    Under pytest-xdist the first worker to ask makes it, holding a lock, in the run's temporary folder that
+    every worker shares; the others wait and read the same folder. A build of a demo takes 10–20 s on a busy
+    worker: once a run, not once a worker. A worker that failed part-way leaves no mark of being done, so
+    the next one starts the folder afresh."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
 
 
 @pytest.fixture(autouse=True)
@@ -123,12 +147,13 @@ def demo_copy(demo_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def built_demo_site(demo_dir, tmp_path_factory) -> Path:
-    """The site built from the small demo package (session-wide: builds take seconds)."""
+    """The site built from the small demo package, once for the whole run (``made_once``). Every worker's
+    ``demo_dir`` holds the same bytes (the generator is deterministic), so any worker's build is the site
+    of its own."""
     from pipeline.build import BuildConfig, build
 
-    out = tmp_path_factory.mktemp("site") / "public"
-    build(BuildConfig(data=demo_dir, out=out))
-    return out
+    return made_once(tmp_path_factory, "demo-site",
+                     lambda folder: build(BuildConfig(data=demo_dir, out=folder / "public"))) / "public"
 
 
 @pytest.fixture(scope="session")

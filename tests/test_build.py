@@ -18,7 +18,7 @@ from pipeline.figures.metrics import compute_all
 from pipeline.render.home import headline_block
 from pipeline.validate import validate
 from tests.golden import check_golden
-from tests.conftest import REPO
+from tests.conftest import REPO, made_once
 from tests.test_validate import edit_cell
 
 
@@ -30,11 +30,13 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def bundled_site(bundled_demo, tmp_path_factory) -> Path:
-    """A real build of the bundled demo — what `make site` does with the data/ this repository ships."""
-    out = tmp_path_factory.mktemp("bundled") / "public"
-    result = build(BuildConfig(data=bundled_demo, out=out))
-    assert result.report.valid
-    return out
+    """A real build of the bundled demo — what `make site` does with the data/ this repository ships —
+    once for the whole run (``made_once``: every worker's ``bundled_demo`` holds the same bytes)."""
+    def make(folder: Path) -> None:
+        result = build(BuildConfig(data=bundled_demo, out=folder / "public"))
+        assert result.report.valid
+
+    return made_once(tmp_path_factory, "bundled-site", make) / "public"
 
 
 @pytest.mark.slow
