@@ -52,17 +52,14 @@ def satisfied_rate(ledger: Ledger) -> Metric:
 class CallbackCounts:
     """The counts the three callback rates take (response_rate, solved_rate, satisfied_rate), for the
     evaluations of many parts at once: ``rates(rows)`` is what the three functions above give on a frame
-    of those rows alone (tests/test_rankings.py pins the equality on random parts), without a frame a
-    part: the rankings take them for every township in every period."""
-
-    COLUMNS = ("contacted", "answered", "solved", "viewed", "good", "basic", "rated")
+    of those rows alone (tests/test_callback_counts.py pins the equality on random parts), without a frame
+    a part: the rankings take them for every township in every period."""
 
     def __init__(self, evaluations: pd.DataFrame, basic_satisfied_weight: float):
         contacted, view, ratings = evaluations["contacted"], evaluations["resolved_view"], evaluations["rating"]
         masks = (contacted.eq(True).fillna(False), contacted.notna(), view.eq("resolved").fillna(False), view.notna(),
                  (ratings >= 4).fillna(False), (ratings == 3).fillna(False), ratings.notna())
-        self.counts = np.column_stack([mask.to_numpy(dtype=bool) for mask in masks]).astype(np.int64) \
-            if len(evaluations) else np.zeros((0, len(self.COLUMNS)), dtype=np.int64)
+        self.counts = np.column_stack([mask.to_numpy(dtype=bool) for mask in masks]).astype(np.int64)
         self.basic_satisfied_weight = basic_satisfied_weight
 
     def rates(self, rows: np.ndarray) -> dict[str, Metric]:

@@ -111,10 +111,11 @@ def per_item(ledger: Ledger, names: list[str]) -> dict[str, dict[str, Metric]]:
     positions = {resource: frames[resource].groupby(column, sort=False).indices for resource, column in keys.items()}
     empty = {resource: frames[resource].iloc[0:0] for resource in keys}
     cases = CaseRows(frames["item_cases"])
+    case_names = [name for name in names if name in CASE_METRICS]
     others = [name for name in names if name not in CASE_METRICS]
     out = {}
     for item_id in sorted(set(frames["devolved_items"]["id"].dropna())):
-        found = cases.figures(positions["item_cases"].get(item_id, NO_ROWS), [n for n in names if n in CASE_METRICS])
+        found = cases.figures(positions["item_cases"].get(item_id, NO_ROWS), case_names)
         if others:
             rows = {resource: frames[resource].iloc[positions[resource][item_id]] if item_id in positions[resource]
                     else empty[resource] for resource in keys}

@@ -60,11 +60,15 @@ def _mask(ledger: Ledger, resource: str, dimension: str, value: str) -> pd.Serie
     return frame[column].eq(value)
 
 
+def _known(dimension: str) -> None:
+    if dimension not in COLUMNS:
+        raise ValueError(f"unknown dimension {dimension!r}; known: {sorted(COLUMNS)}")
+
+
 def kept_rows(ledger: Ledger, resource: str, dimension: str, value: str) -> np.ndarray:
     """Which rows of ``resource`` ``scope(ledger, dimension=value)`` keeps, as a boolean array: for figures
     of many parts that read one frame, without a scoped ledger per part."""
-    if dimension not in COLUMNS:
-        raise ValueError(f"unknown dimension {dimension!r}; known: {sorted(COLUMNS)}")
+    _known(dimension)
     mask = _mask(ledger, resource, dimension, value)
     if mask is None:
         return np.ones(len(ledger.frames[resource]), dtype=bool)
@@ -75,8 +79,7 @@ def scope(ledger: Ledger, **filters: str) -> Ledger:
     """The part of the ledger that ``filters`` (dimension=value) select."""
     frames = dict(ledger.frames)
     for dimension, value in filters.items():
-        if dimension not in COLUMNS:
-            raise ValueError(f"unknown dimension {dimension!r}; known: {sorted(COLUMNS)}")
+        _known(dimension)
         current = replace(ledger, frames=frames)
         for resource in frames:
             mask = _mask(current, resource, dimension, value)
