@@ -3,7 +3,7 @@
 The key of a set of downloads is the SHA-256 of everything that decides their
 bytes: the descriptor, each data file's SHA-256 as validation read it (the
 files are not read again for the key), the export code's version and the
-versions of Python, pyarrow, pandas, SQLite, zlib and zlib-ng. The export code's version
+versions of Python, pyarrow, pandas, SQLite and zlib. The export code's version
 is the digest of the source of pipeline/export/downloads.py and of every module
 of this package it imports, directly or not (found by reading the imports, so
 moving a module between folders changes nothing).
@@ -33,8 +33,6 @@ from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from zlib_ng import zlib_ng
-
 from pipeline.core.cache import FileCache, place_file, tool_version
 from pipeline.export.manifest import FORMATS, Download, file_sha256
 from pipeline.core.package import DataPackage, resource_paths
@@ -59,7 +57,7 @@ def export_key(package: DataPackage, validated: dict[str, str]) -> str:
 def fingerprint(package: DataPackage, validated: dict[str, str]) -> list[str]:
     """What the downloads' bytes depend on, as text (``validated``: data file → SHA-256 as validation read it)."""
     parts = [f"format {FORMAT}", tool_version(), sys.version, f"sqlite {sqlite3.sqlite_version}",
-             f"zlib {zlib.ZLIB_RUNTIME_VERSION}", f"zlib-ng {zlib_ng.ZLIBNG_VERSION}", json.dumps(package.descriptor, sort_keys=True, ensure_ascii=False),
+             f"zlib {zlib.ZLIB_RUNTIME_VERSION}", json.dumps(package.descriptor, sort_keys=True, ensure_ascii=False),
              package.as_of.isoformat()]
     parts += [f"{rel} {digest}" for rel, digest in export_code().items()]
     parts += [f"{rel} {validated[rel]}" for rel in data_files(package)]
