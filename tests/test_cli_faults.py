@@ -80,6 +80,27 @@ def test_a_full_disk_or_read_only_output_is_an_internal_error(quick_build, monke
     assert unchanged(site)
 
 
+def test_a_full_disk_while_the_build_writes_its_pages(quick_build, monkeypatch, capsys, data, site):  # noqa: F811
+    """A page the render hands over cannot be written: the build fails in the same words as any full disk,
+    before mkdocs starts, and leaves neither its staging folder nor a changed site."""
+    real_write = Path.write_text
+
+    def full(self, content, *args, **kwargs):
+        if self.name == "page.md":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real_write(self, content, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    status, out, err = run_main(monkeypatch, capsys, "build", "--data", str(data), "--out", str(site))
+    assert status == 2
+    assert out == ""
+    path = re.fullmatch(r"Error: 生成失败，原有网站保持不变：磁盘空间不足，无法写入 (\S+)：请腾出空间后重试。"
+                        r"详情请运行 ledger --debug build …\n", err)[1]
+    assert re.fullmatch(rf"{re.escape(str(site.parent))}/\.public\.staging-\w+/docs/page\.md", path)
+    assert unchanged(site)
+    assert quick_build == []  # mkdocs never started
+
+
 def test_a_read_only_output_folder_at_the_swap(quick_build, monkeypatch, capsys, data, site):  # noqa: F811
     real_rename = Path.rename
 
