@@ -8,6 +8,7 @@ spreadsheet row) so that cross-field rules can point at the source.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -154,9 +155,13 @@ class Ledger:
     calendar: WorkCalendar
     descendants: dict[str, frozenset[str]] = field(default_factory=dict)
     validated: dict[str, str] = field(default_factory=dict)  # data file → SHA-256 of the bytes validation read
-    # Tables and values derived from this ledger that several sections read (``remembered``, ``kept``). Not an
-    # argument: a view, or a ledger made by ``dataclasses.replace`` (a scope, other frames), starts with none of them.
+    # Tables and values derived from this ledger that several sections or rules read (``remembered``, ``kept``).
+    # Not an argument: a ledger made by ``dataclasses.replace`` (a scope, other frames) starts with none of them;
+    # a ``view`` shares its ledger's (the same rows: a value made from its columns is the ledger's).
     tables_made: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Held while a value is made, so that two threads (the rules run on two) make it once; reentrant: a value
+    # may be made from another.
+    making: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False, compare=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         frames = self.__dict__.get("frames", {})
@@ -168,21 +173,25 @@ class Ledger:
         """The ledger with only ``columns`` of each resource named (and every row's _path and _row);
         other resources are left out. A check run on a view cannot read what it did not declare."""
         frames = {name: self.frames[name][["_path", "_row", *dict.fromkeys(names)]] for name, names in columns.items()}
-        return Ledger(package=self.package, as_of=self.as_of, frames=frames, calendar=self.calendar,
+        view = Ledger(package=self.package, as_of=self.as_of, frames=frames, calendar=self.calendar,
                       descendants=self.descendants)
+        view.tables_made, view.making = self.tables_made, self.making
+        return view
 
     def kept(self, name: str, make: Callable[[], object]) -> object:
         """``make()``'s value, made once for this ledger and shared, not copied: for values nobody changes
         (frozen records, tuples), where ``remembered`` copies a table for each caller."""
-        if name not in self.tables_made:
-            self.tables_made[name] = make()
-        return self.tables_made[name]
+        with self.making:
+            if name not in self.tables_made:
+                self.tables_made[name] = make()
+            return self.tables_made[name]
 
     def remembered(self, name: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """``make()``'s table, made once for this ledger; each caller gets a copy of its own to change."""
-        if name not in self.tables_made:
-            self.tables_made[name] = make()
-        return self.tables_made[name].copy()
+        with self.making:
+            if name not in self.tables_made:
+                self.tables_made[name] = make()
+            return self.tables_made[name].copy()
 
     def labels(self, resource: str, field_name: str) -> dict:
         """Code → Chinese label of an enum field, in the schema's order."""
