@@ -142,21 +142,37 @@ def test_supervised_on_an_escalated_issue(tiny):
 
 def test_the_three_event_rules_look_up_the_events_issues_once(tiny, monkeypatch):
     """event_dates_in_order, event_extension_later and supervised_is_escalated read each event's issue
-    from one lookup of every event's issue id (at a million issues each lookup hashes every issue id,
-    about 0.23 s), made on whichever of the rules' two threads comes first, and each still finds its own."""
-    import pipeline.validate.rules_v2 as rules_v2
+    from one lookup of every event's issue id (``Ledger.positions``: at a million issues each lookup hashes
+    every issue id, about 0.23 s), made on whichever of the rules' two threads comes first, and each still
+    finds its own."""
+    import pipeline.core.ledger as ledger_module
 
     looked_up = []
-    real = rules_v2.positions_in
-    monkeypatch.setattr(rules_v2, "positions_in", lambda values, keys: looked_up.append(len(values)) or real(values, keys))
+    real = ledger_module.positions_in
+    monkeypatch.setattr(ledger_module, "positions_in",
+                        lambda values, keys: looked_up.append((values.name, keys.name, len(values))) or real(values, keys))
     for cell in [(EVENTS, 2, "on", "2026-01-01"), (EVENTS, 4, "new_due_on", "2026-03-01"), (EVENTS, 5, "event", "supervised")]:
         edit_cell(tiny, *cell)
-    report, _ = validate(tiny)
+    report, ledger = validate(tiny)
     assert [(f.path, f.row, f.field, f.code) for f in report.findings] == [
         (EVENTS, 2, "on", "event-date-order"), (EVENTS, 4, "new_due_on", "event-due-not-later"),
         (EVENTS, 5, "event", "supervised-not-escalated")]
-    calls = list(looked_up)  # before rows_read validates again
-    assert calls == [rows_read(tiny, "issue_events")]
+    events = len(ledger.issue_events)  # the ledger's own attachments look up the evaluations' and inspections' too
+    assert [call for call in looked_up if call[:2] == ("issue_id", "id") and call[2] <= events] == [("issue_id", "id", events)]
+
+
+def test_a_lookup_is_shared_with_views_that_hold_its_columns_only(tiny_ledger):
+    """A view gets its ledger's lookup only through columns it holds: sharing reads nothing undeclared."""
+    from dataclasses import replace
+
+    ledger = replace(tiny_ledger)  # nothing looked up yet
+    view = ledger.view({"issue_events": ("issue_id",), "issues": ("id",)})
+    found = view.positions("issue_events", "issue_id", "issues", "id")
+    assert ledger.positions("issue_events", "issue_id", "issues", "id") is found and not found.flags.writeable
+    assert list(ledger.issues["id"].take(found)) == list(ledger.issue_events["issue_id"])
+    with pytest.raises(KeyError):
+        ledger.view({"issue_events": ("issue_id",)}).positions("issue_events", "issue_id", "issues", "id")
+    assert replace(ledger).lookups == {}
 
 
 def test_event_of_an_unknown_issue(tiny):
