@@ -184,12 +184,13 @@ class Ledger:
         ``column``, or -1 (``positions_in``; read-only). Made once for a ledger and all its views, under a
         lock (the rules run on two threads): at a million issues each lookup hashes every issue id (0.23 s)."""
         values, keys = self.frames[resource][column], self.frames[of][key]  # a view must hold both
+        name = (resource, column, of, key)
         with self.looking_up:
-            if (resource, column, of, key) not in self.lookups:
+            if name not in self.lookups:
                 found = positions_in(values, keys)
                 found.flags.writeable = False
-                self.lookups[(resource, column, of, key)] = found
-            return self.lookups[(resource, column, of, key)]
+                self.lookups[name] = found
+            return self.lookups[name]
 
     def kept(self, name: str, make: Callable[[], object]) -> object:
         """``make()``'s value, made once for this ledger and shared, not copied: for values nobody changes
