@@ -45,8 +45,8 @@ def test_release_without_malloc_trim_still_runs(monkeypatch, large_process):
     assert released == ["gc", "arrow"]
 
 
-def releases(monkeypatch, resident: int | None) -> list[str]:
-    """What ``release_freed_memory`` does in a process of ``resident`` bytes (None: not known)."""
+def releases(monkeypatch, resident: int | None, records: int | None = None) -> list[str]:
+    """What ``release_freed_memory(records)`` does in a process of ``resident`` bytes (None: not known)."""
     done: list[str] = []
     monkeypatch.setattr(memory, "resident_bytes", lambda: resident)
     monkeypatch.setattr(memory.gc, "collect", lambda: done.append("gc") or 0)
@@ -57,7 +57,7 @@ def releases(monkeypatch, resident: int | None) -> list[str]:
             done.append("arrow")
 
     monkeypatch.setattr(memory.pa, "default_memory_pool", lambda: Pool())
-    memory.release_freed_memory()
+    memory.release_freed_memory(records)
     return done
 
 
@@ -70,6 +70,26 @@ def releases(monkeypatch, resident: int | None) -> list[str]:
 ])
 def test_only_a_large_process_hands_memory_back(monkeypatch, resident, expected):
     assert releases(monkeypatch, resident) == expected
+
+
+@pytest.mark.parametrize("records, expected", [
+    (0, []),
+    (memory.SMALL_STAGE_RECORDS - 1, []),  # a test worker validating a small package: no full collection
+    (memory.SMALL_STAGE_RECORDS, ["gc", "arrow", "trim"]),
+    (2_342_817, ["gc", "arrow", "trim"]),  # the package of a million issues
+    (None, ["gc", "arrow", "trim"]),  # not said: the process's size alone decides
+])
+def test_only_a_stage_of_many_records_hands_memory_back_in_a_large_process(monkeypatch, records, expected):
+    assert releases(monkeypatch, 20 * 2**30, records) == expected
+
+
+def test_validation_hands_memory_back_only_after_many_records(monkeypatch, tiny):
+    from pipeline.validate import validate
+
+    asked: list = []
+    monkeypatch.setattr("pipeline.validate.release_freed_memory", lambda *records: asked.append(records))
+    validate(tiny)
+    assert asked == [(81,)]  # every record of the tiny package (its CSV rows below the headers), once
 
 
 @pytest.mark.skipif(platform.system() != "Linux", reason="/proc is Linux's")

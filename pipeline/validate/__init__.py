@@ -120,6 +120,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     million issues): the rules first, one at a time, when their ledger is let go after them (``ledger
     validate``), the key checks first when the ledger stays (``ledger build``)."""
     starts = {name: first_positions(items) for name, items in works.items()}
+    records = sum(work.records for items in works.values() for work in items)
     local: dict[str, list[dict]] = {}
     blank: dict[str, set[int]] = {}
     for name, items in works.items():
@@ -180,7 +181,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     # findings that follow from a failed cell waits for both.
     def checked_keys() -> dict[str, list[dict]]:
         keyed = key_checks(package, works, starts, stages)
-        release_freed_memory()  # what the key checks' frames held, before what comes next
+        release_freed_memory(records)  # what the key checks' frames held, before what comes next
         return keyed
 
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -194,7 +195,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
             ruled = pool.submit(rules_first)  # two rules' own frames never meet (+0.6 GB at ten million issues)
             ruled.result()
             built.clear()
-            release_freed_memory()
+            release_freed_memory(records)
             keyed = checked_keys()
         handed = handed_to_frictionless(package)  # resources using a feature the fast engine lacks
         errors = {name: local[name] + keyed.get(name, []) for name in works if name not in handed}
