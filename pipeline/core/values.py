@@ -25,6 +25,7 @@ import math
 import unicodedata
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -149,9 +150,13 @@ def is_invisible(text: str) -> bool:
 
 def invisible_mask(column: pd.Series) -> pd.Series:
     """``is_invisible`` of each present text cell, as one Arrow kernel (RE2's Unicode classes)."""
-    array = pa.array(column, type=pa.string(), from_pandas=True)
-    found = pc.match_substring_regex(array, _INVISIBLE_RE2)
-    return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=column.index, dtype=bool)
+    found = invisible_flags(pa.array(column, type=pa.string(), from_pandas=True))
+    return pd.Series(found, index=column.index, dtype=bool)
+
+
+def invisible_flags(array: pa.Array) -> np.ndarray:
+    """``invisible_mask`` of Arrow text: False where a cell is missing."""
+    return pc.fill_null(pc.match_substring_regex(array, _INVISIBLE_RE2), False).to_numpy(zero_copy_only=False)
 
 
 def shown_codepoints(text: str, limit: int = 8) -> str:

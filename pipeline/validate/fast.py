@@ -166,6 +166,14 @@ def row_shape_errors(text: ResourceText, table: TextTable, start: int, fields: l
     return errors, blank
 
 
+def _pattern_flags(cells: list[str], pattern: str) -> list[bool]:
+    """``_pattern_mask`` of a few cells, with the same kernels: RE2 for plain ASCII, Python elsewhere."""
+    matched = pc.match_substring_regex(pa.array(cells, type=pa.string()), pattern=f"^(?:{pattern})$").to_pylist()
+    compiled = re.compile(pattern)
+    return [compiled.fullmatch(cell) is not None if not cell.isascii() or "\n" in cell else bool(found)
+            for cell, found in zip(cells, matched)]
+
+
 def _pattern_mask(values: pd.Series, pattern: str) -> pd.Series:
     """True where ``values`` match ``pattern`` whole, as ``re.fullmatch`` (RE2 for plain ASCII).
 
@@ -211,8 +219,21 @@ def typed_values(column: pd.Series, spec: dict) -> tuple[pd.Series, pd.Series, p
     return typed, present, invalid
 
 
+# Up to this many records a field is checked cell by cell (``_few_cells_errors``): pandas' cost per column
+# and per mask (tens of microseconds a call, a dozen calls a field) is then most of the work. The test
+# suite validates small packages, often cut into segments of two or three records, thousands of times.
+FEW_RECORDS = 256
+
+
 def field_errors(text: ResourceText, spec: dict, number: int, skip: set[int]) -> list[dict]:
     """Type and constraint errors of one field (row by row: no other row matters)."""
+    if len(text.frame) <= FEW_RECORDS and not _list_length_checked(spec):
+        return _few_cells_errors(text, spec, number, skip)
+    return _column_errors(text, spec, number, skip)
+
+
+def _column_errors(text: ResourceText, spec: dict, number: int, skip: set[int]) -> list[dict]:
+    """``field_errors`` as column operations, each distinct text read once."""
     name, ftype = spec["name"], spec.get("type", "string")
     column = text.frame[name]
     positions = text.frame["_pos"]
@@ -302,6 +323,77 @@ def _constraint_checks(spec: dict, column: pd.Series, typed: pd.Series, valid: p
             yield key, _distinct_mask(column, valid, lambda text, b=bound, k=key: _out_of_bound(reader(text), b, k))
             continue
         yield key, bad.reindex(column.index, fill_value=False)
+
+
+def _list_length_checked(spec: dict) -> bool:
+    """A list field with a length constraint: its items are split as pandas splits them (a delimiter of
+    more than one character is a regular expression there), so it stays on the column path."""
+    constraints = spec.get("constraints", {})
+    return spec.get("type") == "list" and ("minLength" in constraints or "maxLength" in constraints)
+
+
+def _few_cells_errors(text: ResourceText, spec: dict, number: int, skip: set[int]) -> list[dict]:
+    """``field_errors`` of a few records, cell by cell: the same errors in the same order (type errors,
+    then required, then each constraint in ``_constraint_checks``' order, then ``value_checks``).
+    tests/test_validate_few_cells.py holds the two paths to each other on generated columns."""
+    name, ftype = spec["name"], spec.get("type", "string")
+    constraints = spec.get("constraints", {})
+    cells = text.frame[name].tolist()
+    positions = text.frame["_pos"].tolist()
+    present = [not (cell is None or cell is pd.NA or cell != cell) and cell != "" for cell in cells]
+    reader = reader_for(spec)
+    invalid = [reader is not None and ok and reader(cell) is None for cell, ok in zip(cells, present)]
+    valid = [ok and not bad for ok, bad in zip(present, invalid)]
+    errors: list[dict] = []
+
+    def add(kind: str, failing: list[bool], note: str) -> None:
+        for position, cell, failed in zip(positions, cells, failing):
+            if failed and position not in skip:
+                errors.append(_error(kind, position, fieldName=name, fieldNumber=number,
+                                     cell="None" if pd.isna(cell) else str(cell), note=note))
+
+    def each_valid(failing: Callable[[str], bool]) -> list[bool]:
+        return [ok and failing(cell) for cell, ok in zip(cells, valid)]
+
+    add("type-error", invalid, f'type is "{ftype}/{spec.get("format", "default")}"')
+    if constraints.get("required"):
+        add("constraint-error", [not ok for ok in present], f'constraint "required" is "{constraints["required"]}"')
+    read = reader or (lambda v: v)
+    for key in ("minLength", "maxLength", "minimum", "maximum", "pattern", "enum"):
+        if key not in constraints or not any(valid):
+            continue
+        if key in ("minLength", "maxLength"):
+            if ftype != "string":
+                continue  # a list's lengths: ``_list_length_checked``
+            limit = constraints[key]
+            failing = each_valid(lambda cell: len(cell) < limit if key == "minLength" else len(cell) > limit)
+        elif key == "pattern":
+            if ftype != "string":
+                continue
+            shown = [cell for cell, ok in zip(cells, valid) if ok]
+            flags = iter(_pattern_flags(shown, constraints[key]))
+            failing = [ok and not next(flags) for ok in valid]
+        elif key == "enum":
+            if ftype == "string":
+                failing = each_valid(lambda cell: cell not in constraints[key])
+            else:
+                allowed = [read(str(v)) for v in constraints[key]]
+                failing = each_valid(lambda cell: read(cell) not in allowed)
+        else:
+            bound = read(str(constraints[key]))
+            failing = each_valid(lambda cell: _out_of_bound(read(cell), bound, key))
+        add("constraint-error", failing, f'constraint "{key}" is "{constraints[key]}"')
+    if any(valid):
+        if ftype == "integer":
+            add("integer-out-of-range", each_valid(lambda cell: values.integer_out_of_range(values.read_integer(cell))), "")
+        elif ftype == "number":
+            add("number-out-of-range", each_valid(
+                lambda cell: values.number_problem(values.read_number(cell)) is not None), "")
+        elif ftype == "string" and _needs_visible(spec):
+            shown = [cell for cell, ok in zip(cells, valid) if ok]
+            flags = iter(values.invisible_flags(pa.array(shown, type=pa.string())))
+            add("invisible-value", [ok and next(flags) for ok in valid], "")
+    return errors
 
 
 def _out_of_bound(value, bound, key: str) -> bool:
