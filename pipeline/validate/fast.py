@@ -294,11 +294,15 @@ def _needs_visible(spec: dict) -> bool:
     return bool(constraints.get("required")) and "enum" not in constraints and "pattern" not in constraints
 
 
+# The order in which a field's constraint errors are reported, as the reference engine reports them, on both paths.
+CONSTRAINTS_IN_ORDER = ("minLength", "maxLength", "minimum", "maximum", "pattern", "enum")
+
+
 def _constraint_checks(spec: dict, column: pd.Series, typed: pd.Series, valid: pd.Series):
     constraints = spec.get("constraints", {})
     ftype = spec.get("type", "string")
     reader = reader_for(spec) or (lambda v: v)
-    for key in ("minLength", "maxLength", "minimum", "maximum", "pattern", "enum"):
+    for key in CONSTRAINTS_IN_ORDER:
         if key not in constraints or not valid.any():
             continue
         if key in ("minLength", "maxLength"):
@@ -359,7 +363,7 @@ def _few_cells_errors(text: ResourceText, spec: dict, number: int, skip: set[int
     if constraints.get("required"):
         add("constraint-error", [not ok for ok in present], f'constraint "required" is "{constraints["required"]}"')
     read = reader or (lambda v: v)
-    for key in ("minLength", "maxLength", "minimum", "maximum", "pattern", "enum"):
+    for key in CONSTRAINTS_IN_ORDER:
         if key not in constraints or not any(valid):
             continue
         if key in ("minLength", "maxLength"):
