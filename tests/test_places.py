@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.figures.metrics import compute_all
 from pipeline.render import SECTIONS
@@ -276,3 +278,18 @@ def test_township_page_links_each_village_to_its_page(built_demo_site, demo_ledg
     assert len(villages)
     for code in villages:
         assert f'href="../../../place/?code={code}"' in html
+
+
+@settings(max_examples=200, deadline=None)
+@given(regions=st.lists(st.sampled_from("abcdef"), max_size=60), limit=st.integers(0, 4),
+       shared=st.booleans())
+def test_first_rows_are_the_rows_some_village_lists(regions, limit, shared):
+    """``first_rows`` picks exactly the rows the per-village loop appends somewhere: with a region counted
+    in two villages (``shared``) as well as in one, and regions no village owns."""
+    owners = {"a": ["V1"], "b": ["V1"], "c": ["V2"], "d": ["V2", "V3"] if shared else ["V3"], "e": ["V3"]}
+    lists: dict[str, list[int]] = {}
+    for position, region in enumerate(regions):
+        for village in owners.get(region, []):
+            if len(lists.setdefault(village, [])) < limit:
+                lists[village].append(position)
+    assert places.first_rows(regions, owners, limit) == sorted({p for kept in lists.values() for p in kept})

@@ -88,17 +88,26 @@ def iso(value: object) -> str | None:
 def open_issue_rows(ledger: Ledger, issues: pd.DataFrame, names: Names, *, below: str | None = None,
                     overdue_only: bool = False, limit: int | None = None) -> list[dict]:
     """Open issues (neither done nor withdrawn), most overdue first, for a page's bounded list."""
-    # Ordered on the few columns the order needs; the text columns are read for the listed rows only.
+    ordered = open_issues_in_order(ledger, issues, overdue_only=overdue_only)
+    return listed_open_issues(ledger, issues, ordered if limit is None else ordered.head(limit), names, below=below)
+
+
+def open_issues_in_order(ledger: Ledger, issues: pd.DataFrame, *, overdue_only: bool = False) -> pd.DataFrame:
+    """The open issues' ids, due dates and timing (``t_state``, ``t_days``), in ``open_issue_rows``' order:
+    most overdue first, then the nearest due date, then unassigned issues; id breaks ties. Only the few
+    columns the order needs are read, so that a caller can choose the rows to list before any text is."""
     open_ = issues.loc[is_open(issues), ["id", "done", "withdrawn", "due", "resolved_on"]]
     when = timing(open_, ledger.as_of)
     open_ = open_.assign(t_state=when["state"], t_days=when["days"])
     if overdue_only:
         open_ = open_[open_["t_state"] == "overdue"]
-    # Most overdue first, then the nearest due date, then unassigned issues; id breaks ties.
     open_ = open_.assign(t_rank=open_["t_state"].map({"overdue": 0, "open": 1}).fillna(2), t_neg=-open_["t_days"])
-    open_ = open_.sort_values(["t_rank", "t_neg", "due", "id"], kind="stable", na_position="last")
-    if limit is not None:
-        open_ = open_.head(limit)
+    return open_.sort_values(["t_rank", "t_neg", "due", "id"], kind="stable", na_position="last")
+
+
+def listed_open_issues(ledger: Ledger, issues: pd.DataFrame, open_: pd.DataFrame, names: Names, *,
+                       below: str | None = None) -> list[dict]:
+    """The rows of ``open_`` (rows of ``open_issues_in_order``, in its order) as ``open_issue_rows`` lists them."""
     listed = issues.loc[open_.index, ["title", "region_code", "lead_department", "tier", "escalated"]]
     tiers = ledger.labels("issues", "tier")
     return [{"id": row.id, "title": more.title, "place": names.place(more.region_code, below),
