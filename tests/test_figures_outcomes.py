@@ -6,6 +6,9 @@ follow it together; a second copy of the rule in render/ would not.
 
 from __future__ import annotations
 
+import pandas as pd
+import pytest
+
 from pipeline.figures import metrics
 from pipeline.figures import outcomes as od
 from pipeline.figures.metrics import METRICS, compute_all
@@ -40,3 +43,30 @@ def test_survey_card_interval_copies_the_table_interval(tiny_ledger, monkeypatch
     monkeypatch.setattr(od, "survey_interval", lambda rate: (0.25, 0.75))
     card = next(c for c in cards(compute_all(tiny_ledger)) if c.name == "survey_satisfaction_rate")
     assert card.interval == od.survey_row(od.total_part(tiny_ledger)).interval == (0.25, 0.75)
+
+
+@pytest.mark.parametrize("missing_days", [False, True])
+def test_negative_rows_are_in_the_list_order_and_a_limit_keeps_the_first(demo_ledger, missing_days):
+    """Not rectified first (longest waiting, a missing rating day first), then rectified (latest first), id
+    breaking ties either way; ``limit`` writes out only the first rows, the total is still every 差评."""
+    import dataclasses
+
+    from pipeline.figures.metrics import is_negative
+    from pipeline.render.outcomes_lists import negative_total
+
+    ledger = demo_ledger
+    if missing_days:  # every third 差评 without its rating day, rectified or not
+        e = demo_ledger.evaluations.copy()
+        chosen = e.index[is_negative(e)][::3]
+        e.loc[chosen, "evaluated_on"] = pd.NaT
+        ledger = dataclasses.replace(demo_ledger, frames={**demo_ledger.frames, "evaluations": e})
+    rows = negative_rows(ledger)
+    never = pd.Timestamp.min
+    waiting = sorted((r for r in rows if r.rectified_on is None), key=lambda r: (r.evaluated_on or never, r.evaluation_id))
+    done = sorted((r for r in rows if r.rectified_on is not None),
+                  key=lambda r: (r.evaluated_on or never, r.evaluation_id), reverse=True)
+    assert rows == waiting + done
+    assert len(rows) == negative_total(ledger) == int(is_negative(ledger.evaluations).sum())
+    assert waiting and done and (not missing_days or any(r.evaluated_on is None for r in waiting + done))
+    assert negative_rows(ledger, 7) == rows[:7]
+    assert negative_rows(ledger, 0) == []

@@ -16,7 +16,7 @@ from pipeline.figures import outcomes as od
 from pipeline.figures.metrics import METRICS, SMALL_SAMPLE, Metric
 from pipeline.render.env import render
 from pipeline.render.cards import Card
-from pipeline.render.outcomes_lists import LIST_LIMIT, disputed_rows, negative_rows, places
+from pipeline.render.outcomes_lists import LIST_LIMIT, disputed_rows, negative_rows, negative_total, places
 from pipeline.render.section import File, Part, Rendered, collect
 from pipeline.figures.stats import GRADES, Z95
 
@@ -115,7 +115,8 @@ def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     # Who measured and how: columns the narrowed ledger leaves out, from the same (unfiltered) rows.
     provenance = {"evaluations": od.evaluation_provenance(ledger), "surveys": od.survey_provenance(ledger),
                   "inspections": od.inspection_provenance(ledger)}
-    negatives = negative_rows(ledger)
+    negatives = negative_rows(ledger, LIST_LIMIT)
+    negatives_total = negative_total(ledger)
     disputed = disputed_rows(ledger)
     as_of = ledger.as_of
     verdicts = ledger.labels("inspections", "verdict")
@@ -138,8 +139,8 @@ def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     yield File("outcomes/negative.md", render(
         "outcomes_negative.md.j2", title="差评与整改", current="negative.md", as_of=as_of,
         total=total["evaluations"], departments=[r for r in departments if r.negative.value],
-        rows=negatives[:LIST_LIMIT],
-        rows_total=len(negatives), truncated=len(negatives) > LIST_LIMIT, issue_base=ISSUE_FROM_PAGE))
+        rows=negatives, rows_total=negatives_total, truncated=negatives_total > LIST_LIMIT,
+        issue_base=ISSUE_FROM_PAGE))
     yield File("outcomes/inspections.md", render(
         "outcomes_inspections.md.j2", title="改革体验官核查", current="inspections.md", as_of=as_of,
         disputed_count=metrics["issues_disputed"].value, rows=disputed[:LIST_LIMIT],

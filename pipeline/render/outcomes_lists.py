@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipeline.core.ledger import Ledger
@@ -81,16 +82,19 @@ class NegativeRow:
     days_waiting: int | None  # not rectified: calendar days from the rating to as_of
 
 
-def negative_rows(ledger: Ledger) -> list[NegativeRow]:
-    """Every 差评: not yet rectified first (longest waiting first), then rectified (latest rating first)."""
+def negative_rows(ledger: Ledger, limit: int | None = None) -> list[NegativeRow]:
+    """Every 差评, or the first ``limit``: not yet rectified first (longest waiting first), then rectified
+    (latest rating first). The order is found on two columns; only the rows listed are written out (a page
+    lists 150 of about 35,000 at a million issues)."""
     e = ledger.evaluations
     negative = e[metrics.is_negative(e)]  # the 差评 negative_count counts
-    titles = issue_titles(ledger, negative["issue_id"])
+    chosen = negative.iloc[negative_order(negative)[:limit]]
+    titles = issue_titles(ledger, chosen["issue_id"])
     departments = _department_names(ledger)
     methods = ledger.labels("evaluations", "method")
     where = places(ledger)
     rows = []
-    for rec in _records(negative):
+    for rec in _records(chosen):
         issue_id = rec["issue_id"]
         rated, fixed = _date(rec["evaluated_on"]), _date(rec["rectified_on"])
         dept = rec["issue_lead_department"]
@@ -105,12 +109,25 @@ def negative_rows(ledger: Ledger) -> list[NegativeRow]:
             days_to_rectify=(fixed - rated).days if fixed is not None and rated is not None else None,
             days_waiting=(ledger.as_of - rated).days if fixed is None and rated is not None else None,
         ))
-    never = pd.Timestamp.min
-    open_rows = sorted((r for r in rows if r.rectified_on is None),
-                       key=lambda r: (r.evaluated_on or never, r.evaluation_id))
-    done_rows = sorted((r for r in rows if r.rectified_on is not None),
-                       key=lambda r: (r.evaluated_on or never, r.evaluation_id), reverse=True)
-    return open_rows + done_rows
+    return rows
+
+
+def negative_total(ledger: Ledger) -> int:
+    """How many 差评 ``negative_rows`` lists without a limit."""
+    return int(metrics.is_negative(ledger.evaluations).sum())
+
+
+def negative_order(negative: pd.DataFrame) -> list[int]:
+    """Positions of the 差评 rows in ``negative_rows``' order: those without ``rectified_on`` by (rating day,
+    id), a missing day first; then the others by the same key, latest first."""
+    # A date column as integers in its own unit: NaT is the smallest, where a missing day sorts.
+    days = negative["evaluated_on"].to_numpy()
+    days = days.view("i8").tolist() if days.dtype.kind == "M" else [
+        np.iinfo(np.int64).min if pd.isna(d) else pd.Timestamp(d).value for d in days.tolist()]
+    keys = list(zip(days, negative["id"].tolist()))
+    waiting = negative["rectified_on"].isna().to_numpy()
+    return (sorted(np.flatnonzero(waiting).tolist(), key=keys.__getitem__)
+            + sorted(np.flatnonzero(~waiting).tolist(), key=keys.__getitem__, reverse=True))
 
 
 # --- disputed issues -----------------------------------------------------------------------
