@@ -246,3 +246,28 @@ def test_text_columns_are_json_dumps_of_each_cell_also_across_chunks():
     assert column.take(pd.Series(order).to_numpy()).to_pylist() == [expected[n] for n in order]
     table = JsonRecords({"t": column}, len(cells))
     assert table.rows(pd.RangeIndex(len(cells)).to_numpy()) == [b'{"t":' + e + b"}" for e in expected]
+
+
+def test_records_in_the_given_field_order_and_pairs_are_json_dumps():
+    """``sort_keys=False`` keeps the fields as given (``json.dumps`` of a dict, as the officers' chunks write
+    it); ``Column.of_pairs`` calls its function once per distinct pair, a missing cell as None."""
+    first = pd.Series(["r1", "r2", None, "r1", "r2", "r1"], dtype="str")
+    second = pd.Series(["t1", "t1", "t2", "t1", None, "t2"], dtype="str")
+    calls = []
+
+    def pair(a, b):
+        calls.append((a, b))
+        return f"{a}/{b}" if a else None
+
+    table = JsonRecords({"z": Column.each(range(6)), "a": Column.of_pairs(first, second, pair),
+                         "m": Column.text(first)}, 6, sort_keys=False)
+    made = list(calls)
+    cells = [[c if isinstance(c, str) else None for c in column.tolist()] for column in (first, second)]
+    expected = [json.dumps({"z": n, "a": pair(a, b), "m": a}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                for n, (a, b) in enumerate(zip(*cells))]
+    calls.clear()
+    assert table.rows(pd.RangeIndex(6).to_numpy()[::-1]) == expected[::-1]
+    assert sorted(made, key=repr) == sorted({("r1", "t1"), ("r2", "t1"), (None, "t2"), ("r2", None), ("r1", "t2")},
+                                            key=repr)
+    assert len(made) == 5
+    assert json.loads(JsonRecords({"z": Column.each([1]), "a": Column.each([2])}, 1).rows([0])[0]) == {"a": 2, "z": 1}

@@ -106,6 +106,17 @@ class Column:
         return cls(_small(codes, len(values)), _binary(values))
 
     @classmethod
+    def of_pairs(cls, first: pd.Series, second: pd.Series, fn: Callable[[object, object], object]) -> "Column":
+        """``fn(a, b)`` of each row's two cells, called once per distinct pair (a missing cell arrives as None)."""
+        a_codes, a_values = pd.factorize(first, use_na_sentinel=True)
+        b_codes, b_values = pd.factorize(second, use_na_sentinel=True)
+        a_list, b_list = [None, *a_values.tolist()], [None, *b_values.tolist()]
+        width = len(b_list)
+        codes, pairs = pd.factorize((a_codes.astype(np.int64) + 1) * width + (b_codes + 1))
+        values = [dump(fn(a_list[pair // width], b_list[pair % width])).encode("utf-8") for pair in pairs.tolist()]
+        return cls(_small(codes, len(values)), _binary(values))
+
+    @classmethod
     def each(cls, cells: Iterable[object], fn: Callable[[object], object] = lambda cell: cell) -> "Column":
         """A field that differs on every row (never missing): no factorizing, one value per row."""
         return cls(None, _binary(dump(fn(cell)).encode("utf-8") for cell in cells))
@@ -187,13 +198,15 @@ class TextColumn:
 class JsonRecords:
     """Records with the same fields: each row's JSON and its size, for many rows at once.
 
-    With a ``key`` column, a record is ``"key":{record}``: a member of an object keyed by it.
+    With a ``key`` column, a record is ``"key":{record}``: a member of an object keyed by it. The fields come
+    in sorted order, or with ``sort_keys=False`` in the order of ``columns`` (``json.dumps`` of a dict).
     """
 
-    def __init__(self, columns: dict[str, Column | TextColumn], length: int, key: Column | TextColumn | None = None):
+    def __init__(self, columns: dict[str, Column | TextColumn], length: int, key: Column | TextColumn | None = None,
+                 sort_keys: bool = True):
         self.length = length
         self.key = key
-        names = sorted(columns)
+        names = sorted(columns) if sort_keys else list(columns)
         # Each field's value comes after {"name": (the first) or ,"name": (the others).
         self.heads = [("{" if n == 0 else ",").encode() + dump(name).encode("utf-8") + b":"
                       for n, name in enumerate(names)]
