@@ -5,6 +5,7 @@ key checks run before the rules' ledger is assembled instead of beside it. The f
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -196,6 +197,29 @@ def test_a_small_package_on_one_thread_is_judged_as_on_two(tiny, tmp_path, monke
     two, _ = validation.validate(tiny, cache=FileCache(None))
     assert len(one.findings) >= 15
     assert [f.to_dict() for f in one.findings] == [f.to_dict() for f in two.findings]
+
+
+@pytest.mark.parametrize("ledger_needed", [True, False])
+def test_a_small_package_s_rules_run_on_the_calling_thread(tiny, monkeypatch, ledger_needed):
+    """One thread means one: no rule runs on a second thread (whose hand-overs of the interpreter lock
+    cost more than a small package's rules), with or without the ledger kept."""
+    threads = []
+    run_rule = validation.run_rule
+
+    def recorded(*args):
+        threads.append(threading.get_ident())
+        return run_rule(*args)
+
+    monkeypatch.setattr(validation, "run_rule", recorded)
+    validation.validate(tiny, cache=FileCache(None), ledger_needed=ledger_needed)
+    assert len(threads) > 20 and set(threads) == {threading.get_ident()}
+
+
+def test_a_failure_on_the_calling_thread_reaches_the_caller_as_from_a_pool():
+    future = validation.InlineExecutor().submit(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        future.result()
+    assert validation.InlineExecutor().submit(lambda: "done").result() == "done"
 
 
 def planned(folder: Path, cache: FileCache):

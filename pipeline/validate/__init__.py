@@ -8,8 +8,8 @@ every check runs and all findings come back together.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -101,8 +101,9 @@ def _checked_records(package: DataPackage, engine: str, cache: FileCache, ledger
         return with_record_ids(package, findings), ledger
     try:
         works = work_files(package, plans, cache, None if ledger_needed else columns_the_rules_read(package))
+        alone = one_thread(plans)
         findings, ledger = checks_across_segments(package, works, StageCache(package, works, cache), ledger_needed,
-                                                  side_by_side=not (beyond_memory(plans) or one_thread(plans)))
+                                                  side_by_side=not (beyond_memory(plans) or alone), alone=alone)
     except EncodingProblem as problem:  # a file changed while it was being read
         return [problem.finding], None
     findings += [f for name, items in works.items() for work in items for f in personal_findings(name, work)]
@@ -112,7 +113,8 @@ def _checked_records(package: DataPackage, engine: str, cache: FileCache, ledger
 
 
 def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]], stages: StageCache,
-                           ledger_needed: bool, side_by_side: bool = True) -> tuple[list[fd.Finding], Ledger | None]:
+                           ledger_needed: bool, side_by_side: bool = True,
+                           alone: bool = False) -> tuple[list[fd.Finding], Ledger | None]:
     """Row-local errors from the segments; key checks and rules, each recalled or computed.
 
     The key checks and the rules run ``side_by_side`` on two threads, or (a megacity's year,
@@ -184,7 +186,7 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
         release_freed_memory(records)  # what the key checks' frames held, before what comes next
         return keyed
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with (InlineExecutor() if alone else ThreadPoolExecutor(max_workers=1)) as pool:
         if side_by_side:
             ruled = pool.submit(rules_first)
             keyed = key_checks(package, works, starts, stages)
@@ -211,6 +213,26 @@ def checks_across_segments(package: DataPackage, works: dict[str, list[FileWork]
     for spec, stored in zip(specs, results):
         findings += consequences_dropped(spec, [fd.Finding(**item) for item in stored], failed, package)
     return findings, built[0] if built and ledger_needed else None
+
+
+class InlineExecutor:
+    """An executor that runs each task at once on the calling thread: for a small package (``scan.one_thread``),
+    whose rules are a few milliseconds of Python each, where a second thread taking rules only added the
+    hand-overs of the interpreter lock."""
+
+    def __enter__(self) -> "InlineExecutor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[[], object]) -> Future:
+        done: Future = Future()
+        try:
+            done.set_result(fn())
+        except BaseException as failure:  # raised by ``result()``, as a pool's future does
+            done.set_exception(failure)
+        return done
 
 
 def key_checks(package: DataPackage, works: dict[str, list[FileWork]], starts: dict[str, list[int]],
