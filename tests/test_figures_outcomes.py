@@ -51,8 +51,7 @@ def test_negative_rows_are_in_the_list_order_and_a_limit_keeps_the_first(demo_le
     breaking ties either way; ``limit`` writes out only the first rows, the total is still every 差评."""
     import dataclasses
 
-    from pipeline.figures.metrics import is_negative
-    from pipeline.render.outcomes_lists import negative_total
+    from pipeline.figures.metrics import is_negative, negative_count
 
     ledger = demo_ledger
     if missing_days:  # every third 差评 without its rating day, rectified or not
@@ -66,7 +65,7 @@ def test_negative_rows_are_in_the_list_order_and_a_limit_keeps_the_first(demo_le
     done = sorted((r for r in rows if r.rectified_on is not None),
                   key=lambda r: (r.evaluated_on or never, r.evaluation_id), reverse=True)
     assert rows == waiting + done
-    assert len(rows) == negative_total(ledger) == int(is_negative(ledger.evaluations).sum())
+    assert len(rows) == negative_count(ledger).value == int(is_negative(ledger.evaluations).sum())
     assert waiting and done and (not missing_days or any(r.evaluated_on is None for r in waiting + done))
     assert negative_rows(ledger, 7) == rows[:7]
     assert negative_rows(ledger, 0) == []

@@ -16,7 +16,7 @@ from pipeline.figures import outcomes as od
 from pipeline.figures.metrics import METRICS, SMALL_SAMPLE, Metric
 from pipeline.render.env import render
 from pipeline.render.cards import Card
-from pipeline.render.outcomes_lists import LIST_LIMIT, disputed_rows, negative_rows, negative_total, places
+from pipeline.render.outcomes_lists import LIST_LIMIT, disputed_rows, negative_rows, places
 from pipeline.render.section import File, Part, Rendered, collect
 from pipeline.figures.stats import GRADES, Z95
 
@@ -116,7 +116,7 @@ def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     provenance = {"evaluations": od.evaluation_provenance(ledger), "surveys": od.survey_provenance(ledger),
                   "inspections": od.inspection_provenance(ledger)}
     negatives = negative_rows(ledger, LIST_LIMIT)
-    negatives_total = negative_total(ledger)
+    negatives_total = metrics["negative_count"].value  # every 差评, of which the page lists LIST_LIMIT
     disputed = disputed_rows(ledger)
     as_of = ledger.as_of
     verdicts = ledger.labels("inspections", "verdict")

@@ -112,11 +112,6 @@ def negative_rows(ledger: Ledger, limit: int | None = None) -> list[NegativeRow]
     return rows
 
 
-def negative_total(ledger: Ledger) -> int:
-    """How many 差评 ``negative_rows`` lists without a limit."""
-    return int(metrics.is_negative(ledger.evaluations).sum())
-
-
 def negative_order(negative: pd.DataFrame) -> list[int]:
     """Positions of the 差评 rows in ``negative_rows``' order: those without ``rectified_on`` by (rating day,
     id), a missing day first; then the others by the same key, latest first."""
