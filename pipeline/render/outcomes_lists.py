@@ -115,10 +115,8 @@ def negative_rows(ledger: Ledger, limit: int | None = None) -> list[NegativeRow]
 def negative_order(negative: pd.DataFrame) -> list[int]:
     """Positions of the 差评 rows in ``negative_rows``' order: those without ``rectified_on`` by (rating day,
     id), a missing day first; then the others by the same key, latest first."""
-    # A date column as integers in its own unit: NaT is the smallest, where a missing day sorts.
-    days = negative["evaluated_on"].to_numpy()
-    days = days.view("i8").tolist() if days.dtype.kind == "M" else [
-        np.iinfo(np.int64).min if pd.isna(d) else pd.Timestamp(d).value for d in days.tolist()]
+    # The ledger's dates as integers in their own unit: NaT is the smallest, where a missing day sorts.
+    days = negative["evaluated_on"].to_numpy().view("i8").tolist()
     keys = list(zip(days, negative["id"].tolist()))
     waiting = negative["rectified_on"].isna().to_numpy()
     return (sorted(np.flatnonzero(waiting).tolist(), key=keys.__getitem__)
