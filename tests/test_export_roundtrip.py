@@ -298,6 +298,6 @@ def test_a_large_database_is_written_in_the_largest_pages(tmp_path):
     for rows, expected in ((LARGE_ROWS - 1, 4096), (LARGE_ROWS, 65536)):
         writer = SqliteWriter(tmp_path / f"{rows}.db", rows=rows)
         writer.begin_table(resource)
-        writer.db.execute("COMMIT")
-        assert writer.db.execute("PRAGMA page_size").fetchall() == [(expected,)]
-        writer.db.close()
+        writer.execute("COMMIT")
+        assert writer.execute("PRAGMA page_size") == [(expected,)]
+        writer.abort()

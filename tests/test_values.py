@@ -346,4 +346,4 @@ def test_every_accepted_integer_number_and_date_reads_back_equal(tmp_path_factor
     assert back(pd.read_csv(folder / "t.csv", dtype={"x": read_as})["x"].tolist()) == expect
     assert back([r["x"] for r in json.loads((folder / "t.json").read_text(encoding="utf-8"))]) == expect
     assert pq.read_table(folder / "t.parquet").column("x").to_pylist() == expect
-    assert back(sql_values(next(table.blocks()).column(0), spec)) == expect
+    assert back(sql_values(next(table.blocks()).column(0), spec).to_pylist()) == expect

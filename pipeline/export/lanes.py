@@ -1,8 +1,8 @@
 """A lane: calls that run one after another on a background thread, so that a second core can work.
 
-zlib, sqlite3, hashlib and Arrow's kernels release the GIL while they work,
-so the deflating of a workbook, the database's inserts and the formatting of
-the next block of rows run at the same time. A lane keeps at most ``depth``
+zlib, hashlib and Arrow's kernels release the GIL while they work, so the
+deflating of a workbook and the formatting of the next block of rows run at
+the same time. A lane keeps at most ``depth``
 calls waiting (the caller waits for the oldest beyond that), so the blocks
 handed over never pile up in memory. An error in a call is raised in the
 caller at its next ``run`` or at ``close``.

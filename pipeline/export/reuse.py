@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import shutil
-import sqlite3
 import sys
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +34,7 @@ from pathlib import Path, PurePosixPath
 
 from pipeline.core.cache import FileCache, place_file, tool_version
 from pipeline.export.manifest import FORMATS, Download, file_sha256
+from pipeline.export.sqlite_export import sqlite_version
 from pipeline.core.package import DataPackage, resource_paths
 
 FORMAT = 2  # bump when what is stored, or how a key is made, changes
@@ -56,7 +56,7 @@ def export_key(package: DataPackage, validated: dict[str, str]) -> str:
 
 def fingerprint(package: DataPackage, validated: dict[str, str]) -> list[str]:
     """What the downloads' bytes depend on, as text (``validated``: data file → SHA-256 as validation read it)."""
-    parts = [f"format {FORMAT}", tool_version(), sys.version, f"sqlite {sqlite3.sqlite_version}",
+    parts = [f"format {FORMAT}", tool_version(), sys.version, f"sqlite {sqlite_version()}",
              f"zlib {zlib.ZLIB_RUNTIME_VERSION}", json.dumps(package.descriptor, sort_keys=True, ensure_ascii=False),
              package.as_of.isoformat()]
     parts += [f"{rel} {digest}" for rel, digest in export_code().items()]
