@@ -307,7 +307,7 @@ def test_the_database_is_written_by_the_pinned_drivers_sqlite_and_the_cache_key_
     """The database's bytes follow the SQLite that wrote it (its header records that version): the driver's
     own, from the pinned wheel, not the machine's. The downloads' cache key names the same version, so a
     cache filled with another SQLite is not reused."""
-    from pipeline.export.reuse import fingerprint
+    from pipeline.export.reuse import data_files, fingerprint
     from pipeline.export.sqlite_export import sqlite_version
 
     major, minor, patch = (int(part) for part in sqlite_version().split("."))
@@ -315,6 +315,5 @@ def test_the_database_is_written_by_the_pinned_drivers_sqlite_and_the_cache_key_
     assert header[:16] == b"SQLite format 3\x00"
     assert int.from_bytes(header[96:100], "big") == major * 1_000_000 + minor * 1_000 + patch
     package, _, _ = exported
-    validated = {rel: "0" * 64 for res in package.descriptor["resources"]
-                 for rel in ([res["path"]] if isinstance(res["path"], str) else res["path"])}
+    validated = {rel: "0" * 64 for rel in data_files(package)}
     assert f"sqlite {sqlite_version()}" in fingerprint(package, validated)

@@ -2,10 +2,9 @@
 
 zlib, hashlib and Arrow's kernels release the GIL while they work, so the
 deflating of a workbook and the formatting of the next block of rows run at
-the same time. A lane keeps at most ``depth``
-calls waiting (the caller waits for the oldest beyond that), so the blocks
-handed over never pile up in memory. An error in a call is raised in the
-caller at its next ``run`` or at ``close``.
+the same time. A lane keeps at most ``depth`` calls waiting (the caller waits
+for the oldest beyond that), so the blocks handed over never pile up in memory.
+An error in a call is raised in the caller at its next ``run`` or at ``close``.
 """
 
 from __future__ import annotations
