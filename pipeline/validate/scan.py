@@ -342,7 +342,8 @@ def _finish_file(package: DataPackage, name: str, plan: FilePlan, cache: FileCac
 
 
 def _key_names(package: DataPackage, name: str) -> list[str]:
-    return [f["name"] for f in package.fields(name) if f["name"] in key_field_names(package, name)]
+    keys = key_field_names(package, name)  # once: it walks every resource's foreign keys
+    return [f["name"] for f in package.fields(name) if f["name"] in keys]
 
 
 PREVIOUS_BYTES = 256 << 20  # a file's previous segments read for reuse, at most: a megacity's month file is ~150 MB
