@@ -55,6 +55,7 @@ from pipeline.core.cache import FileCache
 from pipeline.core.errors import BuildError
 from pipeline.core.ledger import Ledger
 from pipeline.core.memory import release_freed_memory
+from pipeline.core.remove import remove_tree
 from pipeline.demo.manifest import MANIFEST as DEMO_MANIFEST
 from pipeline.export.hosting import RELEASE_MARKER, Hosting, HostingError, hosted, move_hosted, release_folder
 from pipeline.figures.metrics import compute_all
@@ -147,7 +148,7 @@ def build(config: BuildConfig) -> BuildResult:
             stage_cache.store_tree(config.cache, SITE_STAGE, site_key, site_out)
             swap_into(site_out, out)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_tree(staging)  # after a failure, the whole staged site
     return BuildResult(config.out, validated.report, pages, time.monotonic() - started)
 
 
@@ -319,7 +320,7 @@ def remove_leftovers(out: Path) -> None:
     prefixes = tuple(f".{out.name}.{kind}-" for kind in ("staging", "old"))
     for folder in out.parent.iterdir():
         if folder.name.startswith(prefixes) and not folder.is_symlink() and (folder / TEMP_MARKER).is_file():
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_tree(folder)
 
 
 def write_file(path: Path, content: str | bytes) -> None:
@@ -456,4 +457,4 @@ def swap_into(new: Path, out: Path) -> None:
                 previous.rename(out)
             raise
     finally:
-        shutil.rmtree(old, ignore_errors=True)
+        remove_tree(old)  # the replaced site: tens of thousands of files at a million issues
