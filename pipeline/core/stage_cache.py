@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from pipeline.core.cache import FileCache, place_file, tool_version
+from pipeline.core.remove import remove_tree
 
 FORMAT = 1  # bump when what is stored, or how a key is made, changes
 RECORD = "stage.json"
@@ -162,7 +163,7 @@ def store_tree(cache: FileCache | None, kind: str, entry_key: str | None, source
                            json.dumps({"files": files}, ensure_ascii=False).encode("utf-8"))
         for old in folder.parent.iterdir():  # one entry of a kind at a time: entries are large
             if old != temporary:
-                shutil.rmtree(old, ignore_errors=True)
+                remove_tree(old)  # a stored site: as many files as the site
         temporary.replace(folder)
     except OSError:
         shutil.rmtree(temporary, ignore_errors=True)
