@@ -98,6 +98,26 @@ def test_a_folder_replaced_by_a_link_after_it_was_listed_is_not_entered(tmp_path
     assert swapped == ["lookup"] and snapshot(outside) == before and not tree.exists()
 
 
+def test_a_tree_deeper_than_the_recursion_limit_goes_whole(tmp_path):
+    import sys
+
+    tree = tmp_path / "tree"
+    deepest = tree
+    levels = sys.getrecursionlimit() + 100
+    deepest.mkdir()
+    descriptor = os.open(deepest, os.O_RDONLY)
+    for _ in range(levels):  # made relative to a descriptor: the whole path would be over PATH_MAX
+        os.mkdir("d", dir_fd=descriptor)
+        inner = os.open("d", os.O_RDONLY, dir_fd=descriptor)
+        os.close(descriptor)
+        descriptor = inner
+    with open(os.open("last.txt", os.O_WRONLY | os.O_CREAT, dir_fd=descriptor), "wb") as handle:
+        handle.write(b"x")
+    os.close(descriptor)
+    remove_tree(tree)
+    assert not tree.exists()
+
+
 NAMES = st.sampled_from(["a", "b", "index.html", "中文.json", ".hidden", "x y"])
 
 

@@ -9,14 +9,15 @@ Nothing outside the folder is touched, whatever its links say. Every folder belo
 to its parent's descriptor with ``O_NOFOLLOW`` and its entries are unlinked by name relative to that
 descriptor, so a link (to a file or a folder, anywhere) is removed, never followed, and a folder replaced
 by a link while the removal runs is not entered (the protection ``shutil.rmtree`` gives with its own
-descriptors). The emptied folders, and anything a failed unlink left, then go through ``shutil.rmtree``.
+descriptors). Each folder is removed once it is empty; anything a failed unlink left then goes through
+``shutil.rmtree``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 UNLINK_THREADS = 8  # unlinks mostly wait for the file system: more threads than cores overlap the waits
@@ -34,36 +35,56 @@ def remove_tree(root: Path) -> None:
         except OSError:  # missing, a link or not a folder: rmtree says what to do with it
             top = None
         if top is not None:
-            try:
-                with ThreadPoolExecutor(max_workers=UNLINK_THREADS, thread_name_prefix="remove") as pool:
-                    _unlink_files(top, pool)
-            finally:
-                os.close(top)
+            with ThreadPoolExecutor(max_workers=UNLINK_THREADS, thread_name_prefix="remove") as pool:
+                _empty(top, pool)
     shutil.rmtree(root, ignore_errors=True)
 
 
-def _unlink_files(folder: int, pool: ThreadPoolExecutor) -> None:
-    """Unlink every entry but the folders of the folder open as ``folder``, then do the same in each of
-    those folders; returns once every unlink below it is done (its descriptor is closed after)."""
-    names, folders = [], []
+class _Folder:
+    """A folder open by descriptor, listed, its files' unlinks handed to the pool, its folders still to enter."""
+
+    def __init__(self, fd: int, name: str | None, pool: ThreadPoolExecutor):
+        self.fd, self.name = fd, name  # name: in the folder above (None for the top)
+        names, folders = [], []
+        try:
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    (folders if entry.is_dir(follow_symlinks=False) else names).append(entry.name)
+        except OSError:
+            pass
+        self.folders = iter(folders)
+        self.tasks = [pool.submit(_unlink_each, fd, names[start:start + CHUNK]) for start in range(0, len(names), CHUNK)]
+
+    def done(self) -> None:
+        """Wait for its unlinks, then close it (they use its descriptor)."""
+        wait(self.tasks)
+        os.close(self.fd)
+
+
+def _empty(top: int, pool: ThreadPoolExecutor) -> None:
+    """Unlink everything below the folder open as ``top`` and remove its folders, depth first, without
+    recursion (a deep tree is no error); takes ``top``'s descriptor and closes it. One descriptor is open
+    for each level of the folder being worked on."""
+    path = [_Folder(top, None, pool)]
     try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                (folders if entry.is_dir(follow_symlinks=False) else names).append(entry.name)
-    except OSError:
-        return
-    tasks: list[Future] = [pool.submit(_unlink_each, folder, names[start:start + CHUNK])
-                           for start in range(0, len(names), CHUNK)]
-    for name in folders:
-        try:
-            inner = os.open(name, _FOLDER_FLAGS, dir_fd=folder)
-        except OSError:  # gone, or replaced by a link since it was listed: not entered
-            continue
-        try:
-            _unlink_files(inner, pool)
-        finally:
-            os.close(inner)
-    wait(tasks)
+        while path:
+            current = path[-1]
+            name = next(current.folders, None)
+            if name is not None:
+                try:
+                    path.append(_Folder(os.open(name, _FOLDER_FLAGS, dir_fd=current.fd), name, pool))
+                except OSError:  # gone, or replaced by a link since it was listed: not entered
+                    pass
+                continue
+            path.pop().done()
+            if path:
+                try:
+                    os.rmdir(current.name, dir_fd=path[-1].fd)  # type: ignore[arg-type]
+                except OSError:
+                    pass  # left for rmtree
+    finally:
+        for folder in reversed(path):  # after an error: nothing left open
+            folder.done()
 
 
 def _unlink_each(folder: int, names: list[str]) -> None:
