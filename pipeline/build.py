@@ -82,10 +82,6 @@ SITE_STAGE = "site"  # the stage cache's kind for a whole built site
 # From this many issues mkdocs runs in a process of its own (pipeline/render/mkdocs_run.py): the scripts'
 # data it would otherwise share one core with then take seconds, more than the process's start.
 MKDOCS_APART_ISSUES = 50_000
-# From this many issues the downloads are written by a process of their own (pipeline/export/downloads_process.py);
-# below it on a thread of the build's: the process's start (importing pandas, pyarrow and the writers) would cost
-# more processor time than a small package's whole export.
-DOWNLOADS_APART_ISSUES = 50_000
 
 
 class Refused(BuildError):
@@ -164,7 +160,7 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
     shutil.copytree(config.site, docs)  # a staging copy of the hand-written sources
     generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
     # --- 3. Export: every download, beside the docs (verbatim), by a process of its own that goes on meanwhile ---
-    export = export_downloads(ledger, generated.verbatim, config.cache, apart=len(ledger.issues) >= DOWNLOADS_APART_ISSUES)
+    export = export_downloads(ledger, generated.verbatim, config.cache)
     release_freed_memory()
     # --- 4. Render: each file is written as soon as it is rendered; the download pages last, from the
     # manifest of the finished export ---
@@ -408,11 +404,11 @@ def inject_blocks(docs: Path, blocks: dict[str, str], pages: list[Path] | None =
         raise BuildError(f"no hand-written page has the marker(s) {sorted(missing)}; the figures would not appear")
 
 
-def export_downloads(ledger: Ledger, files_root: Path, cache: FileCache | None, apart: bool = True) -> PendingDownloads:
+def export_downloads(ledger: Ledger, files_root: Path, cache: FileCache | None) -> PendingDownloads:
     """The export stage: every download (package zip with hashes, CSV, XLSX, JSON, Parquet, SQLite) written
     (or reused from the cache) into ``files_root`` (verbatim: moved into the site after mkdocs). Returns
-    while the downloads' own process (``apart``) or thread may still be writing; ``.finish().manifest`` waits
-    for it and is what the render stage makes the pages that state the downloads' sizes and checksums from."""
+    while the downloads' own process may still be writing; ``.finish().manifest`` waits for it and is what
+    the render stage makes the pages that state the downloads' sizes and checksums from."""
     import pipeline.export  # lazily: pandas and pyarrow's writers load only when a build exports
 
     for name in ledger.package.resource_names:  # each becomes downloads/<format>/<name>.<ext>
@@ -420,7 +416,7 @@ def export_downloads(ledger: Ledger, files_root: Path, cache: FileCache | None, 
         if problem is not None or "/" in str(name):
             raise BuildError(f"资源名 {name!r} 不能用作下载文件名：{problem or '含 / (a slash)'}。"
                              f" The resource name {name!r} cannot name a download file.")
-    return pipeline.export.start(ledger, files_root, cache, apart)
+    return pipeline.export.start(ledger, files_root, cache)
 
 
 def downloads_hosting(config_file: Path, release: Path) -> Hosting:

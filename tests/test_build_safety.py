@@ -57,7 +57,7 @@ def quick_build(monkeypatch):
     monkeypatch.setattr(build_module, "render_all", render_all)
     monkeypatch.setattr(build_module, "inject_blocks", lambda docs, blocks, pages=None: None)
     monkeypatch.setattr(build_module, "export_downloads",
-                        lambda ledger, files_root, cache, apart=True: PendingDownloads(Exported(), None))
+                        lambda ledger, files_root, cache: PendingDownloads(Exported(), None))
 
     def run_mkdocs(config_file, docs, site_out, epoch):
         site_out.mkdir()

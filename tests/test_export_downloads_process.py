@@ -1,8 +1,7 @@
-"""The downloads are written by a process of their own (pipeline/export/downloads_process.py), or for a
-small package on a thread of the build's (``DownloadsThread``, below ``build.DOWNLOADS_APART_ISSUES``).
+"""The downloads are written by a process of their own (pipeline/export/downloads_process.py).
 
-Either must write the files the build's own process would have written, say clearly when it fails,
-and be stopped (the process) or waited for (the thread) when a later stage of the build fails.
+It must write the files the build's own process would have written, say clearly when it fails,
+and be stopped when a later stage of the build fails.
 """
 
 from __future__ import annotations
@@ -21,8 +20,7 @@ from pipeline.core.errors import BuildError
 from pipeline.core.package import load
 from pipeline.export import tables, xlsx_export
 from pipeline.export.downloads import checked_copies, start_downloads, write_downloads
-from pipeline.export import downloads as downloads_module
-from pipeline.export.downloads_process import DownloadsProcess, DownloadsThread, exported_downloads
+from pipeline.export.downloads_process import DownloadsProcess, exported_downloads
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -86,81 +84,7 @@ def test_finish_waits_for_the_process_and_describes_every_file(tiny, tmp_path):
     assert {"copy", "waiting for the downloads", "process", "sqlite", "xlsx", "zip", "checksums"} <= set(first.seconds)
 
 
-def test_the_thread_writes_the_files_the_process_writes(tiny, tmp_path):
-    package = load(tiny)
-    apart = start_downloads(package, tmp_path / "apart").finish()
-    pending = start_downloads(package, tmp_path / "thread", apart=False)
-    assert isinstance(pending._process, DownloadsThread)
-    beside = pending.finish()
-    assert files_of(tmp_path / "thread") == files_of(tmp_path / "apart")
-    assert beside.downloads == apart.downloads and beside.sheets == apart.sheets and beside.folder == apart.folder
-    assert "thread" in beside.seconds and "process" not in beside.seconds
-
-
-def test_a_small_build_writes_its_downloads_on_a_thread_and_a_large_one_in_a_process(tiny, tmp_path, monkeypatch):
-    started: list[str] = []
-    real_start = downloads_module.start_downloads
-
-    def start_downloads(*args, **kwargs):
-        pending = real_start(*args, **kwargs)
-        started.append(type(pending._process).__name__)
-        return pending
-
-    monkeypatch.setattr(downloads_module, "start_downloads", start_downloads)
-    build(BuildConfig(data=tiny, out=tmp_path / "small"))
-    monkeypatch.setattr(build_module, "DOWNLOADS_APART_ISSUES", 0)  # every package counts as large
-    build(BuildConfig(data=tiny, out=tmp_path / "large"))
-    assert started == ["DownloadsThread", "DownloadsProcess"]
-    assert files_of(tmp_path / "small") == files_of(tmp_path / "large")
-
-
-def test_a_failing_thread_stops_the_build_with_its_reason_and_keeps_the_old_site(tiny, tmp_path, monkeypatch):
-    out = tmp_path / "public"
-    out.mkdir()
-    (out / "index.html").write_text("previous", encoding="utf-8")
-    (out / SITE_MARKER).write_text(SITE_MARKER_TEXT, encoding="utf-8")
-
-    def write_from_copies(package, docs, validated):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(downloads_module, "write_from_copies", write_from_copies)
-    with pytest.raises(BuildError) as info:
-        build(BuildConfig(data=tiny, out=out))
-    assert str(info.value) == ("生成下载文件失败。 Writing the downloads failed: "
-                               "OSError: [Errno 28] No space left on device")
-    assert (out / "index.html").read_text(encoding="utf-8") == "previous"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".public.")] == []
-
-
-def test_a_render_that_fails_waits_for_the_downloads_thread_and_keeps_the_old_site(tiny, tmp_path, monkeypatch):
-    """A thread cannot be killed: the build waits for it before it removes the staging folder it writes into."""
-    out = tmp_path / "public"
-    out.mkdir()
-    (out / "index.html").write_text("previous", encoding="utf-8")
-    (out / SITE_MARKER).write_text(SITE_MARKER_TEXT, encoding="utf-8")
-    started: list = []
-    real_export = build_module.export_downloads
-
-    def export_downloads(*args, **kwargs):
-        pending = real_export(*args, **kwargs)
-        started.append(pending)
-        return pending
-
-    def render_all(*args, **kwargs):
-        raise BuildError("a section failed")
-
-    monkeypatch.setattr(build_module, "export_downloads", export_downloads)
-    monkeypatch.setattr(build_module, "render_all", render_all)
-    with pytest.raises(BuildError, match="a section failed"):
-        build(BuildConfig(data=tiny, out=out))
-    (pending,) = started
-    assert isinstance(pending._process, DownloadsThread) and not pending._process._thread.is_alive()
-    assert (out / "index.html").read_text(encoding="utf-8") == "previous"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".public.")] == []
-
-
 def test_a_render_that_fails_stops_the_downloads_process_and_keeps_the_old_site(tiny, tmp_path, monkeypatch):
-    monkeypatch.setattr(build_module, "DOWNLOADS_APART_ISSUES", 0)  # the process, as for a large package
     out = tmp_path / "public"
     out.mkdir()
     (out / "index.html").write_text("previous", encoding="utf-8")

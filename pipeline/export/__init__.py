@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     from pipeline.export.downloads import PendingDownloads
 
 
-def start(ledger: Ledger, root: Path, cache: FileCache | None = None, apart: bool = True) -> PendingDownloads:
+def start(ledger: Ledger, root: Path, cache: FileCache | None = None) -> PendingDownloads:
     """Every download under ``root/downloads``; ``.finish()`` waits for the downloads' process of their
-    own (with ``apart=False``, their thread in this process), which may still be writing them when this
-    returns (the build renders meanwhile), and returns what was written (``.manifest``) and the seconds spent.
+    own, which may still be writing them when this returns (the build renders meanwhile), and returns
+    what was written (``.manifest``) and the seconds spent.
 
     The downloads are made from the data files' bytes that validation read (``ledger.validated``; a
     file changed since stops the build) or, with a ``cache``, reused from a build of those same bytes
@@ -32,4 +32,4 @@ def start(ledger: Ledger, root: Path, cache: FileCache | None = None, apart: boo
     pandas and pyarrow load only when a build exports.)"""
     from pipeline.export.downloads import written_or_reused
 
-    return written_or_reused(ledger.package, root, cache, ledger.validated, apart)
+    return written_or_reused(ledger.package, root, cache, ledger.validated)

@@ -42,7 +42,7 @@ from pipeline.core.errors import BuildError
 from pipeline.core.memory import release_freed_memory
 from pipeline.export import package_zip, reuse
 from pipeline.export.csv_export import CsvWriter
-from pipeline.export.downloads_process import DownloadsProcess, DownloadsThread, exported_downloads, run_job
+from pipeline.export.downloads_process import DownloadsProcess, exported_downloads, run_job
 from pipeline.export.json_export import JsonWriter
 from pipeline.export.manifest import DOWNLOADS, PER_RESOURCE, Download, Manifest, describe
 from pipeline.export.lanes import Lane
@@ -142,7 +142,7 @@ class PendingDownloads:
     """Downloads whose process may still be working: ``finish()`` waits for it and returns what was
     written; ``abort()`` stops it (the build calls it when a later stage fails)."""
 
-    def __init__(self, result: Exported, process: DownloadsProcess | DownloadsThread | None,
+    def __init__(self, result: Exported, process: DownloadsProcess | None,
                  complete: Callable[[Exported], None] = lambda result: None):
         self._result, self._process, self._complete = result, process, complete
         self._finished = process is None
@@ -173,16 +173,14 @@ class PendingDownloads:
 
 
 def start_downloads(package: DataPackage, docs: Path, validated: dict[str, str] | None = None,
-                    then: Callable[[Exported], None] = lambda result: None, apart: bool = True) -> PendingDownloads:
+                    then: Callable[[Exported], None] = lambda result: None) -> PendingDownloads:
     """``write_downloads``, but everything after the copies is written by a process of its own
-    (``downloads_process``), or with ``apart=False`` on a thread of this one, which may still be
-    working when this returns (the build renders meanwhile); ``then(result)`` once it is done."""
+    (``downloads_process``), which may still be working when this returns (the build renders
+    meanwhile); ``then(result)`` once it is done."""
     result = Exported(folder=base_name(package))
     with Stopwatch(result.seconds)("copy"):
         copies = checked_copies(package, docs / DOWNLOADS, validated)
-    writer = DownloadsProcess(copies, docs, validated) if apart else \
-        DownloadsThread(copies, docs, validated, write_from_copies)
-    return PendingDownloads(result, writer, then)
+    return PendingDownloads(result, DownloadsProcess(copies, docs, validated), then)
 
 
 def checked_copies(package: DataPackage, out: Path, validated: dict[str, str] | None) -> DataPackage:
@@ -308,11 +306,10 @@ def manifest(package: DataPackage, tables: list[ExportTable], docs: Path, stem: 
 
 
 def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None,
-                      validated: dict[str, str], apart: bool = True) -> PendingDownloads:
+                      validated: dict[str, str]) -> PendingDownloads:
     """The downloads of ``package``, whose data files validation read with the SHA-256s ``validated``:
     reused from the cache when an entry made from those bytes by this code is sound (``reuse``),
-    else written from copies checked against them (and stored once the downloads' process, or with
-    ``apart=False`` thread, is done)."""
+    else written from copies checked against them (and stored once the downloads' process is done)."""
     start = time.monotonic()
     for rel in package_zip.package_files(package):
         if rel not in validated:
@@ -325,7 +322,7 @@ def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None,
         return PendingDownloads(Exported(downloads=downloads, sheets=sheets, folder=base_name(package),
                                          seconds={"reused": round(time.monotonic() - start, 3)}), None)
     return start_downloads(package, docs, validated, then=lambda exported: reuse.store(
-        cache, key, docs, exported.downloads, exported.sheets, validated), apart=apart)
+        cache, key, docs, exported.downloads, exported.sheets, validated))
 
 
 if __name__ == "__main__":  # the downloads' process (downloads_process.DownloadsProcess)

@@ -11,10 +11,6 @@ The process runs ``downloads.write_from_copies`` (``python -m pipeline.export.do
 function ``write_downloads`` runs in the caller's process, with the caller's block sizes
 (``SETTINGS``: tests change them), so the files are the same whichever process writes them. Its job comes on stdin as JSON; what it wrote
 (the ``Exported``: files, sizes, SHA-256s, sheets, seconds) goes back on stdout.
-
-A small package's downloads (``build.DOWNLOADS_APART_ISSUES``) are written on a thread of the build's
-own process instead (``DownloadsThread``), by the same function: a second process would first spend
-more processor time importing pandas, pyarrow and the writers than its whole export then takes.
 """
 
 from __future__ import annotations
@@ -24,7 +20,6 @@ import importlib
 import json
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -73,41 +68,6 @@ class DownloadsProcess:
         if self.process.poll() is None:
             self.process.kill()
         self.process.communicate()
-
-
-class DownloadsThread:
-    """The same work as ``DownloadsProcess`` (``write(package, docs, validated)``: ``write_from_copies``), on
-    a thread of the caller's process: for a small package, whose export takes less than a process's
-    start. ``wait`` and ``abort`` as the process's: what was written, or the build's error."""
-
-    def __init__(self, package: DataPackage, docs: Path, validated: dict[str, str] | None,
-                 write: Callable[[DataPackage, Path, dict[str, str] | None], object]):
-        self._written: dict | None = None
-        self._failure: BaseException | None = None
-
-        def run() -> None:
-            started = time.monotonic()
-            try:
-                result = write(package, docs, validated)
-                result.seconds["thread"] = round(time.monotonic() - started, 3)
-                self._written = exported_json(result.downloads, result.sheets, result.seconds)
-            except BaseException as failure:  # handed to the build by ``wait``
-                self._failure = failure
-
-        self._thread = threading.Thread(target=run, name="downloads", daemon=True)
-        self._thread.start()
-
-    def wait(self) -> dict:
-        self._thread.join()
-        if self._failure is not None:
-            reason = f"{type(self._failure).__name__}: {self._failure}"
-            raise BuildError("生成下载文件失败。 Writing the downloads failed: " + reason) from self._failure
-        return self._written  # type: ignore[return-value]
-
-    def abort(self) -> None:
-        """A thread cannot be stopped: wait for it (a small package's export, a second or two), so that
-        nothing still writes into the staging folder when the build removes it."""
-        self._thread.join()
 
 
 def exported_json(downloads: list[Download], sheets: dict[str, list[str]], seconds: dict[str, float]) -> dict:

@@ -35,13 +35,6 @@ def on_config(config):
     return config
 
 
-def on_env(env, config, files):
-    """Theme templates compiled once per process, not once per build (render/compiled_templates.py)."""
-    from pipeline.render.compiled_templates import with_compiled_templates
-
-    return with_compiled_templates(env)
-
-
 def relative_404(html: str) -> str:
     """Root-absolute links made relative: the 404 page is served at any missing address, often under a
     project sub-path (/NAME/ on GitHub Pages), where "/assets/…" would point outside the site."""
