@@ -5,7 +5,6 @@ findings must be exactly those of a run without a cache."""
 from __future__ import annotations
 
 import json
-import os
 import stat
 from pathlib import Path
 

@@ -26,7 +26,7 @@ from pipeline.contribute import prcomment
 from pipeline.build import BuildConfig, InvalidData, build
 from pipeline.cli import cli
 from pipeline.core.descriptor import OWNED
-from pipeline.core.package import DataPackage, load
+from pipeline.core.package import DataPackage
 from pipeline.validate import validate
 from pipeline.contribute.workbook import template_bytes
 from tests.conftest import STANDARD, make_tiny

@@ -190,7 +190,7 @@ def test_worksheet_rows_are_the_block_apis_markup():
                "d": (["2026-04-30", "", "1900-02-28", "1900-03-01"] * count)[:count],
                "b": (["true", "false", "", "1"] * count)[:count], "t2": [""] + list(reversed(HOSTILE))}
     first = 7
-    expected, got = Captured(), Captured()
+    expected = Captured()
     typed = [list(cells) if kind in (TEXT, DATE) else [typed_value(c, f) for c in cells]
              for (name, cells), kind, f in zip(columns.items(), kinds, fields)]
     reference = Sheet(expected, rows=first - 1 + count, columns=len(fields))

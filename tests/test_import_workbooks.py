@@ -5,7 +5,6 @@ make the defect, the XML inside the zip is edited by hand (`rewrite`)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import zipfile
 from pathlib import Path

@@ -18,7 +18,6 @@ from pipeline.render.issues_search import (SEARCH_DIR, SearchIndex, decode, enco
                                            search_page, word_keys)
 from pipeline.render.issues_search_grams import Postings, key_hash, normalise, text_postings
 from pipeline.validate import validate
-from tests.conftest import make_tiny
 
 
 def index_of(ledger) -> tuple[SearchIndex, dict[str, bytes]]:

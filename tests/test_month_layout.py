@@ -324,7 +324,7 @@ def test_import_that_takes_a_file_over_the_limit_splits_it_and_loses_no_row(demo
     assert not (folder / "issues/2026.csv").exists()
     assert max((folder / rel).stat().st_size for rel in listed[1:]) <= size + 10
     assert result.output.splitlines()[-1] == (
-        f"issues/2026.csv 超过 50 MB，已按月拆成 10 个文件（issues/2026/2026-01.csv … issues/2026/2026-10.csv），"
+        "issues/2026.csv 超过 50 MB，已按月拆成 10 个文件（issues/2026/2026-01.csv … issues/2026/2026-10.csv），"
         "datapackage.json 已更新，原文件已删除。Over 50 MB: split into 10 files.")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -20,6 +21,7 @@ from pipeline.cli.errors import InvalidDataExit, Refusal, debug_hint, fault, fau
 from pipeline.cli.options import (DEBUG_HELP, DEFAULT_DATA, DEFAULT_OUT, LedgerGroup, cache_option, data_option,
                                   make_cache, package_with)
 from pipeline.core import findings as fd
+from pipeline.core.process_end import end_process, exit_status
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -423,5 +425,17 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+def entry() -> NoReturn:
+    """The `ledger` command and `python -m pipeline`: ``main``, and then the process ends without the
+    native teardown that could abort a finished run (``pipeline.core.process_end``). Only ``--debug``'s
+    traceback leaves through the interpreter, as any uncaught exception does."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exit_status(exc)
+    end_process(code)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

@@ -213,7 +213,7 @@ def md_code(text: object) -> str:
 
 def to_markdown(report: Report, limit: int = 300) -> str:
     """For a pull-request comment: a to-do list grouped by file."""
-    lines = [f"### 数据校验结果 / Validation\n", f"**{summary_line(report)}**\n"]
+    lines = ["### 数据校验结果 / Validation\n", f"**{summary_line(report)}**\n"]
     by_path: dict[str, list[Finding]] = {}
     for f in report.findings[:limit]:
         by_path.setdefault(f.path, []).append(f)

@@ -51,6 +51,7 @@ from pipeline.export.sqlite_export import SqliteWriter
 from pipeline.export.tables import ExportTable, source_table
 from pipeline.export.xlsx_export import Workbook
 from pipeline.core.package import DESCRIPTOR, DataPackage, resource_paths
+from pipeline.core.process_end import end_process
 
 log = logging.getLogger("ledger.export")
 CHUNK = 1 << 20
@@ -327,3 +328,4 @@ def written_or_reused(package: DataPackage, docs: Path, cache: FileCache | None,
 
 if __name__ == "__main__":  # the downloads' process (downloads_process.DownloadsProcess)
     run_job(write_from_copies)
+    end_process(0)  # everything is written and said: Arrow's teardown must not turn that into a failure

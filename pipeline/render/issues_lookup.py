@@ -28,7 +28,7 @@ from pipeline.core.ledger import Ledger
 from pipeline.figures.events import issue_events
 from pipeline.render.issues_json import ArrayRecords, Column, arrow_text, choose, dump, group_lists, offsets, slices
 from pipeline.render.issues_pages import PAGE_LEVELS
-from pipeline.render.issues_records import Names, iso, timing, timing_text
+from pipeline.render.issues_records import Names, timing, timing_text
 
 SHARD_TARGET = 32 * 1024  # average shard size to aim for
 SHARD_LIMIT = 50 * 1024  # no shard above this (unless a single record is larger)

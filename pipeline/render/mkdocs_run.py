@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pipeline.core.child import last_lines, read_job, start_module
 from pipeline.core.errors import BuildError
+from pipeline.core.process_end import end_process
 
 MODULE = "pipeline.render.mkdocs_run"
 STOP_POLL = 0.2  # seconds between looks at the build's stop signal while mkdocs runs apart
@@ -107,4 +108,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    end_process(main())
