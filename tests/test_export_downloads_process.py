@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
 import sqlite3
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 
 import pipeline.build as build_module
 from pipeline.build import SITE_MARKER, SITE_MARKER_TEXT, BuildConfig, build
+from pipeline.core.child import how_it_ended
 from pipeline.core.errors import BuildError
 from pipeline.core.package import load
 from pipeline.export import tables, xlsx_export
@@ -62,9 +64,29 @@ def test_a_failing_process_stops_the_export_with_its_reason(tiny, tmp_path):
     apart = DownloadsProcess(dataclasses.replace(package, root=moved), tmp_path / "docs", None)
     with pytest.raises(BuildError) as info:
         apart.wait()
-    assert str(info.value).startswith("生成下载文件失败。 Writing the downloads failed: ")
+    assert str(info.value).startswith("生成下载文件失败（退出码 1）。 Writing the downloads failed (exit status 1): ")
     assert "regions.csv" in str(info.value)
     assert not list((tmp_path / "docs" / "downloads").glob("*.db"))
+
+
+def test_a_process_killed_for_want_of_memory_is_named(tiny, tmp_path):
+    """The kernel's out-of-memory killer sends SIGKILL and the process writes nothing more: the signal is
+    all the build can say, and it says it."""
+    apart = DownloadsProcess(load(tiny), tmp_path / "docs", None)
+    apart.process.kill()
+    with pytest.raises(BuildError) as info:
+        apart.wait()
+    assert str(info.value) == ("生成下载文件失败（被信号 SIGKILL 终止，常因内存不足）。 Writing the downloads failed "
+                               "(killed by SIGKILL, often for want of memory): ")
+
+
+@pytest.mark.parametrize("returncode, said", [
+    (1, ("（退出码 1）", "(exit status 1)")),
+    (-signal.SIGABRT, ("（被信号 SIGABRT 终止）", "(killed by SIGABRT)")),
+    (-signal.SIGKILL, ("（被信号 SIGKILL 终止，常因内存不足）", "(killed by SIGKILL, often for want of memory)")),
+    (-200, ("（被信号 signal 200 终止）", "(killed by signal 200)"))])
+def test_how_a_child_ended_is_said(returncode, said):
+    assert how_it_ended(returncode) == said
 
 
 def test_an_aborted_export_stops_the_process(tiny, tmp_path):

@@ -64,7 +64,7 @@ def test_a_process_that_dies_says_why(refused_docs, tmp_path, monkeypatch):
     config, docs = refused_docs
     with pytest.raises(BuildError) as raised:
         mkdocs_run.run_mkdocs_apart(config, docs, tmp_path / "site", "1767225600")
-    assert str(raised.value).startswith("mkdocs build failed (exit 1): ")
+    assert str(raised.value).startswith("mkdocs build failed (exit status 1): ")
     assert "No module named pipeline.render.no_such_module" in str(raised.value)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,21 @@ def start_module(module: str, job: dict) -> subprocess.Popen:
 def read_job() -> dict:
     """The child's side: its job, as ``start_module`` wrote it."""
     return json.loads(sys.stdin.buffer.read().decode("utf-8"))
+
+
+def how_it_ended(returncode: int) -> tuple[str, str]:
+    """How a failed child ended, in Chinese and in English, for the BuildError that says so: its exit
+    status, or the signal that killed it. A process the kernel kills for want of memory (SIGKILL) leaves
+    nothing on stderr, so this is all its failure can say."""
+    if returncode >= 0:
+        return f"（退出码 {returncode}）", f"(exit status {returncode})"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = f"signal {-returncode}"
+    if -returncode == signal.SIGKILL:
+        return f"（被信号 {name} 终止，常因内存不足）", f"(killed by {name}, often for want of memory)"
+    return f"（被信号 {name} 终止）", f"(killed by {name})"
 
 
 def last_lines(err: bytes, count: int = 5) -> str:

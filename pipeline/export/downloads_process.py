@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from pipeline.core.child import last_lines, read_job, start_module
+from pipeline.core.child import how_it_ended, last_lines, read_job, start_module
 from pipeline.core.errors import BuildError
 from pipeline.core.memory import use_steady_pool
 from pipeline.core.package import DataPackage
@@ -59,7 +59,8 @@ class DownloadsProcess:
         stops the build with its reason."""
         out, err = self.process.communicate()
         if self.process.returncode != 0:
-            raise BuildError("生成下载文件失败。 Writing the downloads failed: " + last_lines(err))
+            chinese, english = how_it_ended(self.process.returncode)
+            raise BuildError(f"生成下载文件失败{chinese}。 Writing the downloads failed {english}: " + last_lines(err))
         return json.loads(out.decode("utf-8"))
 
     def abort(self) -> None:

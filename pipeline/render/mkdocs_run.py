@@ -18,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
-from pipeline.core.child import last_lines, read_job, start_module
+from pipeline.core.child import how_it_ended, last_lines, read_job, start_module
 from pipeline.core.errors import BuildError
 from pipeline.core.process_end import end_process
 
@@ -93,7 +93,7 @@ def run_mkdocs_apart(config_file: Path, docs: Path, site_out: Path, epoch: str,
     try:
         failure = json.loads(out.decode("utf-8"))["failed"]
     except (ValueError, KeyError, TypeError):
-        failure = f"mkdocs build failed (exit {process.returncode}): " + last_lines(err)
+        failure = f"mkdocs build failed {how_it_ended(process.returncode)[1]}: " + last_lines(err)
     raise BuildError(failure)
 
 
