@@ -97,8 +97,12 @@ def at_ids(frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     Python strings)."""
     found = frame.index.get_indexer(ids)
     present = found >= 0
-    return pd.DataFrame({name: np.where(present, frame[name].to_numpy(dtype=object)[found] if len(frame) else np.nan,
-                                        np.nan) for name in frame.columns})
+    columns = {}
+    for name in frame.columns:  # objects always: a package with no inspections yet has text columns too
+        column = np.full(len(found), np.nan, dtype=object)
+        column[present] = frame[name].to_numpy(dtype=object)[found[present]]
+        columns[name] = column
+    return pd.DataFrame(columns)
 
 
 def officers_by_issue(issue_ids: pd.Series, officers: pd.Series) -> pd.Series:
