@@ -13,13 +13,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline.build import BuildConfig, build
 from pipeline.core.package import load
 from pipeline.render.issues_search import at_ids
 from pipeline.validate import validate
+from tests.browser import PageWatch, assert_clean, screenshot, serve
+from tests.conftest import make_tiny
 
 CODE_LISTS = {"regions", "departments", "holidays", "deadline_rules"}  # what a county enters first
+VIEWPORTS = [({"width": 390, "height": 844}, "phone"), ({"width": 1280, "height": 900}, "desktop")]
 
 
 def emptied(folder: Path, keep: set[str] | None = None, only: str | None = None) -> Path:
@@ -46,15 +50,41 @@ def test_no_inspections_yet_builds(tiny, tmp_path):
     assert (search["officers"], search["issues"]) == ([], 8)  # every issue the tiny package publishes
 
 
-def test_code_lists_alone_build_a_site_of_zeros(tiny, tmp_path):
-    data = emptied(tiny, keep=CODE_LISTS)
+@pytest.fixture(scope="module")
+def code_lists_site(tmp_path_factory) -> Path:
+    """The site of the tiny package's code lists alone, every other file a header."""
+    folder = tmp_path_factory.mktemp("code-lists")
+    data = emptied(make_tiny(folder / "tiny"), keep=CODE_LISTS)
     report, _ = validate(data)
     assert (report.valid, report.findings) == (True, ())
-    build(BuildConfig(data=data, out=tmp_path / "public"))
-    home = (tmp_path / "public" / "index.html").read_text(encoding="utf-8")
-    assert "提出问题数" in home
-    search = api(tmp_path / "public", "search/index.json")
+    build(BuildConfig(data=data, out=folder / "public"))
+    return folder / "public"
+
+
+def test_code_lists_alone_build_a_site_of_zeros(code_lists_site):
+    summary = api(code_lists_site, "summary.json")
+    assert summary["metrics"]["issues_raised"] == {"denominator": None, "numerator": 0, "value": 0}
+    search = api(code_lists_site, "search/index.json")
     assert (search["officers"], search["issues"]) == ([], 0)
+
+
+@pytest.mark.parametrize("viewport, name", VIEWPORTS)
+def test_a_site_of_no_issues_searches_and_looks_up_without_error(chromium, code_lists_site, viewport, name):
+    """What a citizen meets on a county's first site: a search that finds nothing, an id that is not there."""
+    with serve(code_lists_site) as base:
+        page = chromium.new_page(viewport=viewport)
+        watch = PageWatch(page, base)
+        page.goto(f"{base}/issue/", wait_until="networkidle")
+        page.fill("#issue-q", "排查")
+        page.click("form[aria-label=搜索问题] button")
+        page.wait_for_selector(".search-summary")
+        assert page.inner_text(".search-summary") == "找到 0 件问题（数据截止 2026年4月30日）。条件：关键词“排查”。"
+        assert page.is_visible("text=没有符合条件的问题。可以减少关键词或筛选条件再试。")
+        screenshot(page, f"no-issues-search-{name}")
+        page.goto(f"{base}/issue/?id=Q-001", wait_until="networkidle")
+        assert page.is_visible("text=未找到编号为 Q-001 的问题。")
+        assert_clean(watch, page, viewport)
+        page.close()
 
 
 def test_issues_looked_up_in_no_inspections_are_text_columns_of_nothing():
