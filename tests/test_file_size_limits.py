@@ -94,14 +94,16 @@ def test_a_cell_over_128_kib_does_not_crash_the_csv_reader():
     """Python's csv module refuses such a cell unless its limit is raised, which frictionless does when
     it is imported: so a pasted document in one cell crashed the fast engine's reader (the csv-module
     path, taken when a record has the wrong number of cells) in a process that had not loaded
-    frictionless. Run in a fresh process, importing only the reader. It leaves by ``os._exit`` once it has
-    printed: on a loaded host about 1 % of such processes aborted at interpreter exit, after their output
-    ("terminate called without an active exception": Arrow's threads torn down at exit, apache/arrow#34314)."""
-    script = ("import os, sys; from pipeline.core.csv_read import read_text_table\n"
+    frictionless. Run in a fresh process, importing only the reader. It ends as `ledger` does
+    (``process_end.end_process``): on a loaded host about 1 % of such processes aborted at interpreter exit,
+    after their output ("terminate called without an active exception": Arrow's threads torn down at exit,
+    apache/arrow#34314)."""
+    script = ("import sys; from pipeline.core.csv_read import read_text_table\n"
+              "from pipeline.core.process_end import end_process\n"
               "data = ('a,b\\n1,' + 'x' * 200_000 + '\\n2\\n').encode()\n"
               "table = read_text_table(data, ['a', 'b'])\n"
-              "print(len(table.frame['b'][0]), table.short_rows, 'frictionless' in sys.modules, flush=True)\n"
-              "os._exit(0)")
+              "print(len(table.frame['b'][0]), table.short_rows, 'frictionless' in sys.modules)\n"
+              "end_process(0)")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     assert run.returncode == 0, run.stderr

@@ -12,12 +12,9 @@ import shutil
 from pathlib import Path
 
 from pipeline.build import BuildConfig, build
+from tests.test_build_incremental import tree
 
 TEXT = {".html", ".json", ".xml", ".js", ".txt", ".csv", ".atom", ".svg", ".md"}
-
-
-def files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
 def checksums(site: Path) -> dict[str, str]:
@@ -41,7 +38,7 @@ def test_a_crlf_package_publishes_what_the_lf_package_publishes(tiny, tmp_path):
     assert changed == sorted([f"downloads/{rel}" for rel in sources]
                              + ["downloads/datapackage.json", "downloads/sunshine-ledger.zip"])
 
-    lf, published = files(tmp_path / "lf-site"), files(tmp_path / "crlf-site")
+    lf, published = tree(tmp_path / "lf-site"), tree(tmp_path / "crlf-site")
     assert sorted(lf) == sorted(published)
     stated = [crlf_sums[path].encode() for path in changed]  # a checksum of a changed file, as a page states it
     for path, content in published.items():

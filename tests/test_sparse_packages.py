@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from pipeline.build import BuildConfig, build
-from pipeline.core.package import load
+from pipeline.core.package import load, resource_paths
 from pipeline.render.issues_search import at_ids
 from pipeline.validate import validate
 from tests.browser import PageWatch, assert_clean, screenshot, serve
@@ -31,7 +31,7 @@ def emptied(folder: Path, keep: set[str] | None = None, only: str | None = None)
     for resource in load(folder).descriptor["resources"]:
         if (only is not None and resource["name"] != only) or (keep is not None and resource["name"] in keep):
             continue
-        for rel in resource["path"] if isinstance(resource["path"], list) else [resource["path"]]:
+        for rel in resource_paths(resource):
             path = folder / rel
             path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     return folder
