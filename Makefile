@@ -50,7 +50,10 @@ validate: deps
 ## up the end). Many tests wait on Chromium, a build's downloads process or mkdocs: with 2 workers on 2 cores
 ## the suite used 1.55 cores (22:05), with 3 it used 1.73 (19:54).
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
+## The code compiled first: the suite starts a few hundred Python processes (the CLI, each build's downloads
+## and mkdocs processes), and where PYTHONDONTWRITEBYTECODE is set each would compile the package again.
 test: deps
+	$(BIN)/python -m compileall -q -j 0 pipeline tests >/dev/null
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 ## Regenerate the bundled synthetic demo data (deterministic).

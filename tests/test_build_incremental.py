@@ -88,30 +88,31 @@ def test_unchanged_inputs_rebuild_without_rendering(demo_copy, tmp_path, monkeyp
     assert_same_tree(tmp_path / "one", built_demo_site)  # the session's cold build of the same data, no cache
 
 
-def test_stored_site_altered_through_a_hard_link_is_not_published(demo_copy, tmp_path, monkeypatch):
-    """The published files share their bytes with the cache entry: one edited in place is caught by the record."""
+def test_stored_site_altered_through_a_hard_link_is_not_published(tiny, tmp_path, monkeypatch):
+    """The published files share their bytes with the cache entry: one edited in place is caught by the record.
+    (The tiny package: what is checked is the stored site's record, whatever the data.)"""
     cache = FileCache(tmp_path / "cache")
-    build(BuildConfig(data=demo_copy, out=tmp_path / "one", cache=cache))
+    build(BuildConfig(data=tiny, out=tmp_path / "one", cache=cache))
     page = tmp_path / "one" / "index.html"
     with page.open("r+b") as handle:  # in place: the cache entry's link sees the change
         handle.write(b"X")
     mkdocs = Counted(build_module.run_mkdocs)
     monkeypatch.setattr(build_module, "run_mkdocs", mkdocs)
-    build(BuildConfig(data=demo_copy, out=tmp_path / "one", cache=cache))
+    build(BuildConfig(data=tiny, out=tmp_path / "one", cache=cache))
     assert mkdocs.calls == 1
     assert not (tmp_path / "one" / "index.html").read_bytes().startswith(b"X")
 
 
-def test_changed_site_source_rebuilds(demo_copy, tmp_path, monkeypatch):
+def test_changed_site_source_rebuilds(tiny, tmp_path, monkeypatch):
     site = tmp_path / "site"
-    shutil.copytree(BuildConfig(data=demo_copy, out=tmp_path / "x").site, site)
+    shutil.copytree(BuildConfig(data=tiny, out=tmp_path / "x").site, site)
     cache = FileCache(tmp_path / "cache")
-    build(BuildConfig(data=demo_copy, out=tmp_path / "one", site=site, cache=cache))
+    build(BuildConfig(data=tiny, out=tmp_path / "one", site=site, cache=cache))
     about = sorted(site.rglob("*.md"))[0]
     about.write_text(about.read_text(encoding="utf-8") + "\n本页已更新。\n", encoding="utf-8")
     mkdocs = Counted(build_module.run_mkdocs)
     monkeypatch.setattr(build_module, "run_mkdocs", mkdocs)
-    build(BuildConfig(data=demo_copy, out=tmp_path / "one", site=site, cache=cache))
+    build(BuildConfig(data=tiny, out=tmp_path / "one", site=site, cache=cache))
     assert mkdocs.calls == 1
 
 
