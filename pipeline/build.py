@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.core import findings as fd
-from pipeline.core import project, stage_cache
+from pipeline.core import lock_file, project, stage_cache
 from pipeline.core.cache import FileCache
 from pipeline.core.errors import BuildError
 from pipeline.core.ledger import Ledger
@@ -77,7 +77,7 @@ SITE_MARKER_TEXT = ("阳光台账 Sunshine Ledger：本文件夹由 ledger build
 # Left in the build's own temporary folders beside the output, so that a killed build's leftovers
 # are recognised (and removed by the next build) without touching a folder a person named alike.
 TEMP_MARKER = ".sunshine-ledger-temporary"
-LOCK_TEXT = "sunshine-ledger build lock\n"
+LOCK_TEXT = lock_file.BUILD_TEXT
 SITE_STAGE = "site"  # the stage cache's kind for a whole built site
 # From this many issues mkdocs runs in a process of its own (pipeline/render/mkdocs_run.py): the scripts'
 # data it would otherwise share one core with then take seconds, more than the process's start.
@@ -269,43 +269,17 @@ def check_output(out: Path, config: BuildConfig) -> None:
 @contextlib.contextmanager
 def output_lock(out: Path) -> Iterator[None]:
     """Hold ``.{out}.lock`` beside the output: a second build into the same folder stops at once."""
-    import fcntl
-
-    lock = out.parent / f".{out.name}.lock"
     out.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            if not _same_file(fd, lock):  # the previous holder removed it while we waited: take a fresh one
-                os.close(fd)
-                continue
-            content = os.pread(fd, 256, 0)
-            if content not in (b"", LOCK_TEXT.encode("utf-8")):
-                raise Refused(f"{lock} 不是本程序的锁文件，生成已停止，什么都没有改动。请移走它或换一个 --out。"
-                              f" Refused: {lock} is not a ledger lock file.")
-            os.pwrite(fd, LOCK_TEXT.encode("utf-8"), 0)
-        except BlockingIOError:
-            os.close(fd)
-            raise Refused(f"另一个构建正在写入 {out}，请等它结束后再试。"
-                          f" Another build is writing {out}; try again when it has finished.") from None
-        except BaseException:
-            os.close(fd)
-            raise
-        break
+    lock = lock_file.beside(out)
     try:
-        yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(lock)  # while still holding it: a waiting build then sees a different file and retries
-        os.close(fd)
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        return os.path.samestat(os.fstat(fd), os.stat(path))
-    except FileNotFoundError:
-        return False
+        with lock_file.held(lock, LOCK_TEXT):
+            yield
+    except lock_file.ForeignLock:
+        raise Refused(f"{lock} 不是本程序的锁文件，生成已停止，什么都没有改动。请移走它或换一个 --out。"
+                      f" Refused: {lock} is not a ledger lock file.") from None
+    except lock_file.LockBusy:
+        raise Refused(f"另一个构建正在写入 {out}，请等它结束后再试。"
+                      f" Another build is writing {out}; try again when it has finished.") from None
 
 
 def temporary_folder(out: Path, kind: str) -> Path:

@@ -11,6 +11,7 @@ every other failure is a one-line message that says what to do next.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -19,7 +20,7 @@ import click
 
 from pipeline.cli.errors import InvalidDataExit, Refusal, debug_hint, fault, fault_text, is_debug, one_line, unreadable
 from pipeline.cli.options import (DEBUG_HELP, DEFAULT_DATA, DEFAULT_OUT, LedgerGroup, cache_option, data_option,
-                                  make_cache, package_with)
+                                  holding, make_cache, package_with)
 from pipeline.core import findings as fd
 from pipeline.core.process_end import end_process, exit_status
 
@@ -192,16 +193,24 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
       ledger import 问题台账.xlsx --resource issues --out data/issues/2026.csv --replace
       ledger import 问题台账.xlsx --resource issues --out data/issues/2026.csv --remove Q-2026-1901
     """
-    from pipeline.contribute import placement
-    from pipeline.contribute.importer import ImportFailed, import_table
-    from pipeline.contribute.merge import RemoveRefused, describe_changes, merge, typo_findings
-    from pipeline.core.layout import LayoutError
-
     if out_path is None and (replace or remove):
         raise click.UsageError(f"{'--replace' if replace else '--remove'} 只能与 --out 一起使用。"
                                f"{'--replace' if replace else '--remove'} needs --out.")
     if remove and not out_path.exists():
         raise click.UsageError(f"--remove：{out_path} 不存在，没有可删除的记录。")
+    # From reading the file it merges onto to writing (and splitting) it, no other import or split
+    # changes the package: two imports into one file would otherwise both read the old rows, and the
+    # second would write over the rows the first added.
+    with holding(data_dir) if out_path is not None else contextlib.nullcontext():
+        _import(source, resource, data_dir, out_path, replace, remove, new_ids)
+
+
+def _import(source: Path, resource: str, data_dir: Path, out_path: Path | None, replace: bool,
+            remove: tuple[str, ...], new_ids: tuple[str, ...]) -> None:
+    from pipeline.contribute import placement
+    from pipeline.contribute.importer import ImportFailed, import_table
+    from pipeline.contribute.merge import RemoveRefused, describe_changes, merge, typo_findings
+    from pipeline.core.layout import LayoutError
 
     package = package_with(data_dir, resource)
     key = package.resource(resource)["schema"].get("primaryKey") or [f["name"] for f in package.fields(resource)]
@@ -375,7 +384,8 @@ def split(paths: tuple[str, ...], data_dir: Path) -> None:
     from pipeline.core.layout import LayoutError, split_package
 
     try:
-        done = split_package(data_dir, list(paths) or None)
+        with holding(data_dir):
+            done = split_package(data_dir, list(paths) or None)
     except LayoutError as exc:
         raise Refusal(str(exc)) from None
     except (OSError, ValueError) as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -62,3 +64,17 @@ def package_with(data_dir: Path, resource: str):
 def data_option(fn):
     return click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA,
                         show_default=True, help="数据包所在的文件夹（含 datapackage.json）。")(fn)
+
+
+@contextlib.contextmanager
+def holding(data_dir: Path) -> Iterator[None]:
+    """The data package held while a command changes it (pipeline/core/lock_file.py); exit 2 when another
+    command is changing it."""
+    from pipeline.cli.errors import Refusal
+    from pipeline.core.lock_file import DataLocked, data_package
+
+    try:
+        with data_package(data_dir):
+            yield
+    except DataLocked as exc:
+        raise Refusal(str(exc)) from None

@@ -23,6 +23,7 @@ Exit codes as ``ledger``: 0 clean (warnings allowed), 1 findings (nothing writte
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import shutil
@@ -38,6 +39,7 @@ from pipeline.contribute.diff import ResourceChanges, diff_tables, to_markdown
 from pipeline.contribute.cells import _NON_ASCII
 from pipeline.contribute.importer import Imported, ImportFailed, fold, import_table, read_sheet
 from pipeline.contribute.merge import merge, typo_findings
+from pipeline.core import lock_file
 from pipeline.contribute.sheets import Unreadable
 from pipeline.core import findings as fd
 from pipeline.core.cache import FileCache
@@ -350,6 +352,16 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "datapackage.json").is_file():
         print(f"错误：{args.data} 中没有 datapackage.json：请用 --data 指定数据文件夹。", file=sys.stderr)
         return 2
+    # apply reads the package and writes into it: no import or split may change it in between
+    try:
+        with lock_file.data_package(args.data) if args.command == "apply" else contextlib.nullcontext():
+            return _check_or_apply(args)
+    except lock_file.DataLocked as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+def _check_or_apply(args: argparse.Namespace) -> int:
     try:
         outcome = run(args.data, args.inbox)
     except PackageError as exc:
