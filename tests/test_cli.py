@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from pipeline.build import SITE_MARKER, SITE_MARKER_TEXT
 from pipeline.cli import cli
+from tests.conftest import make_tiny
 from tests.test_validate import edit_cell
 
 
@@ -82,6 +83,21 @@ def test_validate_writes_report_to_file(runner, tiny, tmp_path):
     result = runner.invoke(cli, ["validate", "--data", str(tiny), "--format", "json", "--output", str(out)])
     assert result.exit_code == 0
     assert json.loads(out.read_text(encoding="utf-8"))["valid"] is True
+
+
+@pytest.mark.parametrize("where", ["data/issues/2026.csv", "data/datapackage.json", "data/报告.json", "link/报告.json"])
+def test_validate_never_writes_its_report_into_the_data_folder(runner, tmp_path, where):
+    """The defect: `--output data/issues/2026.csv` wrote the report over a year of issues."""
+    data = make_tiny(tmp_path / "data")
+    (tmp_path / "link").symlink_to(data)
+    before = {p.relative_to(data).as_posix(): p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    output = tmp_path / where
+    result = runner.invoke(cli, ["validate", "--data", str(data), "--output", str(output)])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: --output {output} 在数据文件夹 {data} 里：报告不能写进数据包（会覆盖或混入数据文件）。"
+                             f"请写到数据文件夹之外，例如 --output 校验报告.json。没有改动任何文件。"
+                             f" Refused: the report may not be written inside the data folder.\n")
+    assert {p.relative_to(data).as_posix(): p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
 
 
 def test_validate_missing_folder(runner, tmp_path):

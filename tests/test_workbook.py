@@ -145,6 +145,42 @@ def test_cli_template_writes_the_workbook(package, tmp_path):
     assert out.read_bytes() == template_bytes(package, "issues", lists)
 
 
+def test_cli_template_never_overwrites_a_filled_workbook(package, tmp_path):
+    """The defect: `ledger template --out 台账.xlsx` wrote an empty template over the clerk's filled workbook."""
+    args = ["template", "--resource", "issues", "--data", str(package.root)]
+    out = tmp_path / "问题台账.xlsx"
+    assert CliRunner().invoke(cli, [*args, "--out", str(out)]).exit_code == 0
+    save_filled(out.read_bytes(), [["Q-2026-00001", "市会镇开"]], out)
+    filled = out.read_bytes()
+    result = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {out} 已存在，模板不会覆盖它（它可能是已经填好的台账）：请换一个文件名，"
+                             f"或确认这个文件无用后自行删除。没有改动任何文件。"
+                             f" Refused: {out} exists and a template never overwrites a file; nothing was changed.\n")
+    assert out.read_bytes() == filled
+
+
+def test_cli_template_over_the_same_template_changes_nothing(package, tmp_path):
+    args = ["template", "--resource", "issues", "--data", str(package.root), "--out", str(tmp_path / "模板.xlsx")]
+    written = CliRunner().invoke(cli, args)
+    before = (tmp_path / "模板.xlsx").stat()
+    again = CliRunner().invoke(cli, args)
+    assert (written.exit_code, again.exit_code) == (0, 0)
+    out = tmp_path / "模板.xlsx"
+    assert again.output == f"{out} 已是 issues 的这个填报模板，没有改动。{out} is this template already.\n"
+    assert (tmp_path / "模板.xlsx").stat().st_mtime_ns == before.st_mtime_ns
+
+
+def test_cli_template_refuses_a_link_and_leaves_what_it_points_to(package, tmp_path):
+    target = tmp_path / "别的文件.txt"
+    target.write_text("不是模板\n", encoding="utf-8")
+    (tmp_path / "链接.xlsx").symlink_to(target)
+    result = CliRunner().invoke(cli, ["template", "--resource", "issues", "--data", str(package.root),
+                                      "--out", str(tmp_path / "链接.xlsx")])
+    assert result.exit_code == 2 and "已存在，模板不会覆盖它" in result.output
+    assert target.read_text(encoding="utf-8") == "不是模板\n"
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--resource", "people", "--out", "x.xlsx"], "没有名为 'people' 的资源"),
     (["--resource", "issues", "--out", "x.csv"], "模板是 Excel 工作簿，文件名应以 .xlsx 结尾。"),

@@ -72,6 +72,10 @@ def validate(data_dir: Path, fmt: str, output: Path | None, engine: str, no_cach
     from pipeline.validate import validate as run
 
     use_steady_pool()
+    if output is not None and _inside(output, data_dir):
+        raise Refusal(f"--output {output} 在数据文件夹 {data_dir} 里：报告不能写进数据包（会覆盖或混入数据文件）。"
+                      f"请写到数据文件夹之外，例如 --output 校验报告.json。没有改动任何文件。"
+                      f" Refused: the report may not be written inside the data folder.")
     try:
         report, _ = run(data_dir, engine=engine, cache=make_cache(no_cache), ledger_needed=False)
     except Exception as exc:
@@ -85,6 +89,12 @@ def validate(data_dir: Path, fmt: str, output: Path | None, engine: str, no_cach
     else:
         click.echo(text, nl=False)
     sys.exit(0 if report.valid else 1)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """``path`` is ``folder`` or below it (links resolved: a report must not reach the data through one)."""
+    path, folder = path.resolve(), folder.resolve()
+    return path == folder or folder in path.parents
 
 
 @cli.command()
@@ -305,8 +315,17 @@ def template(resource: str, data_dir: Path, out_path: Path) -> None:
         lists = code_lists(package, read_resource(package, "departments"), read_resource(package, "regions"))
     except (OSError, ValueError) as exc:
         raise click.UsageError(f"无法读取部门表或区划表（{exc}）：先运行 ledger validate --data {data_dir} 并改正。") from None
+    content = template_bytes(package, resource, lists)
+    if out_path.is_symlink() or out_path.exists():
+        # A template is made again in a second; the workbook of that name may be a clerk's filled ledger.
+        if out_path.is_file() and not out_path.is_symlink() and out_path.read_bytes() == content:
+            click.echo(f"{out_path} 已是 {resource} 的这个填报模板，没有改动。{out_path} is this template already.")
+            return
+        raise Refusal(f"{out_path} 已存在，模板不会覆盖它（它可能是已经填好的台账）：请换一个文件名，"
+                      f"或确认这个文件无用后自行删除。没有改动任何文件。"
+                      f" Refused: {out_path} exists and a template never overwrites a file; nothing was changed.")
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(template_bytes(package, resource, lists))
+    out_path.write_bytes(content)
     click.echo(f"已写出 {resource} 的填报模板到 {out_path}。Wrote the {resource} template to {out_path}.")
 
 
