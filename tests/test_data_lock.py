@@ -2,8 +2,9 @@
 
 The defect: two `ledger import --out` runs into one file at once both read the 8 rows there, each added
 its 200 and said so, and the file ended with 208 rows: the second wrote over the first's 200 without a
-word. Now ``import --out``, ``split`` and the inbox's ``apply`` hold ``.{data}.lock`` beside the data
-folder; a second command stops at once with exit 2 and changes nothing, and run again it adds its rows.
+word. Now ``import --out``, ``split`` and the inbox's ``apply`` hold the data folder (``flock`` on the
+folder itself: no file is written); a second command stops at once with exit 2 and changes nothing, and
+run again it adds its rows.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def test_an_import_while_another_merges_into_the_same_file_stops_and_loses_nothi
     listed = ids(repo)
     assert len(listed) == 8 + 200 + 200
     assert listed[8:] == [f"Q-2026-{n:05d}" for n in range(10_000, 10_200)] + [f"Q-2026-{n:05d}" for n in range(20_000, 20_200)]
-    assert sorted(p.name for p in repo.iterdir()) == ["a.csv", "b.csv", "data", "inbox"]  # the lock is gone
+    assert sorted(p.name for p in repo.iterdir()) == ["a.csv", "b.csv", "data", "inbox"]  # nothing beside data/
 
 
 def test_an_import_while_another_process_holds_the_package_stops_with_exit_2(repo, held_elsewhere):
@@ -137,27 +138,19 @@ def test_the_inbox_apply_while_the_package_is_held_writes_nothing_and_keeps_the_
     assert inbox.main(["check", "--data", str(repo / "data"), "--inbox", str(repo / "inbox")]) == 0
 
 
-def test_a_stale_lock_of_a_killed_import_does_not_stop_the_next(repo):
-    lock = repo / ".data.lock"
-    lock.write_text(lock_file.DATA_TEXT, encoding="utf-8")
-    result = CliRunner().invoke(cli, import_args(repo, new_issues(repo, "a.csv", 10_000, 2)))
-    assert result.exit_code == 0, result.output
-    assert ids(repo)[-2:] == ["Q-2026-10000", "Q-2026-10001"]
-    assert not lock.exists()
+def test_holding_the_package_writes_no_file_beside_it_or_in_it(repo):
+    before = snapshot(repo)
+    with lock_file.data_package(repo / "data"):
+        assert snapshot(repo) == before
+        with pytest.raises(lock_file.DataLocked):  # another open of the folder: another holder
+            with lock_file.data_package(repo / "data"):
+                pass
+    with lock_file.data_package(repo / "data"):  # released
+        pass
+    assert sorted(p.name for p in repo.iterdir()) == ["data", "inbox"]
 
 
-def test_a_lock_file_of_someone_else_is_neither_used_nor_removed(repo):
-    lock = repo / ".data.lock"
-    lock.write_text("my notes\n", encoding="utf-8")
-    before = snapshot(repo / "data")
-    result = CliRunner().invoke(cli, import_args(repo, new_issues(repo, "a.csv", 10_000, 2)))
-    assert result.exit_code == 2
-    assert result.output == (f"Error: {lock} 不是本程序的锁文件，没有改动任何文件：请移走它后再试。"
-                             f" Refused: {lock} is not a ledger lock file; nothing was changed.\n")
-    assert lock.read_text(encoding="utf-8") == "my notes\n"
-    assert snapshot(repo / "data") == before
-
-
-def test_the_lock_is_beside_the_folder_whatever_its_name(tmp_path):
-    assert lock_file.beside(tmp_path / "县数据") == tmp_path / ".县数据.lock"
-    assert lock_file.beside(tmp_path / "x" / ".." / "data") == tmp_path / ".data.lock"
+def test_a_folder_that_does_not_exist_is_not_held(tmp_path):
+    with lock_file.data_package(tmp_path / "nowhere"):
+        pass
+    assert list(tmp_path.iterdir()) == []

@@ -1,12 +1,13 @@
-"""One writer at a time: a lock file beside what a command changes.
+"""One writer at a time: a build's output folder, and a data package, each changed by one command.
 
-A build holds ``.{out}.lock`` beside its output folder; a command that changes a data package (``ledger
-import --out``, ``ledger split``, the inbox's apply) holds ``.{data}.lock`` beside the data folder, so
-that two imports into one file cannot both read the old file and the second overwrite the rows the
-first added. The lock is ``flock`` on the file, taken without waiting: a second command stops at once
-with exit 2 and nothing changed, as a second build does. The file is removed while still held, so a
-command that opened it meanwhile sees another file and tries a fresh one; a file of that name that
-holds anything but this program's text is someone else's, neither used nor removed.
+A build holds ``.{out}.lock`` beside its output folder (the folder itself is replaced by the build, so
+the lock cannot be on it); a command that changes a data package (``ledger import --out``, ``ledger
+split``, the inbox's apply) holds the data folder itself, so that two imports into one file cannot both
+read the old file and the second overwrite the rows the first added. Either is ``flock``, taken without
+waiting: a second command stops at once with exit 2 and nothing changed. The build's lock file is
+removed while still held, so a build that opened it meanwhile sees another file and tries a fresh one;
+a file of that name that holds anything but this program's text is someone else's, neither used nor
+removed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 BUILD_TEXT = "sunshine-ledger build lock\n"
-DATA_TEXT = "sunshine-ledger data lock\n"
 
 
 class LockBusy(Exception):
@@ -73,25 +73,31 @@ def _same_file(fd: int, path: Path) -> bool:
 
 
 class DataLocked(Exception):
-    """A data package another command is changing, or whose lock file is not this program's: the message
-    says which, in Chinese and English."""
+    """A data package another command is changing: the message says so, in Chinese and English."""
 
 
 @contextlib.contextmanager
 def data_package(data: Path) -> Iterator[None]:
-    """Hold the data package ``data`` for a command that changes it (``.{data}.lock`` beside it). A folder
-    that does not exist is not held: the command then stops on reading it."""
-    if not Path(data).is_dir():
+    """Hold the data package ``data`` for a command that changes it: ``flock`` on the folder itself, so
+    that no file is written beside it or in it (its parent may not be writable, and a file in it would
+    be one more file of the package). A folder that does not exist is not held: the command then stops
+    on reading it."""
+    import fcntl
+
+    try:
+        fd = os.open(data, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        fd = None
+    if fd is None:
         yield
         return
-    lock = beside(data)
     try:
-        with held(lock, DATA_TEXT):
-            yield
-    except LockBusy:
-        raise DataLocked(f"另一个命令（导入或拆分）正在修改数据包 {data}，请等它结束后再试；没有改动任何文件。"
-                         f" Another command is changing the data package {data}; try again when it has "
-                         "finished. Nothing was changed.") from None
-    except ForeignLock:
-        raise DataLocked(f"{lock} 不是本程序的锁文件，没有改动任何文件：请移走它后再试。"
-                         f" Refused: {lock} is not a ledger lock file; nothing was changed.") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DataLocked(f"另一个命令（导入或拆分）正在修改数据包 {data}，请等它结束后再试；没有改动任何文件。"
+                             f" Another command is changing the data package {data}; try again when it has "
+                             "finished. Nothing was changed.") from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
