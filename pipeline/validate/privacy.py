@@ -2,7 +2,9 @@
 
 A text is normalised first (``normalise``): NFKC (full-width and mathematical digits), then every
 other digit character — Arabic-Indic, circled ① ❶ ➀ … — mapped to ASCII, and invisible characters
-(zero-width spaces and joiners, word joiner, byte-order mark, combining marks) dropped. Digits then
+(zero-width spaces and joiners, word joiner, byte-order mark, combining marks) dropped. The Chinese
+numerals a number is read out or written in digit by digit (〇 零 一 … 九, 幺 and 两 as a phone number
+is spoken, 壹 … 玖) are read as digits in a second reading (``scan``). Digits then
 form *groups*, and groups with only separators between them — spaces, dashes of every kind, dots,
 parentheses — form a *run*: "+86 139-1234 5678" is one run of four groups. A personal number is
 made of whole consecutive groups of a run, not touching a letter or digit outside it:
@@ -29,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-VERSION = 2  # bump when what scan() finds changes: cached scans of unchanged files are then redone
+VERSION = 3  # bump when what scan() finds changes: cached scans of unchanged files are then redone
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -96,7 +98,15 @@ class _Fold(dict):
         return folded
 
 
+# Chinese numerals, each a digit when a number is written one digit at a time ("一三八……", "幺三八……").
+# Only a run of them as long as a personal number is one: prose does not have eleven in a row.
+CHINESE_DIGITS = {**dict.fromkeys("〇零", "0"), "一": "1", "幺": "1", "壹": "1", "二": "2", "两": "2", "贰": "2",
+                  "三": "3", "叁": "3", "四": "4", "肆": "4", "五": "5", "伍": "5", "六": "6", "陆": "6",
+                  "七": "7", "柒": "7", "八": "8", "捌": "8", "九": "9", "玖": "9"}
 _FOLD = _Fold()
+_NUMERAL_FOLD = str.maketrans(CHINESE_DIGITS)
+_HAS_NUMERAL = re.compile("[" + "".join(sorted(CHINESE_DIGITS)) + "]")
+_NUMERAL_TOKEN = re.compile("[0-9]+|[" + "".join(sorted(CHINESE_DIGITS)) + "]|[Xx](?![0-9A-Za-z])")
 
 
 def normalise(text: str) -> str:
@@ -155,40 +165,87 @@ def _number(digits: str, groups: list[int]) -> Match | None:
 
 
 def scan(text: str) -> Iterator[Match]:
-    """Personal numbers in ``text``, masked, in the order they are written."""
+    """Personal numbers in ``text``, masked, in the order they are written.
+
+    Twice over one normalised text: with digits alone, then with each Chinese numeral read as a digit,
+    keeping from the second reading only the numbers that hold a numeral. So "13812345678一直打不通"
+    is still a mobile (一直 is a word, not a twelfth digit), and "幺三八幺二三四五六七八一直打不通"
+    and "138一二三四5678" are mobiles too."""
     folded = normalise(text)
-    for run in _runs(folded):
+    found = [(start, match) for start, _, match in _numbers(folded, _runs(folded))]
+    if _HAS_NUMERAL.search(folded):
+        found += [(start, match) for start, end, match in _numbers(folded, _numeral_runs(folded))
+                  if _HAS_NUMERAL.search(folded, start, end)]
+        found.sort(key=lambda item: item[0])
+    for _, match in found:
+        yield match
+
+
+def _numeral_runs(text: str) -> Iterator[list[tuple[re.Match, str, int]]]:
+    """As ``_runs``, with each Chinese numeral a group of its own, joined to its neighbours when nothing
+    stands between them (so a number may start or end at any numeral)."""
+    run: list[tuple[re.Match, str, int]] = []
+    for token in _NUMERAL_TOKEN.finditer(text):
+        gap = text[run[-1][0].end():token.start()] if run else None
+        if token.group() in ("X", "x"):
+            if gap == "" or (gap is not None and _SEPARATORS.fullmatch(gap)):  # the run ends with it
+                yield run + [(token, token.group(), 1 if gap else 0)]
+                run = []
+            continue
+        if gap is not None and (gap == "" or _SEPARATORS.fullmatch(gap)):
+            run.append((token, token.group().translate(_NUMERAL_FOLD), 0 if gap == "" else 1))
+            continue
+        if run:
+            yield run
+        run = [(token, token.group().translate(_NUMERAL_FOLD), 1)]
+    if run:
+        yield run
+
+
+def _numbers(folded: str, runs) -> Iterator[tuple[int, int, Match]]:
+    """The personal numbers of a normalised text's runs, with where each starts and ends. A run is a
+    list of digit groups, or (``_numeral_runs``) of (token, its digits, 1 if it starts a group of
+    digits written together, else 0)."""
+    for run in runs:
+        tokens = [item if isinstance(item, tuple) else (item, item.group(), 1) for item in run]
         start = 0
-        while start < len(run):
+        while start < len(tokens):
             found = None
-            if _open_before(folded, run[start].start()):
+            if _open_before(folded, tokens[start][0].start()):
                 digits, groups = "", []
-                for stop in range(start, len(run)):
-                    digits += run[stop].group()
-                    groups.append(len(run[stop].group()))
+                for stop in range(start, len(tokens)):
+                    token, token_digits, starts_group = tokens[stop]
+                    digits += token_digits
+                    if starts_group or stop == start:
+                        groups.append(len(token_digits))
+                    else:
+                        groups[-1] += len(token_digits)
                     if len(digits) > _LONGEST:
                         break
-                    number = _number(digits, groups) if _open_after(folded, run[stop].end()) else None
+                    number = _number(digits, groups) if _open_after(folded, token.end()) else None
                     if number is not None:
                         found = (number, stop)  # the longest wins: +86 138… is one number, not two
             if found is None:
                 start += 1
             else:
-                yield found[0]
+                yield tokens[start][0].start(), tokens[found[1]][0].end(), found[0]
                 start = found[1] + 1
 
 
 # --- the column pre-filter (RE2 syntax, run by pyarrow on whole columns) ---------------------
 #
-# A personal number scan() finds is made of digits that are either all ASCII in the text — then only
-# separators stand between them, and no separator is an ASCII letter or digit or a CJK ideograph —
-# or at least one comes from another character: one of the non-ASCII characters that NFKC and the
+# A personal number scan() finds is made of digits that are either all ASCII digits or Chinese numerals
+# in the text — then only separators stand between them, and no separator is an ASCII letter or digit
+# or a CJK ideograph — or at least one comes from another character: one of the non-ASCII characters that NFKC and the
 # digit folding turn into something with a digit in it (decimal digits of any script, ① ❶ 🄋 ⑩ ½ …,
 # and a few symbols such as ㏠ "1日"). tests/test_privacy.py checks both claims for every character.
-_ASCII_RUN = r"[0-9](?:[^0-9A-Za-z\x{4E00}-\x{9FFF}]*[0-9]){10}"
+# Eleven digits, each an ASCII digit or a Chinese numeral (CHINESE_DIGITS), with only separators
+# between: an ideograph that is no numeral breaks the run.
+_NUMERAL = "[0-9" + "".join(sorted(CHINESE_DIGITS)) + "]"
+_NUMERAL_RUN = _NUMERAL + r"(?:[^0-9A-Za-z\x{4E00}-\x{9FFF}]*" + _NUMERAL + "){10}"
 _OTHER_DIGIT = (r"[^\x00-\x7F\P{Nd}]|[\p{No}\x{32C0}-\x{32CB}\x{3358}-\x{3370}\x{3378}\x{3379}"
                 r"\x{339F}-\x{33A6}\x{33A8}\x{33AF}\x{33E0}-\x{33FE}]")
-CANDIDATE = f"{_ASCII_RUN}|{_OTHER_DIGIT}"
+CANDIDATE = f"{_NUMERAL_RUN}|{_OTHER_DIGIT}"
 # A cell of ASCII digits only (an ID number's X at the end) is one group: a number only if all of it
 # has the shape of one, so a column of long numeric codes (region codes, numeric ids) never reaches
 # scan().
