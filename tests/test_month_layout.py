@@ -25,6 +25,7 @@ from pipeline.core.cache import FileCache
 from pipeline.core.layout import LayoutError, split_file
 from pipeline.demo.generator import generate
 from pipeline.validate import validate
+from tests.conftest import make_tiny
 
 HEADER = "id,title,raised_on\n"
 
@@ -368,3 +369,39 @@ def test_ledger_split_of_a_file_with_only_its_header_is_refused(demo_copy):
     result = CliRunner().invoke(cli, ["split", "--data", str(demo_copy), "claims.csv"])
     assert (result.exit_code, result.output) == (2, "Error: claims.csv 只有表头、没有数据行，无需拆分；没有改动任何文件。\n")
     assert {p: p.read_bytes() for p in demo_copy.rglob("*") if p.is_file()} == before
+
+
+# --- a file the package does not list ----------------------------------------------------------------
+
+def test_import_into_a_file_the_package_does_not_list_is_refused(tmp_path):
+    """The defect: at the turn of a year `ledger import … --out data/issues/2027.csv` wrote the new file,
+    `ledger validate` said the package was valid, and the year's issues were never published: the
+    descriptor did not list the file."""
+    data = make_tiny(tmp_path / "data")
+    source = tmp_path / "2027.csv"
+    with (data / "issues/2026.csv").open(encoding="utf-8", newline="") as handle:
+        header, first = list(csv.reader(handle))[:2]
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, ["Q-2027-00001"] + first[1:]])
+    before = {p.relative_to(data).as_posix(): p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    for out, resource, shown in (("issues/2027.csv", "issues", '"issues/2026.csv"'),
+                                 ("issues/2027/2027-01.csv", "issues", '"issues/2026.csv"'),
+                                 ("meetings2.csv", "issues", '"issues/2026.csv"')):
+        result = CliRunner().invoke(cli, ["import", str(source), "--resource", resource, "--data", str(data),
+                                          "--out", str(data / out)])
+        assert result.exit_code == 2
+        assert result.output.splitlines()[-1] == (
+            f"Error: 没有写出任何文件：{out} 在数据文件夹里，但 datapackage.json 没有列出它：写进去的行既不会校验，也不会发布。"
+            f"要新建这个文件，请先在 datapackage.json 中 {resource} 资源的 \"path\" 列表里加上 \"{out}\""
+            f"（现在列出的有 {shown}），保存后再导入；否则请用 --out 指向已列出的文件。")
+    assert {p.relative_to(data).as_posix(): p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
+    # Listed first, the file is written; a file outside the data folder is the clerk's own and is written too.
+    descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    issues = next(r for r in descriptor["resources"] if r["name"] == "issues")
+    issues["path"] = ["issues/2026.csv", "issues/2027.csv"]
+    (data / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8")
+    for out in (data / "issues/2027.csv", tmp_path / "mine.csv"):
+        result = CliRunner().invoke(cli, ["import", str(source), "--resource", "issues", "--data", str(data),
+                                          "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_text(encoding="utf-8").splitlines()[1].startswith("Q-2027-00001,")

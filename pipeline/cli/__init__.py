@@ -227,7 +227,8 @@ def _import(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
     key = [key] if isinstance(key, str) else key
     try:
         table = import_table(source, package, resource)
-        if out_path is not None and (refused := placement.refusal(package, resource, out_path, table)):
+        if out_path is not None and (refused := placement.refusal(package, resource, out_path, table)
+                                     or placement.unlisted(package, resource, out_path)):
             raise Refusal(f"没有写出任何文件：{refused}。")
         merged = None
         if out_path is not None and out_path.exists():

@@ -76,6 +76,20 @@ def refusal(package: DataPackage, resource: str, out_path: Path, table: Imported
     return None
 
 
+def unlisted(package: DataPackage, resource: str, out_path: Path) -> str | None:
+    """Why ``out_path`` may not be written: it lies in the data folder and the package does not list it, so
+    its rows would be neither validated nor published (``issues/2027.csv`` at the turn of a year). None when
+    it is listed, or lies outside the data folder (a file the clerk keeps for themselves)."""
+    rel = relative(package, out_path)
+    if rel is None or any(rel in [file.rel for file in package.files(name)] for name in package.resource_names):
+        return None
+    listed = [file.rel for file in package.files(resource)]
+    shown = "、".join(f'"{other}"' for other in listed[-3:]) if listed else "（没有文件）"
+    return (f"{rel} 在数据文件夹里，但 datapackage.json 没有列出它：写进去的行既不会校验，也不会发布。"
+            f"要新建这个文件，请先在 datapackage.json 中 {resource} 资源的 \"path\" 列表里加上 \"{rel}\""
+            f"（现在列出的有 {shown}），保存后再导入；否则请用 --out 指向已列出的文件")
+
+
 def split_after(package: DataPackage, resource: str, out_path: Path) -> Split | None:
     """Split ``out_path`` if the merge took it over the host's limit and the package lists it."""
     rel = relative(package, out_path)
