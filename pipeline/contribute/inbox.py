@@ -39,9 +39,9 @@ from pipeline.contribute.diff import ResourceChanges, diff_tables, to_markdown
 from pipeline.contribute.cells import _NON_ASCII
 from pipeline.contribute.importer import Imported, ImportFailed, fold, import_table, read_sheet
 from pipeline.contribute.merge import merge, typo_findings
-from pipeline.core import lock_file
 from pipeline.contribute.sheets import Unreadable
 from pipeline.core import findings as fd
+from pipeline.core import lock_file
 from pipeline.core.cache import FileCache
 from pipeline.core.package import DataPackage, PackageError, load
 
