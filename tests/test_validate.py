@@ -220,3 +220,28 @@ def test_every_error_names_a_fix_in_both_languages(tiny):
     for finding in report.findings:
         assert finding.message_zh and finding.message_en and finding.fix_zh and finding.fix_en
         assert not re.search(r"\{[a-z_]+\}", finding.message_zh + finding.message_en + finding.fix_zh)
+
+
+# --- files in the data folder that the package does not list ---------------------------------------
+
+def test_tables_and_workbooks_the_package_does_not_list_are_named_and_the_package_still_publishes(tiny):
+    """The defect: a CSV uploaded through the git host's page under another name (issues/2026(1).csv) or a
+    workbook put into data/ instead of inbox/ passed as a valid package, and the clerk's rows were never
+    published. Each is a warning now, in both engines; hidden files and folders and other kinds of file
+    are not looked at."""
+    (tiny / "issues" / "2026(1).csv").write_bytes((tiny / "issues" / "2026.csv").read_bytes())
+    (tiny / "问题台账.xlsx").write_bytes(b"PK\x03\x04")
+    (tiny / "raw").mkdir()
+    (tiny / "raw" / "导出.CSV").write_text("a,b\n", encoding="utf-8")
+    (tiny / ".hidden.csv").write_text("a\n", encoding="utf-8")
+    (tiny / ".git").mkdir()
+    (tiny / ".git" / "x.csv").write_text("a\n", encoding="utf-8")
+    (tiny / "说明.md").write_text("# 说明\n", encoding="utf-8")
+    for engine in ("fast", "frictionless"):
+        report, ledger = validate(tiny, engine=engine)
+        assert report.valid and ledger is not None
+        assert [(f.path, f.row, f.code, f.severity) for f in report.findings] == [
+            ("issues/2026(1).csv", None, "unlisted-file", "warning"), ("raw/导出.CSV", None, "unlisted-file", "warning"),
+            ("问题台账.xlsx", None, "unlisted-file", "warning")]
+    (finding, *_) = report.findings
+    assert finding.message_zh == "文件 issues/2026(1).csv 在数据文件夹里，但 datapackage.json 没有列出它：它不会被校验，也不会发布。"

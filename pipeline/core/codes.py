@@ -116,6 +116,17 @@ _ENTRIES = [
              "{how_en} into files of the same header, each at most 45 MB, named {split}, and puts them in place "
              "of {path} in this resource's path in datapackage.json; split by hand the same way.",
              group="文件与编码", example_zh="一个城市一年的热线记录（160 MB）放在 issues/2026.csv 里"),
+    CodeInfo("unlisted-file", "数据文件夹里有没有列出的文件",
+             "文件 {path} 在数据文件夹里，但 datapackage.json 没有列出它：它不会被校验，也不会发布。",
+             "The file {path} is in the data folder, but datapackage.json does not list it: it is neither "
+             "validated nor published.",
+             "要替换一个数据文件，用同一个文件名上传（例如 issues/2026.csv）；新的文件（例如新一年的 issues/2027.csv）"
+             "在 datapackage.json 中这个资源的 path 里列出；Excel 工作簿上传到 inbox/（收件箱）；用不着的文件删除。",
+             "To replace a data file, upload it under the same name (issues/2026.csv, say); list a new file (a new "
+             "year's issues/2027.csv) in its resource's path in datapackage.json; put Excel workbooks in inbox/; "
+             "delete a file that is not needed.",
+             severity="warning", group="文件与编码",
+             example_zh="网页上传时文件名成了 issues/2026(1).csv，原来的 issues/2026.csv 没有被替换"),
     CodeInfo("encoding-error", "文件编码不是 UTF-8",
              "文件不是 UTF-8 编码：第 {row} 行有无法识别的字节（{detail}）。",
              "The file is not UTF-8: row {row} has bytes that cannot be decoded ({detail}).",

@@ -12,11 +12,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import threading
 
 import pyarrow as pa
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.core import findings as fd
 from pipeline.core.layout import SPLIT_BY, kind, split_names
@@ -24,7 +26,9 @@ from pipeline.core.package import HOST_FILE_BYTES, MAX_FILE_BYTES, DataPackage, 
 
 CHUNK = 1 << 20
 HELD_BYTES = 512 << 20  # files held whole between their reads; beyond, a file is read again (a megacity's 4 GB)
-STILL_READ = {"file-over-host-limit"}  # findings after which the file's records are still checked
+STILL_READ = {"file-over-host-limit", "unlisted-file"}  # findings after which the records are still checked
+# Files a clerk means as data: a table under another name, or a workbook put in data/ instead of inbox/.
+DATA_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".et"}
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,24 @@ def check_files(package: DataPackage, held: FileBytes | None = None
             findings.extend(problems)
             if all(problem.code in STILL_READ for problem in problems):
                 facts.setdefault(name, []).append(FileFacts(file, None))
+    findings += [fd.make("unlisted-file", path=rel) for rel in unlisted_files(package)]
     return findings, facts
+
+
+def unlisted_files(package: DataPackage) -> list[str]:
+    """Tables and workbooks in the data folder that no resource lists, relative to it, sorted. Their rows
+    would be neither validated nor published: an upload under another name (``issues/2026(1).csv``) or
+    a new year's file not yet listed must not pass unseen. Hidden files and folders are not looked at."""
+    root = Path(package.root)
+    listed = {file.rel for name in package.resource_names for file in package.files(name)}
+    found = []
+    for folder, folders, names in os.walk(root):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in names:
+            rel = (Path(folder) / name).relative_to(root).as_posix()
+            if not name.startswith(".") and Path(name).suffix.lower() in DATA_SUFFIXES and rel not in listed:
+                found.append(rel)
+    return sorted(found)
 
 
 def _check_one(file: ResourceFile, held: FileBytes, how: tuple[str, str]) -> Iterator[fd.Finding]:
