@@ -114,22 +114,28 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_FOLD)
 
 
-def _runs(text: str) -> Iterator[list[re.Match]]:
-    """Digit groups (and an ID number's final X) with only separators between them."""
-    run: list[re.Match] = []
-    for token in _TOKEN.finditer(text):
-        gap = text[run[-1].end():token.start()] if run else None
-        joined = gap is not None and (_SEPARATORS.fullmatch(gap) is not None or (gap == "" and token.group() in ("X", "x")))
+def _runs(text: str, tokens: re.Pattern = _TOKEN, fold: dict | None = None
+          ) -> Iterator[list[tuple[re.Match, str, bool]]]:
+    """Digit groups (and an ID number's final X) with only separators between them, each as (token, its
+    digits, whether it starts a group). With ``_NUMERAL_TOKEN`` each Chinese numeral is a token of its
+    own (``fold`` reads it as a digit), joined to a neighbour with nothing between: a number may then
+    start or end at any numeral, and numerals written together are one group. (ASCII digit tokens are
+    never side by side: ``[0-9]+`` takes them whole.)"""
+    run: list[tuple[re.Match, str, bool]] = []
+    for token in tokens.finditer(text):
+        gap = text[run[-1][0].end():token.start()] if run else None
+        joined = gap is not None and (gap == "" or _SEPARATORS.fullmatch(gap) is not None)
+        item = (token, token.group() if fold is None else token.group().translate(fold), gap != "")
         if token.group() in ("X", "x"):
             if joined:  # the run ends with it
-                yield run + [token]
+                yield run + [item]
                 run = []
             continue
         if not joined:
             if run:
                 yield run
             run = []
-        run.append(token)
+        run.append(item)
     if run:
         yield run
 
@@ -174,40 +180,16 @@ def scan(text: str) -> Iterator[Match]:
     folded = normalise(text)
     found = [(start, match) for start, _, match in _numbers(folded, _runs(folded))]
     if _HAS_NUMERAL.search(folded):
-        found += [(start, match) for start, end, match in _numbers(folded, _numeral_runs(folded))
+        found += [(start, match) for start, end, match in _numbers(folded, _runs(folded, _NUMERAL_TOKEN, _NUMERAL_FOLD))
                   if _HAS_NUMERAL.search(folded, start, end)]
         found.sort(key=lambda item: item[0])
     for _, match in found:
         yield match
 
 
-def _numeral_runs(text: str) -> Iterator[list[tuple[re.Match, str, int]]]:
-    """As ``_runs``, with each Chinese numeral a group of its own, joined to its neighbours when nothing
-    stands between them (so a number may start or end at any numeral)."""
-    run: list[tuple[re.Match, str, int]] = []
-    for token in _NUMERAL_TOKEN.finditer(text):
-        gap = text[run[-1][0].end():token.start()] if run else None
-        if token.group() in ("X", "x"):
-            if gap == "" or (gap is not None and _SEPARATORS.fullmatch(gap)):  # the run ends with it
-                yield run + [(token, token.group(), 1 if gap else 0)]
-                run = []
-            continue
-        if gap is not None and (gap == "" or _SEPARATORS.fullmatch(gap)):
-            run.append((token, token.group().translate(_NUMERAL_FOLD), 0 if gap == "" else 1))
-            continue
-        if run:
-            yield run
-        run = [(token, token.group().translate(_NUMERAL_FOLD), 1)]
-    if run:
-        yield run
-
-
 def _numbers(folded: str, runs) -> Iterator[tuple[int, int, Match]]:
-    """The personal numbers of a normalised text's runs, with where each starts and ends. A run is a
-    list of digit groups, or (``_numeral_runs``) of (token, its digits, 1 if it starts a group of
-    digits written together, else 0)."""
-    for run in runs:
-        tokens = [item if isinstance(item, tuple) else (item, item.group(), 1) for item in run]
+    """The personal numbers of a normalised text's runs (``_runs``), with where each starts and ends."""
+    for tokens in runs:
         start = 0
         while start < len(tokens):
             found = None
