@@ -152,7 +152,7 @@ def test_an_f_string_counts_for_the_codes_it_can_make(tmp_path):
     module.write_text('"""type-error in a docstring is prose."""\n'
                       'def f(kind, code):\n    return make(f"pii-{kind}"), make(f"{code}"), "unique-error"\n',
                       encoding="utf-8")
-    assert codes_found([module]) == {"pii-mobile", "pii-id-number", "unique-error"}
+    assert codes_found([module]) == {"pii-mobile", "pii-id-number", "pii-name", "unique-error"}
     assert codes_found([module], f_strings=False) == {"unique-error"}
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.validate import privacy
+from pipeline.validate import person_names, privacy
 from pipeline.validate.privacy import Match, id_check_digit, mask, normalise, scan
 from pipeline.core.package import load
 from pipeline.core.csv_read import read_text_table
@@ -495,3 +495,91 @@ def test_every_dash_and_space_is_a_separator():
     spaces = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and chr(c).isspace()]
     assert [f"U+{ord(c):04X}" for c in dashes + spaces if not _separator_only(normalise(c))] == []
     assert found("电话138" + dashes[-1] + "1234" + spaces[-1] + "5678") == [("mobile", "138******78")]
+
+
+# --- a person's name tied to a complaint (pipeline/validate/person_names.py) ------------------
+
+NAMES_WRITTEN = {
+    "村民张三反映村道路灯损坏": "张*", "市民李小红来电称路灯不亮": "李**", "居民王五投诉楼上噪声": "王*",
+    "来电人张三丰反映": "张**", "投诉人欧阳娜娜": "欧阳**", "户主：陈大明": "陈**", "姓名：王五": "王*",
+    "姓名 张三 男": "张*", "联系人:刘强，电话请见档案": "刘*", "申请人是赵小燕": "赵**", "举报人系孙亮，系其邻居": "孙*",
+    "村民黄金山等人反映": "黄**", "村民张家豪一家反映": "张**", "村民王五说明情况": "王*", "业主周杰告诉记者": "周*",
+    # written apart, or with characters normalisation takes out
+    "村民 张 三反映": "张*", "村民张三  反映": "张*", "姓名：张 三": "张*", "村\u200b民张三反映": "张*",
+    "村民张\u200b三反映": "张*", "姓名：张三": "张*", "姓名\u3000张三": "张*",
+}
+
+
+@pytest.mark.parametrize("text", list(NAMES_WRITTEN))
+def test_names_a_label_or_a_role_and_verb_tie_to_a_person_are_found(text):
+    assert found(text) == [("name", NAMES_WRITTEN[text])]
+    assert prefilter([text]) == [True]
+
+
+@pytest.mark.parametrize("text", [
+    # named as the standard allows
+    "村民张某反映", "村民张某某反映", "村民张 某反映", "村民张XX反映", "村民张××反映", "联系人：李先生", "业主刘先生投诉",
+    "投诉人王女士", "村民王师傅来电", "村民老张反映", "当事人江某", "户主：陈某某",
+    # everyday phrases that begin with a surname's character
+    "群众高度称赞", "群众高兴地说", "村民曾多次反映", "村民向记者反映", "居民向物业反映", "村民李家村反映",
+    "群众方便办事", "居民安全感。", "村民田间道路损坏", "根据当事人陈述，双方同意调解", "联系人方式：见档案",
+    "申请人为本村村民", "当事人双方同意调解", "群众代表共同调处矛盾", "村民们自有答案", "群众零次跑",
+    "当事人马上赶到", "村民于近日反映", "群众关心的问题", "村民林地被占", "居民金额较大",
+    # the demo's and the sources' own sentences
+    "村民建房用地审批进度咨询", "养殖场气味影响周边居民", "当地村民(左)在邱县古城", "推广“村民说事”强自治",
+    "该平台共接报群众反映热点难点问题", "至今共接待群众414批/974人次",
+])
+def test_words_that_only_look_like_a_name_are_not_one(text):
+    assert found(text) == []
+
+
+def test_a_name_and_a_number_in_one_text_are_both_found_in_order():
+    assert found("投诉人张三，电话13812345678，称村民李四反映属实") == \
+        [("name", "张*"), ("mobile", "138******78"), ("name", "李*")]
+
+
+GIVEN_CHARACTERS = "小红明华建国伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛超霞平刚桂兰玉凤志文云飞鹏"
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), before=CHINESE, after=CHINESE)
+def test_any_name_after_a_label_or_between_a_role_and_a_verb_is_found(data, before, after):
+    surname = data.draw(st.sampled_from(list(person_names.SURNAMES) + list(person_names.COMPOUND_SURNAMES)))
+    given_name = data.draw(st.text(alphabet=GIVEN_CHARACTERS, min_size=1, max_size=2))
+    space = data.draw(st.sampled_from(["", " ", "\u3000", "\u200b"]))
+    if data.draw(st.booleans()):
+        context = data.draw(st.sampled_from(person_names.LABELS)) + data.draw(st.sampled_from(["", "：", ":", " ", "是"]))
+        text = before + "，" + context + surname + space + given_name + data.draw(st.sampled_from(["", "，", "1", " 电话"]))
+    else:
+        context = data.draw(st.sampled_from(person_names.ROLES))
+        verb = data.draw(st.sampled_from([v for v in person_names.VERBS if v not in person_names._NOT_A_VERB]))
+        text = before + "，" + context + surname + space + given_name + verb + "，" + after
+    names = [m for m in scan(text) if m.kind == "name"]
+    assert Match("name", surname + "*" * len(given_name)) in names, text
+    assert prefilter([text]) == [True], text
+
+
+def test_the_name_prefilter_covers_every_character_normalisation_turns_into_an_ideograph_or_drops():
+    chars = [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    changed = pc.match_substring_regex(pa.array(chars), f"^(?:{person_names.CHANGED_BY_NORMALISING})$").to_pylist()
+    missing = [f"U+{ord(char):04X}" for char, covered in zip(chars, changed) if not covered
+               and normalise(char) != char
+               and (normalise(char) == "" or any("\u4e00" <= c <= "\u9fff" for c in normalise(char)))]
+    assert missing == []
+    # and the two ends of the run: each label and role, and each surname's first character, as written
+    contexts = list(person_names.LABELS) + list(person_names.ROLES)
+    assert prefilter([c + "：" + s for c in contexts for s in person_names.SURNAMES]) == \
+        [True] * len(contexts) * len(person_names.SURNAMES)
+
+
+def test_a_name_in_a_summary_is_found_by_validation_in_both_engines(tiny):
+    edit_cell(tiny, "issues/2026.csv", 3, "summary", "村民张三反映河道垃圾已清理")
+    edit_cell(tiny, "inspections.csv", 2, "note", "联系人：李小红")
+    expected = [("inspections.csv", 2, "note", "pii-name", "李**"),
+                ("issues/2026.csv", 3, "summary", "pii-name", "张*")]
+    assert flat(tiny) == expected
+    assert flat(tiny, "frictionless") == expected
+    finding = next(f for f in validate(tiny)[0].findings if f.path == "issues/2026.csv")
+    assert (finding.message_zh, finding.fix_zh) == (
+        "字段 summary 中含有疑似提出诉求的群众的姓名（张*）。",
+        "公开数据不得包含个人信息：把姓名改成“张某”“张先生”“李女士”这样的称呼，或删去姓名。")

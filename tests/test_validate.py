@@ -112,6 +112,7 @@ CELL_DEFECTS = {
     "unknown-co-department": (("issues/2026.csv", 3, "co_departments", "zrzyj;gaj"), [("issues/2026.csv", 3, "co_departments", "unknown-code")]),
     "unknown-meeting-department": (("meetings.csv", 2, "departments", "jtj;xyz"), [("meetings.csv", 2, "departments", "unknown-code")]),
     "resident-id-in-title": (("issues/2026.csv", 7, "title", "村民11010519491231002X反映道路积水"), [("issues/2026.csv", 7, "title", "pii-id-number")]),
+    "resident-name-in-summary": (("issues/2026.csv", 3, "summary", "村民张三反映河道垃圾"), [("issues/2026.csv", 3, "summary", "pii-name")]),
     "mobile-in-summary": (("issues/2026.csv", 2, "summary", "已联系 +86 138-1234-5678 处理"), [("issues/2026.csv", 2, "summary", "pii-mobile")]),
     "javascript-link": (("claims.csv", 2, "source_url", "javascript:alert(1)"), [("claims.csv", 2, "source_url", "unsafe-url")]),
     "township-code-shaped-like-county": (("regions.csv", 3, "level", "township"), [("regions.csv", 3, "code", "region-code-level")]),

@@ -1,4 +1,5 @@
-"""Personal-data detectors: resident ID numbers and mobile numbers, in any written form.
+"""Personal-data detectors: resident ID numbers and mobile numbers, in any written form, and a person's
+name tied to a complaint (``person_names``).
 
 A text is normalised first (``normalise``): NFKC (full-width and mathematical digits), then every
 other digit character — Arabic-Indic, circled ① ❶ ➀ … — mapped to ASCII, and invisible characters
@@ -31,7 +32,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-VERSION = 3  # bump when what scan() finds changes: cached scans of unchanged files are then redone
+from pipeline.validate import person_names
+
+VERSION = 4  # bump when what scan() finds changes: cached scans of unchanged files are then redone
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -56,7 +59,7 @@ _LABEL = re.compile(r"(?<![A-Za-z])(?:tel|phone|mobile|mob|cell|no|id)\Z", re.IG
 
 @dataclass(frozen=True)
 class Match:
-    kind: str  # "id-number" or "mobile"
+    kind: str  # "id-number", "mobile" or "name"
     masked: str
 
 
@@ -171,7 +174,8 @@ def _number(digits: str, groups: list[int]) -> Match | None:
 
 
 def scan(text: str) -> Iterator[Match]:
-    """Personal numbers in ``text``, masked, in the order they are written.
+    """Personal numbers in ``text``, and names a label or a role ties to a person, masked, in the order
+    they are written.
 
     Twice over one normalised text: with digits alone, then with each Chinese numeral read as a digit,
     keeping from the second reading only the numbers that hold a numeral. So "13812345678一直打不通"
@@ -182,7 +186,8 @@ def scan(text: str) -> Iterator[Match]:
     if _HAS_NUMERAL.search(folded):
         found += [(start, match) for start, end, match in _numbers(folded, _runs(folded, _NUMERAL_TOKEN, _NUMERAL_FOLD))
                   if _HAS_NUMERAL.search(folded, start, end)]
-        found.sort(key=lambda item: item[0])
+    found += [(start, Match("name", masked)) for start, _, masked in person_names.find(folded)]
+    found.sort(key=lambda item: item[0])
     for _, match in found:
         yield match
 
@@ -227,7 +232,7 @@ _NUMERAL = "[0-9" + "".join(sorted(CHINESE_DIGITS)) + "]"
 _NUMERAL_RUN = _NUMERAL + r"(?:[^0-9A-Za-z\x{4E00}-\x{9FFF}]*" + _NUMERAL + "){10}"
 _OTHER_DIGIT = (r"[^\x00-\x7F\P{Nd}]|[\p{No}\x{32C0}-\x{32CB}\x{3358}-\x{3370}\x{3378}\x{3379}"
                 r"\x{339F}-\x{33A6}\x{33A8}\x{33AF}\x{33E0}-\x{33FE}]")
-CANDIDATE = f"{_NUMERAL_RUN}|{_OTHER_DIGIT}"
+CANDIDATE = f"{_NUMERAL_RUN}|{_OTHER_DIGIT}|{person_names.CANDIDATE}"
 # A cell of ASCII digits only (an ID number's X at the end) is one group: a number only if all of it
 # has the shape of one, so a column of long numeric codes (region codes, numeric ids) never reaches
 # scan().
