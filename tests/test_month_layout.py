@@ -182,10 +182,30 @@ def test_ledger_split_splits_the_files_over_the_limit_and_validation_passes(demo
     ("regions.csv", "regions.csv 拆分后仍只有一个文件（regions/regions-1.csv）：它不超过上限，无需拆分；没有改动任何文件。"),
 ])
 def test_ledger_split_refuses_a_file_it_cannot_split(demo_copy, named, message):
-    before = {p: p.read_bytes() for p in demo_copy.rglob("*") if p.is_file()}
+    before = files_and_folders(demo_copy)
     result = CliRunner().invoke(cli, ["split", "--data", str(demo_copy), named])
     assert (result.exit_code, result.output) == (2, f"Error: {message}\n")
-    assert {p: p.read_bytes() for p in demo_copy.rglob("*") if p.is_file()} == before
+    assert files_and_folders(demo_copy) == before  # no file, and no folder (regions/ was left behind, empty)
+
+
+def files_and_folders(folder: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and folder (None) under ``folder``."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("folder_there", [False, True])
+def test_a_split_refused_after_writing_leaves_no_folder_it_made_and_keeps_one_that_was_there(tmp_path, folder_there):
+    data = make_tiny(tmp_path / "data")
+    issues = (data / "issues/2026.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    issues[2] = issues[2].replace("已清理", "已清理" + "河道" * 300)  # one record larger than the limit
+    (data / "issues/2026.csv").write_text("".join(issues), encoding="utf-8")
+    if folder_there:
+        (data / "issues/2026").mkdir()  # an empty folder of the clerk's: it stays
+    before = files_and_folders(data)
+    with pytest.raises(LayoutError) as caught:
+        layout.split_package(data, ["issues/2026.csv"], limit=1500)
+    assert "仍超过上限（其中有一行本身就很大）：没有改动任何文件。" in str(caught.value)
+    assert files_and_folders(data) == before
 
 
 # --- the finding ------------------------------------------------------------------------------------
@@ -365,10 +385,10 @@ def test_import_that_takes_a_part_over_the_limit_is_refused(month_package, tmp_p
 def test_ledger_split_of_a_file_with_only_its_header_is_refused(demo_copy):
     header = (demo_copy / "claims.csv").read_bytes().split(b"\n", 1)[0] + b"\n"
     (demo_copy / "claims.csv").write_bytes(header)
-    before = {p: p.read_bytes() for p in demo_copy.rglob("*") if p.is_file()}
+    before = files_and_folders(demo_copy)
     result = CliRunner().invoke(cli, ["split", "--data", str(demo_copy), "claims.csv"])
     assert (result.exit_code, result.output) == (2, "Error: claims.csv 只有表头、没有数据行，无需拆分；没有改动任何文件。\n")
-    assert {p: p.read_bytes() for p in demo_copy.rglob("*") if p.is_file()} == before
+    assert files_and_folders(demo_copy) == before
 
 
 # --- a file the package does not list ----------------------------------------------------------------

@@ -168,7 +168,12 @@ def split_file(root: Path, rel: str, resource: str, limit: int | None = None) ->
     Two passes over the file, holding no records: the first measures every month, the second writes.
     The new files are written under temporary names and renamed only once every one is complete and
     read back (rows and bytes equal to the source's); an existing file of a new name is refused."""
-    limit = limit or HOST_FILE_BYTES
+    return _write_pieces(root, rel, resource, limit or HOST_FILE_BYTES)[0]
+
+
+def _write_pieces(root: Path, rel: str, resource: str, limit: int, check=None) -> tuple[list[Piece], list[Path]]:
+    """``split_file``, and the folders it made (deepest first). ``check(pieces)`` may refuse the pieces
+    before they are renamed: then, as on any failure, no file and no folder it made is left."""
     source = root / rel
     with source.open("rb") as handle:
         stream = records(handle)
@@ -178,6 +183,7 @@ def split_file(root: Path, rel: str, resource: str, limit: int | None = None) ->
             router.count(record)
     pieces: dict[str, list[int]] = {}
     handles: dict[str, object] = {}
+    made: list[Path] = []
     try:
         with source.open("rb") as handle:
             stream = records(handle)
@@ -190,7 +196,7 @@ def split_file(root: Path, rel: str, resource: str, limit: int | None = None) ->
                     if (root / name).exists() or name == rel:
                         raise LayoutError(f"拆分 {rel} 要写出 {name}，但这个文件已经存在：没有改动任何文件。"
                                           "请先查看它是不是别的数据，移走后再拆分。")
-                    (root / name).parent.mkdir(parents=True, exist_ok=True)
+                    made += _make_folders(root, (root / name).parent)
                     handles[name] = _partial(root / name).open("wb")
                     handles[name].write(header)
                     pieces[name] = [0, len(header)]
@@ -201,14 +207,37 @@ def split_file(root: Path, rel: str, resource: str, limit: int | None = None) ->
             out.close()
         order = sorted(pieces, key=_order_key)
         _check_read_back(root, rel, order, pieces)
+        if check is not None:
+            check([Piece(name, *pieces[name]) for name in order])
     except BaseException:
         for name, out in handles.items():
             out.close()
             _partial(root / name).unlink(missing_ok=True)
+        _remove_folders(made)
         raise
     for name in order:
         _partial(root / name).replace(root / name)
-    return [Piece(name, *pieces[name]) for name in order]
+    return [Piece(name, *pieces[name]) for name in order], made[::-1]
+
+
+def _make_folders(root: Path, folder: Path) -> list[Path]:
+    """Make ``folder`` (inside ``root``) and its missing parents; return those it made, outermost first."""
+    missing = []
+    while folder != root and not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+    return missing[::-1]
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    """Remove the folders a split made, deepest first, each only if it is empty."""
+    for folder in sorted(folders, key=lambda path: len(path.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (something else wrote into it) or gone: leave it
+            pass
 
 
 def _partial(path: Path) -> Path:
@@ -308,16 +337,17 @@ def split_package(root: Path, rels: list[str] | None = None, limit: int | None =
 
 def _split_one(root: Path, descriptor: dict, rel: str, resource: str, limit: int) -> Split:
     descriptor_path = root / DESCRIPTOR
-    pieces = split_file(root, rel, resource, limit)
-    if not pieces:
-        raise LayoutError(f"{rel} 只有表头、没有数据行，无需拆分；没有改动任何文件。")
-    if len(pieces) == 1:  # a file within the limit, whose rows all fall into one new file
-        _remove(root, pieces)
-        raise LayoutError(f"{rel} 拆分后仍只有一个文件（{pieces[0].rel}）：它不超过上限，无需拆分；没有改动任何文件。")
-    over = [p.rel for p in pieces if p.bytes > limit]
-    if over:  # a single record larger than the limit: the layout cannot help
-        _remove(root, pieces)
-        raise LayoutError(f"拆分 {rel} 后 {over[0]} 仍超过上限（其中有一行本身就很大）：没有改动任何文件。")
+
+    def worth_it(pieces: list[Piece]) -> None:
+        if not pieces:
+            raise LayoutError(f"{rel} 只有表头、没有数据行，无需拆分；没有改动任何文件。")
+        if len(pieces) == 1:  # a file within the limit, whose rows all fall into one new file
+            raise LayoutError(f"{rel} 拆分后仍只有一个文件（{pieces[0].rel}）：它不超过上限，无需拆分；没有改动任何文件。")
+        over = [p.rel for p in pieces if p.bytes > limit]
+        if over:  # a single record larger than the limit: the layout cannot help
+            raise LayoutError(f"拆分 {rel} 后 {over[0]} 仍超过上限（其中有一行本身就很大）：没有改动任何文件。")
+
+    pieces, made = _write_pieces(root, rel, resource, limit, worth_it)
     before = descriptor_path.read_bytes()
     for res in descriptor["resources"]:
         if res.get("name") == resource:
@@ -328,6 +358,7 @@ def _split_one(root: Path, descriptor: dict, rel: str, resource: str, limit: int
     except PackageError as exc:
         _write_atomically(descriptor_path, before.decode("utf-8"))
         _remove(root, pieces)
+        _remove_folders(made)
         raise LayoutError(f"拆分 {rel} 后 {DESCRIPTOR} 无法读取（{exc}）：已恢复原样。") from None
     (root / rel).unlink()  # the one file removed: its rows are now in the pieces, listed in its place
     return Split(resource, rel, tuple(pieces))
