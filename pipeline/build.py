@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.core import findings as fd
-from pipeline.core import lock_file, project, stage_cache
+from pipeline.core import folders, lock_file, project, stage_cache
 from pipeline.core.cache import FileCache
 from pipeline.core.errors import BuildError
 from pipeline.core.ledger import Ledger
@@ -260,6 +260,9 @@ def check_output(out: Path, config: BuildConfig) -> None:
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise Refused(f"{out} 不是文件夹（是文件或符号链接），生成已停止，什么都没有改动。请换一个 --out。"
                       f" Refused: {out} is not a folder.")
+    if (blocking := folders.blocking_file(out.parent)) is not None:
+        raise Refused(f"--out {out}：其中的 {blocking} 是文件，不是文件夹，生成已停止，什么都没有改动。请换一个 --out。"
+                      f" Refused: {blocking} is a file, not a folder.")
     if out.is_dir() and any(out.iterdir()) and not is_our_site(out):
         raise Refused(f"{out} 不是 ledger build 生成的网站（没有 {SITE_MARKER} 标记文件）也不是空文件夹，"
                       f"为免误删，生成已停止，什么都没有改动。请换一个 --out，或确认其中内容无用后自行删除。"
@@ -268,8 +271,9 @@ def check_output(out: Path, config: BuildConfig) -> None:
 
 @contextlib.contextmanager
 def output_lock(out: Path) -> Iterator[None]:
-    """Hold ``.{out}.lock`` beside the output: a second build into the same folder stops at once."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+    """Hold ``.{out}.lock`` beside the output: a second build into the same folder stops at once. The
+    folders made for it are removed again when the build leaves nothing in them (it failed)."""
+    made = folders.make(out.parent)
     lock = lock_file.beside(out)
     try:
         with lock_file.held(lock, LOCK_TEXT):
@@ -280,6 +284,8 @@ def output_lock(out: Path) -> Iterator[None]:
     except lock_file.LockBusy:
         raise Refused(f"另一个构建正在写入 {out}，请等它结束后再试。"
                       f" Another build is writing {out}; try again when it has finished.") from None
+    finally:
+        folders.remove_if_empty(made)
 
 
 def temporary_folder(out: Path, kind: str) -> Path:

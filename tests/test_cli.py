@@ -100,6 +100,54 @@ def test_validate_never_writes_its_report_into_the_data_folder(runner, tmp_path,
     assert {p.relative_to(data).as_posix(): p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
 
 
+def test_validate_writes_its_report_into_a_folder_it_makes(runner, tiny, tmp_path):
+    """The defect: `--output 报告/校验.json` with no folder 报告 was an internal error (exit 3), the report lost."""
+    out = tmp_path / "报告" / "四月" / "校验.json"
+    result = runner.invoke(cli, ["validate", "--data", str(tiny), "--format", "json", "--output", str(out)])
+    assert (result.exit_code, result.output) == (0, "数据有效，可以发布：0 个错误，0 个警告。 (valid: 0 errors, 0 warnings)\n")
+    assert json.loads(out.read_text(encoding="utf-8"))["valid"] is True
+
+
+def files_and_folders(folder) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("command", [
+    ["import", "{data}/issues/2026.csv", "--resource", "issues", "--data", "{data}", "--out", "{target}"],
+    ["template", "--resource", "issues", "--data", "{data}", "--out", "{target}"],
+    ["validate", "--data", "{data}", "--output", "{target}"],
+    ["demo", "--out", "{target}", "--issues", "20"],
+    ["build", "--data", "{data}", "--out", "{target}"],
+])
+def test_a_path_through_a_file_is_refused_before_anything_is_written(runner, tmp_path, command):
+    """The defect: `--out 台账.xlsx/问题.csv` (a file where a folder must be) was an internal error, exit 3."""
+    data = make_tiny(tmp_path / "data")
+    (tmp_path / "台账.xlsx").write_bytes(b"a clerk's workbook")
+    target = tmp_path / "台账.xlsx" / "问题" / ("x.xlsx" if command[0] == "template" else "x.csv")
+    before = files_and_folders(tmp_path)
+    result = runner.invoke(cli, [arg.format(data=data, target=target) for arg in command])
+    assert result.exit_code == 2
+    if command[0] == "build":
+        assert result.output == (f"Error: --out {target}：其中的 {tmp_path / '台账.xlsx'} 是文件，不是文件夹，生成已停止，"
+                                 f"什么都没有改动。请换一个 --out。 Refused: {tmp_path / '台账.xlsx'} is a file, not a folder.\n")
+    else:
+        option = "--output" if command[0] == "validate" else "--out"
+        assert result.output == (f"Error: {option} {target}：其中的 {tmp_path / '台账.xlsx'} 是文件，不是文件夹，无法在它下面写入。"
+                                 f"请换一个路径。没有改动任何文件。 Refused: {tmp_path / '台账.xlsx'} is a file, not a folder; "
+                                 f"nothing was changed.\n")
+    assert files_and_folders(tmp_path) == before
+
+
+def test_a_failed_build_leaves_no_folder_it_made_for_its_output(runner, tmp_path):
+    """The defect: a build of invalid data into `--out 网站/2026/public` left the empty folders behind."""
+    data = make_tiny(tmp_path / "data")
+    edit_cell(data, "issues/2026.csv", 2, "raised_on", "2026-13-02")
+    before = files_and_folders(tmp_path)
+    result = runner.invoke(cli, ["build", "--data", str(data), "--out", str(tmp_path / "网站" / "2026" / "public")])
+    assert result.exit_code == 1
+    assert files_and_folders(tmp_path) == before
+
+
 def test_validate_missing_folder(runner, tmp_path):
     result = runner.invoke(cli, ["validate", "--data", str(tmp_path / "nowhere")])
     assert result.exit_code == 1

@@ -20,7 +20,7 @@ import click
 
 from pipeline.cli.errors import InvalidDataExit, Refusal, debug_hint, fault, fault_text, is_debug, one_line, unreadable
 from pipeline.cli.options import (DEBUG_HELP, DEFAULT_DATA, DEFAULT_OUT, LedgerGroup, cache_option, data_option,
-                                  holding, make_cache, package_with)
+                                  holding, make_cache, package_with, writable_under)
 from pipeline.core import findings as fd
 from pipeline.core.process_end import end_process, exit_status
 
@@ -76,6 +76,8 @@ def validate(data_dir: Path, fmt: str, output: Path | None, engine: str, no_cach
         raise Refusal(f"--output {output} 在数据文件夹 {data_dir} 里：报告不能写进数据包（会覆盖或混入数据文件）。"
                       f"请写到数据文件夹之外，例如 --output 校验报告.json。没有改动任何文件。"
                       f" Refused: the report may not be written inside the data folder.")
+    if output is not None:
+        writable_under(output, "--output")
     try:
         report, _ = run(data_dir, engine=engine, cache=make_cache(no_cache), ledger_needed=False)
     except Exception as exc:
@@ -84,6 +86,7 @@ def validate(data_dir: Path, fmt: str, output: Path | None, engine: str, no_cach
         raise unreadable(exc, data_dir, "validate") from None
     text = {"text": fd.to_text, "json": fd.to_json, "markdown": fd.to_markdown}[fmt](report)
     if output:
+        output.parent.mkdir(parents=True, exist_ok=True)  # as import and template make theirs
         output.write_text(text, encoding="utf-8")
         click.echo(fd.summary_line(report))
     else:
@@ -208,6 +211,8 @@ def import_(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
                                f"{'--replace' if replace else '--remove'} needs --out.")
     if remove and not out_path.exists():
         raise click.UsageError(f"--remove：{out_path} 不存在，没有可删除的记录。")
+    if out_path is not None:
+        writable_under(out_path, "--out")
     # From reading the file it merges onto to writing (and splitting) it, no other import or split
     # changes the package: two imports into one file would otherwise both read the old rows, and the
     # second would write over the rows the first added.
@@ -311,6 +316,7 @@ def template(resource: str, data_dir: Path, out_path: Path) -> None:
 
     if out_path.suffix.lower() != ".xlsx":
         raise click.BadParameter("模板是 Excel 工作簿，文件名应以 .xlsx 结尾。", param_hint="--out")
+    writable_under(out_path, "--out")
     package = package_with(data_dir, resource)
     try:  # the departments and places the template lists by name
         lists = code_lists(package, read_resource(package, "departments"), read_resource(package, "regions"))
@@ -377,6 +383,7 @@ def demo(out_dir: Path, issue_count: int, seed: int) -> None:
     from pipeline.demo.generator import generate
     from pipeline.demo.manifest import NotDemoFolder
 
+    writable_under(out_dir, "--out", folder=True)
     try:
         counts = generate(out_dir, issues=issue_count, seed=seed)
     except NotDemoFolder as exc:

@@ -78,3 +78,15 @@ def holding(data_dir: Path) -> Iterator[None]:
             yield
     except DataLocked as exc:
         raise Refusal(str(exc)) from None
+
+
+def writable_under(path: Path, option: str, folder: bool = False) -> None:
+    """Exit 2 before any work when the folder of the file ``path`` (or the folder ``path`` itself) cannot
+    be made: a file stands in its way (``--out 台账.xlsx/x.csv``); the commands make a missing folder."""
+    from pipeline.cli.errors import Refusal
+    from pipeline.core.folders import ThroughAFile, check_writable_under
+
+    try:
+        check_writable_under(path if folder else path.parent, path)
+    except ThroughAFile as exc:
+        raise Refusal(exc.zh(option) + f" Refused: {exc.blocking} is a file, not a folder; nothing was changed.") from None

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from pipeline.core import folders
 from pipeline.core.package import DESCRIPTOR, HOST_FILE_BYTES, PackageError, load, resource_paths
 
 # The date whose month places a row, per resource (a required field of each).
@@ -172,7 +173,7 @@ def split_file(root: Path, rel: str, resource: str, limit: int | None = None) ->
 
 
 def _write_pieces(root: Path, rel: str, resource: str, limit: int, check=None) -> tuple[list[Piece], list[Path]]:
-    """``split_file``, and the folders it made (deepest first). ``check(pieces)`` may refuse the pieces
+    """``split_file``, and the folders it made. ``check(pieces)`` may refuse the pieces
     before they are renamed: then, as on any failure, no file and no folder it made is left."""
     source = root / rel
     with source.open("rb") as handle:
@@ -196,7 +197,7 @@ def _write_pieces(root: Path, rel: str, resource: str, limit: int, check=None) -
                     if (root / name).exists() or name == rel:
                         raise LayoutError(f"拆分 {rel} 要写出 {name}，但这个文件已经存在：没有改动任何文件。"
                                           "请先查看它是不是别的数据，移走后再拆分。")
-                    made += _make_folders(root, (root / name).parent)
+                    made += folders.make((root / name).parent, stop=root)
                     handles[name] = _partial(root / name).open("wb")
                     handles[name].write(header)
                     pieces[name] = [0, len(header)]
@@ -213,31 +214,11 @@ def _write_pieces(root: Path, rel: str, resource: str, limit: int, check=None) -
         for name, out in handles.items():
             out.close()
             _partial(root / name).unlink(missing_ok=True)
-        _remove_folders(made)
+        folders.remove_if_empty(made)
         raise
     for name in order:
         _partial(root / name).replace(root / name)
-    return [Piece(name, *pieces[name]) for name in order], made[::-1]
-
-
-def _make_folders(root: Path, folder: Path) -> list[Path]:
-    """Make ``folder`` (inside ``root``) and its missing parents; return those it made, outermost first."""
-    missing = []
-    while folder != root and not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        path.mkdir()
-    return missing[::-1]
-
-
-def _remove_folders(folders: list[Path]) -> None:
-    """Remove the folders a split made, deepest first, each only if it is empty."""
-    for folder in sorted(folders, key=lambda path: len(path.parts), reverse=True):
-        try:
-            folder.rmdir()
-        except OSError:  # not empty (something else wrote into it) or gone: leave it
-            pass
+    return [Piece(name, *pieces[name]) for name in order], made
 
 
 def _partial(path: Path) -> Path:
@@ -358,7 +339,7 @@ def _split_one(root: Path, descriptor: dict, rel: str, resource: str, limit: int
     except PackageError as exc:
         _write_atomically(descriptor_path, before.decode("utf-8"))
         _remove(root, pieces)
-        _remove_folders(made)
+        folders.remove_if_empty(made)
         raise LayoutError(f"拆分 {rel} 后 {DESCRIPTOR} 无法读取（{exc}）：已恢复原样。") from None
     (root / rel).unlink()  # the one file removed: its rows are now in the pieces, listed in its place
     return Split(resource, rel, tuple(pieces))
