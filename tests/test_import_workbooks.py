@@ -248,6 +248,18 @@ def test_html_table_saved_as_xls_fixture(package):
         f"[错误] departments-html-table-saved-as-xls.xls [unreadable-file]\n  无法打开文件：{WEB_PAGE}\n")
 
 
+def test_a_workbook_with_a_password_to_open_is_named_as_such(package):
+    """The defect: a workbook saved with a password (an OLE2 file, as an old .xls is) was called an old .xls,
+    and saving it again as .xlsx, as the message said, kept the password."""
+    source = FIXTURES / "issues-password-protected.xlsx"
+    result = CliRunner().invoke(cli, ["import", str(source), "--resource", "issues", "--data", str(package.root)])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "[错误] issues-password-protected.xlsx [unreadable-file]\n  无法打开文件：这个工作簿设置了打开密码（已加密），不能读取："
+        "请在 Excel 或 WPS 中用密码打开它，取消密码（Excel：文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码；"
+        "WPS：文件 → 文档加密 → 密码加密，清空密码），保存后重试\n")
+
+
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(alphabet="部门代码,\"\n\r\t<>ab1 ", max_size=40))
 def test_a_csv_is_never_taken_for_a_web_page(text):

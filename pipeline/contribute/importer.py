@@ -97,6 +97,13 @@ def _undecodable_row(exc: UnicodeDecodeError) -> int:
 
 ZIP_MAGIC = b"PK\x03\x04"  # .xlsx (and .ods, .docx …) are ZIP archives
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, WPS .et: a format openpyxl cannot read
+# A workbook saved with a password to open is an OLE2 file holding the encrypted ZIP in a stream of this
+# name (ECMA-376 encryption, Excel and WPS alike): saving it again as .xlsx would not help, removing the
+# password does.
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+PASSWORD_PROTECTED = ("这个工作簿设置了打开密码（已加密），不能读取：请在 Excel 或 WPS 中用密码打开它，"
+                      "取消密码（Excel：文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码；WPS：文件 → 文档加密 → 密码加密，清空密码），"
+                      "保存后重试")
 NOT_A_SHEET = {b"%PDF": "这是 PDF 文件，不是表格", b"\x89PNG": "这是图片，不是表格", b"\xff\xd8\xff": "这是图片，不是表格"}
 
 
@@ -107,6 +114,8 @@ def read_sheet(source: Path) -> Sheet:
     and a web page saved as .xls is named as such.
     """
     raw = source.read_bytes()
+    if raw.startswith(OLE2_MAGIC) and ENCRYPTED_PACKAGE in raw:
+        raise Unreadable(PASSWORD_PROTECTED)
     if raw.startswith(OLE2_MAGIC):
         raise Unreadable("这是旧版 Excel（.xls）或 WPS 表格（.et）文件，不能直接读取")
     for magic, why in NOT_A_SHEET.items():
