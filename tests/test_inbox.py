@@ -194,6 +194,20 @@ def test_renamed_pdf_is_refused(repo):
     assert finding.message_zh.endswith("扩展名是 .xlsx，内容却不是 Excel 工作簿（可能是改了扩展名的其他文件），没有导入。")
 
 
+@pytest.mark.parametrize(("upload", "detail"), [
+    (Path(__file__).parent / "fixtures" / "import" / "issues-password-protected.xlsx",
+     "它设置了打开密码（已加密），打不开：请在 Excel 或 WPS 中用密码打开它，取消密码后保存"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "扩展名是 .xlsx，内容却是旧版 .xls 或 WPS 表格（.et）文件"),
+])
+def test_a_workbook_with_a_password_or_an_old_xls_renamed_is_named_as_such(repo, upload, detail):
+    """The defect: both were "not a workbook (perhaps another file renamed)", and saving a workbook with a
+    password again as .xlsx keeps the password."""
+    (repo / "inbox" / "问题-2026.xlsx").write_bytes(upload.read_bytes() if isinstance(upload, Path) else upload)
+    finding, = inbox.run(repo / "data", repo / "inbox").report.findings
+    assert (finding.code, finding.message_zh) == (
+        "inbox-not-xlsx", f"上传到收件箱的 问题-2026.xlsx 不是 Excel 工作簿（.xlsx）：{detail}，没有导入。")
+
+
 def test_oversized_upload_is_refused_unopened(repo, monkeypatch):
     path = workbook(repo, "会议.xlsx", "meetings", CLEAN_MEETINGS)
     monkeypatch.setattr(inbox, "MAX_UPLOAD_BYTES", path.stat().st_size - 1)

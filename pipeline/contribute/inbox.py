@@ -37,7 +37,8 @@ from openpyxl.utils.cell import get_column_letter
 
 from pipeline.contribute.diff import ResourceChanges, diff_tables, to_markdown
 from pipeline.contribute.cells import _NON_ASCII
-from pipeline.contribute.importer import Imported, ImportFailed, fold, import_table, read_sheet
+from pipeline.contribute.importer import (ENCRYPTED_PACKAGE, OLE2_MAGIC, Imported, ImportFailed, fold, import_table,
+                                          read_sheet)
 from pipeline.contribute.merge import merge, typo_findings
 from pipeline.contribute.sheets import Unreadable
 from pipeline.core import findings as fd
@@ -99,9 +100,16 @@ def refusal(path: Path, shown: str) -> fd.Finding | None:
         return refused("inbox-too-large", f"{_mb(size)}，上限 {_mb(MAX_UPLOAD_BYTES)}",
                        f"{_mb(size)}, at most {_mb(MAX_UPLOAD_BYTES)}")
     with path.open("rb") as handle:
-        if handle.read(4) != b"PK\x03\x04":
-            return refused("inbox-not-xlsx", "扩展名是 .xlsx，内容却不是 Excel 工作簿（可能是改了扩展名的其他文件）",
-                           "it is named .xlsx but its bytes are not a workbook")
+        head = handle.read(len(OLE2_MAGIC))
+    if head.startswith(OLE2_MAGIC) and ENCRYPTED_PACKAGE in path.read_bytes():  # at most MAX_UPLOAD_BYTES
+        return refused("inbox-not-xlsx", "它设置了打开密码（已加密），打不开：请在 Excel 或 WPS 中用密码打开它，取消密码后保存",
+                       "it has a password to open (encrypted): remove the password in Excel or WPS and save it")
+    if head.startswith(OLE2_MAGIC):
+        return refused("inbox-not-xlsx", "扩展名是 .xlsx，内容却是旧版 .xls 或 WPS 表格（.et）文件",
+                       "it is named .xlsx but it is an old .xls or WPS .et file")
+    if not head.startswith(b"PK\x03\x04"):
+        return refused("inbox-not-xlsx", "扩展名是 .xlsx，内容却不是 Excel 工作簿（可能是改了扩展名的其他文件）",
+                       "it is named .xlsx but its bytes are not a workbook")
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
