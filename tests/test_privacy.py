@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 
@@ -581,5 +582,24 @@ def test_a_name_in_a_summary_is_found_by_validation_in_both_engines(tiny):
     assert flat(tiny, "frictionless") == expected
     finding = next(f for f in validate(tiny)[0].findings if f.path == "issues/2026.csv")
     assert (finding.message_zh, finding.fix_zh) == (
-        "字段 summary 中含有疑似提出诉求的群众的姓名（张*）。",
+        "字段 summary 中含有疑似个人姓名（张*）。",
         "公开数据不得包含个人信息：把姓名改成“张某”“张先生”“李女士”这样的称呼，或删去姓名。")
+
+
+# --- the descriptor's own metadata is published too ---------------------------------------------
+
+def test_personal_data_in_the_descriptors_metadata_is_found(tiny):
+    """The defect: a phone number in the package's description, a source's title or a contributor's extra
+    key passed validation, and the descriptor is published as it stands (package ZIP, 说明 sheet, DCAT)."""
+    descriptor = json.loads((tiny / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["description"] = "数据联系人：张三，电话13812345678"
+    descriptor["sources"] = [{"title": "来电记录 139-1234-5678", "path": "https://example.com/"}]
+    descriptor["contributors"] = [{"title": "示例县改革办", "phone": "137 1234 5678", "tel": 13612345678}]
+    (tiny / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    expected = [("datapackage.json", None, "contributors[0].phone", "pii-mobile", "137******78"),
+                ("datapackage.json", None, "contributors[0].tel", "pii-mobile", "136******78"),
+                ("datapackage.json", None, "description", "pii-mobile", "138******78"),
+                ("datapackage.json", None, "description", "pii-name", "张*"),
+                ("datapackage.json", None, "sources[0].title", "pii-mobile", "139******78")]
+    assert flat(tiny) == expected
+    assert flat(tiny, "frictionless") == expected

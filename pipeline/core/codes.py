@@ -565,9 +565,9 @@ _ENTRIES = [
              "公开数据不得包含个人信息：删除号码。",
              "Public data must not hold personal information: remove the number.",
              group="个人信息", example_zh="标题写成“村民反映路灯不亮，联系电话 13812345678”"),
-    CodeInfo("pii-name", "含有群众姓名",
-             "字段 {field} 中含有疑似提出诉求的群众的姓名（{masked}）。",
-             "Field {field} contains what looks like the name of the person who raised the issue ({masked}).",
+    CodeInfo("pii-name", "含有个人姓名",
+             "字段 {field} 中含有疑似个人姓名（{masked}）。",
+             "Field {field} contains what looks like a person's name ({masked}).",
              "公开数据不得包含个人信息：把姓名改成“张某”“张先生”“李女士”这样的称呼，或删去姓名。",
              "Public data must not hold personal information: write 张某 or 张先生 / 李女士 instead of the name, "
              "or leave it out.",

@@ -21,11 +21,11 @@ import pyarrow.compute as pc
 from pipeline.core import findings as fd
 from pipeline.validate import foreign_delta, privacy
 from pipeline.core.cache import FileCache, to_frame
-from pipeline.core.descriptor import VERSION_2_FIELDS, load_standard
+from pipeline.core.descriptor import OWNED, VERSION_2_FIELDS, load_standard
 from pipeline.core.memory import release_freed_memory
 from pipeline.core.ledger import (DERIVED, EVERY, Ledger, base_columns, build_ledger, located,
                                   located_concat)
-from pipeline.core.package import DataPackage, PackageError, load
+from pipeline.core.package import DESCRIPTOR, DataPackage, PackageError, load, resource_paths
 from pipeline.core.csv_read import TEXT, read_text_table
 from pipeline.validate.fast import ResourceText, handed_to_frictionless, structural_findings
 from pipeline.validate.keys import foreign_key_errors, key_errors, key_field_names, key_typed_values
@@ -66,7 +66,8 @@ def validate(root: Path, engine: str = "fast", cache: FileCache | None = None,
     # The data is checked against the standard's schemas whatever the descriptor says;
     # where the descriptor differs from the standard, that is reported beside the data's findings.
     findings, ledger = validate_package(package, engine, cache, ledger_needed)
-    return _report([*package.findings, *findings], package.descriptor), ledger  # titled and masked once, all together
+    metadata = list(descriptor_personal_findings(package.descriptor))
+    return _report([*package.findings, *metadata, *findings], package.descriptor), ledger  # titled and masked once
 
 
 def validate_package(package: DataPackage, engine: str, cache: FileCache,
@@ -458,6 +459,32 @@ def personal_values_masked(findings: list[fd.Finding]) -> list[fd.Finding]:
         name: getattr(f, name).replace(f.value, privacy.mask(f.value))
         for name in ("message_zh", "message_en", "fix_zh", "fix_en")}) if i in risky else f
         for i, f in enumerate(findings)]
+
+
+def descriptor_personal_findings(descriptor: dict) -> Iterator[fd.Finding]:
+    """Personal data in what the data owns of the descriptor (title, description, sources, contributors
+    with any key they hold, the resources' file names …): it is published as it stands, in the package
+    ZIP, the workbook's 说明 sheet and DCAT."""
+    texts = [(where, text) for key in OWNED if key in descriptor for where, text in _texts_in(descriptor[key], key)]
+    texts += [(f"resources[{i}].path", rel) for i, res in enumerate(descriptor["resources"]) for rel in resource_paths(res)]
+    for where, text in texts:
+        for match in privacy.scan(text):
+            yield fd.make(f"pii-{match.kind}", path=DESCRIPTOR, field=where, value=match.masked, masked=match.masked)
+
+
+def _texts_in(value: object, where: str) -> Iterator[tuple[str, str]]:
+    """Every text in a JSON value, keys too, with where it stands (``contributors[0].phone``)."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield f"{where}.{key}", str(key)
+            yield from _texts_in(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from _texts_in(item, f"{where}[{position}]")
+    elif value is not None and not isinstance(value, bool):
+        yield where, str(value)  # a number: 13812345678 written without quotes
 
 
 def text_personal_findings(package: DataPackage, held: dict[str, bytes] | None = None) -> Iterator[fd.Finding]:
