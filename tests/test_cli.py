@@ -220,3 +220,16 @@ def test_no_traceback_without_debug(tmp_path):
                             capture_output=True, text=True)
     assert "Traceback" not in result.stderr + result.stdout
     assert result.returncode == 1
+
+
+def test_import_shows_a_personal_number_in_a_cell_it_cannot_read_masked(runner, tmp_path):
+    data = make_tiny(tmp_path / "data")
+    lines = (data / "issues/2026.csv").read_text(encoding="utf-8").splitlines()
+    sheet = tmp_path / "问题.csv"
+    sheet.write_text(lines[0] + "\n" + lines[1].replace("Q-001", "Q-200").replace(",2026-03-02,990121001001,",
+                                                                                 ",13812345678,990121001001,") + "\n",
+                     encoding="utf-8")
+    result = runner.invoke(cli, ["import", str(sheet), "--resource", "issues", "--data", str(data)])
+    assert result.exit_code == 1
+    assert "“提出日期（raised_on）”列 E2（问题编号 Q-200）：“138******78”不是可识别的日期；请写成 2026-03-05。" in result.output
+    assert "13812345678" not in result.output

@@ -177,6 +177,21 @@ def test_the_report_renders_as_the_pull_request_comment_in_the_sheets_terms(repo
     assert "| meetings | 2 | 0 | 0 |" in body
 
 
+def test_a_personal_number_in_a_cell_the_import_cannot_read_is_masked_in_the_public_comment(repo, tmp_path):
+    """The defect: a mobile typed into the date column was an import error quoting the cell as written, and
+    the report is the pull request's public comment."""
+    workbook(repo, "会议.xlsx", "meetings", [["M-005", "周一夜访", "13812345678", "990121002001", "县级", "jtj", 7]])
+    report = tmp_path / "pr-report"
+    assert inbox.main(["check", "--data", str(repo / "data"), "--inbox", str(repo / "inbox"), "--report", str(report)]) == 1
+    (report / prcomment.NUMBER).write_text("5\n", encoding="utf-8")
+    (finding,) = json.loads((report / "validate.json").read_text(encoding="utf-8"))["findings"]
+    assert (finding["code"], finding["value"]) == ("import-error", "138******78")
+    assert finding["message_zh"] == "“日期”列 C2（会议编号 M-005）：“138******78”不是可识别的日期；请写成 2026-03-05。"
+    body = prcomment.comment_for(report, prcomment.known_resources())
+    assert "1381234" not in body + "".join(p.read_text(encoding="utf-8") for p in report.iterdir())
+    assert "138\\*\\*\\*\\*\\*\\*78" in body
+
+
 # --- Refused uploads ---------------------------------------------------------------------------------
 
 def test_csv_upload_is_refused(repo):

@@ -226,6 +226,7 @@ def _import(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
     from pipeline.contribute.importer import ImportFailed, import_table
     from pipeline.contribute.merge import RemoveRefused, describe_changes, merge, typo_findings
     from pipeline.core.layout import LayoutError
+    from pipeline.validate import personal_values_masked
 
     package = package_with(data_dir, resource)
     key = package.resource(resource)["schema"].get("primaryKey") or [f["name"] for f in package.fields(resource)]
@@ -241,13 +242,14 @@ def _import(source: Path, resource: str, data_dir: Path, out_path: Path | None, 
                            resource=resource, remove=[tuple(value.split("|")) for value in remove])
             typos = typo_findings(merged, table, resource, set(new_ids))
             if typos:
-                click.echo(fd.to_text(fd.Report.of(fd.with_field_titles(typos, package.descriptor, resource))),
+                click.echo(fd.to_text(fd.Report.of(personal_values_masked(
+                    fd.with_field_titles(typos, package.descriptor, resource)))),
                            err=True, nl=False)
                 raise InvalidDataExit(f"没有写出任何文件：{source} 中有 {len(typos)} 个编号疑似已有编号的笔误"
                                       "（见上）。Nothing was written: likely typos of existing ids.")
     except ImportFailed as exc:
-        click.echo(fd.to_text(fd.Report.of(fd.with_field_titles(exc.findings, package.descriptor, resource))),
-                   err=True, nl=False)
+        click.echo(fd.to_text(fd.Report.of(personal_values_masked(
+            fd.with_field_titles(exc.findings, package.descriptor, resource)))), err=True, nl=False)
         raise InvalidDataExit(f"没有写出任何文件：{source} 中有无法转换的内容。Nothing was written.") from None
     except RemoveRefused as exc:
         raise Refusal(f"没有写出任何文件：{exc}。") from None

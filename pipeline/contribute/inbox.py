@@ -297,7 +297,10 @@ def run(data: Path, inbox: Path) -> Outcome:
                            [t for rel, t in after.items() if t is not None and _of(package, name, rel)])
                for name in resources]
     written = {rel: text for rel, text in after.items() if text is not None and text != before[rel]}
-    return Outcome(fd.Report.of(findings), changes, written, uploads)
+    # The report becomes the pull request's public comment: a personal number in a cell the import could
+    # not read (a mobile typed into the date column) is shown masked there, as validation shows its own.
+    from pipeline.validate import personal_values_masked
+    return Outcome(fd.Report.of(personal_values_masked(findings)), changes, written, uploads)
 
 
 def _of(package: DataPackage, resource: str, rel: str) -> bool:
