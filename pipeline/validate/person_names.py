@@ -29,10 +29,13 @@ LABELS = ("姓名", "联系人", "来电人", "投诉人", "举报人", "反映�
           "来访人", "报警人", "户主")
 # … and the people a ledger's text speaks of, whose name must then be followed by what they did.
 ROLES = ("市民", "村民", "居民", "群众", "农户", "农民", "业主", "住户", "租户", "商户", "店主", "家长", "患者",
-         "职工", "工人", "老人", "来电人", "来电市民", "来电群众")
+         "职工", "工人", "老人", "来电人", "来电市民", "来电群众",
+         "关于")  # as a case is titled: 关于张三反映村道路灯损坏的答复
 VERBS = ("反映", "反应", "来电", "致电", "来信", "来访", "投诉", "举报", "诉称", "报称", "称", "说", "讲", "告诉",
          "表示", "求助", "咨询", "诉求", "要求", "希望", "提出", "认为", "申请", "报警", "等人", "一家", "夫妇",
          "家属")
+# … or by the people with them: 张三等3人反映, 张三等五户.
+_WITH_OTHERS = re.compile(r"等[0-9一二三四五六七八九十两几多]+[人户名位]")
 # After a label the name may also end the text or stand before a number, a mark or these words.
 AFTER_LABEL = ("电话", "手机", "联系", "性别", "男", "女", "年龄", "身份", "住", "现住", "家住")
 # 称赞, 称号, 说明, 讲解 …: the verb's character begins another word.
@@ -111,6 +114,8 @@ def _after_spaces(text: str, at: int) -> int:
 
 def _ends_a_name(text: str, end: int, labelled: bool) -> bool:
     after = _after_spaces(text, end)
+    if _WITH_OTHERS.match(text, after):
+        return True
     for verb in VERBS:
         if text.startswith(verb, after):
             follower = text[after + len(verb):after + len(verb) + 1]
