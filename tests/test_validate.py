@@ -186,6 +186,29 @@ def test_unsafe_resource_paths_are_refused_before_reading(tiny, path, why):
     assert ledger is None
 
 
+@pytest.mark.parametrize("paths,listed,why", [
+    # The defect: a file listed twice was "ValueError: Categorical categories must be unique", and other
+    # spellings of one file were read twice, every row a duplicate of itself.
+    ({"issues": ["issues/2026.csv", "issues/2026.csv"]}, ("issues", "issues/2026.csv"), "这个文件在 path 中列了两次"),
+    ({"regions": ["regions.csv", "departments.csv"]}, ("departments", "departments.csv"),
+     "这个文件在资源 regions 的 path 中已经列过"),
+    ({"issues": ["./issues/2026.csv"]}, ("issues", "./issues/2026.csv"), "应写成 issues/2026.csv"),
+    ({"issues": ["issues//2026.csv"]}, ("issues", "issues//2026.csv"), "应写成 issues/2026.csv"),
+    ({"issues": "issues\\2026.csv"}, ("issues", "issues\\2026.csv"), "应写成 issues/2026.csv"),
+    ({"issues": "issues/2026.csv/"}, ("issues", "issues/2026.csv/"), "应写成 issues/2026.csv"),
+])
+def test_a_file_listed_twice_or_by_another_name_is_refused_before_reading(tiny, paths, listed, why):
+    descriptor = json.loads((tiny / "datapackage.json").read_text(encoding="utf-8"))
+    for res in descriptor["resources"]:
+        res["path"] = paths.get(res["name"], res["path"])
+    (tiny / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    report, ledger = validate(tiny)
+    (finding,) = report.findings
+    assert (finding.code, finding.resource, finding.message_zh) == (
+        "unsafe-path", listed[0], f"资源 {listed[0]} 的路径 {listed[1]} 不被允许：{why}")
+    assert ledger is None
+
+
 def test_symlinked_resource_is_refused(tiny):
     target = tiny / "regions.csv"
     moved = tiny.parent / "elsewhere.csv"

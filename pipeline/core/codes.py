@@ -52,8 +52,10 @@ _ENTRIES = [
     CodeInfo("unsafe-path", "资源路径不安全",
              "资源 {resource} 的路径 {value} 不被允许：{detail}",
              "The path {value} of resource {resource} is not allowed: {detail}",
-             "路径只能是 data 文件夹内的相对路径，不能是网址、绝对路径、含“..”的路径或符号链接。",
-             "Use a relative path inside the data folder: no URL, absolute path, '..' or symbolic link.",
+             "路径只能是 data 文件夹内的相对路径，写成 issues/2026.csv 这样（用“/”分隔），不能是网址、绝对路径、"
+             "含“..”的路径或符号链接；每个文件只能在一个资源的 path 中列一次。",
+             "Use a relative path inside the data folder, written as issues/2026.csv (with '/'): no URL, absolute "
+             "path, '..' or symbolic link; list each file once, in one resource's path.",
              group="文件与编码", example_zh='资源路径写成了 "../问题台账.csv" 或一个网址'),
     CodeInfo("resource-name", "资源名不合规",
              "资源名“{value}”不合规：{detail}",

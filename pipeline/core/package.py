@@ -86,6 +86,8 @@ def path_problem(root: Path, rel: object) -> str | None:
         return "不能是绝对路径"
     if ".." in posix.parts:
         return "不能包含“..”"
+    if posix.as_posix() != rel:  # ./issues/2026.csv, issues//2026.csv, issues\2026.csv: one file, many names
+        return f"应写成 {posix.as_posix()}"
     current = root
     for part in posix.parts:
         current = current / part
@@ -121,9 +123,25 @@ def load(root: Path, standard: dict | None = None) -> DataPackage:
             if why:
                 problems.append(fd.make("unsafe-path", path=DESCRIPTOR, resource=res["name"], value=_shown(rel),
                                         detail=why))
+    if not problems:  # (a resource named twice lists its files twice: its name is the finding then)
+        problems += _listed_twice(descriptor)
     if problems:
         raise PackageError(problems)
     return DataPackage(root=root, descriptor=effective(descriptor, standard), as_of=as_of, findings=differs)
+
+
+def _listed_twice(descriptor: dict) -> list[fd.Finding]:
+    """A file in two resources' paths, or twice in one: read twice, every row would repeat itself."""
+    listed: dict[str, str] = {}  # path → the resource that lists it first
+    found = []
+    for res in descriptor["resources"]:
+        for rel in resource_paths(res):
+            if rel in listed:
+                why = (f"这个文件在资源 {listed[rel]} 的 path 中已经列过" if listed[rel] != res["name"]
+                       else "这个文件在 path 中列了两次")
+                found.append(fd.make("unsafe-path", path=DESCRIPTOR, resource=res["name"], value=_shown(rel), detail=why))
+            listed.setdefault(rel, res["name"])
+    return found
 
 
 def _read_descriptor(root: Path) -> object:
