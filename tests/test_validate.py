@@ -174,15 +174,23 @@ def test_blank_row_in_the_middle(tiny):
     assert flat(validate(tiny)[0]) == [("departments.csv", 3, None, "blank-row")]
 
 
+TOO_LONG = "不能含空字符，每一级名称不超过 255 字节（约 85 个汉字），整个路径不超过 1024 字节"
+
+
 @pytest.mark.parametrize("path,why", [("../outside.csv", "不能包含“..”"), ("/etc/passwd", "不能是绝对路径"),
-                                      ("https://example.org/x.csv", "不能是网址")])
+                                      ("https://example.org/x.csv", "不能是网址"),
+                                      # these were "无法校验 … OSError: File name too long" and a missing file
+                                      ("问" * 86 + ".csv", TOO_LONG), ("a/" * 600 + "x.csv", TOO_LONG),
+                                      ("regions\0.csv", TOO_LONG)])
 def test_unsafe_resource_paths_are_refused_before_reading(tiny, path, why):
     descriptor = json.loads((tiny / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["resources"][0]["path"] = path
     (tiny / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     report, ledger = validate(tiny)
     assert flat(report) == [("datapackage.json", None, None, "unsafe-path")]
-    assert report.findings[0].message_zh == f"资源 regions 的路径 {path} 不被允许：{why}"
+    message = report.findings[0].message_zh
+    assert (message.startswith(f"资源 regions 的路径 {path[:40]}"), message.endswith(f" 不被允许：{why}")) == (True, True)
+    assert len(path) > 100 or message == f"资源 regions 的路径 {path} 不被允许：{why}"  # a long path is shown cut
     assert ledger is None
 
 

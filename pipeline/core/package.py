@@ -88,6 +88,8 @@ def path_problem(root: Path, rel: object) -> str | None:
         return "不能包含“..”"
     if posix.as_posix() != rel:  # ./issues/2026.csv, issues//2026.csv, issues\2026.csv: one file, many names
         return f"应写成 {posix.as_posix()}"
+    if "\0" in rel or len(rel.encode("utf-8")) > 1024 or any(len(part.encode("utf-8")) > 255 for part in posix.parts):
+        return "不能含空字符，每一级名称不超过 255 字节（约 85 个汉字），整个路径不超过 1024 字节"
     current = root
     for part in posix.parts:
         current = current / part
