@@ -64,7 +64,7 @@ def test_codes_block_escapes_examples_and_turns_backticks_into_code():
     assert ("然后用 <code>ledger import 文件.xlsx --resource 资源名</code> 转换成标准 CSV；"
             "只有浏览器时，把 .xlsx 上传到 inbox/ 文件夹，校验会按同样的方式转换。") in html
     assert "`" not in html
-    assert html.count("警告：可以发布") == 5  # calendar-year-missing, rectified-not-negative, supervised-not-escalated, engine-handoff,
-    # unlisted-file
+    assert html.count("警告：可以发布") == 6  # calendar-year-missing, rectified-not-negative, supervised-not-escalated, engine-handoff,
+    # unlisted-file, as-of-after-data
     assert ('<td><strong>缺少节假日安排</strong> <code>calendar-year-missing</code> '
             '<span class="items-flag items-flag-review">警告：可以发布，请尽快处理</span></td>') in html

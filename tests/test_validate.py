@@ -217,6 +217,23 @@ def test_a_file_listed_twice_or_by_another_name_is_refused_before_reading(tiny, 
     assert ledger is None
 
 
+@pytest.mark.parametrize(("as_of", "days"), [
+    ("2062-04-30", 13151),  # 2026 mistyped
+    ("2026-10-26", 181),
+    ("2026-10-25", None),  # 180 days after the newest issue (2026-04-28): a quiet half year
+])
+@pytest.mark.parametrize("engine", ["fast", "frictionless"])
+def test_a_snapshot_long_after_the_newest_issue_is_a_warning(tiny, as_of, days, engine):
+    descriptor = json.loads((tiny / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["as_of"] = as_of
+    (tiny / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    report, _ = validate(tiny, engine=engine)
+    assert report.valid
+    assert [(f.path, f.field, f.code, f.severity, f.message_zh) for f in report.findings] == ([] if days is None else [
+        ("datapackage.json", "as_of", "as-of-after-data", "warning",
+         f"数据截止日 as_of 是 {as_of}，比最新一条问题的提出日期 2026-04-28 晚 {days} 天。")])
+
+
 def test_symlinked_resource_is_refused(tiny):
     target = tiny / "regions.csv"
     moved = tiny.parent / "elsewhere.csv"

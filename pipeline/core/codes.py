@@ -399,6 +399,15 @@ _ENTRIES = [
              "只填写以 http:// 或 https:// 开头的网址；没有网址时留空。",
              "Give an address starting with http:// or https://, or leave the cell empty.",
              group="格式与取值", example_zh="来源网址写成 www.example.gov.cn/news，少了 https://"),
+    CodeInfo("as-of-after-data", "数据截止日远晚于最新的问题",
+             "数据截止日 as_of 是 {value}，比最新一条问题的提出日期 {newest} 晚 {days} 天。",
+             "The snapshot date as_of is {value}, {days} days after the newest issue was raised ({newest}).",
+             "核对 datapackage.json 中的 as_of（年份是否写错，例如把 2026 写成 2062）；如果确实这么久没有新问题，"
+             "确认没有漏交数据。截止日写错时，每个未办结的问题都会显示为逾期很多天。",
+             "Check as_of in datapackage.json (a mistyped year, such as 2062 for 2026); if no issue was really raised "
+             "for so long, make sure no data is missing. With a wrong as_of every open issue shows as long overdue.",
+             severity="warning",
+             group="跨字段规则", example_zh="as_of 写成 2062-04-30，最新的问题提出于 2026-04-28"),
     CodeInfo("calendar-year-missing", "缺少节假日安排", 
              "{year} 年的法定节假日安排尚未收录，按周一至周五计算的期限是暂定的（{count} 个期限受影响）。",
              "The official holiday schedule for {year} is not known; {count} deadlines are provisional (Monday–Friday).",

@@ -144,6 +144,23 @@ def dates_not_after_as_of(ledger: Ledger) -> Iterator[fd.Finding]:
             yield from emit(frame, late, "date-after-as-of", name, column, as_of=lambda _r: as_of)
 
 
+# The snapshot long after the newest issue: a mistyped year in as_of (2062 for 2026) would publish every
+# open issue decades overdue. A warning: a quiet half year is possible, and the data still publishes.
+AS_OF_GAP_DAYS = 180
+
+
+@rule(reads={"issues": ("raised_on",)})
+def as_of_long_after_the_newest_issue(ledger: Ledger) -> Iterator[fd.Finding]:
+    raised = ledger.issues["raised_on"].dropna()
+    if raised.empty:
+        return
+    newest = raised.max()
+    days = int((ledger.as_of - newest).days)
+    if days > AS_OF_GAP_DAYS:
+        yield fd.make("as-of-after-data", path="datapackage.json", field="as_of", value=_fmt(ledger.as_of),
+                      newest=_fmt(newest), days=days)
+
+
 # --- issues -------------------------------------------------------------------
 
 REQUIRED_BY_STATUS = {
