@@ -51,6 +51,15 @@ def test_diff_unknown_revision_is_a_usage_error(tmp_path, monkeypatch):
     assert "找不到 git 版本 'nope'" in result.output
 
 
+def test_diff_outside_a_git_repository_says_so(tmp_path, monkeypatch):
+    """It had said the revision HEAD could not be found."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))  # no repository above tmp_path either
+    result = CliRunner().invoke(cli, ["diff", "HEAD"])
+    assert result.exit_code == 2
+    assert result.output.endswith(f"Error: {tmp_path} 不在 git 仓库中：请在仓库的文件夹里运行 ledger diff（not a git repository）\n")
+
+
 # --- One revision: that revision against the working tree (files on disk, committed or not) ---------
 
 def committed_tiny(tiny, tmp_path):

@@ -100,6 +100,8 @@ def diff_tables(resource: str, key: list[str], before: list[str], after: list[st
 
 def diff_revisions(repo: Path, base: str, head: str | None, data_rel: str = "data") -> list[ResourceChanges]:
     """Changes from ``base`` to ``head``; ``head=None`` is the working tree, uncommitted files included."""
+    if subprocess.run(["git", "rev-parse", "--git-dir"], cwd=repo, capture_output=True).returncode != 0:
+        raise DiffError(f"{repo} 不在 git 仓库中：请在仓库的文件夹里运行 ledger diff（not a git repository）")
     for revision in (base, head):
         if revision is not None and subprocess.run(
                 ["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd=repo,
