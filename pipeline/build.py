@@ -61,6 +61,7 @@ from pipeline.export.hosting import RELEASE_MARKER, Hosting, HostingError, hoste
 from pipeline.figures.metrics import compute_all
 from pipeline.render import render_all
 from pipeline.render.mkdocs_run import run_mkdocs, run_mkdocs_apart
+from pipeline.render.outside import outside_requests, refusal
 from pipeline.render.section import File, path_problem
 from pipeline.validate import validate
 
@@ -195,6 +196,8 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
             export.abort()  # nothing if it finished; else it stops the downloads' process before staging goes
     manifest = finished_manifest()
     mkdocs[0].result()  # raises what mkdocs raised
+    if outside := outside_requests(site_out):  # an office's page loading from a CDN: blocked, and offline
+        raise BuildError(refusal(outside, config.site))
     if hosting.base_url is not None:  # downloads hosted elsewhere leave the site for <out>-release
         move_hosted(manifest, generated.verbatim, release)
     generated.move_verbatim_into(site_out)
