@@ -338,7 +338,8 @@ class GeneratedFiles:
             raise BuildError(f"拒绝写出生成的文件 {file.path!r}：{problem}。"
                              f" A site section renders the file {file.path!r}, which the build refuses to write.")
         if file.path in self.hand_written:
-            raise BuildError(f"a site section renders {file.path}, which is a hand-written file in the site sources")
+            raise BuildError(f"网站源文件中的 {file.path} 与程序生成的页面同名，生成已停止：请给这个手写的文件换一个名字或文件夹。"
+                             f" A site section renders {file.path}, which is a hand-written file in the site sources.")
         path = root / file.path
         if path.parent not in self.folders:  # tens of thousands of shards share a few folders
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -357,13 +358,16 @@ class GeneratedFiles:
             _move_tree(self.verbatim, site)
 
 
-def _move_tree(source: Path, target: Path) -> None:
+def _move_tree(source: Path, target: Path, site: Path | None = None) -> None:
+    site = site or target
     for entry in sorted(source.iterdir()):
         into = target / entry.name
         if entry.is_dir() and into.is_dir():
-            _move_tree(entry, into)
+            _move_tree(entry, into, site)
         elif into.exists():
-            raise BuildError(f"{into} is both in the mkdocs output and a verbatim generated file")
+            rel = into.relative_to(site).as_posix()
+            raise BuildError(f"网站中的 {rel} 既来自网站源文件（或 mkdocs），又是程序生成的数据文件，生成已停止：请给网站源文件中的"
+                             f"这个文件换一个名字或文件夹。 {rel} is both in the mkdocs output and a verbatim generated file.")
         else:
             entry.rename(into)
 
@@ -378,13 +382,17 @@ def inject_blocks(docs: Path, blocks: dict[str, str], pages: list[Path] | None =
             continue
         unknown = set(names) - set(blocks)
         if unknown:
-            raise BuildError(f"{page.relative_to(docs)}: unknown block marker(s) {sorted(unknown)}; known: {sorted(blocks)}")
+            raise BuildError(f"{page.relative_to(docs)} 中有未知的区块标记 {'、'.join(sorted(unknown))}，生成已停止：请改正或删除它"
+                             f"（可用的标记：{'、'.join(sorted(blocks))}）。"
+                             f" {page.relative_to(docs)}: unknown block marker(s) {sorted(unknown)}.")
         used.update(names)
         # A block is raw HTML: blank lines around it keep Markdown from touching it.
         write_file(page, MARKER.sub(lambda m: "\n" + blocks[m.group(1)].strip() + "\n", text))
     missing = set(blocks) - used
     if missing:
-        raise BuildError(f"no hand-written page has the marker(s) {sorted(missing)}; the figures would not appear")
+        raise BuildError(f"网站源文件的页面里没有区块标记 {'、'.join(f'<!-- ledger:{name} -->' for name in sorted(missing))}，"
+                         "这些数字和列表不会出现在网站上，生成已停止：请把标记放回页面（原来在 index.md、about.md 等页面中）。"
+                         f" No hand-written page has the marker(s) {sorted(missing)}; the figures would not appear.")
 
 
 def export_downloads(ledger: Ledger, files_root: Path, cache: FileCache | None) -> PendingDownloads:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -121,10 +122,24 @@ def test_invalid_data_never_publishes(tiny, previous_site):
 
 def test_unknown_marker_in_a_hand_written_page_stops_the_build(tiny, tmp_path):
     site = tmp_path / "site"
-    import shutil
-
     shutil.copytree(REPO / "site", site)
     (site / "about.md").write_text("# 关于\n\n<!-- ledger:no-such-block -->\n", encoding="utf-8")
-    with pytest.raises(BuildError, match="unknown block marker"):
+    with pytest.raises(BuildError) as failed:
         build(BuildConfig(data=tiny, out=tmp_path / "public", site=site))
+    assert str(failed.value).startswith("about.md 中有未知的区块标记 no-such-block，生成已停止：请改正或删除它（可用的标记：")
+    assert not (tmp_path / "public").exists()
+
+
+def test_a_marker_taken_out_of_the_hand_written_pages_stops_the_build_in_chinese(tiny, tmp_path):
+    """An office that rewrites its home page without the headline marker would publish it without the figures."""
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "site", site)
+    home = site / "index.md"
+    home.write_text(home.read_text(encoding="utf-8").replace("<!-- ledger:headline -->", ""), encoding="utf-8")
+    with pytest.raises(BuildError) as failed:
+        build(BuildConfig(data=tiny, out=tmp_path / "public", site=site))
+    assert str(failed.value) == (
+        "网站源文件的页面里没有区块标记 <!-- ledger:headline -->，这些数字和列表不会出现在网站上，生成已停止：请把标记放回页面"
+        "（原来在 index.md、about.md 等页面中）。 No hand-written page has the marker(s) ['headline']; the figures would "
+        "not appear.")
     assert not (tmp_path / "public").exists()

@@ -6,7 +6,6 @@ page would show without it and nothing would say why."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 

@@ -116,7 +116,8 @@ def test_a_generated_file_may_not_replace_a_hand_written_one(monkeypatch, tiny, 
 
     sections = [*SECTIONS, fake_section(monkeypatch, "fake_overwrite", overwrite)]
     monkeypatch.setattr(build_module, "render_all", lambda ledger, write, **stages: render_all(ledger, write, sections, **stages))
-    with pytest.raises(BuildError, match="about.md, which is a hand-written file"):
+    with pytest.raises(BuildError, match="^网站源文件中的 about.md 与程序生成的页面同名，生成已停止：请给这个手写的文件换一个名字或文件夹。"
+                                          " A site section renders about.md, which is a hand-written file"):
         build(BuildConfig(data=tiny, out=tmp_path / "public", site=REPO / "site"))
     assert not (tmp_path / "public").exists()
 
@@ -150,7 +151,8 @@ def test_a_verbatim_file_may_not_replace_what_mkdocs_built(monkeypatch, tiny, tm
 
     sections = [*SECTIONS, fake_section(monkeypatch, "fake_clash", clash)]
     monkeypatch.setattr(build_module, "render_all", lambda ledger, write, **stages: render_all(ledger, write, sections, **stages))
-    with pytest.raises(BuildError, match="sitemap.xml is both in the mkdocs output and a verbatim"):
+    with pytest.raises(BuildError, match="^网站中的 sitemap.xml 既来自网站源文件（或 mkdocs），又是程序生成的数据文件，生成已停止："
+                                          ".* sitemap.xml is both in the mkdocs output and a verbatim"):
         build(BuildConfig(data=tiny, out=tmp_path / "public"))
     assert not (tmp_path / "public").exists()
 
