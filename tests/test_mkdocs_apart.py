@@ -55,6 +55,7 @@ def test_a_refused_site_fails_alike_either_way(refused_docs, tmp_path, runner):
     with pytest.raises(BuildError) as raised:
         runner(config, docs, tmp_path / "site", "1767225600")
     assert str(raised.value) == (
+        "网站源文件有 1 处问题，mkdocs 在严格模式下停止了生成：index.md 中的链接 missing.md 指向的页面不存在。 "
         "mkdocs build failed: Aborted with 1 warnings in strict mode!\n"
         "  - Doc file 'index.md' contains a link 'missing.md', but the target is not found among documentation files.")
 

@@ -11,6 +11,7 @@ package for where the files land.
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import threading
 import time
@@ -27,6 +28,7 @@ from pipeline.render import issues
 from pipeline.render import issues_lookup
 from pipeline.render import issues_search
 from pipeline.render import DOWNLOAD_PAGES, ScriptDataNotVerbatim, render_all
+from pipeline.render.mkdocs_run import failure_text
 from pipeline.render.section import Block, Clash, File, collect
 from tests.conftest import REPO
 
@@ -332,3 +334,35 @@ def test_a_failing_data_stream_waits_for_mkdocs_and_leaves_the_old_site(monkeypa
     assert finished == [True]  # mkdocs ran to its end, into the staging folder that still existed
     assert {p.relative_to(out).as_posix() for p in out.rglob("*")} == before
     assert not any(p.name.startswith(".public.") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("warning", "explained"), [
+    ("Doc file 'about.md' contains a link 'guide.md', but the target is not found among documentation files.",
+     "about.md 中的链接 guide.md 指向的页面不存在"),
+    ("Doc file 'news/a.md' contains a link '../x.md', but the target 'x.md' is not found among documentation files.",
+     "news/a.md 中的链接 ../x.md 指向的页面不存在"),
+    ("Doc file 'about.md' contains a link 'index.md#nosuch', but the doc 'index.md' does not contain an anchor '#nosuch'.",
+     "about.md 中的链接 index.md#nosuch 指向的标题（锚点 nosuch）在 index.md 中不存在"),
+    ("Doc file 'about.md' contains a link '#top', but there is no such anchor on this page.",
+     "about.md 中的链接 #top 指向的标题在本页中不存在"),
+    ("Doc file 'about.md' contains an absolute link '/guide/', it was left as is. Did you mean 'guide.md'?",
+     "about.md 中的链接 /guide/ 以 / 开头，请改为相对路径（例如 ../about.md）"),
+    ("Doc file 'about.md' contains an unrecognized relative link 'guide/', it was left as is.",
+     "about.md 中的链接 guide/ 无法识别，请链接到 .md 文件"),
+    ("Some other warning.", "Some other warning."),
+])
+def test_an_office_page_that_stops_mkdocs_is_explained_in_chinese_first(warning, explained):
+    assert failure_text("Aborted with 1 warnings in strict mode!", [warning]) == (
+        f"网站源文件有 1 处问题，mkdocs 在严格模式下停止了生成：{explained}。 mkdocs build failed: Aborted with 1 "
+        f"warnings in strict mode!\n  - {warning}")
+
+
+def test_a_broken_link_in_an_office_page_stops_the_build_in_chinese(tiny, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "site", site)
+    (site / "about.md").write_text((REPO / "site" / "about.md").read_text(encoding="utf-8") + "\n见[办事指南](guide.md)。\n",
+                                   encoding="utf-8")
+    with pytest.raises(BuildError) as failed:
+        build(BuildConfig(data=tiny, out=tmp_path / "public", site=site))
+    assert str(failed.value).startswith("网站源文件有 1 处问题，mkdocs 在严格模式下停止了生成：about.md 中的链接 guide.md 指向的页面不存在。")
+    assert not (tmp_path / "public").exists()

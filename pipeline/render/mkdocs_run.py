@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -48,8 +49,7 @@ def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> Non
         finally:
             cfg.plugins.on_shutdown()
     except MkDocsException as exc:
-        details = "".join(f"\n  - {message}" for message in warnings.messages)
-        raise BuildError(f"mkdocs build failed: {exc}{details}") from exc
+        raise BuildError(failure_text(str(exc), warnings.messages)) from exc
     finally:
         logging.getLogger("mkdocs").removeHandler(warnings)
         if previous is None:
@@ -67,6 +67,38 @@ class _WarningCollector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
+
+
+# mkdocs's warnings about an office's own pages, in Chinese: what makes `--strict` stop most often.
+_EXPLAINED = [  # each matched at the start of a warning (mkdocs may add a "Did you mean …?")
+    (re.compile(r"Doc file '(.+?)' contains a link '(.+?)', but the target(?: '.+?')? is not found among documentation files"),
+     "{0} 中的链接 {1} 指向的页面不存在"),
+    (re.compile(r"Doc file '(.+?)' contains a link '(.+?)', but the doc '(.+?)' does not contain an anchor '#?(.+?)'\."),
+     "{0} 中的链接 {1} 指向的标题（锚点 {3}）在 {2} 中不存在"),
+    (re.compile(r"Doc file '(.+?)' contains a link '(.+?)', but there is no such anchor on this page"),
+     "{0} 中的链接 {1} 指向的标题在本页中不存在"),
+    (re.compile(r"Doc file '(.+?)' contains an absolute link '(.+?)', it was left as is"),
+     "{0} 中的链接 {1} 以 / 开头，请改为相对路径（例如 ../about.md）"),
+    (re.compile(r"Doc file '(.+?)' contains an unrecognized relative link '(.+?)', it was left as is"),
+     "{0} 中的链接 {1} 无法识别，请链接到 .md 文件"),
+]
+
+
+def failure_text(failure: str, warnings: list[str]) -> str:
+    """The build's message when mkdocs stops: in Chinese first, each warning explained where it can be,
+    then mkdocs's own words."""
+    explained = []
+    for message in warnings:
+        for pattern, chinese in _EXPLAINED:
+            if match := pattern.match(message.strip()):
+                explained.append(chinese.format(*match.groups()))
+                break
+        else:
+            explained.append(message.strip())
+    lead = (f"网站源文件有 {len(warnings)} 处问题，mkdocs 在严格模式下停止了生成：" + "；".join(explained) + "。"
+            if warnings else "mkdocs 停止了生成。")
+    details = "".join(f"\n  - {message}" for message in warnings)
+    return f"{lead} mkdocs build failed: {failure}{details}"
 
 
 def run_mkdocs_apart(config_file: Path, docs: Path, site_out: Path, epoch: str,
