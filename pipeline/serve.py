@@ -10,6 +10,7 @@ in one line and the previous site stays on show.
 
 from __future__ import annotations
 
+import errno
 import functools
 import http.server
 import threading
@@ -36,12 +37,31 @@ def _rebuild(config: BuildConfig, *, first: bool = False) -> None:
         click.echo(f"生成失败，继续显示上一版：{' '.join(str(exc).split())}", err=True)
 
 
+def _server(out: Path, port: int) -> http.server.ThreadingHTTPServer:
+    """The preview server on 127.0.0.1:``port``, bound but not yet serving; Refused if the port cannot be had."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    try:
+        return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            why = f"端口 {port} 已被占用（可能另一个 ledger serve 或程序正在用它）"
+        elif exc.errno in (errno.EACCES, errno.EPERM):
+            why = f"没有权限使用端口 {port}（1024 以下的端口需要管理员权限）"
+        else:
+            raise
+        raise Refused(f"{why}：请换一个端口，例如 --port {8001 if port == 8000 else 8000}；没有生成任何内容。"
+                      f" Refused: port {port} cannot be used ({exc.strerror}).") from None
+
+
 def serve_site(data: Path, out: Path, *, port: int, watch: bool) -> None:
     config = BuildConfig(data=data, out=out)
     check_output(out, config)  # never serve (nor replace) a folder that is not ours
-    _rebuild(config, first=True)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = _server(out, port)  # the port first: a port in use is told before a build of minutes
+    try:
+        _rebuild(config, first=True)
+    except BaseException:
+        server.server_close()
+        raise
     click.echo(f"预览地址 http://127.0.0.1:{port}/ （Ctrl+C 退出）")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     watched = (data, config.site)  # the data and the site's sources (the checkout's, or the installed copy)

@@ -380,3 +380,25 @@ def test_a_build_leaves_nothing_in_the_system_temporary_folder(tiny, tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in system_temp.iterdir()) == ["jieba.cache"]
     assert planted.read_bytes() == b"not a dictionary"
+
+
+def test_serve_on_a_port_in_use_says_so_before_building(tmp_path, monkeypatch):
+    """The defect: a port in use was an internal error (exit 3), after a whole build."""
+    import socket
+
+    import pipeline.serve as serve_module
+
+    monkeypatch.setattr(serve_module, "build", lambda config: pytest.fail("built although the port is taken"))
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--data", str(tmp_path), "--out", str(tmp_path / "public"),
+                                          "--port", str(port), "--no-watch"])
+    finally:
+        taken.close()
+    assert result.exit_code == 2
+    assert result.output == (f"Error: 端口 {port} 已被占用（可能另一个 ledger serve 或程序正在用它）：请换一个端口，例如 --port 8000；"
+                             f"没有生成任何内容。 Refused: port {port} cannot be used (Address already in use).\n")
+    assert not (tmp_path / "public").exists()

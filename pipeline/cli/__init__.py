@@ -146,7 +146,8 @@ def build(data_dir: Path, out_dir: Path, no_cache: bool) -> None:
 @cli.command()
 @data_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True)
-@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="本机预览用的端口（1–65535）；被占用时换一个，例如 --port 8001。")
 @click.option("--watch/--no-watch", default=True, show_default=True, help="数据或页面源文件改变时自动重新生成。")
 def serve(data_dir: Path, out_dir: Path, port: int, watch: bool) -> None:
     """生成网站并在本机 127.0.0.1 上预览。
