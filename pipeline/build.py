@@ -124,6 +124,7 @@ def build(config: BuildConfig) -> BuildResult:
     started = time.monotonic()
     out = Path(os.path.abspath(config.out))
     check_output(out, config)  # before anything is read or written
+    check_site_sources(config.site)
     with output_lock(out):
         check_output(out, config)  # once more, now that no other build can be changing it
         remove_leftovers(out)
@@ -245,6 +246,20 @@ def is_our_site(folder: Path) -> bool:
         return marker.read_bytes() == SITE_MARKER_TEXT.encode("utf-8")
     except OSError:
         return False
+
+
+def check_site_sources(site: Path) -> None:
+    """Refuse a link in the site's sources that leads out of them: the build copies what a link points
+    to, so ``site/assets/notes.txt -> ~/.ssh/id_rsa`` would be published."""
+    root = site.resolve()
+    for path in sorted(site.rglob("*")):
+        if path.is_symlink():
+            target = path.resolve()
+            if target != root and root not in target.parents:
+                rel = path.relative_to(site).as_posix()
+                raise BuildError(f"网站源文件夹中的 {rel} 是指向文件夹之外（{os.readlink(path)}）的符号链接，生成已停止："
+                                 f"它指向的内容会被发布到网站上。请把文件本身放进 {site.name}/，或删除这个链接。"
+                                 f" {rel} in the site sources links outside them; its target would be published.")
 
 
 def check_output(out: Path, config: BuildConfig) -> None:

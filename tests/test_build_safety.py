@@ -28,7 +28,7 @@ from pipeline.core import findings as fd
 from pipeline.build import BuildConfig, BuildError, GeneratedFiles, build
 from pipeline.cli import cli
 from pipeline.render.section import File
-from tests.conftest import REPO
+from tests.conftest import REPO, make_tiny
 
 MARKER = ".sunshine-ledger-site"
 MARKER_TEXT = ("阳光台账 Sunshine Ledger：本文件夹由 ledger build 生成，再次生成时会被整个替换。\n"
@@ -402,3 +402,32 @@ def test_serve_on_a_port_in_use_says_so_before_building(tmp_path, monkeypatch):
     assert result.output == (f"Error: 端口 {port} 已被占用（可能另一个 ledger serve 或程序正在用它）：请换一个端口，例如 --port 8000；"
                              f"没有生成任何内容。 Refused: port {port} cannot be used (Address already in use).\n")
     assert not (tmp_path / "public").exists()
+
+
+@pytest.mark.parametrize("link_to_folder", [False, True])
+def test_a_link_in_the_site_sources_leading_out_of_them_is_refused(tmp_path, link_to_folder):
+    """The defect: `site/assets/notes.txt -> ~/.ssh/id_rsa` was copied into the site and published."""
+    data = make_tiny(tmp_path / "data")
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "id_rsa").write_text("PRIVATE KEY\n", encoding="utf-8")
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "site", site)
+    target = secret if link_to_folder else secret / "id_rsa"
+    (site / "assets" / "notes").symlink_to(target)
+    with pytest.raises(BuildError) as failed:
+        build(BuildConfig(data=data, out=tmp_path / "public", site=site))
+    assert str(failed.value) == (
+        f"网站源文件夹中的 assets/notes 是指向文件夹之外（{target}）的符号链接，生成已停止：它指向的内容会被发布到网站上。"
+        "请把文件本身放进 site/，或删除这个链接。 assets/notes in the site sources links outside them; its target would be "
+        "published.")
+    assert not (tmp_path / "public").exists()
+
+
+def test_a_link_inside_the_site_sources_is_copied_as_before(tmp_path):
+    data = make_tiny(tmp_path / "data")
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "site", site)
+    (site / "assets" / "ledger-copy.css").symlink_to(site / "assets" / "ledger.css")
+    out = build(BuildConfig(data=data, out=tmp_path / "public", site=site)).out
+    assert (out / "assets" / "ledger-copy.css").read_bytes() == (site / "assets" / "ledger.css").read_bytes()
