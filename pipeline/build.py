@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.core import findings as fd
+from pipeline.core.codes import code_info
 from pipeline.core import folders, lock_file, project, stage_cache
 from pipeline.core.cache import FileCache
 from pipeline.core.errors import BuildError
@@ -63,7 +64,7 @@ from pipeline.render import render_all
 from pipeline.render.mkdocs_run import run_mkdocs, run_mkdocs_apart
 from pipeline.render.outside import outside_requests, refusal
 from pipeline.render.section import File, path_problem
-from pipeline.validate import validate
+from pipeline.validate import privacy, validate
 
 if TYPE_CHECKING:
     from pipeline.export.downloads import PendingDownloads
@@ -249,10 +250,19 @@ def is_our_site(folder: Path) -> bool:
 
 
 def check_site_sources(site: Path) -> None:
-    """Refuse a link in the site's sources that leads out of them: the build copies what a link points
-    to, so ``site/assets/notes.txt -> ~/.ssh/id_rsa`` would be published."""
+    """Refuse a link in the site's sources that leads out of them (the build copies what a link points
+    to, so ``site/assets/notes.txt -> ~/.ssh/id_rsa`` would be published), and personal data in a page an
+    office writes itself (a staff member's mobile on 关于): the data's rule holds for every published text."""
     root = site.resolve()
     for path in sorted(site.rglob("*")):
+        if path.suffix in (".md", ".html") and path.is_file() and not path.is_symlink():
+            for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+                if (match := next(privacy.scan(line), None)) is not None:
+                    what = code_info(f"pii-{match.kind}").title_zh
+                    rel = path.relative_to(site).as_posix()
+                    raise BuildError(f"网站源文件 {site.name}/{rel} 第 {number} 行{what}（{match.masked}），生成已停止："
+                                     "公开的网站不得包含个人信息，请删除或改写（姓名写成“张某”“张先生”）。"
+                                     f" {rel} line {number} holds personal data ({match.masked}).")
         if path.is_symlink():
             target = path.resolve()
             if target != root and root not in target.parents:

@@ -431,3 +431,19 @@ def test_a_link_inside_the_site_sources_is_copied_as_before(tmp_path):
     (site / "assets" / "ledger-copy.css").symlink_to(site / "assets" / "ledger.css")
     out = build(BuildConfig(data=data, out=tmp_path / "public", site=site)).out
     assert (out / "assets" / "ledger-copy.css").read_bytes() == (site / "assets" / "ledger.css").read_bytes()
+
+
+def test_personal_data_in_a_page_the_office_writes_stops_the_build(tmp_path):
+    """The data's rule holds for the hand-written pages too: a staff member's mobile on 关于 would publish."""
+    data = make_tiny(tmp_path / "data")
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "site", site)
+    about = site / "about.md"
+    lines = about.read_text(encoding="utf-8").splitlines()
+    about.write_text("\n".join(lines + ["", "联系人：王明，手机 138 1234 5678。"]) + "\n", encoding="utf-8")
+    with pytest.raises(BuildError) as failed:
+        build(BuildConfig(data=data, out=tmp_path / "public", site=site))
+    assert str(failed.value) == (
+        f"网站源文件 site/about.md 第 {len(lines) + 2} 行含有个人姓名（王*），生成已停止：公开的网站不得包含个人信息，"
+        f"请删除或改写（姓名写成“张某”“张先生”）。 about.md line {len(lines) + 2} holds personal data (王*).")
+    assert not (tmp_path / "public").exists()
