@@ -73,7 +73,7 @@ if TYPE_CHECKING:
 MARKER = re.compile(r"<!--\s*ledger:([a-z0-9-]+)\s*-->")
 log = logging.getLogger("ledger.build")
 # Left in every built site: the build replaces (and `make clean` removes) only a folder holding it.
-SITE_MARKER = ".sunshine-ledger-site"
+SITE_MARKER = folders.SITE_MARKER
 SITE_MARKER_TEXT = ("阳光台账 Sunshine Ledger：本文件夹由 ledger build 生成，再次生成时会被整个替换。\n"
                     "Built by `ledger build`: the next build replaces this whole folder.\n")
 # Left in the build's own temporary folders beside the output, so that a killed build's leftovers

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.build import BuildConfig, build
 from pipeline.core import findings as fd
 from pipeline.core.descriptor import load_standard
 from pipeline.validate import validate
@@ -272,6 +273,23 @@ def test_every_error_names_a_fix_in_both_languages(tiny):
 
 
 # --- files in the data folder that the package does not list ---------------------------------------
+
+def test_the_folders_the_tools_own_in_a_data_folder_at_a_repositorys_top_are_not_unlisted_files(tiny, tmp_path):
+    """The defect: with datapackage.json at a repository's top (a layout the build allows) and the site built
+    into public/ beside it, every download of the site was an unlisted-file warning (70 for the tiny
+    package), and so were the workbooks waiting in inbox/."""
+    build(BuildConfig(data=tiny, out=tiny / "public"))
+    (tiny / "public-release").mkdir()
+    (tiny / "public-release" / ".sunshine-ledger-release").write_text("ledger build\n", encoding="utf-8")
+    (tiny / "public-release" / "issues.csv").write_text("a\n", encoding="utf-8")
+    (tiny / "inbox").mkdir()
+    (tiny / "inbox" / "问题-2026.xlsx").write_bytes(b"PK\x03\x04")
+    (tiny / "raw" / "inbox").mkdir(parents=True)  # not the inbox: only the top's is
+    (tiny / "raw" / "inbox" / "导出.csv").write_text("a,b\n", encoding="utf-8")
+    assert len(list((tiny / "public").rglob("*.csv"))) > 10
+    report, _ = validate(tiny)
+    assert [(f.path, f.code) for f in report.findings] == [("raw/inbox/导出.csv", "unlisted-file")]
+
 
 def test_tables_and_workbooks_the_package_does_not_list_are_named_and_the_package_still_publishes(tiny):
     """The defect: a CSV uploaded through the git host's page under another name (issues/2026(1).csv) or a

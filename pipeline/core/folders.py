@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Files that mark a folder as the build's own output: a built site (the build replaces, and `make clean`
+# removes, only a folder holding it) and the downloads hosted elsewhere (``<out>-release``).
+SITE_MARKER = ".sunshine-ledger-site"
+RELEASE_MARKER = ".sunshine-ledger-release"
+
 
 class ThroughAFile(Exception):
     """A path to write whose folder would have to be made where a file stands (``--out 台账.xlsx/x.csv``)."""

@@ -27,10 +27,11 @@ import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pipeline.core import folders
 from pipeline.export.manifest import DOWNLOADS, Manifest
 
 HTTPS_BASE = re.compile(r"https://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~%!$&()*+,;=:@/-]*)?\Z")
-RELEASE_MARKER = ".sunshine-ledger-release"
+RELEASE_MARKER = folders.RELEASE_MARKER
 
 
 class HostingError(ValueError):

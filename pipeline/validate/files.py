@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core import findings as fd
+from pipeline.core.folders import RELEASE_MARKER, SITE_MARKER
 from pipeline.core.layout import SPLIT_BY, kind, split_names
 from pipeline.core.package import HOST_FILE_BYTES, MAX_FILE_BYTES, DataPackage, ResourceFile
 
@@ -29,6 +30,7 @@ HELD_BYTES = 512 << 20  # files held whole between their reads; beyond, a file i
 STILL_READ = {"file-over-host-limit", "unlisted-file"}  # findings after which the records are still checked
 # Files a clerk means as data: a table under another name, or a workbook put in data/ instead of inbox/.
 DATA_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".et"}
+INBOX = "inbox"  # the web inbox's folder (pipeline/contribute/inbox.py), at a repository's top
 
 
 @dataclass(frozen=True)
@@ -126,17 +128,24 @@ def check_files(package: DataPackage, held: FileBytes | None = None
 def unlisted_files(package: DataPackage) -> list[str]:
     """Tables and workbooks in the data folder that no resource lists, relative to it, sorted. Their rows
     would be neither validated nor published: an upload under another name (``issues/2026(1).csv``) or
-    a new year's file not yet listed must not pass unseen. Hidden files and folders are not looked at."""
+    a new year's file not yet listed must not pass unseen. Hidden files and folders are not looked at, nor
+    are the folders the tools own when the data folder is a repository's top (datapackage.json beside
+    public/): a built site, its hosted downloads and the web inbox of workbooks."""
     root = Path(package.root)
     listed = {file.rel for name in package.resource_names for file in package.files(name)}
     found = []
     for folder, folders, names in os.walk(root):
-        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and not _tools_own(Path(folder) / f, root))
         for name in names:
             rel = (Path(folder) / name).relative_to(root).as_posix()
             if not name.startswith(".") and Path(name).suffix.lower() in DATA_SUFFIXES and rel not in listed:
                 found.append(rel)
     return sorted(found)
+
+
+def _tools_own(folder: Path, root: Path) -> bool:
+    return (folder / SITE_MARKER).is_file() or (folder / RELEASE_MARKER).is_file() \
+        or (folder.parent == root and folder.name == INBOX)
 
 
 def _check_one(file: ResourceFile, held: FileBytes, how: tuple[str, str]) -> Iterator[fd.Finding]:
