@@ -50,9 +50,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.core import findings as fd
-from pipeline.core.codes import code_info
 from pipeline.core import folders, lock_file, project, stage_cache
 from pipeline.core.cache import FileCache
+from pipeline.core.codes import code_info
 from pipeline.core.errors import BuildError
 from pipeline.core.ledger import Ledger
 from pipeline.core.memory import release_freed_memory
