@@ -35,6 +35,7 @@ ALLOWED = {
     ("charts.py", "divide", "*"): "SVG geometry: bar widths and tick positions in pixels",
     ("excel_templates.py", "divide", "len(content) / 1024"): "a download's size in KB for its label",
     ("home.py", "divide", "ledger.package.root / MANIFEST"): "a path join",
+    ("outside.py", "divide", "sources / candidate"): "a path join: the hand-written source of a page",
     ("issues_lookup.py", "aggregate", "sizes.sum()"): "shard sizing: bytes of the JSON documents",
     ("issues_lookup.py", "divide", "int(sizes.sum()) / SHARD_TARGET"): "shard sizing: bytes per shard",
     ("issues_lookup.py", "aggregate",
