@@ -81,7 +81,7 @@ def unlisted(package: DataPackage, resource: str, out_path: Path) -> str | None:
     its rows would be neither validated nor published (``issues/2027.csv`` at the turn of a year). None when
     it is listed, or lies outside the data folder (a file the clerk keeps for themselves)."""
     rel = relative(package, out_path)
-    if rel is None or any(rel in [file.rel for file in package.files(name)] for name in package.resource_names):
+    if rel is None or rel in package.listed():
         return None
     listed = [file.rel for file in package.files(resource)]
     shown = "、".join(f'"{other}"' for other in listed[-3:]) if listed else "（没有文件）"

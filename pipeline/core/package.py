@@ -61,6 +61,10 @@ class DataPackage:
     def files(self, name: str) -> list[ResourceFile]:
         return [ResourceFile(name, rel, self.root / rel) for rel in resource_paths(self.resource(name))]
 
+    def listed(self) -> set[str]:
+        """Every data file some resource lists, relative to the package's folder."""
+        return {rel for res in self.descriptor["resources"] for rel in resource_paths(res)}
+
 
 def resource_paths(resource: dict) -> list[str]:
     path = resource.get("path")

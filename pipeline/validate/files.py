@@ -132,7 +132,7 @@ def unlisted_files(package: DataPackage) -> list[str]:
     are the folders the tools own when the data folder is a repository's top (datapackage.json beside
     public/): a built site, its hosted downloads and the web inbox of workbooks."""
     root = Path(package.root)
-    listed = {file.rel for name in package.resource_names for file in package.files(name)}
+    listed = package.listed()
     found = []
     for folder, folders, names in os.walk(root):
         folders[:] = sorted(f for f in folders if not f.startswith(".") and not _tools_own(Path(folder) / f, root))
