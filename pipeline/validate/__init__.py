@@ -261,11 +261,14 @@ def key_checks(package: DataPackage, works: dict[str, list[FileWork]], starts: d
             typed[name] = key_typed_values(package, text(name))
         return typed[name]
 
+    def own_errors(name: str) -> dict[str, list[dict]]:
+        errors, typed[name] = key_errors(package, text(name))  # the typed keys serve its foreign keys too
+        return {name: errors}
+
     found: dict[str, list[dict]] = {}
     referred: dict = {}  # what the foreign keys into one resource share (``foreign_delta.delta_errors``)
     for name in works:
-        own = stages.through(f"{KEYS}:{name}", {name: {KEYS}},
-                             lambda name=name: {name: key_errors(package, text(name))[0]})
+        own = stages.through(f"{KEYS}:{name}", {name: {KEYS}}, lambda name=name: own_errors(name))
         found[name] = list(own.get(name, []))
     for name in works:
         for number, fk in enumerate(foreign_keys(package, name)):
