@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import functools
 import http.server
+import sys
 import threading
 import time
 from pathlib import Path
@@ -37,11 +38,23 @@ def _rebuild(config: BuildConfig, *, first: bool = False) -> None:
         click.echo(f"生成失败，继续显示上一版：{' '.join(str(exc).split())}", err=True)
 
 
-def _server(out: Path, port: int) -> http.server.ThreadingHTTPServer:
+class PreviewServer(http.server.ThreadingHTTPServer):
+    """A browser that leaves a page, or stops a download, before a file has arrived closes its connection
+    while the server still writes. That is no fault of the site; the standard server printed a traceback
+    of twenty lines for it, which reads as a crash to whoever runs `ledger serve`. Any other error still
+    prints as before."""
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # broken pipe, reset or aborted by the browser
+            return
+        super().handle_error(request, client_address)
+
+
+def _server(out: Path, port: int) -> PreviewServer:
     """The preview server on 127.0.0.1:``port``, bound but not yet serving; Refused if the port cannot be had."""
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
     try:
-        return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        return PreviewServer(("127.0.0.1", port), handler)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             why = f"端口 {port} 已被占用（可能另一个 ledger serve 或程序正在用它）"

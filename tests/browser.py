@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.serve import PreviewServer
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -48,7 +50,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def serve(folder: Path) -> Iterator[str]:
     """Serve ``folder`` on a free loopback port; yield the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = PreviewServer(("127.0.0.1", 0), handler)  # `ledger serve`'s: a page closed mid-file prints nothing
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -188,12 +188,12 @@ def test_the_marker_is_in_a_real_site_but_not_a_page(tiny, tmp_path):
 
 
 def test_serve_out_deletes_whatever_folder_it_is_given(quick_build, working_folder, data, monkeypatch):
-    import http.server
+    import pipeline.serve as serve_module
 
     def no_server(*args, **kwargs):
         raise AssertionError("serve started a server for a folder that is not ours")
 
-    monkeypatch.setattr(http.server, "ThreadingHTTPServer", no_server)
+    monkeypatch.setattr(serve_module, "PreviewServer", no_server)
     before = tree(working_folder)
     result = CliRunner().invoke(cli, ["serve", "--data", str(data), "--out", str(working_folder)])
     assert result.exit_code == 2
