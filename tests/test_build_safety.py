@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -362,6 +363,25 @@ def test_an_output_inside_the_data_folder_is_allowed(quick_build, data):
     assert (data / "issues.csv").read_text(encoding="utf-8") == "id\n1\n"
 
 
+# A build run as `python -m pipeline`, with an audit hook that writes "OPENED <path>" to stderr for every
+# path opened below TMPDIR, at once (the build's process may end by os._exit: pipeline/core/process_end.py).
+_OPENS_BELOW_TMPDIR = """
+import os, runpy, sys
+below = os.environ["TMPDIR"] + os.sep
+
+def opened(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes)) and os.fsdecode(args[0]).startswith(below):
+        os.write(2, ("OPENED " + os.fsdecode(args[0]) + "\\n").encode())
+
+sys.addaudithook(opened)
+runpy.run_module("pipeline", run_name="__main__", alter_sys=True)
+"""
+
+
+def _opened(stderr: str) -> list[Path]:
+    return [Path(line[len("OPENED "):]) for line in stderr.splitlines() if line.startswith("OPENED ")]
+
+
 def test_a_build_leaves_nothing_in_the_system_temporary_folder(tiny, tmp_path):
     """jieba (the search's word cutter) keeps its dictionary cache in the system temporary folder and loads
     any jieba.cache it finds there; a build makes it in a folder of its own and removes it."""
@@ -369,17 +389,32 @@ def test_a_build_leaves_nothing_in_the_system_temporary_folder(tiny, tmp_path):
     system_temp.mkdir()
     planted = system_temp / "jieba.cache"
     env = {**os.environ, "TMPDIR": str(system_temp), "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-m", "pipeline", "build", "--data", str(tiny), "--out", str(tmp_path / "site"),
-                             "--no-cache"], capture_output=True, text=True, env=env)
+    command = [sys.executable, "-c", _OPENS_BELOW_TMPDIR, "build", "--data", str(tiny), "--out", str(tmp_path / "site"),
+               "--no-cache"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in system_temp.iterdir()) == []
-    assert "Loading model from cache" not in result.stderr
+    # jieba's dictionary is written in the build's own folder (others, openpyxl's, come and go too)
+    assert any(path.parent.name.startswith("sunshine-ledger-jieba-") for path in _opened(result.stderr))
     planted.write_bytes(b"not a dictionary")  # a planted cache is neither read nor replaced
-    result = subprocess.run([sys.executable, "-m", "pipeline", "build", "--data", str(tiny), "--out", str(tmp_path / "site"),
-                             "--no-cache"], capture_output=True, text=True, env=env)
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in system_temp.iterdir()) == ["jieba.cache"]
     assert planted.read_bytes() == b"not a dictionary"
+    assert planted not in _opened(result.stderr)
+    assert any(path.parent.name.startswith("sunshine-ledger-jieba-") for path in _opened(result.stderr))
+
+
+def test_a_build_prints_its_one_line_and_nothing_of_the_word_cutter(tiny, tmp_path):
+    """The defect: under the build's line, jieba printed setuptools' deprecation warning for pkg_resources
+    and four lines of its own log, one naming a folder in /tmp (first build of a process: `make site`)."""
+    out = tmp_path / "site"
+    result = subprocess.run([sys.executable, "-m", "pipeline", "build", "--data", str(tiny), "--out", str(out),
+                             "--no-cache"], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert re.fullmatch(rf"已生成 54 个页面到 {re.escape(str(out))}（\d+\.\d 秒）。 Built 54 pages into "
+                        rf"{re.escape(str(out))} in \d+\.\d s\.\n", result.stdout), result.stdout
 
 
 def test_serve_on_a_port_in_use_says_so_before_building(tmp_path, monkeypatch):

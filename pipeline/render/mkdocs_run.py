@@ -38,6 +38,7 @@ def run_mkdocs(config_file: Path, docs: Path, site_out: Path, epoch: str) -> Non
     os.environ["SOURCE_DATE_EPOCH"] = epoch  # sitemap dates and gzip headers come from the data
     warnings = _WarningCollector()
     logging.getLogger("mkdocs").addHandler(warnings)
+    site_hooks.quiet_jieba()  # before the search plugin imports it
     try:
         # The hooks of the code that runs, wherever it is installed (mkdocs.yml names them relative to
         # itself, for a plain `mkdocs serve` in the checkout).

@@ -103,8 +103,24 @@ class _Jieba:
     names: dict = {}
 
 
-def _tokenizer(words: list[str]):
+def quiet_jieba():
+    """jieba, imported and loaded without the noise it would print under the build's one line: setuptools'
+    warning that ``pkg_resources`` (which jieba imports) is deprecated, and four lines of jieba's own log
+    as it loads its dictionary, one of them naming a temporary folder. Called before mkdocs loads its
+    plugins, which import jieba (the warning is given at the first import in a process only)."""
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning,
+                            module=r"jieba\._compat")
     import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def _tokenizer(words: list[str]):
+    jieba = quiet_jieba()
 
     if _Jieba.base is None:
         base = jieba.Tokenizer()
@@ -126,7 +142,7 @@ def _tokenizer(words: list[str]):
 def search_words(config) -> None:
     """The search plugin cuts with ``jieba.cut``: for this build, a tokenizer that keeps the data's
     names whole (青山镇, not 青 | 山镇)."""
-    import jieba
+    jieba = quiet_jieba()
 
     path = Path(config.docs_dir).joinpath(site_search.PATH)
     _Jieba.names = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
@@ -145,7 +161,7 @@ def _segment(text: str) -> str:
 
 
 def search_pages(config) -> None:
-    import jieba
+    jieba = quiet_jieba()
 
     site = Path(config.site_dir)
     index_path = site.joinpath(SEARCH_INDEX)
