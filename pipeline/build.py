@@ -133,7 +133,7 @@ def build(config: BuildConfig) -> BuildResult:
         # --- 1. Load and validate: any error stops here, before anything is written ---
         validated = _validated(config)
         ledger = validated.ledger
-        release_freed_memory()  # what validation freed, before the stages that follow stack on it
+        release_freed_memory(ledger.records)  # what validation freed, before the stages that follow stack on it
         staging = temporary_folder(out, "staging")
         try:
             # --- Reuse: a site built from these same inputs by this same code, if the cache holds one. Not with
@@ -164,7 +164,7 @@ def _built(config: BuildConfig, ledger: Ledger, staging: Path, hosting: Hosting,
     generated = GeneratedFiles(docs, staging / "verbatim")  # lists the hand-written files first
     # --- 3. Export: every download, beside the docs (verbatim), by a process of its own that goes on meanwhile ---
     export = export_downloads(ledger, generated.verbatim, config.cache)
-    release_freed_memory()
+    release_freed_memory(ledger.records)
     # --- 4. Render: each file is written as soon as it is rendered; the download pages last, from the
     # manifest of the finished export ---
     def finished_manifest() -> Manifest:  # waits for the downloads' process

@@ -46,7 +46,8 @@ def tree(folder: Path) -> dict[str, str]:
 def quick_build(monkeypatch):
     """Validation, rendering, exports and mkdocs replaced by trivial stages; returns a list of the sites built."""
     built: list[Path] = []
-    ledger = types.SimpleNamespace(package=types.SimpleNamespace(as_of=dt.date(2026, 4, 30)), issues=())  # mkdocs on a thread
+    # no issues: mkdocs on a thread; no records: no full collection between the stages
+    ledger = types.SimpleNamespace(package=types.SimpleNamespace(as_of=dt.date(2026, 4, 30)), issues=(), records=0)
     monkeypatch.setattr(build_module, "validate", lambda data, cache=None: (fd.Report(()), ledger))
     monkeypatch.setattr(build_module, "compute_all", lambda ledger: {})
 

@@ -503,3 +503,37 @@ def test_any_node_of_the_descriptor_in_a_wrong_shape_is_a_finding(tmp_path_facto
         assert _owned(path) and result.output.startswith("数据有效"), (path, value)
     else:
         assert_refused(result, first="[错误] ")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=30)
+
+
+def containers(value: object) -> list[object]:
+    """Every dict and list inside ``value``, ``value`` included."""
+    found = [value] if isinstance(value, (dict, list)) else []
+    for item in value.values() if isinstance(value, dict) else value if isinstance(value, list) else ():
+        found += containers(item)
+    return found
+
+
+@given(value=JSON_VALUES)
+def test_a_json_copy_is_a_deep_copy(value):
+    """The descriptor's and the standard's copies (``json_copy``) are what ``copy.deepcopy`` makes: equal, and
+    sharing no dict or list with the original, so changing the copy never changes the standard."""
+    from pipeline.core.descriptor import json_copy
+
+    copied = json_copy(value)
+    assert copied == copy.deepcopy(value) == value
+    assert not {id(c) for c in containers(copied)} & {id(c) for c in containers(value)}
+
+
+def test_a_json_copy_deep_copies_what_json_does_not_hold():
+    from pipeline.core.descriptor import json_copy
+
+    original = {"fields": ({"name": ["id"]},)}  # a tuple, as code (not JSON) might hand one
+    copied = json_copy(original)
+    assert copied == original and type(copied["fields"]) is tuple
+    assert copied["fields"][0]["name"] is not original["fields"][0]["name"]

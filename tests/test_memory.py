@@ -92,6 +92,42 @@ def test_validation_hands_memory_back_only_after_many_records(monkeypatch, tiny)
     assert asked == [(81,)]  # every record of the tiny package (its CSV rows below the headers), once
 
 
+def full_collections_in_a_build(monkeypatch, tmp_path, tiny, small_stage_records: int) -> int:
+    """How many full collections a build of the tiny package asks for in a large process (a test worker)."""
+    from pipeline.build import BuildConfig, build
+
+    collected: list[int] = []
+
+    class CountingGc:
+        @staticmethod
+        def collect() -> int:
+            collected.append(1)
+            return 0
+
+    monkeypatch.setattr(memory, "resident_bytes", lambda: 20 * 2**30)
+    monkeypatch.setattr(memory, "gc", CountingGc)
+    monkeypatch.setattr(memory, "SMALL_STAGE_RECORDS", small_stage_records)
+    build(BuildConfig(data=tiny, out=tmp_path / "public"))
+    return len(collected)
+
+
+def test_a_small_build_in_a_large_process_collects_nothing(monkeypatch, tmp_path, tiny):
+    """The build and render weigh each stage by the ledger's rows, as validation does: a build of the tiny
+    package in a test worker that holds gigabytes never walks every object of the worker."""
+    assert full_collections_in_a_build(monkeypatch, tmp_path, tiny, memory.SMALL_STAGE_RECORDS) == 0
+
+
+def test_a_build_of_many_records_in_a_large_process_collects_after_its_stages(monkeypatch, tmp_path, tiny):
+    """The positive control: were the tiny package's 81 records many, validation's release (its rules' ledger is
+    kept for the build: one), the build's two and the render's after each of its 14 sections, its 2 data streams
+    and the 2 points inside the issue pages and the search index would each collect."""
+    assert full_collections_in_a_build(monkeypatch, tmp_path, tiny, 81) == 21
+
+
+def test_the_ledger_counts_every_row_of_every_resource(tiny_ledger):
+    assert tiny_ledger.records == sum(len(frame) for frame in tiny_ledger.frames.values()) == 81
+
+
 @pytest.mark.skipif(platform.system() != "Linux", reason="/proc is Linux's")
 def test_resident_size_is_this_process_s():
     resident = memory.resident_bytes()

@@ -7,12 +7,11 @@ URLs http(s) only) and ``scoring``. No third-party import, like descriptor.py.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterator
 
 from pipeline.core import findings as fd
-from pipeline.core.descriptor import ABSENT_VALUE, LIST_KEYS, TEXT_KEYS, changes, shown
+from pipeline.core.descriptor import ABSENT_VALUE, LIST_KEYS, TEXT_KEYS, changes, json_copy, shown
 
 DESCRIPTOR = "datapackage.json"
 DIFFERS = "descriptor-differs"
@@ -94,7 +93,7 @@ def as_read(descriptor: dict) -> dict:
     """``descriptor`` (a copy) as a reader takes it: each CSV dialect in full (a property left out has its
     default; either line end as LF), each numeric ``example`` as the text it stands for (the profiles want
     text; ``3`` and ``"3"`` show the same example), and a Data Package v1 declaration as the v2 one."""
-    result = copy.deepcopy(descriptor)
+    result = json_copy(descriptor)
     if result.get("profile") == PROFILE_V1[0] and "$schema" not in result \
             and all(res.get("profile", PROFILE_V1[1]) == PROFILE_V1[1] for res in result["resources"]):
         del result["profile"]

@@ -188,6 +188,11 @@ class Ledger:
             return frames[name]
         raise AttributeError(name)
 
+    @property
+    def records(self) -> int:
+        """Every row the ledger holds, of every resource: what ``release_freed_memory`` weighs a stage by."""
+        return sum(len(frame) for frame in self.frames.values())
+
     def view(self, columns: dict[str, tuple[str, ...]]) -> "Ledger":
         """The ledger with only ``columns`` of each resource named (and every row's _path and _row);
         other resources are left out. A check run on a view cannot read what it did not declare."""

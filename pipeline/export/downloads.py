@@ -129,7 +129,8 @@ def write_from_copies(package: DataPackage, docs: Path, validated: dict[str, str
         with timed("read"):  # counts rows and measures text; the writers read the files again, block by block
             tables = [source_table(package, name) for name in package.resource_names]
         result.sheets = write_formats(package, tables, out, stem, timed)
-        release_freed_memory()  # the formats' blocks: in a build this process runs beside the render
+        # the formats' blocks: in a build this process runs beside the render
+        release_freed_memory(sum(table.rows for table in tables))
         packaging.close()
     except BaseException:
         packaging.abort()

@@ -77,13 +77,13 @@ def render_all(ledger: Ledger, write: Callable[[File], None], sections: list[str
         parts.take(name, module.stream(ledger, metrics))
         if hasattr(module, "data_stream"):
             data_streams.append((name, module.data_stream))
-        release_freed_memory()  # a section's frames are gone: the next one starts from the ledger alone
+        release_freed_memory(ledger.records)  # a section's frames are gone: the next one starts from the ledger alone
     stop = threading.Event()
 
     def scripts_data() -> None:
         for name, data_stream in data_streams:
             parts.take(name, only_verbatim(name, until(stop, data_stream(ledger, metrics))))
-            release_freed_memory()
+            release_freed_memory(ledger.records)
 
     # Leaving the pool waits for the data's thread, also after an error here (told to stop at its next file).
     # Meanwhile this thread reads only the package and the manifest, never the frames the data streams read.

@@ -75,7 +75,7 @@ def stream(ledger: Ledger, metrics: dict[str, Metric]) -> Iterator[Part]:
     yield from as_files(region_pages(ctx))
     names = ctx.names
     del ctx, pages  # the pages' figures are written; the shards need only the names
-    release_freed_memory()
+    release_freed_memory(ledger.records)
     shards = Shards(ledger, names)
     yield File("issue/index.md", lookup_page(ledger, shards.count))
     # Compact bytes, a chunk of shards at a time: each is written before the next chunk is built.

@@ -317,7 +317,7 @@ class SearchIndex:
         del issues, checks
         yield from self.row_files(columns)
         del columns
-        release_freed_memory()  # the reordered columns and the records: the grams come next
+        release_freed_memory(ledger.records)  # the reordered columns and the records: the grams come next
         grams = Grams(JoinedColumns(*(ledger.issues[c] for c in TEXTS), rows=self.rows))  # a block at a time
         # The bucket count comes before the grams' lists are encoded (a pass at a time): from the pairs'
         # count and what a pair costs, plus the filters' exact size. A function of the data only.
