@@ -122,3 +122,20 @@ def test_validation_joins_every_segment_of_every_file_into_the_frame_a_plain_rea
     rows = handed["issues"].groupby("_path")["_row"].agg(["min", "max", "count"])
     assert rows.to_dict("index") == {path: {"min": 2, "max": count + 1, "count": count}
                                      for path, count in handed["issues"]["_path"].value_counts().items()}
+
+
+def test_a_view_s_columns_are_the_frame_s_own_in_the_order_asked(tiny_ledger):
+    """``only_columns`` (by position) gives what ``frame[names]`` gives, for every resource and for names asked
+    in any order; a name the frame lacks raises KeyError naming it, as ``frame[names]`` does."""
+    import random
+
+    rng = random.Random(7)
+    for name, frame in tiny_ledger.frames.items():
+        for _ in range(5):
+            names = rng.sample(list(frame.columns), rng.randint(0, len(frame.columns)))
+            pd.testing.assert_frame_equal(fr.only_columns(frame, names), frame[names])
+        with pytest.raises(KeyError, match="no_such_column"):
+            fr.only_columns(frame, ["_path", "no_such_column"])
+    view = tiny_ledger.view({"issues": ("status", "id")})
+    assert list(view.frames) == ["issues"]
+    assert list(view.issues.columns) == ["_path", "_row", "status", "id"]

@@ -163,6 +163,12 @@ def convert(text: pd.Series, ftype: str) -> pd.Series:
     return text.where(text != "", None)
 
 
+def only_columns(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """``frame[names]`` by the columns' positions: a third of the time (a validation makes about 60 views, the
+    test suite tens of thousands); a name the frame lacks raises KeyError, as ``frame[names]`` does."""
+    return frame.take([frame.columns.get_loc(name) for name in names], axis=1)
+
+
 @dataclass
 class Ledger:
     """The typed package at its snapshot date: what metrics and pages read."""
@@ -196,7 +202,8 @@ class Ledger:
     def view(self, columns: dict[str, tuple[str, ...]]) -> "Ledger":
         """The ledger with only ``columns`` of each resource named (and every row's _path and _row);
         other resources are left out. A check run on a view cannot read what it did not declare."""
-        frames = {name: self.frames[name][["_path", "_row", *dict.fromkeys(names)]] for name, names in columns.items()}
+        frames = {name: only_columns(self.frames[name], ["_path", "_row", *dict.fromkeys(names)])
+                  for name, names in columns.items()}
         view = Ledger(package=self.package, as_of=self.as_of, frames=frames, calendar=self.calendar,
                       descendants=self.descendants)
         view.lookups, view.looking_up = self.lookups, self.looking_up
