@@ -18,9 +18,9 @@ process (``SMALL_PROCESS_BYTES``) skips it all: a full collection of a small bui
 milliseconds a call, 0.8 s of a 13 s build of the bundled demo, and what it could hand back matters to no
 memory target. So does a stage that worked on few records (``SMALL_STAGE_RECORDS``) in a large process: a
 full collection walks every object of the process, whatever the stage freed (in the test suite's workers,
-which hold hundreds of megabytes of their own, validation's two collections cost 160 s of worker time, and
-the build's and render's calls, which weigh a stage by every row of the ledger, another 160 s once the
-validation's were gone).
+which hold hundreds of megabytes of their own, validation's two collections cost 160 s of worker time; once
+they were gone, the build's and render's, 20 a build, still took 5 % of a profile of the whole suite, until
+they too weighed their stage by the ledger's rows).
 """
 
 from __future__ import annotations
