@@ -119,9 +119,8 @@ def quiet_jieba():
     return jieba
 
 
-def _tokenizer(words: list[str]):
-    jieba = quiet_jieba()
-
+def _tokenizer(jieba, words: list[str]):
+    """A tokenizer of ``jieba`` (the module, quieted by the caller) that also keeps ``words`` whole."""
     if _Jieba.base is None:
         base = jieba.Tokenizer()
         # jieba keeps its prefix dictionary in <system temp>/jieba.cache and loads any file of that name it
@@ -146,7 +145,7 @@ def search_words(config) -> None:
 
     path = Path(config.docs_dir).joinpath(site_search.PATH)
     _Jieba.names = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    _Jieba.build = _tokenizer(_Jieba.names.get("words", []))
+    _Jieba.build = _tokenizer(jieba, _Jieba.names.get("words", []))
     jieba.cut = _Jieba.build.cut
 
 
