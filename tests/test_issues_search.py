@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -38,25 +39,25 @@ def tiny_index(tiny_ledger):
     return index_of(tiny_ledger)
 
 
-def test_rows_of_the_tiny_package_are_newest_first_with_computed_timing(tiny_index):
+def test_rows_of_the_tiny_package_are_oldest_first_with_computed_timing(tiny_index):
     _, files = tiny_index
     assert json.loads(files[f"{SEARCH_DIR}/rows/0.json"]) == [
-        ["Q-005", "公交站台遮雨棚破损", "990121002000", "zrzyj", "assigned", "infrastructure", "2026-04-28", "2026-05-06",
-         None, "open", 0, None, []],
-        ["Q-007", "建议增设村级快递点", "990121001001", "zrzyj", "registered", "public_service", "2026-04-10", None, None,
-         "unassigned", 0, None, []],
-        ["Q-008", "农田灌溉渠堵塞", "990121002001", "zrzyj", "archived", "infrastructure", "2026-04-02", "2026-04-02",
-         "2026-04-03", "late", 1, None, []],
-        ["Q-006", "重复上报的道路积水", "990121001000", "jtj", "withdrawn", "infrastructure", "2026-04-01", None, None,
-         "withdrawn", 0, None, []],
-        ["Q-004", "村口桥梁护栏缺失", "990121002001", "jtj", "assigned", "safety", "2026-03-09", "2026-03-12", None,
-         "overdue", 49, None, []],
-        ["Q-003", "宅基地审批材料反复退回", "990121002001", "zrzyj", "resolved", "land", "2026-03-05", "2026-03-26",
-         "2026-03-20", "on_time", 0, "partly", ["TYG-01"]],
-        ["Q-002", "河道垃圾长期无人清理", "990121001001", "jtj", "evaluated", "environment", "2026-03-03", "2026-03-06",
-         "2026-03-09", "late", 3, "not_resolved", ["TYG-02", "TYG-03"]],
         ["Q-001", "村道路灯损坏需维修", "990121001001", "jtj", "archived", "infrastructure", "2026-03-02", "2026-03-02",
          "2026-03-02", "on_time", 0, "confirmed", ["TYG-01"]],
+        ["Q-002", "河道垃圾长期无人清理", "990121001001", "jtj", "evaluated", "environment", "2026-03-03", "2026-03-06",
+         "2026-03-09", "late", 3, "not_resolved", ["TYG-02", "TYG-03"]],
+        ["Q-003", "宅基地审批材料反复退回", "990121002001", "zrzyj", "resolved", "land", "2026-03-05", "2026-03-26",
+         "2026-03-20", "on_time", 0, "partly", ["TYG-01"]],
+        ["Q-004", "村口桥梁护栏缺失", "990121002001", "jtj", "assigned", "safety", "2026-03-09", "2026-03-12", None,
+         "overdue", 49, None, []],
+        ["Q-006", "重复上报的道路积水", "990121001000", "jtj", "withdrawn", "infrastructure", "2026-04-01", None, None,
+         "withdrawn", 0, None, []],
+        ["Q-008", "农田灌溉渠堵塞", "990121002001", "zrzyj", "archived", "infrastructure", "2026-04-02", "2026-04-02",
+         "2026-04-03", "late", 1, None, []],
+        ["Q-007", "建议增设村级快递点", "990121001001", "zrzyj", "registered", "public_service", "2026-04-10", None, None,
+         "unassigned", 0, None, []],
+        ["Q-005", "公交站台遮雨棚破损", "990121002000", "zrzyj", "assigned", "infrastructure", "2026-04-28", "2026-05-06",
+         None, "open", 0, None, []],
     ]
 
 
@@ -64,21 +65,21 @@ def test_filters_of_the_tiny_package(tiny_index):
     index, files = tiny_index
     found = postings(files, index.total)
     assert {k: v for k, v in found.items() if "=" in k} == {
-        "category=environment": [6], "category=infrastructure": [0, 2, 3, 7], "category=land": [5],
-        "category=public_service": [1], "category=safety": [4],
-        "flag=disputed": [6],  # Q-002: its latest inspection says not resolved
-        "flag=overdue": [4],  # Q-004: open, due 2026-03-12
-        "flag=uninspected": [2],  # Q-008: archived, never inspected (Q-007 is not done)
-        "lead=jtj": [3, 4, 6, 7], "lead=zrzyj": [0, 1, 2, 5],
-        "officer=TYG-01": [5, 7], "officer=TYG-02": [6], "officer=TYG-03": [6],
+        "category=environment": [1], "category=infrastructure": [0, 4, 5, 7], "category=land": [2],
+        "category=public_service": [6], "category=safety": [3],
+        "flag=disputed": [1],  # Q-002: its latest inspection says not resolved
+        "flag=overdue": [3],  # Q-004: open, due 2026-03-12
+        "flag=uninspected": [5],  # Q-008: archived, never inspected (Q-007 is not done)
+        "lead=jtj": [0, 1, 3, 4], "lead=zrzyj": [2, 5, 6, 7],
+        "officer=TYG-01": [0, 2], "officer=TYG-02": [1], "officer=TYG-03": [1],
         "place=990100000000": list(range(8)), "place=990121000000": list(range(8)),
-        "place=990121001000": [1, 3, 6, 7], "place=990121001001": [1, 6, 7],
-        "place=990121002000": [0, 2, 4, 5], "place=990121002001": [2, 4, 5],
-        "status=archived": [2, 7], "status=assigned": [0, 4], "status=evaluated": [6], "status=registered": [1],
-        "status=resolved": [5], "status=withdrawn": [3],
+        "place=990121001000": [0, 1, 4, 6], "place=990121001001": [0, 1, 6],
+        "place=990121002000": [2, 3, 5, 7], "place=990121002001": [2, 3, 5],
+        "status=archived": [0, 5], "status=assigned": [3, 7], "status=evaluated": [1], "status=registered": [6],
+        "status=resolved": [2], "status=withdrawn": [4],
     }
     # Text grams: the title and the summary (Q-001 已更换路灯, Q-002 已清理河道).
-    assert found["路灯"] == [7] and found["河道"] == [6] and found["更换"] == [7] and found["已"] == [2, 5, 6, 7]
+    assert found["路灯"] == [0] and found["河道"] == [1] and found["更换"] == [0] and found["已"] == [0, 1, 2, 5]
 
 
 def test_every_key_sits_in_the_bucket_its_hash_names(demo_ledger):
@@ -94,8 +95,9 @@ def test_every_key_sits_in_the_bucket_its_hash_names(demo_ledger):
 
 
 def brute(ledger, words: list[str]) -> list[str]:
-    """Ids of the issues whose title or summary holds every word (substring), newest first."""
-    issues = ledger.issues.sort_values(["raised_on", "id"], ascending=[False, True], kind="stable")
+    """Ids of the issues whose title or summary holds every word (substring), newest first (the later id
+    first on one day: the reverse of the index's positions, oldest first)."""
+    issues = ledger.issues.sort_values(["raised_on", "id"], ascending=[False, False], kind="stable")
     keep = []
     for row in issues.itertuples():
         text = normalise(f"{row.title or ''} {row.summary if isinstance(row.summary, str) else ''}")
@@ -130,6 +132,29 @@ def test_disputed_and_uninspected_match_the_inspections(demo_ledger):
         set(checks.loc[checks["officer"] == officer, "issue_id"]))
 
 
+def test_issues_added_after_the_newest_leave_every_earlier_position_as_it_was(demo_ledger):
+    """What a pull request that adds issues does to the index: the demo's ten newest issues (by raised_on,
+    then id) are "added" to the demo without them. Every earlier issue keeps its position, so the rows
+    chunks before the new positions are the same bytes and each posting list only gains positions at
+    its end; the 590 issues before fill 36 chunks of 16, so chunk 36 gains the first new ones and chunk 37
+    is new."""
+    issues = demo_ledger.issues
+    newest = issues.sort_values(["raised_on", "id"], kind="stable").index[-10:]
+    before = replace(demo_ledger, frames={**demo_ledger.frames, "issues": issues.drop(index=newest)})
+    old_index, old_files = index_of(before)
+    new_index, new_files = index_of(demo_ledger)
+    assert (old_index.total, new_index.total) == (590, 600)
+    rows = {p for p in old_files.keys() | new_files.keys() if p.startswith(f"{SEARCH_DIR}/rows/")}
+    assert sorted(p for p in rows if old_files.get(p) != new_files.get(p)) == [f"{SEARCH_DIR}/rows/36.json",
+                                                                              f"{SEARCH_DIR}/rows/37.json"]
+    old_postings, new_postings = postings(old_files, 590), postings(new_files, 600)
+    assert set(old_postings) <= set(new_postings)
+    for key, new in new_postings.items():
+        assert [p for p in new if p < 590] == old_postings.get(key, []), key
+    added = {p for new in new_postings.values() for p in new if p >= 590}
+    assert added == set(range(590, 600))
+
+
 def test_the_index_is_byte_identical_across_builds(demo_dir, tmp_path):
     copy = tmp_path / "data"
     shutil.copytree(demo_dir, copy)
@@ -151,7 +176,7 @@ def test_titles_with_markup_stay_text(tiny, tmp_path):
     index, files = index_of(ledger)
     rows = json.loads(files[f"{SEARCH_DIR}/rows/0.json"])
     assert [r[1] for r in rows if r[0] == "Q-001"] == [hostile]
-    assert postings(files, index.total)["<b"] == [7]
+    assert postings(files, index.total)["<b"] == [0]  # Q-001, the oldest
     page = search_page(index)
     assert "甲&lt;/script&gt;镇" in page and "</script>镇" not in page
 

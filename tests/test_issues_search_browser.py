@@ -33,8 +33,8 @@ def site(built_demo_site):
 
 @pytest.fixture(scope="module")
 def listed(demo_ledger):
-    """The issues newest first (id breaking ties), with what the filters look at."""
-    issues = demo_ledger.issues.sort_values(["raised_on", "id"], ascending=[False, True], kind="stable")
+    """The issues newest first (the later id first on one day), with what the filters look at."""
+    issues = demo_ledger.issues.sort_values(["raised_on", "id"], ascending=[False, False], kind="stable")
     checks = demo_ledger.inspections.sort_values(["inspected_on", "id"], kind="stable")
     last = checks.drop_duplicates("issue_id", keep="last").set_index("issue_id")["verdict"]
     return issues.assign(verdict=issues["id"].map(last), t=timing(issues, demo_ledger.as_of)["state"],

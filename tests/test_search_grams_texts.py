@@ -50,7 +50,7 @@ def test_missing_cells_joined_differently_from_the_whole_list(rows, start, stop)
 @given(data=st.data(), rows=st.lists(st.tuples(CELL, CELL), max_size=30), start=st.integers(0, 35),
        stop=st.integers(0, 35))
 def test_columns_read_in_another_order_differ_from_a_reordered_copy(data, rows, start, stop):
-    """``rows``: the search reads the ledger's columns newest first without copying them reordered."""
+    """``rows``: the search reads the ledger's columns in the index's order (oldest first) without copying them reordered."""
     order = data.draw(st.permutations(range(len(rows))))
     title, summary = columns(rows)
     title.index = summary.index = [f"r{n}" for n in range(len(rows))]  # labels that are not positions

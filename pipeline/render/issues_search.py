@@ -1,7 +1,10 @@
 """The issue search's data: a chunked static index under ``api/v1/search/``, read by issue-search.js.
 
-Issues get a position 0 … N−1, newest first (raised_on descending, id breaking ties);
-results are listed in that order. Three kinds of file:
+Issues get a position 0 … N−1, oldest first (raised_on, then id); results are listed from the
+last position back, newest first. Oldest first keeps a position once given: the issues a pull
+request adds take the positions after the last, so the rows chunks and posting lists of the
+issues before them stay as they were (newest first, ten new issues moved every position and
+changed 63,829 of the 66,598 files at a million issues; docs/scale.md). Three kinds of file:
 
 - ``index.json`` (the manifest): the bucket and row-chunk counts, and the names the
   form and the filter sentence need (places, departments, statuses, categories, officers).
@@ -72,13 +75,13 @@ TEXTS = ("title", "summary")  # read in position order a block at a time, never 
 
 def search_order(ledger: Ledger) -> np.ndarray:
     """Position n → the row of ``ledger.issues`` it lists: the issues published (one per id, a repeated id
-    keeping its last row, as the lookup does), newest first, id breaking ties. The columns the index
+    keeping its last row, as the lookup does), oldest first, id breaking ties. The columns the index
     reads are taken in this order (only SEARCH_COLUMNS, not a copy of every column: 0.4 GB at 10⁶; the
     TEXTS a block at a time)."""
     issues = ledger.issues
     kept = np.flatnonzero((issues["id"].notna() & ~issues["id"].duplicated(keep="last")).to_numpy(dtype=bool))
     raised = issues["raised_on"].fillna(pd.Timestamp(0)).to_numpy(dtype="datetime64[ns]").astype(np.int64)[kept]
-    return kept[np.lexsort((issues["id"].to_numpy(dtype=object)[kept], -raised))]
+    return kept[np.lexsort((issues["id"].to_numpy(dtype=object)[kept], raised))]
 
 
 def last_inspections(ledger: Ledger, ids: pd.Series) -> pd.DataFrame:
@@ -364,6 +367,7 @@ class SearchIndex:
                 "hash": "fnv1a-32 over the key's Unicode code points, modulo buckets",
                 "terms": f"{SEARCH_DIR}/terms/<hash % buckets>.json",
                 "rows": f"{SEARCH_DIR}/rows/<position // rows_per_chunk>.json",
+                "positions": "oldest first (raised_on, then id): list from the last for newest first",
                 "officers": officers, "fields": list(ROW_FIELDS), "timing": TIMING_ZH}
 
     def choices(self) -> dict:
@@ -447,7 +451,8 @@ def query_keys(params: dict[str, str]) -> list[str]:
 
 
 def query_files(read, params: dict[str, str]) -> tuple[list[str], list[int]]:
-    """(the files under SEARCH_DIR the first page of a query loads, in load order; its positions).
+    """(the files under SEARCH_DIR the first page of a query loads, in load order; its positions, in the
+    order the page lists them: newest first).
     ``read(path)`` returns a built file's bytes."""
     manifest = json.loads(read(f"{SEARCH_DIR}/index.json"))
     keys = query_keys(params)
@@ -459,6 +464,6 @@ def query_files(read, params: dict[str, str]) -> tuple[list[str], list[int]]:
         value = loaded[key_hash(key) % manifest["buckets"]].get(key)
         rows = set(decode(value, manifest["issues"])) if value else set()
         found = rows if found is None else found & rows
-    positions = sorted(found or ())
+    positions = sorted(found or (), reverse=True)  # newest first, as the page lists them
     chunks = sorted({p // manifest["rows_per_chunk"] for p in positions[:PAGE_SIZE]})
     return files + [f"{SEARCH_DIR}/rows/{c}.json" for c in chunks], positions

@@ -129,16 +129,15 @@ class Grams:
         self.blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
         self.pairs = 0
         cache = stage_cache.current()
-        # Blocks are cut from the end (the oldest issues): the newest come first, so a pull request that
-        # adds issues changes the first block or two, and every other block's texts (its cache key) stay
-        # the same. The posting lists do not depend on where the blocks are cut.
-        first = len(texts) % TEXT_ROWS
-        starts = ([0] if first else []) + list(range(first, len(texts), TEXT_ROWS))
+        # Blocks are cut from the first text (the index's oldest issue): a pull request that adds issues
+        # changes the last block or two, and every other block's texts (its cache key) stay the same. The
+        # posting lists do not depend on where the blocks are cut.
+        starts = list(range(0, len(texts), TEXT_ROWS))
         sliced = threading.Lock()  # the texts are cut one block at a time (pandas is not promised thread-safe)
 
         def grams_of(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             with sliced:
-                block = texts[start:(first if start == 0 and first else start + TEXT_ROWS)]
+                block = texts[start:start + TEXT_ROWS]
             found = _cached(cache, block)
             if found is None:
                 found = block_grams(block)

@@ -3,7 +3,8 @@
  * Reads the chunked index written by pipeline/render/issues_search.py (see its docstring):
  * api/v1/search/index.json (the manifest), one terms/<b>.json per key the query needs
  * (b = FNV-1a 32 over the key's code points, modulo the bucket count) and the rows/<c>.json
- * chunks holding the page shown. Nothing is computed here that the index does not hold:
+ * chunks holding the page shown. Positions run oldest first, so results are listed from the
+ * last position back (newest first). Nothing is computed here that the index does not hold:
  * the script intersects posting lists, formats and builds the CSV. Text is set with
  * textContent only; no request leaves the site.
  */
@@ -178,10 +179,11 @@
     return { groups: groups, said: said, unknown: unknown };
   }
 
+  // The positions a query keeps, newest first (the highest position first).
   function positionsFor(groups, manifest) {
     if (!groups.length) {
       var all = [];
-      for (var p = 0; p < manifest.issues; p++) {
+      for (var p = manifest.issues - 1; p >= 0; p--) {
         all.push(p);
       }
       return Promise.resolve(all);
@@ -200,7 +202,7 @@
           return value ? decode(value, manifest.issues) : [];
         }));
       }).sort(function (a, b) { return a.length - b.length; });
-      return lists.reduce(intersect);
+      return lists.reduce(intersect).reverse();
     });
   }
 
