@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -172,21 +173,74 @@ def test_officers_section_is_rendered_by_the_build():
 
 
 def test_uninspected_chunks_cut_list_oldest_first(demo_ledger, monkeypatch):
-    """Chunks hold the township's list in order, each with the waiting days the script filters on."""
+    """Chunks hold the township's list in order, cut where its ids' hashes say, each named by its first id's
+    hash and with the waiting days the script filters on."""
     monkeypatch.setattr(officers, "CHUNK", 10)
     files = officers.render_section(demo_ledger, {}).files
     waiting = fi.uninspected(demo_ledger)
     for town in fi.towns(demo_ledger):
         index = json.loads(files[f"api/v1/officers/{town}/index.json"])
+        mine = waiting.loc[waiting["town"].eq(town), "id"]
+        hashes = officers.id_hashes(mine)
+        bounds = officers.chunk_bounds(hashes, 10)
+        chunks = index["uninspected"]["chunks"]
+        assert [c["file"] for c in chunks] == [f"{name}.json" for name in officers.chunk_names(hashes, bounds[:-1])]
+        assert [c["count"] for c in chunks] == np.diff(bounds).tolist()
         listed = []
-        for chunk in index["uninspected"]["chunks"]:
-            issues = json.loads(files[f"api/v1/officers/{town}/{chunk['file']}"])["issues"]
-            assert chunk["count"] == len(issues) <= 10
+        for chunk in chunks:
+            document = json.loads(files[f"api/v1/officers/{town}/{chunk['file']}"])
+            issues = document["issues"]
+            assert (document["town"], document["chunk"]) == (town, chunk["file"].removesuffix(".json"))
+            assert chunk["count"] == len(issues) <= 30
             assert (chunk["most_days"], chunk["least_days"]) == (issues[0]["days"], issues[-1]["days"])
             listed += [i["id"] for i in issues]
-        assert listed == waiting.loc[waiting["town"].eq(town), "id"].tolist()
+        assert listed == mine.tolist()
         assert index["uninspected"]["total"] == len(listed)
         assert [d["id"] for d in index["disputed"]] == fi.disputed(demo_ledger).query("town == @town")["id"].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, (1 << 64) - 1), max_size=400), st.integers(1, 40))
+def test_chunk_bounds_cut_the_whole_list_within_the_sizes_at_low_hashes_or_the_largest(hashes, target):
+    """Chunks cover the list in order; each but the last holds at least a quarter of the target and none
+    more than three times it; a chunk ends after a hash divisible by the target or at the largest size."""
+    hashes = np.array(hashes, dtype=np.uint64)
+    bounds = officers.chunk_bounds(hashes, target)
+    smallest, largest = max(1, target // 4), 3 * target
+    assert bounds[0] == 0 and bounds[-1] == len(hashes)
+    sizes = np.diff(bounds)
+    assert (sizes > 0).all() and (sizes <= largest).all() and (sizes[:-1] >= smallest).all()
+    for start, end in zip(bounds[:-1], bounds[1:-1]):
+        assert hashes[end - 1] % np.uint64(target) == 0 or end - start == largest
+    assert bounds == officers.chunk_bounds(hashes.copy(), target)
+
+
+def test_one_issue_resolved_or_inspected_changes_one_chunk_or_two():
+    """Where the chunks of 10,000 ids (as the demo writes them) end does not move with one issue: 200 edits
+    at random places (every other one an id inserted, as a newly resolved issue enters the list; the others
+    an id removed, as an inspected one leaves it) each change one chunk (164) or two (36), never more.
+    Cut every CHUNK issues, each edit had changed every later chunk."""
+    ids = [f"Q-2026-{n:06d}" for n in range(0, 20_000, 2)]
+    rng = np.random.default_rng(7)
+
+    def chunks(listed: list[str]) -> list[tuple[str, ...]]:
+        bounds = officers.chunk_bounds(officers.id_hashes(pd.Series(listed)), 200)
+        return [tuple(listed[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+    before = set(chunks(ids))
+    assert len(before) == 43
+    changed = []
+    for k in range(200):
+        n = int(rng.integers(0, len(ids)))
+        edited = ids[:n] + ids[n + 1:] if k % 2 else ids[:n] + [f"Q-2026-{2 * n + 1:06d}"] + ids[n:]
+        changed.append(len(set(chunks(edited)) - before))
+    assert np.bincount(changed).tolist() == [0, 164, 36]
+
+
+def test_id_hashes_are_fixed():
+    """The chunks' bounds and names come from these values: the same ids give the same files on any run."""
+    assert [f"{h:016x}" for h in officers.id_hashes(pd.Series(["Q-2026-000001", "问题-1"]))] == [
+        "542c22e538b056fc", "66c200f13f795e9f"]
 
 
 def test_page_lists_every_township_without_javascript(demo_ledger):
@@ -208,7 +262,8 @@ def test_officers_golden(bundled_officers):
     still = fi.disputed(ledger)
     town = still["town"].value_counts().index[0]  # the township with the most disputed issues
     check_golden("officers/town/index.json", files[f"api/v1/officers/{town}/index.json"])
-    check_golden("officers/town/0.json", files[f"api/v1/officers/{town}/0.json"])
+    first = json.loads(files[f"api/v1/officers/{town}/index.json"])["uninspected"]["chunks"][0]["file"]
+    check_golden("officers/town/first-chunk.json", files[f"api/v1/officers/{town}/{first}"])
     digests = {path: hashlib.sha256(content.encode("utf-8")).hexdigest()
                for path, content in sorted(files.items())}
     check_golden("officers/files.json", json.dumps(digests, indent=1, sort_keys=True) + "\n")

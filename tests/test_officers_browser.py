@@ -10,6 +10,7 @@ scrolling. Screenshots go to test-artifacts/screenshots/officers-*.png.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from pipeline.figures import inspections as fi
@@ -181,13 +182,24 @@ def small_chunk_site(demo_dir, tmp_path_factory):
         yield base
 
 
+def chunks_of(ids: list[str]) -> tuple[list[int], list[str]]:
+    """Where the township's chunks end in the small-chunk site (about 20 issues each, cut by the ids), and
+    their files."""
+    from pipeline.render import officers
+
+    hashes = officers.id_hashes(pd.Series(ids, dtype=object))
+    bounds = officers.chunk_bounds(hashes, 20)
+    return bounds[1:], [f"{name}.json" for name in officers.chunk_names(hashes, bounds[:-1])]
+
+
 def test_more_button_loads_further_chunks_oldest_first(chromium, small_chunk_site, lists):
     waiting, _ = lists
     town = waiting["town"].value_counts().index[0]
     mine = waiting.loc[waiting["town"].eq(town), "id"].tolist()
-    assert len(mine) > 40
+    ends, _ = chunks_of(mine)
+    assert len(ends) >= 2
     page, watch = open_list(chromium, small_chunk_site, f"town={town}", PHONE)
-    assert cell_texts(page, "uninspected", "编号") == mine[:20]
+    assert cell_texts(page, "uninspected", "编号") == mine[:ends[0]]
     more = page.locator("#uninspected .officer-more")
     while more.is_visible():
         shown = len(cell_texts(page, "uninspected", "编号"))
@@ -203,9 +215,10 @@ def test_waiting_filter_fetches_no_chunk_that_cannot_match(chromium, small_chunk
     waiting, _ = lists
     town = waiting["town"].value_counts().index[0]
     mine = waiting[waiting["town"].eq(town)]
-    wait = int(mine["waiting_days"].iloc[25]) + 1  # the first 20 and a few of the next chunk match
+    ends, files = chunks_of(mine["id"].tolist())
+    wait = int(mine["waiting_days"].iloc[ends[0] + 5]) + 1  # the first chunk and a few of the next match
     expected = mine.loc[mine["waiting_days"] >= wait, "id"].tolist()
-    assert 20 < len(expected) < 40
+    assert ends[0] < len(expected) < ends[1]
     page = chromium.new_page(viewport=DESKTOP)
     fetched = []
     page.on("request", lambda r: fetched.append(r.url.rsplit("/officers/", 1)[1]) if "/api/v1/officers/" in r.url else None)
@@ -216,5 +229,5 @@ def test_waiting_filter_fetches_no_chunk_that_cannot_match(chromium, small_chunk
     page.wait_for_load_state("networkidle")
     assert cell_texts(page, "uninspected", "编号") == expected
     assert page.locator("#uninspected .officer-more").is_hidden()
-    assert fetched == [f"{town}/index.json", f"{town}/0.json", f"{town}/1.json"]
+    assert fetched == [f"{town}/index.json", f"{town}/{files[0]}", f"{town}/{files[1]}"]
     page.close()

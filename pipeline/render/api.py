@@ -19,6 +19,7 @@ from pipeline.core.ledger import Ledger
 from pipeline.figures.inspections import uninspected
 from pipeline.figures.metrics import METRICS
 from pipeline.figures.rankings import label, periods
+from pipeline.render.officers import chunk_names, id_hashes
 
 API = "api/v1"
 REGION_LEVELS = ("city", "county", "township", "street")  # the levels the site has pages for
@@ -57,6 +58,12 @@ def _first_department(ledger: Ledger) -> str | None:
 def _officer_file(ledger: Ledger, name: str) -> str | None:
     towns = uninspected(ledger)["town"]
     return f"{API}/officers/{towns.iloc[0]}/{name}.json" if len(towns) else None
+
+
+def _first_officer_chunk(ledger: Ledger) -> str | None:
+    """The first not-yet-inspected chunk of the first township listed: named by its first issue's id."""
+    first = uninspected(ledger)["id"].iloc[:1]  # the oldest: its township's first chunk starts with it
+    return _officer_file(ledger, chunk_names(id_hashes(first), [0])[0]) if len(first) else None
 
 
 def _first_item_chunk(ledger: Ledger) -> str | None:
@@ -118,9 +125,11 @@ ENDPOINTS: list[Endpoint] = [
              "该乡镇（街道）已办结、尚未核查和仍存疑的问题数，核查过的体验官代码，仍存疑问题及其全部核查记录，"
              "以及尚未核查问题各分块的件数和等待天数。{code} 为12位区划代码。",
              "pipeline.render.officers", lambda ledger: _officer_file(ledger, "index")),
-    Endpoint(f"{API}/officers/{{code}}/{{n}}.json", "体验官待核查清单分块",
-             "已办结、尚未核查的问题，办结最早的在前，每块最多200件；{n} 从 0 起。",
-             "pipeline.render.officers", lambda ledger: _officer_file(ledger, "0")),
+    Endpoint(f"{API}/officers/{{code}}/{{chunk}}.json", "体验官待核查清单分块",
+             "已办结、尚未核查的问题，办结最早的在前，平均每块约200件（50至600件，最后一块可更少）；"
+             "{chunk} 为分块名，按该乡镇 index.json 中 uninspected.chunks 的顺序读取。分块的边界由问题编号决定，"
+             "一件问题办结或被核查只改变它所在的一块。",
+             "pipeline.render.officers", _first_officer_chunk),
     Endpoint(f"{API}/outcomes.json", "满意度与核查", "第三方评价、满意度调查和体验官核查的汇总（调查满意率附 Wilson 区间）。",
              "pipeline.render.outcomes", _fixed(f"{API}/outcomes.json")),
     Endpoint(f"{API}/rankings/index.json", "排名期次目录", "各期乡镇（街道）回访排名的期次、文件地址和评分设置（scoring）。",

@@ -1,7 +1,7 @@
 /* 体验官待核查清单: one township's still-disputed and not-yet-inspected issues (officers/?town=…).
  *
  * Reads api/v1/officers/<town>/index.json and the chunks of the not-yet-inspected list it names
- * (<n>.json, oldest resolution first), written by pipeline/render/officers.py. URL parameters, so a
+ * (oldest resolution first, in the order index.json lists them), written by pipeline/render/officers.py. URL parameters, so a
  * filtered list can be shared: town (12 digits), officer (an officer code such as TYG-014: keeps the
  * disputed issues that officer checked; not-yet-inspected issues have no officer and stay listed),
  * wait (at least that many calendar days waiting). Printing gives a worksheet: site name, township,
