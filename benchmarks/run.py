@@ -196,6 +196,28 @@ def differing_files(a: Path, b: Path) -> list[str]:
     return out
 
 
+def changed_output(before: Path, after: Path) -> dict:
+    """How much of a built site (and of its release folder) the pull request changes: files and bytes that
+    differ from the site of the package before it, or are new, and how many of each top folder (``api/v1/x``
+    for the API). What a host that receives only changed files (rsync, object storage) is sent."""
+    def summary(a: Path, b: Path) -> dict:
+        differing = set(differing_files(a, b))
+        files = {str(p.relative_to(b)): p.stat().st_size for p in b.rglob("*") if p.is_file()}
+        changed = [name for name in files if name in differing]
+        folders: dict[str, list[int]] = {}
+        for name in files:
+            parts = name.split("/")
+            folder = "/".join(parts[:3]) if parts[0] == "api" else parts[0] if len(parts) > 1 else "(top)"
+            counts = folders.setdefault(folder, [0, 0])
+            counts[0] += name in differing
+            counts[1] += 1
+        return {"files": len(changed), "of_files": len(files), "bytes": sum(files[n] for n in changed),
+                "of_bytes": sum(files.values()), "removed": len(differing - set(files)),
+                "by_folder": {k: v for k, v in sorted(folders.items(), key=lambda kv: (-kv[1][0], kv[0])) if v[0]}}
+    return {"site": summary(before, after),
+            "release": summary(before.with_name(before.name + "-release"), after.with_name(after.name + "-release"))}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--issues", type=int, default=1_000_000)
@@ -227,14 +249,14 @@ def main() -> None:
     warm_build = {**hosting, "LEDGER_CACHE_DIR": str(args.work / "cache-build")}  # empty for the cold build
     fresh = {**hosting, "LEDGER_CACHE_DIR": str(args.work / "cache-cold")}
     results.append(measure("ledger validate (cold)", [*ledger, "validate", "--data", str(data)], warm))
-    page = search = size = changed = identical = None
+    page = search = size = changed = identical = output = None
     if not args.cold_only:
         results.append(measure("ledger validate (nothing changed)", [*ledger, "validate", "--data", str(data)], warm))
     if not args.skip_build:
         results.append(measure("ledger build (cold)", [*ledger, "build", "--data", str(data), "--out",
                                                        str(args.work / "public")], warm_build))
     if args.cold_only:
-        return finish(args, data, rows, biggest, results, None, None)
+        return finish(args, data, rows, biggest, results, None, None, None)
     changed = edited_by_realistic_pr(data)
     # The cold runs of the edited package come before the cached ones: a cached build replaces the site,
     # deleting about 90,000 files, and for a minute or more after many deletions ext4 creates files
@@ -244,6 +266,7 @@ def main() -> None:
     if not args.skip_build:
         results.append(measure("ledger build (cold, after the PR)", [*ledger, "build", "--data", str(data), "--out",
                                                                     str(args.work / "public-cold")], fresh))
+        output = changed_output(args.work / "public", args.work / "public-cold")  # before the rebuild replaces it
     results.append(measure("ledger validate (realistic PR)", [*ledger, "validate", "--data", str(data)], warm))
     if not args.skip_build:
         results.append(measure("ledger build (realistic PR)", [*ledger, "build", "--data", str(data), "--out",
@@ -251,7 +274,7 @@ def main() -> None:
         identical = differing_files(args.work / "public", args.work / "public-cold")
         identical += [f"release: {name}" for name in differing_files(args.work / "public-release",
                                                                      args.work / "public-cold-release")]
-    finish(args, data, rows, biggest, results, changed, identical)
+    finish(args, data, rows, biggest, results, changed, identical, output)
 
 
 def edited_by_realistic_pr(data: Path) -> dict:
@@ -265,7 +288,7 @@ def edited_by_realistic_pr(data: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def finish(args, data: Path, rows: int, biggest: dict, results: list[dict], changed, identical) -> None:
+def finish(args, data: Path, rows: int, biggest: dict, results: list[dict], changed, identical, output) -> None:
     from benchmarks.site_size import site_size
 
     page = search = size = None
@@ -284,6 +307,7 @@ def finish(args, data: Path, rows: int, biggest: dict, results: list[dict], chan
         "rows_in_package": rows,
         "largest_data_file": biggest,
         "realistic_pr": changed,
+        "output_changed_by_pr": output,
         "peak_mb": max(r["peak_mb"] for r in results if r["name"] not in ("generate", "frictionless validate")),
         "ratios": {},
         "results": results,
@@ -374,6 +398,16 @@ def render_markdown(s: dict) -> str:
         lines.append("")
     if s["realistic_pr"] is not None:
         lines += ["", "Realistic pull request: " + json.dumps(s["realistic_pr"], ensure_ascii=False) + "."]
+    if s.get("output_changed_by_pr"):
+        lines += ["", "What the pull request changes in the output (its cold build against the site of the package "
+                  "before it, file by file):", "", "| output | files changed | bytes changed | files removed |",
+                  "|---|---:|---:|---:|"]
+        for name, o in s["output_changed_by_pr"].items():
+            lines.append(f"| {name} | {o['files']:,} of {o['of_files']:,} | {o['bytes'] / 1e6:,.1f} of "
+                         f"{o['of_bytes'] / 1e6:,.1f} MB | {o['removed']:,} |")
+        site = s["output_changed_by_pr"]["site"]["by_folder"]
+        lines += ["", "Site folders with changed files: " + "; ".join(f"`{k}` {c:,} of {n:,}" for k, (c, n) in site.items())
+                  + "."]
     return "\n".join(lines) + "\n"
 
 

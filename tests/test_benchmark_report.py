@@ -39,3 +39,30 @@ def test_a_childs_peak_no_higher_than_the_benchmarks_own_is_not_trusted():
     assert bench.peak_mb(child_kb=1_843_200, own_kb=60_000, sampled_kb=1_700_000) == (1800.0, "maxrss")
     # The downloads' processes run beside the build: their sum at once can exceed the largest one's peak.
     assert bench.peak_mb(child_kb=1_700_000, own_kb=60_000, sampled_kb=1_843_200) == (1800.0, "sampled")
+
+
+def test_what_a_pull_request_changes_is_counted_by_file_bytes_and_folder(tmp_path):
+    """The benchmark compares the cold build after the pull request with the site before it: files that
+    differ or are new count as changed (with their bytes), files gone as removed, each top folder (the
+    API's by its second level) with its count; the release folder beside each site is compared the same way."""
+    def write(root, files):
+        for name, content in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(content)
+    before, after = tmp_path / "public", tmp_path / "public-cold"
+    write(before, {"index.html": b"a", "api/v1/search/rows/0.json": b"[1]", "api/v1/search/rows/1.json": b"[2]",
+                   "api/v1/issues/0.json": b"{}", "feeds/old.xml": b"x"})
+    write(after, {"index.html": b"a", "api/v1/search/rows/0.json": b"[1]", "api/v1/search/rows/1.json": b"[2,3]",
+                  "api/v1/search/rows/2.json": b"[4]", "api/v1/issues/0.json": b"{}"})
+    write(tmp_path / "public-release", {"issues.csv": b"id\n1\n"})
+    write(tmp_path / "public-cold-release", {"issues.csv": b"id\n1\n2\n"})
+    output = bench.changed_output(before, after)
+    assert output == {
+        "site": {"files": 2, "of_files": 5, "bytes": 8, "of_bytes": 14, "removed": 1,
+                 "by_folder": {"api/v1/search": [2, 3]}},
+        "release": {"files": 1, "of_files": 1, "bytes": 7, "of_bytes": 7, "removed": 0,
+                    "by_folder": {"(top)": [1, 1]}},
+    }
+    text = bench.render_markdown({**summary([run("ledger build (cold)", 1.0, 1.0)]), "output_changed_by_pr": output})
+    assert "| site | 2 of 5 | 0.0 of 0.0 MB | 1 |" in text.splitlines()
+    assert "Site folders with changed files: `api/v1/search` 2 of 3." in text.splitlines()
