@@ -113,7 +113,8 @@ ENDPOINTS: list[Endpoint] = [
              "标题和办理情况中的单字、相邻两字及各筛选条件所对应的问题位置列表。{n} 由索引中的方法算出。",
              "pipeline.render.issues_search", _fixed(f"{API}/search/terms/0.json")),
     Endpoint(f"{API}/search/rows/{{n}}.json", "问题搜索列表块",
-             "按提出日期从新到旧排列的问题列表记录，每块 16 条；{n} 为位置除以 16 的商。",
+             "按提出日期从旧到新排列（同一天的按编号）的问题列表记录，每块 16 条；{n} 为位置除以 16 的商。"
+             "新增的问题排在最后，已有问题的位置不变；搜索页从最后一个位置倒着列出，即从新到旧。",
              "pipeline.render.issues_search", _fixed(f"{API}/search/rows/0.json")),
     Endpoint(f"{API}/items/index.json", "赋权事项目录索引", "事项目录的筛选项（类型、部门、清单、乡镇）和各分块的地址。",
              "pipeline.render.items", _fixed(f"{API}/items/index.json")),
