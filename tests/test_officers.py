@@ -237,6 +237,12 @@ def test_one_issue_resolved_or_inspected_changes_one_chunk_or_two():
     assert np.bincount(changed).tolist() == [0, 164, 36]
 
 
+def test_a_chunk_whose_first_id_hashes_as_an_earlier_one_s_takes_its_number():
+    hashes = np.array([0xAB, 1, 0xAB, 2, 0xAB], dtype=np.uint64)
+    assert officers.chunk_names(hashes, [0, 1, 2, 4]) == ["00000000000000ab", "0000000000000001",
+                                                          "00000000000000ab-2", "00000000000000ab-3"]
+
+
 def test_id_hashes_are_fixed():
     """The chunks' bounds and names come from these values: the same ids give the same files on any run."""
     assert [f"{h:016x}" for h in officers.id_hashes(pd.Series(["Q-2026-000001", "问题-1"]))] == [

@@ -58,8 +58,9 @@ def chunk_bounds(hashes: np.ndarray, target: int) -> list[int]:
     Content-defined, as rsync and backup tools cut files: a chunk ends after an issue whose hash is 0
     modulo ``target`` (on average one in ``target``) once it holds a quarter of ``target``, and is cut at
     three times ``target`` whatever the hashes (only a list's last chunk may hold fewer than a quarter).
-    An issue inserted or removed moves no boundary but its own chunk's (and, near a bound, the next's),
-    so the other chunks keep their issues and their bytes."""
+    An issue inserted or removed changes its own chunk and sometimes the next (where it tips a chunk over a
+    size bound, or shifts the cuts at the largest size up to the next low hash); the other chunks keep their
+    issues and their bytes. On 10,000 ids, 200 such edits changed one chunk or two (tests/test_officers.py)."""
     smallest, largest = max(1, target // 4), target * 3
     bounds, start, total = [0], 0, len(hashes)
     for end in [*(np.flatnonzero(hashes % np.uint64(target) == 0) + 1).tolist(), total]:
@@ -76,9 +77,11 @@ def chunk_names(hashes: np.ndarray, starts: list[int]) -> list[str]:
     """Each chunk's file name: its first id's hash in hex (a second chunk of the same name, which 64 bits
     make all but impossible, gets its number after it)."""
     names: list[str] = []
+    taken: set[str] = set()
     for n, start in enumerate(starts):
         name = f"{int(hashes[start]):016x}"
-        names.append(f"{name}-{n}" if name in names else name)
+        names.append(f"{name}-{n}" if name in taken else name)
+        taken.add(names[-1])
     return names
 
 

@@ -1,10 +1,11 @@
 /* 体验官待核查清单: one township's still-disputed and not-yet-inspected issues (officers/?town=…).
  *
  * Reads api/v1/officers/<town>/index.json and the chunks of the not-yet-inspected list it names
- * (oldest resolution first, in the order index.json lists them), written by pipeline/render/officers.py. URL parameters, so a
- * filtered list can be shared: town (12 digits), officer (an officer code such as TYG-014: keeps the
- * disputed issues that officer checked; not-yet-inspected issues have no officer and stay listed),
- * wait (at least that many calendar days waiting). Printing gives a worksheet: site name, township,
+ * (oldest resolution first, in the order index.json lists them; each named by its first id's hash),
+ * written by pipeline/render/officers.py. URL parameters, so a filtered list can be shared: town
+ * (12 digits), officer (an officer code such as TYG-014: keeps the disputed issues that officer
+ * checked; not-yet-inspected issues have no officer and stay listed), wait (at least that many
+ * calendar days waiting). Printing gives a worksheet: site name, township,
  * as-of date, the filters, and an empty 备注 column.
  * Text is set with textContent only: nothing from the data is ever parsed as HTML.
  * No request leaves the site.
